@@ -1,0 +1,174 @@
+/* admin: users and their permissions. */
+#include "app.h"
+#include "password.h"
+#include "routes.h"
+#include "userdb.h"
+#include "util.h"
+#include "validate.h"
+
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_user_row(const struct user *u, void *arg)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(u->sub));
+	json_object_object_add(o, "name", json_object_new_string(u->name));
+	json_object_object_add(o, "email", json_object_new_string(u->email));
+	json_object_array_add(arg, o);
+}
+
+static void add_admin_row(const struct user *u, void *arg)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(u->sub));
+	json_object_object_add(o, "email", json_object_new_string(u->email));
+	json_object_object_add(o, "name", json_object_new_string(u->name));
+	json_object_object_add(o, "permissions", json_word_array(u->permissions));
+	json_object_array_add(arg, o);
+}
+
+static void list(struct response *resp, void (*row)(const struct user *, void *), int with_total)
+{
+	json_object *users = json_object_new_array();
+	if (userdb_each(app.db, row, users) != USERDB_OK) {
+		json_object_put(users);
+		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
+		return;
+	}
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "users", users);
+	if (with_total)
+		json_object_object_add(body, "total", json_object_new_int64((int64_t)json_object_array_length(users)));
+	response_json(resp, 200, body);
+}
+
+static void users_get(struct request *req, struct response *resp)
+{
+	list(resp, add_user_row, 0);
+}
+
+static void admin_users_get(struct request *req, struct response *resp)
+{
+	list(resp, add_admin_row, 1);
+}
+
+static void users_post(struct request *req, struct response *resp)
+{
+	const char *name, *email, *password;
+	json_object *perms_in;
+	char *perms = NULL;
+	if (!validate_body_object(req, resp) ||
+	    !validate_string(req, resp, "name", FIELD_REQUIRED, &name) ||
+	    !validate_string(req, resp, "email", FIELD_REQUIRED | FIELD_EMAIL, &email) ||
+	    !validate_string(req, resp, "password", FIELD_LONG, &password))
+		return;
+	if (json_object_object_get_ex(req->body, "permissions", &perms_in) &&
+	    !validate_permissions(perms_in, resp, &perms))
+		return;
+	unsigned char rnd[6];
+	RAND_bytes(rnd, sizeof rnd);
+	char sub[32], created[32];
+	snprintf(sub, sizeof sub, "auth0|%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	userdb_now_iso(created);
+	struct user u = {.sub = sub, .email = (char *)email, .name = (char *)name,
+			 .permissions = perms ? perms : (char *)"", .created_at = created};
+	u.password_hash = password ? password_hash(password) : NULL;
+	int rc = password && !u.password_hash ? USERDB_ERROR : userdb_create(app.db, &u);
+	free(u.password_hash);
+	free(perms);
+	if (rc == USERDB_CONFLICT) {
+		response_error(resp, 409, "Email already in use", "Another user has this email");
+		return;
+	}
+	if (rc != USERDB_OK) {
+		response_error(resp, 503, "Service unavailable", "The user could not be stored; try again");
+		return;
+	}
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "id", json_object_new_string(sub));
+	json_object_object_add(body, "name", json_object_new_string(name));
+	json_object_object_add(body, "email", json_object_new_string(email));
+	json_object_object_add(body, "created", json_object_new_string(created));
+	response_json(resp, 201, body);
+}
+
+static void permissions_post(struct request *req, struct response *resp)
+{
+	const char *user_id;
+	json_object *perms_in;
+	char *perms;
+	if (!validate_body_object(req, resp) || !validate_string(req, resp, "userId", FIELD_REQUIRED, &user_id))
+		return;
+	if (!json_object_object_get_ex(req->body, "permissions", &perms_in)) {
+		response_error(resp, 400, "Invalid request", "Field 'permissions' is required");
+		return;
+	}
+	if (!validate_permissions(perms_in, resp, &perms))
+		return;
+	int rc = userdb_set_permissions(app.db, user_id, perms);
+	if (rc == USERDB_NOT_FOUND) {
+		response_error(resp, 404, "User not found", "No user has this id");
+	} else if (rc != USERDB_OK) {
+		response_error(resp, 503, "Service unavailable", "The permissions could not be stored; try again");
+	} else {
+		json_object *body = json_object_new_object();
+		json_object_object_add(body, "message", json_object_new_string("Permissions updated"));
+		json_object_object_add(body, "userId", json_object_new_string(user_id));
+		json_object_object_add(body, "permissions", json_word_array(perms));
+		response_json(resp, 200, body);
+	}
+	free(perms);
+}
+
+static void user_get(struct request *req, struct response *resp)
+{
+	struct user u;
+	int rc = userdb_find_by_sub(app.db, request_param(req, "id"), &u);
+	if (rc == USERDB_NOT_FOUND) {
+		response_error(resp, 404, "User not found", "No user has this id");
+		return;
+	}
+	if (rc != USERDB_OK) {
+		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
+		return;
+	}
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "user_id", json_object_new_string(u.sub));
+	json_object_object_add(body, "email", json_object_new_string(u.email));
+	json_object_object_add(body, "name", json_object_new_string(u.name));
+	json_object_object_add(body, "permissions", json_word_array(u.permissions));
+	json_object_object_add(body, "created_at", json_object_new_string(u.created_at));
+	response_json(resp, 200, body);
+	user_free(&u);
+}
+
+static const char users_post_schema[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
+	"\"email\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":256},"
+	"\"password\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024,"
+	"\"description\":\"Optional: lets the user log in\"},"
+	"\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"pattern\":\"^[a-z:_-]+$\"}}},"
+	"\"required\":[\"name\",\"email\"]}";
+
+static const char permissions_post_schema[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"userId\":{\"type\":\"string\",\"description\":\"The user's id, e.g. auth0|user123\"},"
+	"\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"pattern\":\"^[a-z:_-]+$\"}}},"
+	"\"required\":[\"userId\",\"permissions\"]}";
+
+static const struct route admin_routes[] = {
+	{"GET", "/api/users", ROUTE_PERMISSION, "read:users", "List users", NULL, users_get, 0},
+	{"POST", "/api/users", ROUTE_PERMISSION, "write:users", "Create a user", users_post_schema, users_post, 0},
+	{"GET", "/api/admin/users", ROUTE_PERMISSION, "admin:all", "List users with their permissions", NULL,
+	 admin_users_get, 0},
+	{"POST", "/api/admin/permissions", ROUTE_PERMISSION, "admin:all", "Replace a user's permissions",
+	 permissions_post_schema, permissions_post, 0},
+	{"GET", "/api/auth0/user/:id", ROUTE_PERMISSION, "read:users", "Read one user by id (Auth0 user profile)",
+	 NULL, user_get, 0},
+	{"GET", "/api/user/:id", ROUTE_PERMISSION, "read:users", "Read one user by id", NULL, user_get, 0},
+};
+
+const struct route_group admin_group = {"admin", ROUTE_TABLE(admin_routes), 0};

@@ -1,0 +1,94 @@
+/* profile: the caller's own profile and email. */
+#include "app.h"
+#include "routes.h"
+#include "userdb.h"
+#include "validate.h"
+
+static json_object *profile_object(const char *id, const char *name, const char *email)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "email", json_string_or_null(email));
+	json_object_object_add(o, "name", json_string_or_null(name));
+	return o;
+}
+
+static void profile_get(struct request *req, struct response *resp)
+{
+	const struct principal *p = &req->principal;
+	struct user u;
+	/* The store is the truth for the profile; the token may predate an update. */
+	int found = userdb_find_by_sub(app.db, p->sub, &u) == USERDB_OK;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "profile", profile_object(p->sub, found ? u.name : p->name,
+							       found ? u.email : p->email));
+	json_object_object_add(body, "permissions",
+			       p->permissions ? json_object_get(p->permissions) : json_object_new_array());
+	json_object_object_add(body, "scope", json_string_or_null(p->scope));
+	response_json(resp, 200, body);
+	if (found)
+		user_free(&u);
+}
+
+static void profile_put(struct request *req, struct response *resp)
+{
+	const char *name, *email;
+	if (!validate_body_object(req, resp) || !validate_string(req, resp, "name", 0, &name) ||
+	    !validate_string(req, resp, "email", FIELD_EMAIL, &email))
+		return;
+	if (!name && !email) {
+		response_error(resp, 400, "Invalid request", "Give at least one of 'name' and 'email'");
+		return;
+	}
+	switch (userdb_update_profile(app.db, req->principal.sub, name, email)) {
+	case USERDB_OK:
+		break;
+	case USERDB_NOT_FOUND:
+		response_error(resp, 404, "User not found", "The token's subject has no stored profile");
+		return;
+	case USERDB_CONFLICT:
+		response_error(resp, 409, "Email already in use", "Another user has this email");
+		return;
+	default:
+		response_error(resp, 503, "Service unavailable", "The profile could not be stored; try again");
+		return;
+	}
+	struct user u;
+	if (userdb_find_by_sub(app.db, req->principal.sub, &u) != USERDB_OK) {
+		response_error(resp, 503, "Service unavailable", "The profile could not be read back");
+		return;
+	}
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "message", json_object_new_string("Profile updated"));
+	json_object_object_add(body, "profile", profile_object(u.sub, u.name, u.email));
+	response_json(resp, 200, body);
+	user_free(&u);
+}
+
+static void email_get(struct request *req, struct response *resp)
+{
+	const struct principal *p = &req->principal;
+	struct user u;
+	int found = userdb_find_by_sub(app.db, p->sub, &u) == USERDB_OK;
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "email", json_string_or_null(found ? u.email : p->email));
+	json_object_object_add(body, "verified", json_object_new_boolean(found && u.email_verified));
+	response_json(resp, 200, body);
+	if (found)
+		user_free(&u);
+}
+
+static const char profile_put_schema[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"New display name\"},"
+	"\"email\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":256,\"description\":\"New email address\"}}}";
+
+static const struct route profile_routes[] = {
+	{"GET", "/api/profile", ROUTE_PERMISSION, "read:profile", "Read the caller's profile", NULL, profile_get, 0},
+	{"PUT", "/api/profile", ROUTE_PERMISSION, "write:profile", "Update the caller's name or email",
+	 profile_put_schema, profile_put, 0},
+	{"GET", "/api/email", ROUTE_SCOPE, "email", "Read the caller's email and whether it is verified", NULL,
+	 email_get, 0},
+};
+
+const struct route_group profile_group = {"profile", ROUTE_TABLE(profile_routes), 0};

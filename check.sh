@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Build and run every test: the Check unit tests for libauth and the
+# integration suite against a real lighttpd, first in a plain build, then
+# in an ASan+UBSan build. Ends with one line "N passed, N failed".
+#   ./check.sh            both builds
+#   ./check.sh --quick    the plain build only
+set -uo pipefail
+cd "$(dirname "$0")"
+. scripts/common.sh
+ensure_packages
+
+builds=("build")
+[ "${1:-}" = "--quick" ] || builds+=("build-san")
+
+passed=0
+failed=0
+status=0
+# count LOG: adds the assertions a test log reports to the totals.
+count() {
+	local p f line
+	line=$(grep -E '^[0-9]+%: Checks: ' "$1" | tail -1)
+	if [ -n "$line" ]; then
+		# Check: "100%: Checks: 25, Failures: 0, Errors: 0"
+		p=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2 \3/')
+		set -- $p
+		passed=$((passed + $1 - $2 - $3))
+		failed=$((failed + $2 + $3))
+		return
+	fi
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	if [ -n "$line" ]; then
+		passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+		failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+	else
+		echo "no result line in $1" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+for dir in "${builds[@]}"; do
+	args=()
+	[ "$dir" = build-san ] && args=(--enable-sanitizers CC=clang)
+	if ! build "$dir" "${args[@]}"; then
+		echo "build in $dir failed" >&2
+		failed=$((failed + 1))
+		status=1
+		continue
+	fi
+	echo "== tests in $dir" >&2
+	find "$dir/tests" -name '*.log' -delete 2>/dev/null
+	if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		make -s -C "$dir" check >"$dir/check.out" 2>&1; then
+		status=1
+		if ! grep -q '^# TOTAL' "$dir/check.out"; then
+			tail -20 "$dir/check.out" >&2
+			failed=$((failed + 1))
+		fi
+	fi
+	grep -E '^(PASS|FAIL|ERROR|XFAIL|SKIP):' "$dir/check.out" >&2
+	for log in $(find "$dir/tests" -name '*.log' ! -name 'test-suite.log' | sort); do
+		grep -E '^not ok|:[EF]:|ERROR: AddressSanitizer|runtime error' "$log" >&2
+		count "$log"
+	done
+done
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,43 @@
+/* app: what a program holds for its whole life, set up once at start:
+ * settings, verification keys, the signing key, the database. */
+#ifndef MCPAUTH_APP_H
+#define MCPAUTH_APP_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "config.h"
+#include "issuer.h"
+#include "jwks.h"
+#include "route.h"
+#include "token.h"
+
+struct app {
+	const char *program;
+	struct config config;
+	struct jwks keys;
+	struct token_verifier verifier;
+	struct issuer issuer;     /* only in programs that sign */
+	int has_issuer;
+	sqlite3 *db;
+	const struct route_group *const *groups; /* every group, for the index and mcp */
+	size_t ngroups;
+	time_t (*now)(void);      /* the clock; tests replace it */
+};
+
+extern struct app app;
+
+/* Loads everything once; on failure err says why in one line. */
+int app_init(const char *program, const struct route_group *const *groups, size_t ngroups,
+	     unsigned flags, char *err, size_t errlen);
+void app_free(void);
+
+/* The whole life of a FastCGI program serving one group. */
+int app_main(const char *program, const struct route_group *const *groups, size_t ngroups);
+
+/* Runs one request through the FastCGI-independent path; used by the
+ * adapter, the mcp program and the tests. */
+void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
+		struct response *resp);
+
+#endif

@@ -1,0 +1,111 @@
+#include "config.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MCPAUTH_STATE_DIR_DEFAULT
+#define MCPAUTH_STATE_DIR_DEFAULT "/var/lib/mcpauth"
+#endif
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static int env_long(const char *name, long def, long min, long max, long *out,
+		    char *err, size_t errlen)
+{
+	const char *v = env(name);
+	if (!v) {
+		*out = def;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || *end || n < min || n > max) {
+		snprintf(err, errlen, "%s must be an integer from %ld to %ld", name, min, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int valid_domain(const char *d)
+{
+	/* host[:port], no scheme, no path: it is pasted into https://<d>/ */
+	if (strlen(d) > 253)
+		return 0;
+	for (const char *p = d; *p; p++) {
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ':'))
+			return 0;
+	}
+	return 1;
+}
+
+int config_load(struct config *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	c->auth0_domain = env("AUTH0_DOMAIN");
+	c->audience = env("AUTH0_AUDIENCE");
+	if (!c->audience)
+		c->audience = CONFIG_DEFAULT_AUDIENCE;
+	c->client_id = env("AUTH0_CLIENT_ID");
+	c->state_dir = env("MCPAUTH_STATE_DIR");
+	if (!c->state_dir)
+		c->state_dir = MCPAUTH_STATE_DIR_DEFAULT;
+	c->resource_url = env("MCPAUTH_RESOURCE_URL");
+
+	if (c->auth0_domain && !valid_domain(c->auth0_domain)) {
+		snprintf(err, errlen, "AUTH0_DOMAIN must be a host name such as tenant.auth0.com (no scheme, no path)");
+		return -1;
+	}
+	const char *iss = env("MCPAUTH_ISSUER");
+	if (c->auth0_domain) {
+		if (iss) {
+			snprintf(err, errlen, "MCPAUTH_ISSUER cannot be set together with AUTH0_DOMAIN");
+			return -1;
+		}
+		c->issuer = ck_asprintf("https://%s/", c->auth0_domain);
+	} else {
+		c->issuer = ck_strdup(iss ? iss : CONFIG_DEFAULT_ISSUER);
+	}
+	if (env_long("MCPAUTH_LEEWAY", 30, 0, 300, &c->leeway, err, errlen) < 0 ||
+	    env_long("MCPAUTH_TOKEN_TTL", 3600, 60, 86400, &c->token_ttl, err, errlen) < 0)
+		return -1;
+	long demo;
+	if (env_long("MCPAUTH_DEMO_TOKENS", 0, 0, 1, &demo, err, errlen) < 0)
+		return -1;
+	c->demo_tokens = (int)demo;
+	if (c->demo_tokens && c->auth0_domain) {
+		snprintf(err, errlen, "MCPAUTH_DEMO_TOKENS=1 is refused with AUTH0_DOMAIN set: demo tokens exist only for the local issuer");
+		return -1;
+	}
+	if (c->state_dir[0] != '/') {
+		snprintf(err, errlen, "MCPAUTH_STATE_DIR must be an absolute path");
+		return -1;
+	}
+	const char *jwks = env("MCPAUTH_JWKS_FILE");
+	c->jwks_file = jwks ? ck_strdup(jwks) : ck_asprintf("%s/jwks.json", c->state_dir);
+	c->db_file = ck_asprintf("%s/mcpauth.db", c->state_dir);
+	if (c->resource_url && strncmp(c->resource_url, "http://", 7) != 0 &&
+	    strncmp(c->resource_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "MCPAUTH_RESOURCE_URL must be an absolute http(s) URL");
+		return -1;
+	}
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	free(c->issuer);
+	free(c->jwks_file);
+	free(c->db_file);
+	memset(c, 0, sizeof *c);
+}

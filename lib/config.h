@@ -1,0 +1,34 @@
+/* config: the suite's settings, read once from the environment at start-up. */
+#ifndef MCPAUTH_CONFIG_H
+#define MCPAUTH_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	const char *auth0_domain;    /* AUTH0_DOMAIN, NULL in local mode */
+	const char *audience;        /* AUTH0_AUDIENCE */
+	const char *client_id;       /* AUTH0_CLIENT_ID, may be NULL */
+	char *issuer;                /* MCPAUTH_ISSUER, or https://<AUTH0_DOMAIN>/ */
+	const char *state_dir;       /* MCPAUTH_STATE_DIR */
+	char *jwks_file;             /* MCPAUTH_JWKS_FILE, default <state>/jwks.json */
+	char *db_file;               /* <state>/mcpauth.db */
+	long leeway;                 /* MCPAUTH_LEEWAY, seconds, default 30 */
+	long token_ttl;              /* MCPAUTH_TOKEN_TTL, seconds, default 3600 */
+	const char *resource_url;    /* MCPAUTH_RESOURCE_URL: canonical MCP URL, may be NULL */
+	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
+};
+
+#define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"
+#define CONFIG_DEFAULT_ISSUER "https://mcpauth.local/"
+
+/* Reads the environment into *c. On a bad setting writes the reason
+ * into err and returns -1. */
+int config_load(struct config *c, char *err, size_t errlen);
+void config_free(struct config *c);
+
+static inline int config_local_issuer(const struct config *c)
+{
+	return c->auth0_domain == 0;
+}
+
+#endif

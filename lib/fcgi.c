@@ -1,0 +1,160 @@
+/* fcgi: the one FastCGI adapter. Reads a request from the CGI
+ * environment and stdin, writes the response as CGI output. */
+#include "app.h"
+#include "util.h"
+
+#include <fcgiapp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static json_object *parse_body(const char *text, size_t len)
+{
+	json_tokener *tok = json_tokener_new_ex(32);
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	size_t end = json_tokener_get_parse_end(tok);
+	/* Trailing whitespace is fine; anything else after the value is not. */
+	while (end < len && strchr(" \t\r\n", text[end]))
+		end++;
+	if (json_tokener_get_error(tok) != json_tokener_success || end != len || !o) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static void write_response(FCGX_Stream *out, const struct response *resp)
+{
+	/* libfcgi's own printf knows few formats: build the head with ours. */
+	const char *body = resp->body ? json_text(resp->body) : NULL;
+	size_t blen = body ? strlen(body) : 0;
+	struct sbuf head = {0};
+	char line[96];
+	snprintf(line, sizeof line, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+	sbuf_adds(&head, line);
+	if (body)
+		sbuf_adds(&head, "Content-Type: application/json\r\n");
+	snprintf(line, sizeof line, "Content-Length: %zu\r\n", body ? blen + 1 : 0);
+	sbuf_adds(&head, line);
+	sbuf_adds(&head, "X-Content-Type-Options: nosniff\r\n");
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		sbuf_adds(&head, resp->headers[i].name);
+		sbuf_adds(&head, ": ");
+		sbuf_adds(&head, resp->headers[i].value);
+		sbuf_adds(&head, "\r\n");
+	}
+	sbuf_adds(&head, "\r\n");
+	FCGX_PutStr(head.p, (int)head.len, out);
+	sbuf_free(&head);
+	if (body) {
+		FCGX_PutStr(body, (int)blen, out);
+		FCGX_PutChar('\n', out);
+	}
+}
+
+/* Reads the body into buf; returns its length, or -1 when it is over the cap. */
+static long read_body(FCGX_Request *r, char *buf)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	if (!cl || !*cl)
+		return 0;
+	char *end;
+	errno = 0;
+	long n = strtol(cl, &end, 10);
+	if (errno || *end || n < 0)
+		return 0;
+	if (n > HTTP_MAX_BODY)
+		return -1;
+	long got = 0;
+	while (got < n) {
+		int k = FCGX_GetStr(buf + got, (int)(n - got), r->in);
+		if (k <= 0)
+			break;
+		got += k;
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+static void handle(FCGX_Request *r, const struct route_group *const *serve, char *buf)
+{
+	struct request req = {0};
+	struct response resp;
+	response_init(&resp);
+	char **env = r->envp;
+	req.method = FCGX_GetParam("REQUEST_METHOD", env);
+	const char *uri = FCGX_GetParam("REQUEST_URI", env);
+	if (!req.method)
+		req.method = "GET";
+	if (!uri || uri[0] != '/')
+		uri = "/";
+	const char *q = strchr(uri, '?');
+	req.path = q ? ck_strndup(uri, (size_t)(q - uri)) : ck_strdup(uri);
+	req.query = ck_strdup(q ? q + 1 : "");
+	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
+	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", env);
+	req.host = FCGX_GetParam("HTTP_HOST", env);
+	const char *https = FCGX_GetParam("HTTPS", env);
+	req.https = https && strcasecmp(https, "on") == 0;
+	req.content_type = FCGX_GetParam("CONTENT_TYPE", env);
+	req.accept = FCGX_GetParam("HTTP_ACCEPT", env);
+	req.origin = FCGX_GetParam("HTTP_ORIGIN", env);
+	req.protocol_version = FCGX_GetParam("HTTP_MCP_PROTOCOL_VERSION", env);
+
+	long n = read_body(r, buf);
+	if (n < 0) {
+		response_error(&resp, 413, "Payload too large", "The request body is over 64 KiB");
+	} else {
+		if (n > 0) {
+			req.body_raw = buf;
+			req.body_len = (size_t)n;
+			req.body = parse_body(buf, (size_t)n);
+			req.body_invalid = req.body == NULL;
+		}
+		app_handle(serve, 1, &req, &resp);
+	}
+	write_response(r->out, &resp);
+	response_free(&resp);
+	request_free(&req);
+}
+
+int app_main(const char *program, const struct route_group *const *groups, size_t ngroups)
+{
+	const struct route_group *serve = NULL;
+	for (size_t i = 0; i < ngroups; i++)
+		if (strcmp(groups[i]->name, program) == 0)
+			serve = groups[i];
+	char err[512];
+	if (!serve) {
+		fprintf(stderr, "mcpauth-%s: no route group of that name\n", program);
+		return 1;
+	}
+	if (app_init(program, groups, ngroups, serve->flags, err, sizeof err) < 0) {
+		fprintf(stderr, "mcpauth-%s: %s\n", program, err);
+		return 1;
+	}
+	/* A client that goes away must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "mcpauth-%s: FCGX_Init failed\n", program);
+		return 1;
+	}
+	FCGX_Request r;
+	FCGX_InitRequest(&r, 0, 0);
+	char *buf = ck_malloc(HTTP_MAX_BODY + 1);
+	const struct route_group *one[] = {serve};
+	while (FCGX_Accept_r(&r) >= 0) {
+		handle(&r, one, buf);
+		FCGX_Finish_r(&r);
+	}
+	free(buf);
+	app_free();
+	return 0;
+}

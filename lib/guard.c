@@ -1,0 +1,179 @@
+/* guard: the requirement check every route passes before its handler,
+ * and the one shape of every 401 and 403. */
+#include "app.h"
+#include "userdb.h"
+#include "route.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *safe_host(const struct request *req)
+{
+	const char *h = req->host;
+	if (!h || !*h || strlen(h) > 255)
+		return "localhost";
+	for (const char *p = h; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+			return "localhost";
+	return h;
+}
+
+char *guard_resource_url(const struct request *req)
+{
+	if (app.config.resource_url)
+		return ck_strdup(app.config.resource_url);
+	return ck_asprintf("%s://%s/mcp", req->https ? "https" : "http", safe_host(req));
+}
+
+char *guard_resource_metadata_url(const struct request *req)
+{
+	/* RFC 9728 section 3.1: the well-known segment goes between the origin
+	 * and the resource's path. */
+	char *res = guard_resource_url(req);
+	char *scheme_end = strstr(res, "://");
+	char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+	char *out;
+	if (path) {
+		*path = '\0';
+		out = ck_asprintf("%s/.well-known/oauth-protected-resource/%s", res, path + 1);
+	} else {
+		out = ck_asprintf("%s/.well-known/oauth-protected-resource", res);
+	}
+	free(res);
+	/* A resource URL ending in '/' gives a trailing slash; drop it. */
+	size_t n = strlen(out);
+	if (n && out[n - 1] == '/')
+		out[n - 1] = '\0';
+	return out;
+}
+
+static void challenge(struct request *req, struct response *resp, const char *error,
+		      const char *description)
+{
+	char *meta = guard_resource_metadata_url(req);
+	if (error)
+		response_header(resp, "WWW-Authenticate",
+				"Bearer realm=\"mcpauth\", error=\"%s\", error_description=\"%s\", "
+				"resource_metadata=\"%s\"",
+				error, description, meta);
+	else
+		response_header(resp, "WWW-Authenticate", "Bearer realm=\"mcpauth\", resource_metadata=\"%s\"",
+				meta);
+	free(meta);
+}
+
+/* 403: the token is good but lacks what the route needs. Takes have. */
+static void insufficient(struct request *req, struct response *resp, const char *error,
+			 const char *kind, const char *have_key, json_object *have)
+{
+	const char *need = req->route->need;
+	char *msg = ck_asprintf("%s '%s' required", kind, need);
+	json_object *body = response_error(resp, 403, error, msg);
+	json_object_object_add(body, have_key, have);
+	free(msg);
+	char *meta = guard_resource_metadata_url(req);
+	response_header(resp, "WWW-Authenticate",
+			"Bearer realm=\"mcpauth\", error=\"insufficient_scope\", scope=\"%s\", "
+			"resource_metadata=\"%s\"",
+			need, meta);
+	free(meta);
+}
+
+/* MCPAUTH_DEMO_TOKENS=1: the example's literal tokens stand for the demo
+ * users, with their stored permissions. Local issuer only (config refuses
+ * it otherwise). */
+static int demo_principal(const char *token, size_t len, struct principal *p)
+{
+	static const char *const map[][2] = {
+		{"mock-jwt-user", "user@example.com"},
+		{"mock-jwt-admin", "admin@example.com"},
+		{"mock-jwt-readonly", "viewer@example.com"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (strlen(map[i][0]) != len || memcmp(map[i][0], token, len) != 0)
+			continue;
+		struct user u;
+		if (userdb_find_by_email(app.db, map[i][1], &u) != USERDB_OK)
+			return 0;
+		json_object *c = json_object_new_object();
+		json_object_object_add(c, "sub", json_object_new_string(u.sub));
+		json_object_object_add(c, "email", json_object_new_string(u.email));
+		json_object_object_add(c, "name", json_object_new_string(u.name));
+		json_object_object_add(c, "permissions", json_word_array(u.permissions));
+		json_object_object_add(c, "scope", json_object_new_string(u.scope));
+		user_free(&u);
+		memset(p, 0, sizeof *p);
+		p->claims = c;
+		p->sub = json_get_string(c, "sub");
+		p->email = json_get_string(c, "email");
+		p->name = json_get_string(c, "name");
+		json_object_object_get_ex(c, "permissions", &p->permissions);
+		p->scope = json_get_string(c, "scope");
+		p->exp = (double)app.now() + 3600;
+		return 1;
+	}
+	return 0;
+}
+
+static enum token_status authenticate(struct request *req, const char **reason)
+{
+	const char *token;
+	size_t len;
+	*reason = "no bearer token";
+	if (token_from_header(req->authorization, &token, &len) != TOKEN_OK)
+		return TOKEN_MISSING;
+	if (app.config.demo_tokens && demo_principal(token, len, &req->principal)) {
+		req->has_principal = 1;
+		return TOKEN_OK;
+	}
+	enum token_status st = token_verify(&app.verifier, token, len, app.now(), &req->principal, reason);
+	if (st == TOKEN_OK)
+		req->has_principal = 1;
+	return st;
+}
+
+int guard_check(struct request *req, struct response *resp)
+{
+	const struct route *r = req->route;
+	if (r->req == ROUTE_PUBLIC)
+		return 1;
+	const char *reason;
+	switch (authenticate(req, &reason)) {
+	case TOKEN_OK:
+		break;
+	case TOKEN_MISSING:
+		challenge(req, resp, NULL, NULL);
+		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
+		return 0;
+	case TOKEN_EXPIRED:
+		challenge(req, resp, "invalid_token", "The token expired");
+		response_error(resp, 401, "Token expired", "Please obtain a new token");
+		return 0;
+	case TOKEN_INVALID:
+	default:
+		log_msg("token refused on %s %s: %s", req->method, req->path, reason);
+		challenge(req, resp, "invalid_token", "Token validation failed");
+		response_error(resp, 401, "Invalid token", "Token validation failed");
+		return 0;
+	}
+	const struct principal *p = &req->principal;
+	if (r->req == ROUTE_PERMISSION && !principal_has_permission(p, r->need)) {
+		insufficient(req, resp, "Insufficient permissions", "Permission", "userPermissions",
+			     p->permissions ? json_object_get(p->permissions) : json_object_new_array());
+		return 0;
+	}
+	if (r->req == ROUTE_SCOPE) {
+		if (!p->scope) {
+			challenge(req, resp, "invalid_token", "Token does not contain scope information");
+			response_error(resp, 401, "No scope information", "Token does not contain scope information");
+			return 0;
+		}
+		if (!principal_has_scope(p, r->need)) {
+			insufficient(req, resp, "Insufficient scope", "Scope", "userScopes", json_word_array(p->scope));
+			return 0;
+		}
+	}
+	return 1;
+}

@@ -1,0 +1,172 @@
+#include "http.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void request_free(struct request *req)
+{
+	free(req->path);
+	free(req->query);
+	for (size_t i = 0; i < req->nparams; i++)
+		free(req->params[i].value);
+	json_object_put(req->body);
+	if (req->has_principal)
+		principal_free(&req->principal);
+	memset(req, 0, sizeof *req);
+}
+
+const char *request_param(const struct request *req, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < req->nparams; i++)
+		if (req->params[i].name_len == n && memcmp(req->params[i].name, name, n) == 0)
+			return req->params[i].value;
+	return NULL;
+}
+
+char *request_query(const struct request *req, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *s = req->query; s && *s;) {
+		const char *amp = strchr(s, '&');
+		size_t len = amp ? (size_t)(amp - s) : strlen(s);
+		if (len > n && s[n] == '=' && strncmp(s, name, n) == 0)
+			return url_decode(s + n + 1, len - n - 1);
+		s = amp ? amp + 1 : s + len;
+	}
+	return NULL;
+}
+
+void response_init(struct response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	resp->status = 200;
+}
+
+void response_free(struct response *resp)
+{
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i].name);
+		free(resp->headers[i].value);
+	}
+	json_object_put(resp->body);
+	memset(resp, 0, sizeof *resp);
+}
+
+void response_header(struct response *resp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *value = ck_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(value, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (strpbrk(value, "\r\n")) {
+		log_msg("refused a response header with CR or LF: %s", name);
+		free(value);
+		return;
+	}
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i].name, name) == 0) {
+			free(resp->headers[i].value);
+			resp->headers[i].value = value;
+			return;
+		}
+	}
+	if (resp->nheaders == HTTP_MAX_HEADERS) {
+		log_msg("too many response headers, dropped %s", name);
+		free(value);
+		return;
+	}
+	resp->headers[resp->nheaders].name = ck_strdup(name);
+	resp->headers[resp->nheaders++].value = value;
+}
+
+const char *response_get_header(const struct response *resp, const char *name)
+{
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return resp->headers[i].value;
+	return NULL;
+}
+
+void response_json(struct response *resp, int status, json_object *body)
+{
+	json_object_put(resp->body);
+	resp->status = status;
+	resp->body = body;
+}
+
+json_object *response_error(struct response *resp, int status, const char *error, const char *message)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(error));
+	if (message)
+		json_object_object_add(o, "message", json_object_new_string(message));
+	response_json(resp, status, o);
+	return o;
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+const char *json_get_string(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+json_object *json_string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+const char *json_text(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+json_object *json_word_array(const char *words)
+{
+	json_object *a = json_object_new_array();
+	for (const char *s = words ? words : ""; *s;) {
+		while (*s == ' ')
+			s++;
+		const char *e = s;
+		while (*e && *e != ' ')
+			e++;
+		if (e > s)
+			json_object_array_add(a, json_object_new_string_len(s, (int)(e - s)));
+		s = e;
+	}
+	return a;
+}

@@ -1,0 +1,81 @@
+/* http: the request and response that handlers see. Nothing here knows
+ * FastCGI; lib/fcgi.c converts both ways, and the mcp program builds
+ * requests from tool calls. */
+#ifndef MCPAUTH_HTTP_H
+#define MCPAUTH_HTTP_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "token.h"
+
+#define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+struct route;
+
+struct http_param {
+	const char *name;     /* points into the route pattern */
+	size_t name_len;
+	char *value;  /* URL-decoded, owned */
+};
+
+struct request {
+	const char *method;
+	char *path;               /* raw path, no query; owned */
+	char *query;              /* raw query string without '?', or ""; owned */
+	struct http_param params[HTTP_MAX_PARAMS];
+	size_t nparams;
+	const char *body_raw;     /* the body as received, may be NULL */
+	size_t body_len;
+	json_object *body;        /* parsed JSON body, or NULL; owned */
+	int body_invalid;         /* a body was sent and is not JSON */
+	const char *authorization;
+	const char *remote_addr;
+	const char *host;         /* Host header, for absolute URLs */
+	int https;
+	const char *content_type, *accept, *origin, *protocol_version;
+	const struct route *route;
+	struct principal principal; /* filled when the route's requirement passed */
+	int has_principal;
+};
+
+struct http_header {
+	char *name, *value;
+};
+
+struct response {
+	int status;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	json_object *body;        /* owned; NULL means no body */
+};
+
+void request_free(struct request *req);
+const char *request_param(const struct request *req, const char *name);
+/* A query parameter, URL-decoded, or NULL. Caller frees. */
+char *request_query(const struct request *req, const char *name);
+
+void response_init(struct response *resp);
+void response_free(struct response *resp);
+/* Sets a header, replacing one of the same name. CR and LF are refused. */
+void response_header(struct response *resp, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *response_get_header(const struct response *resp, const char *name);
+/* Takes ownership of body. */
+void response_json(struct response *resp, int status, json_object *body);
+/* {"error":error,"message":message}; returns the body for extra fields. */
+json_object *response_error(struct response *resp, int status, const char *error, const char *message);
+
+const char *http_reason(int status);
+
+/* json-c helpers used everywhere. */
+const char *json_get_string(json_object *o, const char *key);
+json_object *json_string_or_null(const char *s);
+/* A JSON array of the words of a space-separated list. */
+json_object *json_word_array(const char *words);
+/* Serializes plainly, without escaping '/'. */
+const char *json_text(json_object *o);
+
+#endif

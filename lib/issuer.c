@@ -1,0 +1,214 @@
+#include "issuer.h"
+#include "jwks.h"
+#include "util.h"
+
+#include <jwt.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KEY_FILE "signing-key.pem"
+
+int state_locked(const char *state_dir, int (*fn)(void *), void *arg)
+{
+	char *path = ck_asprintf("%s/.lock", state_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	int rc = fn(arg);
+	close(fd); /* releases the lock */
+	return rc;
+}
+
+/* Writes data to path atomically: temporary file, fsync, rename. */
+static int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	char *tmp = ck_asprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int rc = -1;
+	if (fd < 0)
+		goto done;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto done;
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto done;
+	}
+	fd = -1;
+	rc = rename(tmp, path);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = ck_malloc(max + 1);
+	size_t n = fread(buf, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		secure_free(buf, max + 1);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static EVP_PKEY *pem_to_key(const char *pem, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	return k;
+}
+
+static int write_jwks(const char *jwks_path, EVP_PKEY *key)
+{
+	char *kid = jwks_thumbprint(key);
+	char *jwk = kid ? jwks_public_jwk(key, kid) : NULL;
+	int rc = -1;
+	if (jwk) {
+		char *doc = ck_asprintf("{\"keys\":[%s]}\n", jwk);
+		rc = write_file_atomic(jwks_path, doc, strlen(doc), 0644);
+		free(doc);
+	}
+	free(kid);
+	free(jwk);
+	return rc;
+}
+
+struct ensure_args {
+	const char *state_dir, *jwks_path;
+	char *err;
+	size_t errlen;
+};
+
+static int ensure_locked(void *arg)
+{
+	struct ensure_args *a = arg;
+	char *path = ck_asprintf("%s/" KEY_FILE, a->state_dir);
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+	size_t len;
+	char *pem = read_file(path, 16384, &len);
+	if (pem) {
+		key = pem_to_key(pem, len);
+		secure_free(pem, len);
+		if (!key) {
+			snprintf(a->err, a->errlen, "%s is not a PEM private key", path);
+			goto done;
+		}
+	} else {
+		key = EVP_RSA_gen(2048);
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *data;
+		if (!key || !bio || !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+			BIO_free(bio);
+			snprintf(a->err, a->errlen, "cannot generate the signing key");
+			goto done;
+		}
+		long n = BIO_get_mem_data(bio, &data);
+		int w = write_file_atomic(path, data, (size_t)n, 0600);
+		BIO_free(bio); /* BIO_free of a mem BIO cleanses nothing; the key is on disk anyway */
+		if (w < 0) {
+			snprintf(a->err, a->errlen, "cannot write %s: %s", path, strerror(errno));
+			goto done;
+		}
+		log_msg("generated a new RS256 signing key in %s", path);
+	}
+	struct stat st;
+	if (stat(a->jwks_path, &st) < 0 && write_jwks(a->jwks_path, key) < 0) {
+		snprintf(a->err, a->errlen, "cannot write %s: %s", a->jwks_path, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	EVP_PKEY_free(key);
+	free(path);
+	return rc;
+}
+
+int issuer_ensure_keys(const char *state_dir, const char *jwks_path, char *err, size_t errlen)
+{
+	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state directory %s: %s", state_dir, strerror(errno));
+		return -1;
+	}
+	struct ensure_args a = {state_dir, jwks_path, err, errlen};
+	snprintf(err, errlen, "cannot lock %s/.lock", state_dir);
+	return state_locked(state_dir, ensure_locked, &a);
+}
+
+int issuer_load(struct issuer *is, const char *state_dir, char *err, size_t errlen)
+{
+	memset(is, 0, sizeof *is);
+	char *path = ck_asprintf("%s/" KEY_FILE, state_dir);
+	is->pem = read_file(path, 16384, &is->pem_len);
+	EVP_PKEY *key = is->pem ? pem_to_key(is->pem, is->pem_len) : NULL;
+	if (!key) {
+		snprintf(err, errlen, "cannot read the signing key %s", path);
+		free(path);
+		issuer_free(is);
+		return -1;
+	}
+	free(path);
+	is->kid = jwks_thumbprint(key);
+	EVP_PKEY_free(key);
+	return is->kid ? 0 : -1;
+}
+
+char *issuer_sign(const struct issuer *is, json_object *claims)
+{
+	jwt_t *jwt = NULL;
+	char *out = NULL, *token = NULL;
+	if (jwt_new(&jwt) != 0)
+		return NULL;
+	if (jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)is->pem, (int)is->pem_len) != 0 ||
+	    jwt_add_header(jwt, "kid", is->kid) != 0 ||
+	    jwt_add_grants_json(jwt, json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN)) != 0)
+		goto done;
+	token = jwt_encode_str(jwt);
+	if (token) {
+		out = ck_strdup(token);
+		free(token);
+	}
+done:
+	jwt_free(jwt);
+	return out;
+}
+
+void issuer_free(struct issuer *is)
+{
+	if (is->pem)
+		secure_free(is->pem, is->pem_len);
+	free(is->kid);
+	memset(is, 0, sizeof *is);
+}

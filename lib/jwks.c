@@ -1,0 +1,204 @@
+#include "jwks.h"
+#include "util.h"
+
+#include <json-c/json.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static BIGNUM *b64url_bn(const char *s)
+{
+	unsigned char *raw;
+	size_t n;
+	if (!s || b64url_decode(s, strlen(s), &raw, &n) < 0 || n == 0)
+		return NULL;
+	BIGNUM *bn = BN_bin2bn(raw, (int)n, NULL);
+	free(raw);
+	return bn;
+}
+
+static EVP_PKEY *rsa_from_ne(BIGNUM *n, BIGNUM *e)
+{
+	EVP_PKEY *pkey = NULL;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	if (!bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+		goto done;
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pkey = NULL;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return pkey;
+}
+
+/* Returns 1 if added, 0 if skipped. */
+static int jwks_add(struct jwks *set, json_object *k, size_t index)
+{
+	const char *kty = jstr(k, "kty"), *use = jstr(k, "use"), *alg = jstr(k, "alg");
+	const char *kid = jstr(k, "kid");
+	json_object *v;
+	if (!kty || strcmp(kty, "RSA") != 0) {
+		log_msg("jwks: key %zu skipped: kty is not RSA", index);
+		return 0;
+	}
+	if ((json_object_object_get_ex(k, "use", &v) && (!use || strcmp(use, "sig") != 0)) ||
+	    (json_object_object_get_ex(k, "alg", &v) && (!alg || strcmp(alg, "RS256") != 0))) {
+		log_msg("jwks: key %zu skipped: not an RS256 signing key", index);
+		return 0;
+	}
+	if (!kid || !*kid || strlen(kid) > JWKS_MAX_KID) {
+		log_msg("jwks: key %zu skipped: kid missing or longer than %d", index, JWKS_MAX_KID);
+		return 0;
+	}
+	if (jwks_find(set, kid)) {
+		log_msg("jwks: key %zu skipped: duplicate kid", index);
+		return 0;
+	}
+	BIGNUM *n = b64url_bn(jstr(k, "n")), *e = b64url_bn(jstr(k, "e"));
+	EVP_PKEY *pkey = NULL;
+	if (n && e && BN_num_bits(n) >= JWKS_MIN_RSA_BITS)
+		pkey = rsa_from_ne(n, e);
+	else if (n && e)
+		log_msg("jwks: key %zu skipped: modulus of %d bits, %d required", index,
+			BN_num_bits(n), JWKS_MIN_RSA_BITS);
+	else
+		log_msg("jwks: key %zu skipped: bad n or e", index);
+	BN_free(n);
+	BN_free(e);
+	if (!pkey)
+		return 0;
+	set->keys = ck_realloc(set->keys, (set->nkeys + 1) * sizeof *set->keys);
+	struct jwks_key *slot = &set->keys[set->nkeys++];
+	snprintf(slot->kid, sizeof slot->kid, "%s", kid);
+	slot->pkey = pkey;
+	return 1;
+}
+
+int jwks_parse(struct jwks *set, const char *json, size_t len, char *err, size_t errlen)
+{
+	memset(set, 0, sizeof *set);
+	if (len > JWKS_MAX_BYTES) {
+		snprintf(err, errlen, "JWKS larger than %d bytes", JWKS_MAX_BYTES);
+		return -1;
+	}
+	json_tokener *tok = json_tokener_new_ex(16);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *doc = json_tokener_parse_ex(tok, json, (int)len);
+	int ok = json_tokener_get_error(tok) == json_tokener_success &&
+		 json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	json_object *keys;
+	if (!ok || !doc || !json_object_object_get_ex(doc, "keys", &keys) ||
+	    !json_object_is_type(keys, json_type_array)) {
+		json_object_put(doc);
+		snprintf(err, errlen, "JWKS is not a JSON object with a keys array");
+		return -1;
+	}
+	size_t n = json_object_array_length(keys);
+	for (size_t i = 0; i < n; i++) {
+		json_object *k = json_object_array_get_idx(keys, i);
+		if (json_object_is_type(k, json_type_object))
+			jwks_add(set, k, i);
+	}
+	json_object_put(doc);
+	return 0;
+}
+
+int jwks_load_file(struct jwks *set, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *buf = ck_malloc(JWKS_MAX_BYTES + 1);
+	size_t n = fread(buf, 1, JWKS_MAX_BYTES + 1, f);
+	fclose(f);
+	int rc = jwks_parse(set, buf, n, err, errlen);
+	free(buf);
+	return rc;
+}
+
+EVP_PKEY *jwks_find(const struct jwks *set, const char *kid)
+{
+	for (size_t i = 0; i < set->nkeys; i++)
+		if (strcmp(set->keys[i].kid, kid) == 0)
+			return set->keys[i].pkey;
+	return NULL;
+}
+
+void jwks_free(struct jwks *set)
+{
+	for (size_t i = 0; i < set->nkeys; i++)
+		EVP_PKEY_free(set->keys[i].pkey);
+	free(set->keys);
+	memset(set, 0, sizeof *set);
+}
+
+static char *bn_param_b64(const EVP_PKEY *pkey, const char *name)
+{
+	BIGNUM *bn = NULL;
+	if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
+		return NULL;
+	int len = BN_num_bytes(bn);
+	unsigned char *raw = ck_malloc((size_t)len);
+	BN_bn2bin(bn, raw);
+	char *out = b64url_encode(raw, (size_t)len);
+	free(raw);
+	BN_free(bn);
+	return out;
+}
+
+char *jwks_thumbprint(const EVP_PKEY *pkey)
+{
+	char *n = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N);
+	char *e = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E);
+	if (!n || !e) {
+		free(n);
+		free(e);
+		return NULL;
+	}
+	/* RFC 7638: required members only, lexicographic order, no whitespace. */
+	char *canon = ck_asprintf("{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", e, n);
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char *out = NULL;
+	if (EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL))
+		out = b64url_encode(md, mdlen);
+	free(canon);
+	free(n);
+	free(e);
+	return out;
+}
+
+char *jwks_public_jwk(const EVP_PKEY *pkey, const char *kid)
+{
+	char *n = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N);
+	char *e = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E);
+	char *out = NULL;
+	if (n && e)
+		out = ck_asprintf("{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"}",
+				  kid, n, e);
+	free(n);
+	free(e);
+	return out;
+}

@@ -1,0 +1,97 @@
+#include "route.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int route_match(const struct route *r, const char *path, struct request *req)
+{
+	const char *p = r->pattern, *s = path;
+	size_t nparams = 0;
+	char *values[HTTP_MAX_PARAMS];
+	const char *names[HTTP_MAX_PARAMS];
+	size_t name_lens[HTTP_MAX_PARAMS];
+	int rc = 1;
+	while (*p && *s) {
+		if (*p != '/' || *s != '/')
+			return 0;
+		p++;
+		s++;
+		const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+		size_t plen = pe ? (size_t)(pe - p) : strlen(p);
+		size_t slen = se ? (size_t)(se - s) : strlen(s);
+		if (*p == ':') {
+			if (slen == 0 || nparams == HTTP_MAX_PARAMS)
+				goto nomatch;
+			names[nparams] = p + 1;
+			name_lens[nparams] = plen - 1;
+			values[nparams] = req ? url_decode(s, slen) : NULL;
+			if (req && !values[nparams])
+				rc = -1;
+			nparams++;
+		} else if (plen != slen || strncmp(p, s, plen) != 0) {
+			goto nomatch;
+		}
+		p += plen;
+		s += slen;
+	}
+	if (*p || *s)
+		goto nomatch;
+	if (req) {
+		for (size_t i = 0; i < nparams; i++) {
+			req->params[req->nparams].name = names[i];
+			req->params[req->nparams].name_len = name_lens[i];
+			req->params[req->nparams++].value = values[i];
+		}
+	}
+	return rc;
+nomatch:
+	for (size_t i = 0; i < nparams; i++)
+		free(values[i]);
+	return 0;
+}
+
+void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
+		    struct response *resp)
+{
+	const struct route *found = NULL;
+	char allow[128] = "";
+	for (size_t g = 0; g < ngroups && !found; g++) {
+		for (size_t i = 0; i < groups[g]->nroutes; i++) {
+			const struct route *r = &groups[g]->routes[i];
+			if (!route_match(r, req->path, NULL))
+				continue;
+			if (strcmp(r->method, req->method) == 0) {
+				found = r;
+				break;
+			}
+			if (!strstr(allow, r->method) && strlen(allow) + strlen(r->method) + 3 < sizeof allow) {
+				if (*allow)
+					strcat(allow, ", ");
+				strcat(allow, r->method);
+			}
+		}
+	}
+	if (!found && *allow) {
+		response_header(resp, "Allow", "%s", allow);
+		response_error(resp, 405, "Method not allowed", "This route does not accept that method");
+		return;
+	}
+	if (!found) {
+		response_error(resp, 404, "Not found", "No route matches this path");
+		return;
+	}
+	req->route = found;
+	if (route_match(found, req->path, req) < 0) {
+		response_error(resp, 400, "Bad request", "A path parameter is not valid percent-encoding");
+		return;
+	}
+	if (req->body_invalid && !(found->flags & ROUTE_RAW_BODY)) {
+		response_error(resp, 400, "Invalid JSON", "The request body is not valid JSON");
+		return;
+	}
+	if (!guard_check(req, resp))
+		return;
+	found->handler(req, resp);
+}

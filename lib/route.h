@@ -1,0 +1,65 @@
+/* route: the route table and its dispatch. Requirements are data: the
+ * library checks them before any handler runs. */
+#ifndef MCPAUTH_ROUTE_H
+#define MCPAUTH_ROUTE_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+enum route_req {
+	ROUTE_PUBLIC,      /* no token needed */
+	ROUTE_TOKEN,       /* any valid token */
+	ROUTE_PERMISSION,  /* valid token whose permissions claim holds need */
+	ROUTE_SCOPE,       /* valid token whose scope claim holds need */
+};
+
+enum {
+	ROUTE_RAW_BODY = 1 << 0,  /* the handler answers a malformed body itself */
+};
+
+typedef void (*route_handler)(struct request *req, struct response *resp);
+
+struct route {
+	const char *method;
+	const char *pattern;      /* "/api/auth0/user/:id" */
+	enum route_req req;
+	const char *need;         /* permission or scope name */
+	const char *summary;      /* one line */
+	const char *input_schema; /* JSON Schema text of the body or query fields, or NULL */
+	route_handler handler;
+	unsigned flags;
+};
+
+enum {
+	GROUP_SIGNS = 1 << 0,     /* the program issues tokens: load the private key */
+};
+
+struct route_group {
+	const char *name;
+	const struct route *routes;
+	size_t nroutes;
+	unsigned flags;
+};
+
+#define ROUTE_TABLE(t) (t), (sizeof(t) / sizeof((t)[0]))
+
+/* 1 if path matches the pattern; fills req->params (URL-decoded) when req
+ * is given. -1 if it matches but a parameter does not decode. */
+int route_match(const struct route *r, const char *path, struct request *req);
+
+/* Finds the route for req in the groups, checks its requirement and runs
+ * it: 404 for no path, 405 with Allow for a wrong method. */
+void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
+		    struct response *resp);
+
+/* Checks req->route's requirement; on success fills req->principal and
+ * returns 1, otherwise fills resp with the 401 or 403 and returns 0. */
+int guard_check(struct request *req, struct response *resp);
+
+/* The absolute URL of the protected resource metadata, for 401 challenges. */
+char *guard_resource_metadata_url(const struct request *req);
+/* The canonical resource URL (the MCP endpoint). */
+char *guard_resource_url(const struct request *req);
+
+#endif

@@ -1,0 +1,264 @@
+#include "token.h"
+#include "util.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#define JSON_MAX_DEPTH 16
+/* No issuer we accept hands out tokens valid for over a year; a larger exp is forged or broken. */
+#define TOKEN_MAX_LIFETIME (366.0 * 24 * 3600)
+
+enum token_status token_from_header(const char *authorization, const char **token, size_t *len)
+{
+	if (!authorization || strncasecmp(authorization, "Bearer", 6) != 0 ||
+	    (authorization[6] != ' ' && authorization[6] != '\t'))
+		return TOKEN_MISSING;
+	const char *t = authorization + 6;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	size_t n = strlen(t);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return TOKEN_MISSING;
+	*token = t;
+	*len = n;
+	return TOKEN_OK;
+}
+
+json_object *token_json_parse(const char *text, size_t len)
+{
+	if (len > (size_t)1 << 30)
+		return NULL;
+	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static json_object *decode_part(const char *s, size_t n)
+{
+	unsigned char *raw;
+	size_t rawlen;
+	if (n == 0 || b64url_decode(s, n, &raw, &rawlen) < 0)
+		return NULL;
+	/* An embedded NUL would make the JSON text mean less than it says. */
+	json_object *o = memchr(raw, '\0', rawlen) ? NULL : token_json_parse((char *)raw, rawlen);
+	free(raw);
+	return o;
+}
+
+static const char *get_string(json_object *o, const char *key, int *present)
+{
+	json_object *v;
+	*present = json_object_object_get_ex(o, key, &v);
+	if (!*present || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A JSON number as a double; -1 if present and not a finite number, 0 if absent. */
+static int get_number(json_object *o, const char *key, double *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return -1;
+	double d = json_object_get_double(v);
+	if (!isfinite(d))
+		return -1;
+	*out = d;
+	return 1;
+}
+
+static int verify_signature(EVP_PKEY *key, const char *input, size_t inlen, const char *sig64,
+			    size_t siglen64)
+{
+	unsigned char *sig;
+	size_t siglen;
+	int ok = 0;
+	if (b64url_decode(sig64, siglen64, &sig, &siglen) < 0)
+		return 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx && siglen == (size_t)EVP_PKEY_get_size(key) &&
+	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)input, inlen) == 1)
+		ok = 1;
+	EVP_MD_CTX_free(ctx);
+	free(sig);
+	return ok;
+}
+
+static int audience_matches(json_object *claims, const char *audience)
+{
+	json_object *aud;
+	if (!json_object_object_get_ex(claims, "aud", &aud))
+		return 0;
+	if (json_object_is_type(aud, json_type_string))
+		return strcmp(json_object_get_string(aud), audience) == 0;
+	if (!json_object_is_type(aud, json_type_array))
+		return 0;
+	size_t n = json_object_array_length(aud);
+	for (size_t i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(aud, i);
+		if (json_object_is_type(a, json_type_string) &&
+		    strcmp(json_object_get_string(a), audience) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int string_array(json_object *a)
+{
+	if (!json_object_is_type(a, json_type_array))
+		return 0;
+	size_t n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(a, i), json_type_string))
+			return 0;
+	return 1;
+}
+
+#define FAIL(status, why)          \
+	do {                       \
+		rc = (status);     \
+		*reason = (why);   \
+		goto done;         \
+	} while (0)
+
+enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len,
+			       time_t now, struct principal *p, const char **reason)
+{
+	enum token_status rc = TOKEN_INVALID;
+	json_object *header = NULL, *claims = NULL;
+	const char *why_unused;
+	if (!reason)
+		reason = &why_unused;
+	*reason = NULL;
+	memset(p, 0, sizeof *p);
+
+	/* Cap the size before anything is decoded. */
+	if (len == 0)
+		FAIL(TOKEN_MISSING, "empty token");
+	if (len > TOKEN_MAX_LEN)
+		FAIL(TOKEN_INVALID, "token longer than the cap");
+	const char *dot1 = memchr(token, '.', len);
+	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
+	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+		FAIL(TOKEN_INVALID, "not three segments");
+	size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1);
+	size_t slen = len - (size_t)(dot2 + 1 - token);
+	if (slen == 0)
+		FAIL(TOKEN_INVALID, "signature missing");
+
+	header = decode_part(token, hlen);
+	if (!header)
+		FAIL(TOKEN_INVALID, "header is not base64url JSON");
+	int present;
+	const char *alg = get_string(header, "alg", &present);
+	/* Pinned: exact, case-sensitive, before any key is looked at. */
+	if (!alg || strcmp(alg, "RS256") != 0)
+		FAIL(TOKEN_INVALID, "alg not RS256");
+	json_object *crit;
+	if (json_object_object_get_ex(header, "crit", &crit))
+		FAIL(TOKEN_INVALID, "crit header not supported");
+	const char *kid = get_string(header, "kid", &present);
+	if (!kid || strlen(kid) > JWKS_MAX_KID)
+		FAIL(TOKEN_INVALID, "kid missing or too long");
+	EVP_PKEY *key = jwks_find(v->keys, kid);
+	if (!key)
+		FAIL(TOKEN_INVALID, "unknown kid");
+	if (!verify_signature(key, token, (size_t)(dot2 - token), dot2 + 1, slen))
+		FAIL(TOKEN_INVALID, "bad signature");
+
+	claims = decode_part(dot1 + 1, plen);
+	if (!claims)
+		FAIL(TOKEN_INVALID, "payload is not base64url JSON");
+	const char *iss = get_string(claims, "iss", &present);
+	if (!iss || strcmp(iss, v->issuer) != 0)
+		FAIL(TOKEN_INVALID, "wrong iss");
+	if (!audience_matches(claims, v->audience))
+		FAIL(TOKEN_INVALID, "wrong aud");
+	double exp, nbf, iat, t = (double)now;
+	int has = get_number(claims, "exp", &exp);
+	if (has != 1)
+		FAIL(TOKEN_INVALID, "exp missing or not a number");
+	if (exp > t + TOKEN_MAX_LIFETIME)
+		FAIL(TOKEN_INVALID, "exp too far in the future");
+	has = get_number(claims, "nbf", &nbf);
+	if (has < 0 || (has == 1 && nbf > t + (double)v->leeway))
+		FAIL(TOKEN_INVALID, "nbf in the future");
+	has = get_number(claims, "iat", &iat);
+	if (has < 0 || (has == 1 && iat > t + (double)v->leeway))
+		FAIL(TOKEN_INVALID, "iat in the future");
+	const char *sub = get_string(claims, "sub", &present);
+	if (!sub || !*sub)
+		FAIL(TOKEN_INVALID, "sub missing");
+	json_object *perms = NULL;
+	if (json_object_object_get_ex(claims, "permissions", &perms) && !string_array(perms))
+		FAIL(TOKEN_INVALID, "permissions not an array of strings");
+	const char *scope = get_string(claims, "scope", &present);
+	if (present && !scope)
+		FAIL(TOKEN_INVALID, "scope not a string");
+	if (t >= exp + (double)v->leeway)
+		FAIL(TOKEN_EXPIRED, "expired");
+
+	p->claims = claims;
+	claims = NULL;
+	p->sub = sub;
+	p->email = get_string(p->claims, "email", &present);
+	p->name = get_string(p->claims, "name", &present);
+	p->permissions = perms;
+	p->scope = scope;
+	p->exp = exp;
+	rc = TOKEN_OK;
+done:
+	json_object_put(header);
+	json_object_put(claims);
+	return rc;
+}
+
+int principal_has_permission(const struct principal *p, const char *perm)
+{
+	if (!p->permissions)
+		return 0;
+	size_t n = json_object_array_length(p->permissions);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(p->permissions, i)), perm) == 0)
+			return 1;
+	return 0;
+}
+
+int principal_has_scope(const struct principal *p, const char *scope)
+{
+	if (!p->scope)
+		return 0;
+	size_t n = strlen(scope);
+	for (const char *s = p->scope; *s;) {
+		while (*s == ' ')
+			s++;
+		const char *e = s;
+		while (*e && *e != ' ')
+			e++;
+		if ((size_t)(e - s) == n && strncmp(s, scope, n) == 0)
+			return 1;
+		s = e;
+	}
+	return 0;
+}
+
+void principal_free(struct principal *p)
+{
+	json_object_put(p->claims);
+	memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,55 @@
+/* token: RS256 access-token verification with OpenSSL, and the verified
+ * principal it yields. The algorithm is pinned before a key is chosen. */
+#ifndef MCPAUTH_TOKEN_H
+#define MCPAUTH_TOKEN_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "jwks.h"
+
+#define TOKEN_MAX_LEN 8192
+
+enum token_status {
+	TOKEN_OK = 0,
+	TOKEN_MISSING,   /* no Authorization header, or not a Bearer token */
+	TOKEN_INVALID,   /* any failed check */
+	TOKEN_EXPIRED,   /* well signed, exp passed */
+};
+
+struct token_verifier {
+	const struct jwks *keys;
+	const char *issuer;
+	const char *audience;
+	long leeway;
+};
+
+struct principal {
+	json_object *claims;      /* owned; the strings below point into it */
+	const char *sub;
+	const char *email;        /* NULL when the token has none */
+	const char *name;
+	json_object *permissions; /* array of strings, or NULL when absent */
+	const char *scope;        /* NULL when the token has no scope claim */
+	double exp;
+};
+
+/* Extracts the token from an Authorization header value: scheme "Bearer"
+ * matched case-insensitively, one or more spaces, then the token. */
+enum token_status token_from_header(const char *authorization, const char **token, size_t *len);
+
+/* Verifies a compact JWS at time now. On TOKEN_OK fills *p (free it with
+ * principal_free). *reason says which check failed, for logs only. */
+enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len,
+			       time_t now, struct principal *p, const char **reason);
+
+/* Parses a JSON object strictly (UTF-8 checked, depth limited, no trailing
+ * data). Returns NULL on anything else. */
+json_object *token_json_parse(const char *text, size_t len);
+
+int principal_has_permission(const struct principal *p, const char *perm);
+int principal_has_scope(const struct principal *p, const char *scope);
+void principal_free(struct principal *p);
+
+#endif

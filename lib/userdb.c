@@ -1,0 +1,286 @@
+#include "userdb.h"
+#include "issuer.h"
+#include "password.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#define BUSY_TIMEOUT_MS 10000
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS users ("
+	" sub TEXT PRIMARY KEY,"
+	" email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	" name TEXT NOT NULL,"
+	" password_hash TEXT,"
+	" permissions TEXT NOT NULL DEFAULT '',"
+	" scope TEXT NOT NULL DEFAULT 'openid profile email',"
+	" email_verified INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL);";
+
+static const struct {
+	const char *sub, *email, *name, *password, *permissions;
+} demo_users[] = {
+	{"auth0|user123", "user@example.com", "John Doe", "password", "read:profile write:profile"},
+	{"auth0|admin456", "admin@example.com", "Jane Admin", "admin",
+	 "read:profile write:profile read:users write:users admin:all"},
+	{"auth0|readonly789", "viewer@example.com", "View Only", "readonly", "read:profile read:users"},
+};
+
+void userdb_now_iso(char buf[32])
+{
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+}
+
+struct init_args {
+	sqlite3 *db;
+	char *err;
+	size_t errlen;
+};
+
+/* Runs under the state lock so that only one process seeds the demo users. */
+static int init_locked(void *arg)
+{
+	struct init_args *a = arg;
+	char *msg = NULL;
+	if (sqlite3_exec(a->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(a->err, a->errlen, "cannot create the schema: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(a->db, "SELECT user_version FROM pragma_user_version", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	int version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (version >= 1)
+		return 0;
+	sqlite3_stmt *ins;
+	if (sqlite3_prepare_v2(a->db,
+			       "INSERT OR IGNORE INTO users(sub,email,name,password_hash,permissions,scope,"
+			       "email_verified,created_at) VALUES(?,?,?,?,?,'openid profile email',1,?)",
+			       -1, &ins, NULL) != SQLITE_OK)
+		return -1;
+	char now[32];
+	userdb_now_iso(now);
+	int rc = 0;
+	sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (size_t i = 0; i < sizeof demo_users / sizeof demo_users[0] && rc == 0; i++) {
+		char *hash = password_hash(demo_users[i].password);
+		if (!hash) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_text(ins, 1, demo_users[i].sub, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, demo_users[i].email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, demo_users[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 5, demo_users[i].permissions, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 6, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(ins);
+		free(hash);
+	}
+	sqlite3_finalize(ins);
+	if (rc == 0 && sqlite3_exec(a->db, "PRAGMA user_version=1; COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	snprintf(a->err, a->errlen, "cannot create the demo users: %s", sqlite3_errmsg(a->db));
+	return -1;
+}
+
+int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* WAL lets readers and one writer of many processes overlap; FULL makes
+	 * every acknowledged commit durable before the response goes out. */
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	struct init_args a = {db, err, errlen};
+	if (state_locked(state_dir, init_locked, &a) < 0) {
+		sqlite3_close(db);
+		return -1;
+	}
+	*dbp = db;
+	return 0;
+}
+
+static char *col_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	return t ? ck_strdup((const char *)t) : NULL;
+}
+
+static int find_user(sqlite3 *db, const char *where, const char *value, struct user *u)
+{
+	memset(u, 0, sizeof *u);
+	char *sql = ck_asprintf("SELECT sub,email,name,password_hash,permissions,scope,email_verified,"
+				"created_at FROM users WHERE %s = ?", where);
+	sqlite3_stmt *q;
+	int rc = USERDB_ERROR;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, value, -1, SQLITE_STATIC);
+		int s = sqlite3_step(q);
+		if (s == SQLITE_ROW) {
+			u->sub = col_dup(q, 0);
+			u->email = col_dup(q, 1);
+			u->name = col_dup(q, 2);
+			u->password_hash = col_dup(q, 3);
+			u->permissions = col_dup(q, 4);
+			u->scope = col_dup(q, 5);
+			u->email_verified = sqlite3_column_int(q, 6);
+			u->created_at = col_dup(q, 7);
+			rc = USERDB_OK;
+		} else if (s == SQLITE_DONE) {
+			rc = USERDB_NOT_FOUND;
+		}
+		sqlite3_finalize(q);
+	}
+	free(sql);
+	return rc;
+}
+
+int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u)
+{
+	return find_user(db, "email", email, u);
+}
+
+int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u)
+{
+	return find_user(db, "sub", sub, u);
+}
+
+void user_free(struct user *u)
+{
+	free(u->sub);
+	free(u->email);
+	free(u->name);
+	if (u->password_hash)
+		secure_free(u->password_hash, strlen(u->password_hash));
+	free(u->permissions);
+	free(u->scope);
+	free(u->created_at);
+	memset(u, 0, sizeof *u);
+}
+
+#define WRITE_RETRIES 20
+
+/* Runs one write statement in its own IMMEDIATE transaction, retrying while
+ * the database stays busy beyond the busy timeout. Returns the sqlite
+ * result of the statement (SQLITE_DONE on success) and the rows changed. */
+static int write_once(sqlite3 *db, const char *sql, const char *const *args, int nargs, int *changes)
+{
+	int rc = SQLITE_BUSY;
+	for (int attempt = 0; attempt < WRITE_RETRIES && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	     attempt++) {
+		sqlite3_stmt *q = NULL;
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			continue;
+		rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+		if (rc == SQLITE_OK) {
+			for (int i = 0; i < nargs; i++)
+				sqlite3_bind_text(q, i + 1, args[i], -1, SQLITE_STATIC);
+			rc = sqlite3_step(q);
+			*changes = sqlite3_changes(db);
+		}
+		sqlite3_finalize(q);
+		if (rc == SQLITE_DONE) {
+			int c = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+			if (c == SQLITE_OK)
+				return SQLITE_DONE;
+			rc = c;
+		}
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+static int write_result(int rc, int changes)
+{
+	if (rc == SQLITE_DONE)
+		return changes > 0 ? USERDB_OK : USERDB_NOT_FOUND;
+	if (rc == SQLITE_CONSTRAINT)
+		return USERDB_CONFLICT;
+	return USERDB_ERROR;
+}
+
+int userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email)
+{
+	/* A new email is not verified yet. */
+	const char *args[] = {name, email, sub};
+	int changes = 0;
+	int rc = write_once(db,
+			    "UPDATE users SET name = coalesce(?1, name),"
+			    " email_verified = CASE WHEN ?2 IS NULL OR ?2 = email THEN email_verified ELSE 0 END,"
+			    " email = coalesce(?2, email) WHERE sub = ?3",
+			    args, 3, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_create(sqlite3 *db, const struct user *u)
+{
+	char verified[2] = {u->email_verified ? '1' : '0', '\0'};
+	const char *args[] = {u->sub, u->email, u->name, u->password_hash, u->permissions,
+			      u->scope ? u->scope : "openid profile email", verified, u->created_at};
+	int changes = 0;
+	int rc = write_once(db,
+			    "INSERT INTO users(sub,email,name,password_hash,permissions,scope,email_verified,"
+			    "created_at) VALUES(?,?,?,?,?,?,?,?)",
+			    args, 8, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions)
+{
+	const char *args[] = {permissions, sub};
+	int changes = 0;
+	int rc = write_once(db, "UPDATE users SET permissions = ? WHERE sub = ?", args, 2, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT sub,email,name,permissions,scope,email_verified,created_at FROM users"
+			       " ORDER BY created_at, rowid",
+			       -1, &q, NULL) != SQLITE_OK)
+		return USERDB_ERROR;
+	int s;
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		struct user u = {
+			.sub = (char *)sqlite3_column_text(q, 0),
+			.email = (char *)sqlite3_column_text(q, 1),
+			.name = (char *)sqlite3_column_text(q, 2),
+			.permissions = (char *)sqlite3_column_text(q, 3),
+			.scope = (char *)sqlite3_column_text(q, 4),
+			.email_verified = sqlite3_column_int(q, 5),
+			.created_at = (char *)sqlite3_column_text(q, 6),
+		};
+		fn(&u, arg);
+	}
+	sqlite3_finalize(q);
+	return s == SQLITE_DONE ? USERDB_OK : USERDB_ERROR;
+}

@@ -1,0 +1,43 @@
+/* userdb: users, their profiles and permissions in SQLite (WAL, busy
+ * timeout), shared by every process of every program. */
+#ifndef MCPAUTH_USERDB_H
+#define MCPAUTH_USERDB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+struct user {
+	char *sub;
+	char *email;
+	char *name;
+	char *password_hash;  /* NULL when the user cannot log in */
+	char *permissions;    /* space-separated */
+	char *scope;          /* space-separated */
+	int email_verified;
+	char *created_at;     /* ISO 8601 UTC */
+};
+
+enum { USERDB_OK = 0, USERDB_NOT_FOUND = 1, USERDB_ERROR = -1 };
+
+/* Opens (creating if needed) the database, sets WAL and the busy timeout,
+ * creates the schema and the demo users once. */
+int userdb_open(sqlite3 **db, const char *path, const char *state_dir, char *err, size_t errlen);
+int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u);
+int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u);
+void user_free(struct user *u);
+
+/* ISO 8601 UTC of now, e.g. 2026-11-26T05:00:00.000Z, into buf[32]. */
+void userdb_now_iso(char buf[32]);
+
+
+/* Writes. Each is one transaction, committed before it returns; SQLITE_BUSY
+ * past the busy timeout is retried. USERDB_CONFLICT: the email is taken. */
+enum { USERDB_CONFLICT = 2 };
+int userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email);
+int userdb_create(sqlite3 *db, const struct user *u);
+int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions);
+
+/* Calls fn for each user, ordered by creation. */
+int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,46 @@
+/* util: allocation that aborts on out-of-memory, strings, base64url, logging. */
+#ifndef MCPAUTH_UTIL_H
+#define MCPAUTH_UTIL_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+void *ck_malloc(size_t n);
+void *ck_calloc(size_t n, size_t size);
+void *ck_realloc(void *p, size_t n);
+char *ck_strdup(const char *s);
+char *ck_strndup(const char *s, size_t n);
+char *ck_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable string buffer. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+void sbuf_add(struct sbuf *b, const char *s, size_t n);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_free(struct sbuf *b);
+
+/* Strict RFC 4648 section 5 without padding: returns 0, or -1 on any
+ * character outside the alphabet (padding, '+', '/', whitespace) or an
+ * impossible length. *out is NUL-terminated for convenience. */
+int b64url_decode(const char *in, size_t len, unsigned char **out, size_t *outlen);
+char *b64url_encode(const unsigned char *in, size_t len);
+
+/* Percent-decoding of one path segment or query value; refuses bad
+ * escapes and %00. Returns a new string or NULL. */
+char *url_decode(const char *in, size_t len);
+/* Percent-encoding of everything but RFC 3986 unreserved characters. */
+char *url_encode(const char *in);
+
+int str_casecmp_prefix(const char *s, const char *prefix);
+
+/* Log one line to stderr (the web server's error log), prefixed with the
+ * program name. Never pass a token, password or key. */
+void log_set_program(const char *name);
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wipe and free. */
+void secure_free(void *p, size_t n);
+
+#endif

@@ -1,0 +1,42 @@
+# Shared by serve.sh and check.sh: install what is missing (Debian 12),
+# then build. Sourced, not run.
+# shellcheck shell=bash
+
+MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
+libfcgi-dev libsqlite3-dev check lighttpd curl jq openssl"
+
+ensure_packages() {
+	local missing=() p
+	for p in $MCPAUTH_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "mcpauth needs these Debian packages; install them as root with:" >&2
+		echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "installing: ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	# The lighttpd package starts a system server on port 80; the suite runs
+	# its own, so leave the machine as it was.
+	if printf '%s\n' "${missing[@]}" | grep -qx lighttpd; then
+		(systemctl disable --now lighttpd || service lighttpd stop) >/dev/null 2>&1 || true
+	fi
+}
+
+# build DIR [configure args]: an out-of-tree build in DIR (autoreconf,
+# configure and make as needed), so plain and sanitizer builds live side
+# by side.
+build() {
+	local dir=$1 src=$PWD
+	shift
+	[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi >&2
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/Makefile" ]; then
+		(cd "$dir" && "$src/configure" -q "$@") >&2
+	fi
+	make -s -C "$dir" -j"$(nproc)" >&2
+}
