@@ -86,7 +86,7 @@ server_log() { cat "$MCPAUTH_ERRORLOG" "$TMP_ROOT/lighttpd.stderr" 2>/dev/null; 
 # No program died and no sanitizer spoke.
 expect_clean_log() {
 	local bad
-	bad=$(server_log | grep -E 'child exited|child signaled|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
+	bad=$(server_log | grep -E 'child exited|child signall?ed|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
 	if [ -z "$bad" ]; then ok "no program crashed"; else not_ok "no program crashed: $bad"; fi
 }
 
