@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real MCP clients against /mcp under a real lighttpd: the official
-# TypeScript SDK (Client + StreamableHTTPClientTransport) and the MCP
-# Inspector CLI, both pinned in tests/mcp/package-lock.json and installed
+# TypeScript SDK (Client + StreamableHTTPClientTransport), the MCP
+# Inspector CLI and mcp-remote (Claude Desktop's bridge), all pinned in tests/mcp/package-lock.json and installed
 # with npm ci into the build tree (the source tree may be read-only).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -106,6 +106,34 @@ inspector --method tools/call --tool-name get_api_admin_users --header "Authoriz
 expect_eq "$RC" 5 "Inspector: viewer calling an admin tool exits 5"
 inspector --method tools/call --tool-name get_api_admin_users --header "Authorization: Bearer $ADMIN"
 expect_eq "$RC" 0 "Inspector: admin calling the admin tool exits 0"
+
+# --- mcp-remote: the stdio bridge Claude Desktop runs -----------------------------------
+# The README's configuration: mcp-remote URL --header 'Authorization:${AUTH_HEADER}'
+# with AUTH_HEADER="Bearer <token>" in its environment (mcp-remote fills in
+# the variable). It speaks stdio to the desktop app, Streamable HTTP to /mcp.
+MR_OUT="$TMP_ROOT/mr.out"
+: >"$MR_OUT"
+# shellcheck disable=SC2016 # mcp-remote expands ${AUTH_HEADER} itself
+coproc MR { cd "$NODE_DIR" && HOME="$TMP_ROOT/home" npm_config_update_notifier=false AUTH_HEADER="Bearer $USER" \
+	timeout 60 npx --no -- mcp-remote "$BASE/mcp" --header 'Authorization:${AUTH_HEADER}' \
+	>"$MR_OUT" 2>"$TMP_ROOT/mr.err"; }
+printf '%s\n' \
+	'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"desktop","version":"1"}}}' \
+	'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}' \
+	'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_api_users","arguments":{}}}' >&"${MR[1]}"
+for _ in $(seq 1 300); do
+	[ "$(grep -c '"id":[23],' "$MR_OUT")" -eq 2 ] && break
+	sleep 0.1
+done
+eval "exec ${MR[1]}>&-"
+wait "$MR_PID" 2>/dev/null
+mr() { grep "\"id\":$1," "$MR_OUT" | head -1 | jq -r "$2" 2>/dev/null; }
+expect_eq "$(mr 1 .result.serverInfo.name)" mcpauth "mcp-remote: initialize through the stdio bridge"
+req GET /api/profile -H "Authorization: Bearer $USER"
+expect_eq "$(mr 2 .result.structuredContent | jq -S .)" "$(jq -S . "$TMP_ROOT/body")" \
+	"mcp-remote with the Authorization header: get_api_profile equals GET /api/profile"
+expect_eq "$(mr 3 '.result.isError')" true "mcp-remote: the user's token cannot list users (isError)"
 
 if server_log | grep -qF "${USER##*.}"; then not_ok "no token in the logs"; else ok "no token in the logs"; fi
 expect_clean_log
