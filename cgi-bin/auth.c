@@ -97,6 +97,7 @@ static void login(struct request *req, struct response *resp)
 	if (!ok) {
 		if (rc == USERDB_OK)
 			user_free(&u);
+		guard_challenge(req, resp, NULL, NULL);
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		return;
 	}

@@ -4,6 +4,7 @@ const struct route_group *const route_groups[] = {
 	&auth_group,
 	&profile_group,
 	&admin_group,
+	&mcp_group,
 };
 const size_t route_ngroups = sizeof route_groups / sizeof route_groups[0];
 

@@ -8,6 +8,7 @@
 extern const struct route_group auth_group;
 extern const struct route_group profile_group;
 extern const struct route_group admin_group;
+extern const struct route_group mcp_group;
 
 extern const struct route_group *const route_groups[];
 extern const size_t route_ngroups;

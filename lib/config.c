@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef MCPAUTH_STATE_DIR_DEFAULT
 #define MCPAUTH_STATE_DIR_DEFAULT "/var/lib/mcpauth"
@@ -49,6 +50,67 @@ static int valid_domain(const char *d)
 	return 1;
 }
 
+/* The next item of a comma-separated list, spaces trimmed; 0 at the end. */
+static int next_item(const char **list, const char **item, size_t *len)
+{
+	const char *s = *list;
+	while (*s == ' ' || *s == ',')
+		s++;
+	if (!*s)
+		return 0;
+	const char *e = s + strcspn(s, ",");
+	*list = e;
+	while (e > s && e[-1] == ' ')
+		e--;
+	*item = s;
+	*len = (size_t)(e - s);
+	return 1;
+}
+
+/* scheme://host[:port], nothing after it. */
+static int valid_origin(const char *o, size_t n)
+{
+	size_t skip;
+	if (n > 7 && strncasecmp(o, "http://", 7) == 0)
+		skip = 7;
+	else if (n > 8 && strncasecmp(o, "https://", 8) == 0)
+		skip = 8;
+	else
+		return 0;
+	for (size_t i = skip; i < n; i++) {
+		char ch = o[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		      ch == '-' || ch == ':' || ch == '[' || ch == ']'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_origins(const char *list)
+{
+	const char *item;
+	size_t len;
+	int any = 0;
+	while (next_item(&list, &item, &len)) {
+		if (!valid_origin(item, len))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+int config_origin_allowed(const struct config *c, const char *origin)
+{
+	const char *list = c->allowed_origins, *item;
+	size_t len;
+	if (!origin || !list)
+		return 0;
+	while (next_item(&list, &item, &len))
+		if (strlen(origin) == len && strncasecmp(origin, item, len) == 0)
+			return 1;
+	return 0;
+}
+
 int config_load(struct config *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -60,7 +122,15 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->state_dir = env("MCPAUTH_STATE_DIR");
 	if (!c->state_dir)
 		c->state_dir = MCPAUTH_STATE_DIR_DEFAULT;
-	c->resource_url = env("MCPAUTH_RESOURCE_URL");
+	const char *resource = env("MCPAUTH_RESOURCE_URL");
+	if (resource) {
+		/* The canonical URI has no trailing slash (RFC 8707, MCP). */
+		size_t n = strlen(resource);
+		while (n > 0 && resource[n - 1] == '/')
+			n--;
+		c->resource_url = ck_strndup(resource, n);
+	}
+	c->allowed_origins = env("MCPAUTH_ALLOWED_ORIGINS");
 
 	if (c->auth0_domain && !valid_domain(c->auth0_domain)) {
 		snprintf(err, errlen, "AUTH0_DOMAIN must be a host name such as tenant.auth0.com (no scheme, no path)");
@@ -99,11 +169,17 @@ int config_load(struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "MCPAUTH_RESOURCE_URL must be an absolute http(s) URL");
 		return -1;
 	}
+	if (c->allowed_origins && !valid_origins(c->allowed_origins)) {
+		snprintf(err, errlen, "MCPAUTH_ALLOWED_ORIGINS must be a comma-separated list of origins such as "
+				      "https://app.example.com (scheme, host and port only)");
+		return -1;
+	}
 	return 0;
 }
 
 void config_free(struct config *c)
 {
+	free(c->resource_url);
 	free(c->issuer);
 	free(c->jwks_file);
 	free(c->db_file);

@@ -14,7 +14,10 @@ struct config {
 	char *db_file;               /* <state>/mcpauth.db */
 	long leeway;                 /* MCPAUTH_LEEWAY, seconds, default 30 */
 	long token_ttl;              /* MCPAUTH_TOKEN_TTL, seconds, default 3600 */
-	const char *resource_url;    /* MCPAUTH_RESOURCE_URL: canonical MCP URL, may be NULL */
+	char *resource_url;          /* MCPAUTH_RESOURCE_URL: canonical MCP URL without a trailing
+					slash, may be NULL */
+	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
+					call /mcp from a browser; NULL allows none */
 	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
 };
 
@@ -25,6 +28,10 @@ struct config {
  * into err and returns -1. */
 int config_load(struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
+
+/* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS, exactly
+ * (scheme and host compared case-insensitively). */
+int config_origin_allowed(const struct config *c, const char *origin);
 
 static inline int config_local_issuer(const struct config *c)
 {

@@ -49,8 +49,8 @@ char *guard_resource_metadata_url(const struct request *req)
 	return out;
 }
 
-static void challenge(struct request *req, struct response *resp, const char *error,
-		      const char *description)
+void guard_challenge(const struct request *req, struct response *resp, const char *error,
+		     const char *description)
 {
 	char *meta = guard_resource_metadata_url(req);
 	if (error)
@@ -144,17 +144,17 @@ int guard_check(struct request *req, struct response *resp)
 	case TOKEN_OK:
 		break;
 	case TOKEN_MISSING:
-		challenge(req, resp, NULL, NULL);
+		guard_challenge(req, resp, NULL, NULL);
 		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
 		return 0;
 	case TOKEN_EXPIRED:
-		challenge(req, resp, "invalid_token", "The token expired");
+		guard_challenge(req, resp, "invalid_token", "The token expired");
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
 		return 0;
 	case TOKEN_INVALID:
 	default:
 		log_msg("token refused on %s %s: %s", req->method, req->path, reason);
-		challenge(req, resp, "invalid_token", "Token validation failed");
+		guard_challenge(req, resp, "invalid_token", "Token validation failed");
 		response_error(resp, 401, "Invalid token", "Token validation failed");
 		return 0;
 	}
@@ -166,7 +166,7 @@ int guard_check(struct request *req, struct response *resp)
 	}
 	if (r->req == ROUTE_SCOPE) {
 		if (!p->scope) {
-			challenge(req, resp, "invalid_token", "Token does not contain scope information");
+			guard_challenge(req, resp, "invalid_token", "Token does not contain scope information");
 			response_error(resp, 401, "No scope information", "Token does not contain scope information");
 			return 0;
 		}

@@ -33,6 +33,7 @@ struct route {
 
 enum {
 	GROUP_SIGNS = 1 << 0,     /* the program issues tokens: load the private key */
+	GROUP_NO_TOOLS = 1 << 1,  /* its routes are not MCP tools (the mcp group itself) */
 };
 
 struct route_group {
@@ -61,5 +62,10 @@ int guard_check(struct request *req, struct response *resp);
 char *guard_resource_metadata_url(const struct request *req);
 /* The canonical resource URL (the MCP endpoint). */
 char *guard_resource_url(const struct request *req);
+/* Sets the WWW-Authenticate of a 401: Bearer, realm, error and
+ * error_description when error is not NULL, and resource_metadata. Every
+ * 401 of the suite carries one. */
+void guard_challenge(const struct request *req, struct response *resp, const char *error,
+		     const char *description);
 
 #endif

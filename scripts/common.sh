@@ -3,12 +3,24 @@
 # shellcheck shell=bash
 
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
-libfcgi-dev libsqlite3-dev check lighttpd curl jq openssl"
+libfcgi-dev libsqlite3-dev sqlite3 check lighttpd curl jq openssl nodejs npm"
+
+# have_package NAME: dpkg has it, or its command is already there from
+# another package (NodeSource's nodejs ships npm and conflicts with
+# Debian's npm: installing that one would remove it).
+have_package() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' && return 0
+	case $1 in
+	nodejs) command -v node >/dev/null ;;
+	npm) command -v npm >/dev/null ;;
+	*) return 1 ;;
+	esac
+}
 
 ensure_packages() {
 	local missing=() p
 	for p in $MCPAUTH_PACKAGES "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		have_package "$p" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,446 @@
+/* mcp: every route of the other groups as an MCP tool. GET /mcp/tools and
+ * POST /mcp/invoke in the Express-MCP style, and POST /mcp, MCP's
+ * Streamable HTTP transport (one JSON answer per POST: no SSE, no session).
+ * A tool call runs its route in process, through the same table and the
+ * same requirement check, with the caller's own Authorization. */
+#include "app.h"
+#include "routes.h"
+#include "tool.h"
+#include "util.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+/* Newest first: an unknown version asked for in initialize gets the first. */
+static const char *const protocol_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
+
+enum {
+	RPC_PARSE_ERROR = -32700,
+	RPC_INVALID_REQUEST = -32600,
+	RPC_METHOD_NOT_FOUND = -32601,
+	RPC_INVALID_PARAMS = -32602,
+	RPC_REFUSED = -32000,	   /* the transport refuses the request: Origin, media types */
+	RPC_UNAUTHORIZED = -32001, /* the tool needs a (valid) token: HTTP 401 */
+};
+
+static const char *supported_version(const char *v)
+{
+	for (size_t i = 0; v && i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
+		if (strcmp(v, protocol_versions[i]) == 0)
+			return protocol_versions[i];
+	return NULL;
+}
+
+/* An Origin header that is present must be on MCPAUTH_ALLOWED_ORIGINS
+ * (DNS rebinding: a page must not reach a local server through a browser). */
+static int origin_allowed(const struct request *req)
+{
+	return !req->origin || config_origin_allowed(&app.config, req->origin);
+}
+
+static json_object *tool_json(const struct tool *t, int express)
+{
+	json_object *o = json_object_new_object();
+	char *desc = tool_description(t);
+	json_object_object_add(o, "name", json_object_new_string(express ? t->express_name : t->name));
+	json_object_object_add(o, "title", json_object_new_string(t->title));
+	json_object_object_add(o, "description", json_object_new_string(desc));
+	json_object_object_add(o, "inputSchema", tool_input_schema(t));
+	/* Every route answers a JSON object; it is the structuredContent. */
+	json_object *out = json_object_new_object();
+	json_object_object_add(out, "type", json_object_new_string("object"));
+	json_object_object_add(o, "outputSchema", out);
+	json_object_object_add(o, "annotations", tool_annotations(t));
+	if (express) {
+		char need[160];
+		json_object *route = json_object_new_object();
+		json_object_object_add(route, "method", json_object_new_string(t->route->method));
+		json_object_object_add(route, "path", json_object_new_string(t->route->pattern));
+		json_object_object_add(o, "route", route);
+		json_object_object_add(o, "requires",
+				       json_object_new_string(tool_requirement(t, need, sizeof need)));
+		json_object_object_add(o, "mcpName", json_object_new_string(t->name));
+	}
+	free(desc);
+	return o;
+}
+
+static json_object *tools_array(const struct toolset *ts, int express)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < ts->ntools; i++)
+		json_object_array_add(a, tool_json(&ts->tools[i], express));
+	return a;
+}
+
+/* --- Express-MCP style ----------------------------------------------------- */
+
+static void tools_get(struct request *req, struct response *resp)
+{
+	struct toolset ts;
+	toolset_init(&ts, app.groups, app.ngroups);
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "tools", tools_array(&ts, 1));
+	response_json(resp, 200, body);
+	toolset_free(&ts);
+}
+
+static void invoke_post(struct request *req, struct response *resp)
+{
+	const char *name;
+	json_object *args = NULL;
+	if (!origin_allowed(req)) {
+		response_error(resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints");
+		return;
+	}
+	if (!validate_body_object(req, resp) ||
+	    !validate_string(req, resp, "toolName", FIELD_REQUIRED, &name))
+		return;
+	if (json_object_object_get_ex(req->body, "args", &args) && args &&
+	    !json_object_is_type(args, json_type_object)) {
+		response_error(resp, 400, "Invalid request", "Field 'args' must be a JSON object");
+		return;
+	}
+	struct toolset ts;
+	toolset_init(&ts, app.groups, app.ngroups);
+	const struct tool *t = toolset_find(&ts, name, TOOL_NAME_ANY);
+	struct response r;
+	char err[256];
+	response_init(&r);
+	if (!t) {
+		char *msg = ck_asprintf("No tool is named '%s'; GET /mcp/tools lists them", name);
+		json_object *body = response_error(resp, 404, "Tool not found", msg);
+		json_object_object_add(body, "toolName", json_object_new_string(name));
+		free(msg);
+	} else if (tool_call(t, args, req, &r, err, sizeof err) < 0) {
+		response_error(resp, 400, "Invalid arguments", err);
+	} else {
+		/* The route's own status and headers (WWW-Authenticate, Cache-Control...). */
+		for (size_t i = 0; i < r.nheaders; i++)
+			response_header(resp, r.headers[i].name, "%s", r.headers[i].value);
+		json_object *body = json_object_new_object();
+		json_object_object_add(body, "ok", json_object_new_boolean(r.status < 400));
+		json_object_object_add(body, "result", r.body);
+		json_object_object_add(body, "status", json_object_new_int(r.status));
+		r.body = NULL;
+		response_json(resp, r.status, body);
+	}
+	response_free(&r);
+	toolset_free(&ts);
+}
+
+/* --- Streamable HTTP: JSON-RPC 2.0 ------------------------------------------ */
+
+static void rpc_answer(struct response *resp, int status, json_object *id, const char *key,
+		       json_object *value)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(o, "id", json_object_get(id));
+	json_object_object_add(o, key, value);
+	response_json(resp, status, o);
+	response_header(resp, "Cache-Control", "no-store");
+}
+
+/* Takes data. */
+static void rpc_error(struct response *resp, int status, json_object *id, int code, const char *message,
+		      json_object *data)
+{
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	if (data)
+		json_object_object_add(e, "data", data);
+	rpc_answer(resp, status, id, "error", e);
+}
+
+/* A media type without its parameters equals want, case-insensitively. */
+static int media_type_is(const char *s, size_t len, const char *want)
+{
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	size_t n = 0;
+	while (n < len && s[n] != ';')
+		n++;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && strncasecmp(s, want, n) == 0;
+}
+
+static int content_type_json(const char *ct)
+{
+	return ct && media_type_is(ct, strlen(ct), "application/json");
+}
+
+/* The q parameter of one Accept item, 1 when it has none. */
+static double accept_q(const char *s, size_t len)
+{
+	for (const char *p = memchr(s, ';', len); p; p = memchr(p + 1, ';', len - (size_t)(p + 1 - s))) {
+		const char *v = p + 1;
+		while (v < s + len && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v + 2 <= s + len && (v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
+			return strtod(v + 2, NULL);
+	}
+	return 1;
+}
+
+/* No Accept, or one naming application/json, application/ * or * / * with a
+ * q above 0. */
+static int accepts_json(const char *accept)
+{
+	if (!accept || !*accept)
+		return 1;
+	for (const char *s = accept; *s;) {
+		size_t len = strcspn(s, ",");
+		if ((media_type_is(s, len, "application/json") || media_type_is(s, len, "application/*") ||
+		     media_type_is(s, len, "*/*")) &&
+		    accept_q(s, len) > 0)
+			return 1;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+static void rpc_initialize(struct response *resp, json_object *id, json_object *params)
+{
+	const char *asked = json_get_string(params, "protocolVersion");
+	if (!asked) {
+		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "initialize needs params.protocolVersion", NULL);
+		return;
+	}
+	const char *v = supported_version(asked);
+	json_object *tools = json_object_new_object();
+	json_object_object_add(tools, "listChanged", json_object_new_boolean(0));
+	json_object *caps = json_object_new_object();
+	json_object_object_add(caps, "tools", tools);
+	json_object *info = json_object_new_object();
+	json_object_object_add(info, "name", json_object_new_string("mcpauth"));
+	json_object_object_add(info, "title", json_object_new_string("mcpauth API tools"));
+	json_object_object_add(info, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object *result = json_object_new_object();
+	json_object_object_add(result, "protocolVersion",
+			       json_object_new_string(v ? v : protocol_versions[0]));
+	json_object_object_add(result, "capabilities", caps);
+	json_object_object_add(result, "serverInfo", info);
+	json_object_object_add(
+	    result, "instructions",
+	    json_object_new_string("Each tool is one route of the mcpauth API. Send your access "
+				   "token as 'Authorization: Bearer <token>' with every request: "
+				   "a tool answers exactly what its route answers for that token."));
+	rpc_answer(resp, 200, id, "result", result);
+}
+
+static json_object *text_content(const char *text)
+{
+	json_object *c = json_object_new_object();
+	json_object_object_add(c, "type", json_object_new_string("text"));
+	json_object_object_add(c, "text", json_object_new_string(text));
+	json_object *a = json_object_new_array();
+	json_object_array_add(a, c);
+	return a;
+}
+
+/* A tool result carrying text; isError when is_error. */
+static void tool_result(struct response *resp, json_object *id, const char *text, json_object *structured,
+			int is_error)
+{
+	json_object *result = json_object_new_object();
+	json_object_object_add(result, "content", text_content(text));
+	if (structured)
+		json_object_object_add(result, "structuredContent", structured);
+	json_object_object_add(result, "isError", json_object_new_boolean(is_error));
+	rpc_answer(resp, 200, id, "result", result);
+}
+
+static void rpc_tools_call(const struct request *req, struct response *resp, json_object *id,
+			   json_object *params)
+{
+	const char *name = json_get_string(params, "name");
+	json_object *args = NULL;
+	if (!name) {
+		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "tools/call needs params.name", NULL);
+		return;
+	}
+	if (json_object_object_get_ex(params, "arguments", &args) && args &&
+	    !json_object_is_type(args, json_type_object)) {
+		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params.arguments must be an object", NULL);
+		return;
+	}
+	struct toolset ts;
+	toolset_init(&ts, app.groups, app.ngroups);
+	const struct tool *t = toolset_find(&ts, name, TOOL_NAME_MCP);
+	struct response r;
+	char err[256];
+	response_init(&r);
+	if (!t) {
+		char *msg = ck_asprintf("Unknown tool: %s", name);
+		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, msg, NULL);
+		free(msg);
+	} else if (tool_call(t, args, req, &r, err, sizeof err) < 0) {
+		/* Bad arguments are a tool error the model can read and correct. */
+		char *msg = ck_asprintf("Invalid arguments: %s", err);
+		tool_result(resp, id, msg, NULL, 1);
+		free(msg);
+	} else if (r.status == 401 && t->route->req != ROUTE_PUBLIC) {
+		/* No token or a bad one: the HTTP challenge, so a client can start its
+		 * authorization flow from the resource metadata it names. */
+		const char *challenge = response_get_header(&r, "WWW-Authenticate");
+		const char *why = json_get_string(r.body, "error");
+		char *msg = ck_asprintf("Unauthorized: %s", why ? why : "a valid access token is required");
+		if (challenge)
+			response_header(resp, "WWW-Authenticate", "%s", challenge);
+		rpc_error(resp, 401, id, RPC_UNAUTHORIZED, msg, r.body);
+		r.body = NULL;
+		free(msg);
+	} else {
+		const char *text = r.body ? json_text(r.body) : http_reason(r.status);
+		int is_error = r.status >= 400;
+		json_object *structured = !is_error && json_object_is_type(r.body, json_type_object)
+					      ? json_object_get(r.body)
+					      : NULL;
+		tool_result(resp, id, text, structured, is_error);
+	}
+	response_free(&r);
+	toolset_free(&ts);
+}
+
+static void rpc_tools_list(struct response *resp, json_object *id)
+{
+	struct toolset ts;
+	toolset_init(&ts, app.groups, app.ngroups);
+	json_object *result = json_object_new_object();
+	json_object_object_add(result, "tools", tools_array(&ts, 0));
+	rpc_answer(resp, 200, id, "result", result);
+	toolset_free(&ts);
+}
+
+static int valid_id(json_object *id)
+{
+	enum json_type t = json_object_get_type(id);
+	return id && (t == json_type_string || t == json_type_int || t == json_type_double);
+}
+
+/* One JSON-RPC message that passed the transport's checks. */
+static void rpc_message(const struct request *req, struct response *resp, json_object *msg)
+{
+	json_object *id = NULL, *method = NULL, *params = NULL;
+	int has_id = json_object_object_get_ex(msg, "id", &id);
+	int has_method = json_object_object_get_ex(msg, "method", &method);
+	const char *version = json_get_string(msg, "jsonrpc");
+	json_object *echo = valid_id(id) ? id : NULL;
+	if (!version || strcmp(version, "2.0") != 0) {
+		rpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "Not a JSON-RPC 2.0 message", NULL);
+		return;
+	}
+	if (!has_method) {
+		/* A client's response to a server request: this server sends none,
+		 * so there is nothing to match it with; it is accepted all the same. */
+		if (has_id && (json_object_object_get_ex(msg, "result", NULL) ||
+			       json_object_object_get_ex(msg, "error", NULL))) {
+			response_json(resp, 202, NULL);
+			return;
+		}
+		rpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "A request needs a method", NULL);
+		return;
+	}
+	if (!json_object_is_type(method, json_type_string)) {
+		rpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "method must be a string", NULL);
+		return;
+	}
+	if (!has_id) { /* a notification: nothing to answer */
+		response_json(resp, 202, NULL);
+		return;
+	}
+	if (!valid_id(id)) {
+		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "id must be a string or a number, not null",
+			  NULL);
+		return;
+	}
+	if (json_object_object_get_ex(msg, "params", &params) && params &&
+	    !json_object_is_type(params, json_type_object)) {
+		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params must be an object", NULL);
+		return;
+	}
+	const char *m = json_object_get_string(method);
+	if (strcmp(m, "initialize") == 0) {
+		rpc_initialize(resp, id, params);
+	} else if (strcmp(m, "ping") == 0) {
+		rpc_answer(resp, 200, id, "result", json_object_new_object());
+	} else if (strcmp(m, "tools/list") == 0) {
+		rpc_tools_list(resp, id);
+	} else if (strcmp(m, "tools/call") == 0) {
+		rpc_tools_call(req, resp, id, params);
+	} else {
+		char *text = ck_asprintf("Method not found: %s", m);
+		rpc_error(resp, 200, id, RPC_METHOD_NOT_FOUND, text, NULL);
+		free(text);
+	}
+}
+
+static void mcp_post(struct request *req, struct response *resp)
+{
+	if (!origin_allowed(req)) {
+		rpc_error(resp, 403, NULL, RPC_REFUSED, "Origin not allowed", NULL);
+		return;
+	}
+	if (!content_type_json(req->content_type)) {
+		rpc_error(resp, 415, NULL, RPC_REFUSED, "Content-Type must be application/json", NULL);
+		return;
+	}
+	if (!accepts_json(req->accept)) {
+		rpc_error(resp, 406, NULL, RPC_REFUSED, "Accept must allow application/json", NULL);
+		return;
+	}
+	if (req->protocol_version && !supported_version(req->protocol_version)) {
+		json_object *data = json_object_new_object(), *list = json_object_new_array();
+		for (size_t i = 0; i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
+			json_object_array_add(list, json_object_new_string(protocol_versions[i]));
+		json_object_object_add(data, "supported", list);
+		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Unsupported MCP-Protocol-Version", data);
+		return;
+	}
+	if (!req->body) {
+		rpc_error(resp, 400, NULL, RPC_PARSE_ERROR, "Parse error: the body is not JSON", NULL);
+		return;
+	}
+	if (json_object_is_type(req->body, json_type_array)) {
+		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Batch requests are not supported", NULL);
+		return;
+	}
+	if (!json_object_is_type(req->body, json_type_object)) {
+		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "A JSON-RPC message is a JSON object", NULL);
+		return;
+	}
+	rpc_message(req, resp, req->body);
+}
+
+static const char invoke_schema[] =
+    "{\"type\":\"object\",\"properties\":{"
+    "\"toolName\":{\"type\":\"string\",\"description\":\"GET_/api/profile, GET /api/profile or "
+    "get_api_profile\"},"
+    "\"args\":{\"type\":\"object\",\"description\":\"The tool's arguments\"}},"
+    "\"required\":[\"toolName\"]}";
+
+static const struct route mcp_routes[] = {
+    {"GET", "/mcp/tools", ROUTE_PUBLIC, NULL, "Every route as an MCP tool (Express-MCP style)", NULL,
+     tools_get, 0},
+    {"POST", "/mcp/invoke", ROUTE_PUBLIC, NULL,
+     "Run a tool with the caller's own token; answers the route's status and body", invoke_schema,
+     invoke_post, 0},
+    /* GET and DELETE /mcp get the dispatcher's 405 with Allow: POST: no
+     * SSE stream, no session to end. */
+    {"POST", "/mcp", ROUTE_PUBLIC, NULL, "MCP Streamable HTTP endpoint (JSON-RPC 2.0)", NULL, mcp_post,
+     ROUTE_RAW_BODY},
+};
+
+/* It runs every group's routes, login included: it needs the signing key. */
+const struct route_group mcp_group = {"mcp", ROUTE_TABLE(mcp_routes), GROUP_SIGNS | GROUP_NO_TOOLS};

@@ -1,0 +1,449 @@
+#include "tool.h"
+#include "app.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char well_known[] = "/.well-known/";
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1])
+{
+	size_t n = 0;
+	int sep = 0, any = 0;
+	for (const char *m = r->method; *m && n < TOOL_NAME_MAX; m++)
+		out[n++] = (char)tolower((unsigned char)*m);
+	/* Runs of anything but letters and digits ('/', ':', '.', '-') become
+	 * one '_'; none is left at the end. */
+	for (const char *p = r->pattern; *p && n < TOOL_NAME_MAX; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (!isalnum(c)) {
+			sep = 1;
+			continue;
+		}
+		if (sep && n < TOOL_NAME_MAX - 1)
+			out[n++] = '_';
+		sep = 0;
+		out[n++] = (char)tolower(c);
+		any = 1;
+	}
+	if (!any)
+		for (const char *s = "_root"; *s && n < TOOL_NAME_MAX; s++)
+			out[n++] = *s;
+	out[n] = '\0';
+}
+
+static int name_taken(const struct toolset *ts, const char *name)
+{
+	for (size_t i = 0; i < ts->ntools; i++)
+		if (strcmp(ts->tools[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_tool(const struct route_group *g, const struct route *r)
+{
+	return !(g->flags & GROUP_NO_TOOLS) && strncmp(r->pattern, well_known, sizeof well_known - 1) != 0;
+}
+
+void toolset_init(struct toolset *ts, const struct route_group *const *groups, size_t ngroups)
+{
+	size_t n = 0;
+	for (size_t g = 0; g < ngroups; g++)
+		n += groups[g]->nroutes;
+	ts->tools = ck_calloc(n ? n : 1, sizeof *ts->tools);
+	ts->ntools = 0;
+	for (size_t g = 0; g < ngroups; g++) {
+		for (size_t i = 0; i < groups[g]->nroutes; i++) {
+			const struct route *r = &groups[g]->routes[i];
+			if (!is_tool(groups[g], r))
+				continue;
+			struct tool *t = &ts->tools[ts->ntools];
+			t->route = r;
+			char base[TOOL_NAME_MAX + 1];
+			tool_base_name(r, base);
+			memcpy(t->name, base, sizeof base);
+			for (int k = 2; name_taken(ts, t->name); k++) {
+				char suffix[16];
+				int slen = snprintf(suffix, sizeof suffix, "_%d", k);
+				size_t keep = strlen(base);
+				if (keep > TOOL_NAME_MAX - (size_t)slen)
+					keep = TOOL_NAME_MAX - (size_t)slen;
+				snprintf(t->name, sizeof t->name, "%.*s%s", (int)keep, base, suffix);
+			}
+			t->express_name = ck_asprintf("%s_%s", r->method, r->pattern);
+			t->title = ck_asprintf("%s %s", r->method, r->pattern);
+			if (r->input_schema) {
+				t->schema = json_tokener_parse(r->input_schema);
+				if (t->schema && !json_object_is_type(t->schema, json_type_object)) {
+					json_object_put(t->schema);
+					t->schema = NULL;
+				}
+				if (!t->schema)
+					log_msg("the input schema of %s %s is not a JSON object; ignored",
+						r->method, r->pattern);
+			}
+			ts->ntools++;
+		}
+	}
+}
+
+void toolset_free(struct toolset *ts)
+{
+	for (size_t i = 0; i < ts->ntools; i++) {
+		free(ts->tools[i].express_name);
+		free(ts->tools[i].title);
+		json_object_put(ts->tools[i].schema);
+	}
+	free(ts->tools);
+	memset(ts, 0, sizeof *ts);
+}
+
+const struct tool *toolset_find(const struct toolset *ts, const char *name, unsigned forms)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < ts->ntools; i++) {
+		const struct tool *t = &ts->tools[i];
+		if (((forms & TOOL_NAME_MCP) && strcmp(t->name, name) == 0) ||
+		    ((forms & TOOL_NAME_EXPRESS) && strcmp(t->express_name, name) == 0) ||
+		    ((forms & TOOL_NAME_TITLE) && strcmp(t->title, name) == 0))
+			return t;
+	}
+	return NULL;
+}
+
+/* The path parameters of a pattern, one at a time: *pos starts at 0. */
+static int next_param(const char *pattern, size_t *pos, const char **name, size_t *len)
+{
+	const char *p = strstr(pattern + *pos, "/:");
+	if (!p)
+		return 0;
+	*name = p + 2;
+	*len = strcspn(*name, "/");
+	*pos = (size_t)(*name - pattern) + *len;
+	return 1;
+}
+
+static int is_path_param(const char *pattern, const char *key)
+{
+	size_t pos = 0, len;
+	const char *name;
+	while (next_param(pattern, &pos, &name, &len))
+		if (strlen(key) == len && strncmp(name, key, len) == 0)
+			return 1;
+	return 0;
+}
+
+static json_object *schema_properties(const struct tool *t)
+{
+	json_object *props = NULL;
+	if (t->schema && json_object_object_get_ex(t->schema, "properties", &props) &&
+	    json_object_is_type(props, json_type_object))
+		return props;
+	return NULL;
+}
+
+static int in_query(const struct route *r)
+{
+	return strcmp(r->method, "GET") == 0 || strcmp(r->method, "DELETE") == 0 ||
+	       strcmp(r->method, "HEAD") == 0;
+}
+
+json_object *tool_input_schema(const struct tool *t)
+{
+	json_object *props = json_object_new_object(), *required = json_object_new_array();
+	size_t pos = 0, len;
+	const char *name;
+	while (next_param(t->route->pattern, &pos, &name, &len)) {
+		char *key = ck_strndup(name, len);
+		char *desc = ck_asprintf("Path parameter :%s (sent URL-encoded)", key);
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "type", json_object_new_string("string"));
+		json_object_object_add(p, "minLength", json_object_new_int(1));
+		json_object_object_add(p, "description", json_object_new_string(desc));
+		json_object_object_add(props, key, p);
+		json_object_array_add(required, json_object_new_string(key));
+		free(desc);
+		free(key);
+	}
+	json_object *sprops = schema_properties(t), *sreq;
+	if (sprops) {
+		json_object_object_foreach(sprops, skey, sval)
+		{
+			if (!json_object_object_get_ex(props, skey, NULL))
+				json_object_object_add(props, skey, json_object_get(sval));
+		}
+	}
+	if (t->schema && json_object_object_get_ex(t->schema, "required", &sreq) &&
+	    json_object_is_type(sreq, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(sreq); i++) {
+			json_object *v = json_object_array_get_idx(sreq, i);
+			if (json_object_is_type(v, json_type_string) &&
+			    !is_path_param(t->route->pattern, json_object_get_string(v)))
+				json_object_array_add(required, json_object_get(v));
+		}
+	}
+	json_object *s = json_object_new_object();
+	json_object_object_add(s, "type", json_object_new_string("object"));
+	json_object_object_add(s, "properties", props);
+	/* JSON Schema draft 4 wants at least one name in "required". */
+	if (json_object_array_length(required))
+		json_object_object_add(s, "required", required);
+	else
+		json_object_put(required);
+	json_object_object_add(s, "additionalProperties", json_object_new_boolean(0));
+	return s;
+}
+
+const char *tool_requirement(const struct tool *t, char *buf, size_t n)
+{
+	const struct route *r = t->route;
+	switch (r->req) {
+	case ROUTE_PERMISSION:
+		snprintf(buf, n, "permission %s", r->need);
+		break;
+	case ROUTE_SCOPE:
+		snprintf(buf, n, "scope %s", r->need);
+		break;
+	case ROUTE_TOKEN:
+		snprintf(buf, n, "token");
+		break;
+	default:
+		snprintf(buf, n, "none");
+		break;
+	}
+	return buf;
+}
+
+char *tool_description(const struct tool *t)
+{
+	const struct route *r = t->route;
+	char need[160];
+	switch (r->req) {
+	case ROUTE_PERMISSION:
+		snprintf(need, sizeof need, "Requires an access token with the permission '%s'.", r->need);
+		break;
+	case ROUTE_SCOPE:
+		snprintf(need, sizeof need, "Requires an access token with the scope '%s'.", r->need);
+		break;
+	case ROUTE_TOKEN:
+		snprintf(need, sizeof need, "Requires a valid access token.");
+		break;
+	default:
+		snprintf(need, sizeof need, "Public: no access token needed.");
+		break;
+	}
+	return ck_asprintf("%s (%s %s). %s", r->summary, r->method, r->pattern, need);
+}
+
+json_object *tool_annotations(const struct tool *t)
+{
+	const char *m = t->route->method;
+	json_object *a = json_object_new_object();
+	json_object_object_add(a, "readOnlyHint", json_object_new_boolean(strcmp(m, "GET") == 0));
+	if (strcmp(m, "PUT") == 0)
+		json_object_object_add(a, "idempotentHint", json_object_new_boolean(1));
+	/* A tool acts on this API only. */
+	json_object_object_add(a, "openWorldHint", json_object_new_boolean(0));
+	return a;
+}
+
+static const char *json_kind(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+	case json_type_double:
+		return "number";
+	case json_type_string:
+		return "string";
+	case json_type_boolean:
+		return "boolean";
+	case json_type_array:
+		return "array";
+	case json_type_object:
+		return "object";
+	default:
+		return "null";
+	}
+}
+
+/* The value has the JSON Schema "type" the property declares (when it
+ * declares one as a single string). */
+static int type_ok(json_object *prop, json_object *v, const char **want)
+{
+	const char *type = json_get_string(prop, "type");
+	enum json_type jt = json_object_get_type(v);
+	*want = type;
+	if (!type)
+		return 1;
+	if (strcmp(type, "integer") == 0)
+		return jt == json_type_int;
+	if (strcmp(type, "number") == 0)
+		return jt == json_type_int || jt == json_type_double;
+	if (strcmp(type, "string") == 0)
+		return jt == json_type_string;
+	if (strcmp(type, "boolean") == 0)
+		return jt == json_type_boolean;
+	if (strcmp(type, "array") == 0)
+		return jt == json_type_array;
+	if (strcmp(type, "object") == 0)
+		return jt == json_type_object;
+	if (strcmp(type, "null") == 0)
+		return jt == json_type_null;
+	return 1;
+}
+
+static int build_path(const struct route *r, json_object *args, struct sbuf *path, char *err, size_t errlen)
+{
+	for (const char *p = r->pattern; *p;) {
+		size_t len = strcspn(p + 1, "/") + 1; /* one "/segment" */
+		if (p[1] != ':') {
+			sbuf_add(path, p, len);
+			p += len;
+			continue;
+		}
+		char *key = ck_strndup(p + 2, len - 2);
+		json_object *v = NULL;
+		int rc = 0;
+		if (!args || !json_object_object_get_ex(args, key, &v))
+			rc = fail(err, errlen, "Missing required argument '%s' (path parameter :%s)", key,
+				  key);
+		else if (!json_object_is_type(v, json_type_string))
+			rc = fail(err, errlen, "Argument '%s' must be a string, not %s", key, json_kind(v));
+		else if (json_object_get_string_len(v) == 0)
+			rc = fail(err, errlen, "Argument '%s' must not be empty", key);
+		else if (memchr(json_object_get_string(v), '\0', (size_t)json_object_get_string_len(v)))
+			rc = fail(err, errlen, "Argument '%s' must not contain NUL", key);
+		if (rc == 0) {
+			char *enc = url_encode(json_object_get_string(v));
+			sbuf_add(path, "/", 1);
+			sbuf_adds(path, enc);
+			free(enc);
+		}
+		free(key);
+		if (rc < 0)
+			return -1;
+		p += len;
+	}
+	if (!path->len)
+		sbuf_add(path, "/", 1);
+	return 0;
+}
+
+static int build_query(const struct tool *t, json_object *args, struct sbuf *query, char *err, size_t errlen)
+{
+	json_object *props = schema_properties(t);
+	sbuf_add(query, "", 0);
+	if (!props || !args)
+		return 0;
+	/* In the schema's order, so the same arguments give the same URL. */
+	json_object_object_foreach(props, pkey, pval)
+	{
+		(void)pval;
+		json_object *v;
+		if (!json_object_object_get_ex(args, pkey, &v))
+			continue;
+		enum json_type jt = json_object_get_type(v);
+		if (jt != json_type_string && jt != json_type_int && jt != json_type_double &&
+		    jt != json_type_boolean)
+			return fail(err, errlen, "Argument '%s' must be a string, number or boolean", pkey);
+		const char *text = jt == json_type_string ? json_object_get_string(v) : json_text(v);
+		if (jt == json_type_string && memchr(text, '\0', (size_t)json_object_get_string_len(v)))
+			return fail(err, errlen, "Argument '%s' must not contain NUL", pkey);
+		char *k = url_encode(pkey), *val = url_encode(text);
+		if (query->len)
+			sbuf_add(query, "&", 1);
+		sbuf_adds(query, k);
+		sbuf_add(query, "=", 1);
+		sbuf_adds(query, val);
+		free(k);
+		free(val);
+	}
+	return 0;
+}
+
+int tool_request(const struct tool *t, json_object *args, const struct request *caller, struct request *out,
+		 char *err, size_t errlen)
+{
+	const struct route *r = t->route;
+	struct sbuf path = {0}, query = {0};
+	memset(out, 0, sizeof *out);
+	if (args && !json_object_is_type(args, json_type_object))
+		return fail(err, errlen, "The arguments must be a JSON object, not %s", json_kind(args));
+	json_object *props = schema_properties(t);
+	if (args) {
+		json_object_object_foreach(args, akey, aval)
+		{
+			json_object *prop;
+			const char *want;
+			if (is_path_param(r->pattern, akey))
+				continue;
+			if (!props || !json_object_object_get_ex(props, akey, &prop))
+				return fail(err, errlen, "Unknown argument '%s' for %s", akey, t->name);
+			if (!type_ok(prop, aval, &want))
+				return fail(err, errlen, "Argument '%s' must be %s %s, not %s", akey,
+					    strchr("aeiou", want[0]) ? "an" : "a", want, json_kind(aval));
+		}
+	}
+	if (build_path(r, args, &path, err, errlen) < 0)
+		goto bad;
+	if (in_query(r) && build_query(t, args, &query, err, errlen) < 0)
+		goto bad;
+	out->method = r->method;
+	out->path = path.p;
+	out->query = query.p ? query.p : ck_strdup("");
+	if (!in_query(r)) {
+		json_object *body = json_object_new_object();
+		if (args) {
+			json_object_object_foreach(args, bkey, bval)
+			{
+				if (!is_path_param(r->pattern, bkey))
+					json_object_object_add(body, bkey, json_object_get(bval));
+			}
+		}
+		out->body = body;
+		out->body_raw = json_text(body);
+		out->body_len = strlen(out->body_raw);
+		out->content_type = "application/json";
+		if (out->body_len > HTTP_MAX_BODY) {
+			request_free(out);
+			return fail(err, errlen, "The arguments are over 64 KiB");
+		}
+	}
+	out->authorization = caller->authorization;
+	out->remote_addr = caller->remote_addr;
+	out->host = caller->host;
+	out->https = caller->https;
+	out->accept = "application/json";
+	return 0;
+bad:
+	sbuf_free(&path);
+	sbuf_free(&query);
+	return -1;
+}
+
+int tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp,
+	      char *err, size_t errlen)
+{
+	struct request req;
+	if (tool_request(t, args, caller, &req, err, errlen) < 0)
+		return -1;
+	app_handle(app.groups, app.ngroups, &req, resp);
+	request_free(&req);
+	return 0;
+}

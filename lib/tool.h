@@ -1,0 +1,73 @@
+/* tool: every route of the route tables as an MCP tool. Its names, its
+ * input schema and description come from the route entry; a call builds a
+ * request from the tool's arguments and the caller's own Authorization and
+ * runs it through the same table and requirement check as HTTP does. */
+#ifndef MCPAUTH_TOOL_H
+#define MCPAUTH_TOOL_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "http.h"
+#include "route.h"
+
+#define TOOL_NAME_MAX 64 /* MCP: ^[a-zA-Z0-9_-]{1,64}$ */
+
+struct tool {
+	const struct route *route;
+	char name[TOOL_NAME_MAX + 1]; /* MCP rule: get_api_auth0_user_id */
+	char *express_name;	      /* Express-MCP: GET_/api/auth0/user/:id */
+	char *title;		      /* GET /api/auth0/user/:id */
+	json_object *schema;	      /* the route's input_schema, parsed; may be NULL */
+};
+
+struct toolset {
+	struct tool *tools;
+	size_t ntools;
+};
+
+/* Which names toolset_find accepts. */
+enum {
+	TOOL_NAME_MCP = 1 << 0,
+	TOOL_NAME_EXPRESS = 1 << 1,
+	TOOL_NAME_TITLE = 1 << 2,
+	TOOL_NAME_ANY = TOOL_NAME_MCP | TOOL_NAME_EXPRESS | TOOL_NAME_TITLE,
+};
+
+/* The tools of every group not flagged GROUP_NO_TOOLS, in table order,
+ * except the /.well-known/ documents (discovery for HTTP clients, not
+ * operations). MCP names are unique: a clash gets _2, _3... in table order,
+ * so a name stays the same while the tables do. */
+void toolset_init(struct toolset *ts, const struct route_group *const *groups, size_t ngroups);
+void toolset_free(struct toolset *ts);
+const struct tool *toolset_find(const struct toolset *ts, const char *name, unsigned forms);
+
+/* The MCP name of a route before deduplication: lower-case method, then the
+ * path's segments, every other character as '_'. Writes at most
+ * TOOL_NAME_MAX + 1 bytes. */
+void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1]);
+
+/* {"type":"object","properties","required","additionalProperties":false}:
+ * path parameters (required strings), then the route's schema fields
+ * (the query string for GET and DELETE, the JSON body otherwise). */
+json_object *tool_input_schema(const struct tool *t);
+/* The summary, the route and what the caller needs. Caller frees. */
+char *tool_description(const struct tool *t);
+/* readOnlyHint for GET, idempotentHint for PUT. */
+json_object *tool_annotations(const struct tool *t);
+/* "permission read:profile", "scope email", "token" or "none". */
+const char *tool_requirement(const struct tool *t, char *buf, size_t n);
+
+/* Builds into *out the request a call of t with args makes: the path with
+ * its parameters filled and URL-encoded, the query string or the JSON body,
+ * and the caller's Authorization, Host and scheme. Returns 0, or -1 with
+ * the reason in err (a missing or ill-typed argument, an unknown one). */
+int tool_request(const struct tool *t, json_object *args, const struct request *caller, struct request *out,
+		 char *err, size_t errlen);
+
+/* tool_request, then the request through app_handle over every group of
+ * the app. Returns 0 with the route's answer in resp, or -1 with err. */
+int tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp,
+	      char *err, size_t errlen);
+
+#endif

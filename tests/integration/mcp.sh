@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# The MCP gateway over HTTP with curl: /mcp/tools, /mcp/invoke and the
+# Streamable HTTP transport at /mcp (JSON-RPC), with the demo users' real
+# tokens; every status, header and JSON-RPC code of issue 4; the RFC 9728
+# metadata the 401 challenges name.
+set -u
+. "$(dirname "$0")/lib.sh"
+: "${FIXTURES:=$top_srcdir/tests/fixtures}"
+
+start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
+USER=$(login user@example.com password)
+ADMIN=$(login admin@example.com admin)
+VIEWER=$(login viewer@example.com readonly)
+au() { printf 'Authorization: Bearer %s' "$1"; }
+NAME_RE='^[a-zA-Z0-9_-]{1,64}$'
+
+# rpc JSON [curl args]: POST one JSON-RPC message to /mcp as an MCP client would.
+rpc() {
+	local data=$1
+	shift
+	req POST /mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+		"$@" --data-binary "$data"
+}
+# rpc_with CONTENT_TYPE ACCEPT JSON: the same with these two headers ("" leaves one out).
+rpc_with() {
+	req POST /mcp -H "Content-Type:${1:+ $1}" -H "Accept:${2:+ $2}" --data-binary "$3"
+}
+# call TOOL ARGS_JSON [curl args]: tools/call with id 7.
+call() {
+	local tool=$1 args=$2
+	shift 2
+	rpc "$(jq -nc --arg t "$tool" --argjson a "$args" '{jsonrpc:"2.0",id:7,method:"tools/call",params:{name:$t,arguments:$a}}')" "$@"
+}
+# invoke TOOLNAME ARGS_JSON [curl args]: POST /mcp/invoke.
+invoke() {
+	local tool=$1 args=$2
+	shift 2
+	req POST /mcp/invoke -H 'Content-Type: application/json' "$@" \
+		--data-binary "$(jq -nc --arg t "$tool" --argjson a "$args" '{toolName:$t,args:$a}')"
+}
+# same_json FILE_A FILE_B DESC: equal as JSON (key order aside).
+same_json() {
+	if [ -n "$(jq -S . "$1" 2>/dev/null)" ] && [ "$(jq -S . "$1")" = "$(jq -S . "$2")" ]; then
+		ok "$3"
+	else
+		not_ok "$3: $(head -c 300 "$1") vs $(head -c 300 "$2")"
+	fi
+}
+
+# --- routing and the index ---------------------------------------------------
+req GET /mcp
+expect_status 405 "GET /mcp: no SSE stream"
+expect_header Allow '^POST$' "GET /mcp: Allow: POST"
+req DELETE /mcp
+expect_status 405 "DELETE /mcp: no session to end"
+expect_header Allow '^POST$' "DELETE /mcp: Allow: POST"
+req PUT /mcp/tools
+expect_status 405 "PUT /mcp/tools"
+req GET /mcp/nope
+expect_status 404 "unknown path under /mcp"
+expect_json '.error | length > 0' true "404 under /mcp is JSON"
+req GET /
+expect_json '[.endpoints.public[] | .method + " " + .path] | map(select(startswith("GET /mcp") or startswith("POST /mcp"))) | join(",")' \
+	"GET /mcp/tools,POST /mcp/invoke,POST /mcp" "the index lists the MCP endpoints as public"
+expect_json '[.endpoints.protected[] | select(.path == "/api/admin/users")][0].requires' "permission admin:all" \
+	"the index still lists the other groups"
+
+# --- GET /mcp/tools -------------------------------------------------------------
+req GET /mcp/tools
+expect_status 200 "GET /mcp/tools is public"
+expect_header Content-Type '^application/json' "tools list is JSON"
+expect_json '.tools | length' 11 "one tool per API route (not /mcp, not /.well-known)"
+expect_json '[.tools[].name] | join(",")' \
+	"GET_/,POST_/auth/login,GET_/api/profile,PUT_/api/profile,GET_/api/email,GET_/api/users,POST_/api/users,GET_/api/admin/users,POST_/api/admin/permissions,GET_/api/auth0/user/:id,GET_/api/user/:id" \
+	"Express-MCP names in table order"
+expect_json '[.tools[] | select(.title != (.route.method + " " + .route.path))] | length' 0 "title is 'METHOD /path'"
+expect_json '[.tools[] | select(.name != (.route.method + "_" + .route.path))] | length' 0 "name is METHOD_/path"
+expect_json '[.tools[] | select(.inputSchema.type != "object" or .outputSchema.type != "object")] | length' 0 \
+	"every inputSchema and outputSchema is an object schema"
+expect_json '.tools[] | select(.name == "GET_/api/auth0/user/:id") | .inputSchema.required + [.inputSchema.properties.id.type] | join(",")' \
+	"id,string" "path parameter :id is a required string"
+expect_json '.tools[] | select(.name == "POST_/api/users") | .inputSchema.required | join(",")' "name,email" \
+	"body fields of POST /api/users from the route's schema"
+expect_json '.tools[] | select(.name == "GET_/api/profile") | .description | test("permission .read:profile.")' true \
+	"description names the permission"
+expect_json '.tools[] | select(.name == "GET_/api/email") | .description | test("scope .email.")' true \
+	"description names the scope"
+expect_json '.tools[] | select(.name == "GET_/api/profile") | .mcpName + " " + .requires' \
+	"get_api_profile permission read:profile" "mcpName and requires"
+expect_json '[.tools[] | select(.route.method == "GET") | .annotations.readOnlyHint] | all' true "GET tools are readOnlyHint"
+expect_json '.tools[] | select(.name == "PUT_/api/profile") | [.annotations.readOnlyHint, .annotations.idempotentHint] | map(tostring) | join(",")' \
+	"false,true" "PUT is idempotentHint, not read-only"
+
+# --- POST /mcp/invoke ---------------------------------------------------------------
+invoke GET_/ '{}'
+expect_status 200 "invoke a public tool without a token"
+expect_json '(.ok | tostring) + " " + (.status | tostring) + " " + .result.message' "true 200 Auth0 Integration Example" \
+	"invoke body: ok, status, the route's body as result"
+invoke GET_/api/profile '{}'
+expect_status 401 "invoke a protected tool without a token: the route's 401"
+expect_json '(.ok | tostring) + " " + (.status | tostring) + " " + .result.error' "false 401 No token provided" \
+	"invoke 401 body"
+expect_header WWW-Authenticate "resource_metadata=\"$BASE/.well-known/oauth-protected-resource/mcp\"" \
+	"invoke 401 carries the route's WWW-Authenticate"
+invoke GET_/api/profile '{}' -H "$(au invalid)"
+expect_status 401 "invoke with a bad token"
+expect_header WWW-Authenticate 'error="invalid_token"' "invoke with a bad token: invalid_token"
+for who in USER ADMIN VIEWER; do
+	tok=${!who}
+	req GET /api/profile -H "$(au "$tok")"
+	cp "$TMP_ROOT/body" "$TMP_ROOT/direct"
+	invoke GET_/api/profile '{}' -H "$(au "$tok")"
+	expect_status 200 "$who: invoke GET_/api/profile"
+	jq .result "$TMP_ROOT/body" >"$TMP_ROOT/via"
+	same_json "$TMP_ROOT/via" "$TMP_ROOT/direct" "$who: invoke result equals GET /api/profile"
+done
+for form in 'GET /api/profile' get_api_profile; do
+	invoke "$form" '{}' -H "$(au "$USER")"
+	expect_status 200 "invoke accepts the name form '$form'"
+	expect_json .result.profile.id 'auth0|user123' "'$form' runs GET /api/profile"
+done
+invoke GET_/api/admin/users '{}' -H "$(au "$USER")"
+expect_status 403 "user invokes an admin tool: the route's 403"
+expect_json '.result.error + "|" + .result.message' "Insufficient permissions|Permission 'admin:all' required" "invoke 403 body"
+expect_header WWW-Authenticate 'error="insufficient_scope", scope="admin:all"' "invoke 403 challenge"
+invoke 'GET_/api/auth0/user/:id' '{"id":"auth0|user123"}' -H "$(au "$VIEWER")"
+expect_status 200 "viewer invokes GET_/api/auth0/user/:id with an id holding '|'"
+expect_json .result.user_id 'auth0|user123' "path parameter filled and URL-encoded"
+invoke 'GET_/api/auth0/user/:id' '{}' -H "$(au "$VIEWER")"
+expect_status 400 "missing path parameter"
+expect_json '.error + "|" + .message' "Invalid arguments|Missing required argument 'id' (path parameter :id)" \
+	"missing path parameter: a clear error, not a call with ':id'"
+invoke 'GET_/api/auth0/user/:id' '{"id":123}' -H "$(au "$VIEWER")"
+expect_status 400 "path parameter of the wrong type"
+expect_json .message "Argument 'id' must be a string, not number" "wrong type message"
+invoke PUT_/api/profile '{"name":"Via Invoke"}' -H "$(au "$USER")"
+expect_status 200 "invoke PUT_/api/profile with a JSON body"
+req GET /api/profile -H "$(au "$USER")"
+expect_json .profile.name "Via Invoke" "the write through invoke is visible over HTTP"
+invoke PUT_/api/profile '{"name":"John Doe"}' -H "$(au "$USER")"
+invoke PUT_/api/profile '{"name":"x"}' -H "$(au "$VIEWER")"
+expect_status 403 "viewer cannot write through invoke either"
+invoke PUT_/api/profile '{"nickname":"x"}' -H "$(au "$USER")"
+expect_status 400 "unknown argument"
+expect_json .message "Unknown argument 'nickname' for put_api_profile" "unknown argument message"
+invoke POST_/auth/login '{"email":"viewer@example.com","password":"readonly"}'
+expect_status 200 "invoke the login tool"
+expect_header Cache-Control 'no-store' "the route's Cache-Control is kept"
+T=$(jbody .result.access_token)
+req GET /api/profile -H "$(au "$T")"
+expect_json .profile.id 'auth0|readonly789' "a token from the login tool works over HTTP"
+invoke POST_/auth/login '{"email":"viewer@example.com","password":"wrong"}'
+expect_status 401 "login tool with a wrong password"
+expect_header WWW-Authenticate 'resource_metadata="' "the login's 401 names the resource metadata too"
+invoke GET_/api/nope '{}'
+expect_status 404 "unknown tool"
+expect_json '.error + "|" + .toolName' "Tool not found|GET_/api/nope" "unknown tool body"
+req POST /mcp/invoke -H 'Content-Type: application/json' -d '{"toolName":'
+expect_status 400 "invoke with malformed JSON"
+expect_json .error "Invalid JSON" "malformed JSON body"
+req POST /mcp/invoke -H 'Content-Type: application/json' -d '{"args":{}}'
+expect_status 400 "invoke without toolName"
+expect_json .message "Field 'toolName' is required" "missing toolName message"
+req POST /mcp/invoke -H 'Content-Type: application/json' -d '{"toolName":"GET_/","args":[1]}'
+expect_status 400 "args not an object"
+req POST "/mcp/invoke?access_token=$USER" -H 'Content-Type: application/json' -d '{"toolName":"GET_/api/profile"}'
+expect_status 401 "invoke: a token in the query string is not accepted"
+invoke GET_/ '{}' -H 'Origin: https://evil.example.com'
+expect_status 403 "invoke from a browser Origin not on the list"
+
+# --- /mcp: initialize, ping, notifications -------------------------------------------
+for v in 2025-11-25 2025-06-18 2025-03-26; do
+	rpc "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"$v\",\"capabilities\":{},\"clientInfo\":{\"name\":\"curl\",\"version\":\"1\"}}}"
+	expect_status 200 "initialize $v"
+	expect_json .result.protocolVersion "$v" "initialize echoes $v"
+done
+expect_header Content-Type '^application/json' "initialize answers application/json"
+expect_json '.jsonrpc + " " + (.id | tostring) + " " + (.result.capabilities.tools | type) + " " + .result.serverInfo.name' \
+	"2.0 1 object mcpauth" "initialize: capabilities.tools and serverInfo"
+expect_json '.result.serverInfo.version | length > 0' true "serverInfo.version"
+expect_eq "$(header Mcp-Session-Id)" "" "no session id is issued"
+rpc '{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"old","version":"1"}}}'
+expect_json '.id + " " + .result.protocolVersion' "a 2025-11-25" "an unsupported version gets 2025-11-25"
+rpc '{"jsonrpc":"2.0","id":2,"method":"initialize","params":{}}'
+expect_json .error.code -32602 "initialize without protocolVersion: -32602"
+rpc '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+expect_status 202 "a notification gets 202"
+expect_eq "$(wc -c <"$TMP_ROOT/body")" 0 "202 has no body"
+expect_eq "$(header Content-Type)" "" "202 has no Content-Type"
+rpc '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}'
+expect_status 202 "any notification gets 202"
+rpc '{"jsonrpc":"2.0","id":99,"result":{}}'
+expect_status 202 "a client's response gets 202"
+rpc '{"jsonrpc":"2.0","id":99,"error":{"code":-1,"message":"no"}}'
+expect_status 202 "a client's error response gets 202"
+rpc '{"jsonrpc":"2.0","id":3,"method":"ping"}' -H 'MCP-Protocol-Version: 2025-11-25'
+expect_status 200 "ping"
+expect_json '(.id | tostring) + " " + (.result | tojson)' "3 {}" "ping answers an empty result"
+
+# --- /mcp: tools/list -----------------------------------------------------------------------
+rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H 'MCP-Protocol-Version: 2025-06-18'
+expect_status 200 "tools/list without a token"
+expect_json '.result.tools | length' 11 "tools/list lists every tool"
+expect_json "[.result.tools[].name | test(\"$NAME_RE\")] | all" true "every name follows the MCP naming rule"
+expect_json '[.result.tools[].name] | length == (unique | length)' true "names are unique"
+expect_json '[.result.tools[].name] | join(",")' \
+	"get_root,post_auth_login,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id" \
+	"the MCP names"
+expect_json '[.result.tools[] | select(.inputSchema.type != "object")] | length' 0 'every inputSchema.type is "object"'
+expect_json '.result.tools[] | select(.name == "get_api_user_id") | .title + "|" + (.inputSchema.required | join(","))' \
+	"GET /api/user/:id|id" "title and required path parameter"
+expect_json '.result.tools[] | select(.name == "put_api_profile") | .annotations.idempotentHint' true "put_api_profile idempotentHint"
+expect_json '.result.tools[] | select(.name == "get_api_users") | .annotations.readOnlyHint' true "get_api_users readOnlyHint"
+expect_json '[.result.tools[] | select(.description | test("Requires|Public") | not)] | length' 0 \
+	"every description says what it requires"
+
+# --- /mcp: tools/call ---------------------------------------------------------------------
+call get_root '{}'
+expect_status 200 "a public tool without a token"
+expect_json '(.id | tostring) + " " + (.result.isError | tostring) + " " + .result.structuredContent.message' \
+	"7 false Auth0 Integration Example" "public tool result"
+expect_json '.result.content[0].type' text "content is text"
+expect_json '.result.content[0].text | fromjson | .message' "Auth0 Integration Example" "text is the body's JSON"
+for who in USER ADMIN VIEWER; do
+	tok=${!who}
+	req GET /api/profile -H "$(au "$tok")"
+	cp "$TMP_ROOT/body" "$TMP_ROOT/direct"
+	call get_api_profile '{}' -H "$(au "$tok")"
+	expect_status 200 "$who: tools/call get_api_profile"
+	expect_json .result.isError false "$who: not an error"
+	jq .result.structuredContent "$TMP_ROOT/body" >"$TMP_ROOT/via"
+	same_json "$TMP_ROOT/via" "$TMP_ROOT/direct" "$who: structuredContent equals GET /api/profile"
+	jq '.result.content[0].text | fromjson' "$TMP_ROOT/body" >"$TMP_ROOT/via"
+	same_json "$TMP_ROOT/via" "$TMP_ROOT/direct" "$who: text equals GET /api/profile"
+done
+call get_api_profile '{}'
+expect_status 401 "tools/call of a protected tool without a token: HTTP 401"
+expect_header WWW-Authenticate "^Bearer .*resource_metadata=\"$BASE/.well-known/oauth-protected-resource/mcp\"" \
+	"401 challenge names the absolute resource metadata URL"
+if header WWW-Authenticate | grep -q 'error='; then not_ok "no error= without a token"; else ok "no error= without a token"; fi
+expect_json '(.id | tostring) + " " + (.error.code | tostring) + " " + .error.data.error' "7 -32001 No token provided" \
+	"401 body: a JSON-RPC error for the request, the route's body as data"
+call get_api_profile '{}' -H "$(au invalid.token.here)"
+expect_status 401 "tools/call with a bad token: HTTP 401"
+expect_header WWW-Authenticate 'error="invalid_token".*resource_metadata="http' "bad token: invalid_token and resource_metadata"
+last=${USER: -1}
+[ "$last" = A ] && flip=B || flip=A
+call get_api_profile '{}' -H "$(au "${USER%?}$flip")"
+expect_status 401 "tools/call with a tampered signature: HTTP 401"
+rpc '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"get_api_profile"}}' -H "$(au "$USER")"
+expect_json .result.structuredContent.profile.id 'auth0|user123' "tools/call without arguments"
+call get_api_admin_users '{}' -H "$(au "$USER")"
+expect_status 200 "a valid token lacking the permission: HTTP 200"
+expect_json .result.isError true "lacking the permission: isError"
+expect_json '.result.content[0].text | fromjson | .error + "|" + .message' \
+	"Insufficient permissions|Permission 'admin:all' required" "isError text is the route's 403 body"
+expect_json '.result | has("structuredContent")' false "no structuredContent on an error"
+call put_api_profile '{"name":"V"}' -H "$(au "$VIEWER")"
+expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .message)' \
+	"true Permission 'write:profile' required" "viewer cannot write through tools/call"
+call get_api_admin_users '{}' -H "$(au "$ADMIN")"
+expect_json '(.result.isError | tostring) + " " + (.result.structuredContent.total | tostring)' "false 3" "admin lists admin users"
+call get_api_user_id '{"id":"auth0|nobody"}' -H "$(au "$ADMIN")"
+expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .error)' "true User not found" \
+	"a route's 404 is isError"
+call get_api_auth0_user_id '{"id":"auth0|admin456"}' -H "$(au "$VIEWER")"
+expect_json .result.structuredContent.email admin@example.com "path parameter through tools/call"
+call get_api_user_id '{}' -H "$(au "$ADMIN")"
+expect_status 200 "a missing path parameter is a tool error, not a protocol error"
+expect_json '(.result.isError | tostring) + " " + .result.content[0].text' \
+	"true Invalid arguments: Missing required argument 'id' (path parameter :id)" "missing path parameter text"
+call post_api_users '{"name":"N","email":"n@example.com","permissions":"admin:all"}' -H "$(au "$ADMIN")"
+expect_json '(.result.isError | tostring) + " " + .result.content[0].text' \
+	"true Invalid arguments: Argument 'permissions' must be an array, not string" "wrong argument type text"
+call post_auth_login '{"email":"user@example.com","password":"wrong"}'
+expect_status 200 "a public tool's own 401 (bad password) is a tool error, not a challenge"
+expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .error)' "true Invalid credentials" \
+	"bad password text"
+call nope_tool '{}'
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "7 -32602" "unknown tool: -32602"
+call GET_/api/profile '{}' -H "$(au "$USER")"
+expect_json .error.code -32602 "tools/call takes the MCP name only"
+rpc '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{}}'
+expect_json .error.code -32602 "tools/call without a name: -32602"
+rpc '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_root","arguments":[1]}}'
+expect_json .error.code -32602 "arguments not an object: -32602"
+rpc '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":"get_root"}'
+expect_json .error.code -32602 "params not an object: -32602"
+req POST "/mcp?access_token=$USER" -H 'Content-Type: application/json' \
+	-d '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"get_api_profile"}}'
+expect_status 401 "/mcp: a token in the query string is not accepted"
+
+# --- /mcp: JSON-RPC errors ----------------------------------------------------------------
+rpc '{"jsonrpc":"2.0","id":11,"method":"resources/list"}'
+expect_status 200 "unknown method: HTTP 200"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "11 -32601" "unknown method: -32601"
+rpc '{"jsonrpc":"2.0","id":12,"method":'
+expect_status 400 "malformed JSON: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32700" "malformed JSON: -32700, id null"
+rpc ''
+expect_status 400 "empty body: 400"
+expect_json .error.code -32700 "empty body: -32700"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"}]'
+expect_status 400 "batch: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32600" "batch: -32600"
+rpc '{"jsonrpc":"1.0","id":13,"method":"ping"}'
+expect_status 400 "not JSON-RPC 2.0: 400"
+expect_json .error.code -32600 "not JSON-RPC 2.0: -32600"
+rpc '{"id":13,"method":"ping"}'
+expect_json .error.code -32600 "no jsonrpc member: -32600"
+rpc '{"jsonrpc":"2.0","id":null,"method":"ping"}'
+expect_status 400 "id null: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32600" "id null: -32600"
+rpc '{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}'
+expect_json .error.code -32600 "id an object: -32600"
+rpc '{"jsonrpc":"2.0","id":14,"method":5}'
+expect_json .error.code -32600 "method not a string: -32600"
+rpc '"ping"'
+expect_json .error.code -32600 "a JSON string is not a message: -32600"
+rpc '{"jsonrpc":"2.0","id":15}'
+expect_json .error.code -32600 "neither request nor response: -32600"
+
+# --- /mcp: transport headers ---------------------------------------------------------------
+PING='{"jsonrpc":"2.0","id":20,"method":"ping"}'
+rpc "$PING" -H 'MCP-Protocol-Version: 2025-03-26'
+expect_status 200 "MCP-Protocol-Version 2025-03-26"
+rpc "$PING" -H 'MCP-Protocol-Version: 2024-11-05'
+expect_status 400 "unsupported MCP-Protocol-Version: 400"
+expect_json '(.error.code | tostring) + " " + (.error.data.supported | join(","))' \
+	"-32600 2025-11-25,2025-06-18,2025-03-26" "unsupported version: the error lists the supported ones"
+rpc "$PING" -H 'Origin: https://evil.example.com'
+expect_status 403 "an Origin not on the list (default: none): 403"
+expect_json '.error.code | . < 0' true "403 body is a JSON-RPC error"
+CT=application/json
+ACC='application/json, text/event-stream'
+rpc_with text/plain "$ACC" "$PING"
+expect_status 415 "Content-Type text/plain: 415"
+expect_json .error.code -32000 "415 body is a JSON-RPC error"
+rpc_with "" "$ACC" "$PING"
+expect_status 415 "no Content-Type: 415"
+rpc_with application/x-www-form-urlencoded "$ACC" "$PING"
+expect_status 415 "a form: 415"
+rpc_with 'Application/JSON; charset=utf-8' "$ACC" "$PING"
+expect_status 200 "Content-Type with a charset, any case"
+rpc_with "$CT" "" "$PING"
+expect_status 200 "no Accept"
+rpc_with "$CT" '*/*' "$PING"
+expect_status 200 "Accept */*"
+rpc_with "$CT" application/json "$PING"
+expect_status 200 "Accept application/json"
+rpc_with "$CT" 'text/event-stream, application/json;q=0.5' "$PING"
+expect_status 200 "Accept listing application/json with a q"
+rpc_with "$CT" 'text/html, application/*' "$PING"
+expect_status 200 "Accept application/*"
+rpc_with "$CT" text/html "$PING"
+expect_status 406 "Accept text/html: 406"
+expect_json .error.code -32000 "406 body is a JSON-RPC error"
+rpc_with "$CT" text/event-stream "$PING"
+expect_status 406 "Accept text/event-stream only: 406 (no SSE here)"
+rpc_with "$CT" 'application/json; q=0' "$PING"
+expect_status 406 "Accept application/json;q=0: 406"
+
+# --- RFC 9728 protected resource metadata --------------------------------------------------
+for p in /.well-known/oauth-protected-resource /.well-known/oauth-protected-resource/mcp; do
+	req GET "$p"
+	expect_status 200 "$p is public"
+	expect_json '.resource' "$BASE/mcp" "$p: resource is the MCP endpoint"
+	expect_json '.authorization_servers | join(",")' "https://mcpauth.local/" "$p: the local issuer"
+	expect_json '.bearer_methods_supported | join(",")' header "$p: header only"
+	expect_json '[.scopes_supported[] | select(. == "read:profile" or . == "admin:all" or . == "email")] | length' 3 \
+		"$p: scopes_supported lists permissions and scopes"
+done
+call get_api_profile '{}'
+META=$(header WWW-Authenticate | sed -E 's/.*resource_metadata="([^"]*)".*/\1/')
+curl -s "$META" -o "$TMP_ROOT/meta"
+expect_eq "$(jq -r .resource "$TMP_ROOT/meta")" "$BASE/mcp" "the 401's resource_metadata URL serves the metadata"
+
+# --- the log holds no token ------------------------------------------------------------------
+if server_log | grep -qF "${USER##*.}"; then not_ok "no token in the logs"; else ok "no token in the logs"; fi
+expect_clean_log
+stop_server
+
+# --- configured: allowed origins, resource URL, Auth0 issuer -----------------------------------
+MCPAUTH_ALLOWED_ORIGINS='https://app.example.com, http://localhost:5173' \
+	MCPAUTH_RESOURCE_URL='https://api.example.com/mcp/' start_server 1 ||
+	{ not_ok "server with MCP settings"; finish; exit 1; }
+rpc "$PING" -H 'Origin: https://app.example.com'
+expect_status 200 "a listed Origin is accepted"
+rpc "$PING" -H 'Origin: http://localhost:5173'
+expect_status 200 "the second listed Origin is accepted"
+rpc "$PING" -H 'Origin: http://localhost:5174'
+expect_status 403 "an Origin off the list is refused"
+req GET /.well-known/oauth-protected-resource/mcp
+expect_json .resource "https://api.example.com/mcp" "configured resource URL, trailing slash dropped"
+call get_api_profile '{}'
+expect_header WWW-Authenticate 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"' \
+	"the challenge names the configured resource's metadata"
+req GET /api/profile
+expect_header WWW-Authenticate 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"' \
+	"a direct 401 names the same metadata"
+stop_server
+MCPAUTH_ALLOWED_ORIGINS='https://app.example.com/path' MCPAUTH_STATE_DIR="$TMP_ROOT/x" \
+	"$top_builddir/cgi-bin/mcp" </dev/null 2>"$TMP_ROOT/origins.err" && not_ok "a bad origin list stops the program" ||
+	expect_eq "$(grep -c 'MCPAUTH_ALLOWED_ORIGINS' "$TMP_ROOT/origins.err")" 1 "a bad origin list stops the program with one line"
+AUTH0_DOMAIN=tenant.example.com MCPAUTH_JWKS_FILE="$FIXTURES/key1.jwks.json" start_server 1 ||
+	{ not_ok "server in Auth0 mode"; finish; exit 1; }
+req GET /.well-known/oauth-protected-resource
+expect_json '.authorization_servers | join(",")' "https://tenant.example.com/" "Auth0 mode: the tenant is the authorization server"
+rpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+expect_json '.result.tools | length' 11 "Auth0 mode: the mcp program starts and lists the tools"
+expect_clean_log
+
+finish

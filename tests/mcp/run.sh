@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Real MCP clients against /mcp under a real lighttpd: the official
+# TypeScript SDK (Client + StreamableHTTPClientTransport), the MCP
+# Inspector CLI and mcp-remote (Claude Desktop's bridge), all pinned in tests/mcp/package-lock.json and installed
+# with npm ci into the build tree (the source tree may be read-only).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../integration/lib.sh"
+
+NODE_DIR="$top_builddir/tests/mcp/node"
+
+# npm ci of the pinned clients, again only when the lock file changed.
+install_clients() {
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		echo "node and npm are needed: apt-get install nodejs npm" >&2
+		return 1
+	fi
+	mkdir -p "$NODE_DIR"
+	install -m 644 "$here/package.json" "$here/package-lock.json" "$here/sdk-client.mjs" "$NODE_DIR/"
+	local stamp
+	stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
+	if [ -d "$NODE_DIR/node_modules" ] && [ "$(cat "$NODE_DIR/.installed" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	if ! (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+		>"$TMP_ROOT/npm.log" 2>&1; then
+		tail -20 "$TMP_ROOT/npm.log" >&2
+		return 1
+	fi
+	echo "$stamp" >"$NODE_DIR/.installed"
+}
+
+if install_clients; then ok "npm ci installed the pinned MCP clients"; else
+	not_ok "npm ci installed the pinned MCP clients"
+	finish
+	exit 1
+fi
+start_server 2 || { not_ok "start lighttpd"; finish; exit 1; }
+USER=$(login user@example.com password)
+ADMIN=$(login admin@example.com admin)
+VIEWER=$(login viewer@example.com readonly)
+
+# --- the SDK client ---------------------------------------------------------------
+BASE="$BASE" USER_TOKEN="$USER" ADMIN_TOKEN="$ADMIN" VIEWER_TOKEN="$VIEWER" \
+	timeout 120 node "$NODE_DIR/sdk-client.mjs" >"$TMP_ROOT/sdk.out" 2>"$TMP_ROOT/sdk.err"
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "SDK: ${line#ok - }" ;;
+	"not ok - "*) not_ok "SDK: ${line#not ok - }" ;;
+	esac
+done <"$TMP_ROOT/sdk.out"
+if [ "$rc" -eq 0 ] && grep -qx '# done' "$TMP_ROOT/sdk.out"; then
+	ok "the SDK client script ran to its end"
+else
+	not_ok "the SDK client script ran to its end (exit $rc): $(head -c 600 "$TMP_ROOT/sdk.err")"
+fi
+expect_eq "$(grep -c '^ok - ' "$TMP_ROOT/sdk.out")" 31 "the SDK script made all its checks"
+
+# --- the Inspector CLI ----------------------------------------------------------------------
+# inspector [args]: npx @modelcontextprotocol/inspector --cli against /mcp;
+# sets RC, stdout in insp.out, stderr in insp.err. Its catalog goes to a
+# temporary HOME; --stored-auth-only keeps it from starting a browser login.
+inspector() {
+	(cd "$NODE_DIR" && HOME="$TMP_ROOT/home" npm_config_update_notifier=false \
+		timeout 120 npx --no -- @modelcontextprotocol/inspector --cli \
+		"$BASE/mcp" --transport http --stored-auth-only -q "$@") \
+		>"$TMP_ROOT/insp.out" 2>"$TMP_ROOT/insp.err" </dev/null
+	RC=$?
+}
+ijson() { jq -r "$1" "$TMP_ROOT/insp.out" 2>/dev/null; }
+mkdir -p "$TMP_ROOT/home"
+
+inspector --method tools/list --header "Authorization: Bearer $USER"
+expect_eq "$RC" 0 "Inspector: tools/list with a token exits 0"
+expect_eq "$(ijson '.tools | length')" 11 "Inspector: tools/list lists 11 tools"
+expect_eq "$(ijson '[.tools[].name] | index("get_api_auth0_user_id") != null')" true "Inspector: MCP tool names"
+
+inspector --method tools/call --tool-name get_api_profile --header "Authorization: Bearer $USER"
+expect_eq "$RC" 0 "Inspector: tools/call get_api_profile with a token exits 0"
+req GET /api/profile -H "Authorization: Bearer $USER"
+expect_eq "$(ijson '.structuredContent' | jq -S .)" "$(jq -S . "$TMP_ROOT/body")" \
+	"Inspector: get_api_profile equals GET /api/profile"
+
+inspector --method tools/call --tool-name get_api_user_id --tool-arg 'id=auth0|readonly789' \
+	--header "Authorization: Bearer $ADMIN"
+expect_eq "$RC" 0 "Inspector: tools/call with a path argument exits 0"
+expect_eq "$(ijson .structuredContent.email)" viewer@example.com "Inspector: --tool-arg fills the path parameter"
+
+inspector --method tools/call --tool-name get_root
+expect_eq "$RC" 0 "Inspector: a public tool without a token exits 0"
+expect_eq "$(ijson .structuredContent.message)" "Auth0 Integration Example" "Inspector: public tool result"
+
+inspector --method tools/call --tool-name get_api_profile
+expect_eq "$RC" 3 "Inspector: a protected tool without a token exits 3"
+expect_eq "$(jq -r .error.code "$TMP_ROOT/insp.err" 2>/dev/null)" auth_required "Inspector: auth_required without a token"
+
+inspector --method tools/call --tool-name get_api_profile --header "Authorization: Bearer not.a.token"
+expect_eq "$RC" 3 "Inspector: a bad token exits 3"
+
+inspector --method tools/call --tool-name get_api_admin_users --header "Authorization: Bearer $USER"
+expect_eq "$RC" 5 "Inspector: isError (user calls an admin tool) exits 5"
+expect_eq "$(ijson '.content[0].text | fromjson | .error')" "Insufficient permissions" "Inspector: the isError text is the 403 body"
+
+inspector --method tools/call --tool-name get_api_admin_users --header "Authorization: Bearer $VIEWER"
+expect_eq "$RC" 5 "Inspector: viewer calling an admin tool exits 5"
+inspector --method tools/call --tool-name get_api_admin_users --header "Authorization: Bearer $ADMIN"
+expect_eq "$RC" 0 "Inspector: admin calling the admin tool exits 0"
+
+# --- mcp-remote: the stdio bridge Claude Desktop runs -----------------------------------
+# The README's configuration: mcp-remote URL --header 'Authorization:${AUTH_HEADER}'
+# with AUTH_HEADER="Bearer <token>" in its environment (mcp-remote fills in
+# the variable). It speaks stdio to the desktop app, Streamable HTTP to /mcp.
+MR_OUT="$TMP_ROOT/mr.out"
+: >"$MR_OUT"
+# shellcheck disable=SC2016 # mcp-remote expands ${AUTH_HEADER} itself
+coproc MR { cd "$NODE_DIR" && HOME="$TMP_ROOT/home" npm_config_update_notifier=false AUTH_HEADER="Bearer $USER" \
+	timeout 60 npx --no -- mcp-remote "$BASE/mcp" --header 'Authorization:${AUTH_HEADER}' \
+	>"$MR_OUT" 2>"$TMP_ROOT/mr.err"; }
+printf '%s\n' \
+	'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"desktop","version":"1"}}}' \
+	'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}' \
+	'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_api_users","arguments":{}}}' >&"${MR[1]}"
+for _ in $(seq 1 300); do
+	[ "$(grep -c '"id":[23],' "$MR_OUT")" -eq 2 ] && break
+	sleep 0.1
+done
+eval "exec ${MR[1]}>&-"
+wait "$MR_PID" 2>/dev/null
+mr() { grep "\"id\":$1," "$MR_OUT" | head -1 | jq -r "$2" 2>/dev/null; }
+expect_eq "$(mr 1 .result.serverInfo.name)" mcpauth "mcp-remote: initialize through the stdio bridge"
+req GET /api/profile -H "Authorization: Bearer $USER"
+expect_eq "$(mr 2 .result.structuredContent | jq -S .)" "$(jq -S . "$TMP_ROOT/body")" \
+	"mcp-remote with the Authorization header: get_api_profile equals GET /api/profile"
+expect_eq "$(mr 3 '.result.isError')" true "mcp-remote: the user's token cannot list users (isError)"
+
+if server_log | grep -qF "${USER##*.}"; then not_ok "no token in the logs"; else ok "no token in the logs"; fi
+expect_clean_log
+finish

@@ -1,0 +1,648 @@
+/* Unit tests of what the mcp program is built on: tools generated from
+ * the real route tables (names, schemas, descriptions), the requests a
+ * tool call builds, a call run in process, and the MCP settings
+ * (allowed origins, the canonical resource URL). */
+#include <check.h>
+#include <json-c/json.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "config.h"
+#include "http.h"
+#include "route.h"
+#include "routes.h"
+#include "tool.h"
+#include "util.h"
+
+static struct toolset api;
+
+static void api_setup(void)
+{
+	toolset_init(&api, route_groups, route_ngroups);
+}
+
+static void api_teardown(void)
+{
+	toolset_free(&api);
+}
+
+static const struct tool *api_tool(const char *name)
+{
+	const struct tool *t = toolset_find(&api, name, TOOL_NAME_MCP);
+	ck_assert_msg(t != NULL, "no tool %s", name);
+	return t;
+}
+
+static json_object *args_of(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+	ck_assert_ptr_nonnull(o);
+	return o;
+}
+
+static const char *str_at(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* --- names --------------------------------------------------------------- */
+
+START_TEST(test_tool_names_follow_the_mcp_rule_and_are_unique)
+{
+	regex_t re;
+	ck_assert_int_eq(regcomp(&re, "^[a-zA-Z0-9_-]{1,64}$", REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_uint_gt(api.ntools, 5);
+	for (size_t i = 0; i < api.ntools; i++) {
+		ck_assert_msg(regexec(&re, api.tools[i].name, 0, NULL, 0) == 0, "bad name %s",
+			      api.tools[i].name);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(api.tools[i].name, api.tools[j].name);
+	}
+	regfree(&re);
+}
+END_TEST
+
+START_TEST(test_tool_names_of_the_api)
+{
+	static const char *const want[][3] = {
+	    {"get_root", "GET_/", "GET /"},
+	    {"post_auth_login", "POST_/auth/login", "POST /auth/login"},
+	    {"get_api_profile", "GET_/api/profile", "GET /api/profile"},
+	    {"put_api_profile", "PUT_/api/profile", "PUT /api/profile"},
+	    {"get_api_email", "GET_/api/email", "GET /api/email"},
+	    {"get_api_users", "GET_/api/users", "GET /api/users"},
+	    {"post_api_users", "POST_/api/users", "POST /api/users"},
+	    {"get_api_admin_users", "GET_/api/admin/users", "GET /api/admin/users"},
+	    {"post_api_admin_permissions", "POST_/api/admin/permissions", "POST /api/admin/permissions"},
+	    {"get_api_auth0_user_id", "GET_/api/auth0/user/:id", "GET /api/auth0/user/:id"},
+	    {"get_api_user_id", "GET_/api/user/:id", "GET /api/user/:id"},
+	};
+	ck_assert_uint_eq(api.ntools, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct tool *t = api_tool(want[i][0]);
+		ck_assert_str_eq(t->express_name, want[i][1]);
+		ck_assert_str_eq(t->title, want[i][2]);
+		ck_assert_ptr_eq(toolset_find(&api, want[i][1], TOOL_NAME_ANY), t);
+		ck_assert_ptr_eq(toolset_find(&api, want[i][2], TOOL_NAME_ANY), t);
+	}
+}
+END_TEST
+
+START_TEST(test_tools_leave_out_mcp_and_well_known_routes)
+{
+	for (size_t i = 0; i < api.ntools; i++) {
+		const char *p = api.tools[i].route->pattern;
+		ck_assert_msg(strncmp(p, "/mcp", 4) != 0, "mcp route %s is a tool", p);
+		ck_assert_msg(strncmp(p, "/.well-known/", 13) != 0, "%s is a tool", p);
+	}
+	ck_assert_ptr_null(toolset_find(&api, "POST_/mcp", TOOL_NAME_ANY));
+	ck_assert_ptr_null(toolset_find(&api, "get_well_known_jwks_json", TOOL_NAME_ANY));
+}
+END_TEST
+
+START_TEST(test_toolset_find_mcp_only_refuses_other_forms)
+{
+	ck_assert_ptr_null(toolset_find(&api, "GET_/api/profile", TOOL_NAME_MCP));
+	ck_assert_ptr_null(toolset_find(&api, "GET /api/profile", TOOL_NAME_MCP));
+	ck_assert_ptr_null(toolset_find(&api, "get_api_profile", TOOL_NAME_EXPRESS | TOOL_NAME_TITLE));
+	ck_assert_ptr_null(toolset_find(&api, "GET_/api/nope", TOOL_NAME_ANY));
+	ck_assert_ptr_null(toolset_find(&api, NULL, TOOL_NAME_ANY));
+}
+END_TEST
+
+static void handler_none(struct request *req, struct response *resp)
+{
+	(void)req;
+	response_json(resp, 200, json_object_new_object());
+}
+
+START_TEST(test_tool_base_name_maps_symbols_and_root)
+{
+	char name[TOOL_NAME_MAX + 1];
+	struct route r = {"GET", "/", ROUTE_PUBLIC, NULL, "", NULL, handler_none, 0};
+	tool_base_name(&r, name);
+	ck_assert_str_eq(name, "get_root");
+	r.pattern = "/.well-known/jwks.json";
+	tool_base_name(&r, name);
+	ck_assert_str_eq(name, "get_well_known_jwks_json");
+	r.method = "DELETE";
+	r.pattern = "/API/Items/:itemId/";
+	tool_base_name(&r, name);
+	ck_assert_str_eq(name, "delete_api_items_itemid");
+	r.pattern = "/aaaaaaaaaa/bbbbbbbbbb/cccccccccc/dddddddddd/eeeeeeeeee/ffffffffff/gggggggggg";
+	tool_base_name(&r, name);
+	ck_assert_uint_eq(strlen(name), TOOL_NAME_MAX);
+	ck_assert_int_eq(strncmp(name, "delete_aaaaaaaaaa_bbbbbbbbbb", 28), 0);
+}
+END_TEST
+
+static const struct route clash_routes[] = {
+    {"GET", "/a/b", ROUTE_PUBLIC, NULL, "one", NULL, handler_none, 0},
+    {"GET", "/a-b", ROUTE_PUBLIC, NULL, "two", NULL, handler_none, 0},
+    {"GET", "/a/:b", ROUTE_PUBLIC, NULL, "three", NULL, handler_none, 0},
+    {"GET", "/x0123456789/x0123456789/x0123456789/x0123456789/x0123456789/x01234567", ROUTE_PUBLIC, NULL,
+     "long", NULL, handler_none, 0},
+    {"GET", "/x0123456789/x0123456789/x0123456789/x0123456789/x0123456789/x01234567/more", ROUTE_PUBLIC, NULL,
+     "long too", NULL, handler_none, 0},
+};
+static const struct route_group clash_group = {"clash", ROUTE_TABLE(clash_routes), 0};
+static const struct route_group *const clash_groups[] = {&clash_group};
+
+START_TEST(test_toolset_gives_clashing_names_a_suffix_in_table_order)
+{
+	struct toolset ts;
+	toolset_init(&ts, clash_groups, 1);
+	ck_assert_uint_eq(ts.ntools, 5);
+	ck_assert_str_eq(ts.tools[0].name, "get_a_b");
+	ck_assert_str_eq(ts.tools[1].name, "get_a_b_2");
+	ck_assert_str_eq(ts.tools[2].name, "get_a_b_3");
+	ck_assert_uint_eq(strlen(ts.tools[3].name), TOOL_NAME_MAX);
+	ck_assert_uint_eq(strlen(ts.tools[4].name), TOOL_NAME_MAX);
+	ck_assert_str_ne(ts.tools[3].name, ts.tools[4].name);
+	ck_assert_str_eq(ts.tools[4].name + TOOL_NAME_MAX - 2, "_2");
+	toolset_free(&ts);
+}
+END_TEST
+
+static const struct route_group hidden_group = {"hidden", ROUTE_TABLE(clash_routes), GROUP_NO_TOOLS};
+static const struct route_group *const hidden_groups[] = {&hidden_group};
+
+START_TEST(test_toolset_skips_group_flagged_no_tools)
+{
+	struct toolset ts;
+	toolset_init(&ts, hidden_groups, 1);
+	ck_assert_uint_eq(ts.ntools, 0);
+	toolset_free(&ts);
+}
+END_TEST
+
+/* --- schema, description, annotations ------------------------------------ */
+
+static json_object *prop(json_object *schema, const char *name)
+{
+	json_object *props, *p;
+	ck_assert(json_object_object_get_ex(schema, "properties", &props));
+	if (!json_object_object_get_ex(props, name, &p))
+		return NULL;
+	return p;
+}
+
+static const char *required_list(json_object *schema, char *buf, size_t n)
+{
+	json_object *req;
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(schema, "required", &req))
+		return buf;
+	for (size_t i = 0; i < json_object_array_length(req); i++) {
+		if (i)
+			strncat(buf, ",", n - strlen(buf) - 1);
+		strncat(buf, json_object_get_string(json_object_array_get_idx(req, i)), n - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+START_TEST(test_input_schema_has_path_parameter_as_required_string)
+{
+	char buf[128];
+	json_object *s = tool_input_schema(api_tool("get_api_auth0_user_id"));
+	ck_assert_str_eq(str_at(s, "type"), "object");
+	ck_assert_str_eq(str_at(prop(s, "id"), "type"), "string");
+	ck_assert_str_eq(required_list(s, buf, sizeof buf), "id");
+	json_object *ap;
+	ck_assert(json_object_object_get_ex(s, "additionalProperties", &ap));
+	ck_assert(!json_object_get_boolean(ap));
+	json_object_put(s);
+}
+END_TEST
+
+START_TEST(test_input_schema_carries_the_route_body_fields)
+{
+	char buf[128];
+	json_object *s = tool_input_schema(api_tool("post_api_users"));
+	ck_assert_str_eq(required_list(s, buf, sizeof buf), "name,email");
+	ck_assert_str_eq(str_at(prop(s, "permissions"), "type"), "array");
+	ck_assert_str_eq(str_at(prop(s, "password"), "type"), "string");
+	json_object_put(s);
+	s = tool_input_schema(api_tool("get_api_profile"));
+	ck_assert_str_eq(str_at(s, "type"), "object");
+	ck_assert_str_eq(required_list(s, buf, sizeof buf), "");
+	ck_assert_ptr_null(prop(s, "id"));
+	json_object_put(s);
+}
+END_TEST
+
+START_TEST(test_every_route_schema_parses)
+{
+	for (size_t i = 0; i < api.ntools; i++)
+		ck_assert_msg(!api.tools[i].route->input_schema || api.tools[i].schema, "%s: bad schema",
+			      api.tools[i].name);
+}
+END_TEST
+
+START_TEST(test_description_says_what_the_tool_requires)
+{
+	char *d = tool_description(api_tool("get_api_profile"));
+	ck_assert_ptr_nonnull(strstr(d, "Read the caller's profile"));
+	ck_assert_ptr_nonnull(strstr(d, "permission 'read:profile'"));
+	free(d);
+	d = tool_description(api_tool("get_api_email"));
+	ck_assert_ptr_nonnull(strstr(d, "scope 'email'"));
+	free(d);
+	d = tool_description(api_tool("get_root"));
+	ck_assert_ptr_nonnull(strstr(d, "no access token needed"));
+	free(d);
+}
+END_TEST
+
+START_TEST(test_annotations_read_only_for_get_idempotent_for_put)
+{
+	json_object *a = tool_annotations(api_tool("get_api_users")), *v;
+	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && json_object_get_boolean(v));
+	ck_assert(!json_object_object_get_ex(a, "idempotentHint", NULL));
+	json_object_put(a);
+	a = tool_annotations(api_tool("put_api_profile"));
+	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && !json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(a, "idempotentHint", &v) && json_object_get_boolean(v));
+	json_object_put(a);
+	a = tool_annotations(api_tool("post_api_users"));
+	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && !json_object_get_boolean(v));
+	ck_assert(!json_object_object_get_ex(a, "idempotentHint", NULL));
+	json_object_put(a);
+}
+END_TEST
+
+/* --- tool_request --------------------------------------------------------- */
+
+static const struct request caller = {
+    .authorization = "Bearer abc.def.ghi",
+    .host = "api.example.com:8443",
+    .https = 1,
+    .remote_addr = "127.0.0.1",
+};
+
+START_TEST(test_request_fills_the_path_parameter_url_encoded)
+{
+	struct request req;
+	char err[256];
+	json_object *args = args_of("{\"id\":\"auth0|user 1/x\"}");
+	ck_assert_int_eq(
+	    tool_request(api_tool("get_api_auth0_user_id"), args, &caller, &req, err, sizeof err), 0);
+	ck_assert_str_eq(req.method, "GET");
+	ck_assert_str_eq(req.path, "/api/auth0/user/auth0%7Cuser%201%2Fx");
+	ck_assert_str_eq(req.query, "");
+	ck_assert_ptr_null(req.body);
+	ck_assert_str_eq(req.authorization, "Bearer abc.def.ghi");
+	ck_assert_str_eq(req.host, "api.example.com:8443");
+	ck_assert_int_eq(req.https, 1);
+	/* The path the dispatcher sees gives back the argument. */
+	ck_assert_int_eq(route_match(api_tool("get_api_auth0_user_id")->route, req.path, &req), 1);
+	ck_assert_str_eq(request_param(&req, "id"), "auth0|user 1/x");
+	request_free(&req);
+	json_object_put(args);
+}
+END_TEST
+
+START_TEST(test_request_refuses_a_missing_path_parameter)
+{
+	struct request req;
+	char err[256] = "";
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), NULL, &caller, &req, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "Missing required argument 'id'"));
+	json_object *args = args_of("{}");
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err), -1);
+	json_object_put(args);
+	args = args_of("{\"id\":\"\"}");
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "must not be empty"));
+	json_object_put(args);
+}
+END_TEST
+
+START_TEST(test_request_refuses_arguments_of_the_wrong_type)
+{
+	struct request req;
+	char err[256] = "";
+	json_object *args = args_of("{\"id\":5}");
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_str_eq(err, "Argument 'id' must be a string, not number");
+	json_object_put(args);
+	args = args_of("{\"name\":\"A\",\"email\":\"a@example.com\",\"permissions\":\"read:profile\"}");
+	ck_assert_int_eq(tool_request(api_tool("post_api_users"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_str_eq(err, "Argument 'permissions' must be an array, not string");
+	json_object_put(args);
+	args = args_of("{\"name\":true}");
+	ck_assert_int_eq(tool_request(api_tool("put_api_profile"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_str_eq(err, "Argument 'name' must be a string, not boolean");
+	json_object_put(args);
+	args = args_of("[1]");
+	ck_assert_int_eq(tool_request(api_tool("put_api_profile"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "must be a JSON object"));
+	json_object_put(args);
+}
+END_TEST
+
+START_TEST(test_request_refuses_an_unknown_argument)
+{
+	struct request req;
+	char err[256] = "";
+	json_object *args = args_of("{\"verbose\":true}");
+	ck_assert_int_eq(tool_request(api_tool("get_api_profile"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_str_eq(err, "Unknown argument 'verbose' for get_api_profile");
+	json_object_put(args);
+}
+END_TEST
+
+START_TEST(test_request_sends_post_arguments_as_the_json_body)
+{
+	struct request req;
+	char err[256];
+	json_object *args = args_of("{\"userId\":\"auth0|user123\",\"permissions\":[\"read:profile\"]}");
+	ck_assert_int_eq(
+	    tool_request(api_tool("post_api_admin_permissions"), args, &caller, &req, err, sizeof err), 0);
+	ck_assert_str_eq(req.method, "POST");
+	ck_assert_str_eq(req.path, "/api/admin/permissions");
+	ck_assert_str_eq(req.content_type, "application/json");
+	ck_assert_str_eq(str_at(req.body, "userId"), "auth0|user123");
+	ck_assert_str_eq(req.body_raw, "{\"userId\":\"auth0|user123\",\"permissions\":[\"read:profile\"]}");
+	ck_assert_uint_eq(req.body_len, strlen(req.body_raw));
+	request_free(&req);
+	json_object_put(args);
+}
+END_TEST
+
+static const char search_schema[] = "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"},"
+				    "\"limit\":{\"type\":\"integer\"},\"all\":{\"type\":\"boolean\"}}}";
+
+static const struct route search_routes[] = {
+    {"GET", "/things/:kind/search", ROUTE_PUBLIC, NULL, "search", search_schema, handler_none, 0},
+};
+static const struct route_group search_group = {"search", ROUTE_TABLE(search_routes), 0};
+static const struct route_group *const search_groups[] = {&search_group};
+
+START_TEST(test_request_sends_get_arguments_as_the_query_string)
+{
+	struct toolset ts;
+	struct request req;
+	char err[256];
+	toolset_init(&ts, search_groups, 1);
+	ck_assert_str_eq(ts.tools[0].name, "get_things_kind_search");
+	json_object *args = args_of("{\"all\":true,\"q\":\"a b&c\",\"kind\":\"x\",\"limit\":5}");
+	ck_assert_int_eq(tool_request(&ts.tools[0], args, &caller, &req, err, sizeof err), 0);
+	ck_assert_str_eq(req.path, "/things/x/search");
+	ck_assert_str_eq(req.query, "q=a%20b%26c&limit=5&all=true");
+	ck_assert_ptr_null(req.body);
+	char *q = request_query(&req, "q");
+	ck_assert_str_eq(q, "a b&c");
+	free(q);
+	request_free(&req);
+	json_object_put(args);
+	args = args_of("{\"kind\":\"x\",\"limit\":\"5\"}");
+	ck_assert_int_eq(tool_request(&ts.tools[0], args, &caller, &req, err, sizeof err), -1);
+	ck_assert_str_eq(err, "Argument 'limit' must be an integer, not string");
+	json_object_put(args);
+	toolset_free(&ts);
+}
+END_TEST
+
+/* The dispatcher takes the first route of the tables that matches path and
+ * method: for every tool, with any argument, that is the tool's own. */
+START_TEST(test_every_tool_request_dispatches_to_its_own_route)
+{
+	static const char *const values[] = {"x", "auth0|user123", "a/b", "..", "%41", ":id"};
+	for (size_t i = 0; i < api.ntools; i++) {
+		const struct tool *t = &api.tools[i];
+		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+			json_object *args = json_object_new_object();
+			if (strstr(t->route->pattern, "/:id"))
+				json_object_object_add(args, "id", json_object_new_string(values[v]));
+			struct request req;
+			char err[256];
+			ck_assert_int_eq(tool_request(t, args, &caller, &req, err, sizeof err), 0);
+			const struct route *found = NULL;
+			for (size_t g = 0; g < route_ngroups && !found; g++)
+				for (size_t k = 0; k < route_groups[g]->nroutes && !found; k++) {
+					const struct route *r = &route_groups[g]->routes[k];
+					if (strcmp(r->method, req.method) == 0 &&
+					    route_match(r, req.path, NULL))
+						found = r;
+				}
+			ck_assert_msg(found == t->route, "%s with '%s' dispatches elsewhere (%s)", t->name,
+				      values[v], req.path);
+			request_free(&req);
+			json_object_put(args);
+		}
+	}
+}
+END_TEST
+
+/* --- tool_call: in process ---------------------------------------------- */
+
+static void echo_handler(struct request *req, struct response *resp)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string(req->method));
+	json_object_object_add(o, "id", json_string_or_null(request_param(req, "id")));
+	json_object_object_add(o, "note", json_string_or_null(json_get_string(req->body, "note")));
+	json_object_object_add(o, "sub", json_string_or_null(req->has_principal ? req->principal.sub : NULL));
+	response_json(resp, 201, o);
+}
+
+static const char echo_schema[] = "{\"type\":\"object\",\"properties\":{\"note\":{\"type\":\"string\"}}}";
+
+static const struct route echo_routes[] = {
+    {"POST", "/echo/:id", ROUTE_PUBLIC, NULL, "echo", echo_schema, echo_handler, 0},
+    {"POST", "/secret/:id", ROUTE_TOKEN, NULL, "needs a token", echo_schema, echo_handler, 0},
+};
+static const struct route_group echo_group = {"echo", ROUTE_TABLE(echo_routes), 0};
+static const struct route_group *const echo_groups[] = {&echo_group};
+
+static void call_setup(void)
+{
+	memset(&app, 0, sizeof app);
+	app.groups = echo_groups;
+	app.ngroups = 1;
+}
+
+static void call_teardown(void)
+{
+	memset(&app, 0, sizeof app);
+}
+
+START_TEST(test_call_runs_the_route_handler_in_process)
+{
+	struct toolset ts;
+	struct response resp;
+	char err[256];
+	toolset_init(&ts, echo_groups, 1);
+	json_object *args = args_of("{\"id\":\"7\",\"note\":\"hi\"}");
+	response_init(&resp);
+	ck_assert_int_eq(tool_call(&ts.tools[0], args, &caller, &resp, err, sizeof err), 0);
+	ck_assert_int_eq(resp.status, 201);
+	ck_assert_str_eq(str_at(resp.body, "method"), "POST");
+	ck_assert_str_eq(str_at(resp.body, "id"), "7");
+	ck_assert_str_eq(str_at(resp.body, "note"), "hi");
+	response_free(&resp);
+	json_object_put(args);
+	toolset_free(&ts);
+}
+END_TEST
+
+START_TEST(test_call_runs_the_requirement_check_on_the_callers_header)
+{
+	struct toolset ts;
+	struct response resp;
+	char err[256];
+	struct request anonymous = {.host = "127.0.0.1:3009"};
+	toolset_init(&ts, echo_groups, 1);
+	json_object *args = args_of("{\"id\":\"7\"}");
+	response_init(&resp);
+	ck_assert_int_eq(tool_call(&ts.tools[1], args, &anonymous, &resp, err, sizeof err), 0);
+	ck_assert_int_eq(resp.status, 401);
+	ck_assert_str_eq(str_at(resp.body, "error"), "No token provided");
+	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
+			 "Bearer realm=\"mcpauth\", resource_metadata=\"http://127.0.0.1:3009/.well-known/"
+			 "oauth-protected-resource/mcp\"");
+	ck_assert_ptr_null(str_at(resp.body, "method")); /* the handler did not run */
+	response_free(&resp);
+	json_object_put(args);
+	toolset_free(&ts);
+}
+END_TEST
+
+/* --- config: origins, resource URL ----------------------------------------- */
+
+static int load_with(const char *resource, const char *origins, struct config *c, char *err, size_t n)
+{
+	setenv("MCPAUTH_STATE_DIR", "/tmp/mcpauth-unit", 1);
+	if (resource)
+		setenv("MCPAUTH_RESOURCE_URL", resource, 1);
+	else
+		unsetenv("MCPAUTH_RESOURCE_URL");
+	if (origins)
+		setenv("MCPAUTH_ALLOWED_ORIGINS", origins, 1);
+	else
+		unsetenv("MCPAUTH_ALLOWED_ORIGINS");
+	return config_load(c, err, n);
+}
+
+START_TEST(test_config_allows_listed_origins_only)
+{
+	struct config c;
+	char err[256];
+	ck_assert_int_eq(
+	    load_with(NULL, " https://app.example.com , http://localhost:5173", &c, err, sizeof err), 0);
+	ck_assert(config_origin_allowed(&c, "https://app.example.com"));
+	ck_assert(config_origin_allowed(&c, "HTTPS://APP.example.com"));
+	ck_assert(config_origin_allowed(&c, "http://localhost:5173"));
+	ck_assert(!config_origin_allowed(&c, "http://localhost:5174"));
+	ck_assert(!config_origin_allowed(&c, "https://app.example.com.evil.com"));
+	ck_assert(!config_origin_allowed(&c, "https://app.example"));
+	ck_assert(!config_origin_allowed(&c, "null"));
+	ck_assert(!config_origin_allowed(&c, NULL));
+	config_free(&c);
+	ck_assert_int_eq(load_with(NULL, NULL, &c, err, sizeof err), 0);
+	ck_assert(!config_origin_allowed(&c, "https://app.example.com"));
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_config_refuses_origins_that_are_not_origins)
+{
+	static const char *const bad[] = {"*",
+					  "app.example.com",
+					  "https://app.example.com/",
+					  "ftp://x.example.com",
+					  "https://a.example.com,https://b.example.com/path",
+					  ","};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config c;
+		char err[256] = "";
+		ck_assert_msg(load_with(NULL, bad[i], &c, err, sizeof err) == -1, "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "MCPAUTH_ALLOWED_ORIGINS"));
+		config_free(&c);
+	}
+}
+END_TEST
+
+START_TEST(test_config_resource_url_loses_its_trailing_slash)
+{
+	char err[256];
+	ck_assert_int_eq(load_with("https://api.example.com/mcp/", NULL, &app.config, err, sizeof err), 0);
+	ck_assert_str_eq(app.config.resource_url, "https://api.example.com/mcp");
+	struct request req = {.host = "other.example.com"};
+	char *res = guard_resource_url(&req), *meta = guard_resource_metadata_url(&req);
+	ck_assert_str_eq(res, "https://api.example.com/mcp");
+	ck_assert_str_eq(meta, "https://api.example.com/.well-known/oauth-protected-resource/mcp");
+	free(res);
+	free(meta);
+	config_free(&app.config);
+	unsetenv("MCPAUTH_RESOURCE_URL");
+}
+END_TEST
+
+static Suite *mcp_suite(void)
+{
+	Suite *s = suite_create("mcp");
+	TCase *tc;
+
+	tc = tcase_create("names");
+	tcase_add_checked_fixture(tc, api_setup, api_teardown);
+	tcase_add_test(tc, test_tool_names_follow_the_mcp_rule_and_are_unique);
+	tcase_add_test(tc, test_tool_names_of_the_api);
+	tcase_add_test(tc, test_tools_leave_out_mcp_and_well_known_routes);
+	tcase_add_test(tc, test_toolset_find_mcp_only_refuses_other_forms);
+	tcase_add_test(tc, test_tool_base_name_maps_symbols_and_root);
+	tcase_add_test(tc, test_toolset_gives_clashing_names_a_suffix_in_table_order);
+	tcase_add_test(tc, test_toolset_skips_group_flagged_no_tools);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("schema");
+	tcase_add_checked_fixture(tc, api_setup, api_teardown);
+	tcase_add_test(tc, test_input_schema_has_path_parameter_as_required_string);
+	tcase_add_test(tc, test_input_schema_carries_the_route_body_fields);
+	tcase_add_test(tc, test_every_route_schema_parses);
+	tcase_add_test(tc, test_description_says_what_the_tool_requires);
+	tcase_add_test(tc, test_annotations_read_only_for_get_idempotent_for_put);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("request");
+	tcase_add_checked_fixture(tc, api_setup, api_teardown);
+	tcase_add_test(tc, test_request_fills_the_path_parameter_url_encoded);
+	tcase_add_test(tc, test_request_refuses_a_missing_path_parameter);
+	tcase_add_test(tc, test_request_refuses_arguments_of_the_wrong_type);
+	tcase_add_test(tc, test_request_refuses_an_unknown_argument);
+	tcase_add_test(tc, test_request_sends_post_arguments_as_the_json_body);
+	tcase_add_test(tc, test_request_sends_get_arguments_as_the_query_string);
+	tcase_add_test(tc, test_every_tool_request_dispatches_to_its_own_route);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("call");
+	tcase_add_checked_fixture(tc, call_setup, call_teardown);
+	tcase_add_test(tc, test_call_runs_the_route_handler_in_process);
+	tcase_add_test(tc, test_call_runs_the_requirement_check_on_the_callers_header);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("config");
+	tcase_add_checked_fixture(tc, call_setup, call_teardown);
+	tcase_add_test(tc, test_config_allows_listed_origins_only);
+	tcase_add_test(tc, test_config_refuses_origins_that_are_not_origins);
+	tcase_add_test(tc, test_config_resource_url_loses_its_trailing_slash);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(mcp_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
