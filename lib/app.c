@@ -1,4 +1,5 @@
 #include "app.h"
+#include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -41,6 +42,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 		snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
 		return -1;
 	}
+	tokencache_init((size_t)c->token_cache);
 	app.verifier.keys = &app.keys;
 	app.verifier.issuer = c->issuer;
 	app.verifier.audience = c->audience;
@@ -52,9 +54,10 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 
 void app_free(void)
 {
+	tokencache_free();
 	jwks_free(&app.keys);
 	issuer_free(&app.issuer);
-	sqlite3_close(app.db);
+	userdb_close(app.db);
 	config_free(&app.config);
 	memset(&app, 0, sizeof app);
 }

@@ -18,7 +18,8 @@ struct config {
 					slash, may be NULL */
 	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
 					call /mcp from a browser; NULL allows none */
-	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
+	int demo_tokens;
+	long token_cache;            /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */             /* MCPAUTH_DEMO_TOKENS=1 */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"

@@ -22,6 +22,7 @@ enum { USERDB_OK = 0, USERDB_NOT_FOUND = 1, USERDB_ERROR = -1 };
 /* Opens (creating if needed) the database, sets WAL and the busy timeout,
  * creates the schema and the demo users once. */
 int userdb_open(sqlite3 **db, const char *path, const char *state_dir, char *err, size_t errlen);
+void userdb_close(sqlite3 *db);
 int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u);
 int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u);
 void user_free(struct user *u);
