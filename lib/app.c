@@ -55,6 +55,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 void app_free(void)
 {
 	tokencache_free();
+	token_release_keys();
 	jwks_free(&app.keys);
 	issuer_free(&app.issuer);
 	userdb_close(app.db);
