@@ -194,6 +194,26 @@ restart_server() {
 	launch_server "${1:-$MCPAUTH_PROCS}"
 }
 
+# reload_server: the graceful restart an operator does after rotate-key. The
+# server stays up; the programs start again and load the keys anew.
+reload_server() {
+	local i
+	case "$MCPAUTH_TEST_SERVER" in
+	lighttpd | apache-fcgid) kill -USR1 "$SERVER_PID" ;; # both: graceful restart
+	apache-proxy-fcgi)
+		# The programs are spawn-fcgi's, not Apache's: restart them instead.
+		stop_programs
+		spawn_programs "$MCPAUTH_PROCS" || return 1
+		;;
+	esac
+	sleep 0.5
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 2 "$BASE/" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 stop_server() {
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# under.sh SERVER: the integration suite (run.sh and api.sh, unchanged) under
-# one web server: lighttpd, apache-fcgid or apache-proxy-fcgi. Each suite
+# under.sh SERVER: the integration suite (run.sh, api.sh and cli.sh,
+# unchanged) under one web server: lighttpd, apache-fcgid or apache-proxy-fcgi. Each suite
 # starts that server itself on a free loopback port with a temporary state
 # directory. Ends with the suites' totals, "N passed, N failed".
 set -u
@@ -22,7 +22,7 @@ if [ "$server" = apache-proxy-fcgi ] && [ ! -x "$SPAWN_FCGI" ]; then
 fi
 
 passed=0 failed=0
-for suite in run.sh api.sh; do
+for suite in run.sh api.sh cli.sh; do
 	out=$(MCPAUTH_TEST_SERVER=$server "$here/$suite" 2>&1)
 	printf '%s\n' "$out" | sed "s|^|$server $suite: |"
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
