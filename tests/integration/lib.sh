@@ -82,8 +82,10 @@ apache_conf() {
 			echo "LoadModule fcgid_module $APACHE_MODULES/mod_fcgid.so"
 			echo "FcgidIPCDir $dir/fcgid"
 			echo "FcgidProcessTableFile $dir/fcgid/shm"
-			echo "Define MCPAUTH_LIBEXECDIR $MCPAUTH_BINDIR"
-			echo "Define MCPAUTH_STATE_DIR $MCPAUTH_STATE_DIR"
+			if [ -z "${MCPAUTH_INSTALLED:-}" ]; then # else the installed paths, as shipped
+				echo "Define MCPAUTH_LIBEXECDIR $MCPAUTH_BINDIR"
+				echo "Define MCPAUTH_STATE_DIR $MCPAUTH_STATE_DIR"
+			fi
 			echo "Include $MCPAUTH_APACHE_CONF/mcpauth-fcgid.conf"
 			echo "FcgidMaxProcessesPerClass $procs"
 			for name in $MCPAUTH_ENV_NAMES; do
@@ -140,6 +142,17 @@ launch_server() {
 	lighttpd)
 		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/server.stderr" &
 		;;
+	lighttpd-production)
+		# A site's own file around the installed production configuration.
+		{
+			echo "include \"$MCPAUTH_LIGHTTPD_CONF\""
+			echo "server.port := $MCPAUTH_PORT"
+			echo "server.bind := \"127.0.0.1\""
+			[ -z "$RUN_USER" ] || echo "server.username := \"$RUN_USER\""
+			[ -z "$RUN_USER" ] || echo "server.groupname := \"$RUN_GROUP\""
+		} >"$TMP_ROOT/lighttpd-site.conf"
+		"$LIGHTTPD" -D -f "$TMP_ROOT/lighttpd-site.conf" 2>>"$TMP_ROOT/server.stderr" &
+		;;
 	apache-fcgid)
 		apache_conf fcgid "$procs"
 		"$APACHE2" -f "$TMP_ROOT/apache/httpd.conf" -DFOREGROUND 2>>"$TMP_ROOT/server.stderr" &
@@ -173,11 +186,16 @@ launch_server() {
 # Extra settings come from the caller's environment (AUTH0_*, MCPAUTH_*).
 start_server() {
 	local procs=${1:-1} try
-	export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
 	export MCPAUTH_BINDIR="${MCPAUTH_BINDIR:-$top_builddir/cgi-bin}"
 	export MCPAUTH_HOST=127.0.0.1 MCPAUTH_PROCS=$procs
 	export MCPAUTH_ERRORLOG="$TMP_ROOT/error.log"
-	mkdir_server "$MCPAUTH_STATE_DIR"
+	if [ -n "${MCPAUTH_INSTALLED:-}" ]; then
+		# An installed tree: the programs' own default state directory.
+		unset MCPAUTH_STATE_DIR
+	else
+		export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
+		mkdir_server "$MCPAUTH_STATE_DIR"
+	fi
 	for try in 1 2 3 4 5 6 7 8; do
 		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		launch_server "$procs" && return 0
