@@ -932,7 +932,7 @@ int main(int argc, char **argv)
 		return EX_OK;
 	}
 	char err[512];
-	log_set_program("mcpauth");
+	log_set_program("tool"); /* lib/ logs as mcpauth-tool */
 	if (config_load(&cfg, err, sizeof err) < 0) {
 		fail("%s", err);
 		return EX_ERROR;

@@ -108,7 +108,8 @@ apache_conf() {
 spawn_programs() {
 	local procs=$1 p
 	mkdir_server "$TMP_ROOT/run" "$TMP_ROOT/programs"
-	for p in auth profile admin; do
+	for p in auth profile admin mcp; do
+		[ -x "$MCPAUTH_BINDIR/$p" ] || continue # mcp arrives with the MCP gateway
 		"$SPAWN_FCGI" -F "$procs" -s "$TMP_ROOT/run/$p.sock" -M 0600 -P "$TMP_ROOT/run/$p.pid" \
 			${RUN_USER:+-u "$RUN_USER" -g "$RUN_GROUP"} \
 			-- /bin/sh -c 'exec "$0" 2>>"$1"' "$MCPAUTH_BINDIR/$p" "$TMP_ROOT/programs/stderr.log" \

@@ -24,7 +24,8 @@ fi
 passed=0 failed=0
 for suite in run.sh api.sh cli.sh; do
 	out=$(MCPAUTH_TEST_SERVER=$server "$here/$suite" 2>&1)
-	printf '%s\n' "$out" | sed "s|^|$server $suite: |"
+	# Prefixed with the server and suite; failures keep "not ok" in front.
+	printf '%s\n' "$out" | sed -E "s|^not ok - |not ok - $server $suite: |; t; s|^|$server $suite: |"
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 	if [ -z "$line" ]; then
 		failed=$((failed + 1))
