@@ -53,27 +53,6 @@ static void index_get(struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
-static json_object *access_claims(const struct user *u, time_t now, long ttl)
-{
-	unsigned char rnd[16];
-	RAND_bytes(rnd, sizeof rnd);
-	char *jti = b64url_encode(rnd, sizeof rnd);
-	json_object *c = json_object_new_object();
-	json_object_object_add(c, "iss", json_object_new_string(app.config.issuer));
-	json_object_object_add(c, "sub", json_object_new_string(u->sub));
-	json_object_object_add(c, "aud", json_object_new_string(app.config.audience));
-	json_object_object_add(c, "iat", json_object_new_int64(now));
-	json_object_object_add(c, "nbf", json_object_new_int64(now));
-	json_object_object_add(c, "exp", json_object_new_int64(now + ttl));
-	json_object_object_add(c, "jti", json_object_new_string(jti));
-	json_object_object_add(c, "email", json_object_new_string(u->email));
-	json_object_object_add(c, "name", json_object_new_string(u->name));
-	json_object_object_add(c, "permissions", json_word_array(u->permissions));
-	json_object_object_add(c, "scope", json_object_new_string(u->scope));
-	free(jti);
-	return c;
-}
-
 static void login(struct request *req, struct response *resp)
 {
 	const char *email = json_get_string(req->body, "email");
@@ -101,7 +80,8 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		return;
 	}
-	json_object *claims = access_claims(&u, app.now(), app.config.token_ttl);
+	json_object *claims = issuer_access_claims(app.config.issuer, app.config.audience, &u, app.now(),
+						    app.config.token_ttl);
 	char *token = issuer_sign(&app.issuer, claims);
 	json_object_put(claims);
 	if (!token) {

@@ -43,6 +43,7 @@ void userdb_now_iso(char buf[32])
 
 struct init_args {
 	sqlite3 *db;
+	unsigned flags;
 	char *err;
 	size_t errlen;
 };
@@ -64,6 +65,8 @@ static int init_locked(void *arg)
 	sqlite3_finalize(q);
 	if (version >= 1)
 		return 0;
+	if (a->flags & USERDB_NO_DEMO)
+		return sqlite3_exec(a->db, "PRAGMA user_version=1", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 	sqlite3_stmt *ins;
 	if (sqlite3_prepare_v2(a->db,
 			       "INSERT OR IGNORE INTO users(sub,email,name,password_hash,permissions,scope,"
@@ -101,6 +104,12 @@ static int init_locked(void *arg)
 
 int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *err, size_t errlen)
 {
+	return userdb_open_ex(dbp, path, state_dir, 0, err, errlen);
+}
+
+int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsigned flags, char *err,
+		   size_t errlen)
+{
 	sqlite3 *db = NULL;
 	/* One thread per process: no memory statistics to lock for. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -119,7 +128,7 @@ int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *er
 		sqlite3_close(db);
 		return -1;
 	}
-	struct init_args a = {db, err, errlen};
+	struct init_args a = {db, flags, err, errlen};
 	if (state_locked(state_dir, init_locked, &a) < 0) {
 		sqlite3_close(db);
 		return -1;
@@ -287,6 +296,22 @@ int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions
 	const char *args[] = {permissions, sub};
 	int changes = 0;
 	int rc = write_once(db, "UPDATE users SET permissions = ? WHERE sub = ?", args, 2, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
+{
+	const char *args[] = {password_hash, sub};
+	int changes = 0;
+	int rc = write_once(db, "UPDATE users SET password_hash = ? WHERE sub = ?", args, 2, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_delete(sqlite3 *db, const char *sub)
+{
+	const char *args[] = {sub};
+	int changes = 0;
+	int rc = write_once(db, "DELETE FROM users WHERE sub = ?", args, 1, &changes);
 	return write_result(rc, changes);
 }
 
