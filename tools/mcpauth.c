@@ -372,7 +372,7 @@ static int cmd_init(int argc, char **argv)
 	int demo = userdb_find_by_email(db, "admin@example.com", &u) == USERDB_OK;
 	if (demo)
 		user_free(&u);
-	sqlite3_close(db);
+	userdb_close(db);
 	printf("state directory %s is ready\n", cfg.state_dir);
 	if (config_local_issuer(&cfg)) {
 		struct issuer is;
@@ -446,7 +446,7 @@ done:
 		secure_free(hash, strlen(hash));
 	free(perms);
 	free(local);
-	sqlite3_close(db);
+	userdb_close(db);
 	return rc;
 }
 
@@ -465,7 +465,7 @@ static int cmd_user_del(int argc, char **argv)
 		rc = write_status(db, userdb_delete(db, u.sub), argv[0]);
 		user_free(&u);
 	}
-	sqlite3_close(db);
+	userdb_close(db);
 	return rc;
 }
 
@@ -504,7 +504,7 @@ static int cmd_users(int argc, char **argv)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 								   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
-	sqlite3_close(db);
+	userdb_close(db);
 	return rc == USERDB_OK ? EX_OK : EX_ERROR;
 }
 
@@ -530,7 +530,7 @@ static int cmd_passwd(int argc, char **argv)
 			secure_free(hash, strlen(hash));
 		user_free(&u);
 	}
-	sqlite3_close(db);
+	userdb_close(db);
 	return rc;
 }
 
@@ -585,7 +585,7 @@ static int change_permissions(int argc, char **argv, int grant)
 	user_free(&u);
 done:
 	json_object_put(named);
-	sqlite3_close(db);
+	userdb_close(db);
 	return rc;
 }
 
@@ -696,7 +696,7 @@ static int cmd_mint(int argc, char **argv)
 		return EX_ERROR;
 	struct user u;
 	int rc = find_user(db, argv[0], &u);
-	sqlite3_close(db);
+	userdb_close(db);
 	if (rc != EX_OK)
 		return rc;
 	char err[512];

@@ -209,11 +209,11 @@ START_TEST(test_userdb_no_demo_stays_without_demo_users)
 	sqlite3 *db;
 	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_NO_DEMO, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 0);
-	sqlite3_close(db);
+	userdb_close(db);
 	/* A program opening it later does not seed the demo users either. */
 	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 0);
-	sqlite3_close(db);
+	userdb_close(db);
 	free(path);
 }
 END_TEST
@@ -243,7 +243,7 @@ START_TEST(test_userdb_set_password_and_delete)
 	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_NOT_FOUND);
 	ck_assert_int_eq(nusers(db), 2);
 	free(hash);
-	sqlite3_close(db);
+	userdb_close(db);
 	free(path);
 }
 END_TEST
