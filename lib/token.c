@@ -129,6 +129,20 @@ static int string_array(json_object *a)
 	return 1;
 }
 
+/* claims[name], else claims[<ns>name] (Auth0 Actions must namespace the
+ * claims they add to access tokens); NULL when neither is a string. */
+static const char *claim_or_namespaced(json_object *claims, const char *ns, const char *name)
+{
+	int present;
+	const char *v = get_string(claims, name, &present);
+	if (v || !ns)
+		return v;
+	char *key = ck_asprintf("%s%s", ns, name);
+	v = get_string(claims, key, &present);
+	free(key);
+	return v;
+}
+
 #define FAIL(status, why)          \
 	do {                       \
 		rc = (status);     \
@@ -176,6 +190,10 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	if (!kid || strlen(kid) > JWKS_MAX_KID)
 		FAIL(TOKEN_INVALID, "kid missing or too long");
 	EVP_PKEY *key = jwks_find(v->keys, kid);
+	if (!key && v->unknown_kid && v->unknown_kid(v->unknown_kid_arg, kid, now))
+		key = jwks_find(v->keys, kid);
+	if (!key && v->keys->nkeys == 0)
+		FAIL(TOKEN_UNAVAILABLE, "no verification key known yet");
 	if (!key)
 		FAIL(TOKEN_INVALID, "unknown kid");
 	if (!verify_signature(key, token, (size_t)(dot2 - token), dot2 + 1, slen))
@@ -216,8 +234,8 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	p->claims = claims;
 	claims = NULL;
 	p->sub = sub;
-	p->email = get_string(p->claims, "email", &present);
-	p->name = get_string(p->claims, "name", &present);
+	p->email = claim_or_namespaced(p->claims, v->claim_namespace, "email");
+	p->name = claim_or_namespaced(p->claims, v->claim_namespace, "name");
 	p->permissions = perms;
 	p->scope = scope;
 	p->exp = exp;
@@ -260,5 +278,6 @@ int principal_has_scope(const struct principal *p, const char *scope)
 void principal_free(struct principal *p)
 {
 	json_object_put(p->claims);
+	json_object_put(p->fill);
 	memset(p, 0, sizeof *p);
 }

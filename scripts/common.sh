@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
-libfcgi-dev libsqlite3-dev check lighttpd curl jq openssl"
+libfcgi-dev libsqlite3-dev libcurl4-openssl-dev check lighttpd curl jq openssl nodejs"
 
 ensure_packages() {
 	local missing=() p
