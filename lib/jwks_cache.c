@@ -101,7 +101,6 @@ static void load_file(struct jwks_cache *c)
 	}
 	jwks_free(c->keys);
 	*c->keys = set;
-	read_stamps(c);
 }
 
 /* At most one line per min_interval across all processes, however many
@@ -161,7 +160,8 @@ done:
 
 /* Under the lock: decide from the shared stamps, maybe fetch. kid set
  * means an unknown kid forces it. wait: block for the lock (bounded by the
- * holder's fetch timeout) rather than give up. */
+ * holder's fetch timeout) rather than give up. The stamps are read only
+ * here: outside the lock they may announce a fetch that has not finished. */
 static void refresh(struct jwks_cache *c, time_t now, int wait, const char *kid)
 {
 	int fd = file_lock(c->lock_path, wait);
@@ -171,11 +171,11 @@ static void refresh(struct jwks_cache *c, time_t now, int wait, const char *kid)
 	read_stamps(c);
 	int go;
 	if (kid)
-		/* Not when anyone tried this very second: the set is as fresh as it gets. */
-		go = !jwks_find(c->keys, kid) && now - c->st.forced >= c->min_interval && c->st.attempt != now;
+		go = !jwks_find(c->keys, kid) && now - c->st.forced >= c->min_interval;
 	else
 		go = now - c->st.success >= c->refresh && now - c->st.attempt >= c->min_interval;
 	if (go) {
+		c->just_tried = 1;
 		c->st.attempt = now;
 		if (kid)
 			c->st.forced = now;
@@ -196,15 +196,14 @@ static int due(const struct jwks_cache *c, time_t now)
 
 void jwks_cache_start(struct jwks_cache *c, time_t now)
 {
-	load_file(c);
-	read_stamps(c);
-	if (due(c, now))
-		refresh(c, now, 1, NULL);
+	/* Fetches when due; otherwise just reads the file and the stamps, under the lock. */
+	refresh(c, now, 1, NULL);
 	c->next_stat = now + 1;
 }
 
 void jwks_cache_tick(struct jwks_cache *c, time_t now)
 {
+	c->just_tried = 0;
 	if (now < c->next_stat)
 		return;
 	c->next_stat = now + 1;
@@ -220,7 +219,8 @@ int jwks_cache_unknown_kid(struct jwks_cache *c, const char *kid, time_t now)
 	load_file(c);
 	if (jwks_find(c->keys, kid))
 		return 1;
-	if (now - c->st.forced < c->min_interval)
+	/* This request's refresh just asked the tenant: asking again cannot help. */
+	if (c->just_tried || now - c->st.forced < c->min_interval)
 		return 0;
 	refresh(c, now, 1, kid);
 	return jwks_find(c->keys, kid) != NULL;

@@ -36,6 +36,7 @@ struct jwks_cache {
 	off_t size;
 	struct timespec mtime;
 	time_t next_stat;
+	int just_tried;    /* a fetch was tried since the last tick */
 };
 
 void jwks_cache_init(struct jwks_cache *c, const char *url, const char *path, long refresh,
@@ -43,12 +44,13 @@ void jwks_cache_init(struct jwks_cache *c, const char *url, const char *path, lo
 /* At start: loads the cached set and fetches when there is none or it is
  * stale. Never fails: with no keys, tokens get TOKEN_UNAVAILABLE. */
 void jwks_cache_start(struct jwks_cache *c, time_t now);
-/* Once per request that carries a token: at most one stat a second, a
- * reload when another process replaced the file, a refresh when due. */
+/* Once per request that carries a token, before it is verified: at most
+ * one stat a second, a reload when another process replaced the file, a
+ * refresh when due. */
 void jwks_cache_tick(struct jwks_cache *c, time_t now);
 /* For a kid the set does not hold: fetches at once unless an unknown kid
- * was fetched for in the last min_interval (by any process). Returns 1
- * when the set now holds kid. */
+ * was fetched for in the last min_interval (by any process), or this
+ * request's tick just tried. Returns 1 when the set now holds kid. */
 int jwks_cache_unknown_kid(struct jwks_cache *c, const char *kid, time_t now);
 void jwks_cache_free(struct jwks_cache *c);
 
