@@ -217,6 +217,8 @@ wait "${pids[@]}"
 expect_eq "$(counted /.well-known/jwks.json)" 2 "20 more unknown kids within the minute: no fetch"
 expect_eq "$(code "$(mint '{"key":"kid-A","kid":"kid-A"}')")" 200 "the old key, still published, still verifies"
 expect_eq "$(jq -r '[.keys[].kid] | join(",")' "$STATE/auth0-jwks.json")" "kid-A,kid-B" "the cache file follows the rotation"
+req GET /.well-known/jwks.json
+expect_json '[.keys[].kid] | join(",")' "kid-A,kid-B" "/.well-known/jwks.json shows the tenant's keys the suite trusts"
 
 # --- the Management API -----------------------------------------------------------
 ADMIN=$(mint)
