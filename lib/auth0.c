@@ -75,8 +75,9 @@ static int token_file_read(const char *path, time_t now, const char *reject)
 	const char *tok = o ? json_get_string(o, "access_token") : NULL;
 	json_object *u;
 	int ok = 0;
-	if (tok && *tok && json_object_object_get_ex(o, "use_until", &u) && json_object_is_type(u, json_type_int) &&
-	    now < json_object_get_int64(u) && !(reject && strcmp(reject, tok) == 0)) {
+	if (tok && *tok && json_object_object_get_ex(o, "use_until", &u) &&
+	    json_object_is_type(u, json_type_int) && now < json_object_get_int64(u) &&
+	    !(reject && strcmp(reject, tok) == 0)) {
 		held_set(tok, json_object_get_int64(u));
 		ok = 1;
 	}
@@ -115,8 +116,9 @@ static void token_request(const struct config *c, const struct fetch_opts *o, co
 	    !json_object_is_type(exp, json_type_int) || json_object_get_int64(exp) <= 0) {
 		const char *why = body ? json_get_string(body, "error") : NULL;
 		/* The tenant's error code only: the request held the secret, the answer may hold a token. */
-		log_msg("auth0: the client-credentials grant for AUTH0_CLIENT_ID %s failed: HTTP %ld%s%s", c->client_id,
-			r.status, why ? ", " : "", why ? why : (r.status == 200 ? ", no usable token" : ""));
+		log_msg("auth0: the client-credentials grant for AUTH0_CLIENT_ID %s failed: HTTP %ld%s%s",
+			c->client_id, r.status, why ? ", " : "",
+			why ? why : (r.status == 200 ? ", no usable token" : ""));
 		set_result(out, AUTH0_BAD_ANSWER, -1);
 		goto done;
 	}
@@ -141,8 +143,8 @@ done:
 /* A management token: the one held, else the shared file's, else a new
  * one. reject: a token the API just refused, not to be used again. One
  * process at a time asks the tenant; the others then read its file. */
-static const char *mgmt_token(const struct config *c, const struct fetch_opts *o, time_t now, const char *reject,
-			      struct auth0_result *out)
+static const char *mgmt_token(const struct config *c, const struct fetch_opts *o, time_t now,
+			      const char *reject, struct auth0_result *out)
 {
 	if (held.token && now < held.use_until && !reject)
 		return held.token;
@@ -203,7 +205,8 @@ void auth0_user_get(const struct config *c, const struct fetch_opts *o, const ch
 		} else if (r.status == 429) {
 			set_result(out, AUTH0_RATE_LIMITED, r.retry_after);
 		} else {
-			log_msg("auth0: %s answered HTTP %ld%s", url, r.status, r.status == 200 ? " with no JSON object" : "");
+			log_msg("auth0: %s answered HTTP %ld%s", url, r.status,
+				r.status == 200 ? " with no JSON object" : "");
 			set_result(out, AUTH0_BAD_ANSWER, -1);
 		}
 		break;
@@ -264,20 +267,25 @@ void auth0_error_response(const struct auth0_result *r, struct response *resp)
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		break;
 	case AUTH0_RATE_LIMITED:
-		response_error(resp, 503, "Service unavailable", "The Auth0 tenant is rate limiting requests; try again later");
+		response_error(resp, 503, "Service unavailable",
+			       "The Auth0 tenant is rate limiting requests; try again later");
 		response_header(resp, "Retry-After", "%ld",
-				r->retry_after > 0 ? r->retry_after : r->retry_after == 0 ? 1 : RETRY_AFTER_DEFAULT);
+				r->retry_after > 0    ? r->retry_after
+				: r->retry_after == 0 ? 1
+						      : RETRY_AFTER_DEFAULT);
 		break;
 	case AUTH0_UNREACHABLE:
 		response_error(resp, 502, "Bad gateway", "The Auth0 tenant cannot be reached");
 		break;
 	case AUTH0_NOT_CONFIGURED:
 		response_error(resp, 503, "Service unavailable",
-			       "AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set to read users from the Auth0 tenant");
+			       "AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set to read users from the "
+			       "Auth0 tenant");
 		break;
 	case AUTH0_BAD_ANSWER:
 	default:
-		response_error(resp, 502, "Bad gateway", "The Auth0 tenant gave an answer that cannot be used");
+		response_error(resp, 502, "Bad gateway",
+			       "The Auth0 tenant gave an answer that cannot be used");
 		break;
 	}
 }

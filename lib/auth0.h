@@ -15,9 +15,9 @@
 #define AUTH0_MGMT_TOKEN_FILE "auth0-mgmt-token.json"
 
 enum auth0_status {
-	AUTH0_OK = 0,         /* body holds the tenant's JSON object */
+	AUTH0_OK = 0,	      /* body holds the tenant's JSON object */
 	AUTH0_NOT_FOUND,      /* the tenant has no such user */
-	AUTH0_DENIED,         /* wrong email or password */
+	AUTH0_DENIED,	      /* wrong email or password */
 	AUTH0_RATE_LIMITED,   /* the tenant answered 429; see retry_after */
 	AUTH0_UNREACHABLE,    /* no answer: DNS, connect, TLS, timeout */
 	AUTH0_BAD_ANSWER,     /* an answer that cannot be used (logged) */

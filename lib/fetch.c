@@ -137,7 +137,8 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
 	if (!fetch_url_allowed(url, o->allow_insecure_localhost)) {
-		snprintf(r->error, sizeof r->error, "URL refused: only https (or http://127.0.0.1 when allowed)");
+		snprintf(r->error, sizeof r->error,
+			 "URL refused: only https (or http://127.0.0.1 when allowed)");
 		return -1;
 	}
 	if (!handle && !(handle = curl_easy_init())) {
@@ -191,7 +192,8 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 		if (sink.over || rc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(r->error, sizeof r->error, "answer larger than %zu bytes", max);
 		else
-			snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			snprintf(r->error, sizeof r->error, "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		if (r->body)
 			secure_free(r->body, r->len);
 		r->body = NULL;

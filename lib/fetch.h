@@ -8,15 +8,15 @@
 #include <time.h>
 
 struct fetch_opts {
-	const char *ca_file;          /* CA bundle used instead of the system's, or NULL */
-	long timeout;                 /* seconds for the whole exchange */
+	const char *ca_file;	      /* CA bundle used instead of the system's, or NULL */
+	long timeout;		      /* seconds for the whole exchange */
 	int allow_insecure_localhost; /* plain http to 127.0.0.1 is allowed */
 };
 
 struct fetch_result {
-	int reached;      /* 0: no HTTP answer (DNS, connect, TLS, timeout, size cap) */
-	long status;      /* HTTP status when reached */
-	char *body;       /* NUL-terminated; may hold a token: wiped on free */
+	int reached; /* 0: no HTTP answer (DNS, connect, TLS, timeout, size cap) */
+	long status; /* HTTP status when reached */
+	char *body;  /* NUL-terminated; may hold a token: wiped on free */
 	size_t len;
 	long retry_after; /* seconds from Retry-After or X-RateLimit-Reset, or -1 */
 	char error[256];  /* why it failed, for logs; never holds a secret */

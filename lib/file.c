@@ -28,7 +28,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 			goto done;
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0) 
+	if (fsync(fd) < 0)
 		goto done;
 	int c = close(fd);
 	fd = -1;

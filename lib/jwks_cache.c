@@ -10,8 +10,8 @@
 
 #define STAMPS_MAX 256
 
-void jwks_cache_init(struct jwks_cache *c, const char *url, const char *path, long refresh,
-		     long min_interval, const struct fetch_opts *fetch, struct jwks *keys)
+void jwks_cache_init(struct jwks_cache *c, const char *url, const char *path, long refresh, long min_interval,
+		     const struct fetch_opts *fetch, struct jwks *keys)
 {
 	memset(c, 0, sizeof *c);
 	c->url = url;
@@ -110,8 +110,8 @@ static void log_failure(struct jwks_cache *c, time_t now, const char *why)
 	if (now - c->st.logged < c->min_interval)
 		return;
 	c->st.logged = now;
-	log_msg("jwks: fetching %s failed: %s; keeping the %zu keys we have (next try in %ld s or later)", c->url,
-		why, c->keys->nkeys, c->min_interval);
+	log_msg("jwks: fetching %s failed: %s; keeping the %zu keys we have (next try in %ld s or later)",
+		c->url, why, c->keys->nkeys, c->min_interval);
 }
 
 /* One fetch; on success the file holds the new set. */

@@ -25,10 +25,10 @@ struct jwks_cache_stamps {
 struct jwks_cache {
 	const char *url;
 	char *path, *state_path, *lock_path;
-	long refresh;      /* fetch when the keys are older than this */
+	long refresh;	   /* fetch when the keys are older than this */
 	long min_interval; /* at most one unknown-kid fetch (and one retry) per this */
 	const struct fetch_opts *fetch;
-	struct jwks *keys; /* the set verification reads; replaced in place */
+	struct jwks *keys;	     /* the set verification reads; replaced in place */
 	struct jwks_cache_stamps st; /* as last read or written by this process */
 	int have_file;
 	dev_t dev;
@@ -36,11 +36,11 @@ struct jwks_cache {
 	off_t size;
 	struct timespec mtime;
 	time_t next_stat;
-	int just_tried;    /* a fetch was tried since the last tick */
+	int just_tried; /* a fetch was tried since the last tick */
 };
 
-void jwks_cache_init(struct jwks_cache *c, const char *url, const char *path, long refresh,
-		     long min_interval, const struct fetch_opts *fetch, struct jwks *keys);
+void jwks_cache_init(struct jwks_cache *c, const char *url, const char *path, long refresh, long min_interval,
+		     const struct fetch_opts *fetch, struct jwks *keys);
 /* At start: loads the cached set and fetches when there is none or it is
  * stale. Never fails: with no keys, tokens get TOKEN_UNAVAILABLE. */
 void jwks_cache_start(struct jwks_cache *c, time_t now);
