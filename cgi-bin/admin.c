@@ -1,5 +1,6 @@
 /* admin: users and their permissions. */
 #include "app.h"
+#include "auth0.h"
 #include "password.h"
 #include "routes.h"
 #include "userdb.h"
@@ -122,6 +123,18 @@ static void permissions_post(struct request *req, struct response *resp)
 	free(perms);
 }
 
+/* Auth0 mode: the user as the tenant's Management API v2 gives it. */
+static void auth0_user_get_handler(struct request *req, struct response *resp)
+{
+	struct auth0_result r;
+	auth0_user_get(&app.config, &app.fetch, request_param(req, "id"), app.now(), &r);
+	if (r.status == AUTH0_OK)
+		response_json(resp, 200, json_object_get(r.body));
+	else
+		auth0_error_response(&r, resp);
+	auth0_result_free(&r);
+}
+
 static void user_get(struct request *req, struct response *resp)
 {
 	struct user u;
@@ -142,6 +155,14 @@ static void user_get(struct request *req, struct response *resp)
 	json_object_object_add(body, "created_at", json_object_new_string(u.created_at));
 	response_json(resp, 200, body);
 	user_free(&u);
+}
+
+static void auth0_user(struct request *req, struct response *resp)
+{
+	if (app.auth0)
+		auth0_user_get_handler(req, resp);
+	else
+		user_get(req, resp);
 }
 
 static const char users_post_schema[] =
@@ -166,8 +187,8 @@ static const struct route admin_routes[] = {
 	 admin_users_get, 0},
 	{"POST", "/api/admin/permissions", ROUTE_PERMISSION, "admin:all", "Replace a user's permissions",
 	 permissions_post_schema, permissions_post, 0},
-	{"GET", "/api/auth0/user/:id", ROUTE_PERMISSION, "read:users", "Read one user by id (Auth0 user profile)",
-	 NULL, user_get, 0},
+	{"GET", "/api/auth0/user/:id", ROUTE_PERMISSION, "read:users",
+	 "Read one user by id (from the Auth0 Management API in Auth0 mode)", NULL, auth0_user, 0},
 	{"GET", "/api/user/:id", ROUTE_PERMISSION, "read:users", "Read one user by id", NULL, user_get, 0},
 };
 

@@ -1,6 +1,7 @@
 /* auth: the public index, login at the local issuer, and the well-known
  * documents (JWKS, protected resource metadata). */
 #include "app.h"
+#include "auth0.h"
 #include "password.h"
 #include "routes.h"
 #include "userdb.h"
@@ -53,8 +54,30 @@ static void index_get(struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
+/* Auth0 mode: the tenant's password-realm grant, when AUTH0_LOGIN_REALM is set. */
+static void login_at_tenant(const char *email, const char *password, struct response *resp)
+{
+	struct auth0_result r;
+	auth0_password_grant(&app.config, &app.fetch, email, password, &r);
+	if (r.status == AUTH0_OK) {
+		response_json(resp, 200, json_object_get(r.body));
+		response_header(resp, "Cache-Control", "no-store");
+		response_header(resp, "Pragma", "no-cache");
+	} else {
+		auth0_error_response(&r, resp);
+	}
+	auth0_result_free(&r);
+}
+
 static void login(struct request *req, struct response *resp)
 {
+	if (app.auth0 && !app.config.login_realm) {
+		char *msg = ck_asprintf("Log in at the Auth0 tenant https://%s/ (this suite verifies its tokens)",
+					app.config.auth0_domain);
+		response_error(resp, 404, "Not found", msg);
+		free(msg);
+		return;
+	}
 	const char *email = json_get_string(req->body, "email");
 	const char *password = json_get_string(req->body, "password");
 	if (!email || !password || !*email || !*password) {
@@ -63,6 +86,10 @@ static void login(struct request *req, struct response *resp)
 	}
 	if (strlen(email) > 256 || strlen(password) > PASSWORD_MAX_LEN) {
 		response_error(resp, 400, "Invalid request", "email or password too long");
+		return;
+	}
+	if (app.auth0) {
+		login_at_tenant(email, password, resp);
 		return;
 	}
 	struct user u;
@@ -108,6 +135,9 @@ static void login(struct request *req, struct response *resp)
 
 static void jwks_get(struct request *req, struct response *resp)
 {
+	/* Auth0 mode: the tenant's keys as this suite trusts them now. */
+	if (app.auth0)
+		jwks_cache_tick(&app.jwks_cache, app.now());
 	json_object *keys = json_object_new_array();
 	for (size_t i = 0; i < app.keys.nkeys; i++) {
 		char *jwk = jwks_public_jwk(app.keys.keys[i].pkey, app.keys.keys[i].kid);

@@ -3,15 +3,50 @@
 #include "userdb.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct app app;
 
 static time_t wall_clock(void)
 {
 	return time(NULL);
+}
+
+static int unknown_kid(void *arg, const char *kid, time_t now)
+{
+	return jwks_cache_unknown_kid(arg, kid, now);
+}
+
+/* Auth0 mode: the keys come from the tenant through the shared cache. A
+ * tenant that cannot be reached is not a start-up error: requests with a
+ * token answer 503 until its keys arrive. */
+static int init_auth0_keys(char *err, size_t errlen)
+{
+	const struct config *c = &app.config;
+	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state directory %s: %s", c->state_dir, strerror(errno));
+		return -1;
+	}
+	if (fetch_init() < 0) {
+		snprintf(err, errlen, "libcurl cannot be initialized");
+		return -1;
+	}
+	app.auth0 = 1;
+	app.fetch.ca_file = c->ca_file;
+	app.fetch.timeout = c->http_timeout;
+	app.fetch.allow_insecure_localhost = c->allow_insecure_localhost;
+	jwks_cache_init(&app.jwks_cache, c->jwks_url, c->jwks_file, c->jwks_refresh, c->jwks_min_interval,
+			&app.fetch, &app.keys);
+	jwks_cache_start(&app.jwks_cache, app.now());
+	if (app.keys.nkeys == 0)
+		log_msg("no key from %s yet: tokens are answered 503 until it can be fetched", c->jwks_url);
+	app.verifier.unknown_kid = unknown_kid;
+	app.verifier.unknown_kid_arg = &app.jwks_cache;
+	return 0;
 }
 
 int app_init(const char *program, const struct route_group *const *groups, size_t ngroups,
@@ -36,17 +71,22 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 			return -1;
 		app.has_issuer = (flags & GROUP_SIGNS) != 0;
 	}
-	if (jwks_load_file(&app.keys, c->jwks_file, err, errlen) < 0)
-		return -1;
-	if (app.keys.nkeys == 0) {
-		snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
-		return -1;
-	}
-	tokencache_init((size_t)c->token_cache);
 	app.verifier.keys = &app.keys;
 	app.verifier.issuer = c->issuer;
 	app.verifier.audience = c->audience;
 	app.verifier.leeway = c->leeway;
+	app.verifier.claim_namespace = c->claim_namespace;
+	if (config_local_issuer(c)) {
+		if (jwks_load_file(&app.keys, c->jwks_file, err, errlen) < 0)
+			return -1;
+		if (app.keys.nkeys == 0) {
+			snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
+			return -1;
+		}
+	} else if (init_auth0_keys(err, errlen) < 0) {
+		return -1;
+	}
+	tokencache_init((size_t)c->token_cache);
 	if (userdb_open(&app.db, c->db_file, c->state_dir, err, errlen) < 0)
 		return -1;
 	return 0;
@@ -56,6 +96,10 @@ void app_free(void)
 {
 	tokencache_free();
 	token_release_keys();
+	if (app.auth0) {
+		jwks_cache_free(&app.jwks_cache);
+		fetch_cleanup();
+	}
 	jwks_free(&app.keys);
 	issuer_free(&app.issuer);
 	userdb_close(app.db);

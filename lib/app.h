@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "config.h"
+#include "fetch.h"
 #include "issuer.h"
 #include "jwks.h"
+#include "jwks_cache.h"
 #include "route.h"
 #include "token.h"
 
@@ -17,6 +19,9 @@ struct app {
 	struct config config;
 	struct jwks keys;
 	struct token_verifier verifier;
+	struct fetch_opts fetch;       /* Auth0 mode: how the tenant is reached */
+	struct jwks_cache jwks_cache;  /* Auth0 mode: where keys comes from */
+	int auth0;                     /* Auth0 mode (AUTH0_DOMAIN set) */
 	struct issuer issuer;     /* only in programs that sign */
 	int has_issuer;
 	sqlite3 *db;

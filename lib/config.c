@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include "fetch.h"
 
 #ifndef MCPAUTH_STATE_DIR_DEFAULT
 #define MCPAUTH_STATE_DIR_DEFAULT "/var/lib/mcpauth"
@@ -111,6 +114,55 @@ int config_origin_allowed(const struct config *c, const char *origin)
 	return 0;
 }
 
+/* The settings of Auth0 mode: where the keys come from, how often, and
+ * the tenant APIs the suite calls. */
+static int config_load_auth0(struct config *c, char *err, size_t errlen)
+{
+	c->client_secret = env("AUTH0_CLIENT_SECRET");
+	c->login_realm = env("AUTH0_LOGIN_REALM");
+	c->ca_file = env("MCPAUTH_CA_FILE");
+	c->claim_namespace = env("MCPAUTH_CLAIM_NAMESPACE");
+	const char *jwks_url = env("MCPAUTH_JWKS_URL");
+	long insecure;
+	if (env_long("MCPAUTH_JWKS_REFRESH", 3600, 1, 7 * 86400, &c->jwks_refresh, err, errlen) < 0 ||
+	    env_long("MCPAUTH_JWKS_MIN_INTERVAL", 60, 1, 3600, &c->jwks_min_interval, err, errlen) < 0 ||
+	    env_long("MCPAUTH_HTTP_TIMEOUT", 5, 1, 60, &c->http_timeout, err, errlen) < 0 ||
+	    env_long("MCPAUTH_ALLOW_INSECURE_LOCALHOST", 0, 0, 1, &insecure, err, errlen) < 0)
+		return -1;
+	c->allow_insecure_localhost = (int)insecure;
+	if (c->client_secret && !c->client_id) {
+		snprintf(err, errlen, "AUTH0_CLIENT_SECRET is set but AUTH0_CLIENT_ID is not");
+		return -1;
+	}
+	if (c->ca_file && access(c->ca_file, R_OK) < 0) {
+		snprintf(err, errlen, "MCPAUTH_CA_FILE %s cannot be read: %s", c->ca_file, strerror(errno));
+		return -1;
+	}
+	if (c->claim_namespace && strlen(c->claim_namespace) > 200) {
+		snprintf(err, errlen, "MCPAUTH_CLAIM_NAMESPACE must be at most 200 characters");
+		return -1;
+	}
+	if (!c->auth0_domain) {
+		if (c->login_realm || jwks_url) {
+			snprintf(err, errlen, "%s needs AUTH0_DOMAIN", c->login_realm ? "AUTH0_LOGIN_REALM" : "MCPAUTH_JWKS_URL");
+			return -1;
+		}
+		return 0;
+	}
+	if (c->login_realm && !c->client_id) {
+		snprintf(err, errlen, "AUTH0_LOGIN_REALM needs AUTH0_CLIENT_ID (the application the password grant is made for)");
+		return -1;
+	}
+	c->tenant_url = ck_asprintf("https://%s", c->auth0_domain);
+	c->jwks_url = jwks_url ? ck_strdup(jwks_url) : ck_asprintf("%s/.well-known/jwks.json", c->tenant_url);
+	if (!fetch_url_allowed(c->jwks_url, c->allow_insecure_localhost)) {
+		snprintf(err, errlen, "MCPAUTH_JWKS_URL must be an https:// URL (http://127.0.0.1 only with "
+			 "MCPAUTH_ALLOW_INSECURE_LOCALHOST=1, for tests)");
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -164,7 +216,8 @@ int config_load(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	const char *jwks = env("MCPAUTH_JWKS_FILE");
-	c->jwks_file = jwks ? ck_strdup(jwks) : ck_asprintf("%s/jwks.json", c->state_dir);
+	c->jwks_file = jwks ? ck_strdup(jwks)
+			    : ck_asprintf(c->auth0_domain ? "%s/auth0-jwks.json" : "%s/jwks.json", c->state_dir);
 	c->db_file = ck_asprintf("%s/mcpauth.db", c->state_dir);
 	if (c->resource_url && strncmp(c->resource_url, "http://", 7) != 0 &&
 	    strncmp(c->resource_url, "https://", 8) != 0) {
@@ -176,7 +229,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 				      "https://app.example.com (scheme, host and port only)");
 		return -1;
 	}
-	return 0;
+	return config_load_auth0(c, err, errlen);
 }
 
 void config_free(struct config *c)
@@ -185,5 +238,7 @@ void config_free(struct config *c)
 	free(c->issuer);
 	free(c->jwks_file);
 	free(c->db_file);
+	free(c->tenant_url);
+	free(c->jwks_url);
 	memset(c, 0, sizeof *c);
 }

@@ -8,9 +8,20 @@ struct config {
 	const char *auth0_domain;    /* AUTH0_DOMAIN, NULL in local mode */
 	const char *audience;        /* AUTH0_AUDIENCE */
 	const char *client_id;       /* AUTH0_CLIENT_ID, may be NULL */
+	const char *client_secret;   /* AUTH0_CLIENT_SECRET, may be NULL; never logged */
+	const char *login_realm;     /* AUTH0_LOGIN_REALM: proxy /auth/login to the tenant, may be NULL */
+	char *tenant_url;            /* https://<AUTH0_DOMAIN>, NULL in local mode */
+	char *jwks_url;              /* MCPAUTH_JWKS_URL, or <tenant_url>/.well-known/jwks.json */
+	const char *ca_file;         /* MCPAUTH_CA_FILE: CA bundle for the tenant, may be NULL */
+	int allow_insecure_localhost; /* MCPAUTH_ALLOW_INSECURE_LOCALHOST=1: http://127.0.0.1 JWKS URL */
+	long jwks_refresh;           /* MCPAUTH_JWKS_REFRESH, seconds, default 3600 */
+	long jwks_min_interval;      /* MCPAUTH_JWKS_MIN_INTERVAL, seconds, default 60 */
+	long http_timeout;           /* MCPAUTH_HTTP_TIMEOUT, seconds, default 5 */
+	const char *claim_namespace; /* MCPAUTH_CLAIM_NAMESPACE, e.g. https://example.com/, may be NULL */
 	char *issuer;                /* MCPAUTH_ISSUER, or https://<AUTH0_DOMAIN>/ */
 	const char *state_dir;       /* MCPAUTH_STATE_DIR */
-	char *jwks_file;             /* MCPAUTH_JWKS_FILE, default <state>/jwks.json */
+	char *jwks_file;             /* MCPAUTH_JWKS_FILE, default <state>/jwks.json, or
+				      * <state>/auth0-jwks.json (the fetched keys) in Auth0 mode */
 	char *db_file;               /* <state>/mcpauth.db */
 	long leeway;                 /* MCPAUTH_LEEWAY, seconds, default 30 */
 	long token_ttl;              /* MCPAUTH_TOKEN_TTL, seconds, default 3600 */

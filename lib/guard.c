@@ -118,6 +118,28 @@ static int demo_principal(const char *token, size_t len, struct principal *p)
 	return 0;
 }
 
+/* A tenant's access tokens carry no email or name unless an Action adds
+ * them: take what the token lacks from the user store by sub. Never fails
+ * the request; what is found nowhere stays NULL. */
+static void fill_from_store(struct principal *p)
+{
+	if (p->email && p->name)
+		return;
+	struct user u;
+	if (userdb_find_by_sub(app.db, p->sub, &u) != USERDB_OK)
+		return;
+	p->fill = json_object_new_object();
+	if (!p->email) {
+		json_object_object_add(p->fill, "email", json_object_new_string(u.email));
+		p->email = json_get_string(p->fill, "email");
+	}
+	if (!p->name) {
+		json_object_object_add(p->fill, "name", json_object_new_string(u.name));
+		p->name = json_get_string(p->fill, "name");
+	}
+	user_free(&u);
+}
+
 static enum token_status authenticate(struct request *req, const char **reason)
 {
 	const char *token;
@@ -129,16 +151,20 @@ static enum token_status authenticate(struct request *req, const char **reason)
 		req->has_principal = 1;
 		return TOKEN_OK;
 	}
-	unsigned char hash[32];
 	time_t now = app.now();
-	if (tokencache_get(token, len, now, app.verifier.leeway, hash, &req->principal)) {
+	if (app.auth0)
+		jwks_cache_tick(&app.jwks_cache, now);
+	unsigned char hash[32];
+	if (tokencache_get(token, len, now, &app.verifier, hash, &req->principal)) {
 		req->has_principal = 1;
+		fill_from_store(&req->principal);
 		return TOKEN_OK;
 	}
 	enum token_status st = token_verify(&app.verifier, token, len, now, &req->principal, reason);
 	if (st == TOKEN_OK) {
 		req->has_principal = 1;
 		tokencache_put(hash, &req->principal);
+		fill_from_store(&req->principal);
 	}
 	return st;
 }
@@ -159,6 +185,12 @@ int guard_check(struct request *req, struct response *resp)
 	case TOKEN_EXPIRED:
 		guard_challenge(req, resp, "invalid_token", "The token expired");
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
+		return 0;
+	case TOKEN_UNAVAILABLE:
+		/* Not the caller's fault: the tenant's keys have not been fetched yet. */
+		response_error(resp, 503, "Service unavailable",
+			       "The signing keys of the Auth0 tenant cannot be fetched yet; try again shortly");
+		response_header(resp, "Retry-After", "%ld", app.config.jwks_min_interval);
 		return 0;
 	case TOKEN_INVALID:
 	default:

@@ -190,15 +190,47 @@ char *jwks_thumbprint(const EVP_PKEY *pkey)
 	return out;
 }
 
-char *jwks_public_jwk(const EVP_PKEY *pkey, const char *kid)
+static json_object *public_jwk_object(const EVP_PKEY *pkey, const char *kid)
 {
 	char *n = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N);
 	char *e = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E);
-	char *out = NULL;
-	if (n && e)
-		out = ck_asprintf("{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"}",
-				  kid, n, e);
+	json_object *o = NULL;
+	if (n && e) {
+		/* Built with json-c, not printf: a tenant's kid may hold any character. */
+		o = json_object_new_object();
+		json_object_object_add(o, "kty", json_object_new_string("RSA"));
+		json_object_object_add(o, "use", json_object_new_string("sig"));
+		json_object_object_add(o, "alg", json_object_new_string("RS256"));
+		json_object_object_add(o, "kid", json_object_new_string(kid));
+		json_object_object_add(o, "n", json_object_new_string(n));
+		json_object_object_add(o, "e", json_object_new_string(e));
+	}
 	free(n);
 	free(e);
+	return o;
+}
+
+#define JWKS_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+char *jwks_public_jwk(const EVP_PKEY *pkey, const char *kid)
+{
+	json_object *o = public_jwk_object(pkey, kid);
+	char *out = o ? ck_strdup(json_object_to_json_string_ext(o, JWKS_JSON_FLAGS)) : NULL;
+	json_object_put(o);
+	return out;
+}
+
+char *jwks_to_json(const struct jwks *set)
+{
+	json_object *keys = json_object_new_array();
+	for (size_t i = 0; i < set->nkeys; i++) {
+		json_object *k = public_jwk_object(set->keys[i].pkey, set->keys[i].kid);
+		if (k)
+			json_object_array_add(keys, k);
+	}
+	json_object *doc = json_object_new_object();
+	json_object_object_add(doc, "keys", keys);
+	char *out = ck_asprintf("%s\n", json_object_to_json_string_ext(doc, JWKS_JSON_FLAGS));
+	json_object_put(doc);
 	return out;
 }

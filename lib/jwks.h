@@ -32,5 +32,8 @@ void jwks_free(struct jwks *set);
 char *jwks_thumbprint(const EVP_PKEY *pkey);
 /* The public JWK of an RSA key: {"kty","use","alg","kid","n","e"}, as JSON text. */
 char *jwks_public_jwk(const EVP_PKEY *pkey, const char *kid);
+/* The set as a JWKS document of public JWKs, one line ending in '\n';
+ * parsing it gives the same keys. */
+char *jwks_to_json(const struct jwks *set);
 
 #endif

@@ -1,4 +1,5 @@
 #include "token.h"
+#include "http.h"
 #include "util.h"
 
 #include <openssl/rsa.h>
@@ -175,6 +176,20 @@ static int string_array(json_object *a)
 	return 1;
 }
 
+/* claims[name], else claims[<ns>name] (Auth0 Actions must namespace the
+ * claims they add to access tokens); NULL when neither is a string. */
+static const char *claim_or_namespaced(json_object *claims, const char *ns, const char *name)
+{
+	int present;
+	const char *v = get_string(claims, name, &present);
+	if (v || !ns)
+		return v;
+	char *key = ck_asprintf("%s%s", ns, name);
+	v = get_string(claims, key, &present);
+	free(key);
+	return v;
+}
+
 #define FAIL(status, why)          \
 	do {                       \
 		rc = (status);     \
@@ -222,6 +237,10 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	if (!kid || strlen(kid) > JWKS_MAX_KID)
 		FAIL(TOKEN_INVALID, "kid missing or too long");
 	EVP_PKEY *key = jwks_find(v->keys, kid);
+	if (!key && v->unknown_kid && v->unknown_kid(v->unknown_kid_arg, kid, now))
+		key = jwks_find(v->keys, kid);
+	if (!key && v->keys->nkeys == 0)
+		FAIL(TOKEN_UNAVAILABLE, "no verification key known yet");
 	if (!key)
 		FAIL(TOKEN_INVALID, "unknown kid");
 	if (!verify_signature(key, token, (size_t)(dot2 - token), dot2 + 1, slen))
@@ -259,19 +278,27 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	if (t >= exp + (double)v->leeway)
 		FAIL(TOKEN_EXPIRED, "expired");
 
-	p->claims = claims;
+	token_principal(v, claims, exp, p);
 	claims = NULL;
-	p->sub = sub;
-	p->email = get_string(p->claims, "email", &present);
-	p->name = get_string(p->claims, "name", &present);
-	p->permissions = perms;
-	p->scope = scope;
-	p->exp = exp;
 	rc = TOKEN_OK;
 done:
 	json_object_put(header);
 	json_object_put(claims);
 	return rc;
+}
+
+void token_principal(const struct token_verifier *v, json_object *claims, double exp, struct principal *p)
+{
+	json_object *perms = NULL;
+	memset(p, 0, sizeof *p);
+	p->claims = claims;
+	p->sub = json_get_string(claims, "sub");
+	p->email = claim_or_namespaced(claims, v->claim_namespace, "email");
+	p->name = claim_or_namespaced(claims, v->claim_namespace, "name");
+	if (json_object_object_get_ex(claims, "permissions", &perms))
+		p->permissions = perms;
+	p->scope = json_get_string(claims, "scope");
+	p->exp = exp;
 }
 
 int principal_has_permission(const struct principal *p, const char *perm)
@@ -306,5 +333,6 @@ int principal_has_scope(const struct principal *p, const char *scope)
 void principal_free(struct principal *p)
 {
 	json_object_put(p->claims);
+	json_object_put(p->fill);
 	memset(p, 0, sizeof *p);
 }

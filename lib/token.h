@@ -16,6 +16,7 @@ enum token_status {
 	TOKEN_MISSING,   /* no Authorization header, or not a Bearer token */
 	TOKEN_INVALID,   /* any failed check */
 	TOKEN_EXPIRED,   /* well signed, exp passed */
+	TOKEN_UNAVAILABLE, /* well formed, but no key is known yet to check it with */
 };
 
 struct token_verifier {
@@ -23,6 +24,11 @@ struct token_verifier {
 	const char *issuer;
 	const char *audience;
 	long leeway;
+	const char *claim_namespace; /* email and name may come as <ns>email, <ns>name; may be NULL */
+	/* Called once for a kid that keys does not hold; returns 1 when it
+	 * does now. May be NULL (a fixed key set). */
+	int (*unknown_kid)(void *arg, const char *kid, time_t now);
+	void *unknown_kid_arg;
 };
 
 struct principal {
@@ -30,6 +36,7 @@ struct principal {
 	const char *sub;
 	const char *email;        /* NULL when the token has none */
 	const char *name;
+	json_object *fill;        /* owned: email/name found elsewhere (the user store), or NULL */
 	json_object *permissions; /* array of strings, or NULL when absent */
 	const char *scope;        /* NULL when the token has no scope claim */
 	double exp;
@@ -47,6 +54,9 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 /* Parses a JSON object strictly (UTF-8 checked, depth limited, no trailing
  * data). Returns NULL on anything else. */
 json_object *token_json_parse(const char *text, size_t len);
+
+/* Fills *p from claims token_verify accepted (p takes the reference). */
+void token_principal(const struct token_verifier *v, json_object *claims, double exp, struct principal *p);
 
 /* Frees the per-key verification contexts (at exit, or when keys change). */
 void token_release_keys(void);

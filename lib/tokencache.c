@@ -55,23 +55,8 @@ static struct entry *slot_for(const unsigned char hash[32])
 	return &slots[h & (nslots - 1)];
 }
 
-/* Fills p from claims the way token_verify does. */
-static void fill_principal(struct principal *p, json_object *claims, double exp)
-{
-	json_object *v;
-	memset(p, 0, sizeof *p);
-	p->claims = json_object_get(claims);
-	p->sub = json_get_string(claims, "sub");
-	p->email = json_get_string(claims, "email");
-	p->name = json_get_string(claims, "name");
-	if (json_object_object_get_ex(claims, "permissions", &v))
-		p->permissions = v;
-	p->scope = json_get_string(claims, "scope");
-	p->exp = exp;
-}
-
-int tokencache_get(const char *token, size_t len, time_t now, long leeway, unsigned char hash[32],
-		   struct principal *p)
+int tokencache_get(const char *token, size_t len, time_t now, const struct token_verifier *v,
+		   unsigned char hash[32], struct principal *p)
 {
 	if (!nslots)
 		return 0;
@@ -85,12 +70,12 @@ int tokencache_get(const char *token, size_t len, time_t now, long leeway, unsig
 	if (!e->claims || CRYPTO_memcmp(e->hash, hash, 32) != 0)
 		return 0;
 	/* The same rule as token_verify: past exp + leeway it is expired. */
-	if ((double)now >= e->exp + (double)leeway) {
+	if ((double)now >= e->exp + (double)v->leeway) {
 		json_object_put(e->claims);
 		e->claims = NULL;
 		return 0;
 	}
-	fill_principal(p, e->claims, e->exp);
+	token_principal(v, json_object_get(e->claims), e->exp, p);
 	return 1;
 }
 

@@ -20,8 +20,8 @@ void tokencache_clear(void);
 
 /* 1 and a principal (sharing the cached claims) on a hit that is still
  * valid at now; 0 otherwise. hash is filled for a later put. */
-int tokencache_get(const char *token, size_t len, time_t now, long leeway, unsigned char hash[32],
-		   struct principal *p);
+int tokencache_get(const char *token, size_t len, time_t now, const struct token_verifier *v,
+		   unsigned char hash[32], struct principal *p);
 /* Stores a principal token_verify accepted. */
 void tokencache_put(const unsigned char hash[32], const struct principal *p);
 

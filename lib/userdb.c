@@ -53,6 +53,15 @@ static int init_locked(void *arg)
 {
 	struct init_args *a = arg;
 	char *msg = NULL;
+	/* WAL lets readers and one writer of many processes overlap; FULL makes
+	 * every acknowledged commit durable before the response goes out. Under
+	 * the lock: processes starting together on a new file would otherwise
+	 * race to switch its journal mode, and the loser gets SQLITE_BUSY at once. */
+	if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(a->err, a->errlen, "cannot set up the database: %s", sqlite3_errmsg(a->db));
+		return -1;
+	}
 	if (sqlite3_exec(a->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(a->err, a->errlen, "cannot create the schema: %s", msg ? msg : "?");
 		sqlite3_free(msg);
@@ -120,14 +129,6 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 		return -1;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	/* WAL lets readers and one writer of many processes overlap; FULL makes
-	 * every acknowledged commit durable before the response goes out. */
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
-			 NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return -1;
-	}
 	struct init_args a = {db, flags, err, errlen};
 	if (state_locked(state_dir, init_locked, &a) < 0) {
 		sqlite3_close(db);

@@ -777,7 +777,7 @@ static int cmd_verify(int argc, char **argv)
 			secure_free(buf, TOKEN_MAX_LEN * 4);
 		return EX_ERROR;
 	}
-	struct token_verifier v = {&keys, cfg.issuer, cfg.audience, cfg.leeway};
+	struct token_verifier v = {.keys = &keys, .issuer = cfg.issuer, .audience = cfg.audience, .leeway = cfg.leeway};
 	struct principal p;
 	const char *reason = NULL;
 	time_t now = time(NULL);

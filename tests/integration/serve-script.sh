@@ -45,8 +45,8 @@ mine() {
 		ls -l "/proc/$p/fd" 2>/dev/null | grep -q "$TMP_ROOT/serve-state/" && echo "$p"
 	done | wc -l
 }
-progs=$(mine)
-if [ "$progs" -ge 4 ]; then ok "FastCGI programs running ($progs)"; else not_ok "only $progs FastCGI programs"; fi
+for _ in $(seq 1 30); do progs=$(mine); [ "$progs" -ge 4 ] && break; sleep 0.1; done
+if [ "$progs" -ge 4 ]; then ok "FastCGI programs running ($progs)"; else not_ok "only $progs FastCGI programs: $(pgrep -af cgi-bin | head -5)"; fi
 kill -TERM "$serve_pid"
 for _ in $(seq 1 50); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$serve_pid" 2>/dev/null; then not_ok "serve.sh still running after SIGTERM"; kill -9 "$serve_pid"; else ok "SIGTERM stops serve.sh"; fi

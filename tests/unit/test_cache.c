@@ -14,7 +14,7 @@
 
 static struct jwks keys;
 static EVP_PKEY *key1;
-static struct token_verifier verifier = {&keys, "https://issuer.test/", "https://api.test", LEEWAY};
+static struct token_verifier verifier = {.keys = &keys, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = LEEWAY};
 
 static char *make_token(const char *sub, long exp)
 {
@@ -30,7 +30,7 @@ static char *make_token(const char *sub, long exp)
 static enum token_status check(const char *tok, time_t now, struct principal *p, int *hit)
 {
 	unsigned char hash[32];
-	*hit = tokencache_get(tok, strlen(tok), now, LEEWAY, hash, p);
+	*hit = tokencache_get(tok, strlen(tok), now, &verifier, hash, p);
 	if (*hit)
 		return TOKEN_OK;
 	enum token_status st = token_verify(&verifier, tok, strlen(tok), now, p, NULL);
