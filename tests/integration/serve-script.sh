@@ -38,18 +38,16 @@ profile_cmd=$(grep 'curl -s .*api/profile' "$TMP_ROOT/serve.out" | sed 's/^ *//'
 out=$(bash -c "$login_cmd; $profile_cmd")
 expect_eq "$(printf '%s' "$out" | jq -r .profile.id)" "auth0|user123" "the printed login and profile curls work"
 expect_eq "$(stat -c %a "$TMP_ROOT/serve-state")" 700 "the state directory is private"
-# Programs of this server: other test scripts may run the same binaries, so
-# count those holding this state directory's database open.
-mine() {
-	for p in $(pgrep -f "$top_srcdir/build/cgi-bin/(auth|profile|admin|mcp)$"); do
-		ls -l "/proc/$p/fd" 2>/dev/null | grep -q "$TMP_ROOT/serve-state/" && echo "$p"
-	done | wc -l
-}
+# serve.sh execs lighttpd, so the programs are the children of serve_pid.
+mine() { pgrep -P "$serve_pid" | wc -l; }
 for _ in $(seq 1 30); do progs=$(mine); [ "$progs" -ge 4 ] && break; sleep 0.1; done
-if [ "$progs" -ge 4 ]; then ok "FastCGI programs running ($progs)"; else not_ok "only $progs FastCGI programs: $(pgrep -af cgi-bin | head -5)"; fi
+if [ "$progs" -ge 4 ]; then ok "FastCGI programs running ($progs)"; else not_ok "only $progs FastCGI programs: $(pgrep -a -P "$serve_pid" | head -5)"; fi
+children=$(pgrep -P "$serve_pid")
 kill -TERM "$serve_pid"
 for _ in $(seq 1 50); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$serve_pid" 2>/dev/null; then not_ok "serve.sh still running after SIGTERM"; kill -9 "$serve_pid"; else ok "SIGTERM stops serve.sh"; fi
 sleep 0.3
-expect_eq "$(mine)" 0 "SIGTERM stops every FastCGI program"
+left=0
+for p in $children; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+expect_eq "$left" 0 "SIGTERM stops every FastCGI program"
 finish
