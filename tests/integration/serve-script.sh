@@ -48,6 +48,15 @@ for _ in $(seq 1 50); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; d
 if kill -0 "$serve_pid" 2>/dev/null; then not_ok "serve.sh still running after SIGTERM"; kill -9 "$serve_pid"; else ok "SIGTERM stops serve.sh"; fi
 sleep 0.3
 left=0
-for p in $children; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+for _ in $(seq 1 30); do
+	left=0
+	# A zombie has stopped; it only waits for its new parent to reap it.
+	for p in $children; do
+		st=$(ps -o stat= -p "$p" 2>/dev/null)
+		[ -n "$st" ] && [ "${st#Z}" = "$st" ] && left=$((left + 1))
+	done
+	[ "$left" -eq 0 ] && break
+	sleep 0.1
+done
 expect_eq "$left" 0 "SIGTERM stops every FastCGI program"
 finish
