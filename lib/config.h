@@ -19,6 +19,14 @@ struct config {
 	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
 					call /mcp from a browser; NULL allows none */
 	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
+	const char *cors_origins;    /* MCPAUTH_CORS_ORIGINS: comma-separated origins whose browser pages
+					may call the API (CORS); NULL allows none */
+	const char *audit_log;       /* MCPAUTH_AUDIT_LOG: "stderr" (default) or an absolute file path */
+	long refresh_ttl;            /* MCPAUTH_REFRESH_TTL: absolute lifetime of a refresh token family,
+					seconds, default 30 days */
+	long login_email_limit;      /* MCPAUTH_LOGIN_EMAIL_LIMIT: failed logins per email per window (5) */
+	long login_addr_limit;       /* MCPAUTH_LOGIN_ADDR_LIMIT: failed logins per address per window (20) */
+	long login_window;           /* MCPAUTH_LOGIN_WINDOW: the rate-limit window, seconds (900) */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"
