@@ -1,10 +1,12 @@
-/* auth: the public index, login at the local issuer, and the well-known
- * documents (JWKS, protected resource metadata). */
+/* auth: the public index, login at the local issuer, refresh tokens and
+ * logout, and the well-known documents (JWKS, protected resource metadata). */
 #include "app.h"
 #include "password.h"
+#include "refresh.h"
 #include "routes.h"
 #include "userdb.h"
 #include "util.h"
+#include "validate.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -74,10 +76,117 @@ static json_object *access_claims(const struct user *u, time_t now, long ttl)
 	return c;
 }
 
+#define SCOPE_MAX_LEN 1024
+#define OFFLINE_ACCESS "offline_access"
+
+/* word (n bytes) is one of the space-separated words of list. */
+static int has_word(const char *list, const char *word, size_t n)
+{
+	for (const char *s = list ? list : ""; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t len = strcspn(s, " ");
+		if (len == n && memcmp(s, word, n) == 0)
+			return 1;
+		s += len;
+	}
+	return 0;
+}
+
+/* The scope a token request gets: of the words asked for, those the user
+ * holds, and offline_access (a refresh token); each once, in the order
+ * asked. Caller frees. */
+static char *granted_scope(const char *asked, const char *user_scope)
+{
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	for (const char *s = asked; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t n = strcspn(s, " ");
+		int grant = n && (has_word(user_scope, s, n) ||
+				  (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0));
+		if (grant && !has_word(b.p, s, n)) {
+			if (b.len)
+				sbuf_adds(&b, " ");
+			sbuf_add(&b, s, n);
+		}
+		s += n;
+	}
+	return b.p;
+}
+
+/* The optional "scope" of a token request, as Auth0's token endpoint takes
+ * it: space-separated RFC 6749 scope tokens. 1, or 0 with a 400. */
+static int scope_field(const struct request *req, struct response *resp, const char **out)
+{
+	json_object *v;
+	*out = NULL;
+	if (!json_object_object_get_ex(req->body, "scope", &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_string)) {
+		response_error(resp, 400, "Invalid request", "Field 'scope' must be a string");
+		return 0;
+	}
+	const char *s = json_object_get_string(v);
+	if (strlen(s) > SCOPE_MAX_LEN) {
+		response_error(resp, 400, "Invalid request", "Field 'scope' is too long");
+		return 0;
+	}
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p != ' ' && (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')) {
+			response_error(resp, 400, "Invalid request", "Field 'scope' holds a character no scope has");
+			return 0;
+		}
+	}
+	*out = s;
+	return 1;
+}
+
+/* Token answers are never cached (RFC 6749 section 5.1), errors included. */
+static void no_store(struct response *resp)
+{
+	response_header(resp, "Cache-Control", "no-store");
+	response_header(resp, "Pragma", "no-cache");
+}
+
+/* 200 with a signed access token for u (with scope when not NULL, the
+ * user's own otherwise) and the refresh token when there is one. */
+static void token_answer(struct response *resp, const struct user *u, const char *scope, const char *refresh_token)
+{
+	json_object *claims = access_claims(u, app.now(), app.config.token_ttl);
+	if (scope)
+		json_object_object_add(claims, "scope", json_object_new_string(scope));
+	char *token = issuer_sign(&app.issuer, claims);
+	json_object_put(claims);
+	if (!token) {
+		log_msg("signing a token failed");
+		response_error(resp, 500, "Internal error", "The token could not be signed");
+		return;
+	}
+	json_object *user = json_object_new_object();
+	json_object_object_add(user, "sub", json_object_new_string(u->sub));
+	json_object_object_add(user, "email", json_object_new_string(u->email));
+	json_object_object_add(user, "name", json_object_new_string(u->name));
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "access_token", json_object_new_string(token));
+	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
+	json_object_object_add(body, "expires_in", json_object_new_int64(app.config.token_ttl));
+	if (refresh_token)
+		json_object_object_add(body, "refresh_token", json_object_new_string(refresh_token));
+	if (scope)
+		json_object_object_add(body, "scope", json_object_new_string(scope));
+	json_object_object_add(body, "user", user);
+	response_json(resp, 200, body);
+	secure_free(token, strlen(token));
+}
+
 static void login(struct request *req, struct response *resp)
 {
+	no_store(resp);
 	const char *email = json_get_string(req->body, "email");
 	const char *password = json_get_string(req->body, "password");
+	const char *asked;
 	if (!email || !password || !*email || !*password) {
 		response_error(resp, 400, "Invalid request", "JSON body with string fields email and password required");
 		return;
@@ -86,6 +195,8 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 400, "Invalid request", "email or password too long");
 		return;
 	}
+	if (!scope_field(req, resp, &asked))
+		return;
 	struct user u;
 	int rc = userdb_find_by_email(app.db, email, &u);
 	if (rc == USERDB_ERROR) {
@@ -101,29 +212,89 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		return;
 	}
-	json_object *claims = access_claims(&u, app.now(), app.config.token_ttl);
-	char *token = issuer_sign(&app.issuer, claims);
-	json_object_put(claims);
-	if (!token) {
-		user_free(&u);
-		log_msg("signing a token failed");
-		response_error(resp, 500, "Internal error", "The token could not be signed");
-		return;
+	char *scope = asked ? granted_scope(asked, u.scope) : NULL;
+	char *refresh = NULL;
+	struct refresh_grant g = {0};
+	if (scope && has_word(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
+	    refresh_issue(app.db, u.sub, scope, app.now(), app.config.refresh_ttl, &refresh, &g) != REFRESH_OK) {
+		response_error(resp, 503, "Service unavailable", "The refresh token could not be stored; try again");
+	} else {
+		token_answer(resp, &u, scope, refresh);
 	}
-	json_object *user = json_object_new_object();
-	json_object_object_add(user, "sub", json_object_new_string(u.sub));
-	json_object_object_add(user, "email", json_object_new_string(u.email));
-	json_object_object_add(user, "name", json_object_new_string(u.name));
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "access_token", json_object_new_string(token));
-	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
-	json_object_object_add(body, "expires_in", json_object_new_int64(app.config.token_ttl));
-	json_object_object_add(body, "user", user);
-	response_json(resp, 200, body);
-	response_header(resp, "Cache-Control", "no-store");
-	response_header(resp, "Pragma", "no-cache");
-	secure_free(token, strlen(token));
+	refresh_grant_free(&g);
+	refresh_token_free(refresh);
+	free(scope);
 	user_free(&u);
+}
+
+/* The "refresh_token" string of the body: 1, or 0 with a 400. */
+static int refresh_token_field(const struct request *req, struct response *resp, const char **out)
+{
+	return validate_body_object(req, resp) &&
+	       validate_string(req, resp, "refresh_token", FIELD_REQUIRED, out);
+}
+
+static void refresh_refused(const struct request *req, struct response *resp, enum refresh_status st,
+			    const struct refresh_grant *g)
+{
+	static const char *const why[] = {
+		[REFRESH_UNKNOWN] = "The refresh token is not valid",
+		[REFRESH_EXPIRED] = "The refresh token expired; log in again",
+		[REFRESH_REVOKED] = "The refresh token was revoked; log in again",
+		[REFRESH_REUSED] = "The refresh token was already used; every token of its login is now revoked",
+	};
+	guard_challenge(req, resp, NULL, NULL);
+	response_error(resp, 401, "Invalid refresh token", why[st]);
+}
+
+static void refresh_post(struct request *req, struct response *resp)
+{
+	const char *old;
+	no_store(resp);
+	if (!refresh_token_field(req, resp, &old))
+		return;
+	struct refresh_grant g;
+	char *next = NULL;
+	enum refresh_status st = refresh_rotate(app.db, old, app.now(), &next, &g);
+	struct user u;
+	int rc = USERDB_ERROR;
+	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app.db, g.sub, &u)) == USERDB_NOT_FOUND) {
+		/* The user is gone: so is every token of theirs. */
+		refresh_revoke_family(app.db, g.family);
+		st = REFRESH_REVOKED;
+	}
+	if (st == REFRESH_ERROR || (st == REFRESH_OK && rc != USERDB_OK)) {
+		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
+	} else if (st != REFRESH_OK) {
+		refresh_refused(req, resp, st, &g);
+	} else {
+		/* The user's permissions and scope as they are now. */
+		char *scope = granted_scope(g.scope, u.scope);
+		token_answer(resp, &u, scope, next);
+		free(scope);
+		user_free(&u);
+	}
+	refresh_token_free(next);
+	refresh_grant_free(&g);
+}
+
+static void logout_post(struct request *req, struct response *resp)
+{
+	const char *token;
+	no_store(resp);
+	if (!refresh_token_field(req, resp, &token))
+		return;
+	struct refresh_grant g;
+	enum refresh_status st = refresh_revoke(app.db, token, &g);
+	if (st == REFRESH_ERROR) {
+		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
+	} else {
+		/* As RFC 7009: an unknown token is no error; there is nothing to end. */
+		json_object *body = json_object_new_object();
+		json_object_object_add(body, "message", json_object_new_string("Logged out"));
+		response_json(resp, 200, body);
+	}
+	refresh_grant_free(&g);
 }
 
 static void jwks_get(struct request *req, struct response *resp)
@@ -163,13 +334,26 @@ static void protected_resource_get(struct request *req, struct response *resp)
 static const char login_schema[] =
 	"{\"type\":\"object\",\"properties\":{"
 	"\"email\":{\"type\":\"string\",\"description\":\"The user's email\"},"
-	"\"password\":{\"type\":\"string\",\"description\":\"The user's password\"}},"
+	"\"password\":{\"type\":\"string\",\"description\":\"The user's password\"},"
+	"\"scope\":{\"type\":\"string\",\"maxLength\":1024,\"description\":\"Optional: space-separated "
+	"scopes; offline_access adds a refresh token\"}},"
 	"\"required\":[\"email\",\"password\"]}";
+
+static const char refresh_schema[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"refresh_token\":{\"type\":\"string\",\"description\":\"The refresh token of a login with "
+	"offline_access\"}},"
+	"\"required\":[\"refresh_token\"]}";
 
 static const struct route auth_routes[] = {
 	{"GET", "/", ROUTE_PUBLIC, NULL, "API index: the routes and the Auth0 settings", NULL, index_get, 0},
 	{"POST", "/auth/login", ROUTE_PUBLIC, NULL, "Log in with email and password; returns an RS256 access token",
 	 login_schema, login, 0},
+	{"POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
+	 "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
+	 refresh_schema, refresh_post, 0},
+	{"POST", "/auth/logout", ROUTE_PUBLIC, NULL, "Revoke a refresh token and every token of its login",
+	 refresh_schema, logout_post, 0},
 	{"GET", "/.well-known/jwks.json", ROUTE_PUBLIC, NULL, "The issuer's public signing keys (JWKS)", NULL,
 	 jwks_get, 0},
 	{"GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,
