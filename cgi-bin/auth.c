@@ -2,6 +2,7 @@
  * logout, and the well-known documents (JWKS, protected resource metadata). */
 #include "app.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "refresh.h"
 #include "routes.h"
 #include "userdb.h"
@@ -181,6 +182,30 @@ static void token_answer(struct response *resp, const struct user *u, const char
 	secure_free(token, strlen(token));
 }
 
+static struct ratelimit login_limits(void)
+{
+	const struct config *c = &app.config;
+	return (struct ratelimit){c->login_email_limit, c->login_addr_limit, c->login_window};
+}
+
+/* 429 while the email or the address has too many recent failures. */
+static int rate_limited(const struct request *req, struct response *resp, const char *email)
+{
+	struct ratelimit rl = login_limits();
+	long wait;
+	const char *which;
+	int rc = ratelimit_check(app.db, &rl, email, req->remote_addr, app.now(), &wait, &which);
+	if (rc == RATELIMIT_ERROR)
+		log_msg("cannot read the failed logins; this login is not rate limited");
+	if (rc != RATELIMIT_BLOCKED)
+		return 0;
+	char *msg = ck_asprintf("Too many failed logins; try again in %ld seconds", wait);
+	response_error(resp, 429, "Too many attempts", msg);
+	response_header(resp, "Retry-After", "%ld", wait);
+	free(msg);
+	return 1;
+}
+
 static void login(struct request *req, struct response *resp)
 {
 	no_store(resp);
@@ -195,7 +220,7 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 400, "Invalid request", "email or password too long");
 		return;
 	}
-	if (!scope_field(req, resp, &asked))
+	if (!scope_field(req, resp, &asked) || rate_limited(req, resp, email))
 		return;
 	struct user u;
 	int rc = userdb_find_by_email(app.db, email, &u);
@@ -203,15 +228,21 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
 		return;
 	}
-	/* Unknown users pay for a hash too, so timing tells nothing. */
+	/* Unknown users pay for a hash and a recorded failure too, so timing
+	 * tells nothing. */
 	int ok = password_verify(password, rc == USERDB_OK ? u.password_hash : NULL);
 	if (!ok) {
+		struct ratelimit rl = login_limits();
+		if (ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
+			log_msg("cannot record a failed login");
 		if (rc == USERDB_OK)
 			user_free(&u);
 		guard_challenge(req, resp, NULL, NULL);
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		return;
 	}
+	if (ratelimit_success(app.db, email) != RATELIMIT_OK)
+		log_msg("cannot reset the failed logins of a user who logged in");
 	char *scope = asked ? granted_scope(asked, u.scope) : NULL;
 	char *refresh = NULL;
 	struct refresh_grant g = {0};
