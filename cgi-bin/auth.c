@@ -1,6 +1,7 @@
 /* auth: the public index, login at the local issuer, refresh tokens and
  * logout, and the well-known documents (JWKS, protected resource metadata). */
 #include "app.h"
+#include "audit.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "refresh.h"
@@ -199,6 +200,9 @@ static int rate_limited(const struct request *req, struct response *resp, const 
 		log_msg("cannot read the failed logins; this login is not rate limited");
 	if (rc != RATELIMIT_BLOCKED)
 		return 0;
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", wait);
+	audit_event(req, "login_rate_limited", "email", email, "limit", which, "retry_after", secs, NULL);
 	char *msg = ck_asprintf("Too many failed logins; try again in %ld seconds", wait);
 	response_error(resp, 429, "Too many attempts", msg);
 	response_header(resp, "Retry-After", "%ld", wait);
@@ -235,6 +239,8 @@ static void login(struct request *req, struct response *resp)
 		struct ratelimit rl = login_limits();
 		if (ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
 			log_msg("cannot record a failed login");
+		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email, "reason",
+			    rc == USERDB_OK ? "wrong password" : "unknown email", NULL);
 		if (rc == USERDB_OK)
 			user_free(&u);
 		guard_challenge(req, resp, NULL, NULL);
@@ -251,6 +257,9 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The refresh token could not be stored; try again");
 	} else {
 		token_answer(resp, &u, scope, refresh);
+		if (resp->status == 200)
+			audit_event(req, "login_success", "sub", u.sub, "email", u.email, "scope", scope,
+				    "family", refresh ? g.family : NULL, NULL);
 	}
 	refresh_grant_free(&g);
 	refresh_token_free(refresh);
@@ -274,6 +283,8 @@ static void refresh_refused(const struct request *req, struct response *resp, en
 		[REFRESH_REVOKED] = "The refresh token was revoked; log in again",
 		[REFRESH_REUSED] = "The refresh token was already used; every token of its login is now revoked",
 	};
+	audit_event(req, st == REFRESH_REUSED ? "refresh_reuse_detected" : "refresh_failure", "sub", g->sub,
+		    "family", g->sub ? g->family : NULL, "reason", refresh_status_text(st), NULL);
 	guard_challenge(req, resp, NULL, NULL);
 	response_error(resp, 401, "Invalid refresh token", why[st]);
 }
@@ -302,6 +313,8 @@ static void refresh_post(struct request *req, struct response *resp)
 		/* The user's permissions and scope as they are now. */
 		char *scope = granted_scope(g.scope, u.scope);
 		token_answer(resp, &u, scope, next);
+		if (resp->status == 200)
+			audit_event(req, "refresh", "sub", u.sub, "email", u.email, "family", g.family, NULL);
 		free(scope);
 		user_free(&u);
 	}
@@ -321,6 +334,8 @@ static void logout_post(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
 	} else {
 		/* As RFC 7009: an unknown token is no error; there is nothing to end. */
+		audit_event(req, "logout", "sub", g.sub, "family", st == REFRESH_OK ? g.family : NULL, "reason",
+			    st == REFRESH_OK ? NULL : refresh_status_text(st), NULL);
 		json_object *body = json_object_new_object();
 		json_object_object_add(body, "message", json_object_new_string("Logged out"));
 		response_json(resp, 200, body);

@@ -1,4 +1,5 @@
 #include "app.h"
+#include "audit.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -25,6 +26,8 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (config_load(&app.config, err, errlen) < 0)
 		return -1;
 	const struct config *c = &app.config;
+	if (audit_open(c->audit_log, err, errlen) < 0)
+		return -1;
 	if (c->demo_tokens)
 		log_msg("WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
 			"mock-jwt-readonly are accepted; never enable this in production");
@@ -56,6 +59,7 @@ void app_free(void)
 	issuer_free(&app.issuer);
 	sqlite3_close(app.db);
 	config_free(&app.config);
+	audit_close();
 	memset(&app, 0, sizeof app);
 }
 
