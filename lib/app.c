@@ -1,5 +1,6 @@
 #include "app.h"
 #include "audit.h"
+#include "cors.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -66,7 +67,13 @@ void app_free(void)
 void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		struct response *resp)
 {
-	route_dispatch(groups, ngroups, req, resp);
+	/* OPTIONS is answered before any route lookup: no route lists it. */
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		cors_preflight(groups, ngroups, req, resp);
+	} else {
+		route_dispatch(groups, ngroups, req, resp);
+		cors_decorate(req, resp);
+	}
 	if (resp->status >= 500)
 		log_msg("%s %s answered %d", req->method, req->path, resp->status);
 }

@@ -113,7 +113,13 @@ static int origin_in(const char *list, const char *origin)
 
 int config_origin_allowed(const struct config *c, const char *origin)
 {
-	return origin_in(c->allowed_origins, origin);
+	/* A page trusted with the API (CORS) is trusted with its MCP form too. */
+	return origin_in(c->allowed_origins, origin) || origin_in(c->cors_origins, origin);
+}
+
+int config_cors_origin_allowed(const struct config *c, const char *origin)
+{
+	return origin_in(c->cors_origins, origin);
 }
 
 /* CORS, the audit log, refresh tokens and login rate limits. */

@@ -37,9 +37,12 @@ struct config {
 int config_load(struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 
-/* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS, exactly
- * (scheme and host compared case-insensitively). */
+/* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS or of
+ * MCPAUTH_CORS_ORIGINS, exactly (scheme and host compared
+ * case-insensitively): the origins the MCP endpoints accept. */
 int config_origin_allowed(const struct config *c, const char *origin);
+/* The Origin header value is one of MCPAUTH_CORS_ORIGINS. */
+int config_cors_origin_allowed(const struct config *c, const char *origin);
 
 static inline int config_local_issuer(const struct config *c)
 {

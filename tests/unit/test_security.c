@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "audit.h"
 #include "config.h"
+#include "cors.h"
 #include "ratelimit.h"
 #include "refresh.h"
 #include "route.h"
@@ -573,6 +575,7 @@ START_TEST(test_config_security_defaults)
 	ck_assert_int_eq(c.login_email_limit, 5);
 	ck_assert_int_eq(c.login_addr_limit, 20);
 	ck_assert_int_eq(c.login_window, 900);
+	ck_assert(!config_cors_origin_allowed(&c, "https://app.example.com"));
 	config_free(&c);
 }
 END_TEST
@@ -596,6 +599,194 @@ START_TEST(test_config_security_refuses_bad_values)
 		config_free(&c);
 	}
 	env_setup();
+}
+END_TEST
+
+START_TEST(test_config_cors_origins_are_also_mcp_origins)
+{
+	struct config c;
+	char err[256] = "";
+	setenv("MCPAUTH_CORS_ORIGINS", "https://app.example.com, http://localhost:5173", 1);
+	setenv("MCPAUTH_ALLOWED_ORIGINS", "https://agent.example.com", 1);
+	setenv("MCPAUTH_LOGIN_WINDOW", "3", 1);
+	ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(c.login_window, 3);
+	ck_assert(config_cors_origin_allowed(&c, "https://app.example.com"));
+	ck_assert(config_cors_origin_allowed(&c, "http://localhost:5173"));
+	ck_assert(!config_cors_origin_allowed(&c, "https://agent.example.com"));
+	ck_assert(!config_cors_origin_allowed(&c, "https://app.example.com.evil.com"));
+	ck_assert(config_origin_allowed(&c, "https://agent.example.com"));
+	ck_assert(config_origin_allowed(&c, "https://app.example.com"));
+	ck_assert(!config_origin_allowed(&c, "https://evil.example.com"));
+	config_free(&c);
+	env_setup();
+}
+END_TEST
+
+/* --- CORS -------------------------------------------------------------- */
+
+static void nop(struct request *req, struct response *resp)
+{
+	(void)req;
+	response_json(resp, 200, json_object_new_object());
+}
+
+static const struct route cors_routes[] = {
+    {"GET", "/api/thing", ROUTE_PUBLIC, NULL, "", NULL, nop, 0},
+    {"PUT", "/api/thing", ROUTE_PUBLIC, NULL, "", NULL, nop, 0},
+    {"DELETE", "/api/thing/:id", ROUTE_PUBLIC, NULL, "", NULL, nop, 0},
+    {"POST", "/mcp", ROUTE_PUBLIC, NULL, "", NULL, nop, 0},
+};
+static const struct route_group cors_group = {"cors", ROUTE_TABLE(cors_routes), 0};
+static const struct route_group *const cors_groups[] = {&cors_group};
+
+static void cors_setup(void)
+{
+	char err[256] = "";
+	env_setup();
+	setenv("MCPAUTH_CORS_ORIGINS", "https://app.example.com", 1);
+	setenv("MCPAUTH_ALLOWED_ORIGINS", "https://agent.example.com", 1);
+	ck_assert_msg(config_load(&app.config, err, sizeof err) == 0, "%s", err);
+}
+
+static void cors_teardown(void)
+{
+	config_free(&app.config);
+	env_setup();
+}
+
+/* Runs method path with origin through app_handle into *resp. */
+static void serve(const char *method, const char *path, const char *origin, struct response *resp)
+{
+	struct request req = {0};
+	req.method = method;
+	req.path = ck_strdup(path);
+	req.query = ck_strdup("");
+	req.origin = origin;
+	response_init(resp);
+	app_handle(cors_groups, 1, &req, resp);
+	request_free(&req);
+}
+
+START_TEST(test_cors_path_methods_lists_the_path_routes)
+{
+	char buf[128];
+	ck_assert_uint_eq(cors_path_methods(cors_groups, 1, "/api/thing", buf, sizeof buf), 2);
+	ck_assert_str_eq(buf, "GET, PUT");
+	ck_assert_uint_eq(cors_path_methods(cors_groups, 1, "/api/thing/7", buf, sizeof buf), 1);
+	ck_assert_str_eq(buf, "DELETE");
+	ck_assert_uint_eq(cors_path_methods(cors_groups, 1, "/api/nothing", buf, sizeof buf), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+START_TEST(test_cors_preflight_for_allowed_origin)
+{
+	struct response resp;
+	serve("OPTIONS", "/api/thing", "https://app.example.com", &resp);
+	ck_assert_int_eq(resp.status, 204);
+	ck_assert_ptr_null(resp.body);
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Origin"),
+			 "https://app.example.com");
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Methods"), "GET, PUT");
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Headers"),
+			 "Authorization, Content-Type, MCP-Protocol-Version");
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Max-Age"), "600");
+	ck_assert_str_eq(response_get_header(&resp, "Vary"), "Origin");
+	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Credentials"));
+	response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_cors_preflight_refuses_other_origins)
+{
+	static const char *const bad[] = {"https://evil.example.com", "https://app.example.com.evil.com",
+					  "null", "http://app.example.com", "https://agent.example.com"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct response resp;
+		serve("OPTIONS", "/api/thing", bad[i], &resp);
+		ck_assert_msg(resp.status == 403, "%s got %d", bad[i], resp.status);
+		ck_assert_str_eq(json_get_string(resp.body, "error"), "Origin not allowed");
+		ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+		ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Methods"));
+		response_free(&resp);
+	}
+}
+END_TEST
+
+START_TEST(test_cors_mcp_paths_also_take_mcp_origins)
+{
+	struct response resp;
+	serve("OPTIONS", "/mcp", "https://agent.example.com", &resp);
+	ck_assert_int_eq(resp.status, 204);
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Origin"),
+			 "https://agent.example.com");
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Methods"), "POST");
+	response_free(&resp);
+	serve("POST", "/mcp", "https://app.example.com", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Origin"),
+			 "https://app.example.com");
+	response_free(&resp);
+	serve("POST", "/mcp", "https://evil.example.com", &resp);
+	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+	response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_cors_options_without_origin_or_route)
+{
+	struct response resp;
+	serve("OPTIONS", "/api/thing", NULL, &resp);
+	ck_assert_int_eq(resp.status, 204);
+	ck_assert_str_eq(response_get_header(&resp, "Allow"), "GET, PUT, OPTIONS");
+	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+	response_free(&resp);
+	serve("OPTIONS", "/api/nothing", "https://app.example.com", &resp);
+	ck_assert_int_eq(resp.status, 404);
+	ck_assert_str_eq(json_get_string(resp.body, "error"), "Not found");
+	response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_cors_actual_request_gets_origin_and_vary)
+{
+	struct response resp;
+	serve("GET", "/api/thing", "https://app.example.com", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Origin"),
+			 "https://app.example.com");
+	ck_assert_str_eq(response_get_header(&resp, "Vary"), "Origin");
+	ck_assert_ptr_nonnull(
+	    strstr(response_get_header(&resp, "Access-Control-Expose-Headers"), "WWW-Authenticate"));
+	response_free(&resp);
+	/* The server answers other origins; the browser keeps the answer from the page. */
+	serve("GET", "/api/thing", "https://evil.example.com", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+	ck_assert_str_eq(response_get_header(&resp, "Vary"), "Origin");
+	response_free(&resp);
+	serve("GET", "/api/thing", NULL, &resp);
+	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+	ck_assert_str_eq(response_get_header(&resp, "Vary"), "Origin");
+	response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_cors_nothing_configured_nothing_sent)
+{
+	struct response resp;
+	config_free(&app.config);
+	env_setup();
+	char err[256] = "";
+	ck_assert_int_eq(config_load(&app.config, err, sizeof err), 0);
+	serve("GET", "/api/thing", "https://app.example.com", &resp);
+	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+	ck_assert_ptr_null(response_get_header(&resp, "Vary"));
+	response_free(&resp);
+	serve("OPTIONS", "/api/thing", "https://app.example.com", &resp);
+	ck_assert_int_eq(resp.status, 403);
+	response_free(&resp);
 }
 END_TEST
 
@@ -646,6 +837,18 @@ static Suite *security_suite(void)
 	tcase_add_checked_fixture(tc, env_setup, env_setup);
 	tcase_add_test(tc, test_config_security_defaults);
 	tcase_add_test(tc, test_config_security_refuses_bad_values);
+	tcase_add_test(tc, test_config_cors_origins_are_also_mcp_origins);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cors");
+	tcase_add_checked_fixture(tc, cors_setup, cors_teardown);
+	tcase_add_test(tc, test_cors_path_methods_lists_the_path_routes);
+	tcase_add_test(tc, test_cors_preflight_for_allowed_origin);
+	tcase_add_test(tc, test_cors_preflight_refuses_other_origins);
+	tcase_add_test(tc, test_cors_mcp_paths_also_take_mcp_origins);
+	tcase_add_test(tc, test_cors_options_without_origin_or_route);
+	tcase_add_test(tc, test_cors_actual_request_gets_origin_and_vary);
+	tcase_add_test(tc, test_cors_nothing_configured_nothing_sent);
 	suite_add_tcase(s, tc);
 
 	return s;
