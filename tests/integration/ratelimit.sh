@@ -113,37 +113,47 @@ rm -rf "$TMP_ROOT/state"
 export MCPAUTH_LOGIN_EMAIL_LIMIT=1000 MCPAUTH_LOGIN_ADDR_LIMIT=1000 MCPAUTH_LOGIN_WINDOW=900
 start_server 1 || { echo "$PASS passed, $((FAIL + 1)) failed"; exit 1; }
 login_as user@example.com wrong >/dev/null # warm up
-N=21
-: >"$TMP_ROOT/t.known"
-: >"$TMP_ROOT/t.unknown"
-: >"$TMP_ROOT/t.bad"
+N=31
 time_login() { curl -s -o /dev/null -w '%{time_total}\n' --max-time 30 -H 'Content-Type: application/json' -d "$1" "$BASE/auth/login"; }
-for i in $(seq 1 $N); do
-	# One of each, back to back, in turns first: a pair shares the machine's load.
-	if [ $((i % 2)) -eq 1 ]; then
-		time_login "{\"email\":\"user@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.known"
-		time_login "{\"email\":\"nobody-$i@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.unknown"
-	else
-		time_login "{\"email\":\"nobody-$i@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.unknown"
-		time_login "{\"email\":\"user@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.known"
-	fi
-	# The control: a request refused before any hash, to show that the
-	# measurement would see a login that skipped the hash.
-	time_login "{\"email\":\"user@example.com\"}" >>"$TMP_ROOT/t.bad"
-done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mk=$(median <"$TMP_ROOT/t.known")
-mu=$(median <"$TMP_ROOT/t.unknown")
-mb=$(median <"$TMP_ROOT/t.bad")
-# The median of the pairs' differences cancels the load of the rest of the
-# machine, which the two medians alone do not.
-md=$(paste "$TMP_ROOT/t.known" "$TMP_ROOT/t.unknown" | awk '{ print $1 - $2 }' | median)
-echo "# timing over $N failed logins each: median known ${mk}s, unknown ${mu}s, median paired difference ${md}s;" \
-	"control (400, no hash) ${mb}s"
-if awk -v a="$mk" -v b="$mu" -v d="$md" 'BEGIN { if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.15 * m) }'; then
-	ok "known and unknown emails take the same time: paired difference $md s, within 15% of $mk s"
+# measure: N failed logins for a known and for an unknown email, and a
+# control; sets mk, mu (medians), md (median paired difference), mb.
+measure() {
+	local i
+	: >"$TMP_ROOT/t.known"
+	: >"$TMP_ROOT/t.unknown"
+	: >"$TMP_ROOT/t.bad"
+	for i in $(seq 1 $N); do
+		# One of each, back to back, in turns first: a pair shares the machine's load.
+		if [ $((i % 2)) -eq 1 ]; then
+			time_login "{\"email\":\"user@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.known"
+			time_login "{\"email\":\"nobody-$i@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.unknown"
+		else
+			time_login "{\"email\":\"nobody-$i@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.unknown"
+			time_login "{\"email\":\"user@example.com\",\"password\":\"wrong-$i\"}" >>"$TMP_ROOT/t.known"
+		fi
+		# The control: a request refused before any hash, to show that the
+		# measurement would see a login that skipped the hash.
+		time_login "{\"email\":\"user@example.com\"}" >>"$TMP_ROOT/t.bad"
+	done
+	mk=$(median <"$TMP_ROOT/t.known")
+	mu=$(median <"$TMP_ROOT/t.unknown")
+	mb=$(median <"$TMP_ROOT/t.bad")
+	# The median of the pairs' differences cancels most of the load of the
+	# rest of the machine, which the two medians alone do not.
+	md=$(paste "$TMP_ROOT/t.known" "$TMP_ROOT/t.unknown" | awk '{ print $1 - $2 }' | median)
+	echo "# timing over $N failed logins each: median known ${mk}s, unknown ${mu}s," \
+		"median paired difference ${md}s; control (400, no hash) ${mb}s"
+}
+same_time() { awk -v a="$mk" -v b="$mu" -v d="$md" 'BEGIN { if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.2 * m) }'; }
+measure
+# On a machine busy with other work one run can be skewed; a real
+# difference (a skipped hash: about 100%) fails both.
+same_time || { echo "# over 20%: measuring once more"; measure; }
+if same_time; then
+	ok "known and unknown emails take the same time: paired difference $md s, within 20% of $mk s"
 else
-	not_ok "known and unknown emails: median paired difference $md s is over 15% (medians $mk s, $mu s)"
+	not_ok "known and unknown emails: median paired difference $md s is over 20% (medians $mk s, $mu s)"
 fi
 if awk -v a="$mk" -v b="$mu" -v c="$mb" 'BEGIN { m = a < b ? a : b; exit !(c < 0.5 * m) }'; then
 	ok "the measurement resolves a skipped hash: the control ($mb s) is under half of both"
