@@ -57,27 +57,6 @@ static void index_get(struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
-static json_object *access_claims(const struct user *u, time_t now, long ttl)
-{
-	unsigned char rnd[16];
-	RAND_bytes(rnd, sizeof rnd);
-	char *jti = b64url_encode(rnd, sizeof rnd);
-	json_object *c = json_object_new_object();
-	json_object_object_add(c, "iss", json_object_new_string(app.config.issuer));
-	json_object_object_add(c, "sub", json_object_new_string(u->sub));
-	json_object_object_add(c, "aud", json_object_new_string(app.config.audience));
-	json_object_object_add(c, "iat", json_object_new_int64(now));
-	json_object_object_add(c, "nbf", json_object_new_int64(now));
-	json_object_object_add(c, "exp", json_object_new_int64(now + ttl));
-	json_object_object_add(c, "jti", json_object_new_string(jti));
-	json_object_object_add(c, "email", json_object_new_string(u->email));
-	json_object_object_add(c, "name", json_object_new_string(u->name));
-	json_object_object_add(c, "permissions", json_word_array(u->permissions));
-	json_object_object_add(c, "scope", json_object_new_string(u->scope));
-	free(jti);
-	return c;
-}
-
 #define SCOPE_MAX_LEN 1024
 #define OFFLINE_ACCESS "offline_access"
 
@@ -156,7 +135,8 @@ static void no_store(struct response *resp)
  * user's own otherwise) and the refresh token when there is one. */
 static void token_answer(struct response *resp, const struct user *u, const char *scope, const char *refresh_token)
 {
-	json_object *claims = access_claims(u, app.now(), app.config.token_ttl);
+	json_object *claims = issuer_access_claims(app.config.issuer, app.config.audience, u, app.now(),
+						    app.config.token_ttl);
 	if (scope)
 		json_object_object_add(claims, "scope", json_object_new_string(scope));
 	char *token = issuer_sign(&app.issuer, claims);

@@ -79,16 +79,26 @@ static json_object *tools_array(const struct toolset *ts, int express)
 	return a;
 }
 
+/* The tool list is a function of the route tables: built once per process. */
+static const struct toolset *tools(void)
+{
+	static struct toolset ts;
+	static int built;
+	if (!built) {
+		toolset_init(&ts, app.groups, app.ngroups);
+		built = 1;
+	}
+	return &ts;
+}
+
 /* --- Express-MCP style ----------------------------------------------------- */
 
 static void tools_get(struct request *req, struct response *resp)
 {
-	struct toolset ts;
-	toolset_init(&ts, app.groups, app.ngroups);
+	const struct toolset *ts = tools();
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "tools", tools_array(&ts, 1));
+	json_object_object_add(body, "tools", tools_array(ts, 1));
 	response_json(resp, 200, body);
-	toolset_free(&ts);
 }
 
 static void invoke_post(struct request *req, struct response *resp)
@@ -107,9 +117,8 @@ static void invoke_post(struct request *req, struct response *resp)
 		response_error(resp, 400, "Invalid request", "Field 'args' must be a JSON object");
 		return;
 	}
-	struct toolset ts;
-	toolset_init(&ts, app.groups, app.ngroups);
-	const struct tool *t = toolset_find(&ts, name, TOOL_NAME_ANY);
+	const struct toolset *ts = tools();
+	const struct tool *t = toolset_find(ts, name, TOOL_NAME_ANY);
 	struct response r;
 	char err[256];
 	response_init(&r);
@@ -132,7 +141,6 @@ static void invoke_post(struct request *req, struct response *resp)
 		response_json(resp, r.status, body);
 	}
 	response_free(&r);
-	toolset_free(&ts);
 }
 
 /* --- Streamable HTTP: JSON-RPC 2.0 ------------------------------------------ */
@@ -275,9 +283,8 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params.arguments must be an object", NULL);
 		return;
 	}
-	struct toolset ts;
-	toolset_init(&ts, app.groups, app.ngroups);
-	const struct tool *t = toolset_find(&ts, name, TOOL_NAME_MCP);
+	const struct toolset *ts = tools();
+	const struct tool *t = toolset_find(ts, name, TOOL_NAME_MCP);
 	struct response r;
 	char err[256];
 	response_init(&r);
@@ -310,17 +317,14 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		tool_result(resp, id, text, structured, is_error);
 	}
 	response_free(&r);
-	toolset_free(&ts);
 }
 
 static void rpc_tools_list(struct response *resp, json_object *id)
 {
-	struct toolset ts;
-	toolset_init(&ts, app.groups, app.ngroups);
+	const struct toolset *ts = tools();
 	json_object *result = json_object_new_object();
-	json_object_object_add(result, "tools", tools_array(&ts, 0));
+	json_object_object_add(result, "tools", tools_array(ts, 0));
 	rpc_answer(resp, 200, id, "result", result);
-	toolset_free(&ts);
 }
 
 static int valid_id(json_object *id)

@@ -1,6 +1,7 @@
 #include "app.h"
 #include "audit.h"
 #include "cors.h"
+#include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -45,6 +46,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 		snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
 		return -1;
 	}
+	tokencache_init((size_t)c->token_cache);
 	app.verifier.keys = &app.keys;
 	app.verifier.issuer = c->issuer;
 	app.verifier.audience = c->audience;
@@ -56,9 +58,11 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 
 void app_free(void)
 {
+	tokencache_free();
+	token_release_keys();
 	jwks_free(&app.keys);
 	issuer_free(&app.issuer);
-	sqlite3_close(app.db);
+	userdb_close(app.db);
 	config_free(&app.config);
 	audit_close();
 	memset(&app, 0, sizeof app);

@@ -184,6 +184,8 @@ int config_load(struct config *c, char *err, size_t errlen)
 	if (env_long("MCPAUTH_LEEWAY", 30, 0, 300, &c->leeway, err, errlen) < 0 ||
 	    env_long("MCPAUTH_TOKEN_TTL", 3600, 60, 86400, &c->token_ttl, err, errlen) < 0)
 		return -1;
+	if (env_long("MCPAUTH_TOKEN_CACHE", 4096, 0, 1 << 20, &c->token_cache, err, errlen) < 0)
+		return -1;
 	long demo;
 	if (env_long("MCPAUTH_DEMO_TOKENS", 0, 0, 1, &demo, err, errlen) < 0)
 		return -1;

@@ -19,6 +19,7 @@ struct config {
 	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
 					call /mcp from a browser; NULL allows none */
 	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
+	long token_cache;            /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */
 	const char *cors_origins;    /* MCPAUTH_CORS_ORIGINS: comma-separated origins whose browser pages
 					may call the API (CORS); NULL allows none */
 	const char *audit_log;       /* MCPAUTH_AUDIT_LOG: "stderr" (default) or an absolute file path */

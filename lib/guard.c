@@ -2,6 +2,7 @@
  * and the one shape of every 401 and 403. */
 #include "app.h"
 #include "audit.h"
+#include "tokencache.h"
 #include "userdb.h"
 #include "route.h"
 #include "util.h"
@@ -129,9 +130,17 @@ static enum token_status authenticate(struct request *req, const char **reason)
 		req->has_principal = 1;
 		return TOKEN_OK;
 	}
-	enum token_status st = token_verify(&app.verifier, token, len, app.now(), &req->principal, reason);
-	if (st == TOKEN_OK)
+	unsigned char hash[32];
+	time_t now = app.now();
+	if (tokencache_get(token, len, now, app.verifier.leeway, hash, &req->principal)) {
 		req->has_principal = 1;
+		return TOKEN_OK;
+	}
+	enum token_status st = token_verify(&app.verifier, token, len, now, &req->principal, reason);
+	if (st == TOKEN_OK) {
+		req->has_principal = 1;
+		tokencache_put(hash, &req->principal);
+	}
 	return st;
 }
 

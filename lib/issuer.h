@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stddef.h>
+#include <time.h>
 
 struct issuer {
 	char *pem;       /* private key, PEM; wiped on free */
@@ -20,6 +21,24 @@ int issuer_load(struct issuer *is, const char *state_dir, char *err, size_t errl
 /* Signs claims (a JSON object) as an RS256 JWT with header kid. */
 char *issuer_sign(const struct issuer *is, json_object *claims);
 void issuer_free(struct issuer *is);
+
+/* Key rotation: a new signing key signs from now on. The old key's public
+ * half stays in the JWKS, marked with ISSUER_RETIRE_MEMBER (unix time), so
+ * that the tokens it signed keep verifying until they have expired; retired
+ * keys whose time has passed are dropped. jwks.json is written before
+ * signing-key.pem, so that a key never signs before it is published.
+ * Programs load the keys once at start: running ones must be restarted
+ * (gracefully) to verify with, and sign with, the new key. On success
+ * *new_kid (when not NULL) is the new key's kid; the caller frees it. */
+#define ISSUER_RETIRE_MEMBER "mcpauth_retire_at"
+int issuer_rotate(const char *state_dir, const char *jwks_path, time_t now, long keep, char **new_kid,
+		  char *err, size_t errlen);
+
+/* The claims of an access token for user u, as POST /auth/login issues
+ * them: iss, sub, aud, iat, nbf, exp, jti, email, name, permissions, scope. */
+struct user;
+json_object *issuer_access_claims(const char *iss, const char *aud, const struct user *u, time_t now,
+				  long ttl);
 
 /* Runs fn under an exclusive flock of <state_dir>/.lock. */
 int state_locked(const char *state_dir, int (*fn)(void *), void *arg);

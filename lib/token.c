@@ -1,6 +1,7 @@
 #include "token.h"
 #include "util.h"
 
+#include <openssl/rsa.h>
 #include <math.h>
 #include <string.h>
 #include <strings.h>
@@ -81,20 +82,65 @@ static int get_number(json_object *o, const char *key, double *out)
 	return 1;
 }
 
+/* Verification contexts, one per key, set up once (padding and digest):
+ * OpenSSL's per-call set-up costs more than hashing the token. Each holds a
+ * reference to its key, so a key's address is never reused while cached. */
+#define VCTX_MAX 16
+static struct {
+	EVP_PKEY *key;
+	EVP_PKEY_CTX *ctx;
+} vctx[VCTX_MAX];
+static size_t vctx_next;
+
+static EVP_PKEY_CTX *verify_ctx(EVP_PKEY *key)
+{
+	for (size_t i = 0; i < VCTX_MAX; i++)
+		if (vctx[i].key == key)
+			return vctx[i].ctx;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!ctx || EVP_PKEY_verify_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	size_t i = vctx_next++ % VCTX_MAX;
+	EVP_PKEY_CTX_free(vctx[i].ctx);
+	EVP_PKEY_free(vctx[i].key);
+	EVP_PKEY_up_ref(key);
+	vctx[i].key = key;
+	vctx[i].ctx = ctx;
+	return ctx;
+}
+
+void token_release_keys(void)
+{
+	for (size_t i = 0; i < VCTX_MAX; i++) {
+		EVP_PKEY_CTX_free(vctx[i].ctx);
+		EVP_PKEY_free(vctx[i].key);
+		vctx[i].ctx = NULL;
+		vctx[i].key = NULL;
+	}
+}
+
 static int verify_signature(EVP_PKEY *key, const char *input, size_t inlen, const char *sig64,
 			    size_t siglen64)
 {
-	unsigned char *sig;
+	static EVP_MD *sha256;
+	unsigned char *sig, md[32];
 	size_t siglen;
+	unsigned int mdlen = 0;
 	int ok = 0;
+	if (!sha256)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (b64url_decode(sig64, siglen64, &sig, &siglen) < 0)
 		return 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (ctx && siglen == (size_t)EVP_PKEY_get_size(key) &&
-	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-	    EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)input, inlen) == 1)
+	EVP_PKEY_CTX *ctx = verify_ctx(key);
+	/* RS256 = RSASSA-PKCS1-v1_5 over the SHA-256 of "header.payload". */
+	if (ctx && sha256 && siglen == (size_t)EVP_PKEY_get_size(key) &&
+	    EVP_Digest(input, inlen, md, &mdlen, sha256, NULL) == 1 &&
+	    EVP_PKEY_verify(ctx, sig, siglen, md, mdlen) == 1)
 		ok = 1;
-	EVP_MD_CTX_free(ctx);
 	free(sig);
 	return ok;
 }

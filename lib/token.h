@@ -48,6 +48,9 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
  * data). Returns NULL on anything else. */
 json_object *token_json_parse(const char *text, size_t len);
 
+/* Frees the per-key verification contexts (at exit, or when keys change). */
+void token_release_keys(void);
+
 int principal_has_permission(const struct principal *p, const char *perm);
 int principal_has_scope(const struct principal *p, const char *scope);
 void principal_free(struct principal *p);

@@ -44,6 +44,7 @@ void userdb_now_iso(char buf[32])
 
 struct init_args {
 	sqlite3 *db;
+	unsigned flags;
 	char *err;
 	size_t errlen;
 };
@@ -65,6 +66,8 @@ static int init_locked(void *arg)
 	sqlite3_finalize(q);
 	if (version >= 1)
 		return 0;
+	if (a->flags & USERDB_NO_DEMO)
+		return sqlite3_exec(a->db, "PRAGMA user_version=1", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 	sqlite3_stmt *ins;
 	if (sqlite3_prepare_v2(a->db,
 			       "INSERT OR IGNORE INTO users(sub,email,name,password_hash,permissions,scope,"
@@ -179,7 +182,15 @@ static int migrate_locked(void *arg)
 
 int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *err, size_t errlen)
 {
+	return userdb_open_ex(dbp, path, state_dir, 0, err, errlen);
+}
+
+int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsigned flags, char *err,
+		   size_t errlen)
+{
 	sqlite3 *db = NULL;
+	/* One thread per process: no memory statistics to lock for. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
@@ -195,7 +206,7 @@ int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *er
 		sqlite3_close(db);
 		return -1;
 	}
-	struct init_args a = {db, err, errlen};
+	struct init_args a = {db, flags, err, errlen};
 	if (state_locked(state_dir, init_locked, &a) < 0) {
 		sqlite3_close(db);
 		return -1;
@@ -214,43 +225,71 @@ static char *col_dup(sqlite3_stmt *q, int i)
 	return t ? ck_strdup((const char *)t) : NULL;
 }
 
-static int find_user(sqlite3 *db, const char *where, const char *value, struct user *u)
+/* The two lookups on the request path are prepared once per process. */
+static sqlite3_stmt *find_stmt[2];
+static sqlite3 *find_db;
+
+static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 {
+	static const char *const sql[2] = {
+		"SELECT sub,email,name,password_hash,permissions,scope,email_verified,created_at"
+		" FROM users WHERE email = ?",
+		"SELECT sub,email,name,password_hash,permissions,scope,email_verified,created_at"
+		" FROM users WHERE sub = ?",
+	};
 	memset(u, 0, sizeof *u);
-	char *sql = ck_asprintf("SELECT sub,email,name,password_hash,permissions,scope,email_verified,"
-				"created_at FROM users WHERE %s = ?", where);
-	sqlite3_stmt *q;
-	int rc = USERDB_ERROR;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, value, -1, SQLITE_STATIC);
-		int s = sqlite3_step(q);
-		if (s == SQLITE_ROW) {
-			u->sub = col_dup(q, 0);
-			u->email = col_dup(q, 1);
-			u->name = col_dup(q, 2);
-			u->password_hash = col_dup(q, 3);
-			u->permissions = col_dup(q, 4);
-			u->scope = col_dup(q, 5);
-			u->email_verified = sqlite3_column_int(q, 6);
-			u->created_at = col_dup(q, 7);
-			rc = USERDB_OK;
-		} else if (s == SQLITE_DONE) {
-			rc = USERDB_NOT_FOUND;
+	if (db != find_db) {
+		for (int i = 0; i < 2; i++) {
+			sqlite3_finalize(find_stmt[i]);
+			find_stmt[i] = NULL;
 		}
-		sqlite3_finalize(q);
+		find_db = db;
 	}
-	free(sql);
+	sqlite3_stmt *q = find_stmt[by_sub];
+	if (!q && sqlite3_prepare_v3(db, sql[by_sub], -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return USERDB_ERROR;
+	find_stmt[by_sub] = q;
+	int rc = USERDB_ERROR;
+	sqlite3_bind_text(q, 1, value, -1, SQLITE_STATIC);
+	int s = sqlite3_step(q);
+	if (s == SQLITE_ROW) {
+		u->sub = col_dup(q, 0);
+		u->email = col_dup(q, 1);
+		u->name = col_dup(q, 2);
+		u->password_hash = col_dup(q, 3);
+		u->permissions = col_dup(q, 4);
+		u->scope = col_dup(q, 5);
+		u->email_verified = sqlite3_column_int(q, 6);
+		u->created_at = col_dup(q, 7);
+		rc = USERDB_OK;
+	} else if (s == SQLITE_DONE) {
+		rc = USERDB_NOT_FOUND;
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	return rc;
+}
+
+void userdb_close(sqlite3 *db)
+{
+	if (db == find_db) {
+		for (int i = 0; i < 2; i++) {
+			sqlite3_finalize(find_stmt[i]);
+			find_stmt[i] = NULL;
+		}
+		find_db = NULL;
+	}
+	sqlite3_close(db);
 }
 
 int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u)
 {
-	return find_user(db, "email", email, u);
+	return find_user(db, 0, email, u);
 }
 
 int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u)
 {
-	return find_user(db, "sub", sub, u);
+	return find_user(db, 1, sub, u);
 }
 
 void user_free(struct user *u)
@@ -339,6 +378,22 @@ int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions
 	const char *args[] = {permissions, sub};
 	int changes = 0;
 	int rc = write_once(db, "UPDATE users SET permissions = ? WHERE sub = ?", args, 2, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
+{
+	const char *args[] = {password_hash, sub};
+	int changes = 0;
+	int rc = write_once(db, "UPDATE users SET password_hash = ? WHERE sub = ?", args, 2, &changes);
+	return write_result(rc, changes);
+}
+
+int userdb_delete(sqlite3 *db, const char *sub)
+{
+	const char *args[] = {sub};
+	int changes = 0;
+	int rc = write_once(db, "DELETE FROM users WHERE sub = ?", args, 1, &changes);
 	return write_result(rc, changes);
 }
 

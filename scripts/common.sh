@@ -3,7 +3,8 @@
 # shellcheck shell=bash
 
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
-libfcgi-dev libsqlite3-dev sqlite3 check lighttpd curl jq openssl nodejs npm"
+libfcgi-dev libsqlite3-dev sqlite3 check lighttpd curl jq openssl nodejs npm
+apache2 libapache2-mod-fcgid spawn-fcgi"
 
 # have_package NAME: dpkg has it, or its command is already there from
 # another package (NodeSource's nodejs ships npm and conflicts with
@@ -32,11 +33,13 @@ ensure_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	# The lighttpd package starts a system server on port 80; the suite runs
-	# its own, so leave the machine as it was.
-	if printf '%s\n' "${missing[@]}" | grep -qx lighttpd; then
-		(systemctl disable --now lighttpd || service lighttpd stop) >/dev/null 2>&1 || true
-	fi
+	# The lighttpd and apache2 packages start a system server on port 80; the
+	# suite runs its own, so leave the machine as it was.
+	for p in lighttpd apache2; do
+		if printf '%s\n' "${missing[@]}" | grep -qx "$p"; then
+			(systemctl disable --now "$p" || service "$p" stop) >/dev/null 2>&1 || true
+		fi
+	done
 }
 
 # build DIR [configure args]: an out-of-tree build in DIR (autoreconf,

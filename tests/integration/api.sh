@@ -181,12 +181,8 @@ perm "{\"userId\":\"$NEW_ID\"}"
 expect_status 400 "permissions missing"
 
 # --- writes survive a restart ---------------------------------------------
-stop_server
 STATE_KEEP=$MCPAUTH_STATE_DIR
-export MCPAUTH_PORT
-"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/lighttpd.stderr" &
-SERVER_PID=$!
-for i in $(seq 1 100); do curl -s -o /dev/null "$BASE/" && break; sleep 0.1; done
+restart_server
 expect_eq "$MCPAUTH_STATE_DIR" "$STATE_KEEP" "same state directory after restart"
 NEW=$(login new@example.com s3cret-pass)
 req GET /api/users -H "$(au "$NEW")"

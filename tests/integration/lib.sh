@@ -26,37 +26,211 @@ not_ok() {
 	return 0
 }
 
-# start_server [procs]: a fresh state directory and a lighttpd on a free port.
+# The server the suite runs under (tests/integration/under.sh sets it):
+#   lighttpd           lighttpd-conf/mcpauth.conf, lighttpd spawns the programs
+#   apache-fcgid       apache-conf/mcpauth-fcgid.conf, mod_fcgid spawns them
+#   apache-proxy-fcgi  apache-conf/mcpauth-proxy-fcgi.conf, spawn-fcgi runs them
+: "${MCPAUTH_TEST_SERVER:=lighttpd}"
+: "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
+: "${APACHE_MODULES:=/usr/lib/apache2/modules}"
+: "${SPAWN_FCGI:=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}"
+# The generated Apache configurations (paths substituted) live in the build tree.
+: "${MCPAUTH_APACHE_CONF:=$top_builddir/apache-conf}"
+# Settings handed to the programs, as lighttpd-conf/mcpauth.conf lists them.
+MCPAUTH_ENV_NAMES="AUTH0_DOMAIN AUTH0_AUDIENCE AUTH0_CLIENT_ID AUTH0_CLIENT_SECRET MCPAUTH_STATE_DIR
+MCPAUTH_ISSUER MCPAUTH_JWKS_FILE MCPAUTH_LEEWAY MCPAUTH_TOKEN_TTL MCPAUTH_RESOURCE_URL
+MCPAUTH_DEMO_TOKENS MCPAUTH_ALLOWED_ORIGINS MCPAUTH_TOKEN_CACHE MCPAUTH_CORS_ORIGINS MCPAUTH_AUDIT_LOG
+MCPAUTH_REFRESH_TTL MCPAUTH_LOGIN_EMAIL_LIMIT MCPAUTH_LOGIN_ADDR_LIMIT MCPAUTH_LOGIN_WINDOW ASAN_OPTIONS UBSAN_OPTIONS"
+# Apache and spawn-fcgi drop privileges to this user when started as root,
+# as they would in production; lighttpd's quick-start configuration does not.
+RUN_USER=
+if [ "$(id -u)" -eq 0 ] && [ "$MCPAUTH_TEST_SERVER" != lighttpd ]; then
+	RUN_USER=${MCPAUTH_TEST_USER:-www-data}
+	id "$RUN_USER" >/dev/null 2>&1 || RUN_USER=nobody
+	RUN_GROUP=$(id -gn "$RUN_USER")
+	chmod 711 "$TMP_ROOT" # the server's user must reach its directories below
+fi
+
+# mkdir_server DIR...: directories the server's own user writes to.
+mkdir_server() {
+	mkdir -p "$@"
+	[ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_GROUP" "$@"
+}
+
+# apache_conf KIND PROCS: writes the top-level httpd.conf a site would have
+# (port, logs, modules, user) around the shipped mcpauth configuration.
+apache_conf() {
+	local kind=$1 procs=$2 dir="$TMP_ROOT/apache" name
+	mkdir -p "$dir"
+	mkdir_server "$dir/fcgid"
+	{
+		echo "ServerRoot $dir"
+		echo "Listen 127.0.0.1:$MCPAUTH_PORT"
+		echo "ServerName 127.0.0.1"
+		echo "PidFile $dir/httpd.pid"
+		echo "DefaultRuntimeDir $dir"
+		echo "ErrorLog $MCPAUTH_ERRORLOG"
+		# mod_fcgid logs how its programs ended at info (crashes included).
+		echo "LogLevel warn$([ "$kind" = fcgid ] && echo ' fcgid:info')"
+		if [ -n "$RUN_USER" ]; then
+			echo "User $RUN_USER"
+			echo "Group $RUN_GROUP"
+		fi
+		echo "LoadModule mpm_event_module $APACHE_MODULES/mod_mpm_event.so"
+		echo "LoadModule authz_core_module $APACHE_MODULES/mod_authz_core.so"
+		if [ "$kind" = fcgid ]; then
+			echo "LoadModule alias_module $APACHE_MODULES/mod_alias.so"
+			echo "LoadModule fcgid_module $APACHE_MODULES/mod_fcgid.so"
+			echo "FcgidIPCDir $dir/fcgid"
+			echo "FcgidProcessTableFile $dir/fcgid/shm"
+			if [ -z "${MCPAUTH_INSTALLED:-}" ]; then # else the installed paths, as shipped
+				echo "Define MCPAUTH_LIBEXECDIR $MCPAUTH_BINDIR"
+				echo "Define MCPAUTH_STATE_DIR $MCPAUTH_STATE_DIR"
+			fi
+			echo "Include $MCPAUTH_APACHE_CONF/mcpauth-fcgid.conf"
+			echo "FcgidMaxProcessesPerClass $procs"
+			for name in $MCPAUTH_ENV_NAMES; do
+				[ "$name" = MCPAUTH_STATE_DIR ] || [ -z "${!name:-}" ] ||
+					echo "FcgidInitialEnv $name \"${!name}\""
+			done
+		else
+			echo "LoadModule headers_module $APACHE_MODULES/mod_headers.so"
+			echo "LoadModule proxy_module $APACHE_MODULES/mod_proxy.so"
+			echo "LoadModule proxy_fcgi_module $APACHE_MODULES/mod_proxy_fcgi.so"
+			echo "Define MCPAUTH_RUN_DIR $TMP_ROOT/run"
+			echo "Include $MCPAUTH_APACHE_CONF/mcpauth-proxy-fcgi.conf"
+		fi
+	} >"$dir/httpd.conf"
+}
+
+# spawn_programs PROCS: each program on its Unix socket under spawn-fcgi,
+# as the unprivileged user; their stderr goes to a log of their own, since
+# spawn-fcgi sends a forked child's stderr to /dev/null.
+spawn_programs() {
+	local procs=$1 p
+	mkdir_server "$TMP_ROOT/run" "$TMP_ROOT/programs"
+	for p in auth profile admin mcp; do
+		[ -x "$MCPAUTH_BINDIR/$p" ] || continue # mcp arrives with the MCP gateway
+		"$SPAWN_FCGI" -F "$procs" -s "$TMP_ROOT/run/$p.sock" -M 0600 -P "$TMP_ROOT/run/$p.pid" \
+			${RUN_USER:+-u "$RUN_USER" -g "$RUN_GROUP"} \
+			-- /bin/sh -c 'exec "$0" 2>>"$1"' "$MCPAUTH_BINDIR/$p" "$TMP_ROOT/programs/stderr.log" \
+			>>"$TMP_ROOT/server.stderr" 2>&1 || return 1
+	done
+}
+
+stop_programs() {
+	local f pid pids= i
+	for f in "$TMP_ROOT"/run/*.pid; do
+		[ -f "$f" ] || continue
+		pids="$pids $(cat "$f")"
+		rm -f "$f"
+	done
+	for pid in $pids; do kill "$pid" 2>/dev/null; done
+	# spawn-fcgi's children are not ours to wait for: poll until they are gone.
+	for pid in $pids; do
+		for i in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	rm -f "$TMP_ROOT"/run/*.sock
+}
+
+# launch_server PROCS: starts the chosen server on $MCPAUTH_PORT, in the
+# background ($SERVER_PID), then waits until it answers.
+launch_server() {
+	local procs=$1 i
+	case "$MCPAUTH_TEST_SERVER" in
+	lighttpd)
+		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/server.stderr" &
+		;;
+	lighttpd-production)
+		# A site's own file around the installed production configuration.
+		{
+			echo "include \"$MCPAUTH_LIGHTTPD_CONF\""
+			echo "server.port := $MCPAUTH_PORT"
+			echo "server.bind := \"127.0.0.1\""
+			[ -z "$RUN_USER" ] || echo "server.username := \"$RUN_USER\""
+			[ -z "$RUN_USER" ] || echo "server.groupname := \"$RUN_GROUP\""
+		} >"$TMP_ROOT/lighttpd-site.conf"
+		"$LIGHTTPD" -D -f "$TMP_ROOT/lighttpd-site.conf" 2>>"$TMP_ROOT/server.stderr" &
+		;;
+	apache-fcgid)
+		apache_conf fcgid "$procs"
+		"$APACHE2" -f "$TMP_ROOT/apache/httpd.conf" -DFOREGROUND 2>>"$TMP_ROOT/server.stderr" &
+		;;
+	apache-proxy-fcgi)
+		spawn_programs "$procs" || return 1
+		apache_conf proxy-fcgi "$procs"
+		"$APACHE2" -f "$TMP_ROOT/apache/httpd.conf" -DFOREGROUND 2>>"$TMP_ROOT/server.stderr" &
+		;;
+	*)
+		echo "MCPAUTH_TEST_SERVER=$MCPAUTH_TEST_SERVER: not a server this suite knows" >&2
+		return 1
+		;;
+	esac
+	SERVER_PID=$!
+	BASE="http://127.0.0.1:$MCPAUTH_PORT"
+	for i in $(seq 1 100); do
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			break
+		fi
+		if curl -s -o /dev/null --max-time 2 "$BASE/"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	stop_server
+	return 1
+}
+
+# start_server [procs]: a fresh state directory and the server on a free port.
 # Extra settings come from the caller's environment (AUTH0_*, MCPAUTH_*).
 start_server() {
-	local procs=${1:-1} try port
-	export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
+	local procs=${1:-1} try
 	export MCPAUTH_BINDIR="${MCPAUTH_BINDIR:-$top_builddir/cgi-bin}"
 	export MCPAUTH_HOST=127.0.0.1 MCPAUTH_PROCS=$procs
 	export MCPAUTH_ERRORLOG="$TMP_ROOT/error.log"
-	mkdir -p "$MCPAUTH_STATE_DIR"
+	if [ -n "${MCPAUTH_INSTALLED:-}" ]; then
+		# An installed tree: the programs' own default state directory.
+		unset MCPAUTH_STATE_DIR
+	else
+		export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
+		mkdir_server "$MCPAUTH_STATE_DIR"
+	fi
 	for try in 1 2 3 4 5 6 7 8; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		export MCPAUTH_PORT=$port
-		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/lighttpd.stderr" &
-		SERVER_PID=$!
-		BASE="http://127.0.0.1:$port"
-		local i
-		for i in $(seq 1 100); do
-			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-				break
-			fi
-			if curl -s -o /dev/null --max-time 2 "$BASE/"; then
-				return 0
-			fi
-			sleep 0.1
-		done
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-		SERVER_PID=
+		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		launch_server "$procs" && return 0
 	done
-	echo "could not start lighttpd; its log:" >&2
-	cat "$TMP_ROOT/lighttpd.stderr" "$MCPAUTH_ERRORLOG" >&2 2>/dev/null
+	echo "could not start $MCPAUTH_TEST_SERVER; its log:" >&2
+	server_log >&2
+	return 1
+}
+
+# restart_server [procs]: stops the server and starts it again on the same
+# port and state directory, as an operator's restart would.
+restart_server() {
+	stop_server
+	launch_server "${1:-$MCPAUTH_PROCS}"
+}
+
+# reload_server: the graceful restart an operator does after rotate-key. The
+# server stays up; the programs start again and load the keys anew.
+reload_server() {
+	local i
+	case "$MCPAUTH_TEST_SERVER" in
+	lighttpd | apache-fcgid) kill -USR1 "$SERVER_PID" ;; # both: graceful restart
+	apache-proxy-fcgi)
+		# The programs are spawn-fcgi's, not Apache's: restart them instead.
+		stop_programs
+		spawn_programs "$MCPAUTH_PROCS" || return 1
+		;;
+	esac
+	sleep 0.5
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 2 "$BASE/" && return 0
+		sleep 0.1
+	done
 	return 1
 }
 
@@ -66,6 +240,7 @@ stop_server() {
 		wait "$SERVER_PID" 2>/dev/null
 		SERVER_PID=
 	fi
+	[ "$MCPAUTH_TEST_SERVER" != apache-proxy-fcgi ] || stop_programs
 }
 
 # req METHOD PATH [curl args]: sets STATUS; the body is in $TMP_ROOT/body,
@@ -79,14 +254,16 @@ req() {
 
 body() { cat "$TMP_ROOT/body"; }
 
-# Everything lighttpd and the programs logged (the programs' stderr is
-# lighttpd's stderr in the foreground).
-server_log() { cat "$MCPAUTH_ERRORLOG" "$TMP_ROOT/lighttpd.stderr" 2>/dev/null; }
+# Everything the server and the programs logged (the programs' stderr is
+# the server's stderr or error log, or their own log under spawn-fcgi).
+server_log() {
+	cat "$MCPAUTH_ERRORLOG" "$TMP_ROOT/server.stderr" "$TMP_ROOT/programs/stderr.log" 2>/dev/null
+}
 
 # No program died and no sanitizer spoke.
 expect_clean_log() {
 	local bad
-	bad=$(server_log | grep -E 'child exited|child signall?ed|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
+	bad=$(server_log | grep -E 'child exited|child signall?ed|get unexpected signal|exit signal|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
 	if [ -z "$bad" ]; then ok "no program crashed"; else not_ok "no program crashed: $bad"; fi
 }
 

@@ -70,7 +70,7 @@ static void db_setup(void)
 
 static void db_teardown(void)
 {
-	sqlite3_close(db);
+	userdb_close(db);
 	db = NULL;
 	dir_teardown();
 }
@@ -118,13 +118,13 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 	ck_assert_int_eq(userdb_find_by_email(db, "kept@example.com", &u), USERDB_OK);
 	ck_assert_str_eq(u.sub, "auth0|kept");
 	user_free(&u);
-	sqlite3_close(db);
+	userdb_close(db);
 
 	/* Opening again changes nothing. */
 	ck_assert_msg(userdb_open(&db, db_path, tmpdir, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 2);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 1);
-	sqlite3_close(db);
+	userdb_close(db);
 	db = NULL;
 }
 END_TEST
@@ -136,7 +136,7 @@ START_TEST(test_new_database_has_demo_users_and_newest_schema)
 	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 2);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 3);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM refresh_tokens"), 0);
-	sqlite3_close(db);
+	userdb_close(db);
 	db = NULL;
 }
 END_TEST

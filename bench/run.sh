@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# The benchmark harness (run by hand, never a test): builds what it needs,
+# starts the suite, the ceiling and the Node anchor on free loopback ports,
+# runs wrk three times per scenario (interleaved), prints a table of median
+# req/s, p50/p99 latency and peak RSS, writes bench/RESULTS.md.
+#   bench/run.sh                 defaults: -t2 -c32 -d10s, 3 rounds, 2 processes per program
+#   BENCH_DURATION=5s BENCH_ROUNDS=1 bench/run.sh    a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+ensure_packages wrk python3 bc psmisc
+build build
+
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNECTIONS:-32}
+DURATION=${BENCH_DURATION:-10s}
+ROUNDS=${BENCH_ROUNDS:-3}
+NTOKENS=${BENCH_TOKENS_COUNT:-10000}
+export MCPAUTH_PROCS=${MCPAUTH_PROCS:-2}
+BENCH_DIR=$(mktemp -d /tmp/mcpauth-bench.XXXXXX)
+export BENCH_DIR
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$BENCH_DIR"
+}
+trap cleanup EXIT
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+
+# --- the suite -----------------------------------------------------------------
+SUITE_PORT=$(free_port)
+export MCPAUTH_STATE_DIR=$BENCH_DIR/state MCPAUTH_BINDIR=$PWD/build/cgi-bin MCPAUTH_HOST=127.0.0.1
+export MCPAUTH_PORT=$SUITE_PORT MCPAUTH_ERRORLOG=$BENCH_DIR/suite-error.log
+mkdir -p "$MCPAUTH_STATE_DIR"
+"$LIGHTTPD" -D -f lighttpd-conf/mcpauth.conf 2>"$BENCH_DIR/suite.stderr" &
+SUITE_PID=$!
+PIDS+=("$SUITE_PID")
+SUITE=http://127.0.0.1:$SUITE_PORT
+wait_http "$SUITE/" || { echo "the suite did not start:" >&2; cat "$BENCH_DIR"/suite* >&2; exit 1; }
+
+# --- the ceiling -----------------------------------------------------------------
+cc -O2 -o "$BENCH_DIR/ceiling" bench/ceiling.c $(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
+CEIL_PORT=$(free_port)
+BENCH_PORT=$CEIL_PORT "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/ceiling.stderr" &
+CEIL_PID=$!
+PIDS+=("$CEIL_PID")
+CEIL=http://127.0.0.1:$CEIL_PORT
+wait_http "$CEIL/" || { echo "the ceiling did not start:" >&2; cat "$BENCH_DIR"/ceiling* >&2; exit 1; }
+
+# --- the Node anchor ---------------------------------------------------------------
+(cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null)
+NODE_PORT=$(free_port)
+PORT=$NODE_PORT JWKS_URI=$SUITE/.well-known/jwks.json ISSUER=https://mcpauth.local/ \
+	AUDIENCE=https://your-api.example.com node bench/node/server.mjs >"$BENCH_DIR/node.log" 2>&1 &
+NODE_PID=$!
+PIDS+=("$NODE_PID")
+NODE=http://127.0.0.1:$NODE_PORT
+for _ in $(seq 1 100); do curl -s -o /dev/null "$NODE/api/profile" && break; sleep 0.1; done
+
+# --- tokens ---------------------------------------------------------------------------
+TOKEN=$(curl -s -X POST "$SUITE/auth/login" -H 'Content-Type: application/json' \
+	-d '{"email":"user@example.com","password":"password"}' | jq -r .access_token)
+KID=$(curl -s "$SUITE/.well-known/jwks.json" | jq -r '.keys[0].kid')
+node bench/node/mint.mjs "$MCPAUTH_STATE_DIR/signing-key.pem" "$KID" https://mcpauth.local/ \
+	https://your-api.example.com "$NTOKENS" >"$BENCH_DIR/tokens.txt"
+export BENCH_TOKENS=$BENCH_DIR/tokens.txt
+for u in "$SUITE/api/profile" "$NODE/api/profile"; do
+	got=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -1 "$BENCH_TOKENS")" "$u")
+	[ "$got" = 200 ] || { echo "a minted token is refused by $u ($got)" >&2; exit 1; }
+done
+
+# --- peak RSS of each server's whole process tree ------------------------------------
+tree_mem() { # pid: "RSS PSS" in KiB, summed over the process and its descendants
+	local p rss=0 pss=0 r q
+	for p in $(pstree -p "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()'); do
+		read -r r q < <(awk '/^Rss:/ {r = $2} /^Pss:/ {q = $2} END {print r + 0, q + 0}' "/proc/$p/smaps_rollup" 2>/dev/null || echo "0 0")
+		rss=$((rss + ${r:-0}))
+		pss=$((pss + ${q:-0}))
+	done
+	echo "$rss $pss"
+}
+(
+	declare -A peak=([suite]=0 [ceiling]=0 [node]=0) ppeak=([suite]=0 [ceiling]=0 [node]=0)
+	while :; do
+		for n in suite ceiling node; do
+			case $n in suite) p=$SUITE_PID ;; ceiling) p=$CEIL_PID ;; node) p=$NODE_PID ;; esac
+			read -r r q <<<"$(tree_mem "$p")"
+			[ "$r" -gt "${peak[$n]}" ] && peak[$n]=$r
+			[ "$q" -gt "${ppeak[$n]}" ] && ppeak[$n]=$q
+		done
+		printf 'suite %s %s\nceiling %s %s\nnode %s %s\n' "${peak[suite]}" "${ppeak[suite]}" \
+			"${peak[ceiling]}" "${ppeak[ceiling]}" "${peak[node]}" "${ppeak[node]}" >"$BENCH_DIR/rss.tmp"
+		mv "$BENCH_DIR/rss.tmp" "$BENCH_DIR/rss"
+		sleep 0.2
+	done
+) &
+PIDS+=($!)
+
+# --- scenarios ------------------------------------------------------------------------
+export BENCH_TOKEN BENCH_BODY
+MCP_CALL='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}'
+INVOKE='{"toolName":"GET_/api/profile","args":{}}'
+LOGIN='{"email":"user@example.com","password":"password"}'
+# name|description
+SCENARIOS=(
+	"a|ceiling: fixed JSON from a minimal libfcgi program"
+	"b|GET /api/profile, one token reused"
+	"c|GET /api/profile, $NTOKENS distinct tokens"
+	"d1|401: no token"
+	"d2|401: invalid token"
+	"e1|/mcp tools/call get_api_profile"
+	"e2|/mcp/invoke GET_/api/profile"
+	"f|POST /auth/login (scrypt by design)"
+	"g|Node anchor: express-jwt + jwks-rsa, one token"
+	"g2|Node anchor, $NTOKENS distinct tokens"
+)
+# wrk_for NAME OUT: runs the scenario's wrk with the common options.
+wrk_for() {
+	local w=(wrk "-t$THREADS" "-c$CONNS" "-d$DURATION" --latency) auth="Authorization: Bearer $TOKEN"
+	case $1 in
+	a) "${w[@]}" "$CEIL/" ;;
+	b) "${w[@]}" -H "$auth" "$SUITE/api/profile" ;;
+	c) "${w[@]}" -s bench/tokens.lua "$SUITE/api/profile" ;;
+	d1) "${w[@]}" "$SUITE/api/profile" ;;
+	d2) "${w[@]}" -H "Authorization: Bearer invalid.token.here" "$SUITE/api/profile" ;;
+	e1) BENCH_TOKEN=$TOKEN BENCH_BODY=$MCP_CALL "${w[@]}" -s bench/post.lua "$SUITE/mcp" ;;
+	e2) BENCH_TOKEN=$TOKEN BENCH_BODY=$INVOKE "${w[@]}" -s bench/post.lua "$SUITE/mcp/invoke" ;;
+	f) BENCH_TOKEN= BENCH_BODY=$LOGIN "${w[@]}" -s bench/post.lua "$SUITE/auth/login" ;;
+	g) "${w[@]}" -H "$auth" "$NODE/api/profile" ;;
+	g2) "${w[@]}" -s bench/tokens.lua "$NODE/api/profile" ;;
+	esac
+}
+
+to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+run_one() { # index round
+	local name=${SCENARIOS[$1]%%|*} out
+	out=$BENCH_DIR/wrk-$name-$2.txt
+	wrk_for "$name" >"$out" 2>&1 || true
+	local rps p50 p99 non2xx
+	rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
+	p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+	p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+	non2xx=$(awk '/Non-2xx/ {print $NF}' "$out")
+	echo "$name ${rps:-0} $p50 $p99 ${non2xx:-0}" >>"$BENCH_DIR/results"
+}
+
+# Each scenario answers what it should before it is measured.
+got=$(curl -s -X POST "$SUITE/mcp" -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" -d "$MCP_CALL")
+[ "$(echo "$got" | jq -r '.result.structuredContent.profile.id')" = "auth0|user123" ] || { echo "e1 answers $got" >&2; exit 1; }
+got=$(curl -s -X POST "$SUITE/mcp/invoke" -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" -d "$INVOKE")
+[ "$(echo "$got" | jq -r '.result.profile.id')" = "auth0|user123" ] || { echo "e2 answers $got" >&2; exit 1; }
+got=$(curl -s -H "Authorization: Bearer $TOKEN" "$NODE/api/profile")
+[ "$(echo "$got" | jq -r '.profile.id')" = "auth0|user123" ] || { echo "g answers $got" >&2; exit 1; }
+
+echo "warming up..." >&2
+for i in "${!SCENARIOS[@]}"; do DURATION=2s run_one "$i" warm; done
+: >"$BENCH_DIR/results"
+for r in $(seq 1 "$ROUNDS"); do
+	for i in "${!SCENARIOS[@]}"; do
+		echo "round $r: ${SCENARIOS[$i]%%|*}" >&2
+		run_one "$i" "$r"
+	done
+done
+
+# --- start time: one program spawned (fd 0 = its socket) to its first answer ------
+declare -A START
+for prog in auth:/ profile:/api/profile admin:/api/user/auth0%7Cuser123 mcp:/mcp/tools; do
+	START[${prog%%:*}]=$(python3 bench/fcgi_start.py "$MCPAUTH_BINDIR/${prog%%:*}" \
+		"$(curl -s -X POST "$SUITE/auth/login" -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
+		"${prog#*:}")
+done
+
+# --- the table ----------------------------------------------------------------------
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+declare -A RPS
+table=$BENCH_DIR/table.md
+{
+	echo "| scenario | what | req/s (median of $ROUNDS) | p50 ms | p99 ms | non-2xx |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for spec in "${SCENARIOS[@]}"; do
+		IFS='|' read -r name desc _ <<<"$spec"
+		rps=$(awk -v n="$name" '$1 == n {print $2}' "$BENCH_DIR/results" | median)
+		p50=$(awk -v n="$name" '$1 == n {print $3}' "$BENCH_DIR/results" | median)
+		p99=$(awk -v n="$name" '$1 == n {print $4}' "$BENCH_DIR/results" | median)
+		bad=$(awk -v n="$name" '$1 == n {s += $5} END {print s + 0}' "$BENCH_DIR/results")
+		RPS[$name]=$rps
+		printf '| %s | %s | %.0f | %s | %s | %s |\n' "$name" "$desc" "$rps" "$p50" "$p99" "$bad"
+	done
+	echo
+	ratio() { awk -v a="${RPS[$1]}" -v b="${RPS[$2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+	echo "| ratio (same run) | value | target |"
+	echo "|---|---:|---|"
+	echo "| b / a (one token vs ceiling) | $(ratio b a) | >= 0.95 |"
+	echo "| c / a (many tokens vs ceiling) | $(ratio c a) | >= 0.70 |"
+	echo "| b / g (one token vs Node anchor) | $(ratio b g) | >= 8 |"
+	echo "| c / g2 (many tokens vs Node anchor) | $(ratio c g2) | |"
+	echo "| e1 / b (/mcp tools/call vs direct) | $(ratio e1 b) | >= 0.85 |"
+	echo "| e2 / b (/mcp/invoke vs direct) | $(ratio e2 b) | |"
+	echo
+	read -r _ suite_rss suite_pss <<<"$(grep suite "$BENCH_DIR/rss")"
+	read -r _ ceil_rss ceil_pss <<<"$(grep ceiling "$BENCH_DIR/rss")"
+	read -r _ node_rss node_pss <<<"$(grep node "$BENCH_DIR/rss")"
+	mib() { echo "$1 / 1024" | bc -l; }
+	echo "| peak memory under load (all processes) | RSS MiB | PSS MiB |"
+	echo "|---|---:|---:|"
+	printf '| suite: lighttpd + %s processes x 4 programs | %.1f | %.1f |\n' "$MCPAUTH_PROCS" "$(mib "$suite_rss")" "$(mib "$suite_pss")"
+	printf '| ceiling: lighttpd + %s processes | %.1f | %.1f |\n' "$MCPAUTH_PROCS" "$(mib "$ceil_rss")" "$(mib "$ceil_pss")"
+	printf '| Node anchor: one node process | %.1f | %.1f |\n' "$(mib "$node_rss")" "$(mib "$node_pss")"
+	printf '| suite / Node (target <= 0.25) | %.2f | %.2f |\n' "$(echo "$suite_rss / $node_rss" | bc -l)" "$(echo "$suite_pss / $node_pss" | bc -l)"
+	echo
+	echo "(RSS counts the shared libraries once per process; PSS divides shared pages among the processes that"
+	echo "share them, so the suite's sum is what it really costs the machine.)"
+	echo
+	echo "| program start: spawned to first answer (median of 21) | ms |"
+	echo "|---|---:|"
+	for p in auth profile admin mcp; do echo "| $p | ${START[$p]} |"; done
+	echo
+	echo "(Start includes loading the settings, the JWKS and the signing key, and opening the database; the"
+	echo "state directory already exists. Target <= 20 ms.)"
+} >"$table"
+cat "$table"
+
+{
+	echo "# Benchmark results"
+	echo
+	echo "Produced by \`bench/run.sh\` (wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS rounds interleaved, $MCPAUTH_PROCS FastCGI processes per program) on $(date -u +%Y-%m-%d)."
+	echo
+	echo "Machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r)."
+	echo "Versions: $("$LIGHTTPD" -v 2>&1 | head -1 | cut -d' ' -f1), $(openssl version | cut -d' ' -f1-2), node $(node --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), express-jwt $(jq -r '.packages["node_modules/express-jwt"].version' bench/node/package-lock.json), jwks-rsa $(jq -r '.packages["node_modules/jwks-rsa"].version' bench/node/package-lock.json)."
+	echo
+	cat "$table"
+} >bench/RESULTS.md
+echo "wrote bench/RESULTS.md" >&2

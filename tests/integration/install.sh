@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# make install DESTDIR=<tmp>: the layout, then the installed tree served with
+# the installed configuration, as shipped, under lighttpd (production
+# configuration), Apache + mod_fcgid and Apache + mod_proxy_fcgi with
+# spawn-fcgi; smoke tests under each (login, profile, 401), programs run as
+# an unprivileged user. To serve the tree from the paths it was configured
+# for without touching the machine, the test runs in a private mount
+# namespace (root only) where DESTDIR's copy of the prefix is bind-mounted
+# over the prefix; elsewhere only the layout is checked.
+set -u
+if [ -z "${MCPAUTH_IN_NS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+	MCPAUTH_IN_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+MCPAUTH_TEST_SERVER=lighttpd-production
+. "$(dirname "$0")/lib.sh"
+: "${prefix:?} ${bindir:?} ${mcpauthexecdir:?} ${pkgsysconfdir:?} ${pkgstatedir:?} ${pkglogdir:?}"
+
+# --- make install DESTDIR ---------------------------------------------------------
+D="$TMP_ROOT/dest"
+if make -s -C "$top_builddir" install DESTDIR="$D" >"$TMP_ROOT/install.out" 2>&1; then
+	ok "make install DESTDIR=$D"
+else
+	not_ok "make install DESTDIR: $(tail -5 "$TMP_ROOT/install.out")"
+	finish
+	exit 1
+fi
+expect_file() { if [ "$1" "$2" ]; then ok "$3"; else not_ok "$3: $2"; fi; }
+expect_file -x "$D$bindir/mcpauth" "the tool in bindir"
+for p in auth profile admin; do
+	expect_file -x "$D$mcpauthexecdir/$p" "$p in libexecdir/mcpauth"
+done
+for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-lighttpd.conf mcpauth.env \
+	systemd/mcpauth@.socket systemd/mcpauth@.service; do
+	expect_file -f "$D$pkgsysconfdir/$f" "$f in sysconfdir/mcpauth"
+done
+expect_file -d "$D$pkgstatedir" "the state directory in localstatedir/lib/mcpauth"
+expect_eq "$(stat -c %a "$D$pkgstatedir")" 700 "the state directory is private (0700)"
+expect_file -d "$D$pkglogdir" "the log directory in localstatedir/log/mcpauth"
+expect_eq "$(grep -rl -- "$D" "$D$pkgsysconfdir" | wc -l)" 0 "DESTDIR does not leak into the installed configuration"
+expect_eq "$(grep -rlE '@[a-z_]+@' "$D$pkgsysconfdir" | wc -l)" 0 "no placeholder is left unsubstituted"
+expect_eq "$(grep -c "^ *Define MCPAUTH_LIBEXECDIR $mcpauthexecdir\$" "$D$pkgsysconfdir/mcpauth-fcgid.conf")" 1 \
+	"the Apache configuration names the installed programs"
+expect_eq "$(grep -c "^var.mcpauth_state   = \"$pkgstatedir\"\$" "$D$pkgsysconfdir/mcpauth-lighttpd.conf")" 1 \
+	"the lighttpd configuration names the installed state directory"
+expect_eq "$(grep -c "^ExecStart=$mcpauthexecdir/%i\$" "$D$pkgsysconfdir/systemd/mcpauth@.service")" 1 \
+	"the systemd unit starts the installed program"
+
+# --- serving the installed tree ---------------------------------------------------
+if [ -z "${MCPAUTH_IN_NS:-}" ]; then
+	echo "# serving the installed tree needs root (a private mount namespace): only the layout was checked"
+	finish
+	exit
+fi
+for d in "$bindir" "$mcpauthexecdir" "$pkgsysconfdir" "$pkgstatedir" "$pkglogdir"; do
+	case "$d" in
+	"$prefix"/*) ;;
+	*)
+		echo "# $d is outside the prefix $prefix: only the layout was checked"
+		finish
+		exit
+		;;
+	esac
+done
+mkdir -p "$prefix"
+if mount --bind "$D$prefix" "$prefix"; then ok "the installed tree is at $prefix (in this test only)"; else
+	not_ok "bind-mount $D$prefix on $prefix"
+	finish
+	exit 1
+fi
+MCPAUTH="$bindir/mcpauth"
+export MCPAUTH_INSTALLED=1 MCPAUTH_BINDIR="$mcpauthexecdir" MCPAUTH_APACHE_CONF="$pkgsysconfdir"
+export MCPAUTH_LIGHTTPD_CONF="$pkgsysconfdir/mcpauth-lighttpd.conf"
+unset MCPAUTH_STATE_DIR
+
+# The operator's steps (README, Deployment): init, the log directory, a user.
+[ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_GROUP" "$pkglogdir"
+if "$MCPAUTH" init ${RUN_USER:+--user "$RUN_USER"} >"$TMP_ROOT/out" 2>&1; then ok "mcpauth init on the installed default state directory"; else not_ok "mcpauth init: $(cat "$TMP_ROOT/out")"; fi
+expect_eq "$(stat -c %U "$pkgstatedir")" "${RUN_USER:-$(id -un)}" "the state directory belongs to the programs' user"
+printf 'smoke-password\n' | "$MCPAUTH" user add smoke@example.com --name Smoke --permissions read:profile >"$TMP_ROOT/out" 2>&1
+SMOKE_ID=$(cat "$TMP_ROOT/out")
+expect_eq "$("$MCPAUTH" users | cut -f2 | tr '\n' ' ')" "smoke@example.com " "only the user the operator added (no demo users)"
+
+smoke() { # smoke SERVER-NAME
+	local name=$1 token n
+	req POST /auth/login -H 'Content-Type: application/json' -d '{"email":"smoke@example.com","password":"smoke-password"}'
+	expect_status 200 "$name: login"
+	token=$(jbody .access_token)
+	req GET /api/profile -H "Authorization: Bearer $token"
+	expect_status 200 "$name: profile with the token"
+	expect_json .profile.id "$SMOKE_ID" "$name: the profile is the user's"
+	req GET /api/profile
+	expect_status 401 "$name: profile without a token"
+	expect_json .error "No token provided" "$name: the 401 is the suite's JSON"
+	req GET /api/users -H "Authorization: Bearer $token"
+	expect_status 403 "$name: admin route without the permission"
+	req GET /api/profile -H "Authorization: Bearer $("$MCPAUTH" mint smoke@example.com)"
+	expect_status 200 "$name: a token minted by the installed tool"
+	if [ -n "$RUN_USER" ]; then
+		n=$(pgrep -u "$RUN_USER" -f "^$mcpauthexecdir/auth" | wc -l)
+		if [ "$n" -ge 1 ]; then ok "$name: auth runs as $RUN_USER"; else not_ok "$name: auth runs as $RUN_USER"; fi
+		n=$(pgrep -u root -f "^$mcpauthexecdir/" | wc -l)
+		expect_eq "$n" 0 "$name: no program runs as root"
+	fi
+}
+
+# lighttpd, production configuration: several processes per program.
+start_server || { not_ok "lighttpd with the installed configuration"; finish; exit 1; }
+smoke lighttpd
+expect_eq "$(pgrep -f "^$mcpauthexecdir/auth" | wc -l)" 4 "lighttpd: four auth processes, as configured"
+if grep -q 'server started' "$pkglogdir/error.log"; then ok "lighttpd: the error log is $pkglogdir/error.log"; else not_ok "lighttpd: the error log is $pkglogdir/error.log"; fi
+expect_clean_log
+stop_server
+
+if [ -x "$APACHE2" ]; then
+	MCPAUTH_TEST_SERVER=apache-fcgid
+	start_server 2 || not_ok "Apache + mod_fcgid with the installed configuration"
+	smoke apache-fcgid
+	expect_clean_log
+	stop_server
+fi
+if [ -x "$APACHE2" ] && [ -x "$SPAWN_FCGI" ]; then
+	# No MCPAUTH_STATE_DIR: the programs find the state by their built-in default.
+	MCPAUTH_TEST_SERVER=apache-proxy-fcgi
+	start_server 2 || not_ok "Apache + mod_proxy_fcgi with the installed configuration"
+	smoke apache-proxy-fcgi
+	expect_clean_log
+	stop_server
+fi
+
+# The systemd units, checked by systemd itself (as instances of the templates).
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$TMP_ROOT/units"
+	cp "$pkgsysconfdir/systemd/mcpauth@.socket" "$TMP_ROOT/units/mcpauth@auth.socket"
+	cp "$pkgsysconfdir/systemd/mcpauth@.service" "$TMP_ROOT/units/mcpauth@auth.service"
+	if (cd "$TMP_ROOT/units" && systemd-analyze verify --man=no mcpauth@auth.socket mcpauth@auth.service) >"$TMP_ROOT/out" 2>&1; then
+		ok "systemd-analyze verify accepts the units"
+	else
+		not_ok "systemd-analyze verify: $(head -5 "$TMP_ROOT/out")"
+	fi
+fi
+finish

@@ -1,0 +1,278 @@
+/* Unit tests of what the operator's tool relies on in lib/: key rotation
+ * (issuer_rotate) with a fixed clock, and the user store's writes that
+ * only the tool uses (no demo users, passwords, deletion). */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "issuer.h"
+#include "jwks.h"
+#include "password.h"
+#include "token.h"
+#include "userdb.h"
+#include "util.h"
+
+static char tmpdir[64];
+static char *state_dir, *jwks_path;
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/mcpauth-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	state_dir = ck_asprintf("%s/state", tmpdir);
+	jwks_path = ck_asprintf("%s/jwks.json", state_dir);
+}
+
+static void teardown(void)
+{
+	char *cmd = ck_asprintf("rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(state_dir);
+	free(jwks_path);
+}
+
+/* The kids of jwks.json, in order, space-separated; and the retirement
+ * time of one (0 when it has none). */
+static char *kids(void)
+{
+	json_object *doc = json_object_from_file(jwks_path), *keys;
+	ck_assert_ptr_nonnull(doc);
+	ck_assert(json_object_object_get_ex(doc, "keys", &keys));
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	for (size_t i = 0; i < json_object_array_length(keys); i++) {
+		if (i)
+			sbuf_adds(&b, " ");
+		sbuf_adds(&b, json_get_string(json_object_array_get_idx(keys, i), "kid"));
+	}
+	json_object_put(doc);
+	return b.p;
+}
+
+static long long retire_at(const char *kid)
+{
+	json_object *doc = json_object_from_file(jwks_path), *keys, *v;
+	long long t = 0;
+	ck_assert(json_object_object_get_ex(doc, "keys", &keys));
+	for (size_t i = 0; i < json_object_array_length(keys); i++) {
+		json_object *k = json_object_array_get_idx(keys, i);
+		if (strcmp(json_get_string(k, "kid"), kid) == 0 &&
+		    json_object_object_get_ex(k, ISSUER_RETIRE_MEMBER, &v))
+			t = json_object_get_int64(v);
+	}
+	json_object_put(doc);
+	return t;
+}
+
+static char *current_kid(void)
+{
+	char err[256] = "";
+	struct issuer is;
+	ck_assert_msg(issuer_load(&is, state_dir, err, sizeof err) == 0, "%s", err);
+	char *kid = ck_strdup(is.kid);
+	issuer_free(&is);
+	return kid;
+}
+
+static char *rotate(time_t now, long keep)
+{
+	char err[256] = "", *kid = NULL;
+	ck_assert_msg(issuer_rotate(state_dir, jwks_path, now, keep, &kid, err, sizeof err) == 0, "%s", err);
+	ck_assert_ptr_nonnull(kid);
+	return kid;
+}
+
+static char *sign_now(time_t now)
+{
+	char err[256] = "";
+	struct issuer is;
+	ck_assert_msg(issuer_load(&is, state_dir, err, sizeof err) == 0, "%s", err);
+	struct user u = {.sub = "auth0|x", .email = "x@example.com", .name = "X", .permissions = "read:profile",
+			 .scope = "openid"};
+	json_object *claims = issuer_access_claims("https://iss.test/", "https://aud.test", &u, now, 600);
+	char *tok = issuer_sign(&is, claims);
+	json_object_put(claims);
+	issuer_free(&is);
+	ck_assert_ptr_nonnull(tok);
+	return tok;
+}
+
+static enum token_status verify_now(const char *tok, time_t now, const char **reason)
+{
+	char err[256] = "";
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	struct token_verifier v = {&set, "https://iss.test/", "https://aud.test", 0};
+	struct principal p;
+	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, reason);
+	if (st == TOKEN_OK)
+		principal_free(&p);
+	jwks_free(&set);
+	return st;
+}
+
+START_TEST(test_issuer_rotate_new_key_signs_old_key_stays_published)
+{
+	char err[256] = "";
+	time_t now = time(NULL);
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *old = current_kid(), *old_tok = sign_now(now);
+	char *new = rotate(now, 100);
+	ck_assert_str_ne(new, old);
+	char *cur = current_kid();
+	ck_assert_str_eq(cur, new);
+	char *want = ck_asprintf("%s %s", new, old), *got = kids();
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(retire_at(old), (long long)now + 100);
+	ck_assert_int_eq(retire_at(new), 0);
+	const char *reason = NULL;
+	ck_assert_msg(verify_now(old_tok, now, &reason) == TOKEN_OK, "old token refused: %s", reason);
+	char *new_tok = sign_now(now);
+	ck_assert_msg(verify_now(new_tok, now, &reason) == TOKEN_OK, "new token refused: %s", reason);
+	struct stat st;
+	ck_assert_int_eq(stat(state_dir, &st), 0);
+	char *key_path = ck_asprintf("%s/signing-key.pem", state_dir);
+	ck_assert_int_eq(stat(key_path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	free(key_path);
+	free(old), free(old_tok), free(new), free(cur), free(want), free(got), free(new_tok);
+}
+END_TEST
+
+START_TEST(test_issuer_rotate_drops_key_whose_time_has_passed)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first = current_kid(), *first_tok = sign_now(1000);
+	char *second = rotate(1000, 100);
+	char *third = rotate(1100, 100); /* first's time (1100) has come: dropped */
+	char *want = ck_asprintf("%s %s", third, second), *got = kids();
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(retire_at(second), 1200);
+	const char *reason = NULL;
+	ck_assert_int_eq(verify_now(first_tok, 1000, &reason), TOKEN_INVALID);
+	ck_assert_str_eq(reason, "unknown kid");
+	free(first), free(first_tok), free(second), free(third), free(want), free(got);
+}
+END_TEST
+
+START_TEST(test_issuer_rotate_keeps_key_within_its_time)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first = current_kid();
+	char *second = rotate(1000, 100);
+	char *third = rotate(1099, 100);
+	char *want = ck_asprintf("%s %s %s", third, second, first), *got = kids();
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(retire_at(first), 1100);
+	ck_assert_int_eq(retire_at(second), 1199);
+	free(first), free(second), free(third), free(want), free(got);
+}
+END_TEST
+
+START_TEST(test_issuer_rotate_refuses_missing_key)
+{
+	char err[256] = "", *kid = NULL;
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	ck_assert_int_eq(issuer_rotate(state_dir, jwks_path, 1000, 100, &kid, err, sizeof err), -1);
+	ck_assert_ptr_null(kid);
+	ck_assert_ptr_nonnull(strstr(err, "signing key"));
+	ck_assert_int_eq(access(jwks_path, F_OK), -1);
+}
+END_TEST
+
+static void count_user(const struct user *u, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static int nusers(sqlite3 *db)
+{
+	int n = 0;
+	ck_assert_int_eq(userdb_each(db, count_user, &n), USERDB_OK);
+	return n;
+}
+
+START_TEST(test_userdb_no_demo_stays_without_demo_users)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_NO_DEMO, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(nusers(db), 0);
+	userdb_close(db);
+	/* A program opening it later does not seed the demo users either. */
+	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(nusers(db), 0);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_set_password_and_delete)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(nusers(db), 3);
+	char *hash = password_hash("new-password");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
+	struct user u;
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_OK);
+	ck_assert_int_eq(password_verify("new-password", u.password_hash), 1);
+	ck_assert_int_eq(password_verify("password", u.password_hash), 0);
+	user_free(&u);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", NULL), USERDB_OK);
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_OK);
+	ck_assert_ptr_null(u.password_hash);
+	user_free(&u);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|nobody", hash), USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_OK);
+	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_NOT_FOUND);
+	ck_assert_int_eq(nusers(db), 2);
+	free(hash);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+static Suite *deploy_suite(void)
+{
+	Suite *s = suite_create("deploy");
+	TCase *tc = tcase_create("rotate");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_issuer_rotate_new_key_signs_old_key_stays_published);
+	tcase_add_test(tc, test_issuer_rotate_drops_key_whose_time_has_passed);
+	tcase_add_test(tc, test_issuer_rotate_keeps_key_within_its_time);
+	tcase_add_test(tc, test_issuer_rotate_refuses_missing_key);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("userdb");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_userdb_no_demo_stays_without_demo_users);
+	tcase_add_test(tc, test_userdb_set_password_and_delete);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(deploy_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
