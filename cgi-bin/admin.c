@@ -1,6 +1,7 @@
 /* admin: users and their permissions. */
 #include "app.h"
 #include "auth0.h"
+#include "audit.h"
 #include "password.h"
 #include "routes.h"
 #include "userdb.h"
@@ -78,6 +79,9 @@ static void users_post(struct request *req, struct response *resp)
 	u.password_hash = password ? password_hash(password) : NULL;
 	int rc = password && !u.password_hash ? USERDB_ERROR : userdb_create(app.db, &u);
 	free(u.password_hash);
+	if (rc == USERDB_OK)
+		audit_event(req, "user_created", "sub", req->principal.sub, "target", sub, "target_email", email,
+			    "permissions", perms ? perms : "", NULL);
 	free(perms);
 	if (rc == USERDB_CONFLICT) {
 		response_error(resp, 409, "Email already in use", "Another user has this email");
@@ -114,6 +118,8 @@ static void permissions_post(struct request *req, struct response *resp)
 	} else if (rc != USERDB_OK) {
 		response_error(resp, 503, "Service unavailable", "The permissions could not be stored; try again");
 	} else {
+		audit_event(req, "permissions_changed", "sub", req->principal.sub, "target", user_id, "permissions",
+			    perms, NULL);
 		json_object *body = json_object_new_object();
 		json_object_object_add(body, "message", json_object_new_string("Permissions updated"));
 		json_object_object_add(body, "userId", json_object_new_string(user_id));

@@ -1,11 +1,15 @@
-/* auth: the public index, login at the local issuer, and the well-known
- * documents (JWKS, protected resource metadata). */
+/* auth: the public index, login at the local issuer, refresh tokens and
+ * logout, and the well-known documents (JWKS, protected resource metadata). */
 #include "app.h"
+#include "audit.h"
 #include "auth0.h"
 #include "password.h"
+#include "ratelimit.h"
+#include "refresh.h"
 #include "routes.h"
 #include "userdb.h"
 #include "util.h"
+#include "validate.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -54,32 +58,172 @@ static void index_get(struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
+#define SCOPE_MAX_LEN 1024
+#define OFFLINE_ACCESS "offline_access"
+
+/* word (n bytes) is one of the space-separated words of list. */
+static int has_word(const char *list, const char *word, size_t n)
+{
+	for (const char *s = list ? list : ""; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t len = strcspn(s, " ");
+		if (len == n && memcmp(s, word, n) == 0)
+			return 1;
+		s += len;
+	}
+	return 0;
+}
+
+/* The scope a token request gets: of the words asked for, those the user
+ * holds, and offline_access (a refresh token); each once, in the order
+ * asked. Caller frees. */
+static char *granted_scope(const char *asked, const char *user_scope)
+{
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	for (const char *s = asked; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t n = strcspn(s, " ");
+		int grant = n && (has_word(user_scope, s, n) ||
+				  (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0));
+		if (grant && !has_word(b.p, s, n)) {
+			if (b.len)
+				sbuf_adds(&b, " ");
+			sbuf_add(&b, s, n);
+		}
+		s += n;
+	}
+	return b.p;
+}
+
+/* The optional "scope" of a token request, as Auth0's token endpoint takes
+ * it: space-separated RFC 6749 scope tokens. 1, or 0 with a 400. */
+static int scope_field(const struct request *req, struct response *resp, const char **out)
+{
+	json_object *v;
+	*out = NULL;
+	if (!json_object_object_get_ex(req->body, "scope", &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_string)) {
+		response_error(resp, 400, "Invalid request", "Field 'scope' must be a string");
+		return 0;
+	}
+	const char *s = json_object_get_string(v);
+	if (strlen(s) > SCOPE_MAX_LEN) {
+		response_error(resp, 400, "Invalid request", "Field 'scope' is too long");
+		return 0;
+	}
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p != ' ' && (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')) {
+			response_error(resp, 400, "Invalid request", "Field 'scope' holds a character no scope has");
+			return 0;
+		}
+	}
+	*out = s;
+	return 1;
+}
+
+/* Token answers are never cached (RFC 6749 section 5.1), errors included. */
+static void no_store(struct response *resp)
+{
+	response_header(resp, "Cache-Control", "no-store");
+	response_header(resp, "Pragma", "no-cache");
+}
+
+/* 200 with a signed access token for u (with scope when not NULL, the
+ * user's own otherwise) and the refresh token when there is one. */
+static void token_answer(struct response *resp, const struct user *u, const char *scope, const char *refresh_token)
+{
+	json_object *claims = issuer_access_claims(app.config.issuer, app.config.audience, u, app.now(),
+						    app.config.token_ttl);
+	if (scope)
+		json_object_object_add(claims, "scope", json_object_new_string(scope));
+	char *token = issuer_sign(&app.issuer, claims);
+	json_object_put(claims);
+	if (!token) {
+		log_msg("signing a token failed");
+		response_error(resp, 500, "Internal error", "The token could not be signed");
+		return;
+	}
+	json_object *user = json_object_new_object();
+	json_object_object_add(user, "sub", json_object_new_string(u->sub));
+	json_object_object_add(user, "email", json_object_new_string(u->email));
+	json_object_object_add(user, "name", json_object_new_string(u->name));
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "access_token", json_object_new_string(token));
+	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
+	json_object_object_add(body, "expires_in", json_object_new_int64(app.config.token_ttl));
+	if (refresh_token)
+		json_object_object_add(body, "refresh_token", json_object_new_string(refresh_token));
+	if (scope)
+		json_object_object_add(body, "scope", json_object_new_string(scope));
+	json_object_object_add(body, "user", user);
+	response_json(resp, 200, body);
+	secure_free(token, strlen(token));
+}
+
+static struct ratelimit login_limits(void)
+{
+	const struct config *c = &app.config;
+	return (struct ratelimit){c->login_email_limit, c->login_addr_limit, c->login_window};
+}
+
+/* 429 while the email or the address has too many recent failures. */
+static int rate_limited(const struct request *req, struct response *resp, const char *email)
+{
+	struct ratelimit rl = login_limits();
+	long wait;
+	const char *which;
+	int rc = ratelimit_check(app.db, &rl, email, req->remote_addr, app.now(), &wait, &which);
+	if (rc == RATELIMIT_ERROR)
+		log_msg("cannot read the failed logins; this login is not rate limited");
+	if (rc != RATELIMIT_BLOCKED)
+		return 0;
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", wait);
+	audit_event(req, "login_rate_limited", "email", email, "limit", which, "retry_after", secs, NULL);
+	char *msg = ck_asprintf("Too many failed logins; try again in %ld seconds", wait);
+	response_error(resp, 429, "Too many attempts", msg);
+	response_header(resp, "Retry-After", "%ld", wait);
+	free(msg);
+	return 1;
+}
+
 /* Auth0 mode: the tenant's password-realm grant, when AUTH0_LOGIN_REALM is set. */
 static void login_at_tenant(const char *email, const char *password, struct response *resp)
 {
 	struct auth0_result r;
 	auth0_password_grant(&app.config, &app.fetch, email, password, &r);
-	if (r.status == AUTH0_OK) {
+	if (r.status == AUTH0_OK)
 		response_json(resp, 200, json_object_get(r.body));
-		response_header(resp, "Cache-Control", "no-store");
-		response_header(resp, "Pragma", "no-cache");
-	} else {
+	else
 		auth0_error_response(&r, resp);
-	}
 	auth0_result_free(&r);
+}
+
+/* Auth0 mode: tokens (and refresh tokens) come from the tenant. 1 with a
+ * 404 in resp when this route is the local issuer's only. */
+static int tenant_only(struct response *resp, int proxied)
+{
+	if (!app.auth0 || (proxied && app.config.login_realm))
+		return 0;
+	char *msg = ck_asprintf("Tokens come from the Auth0 tenant https://%s/ (this suite verifies them)",
+				app.config.auth0_domain);
+	response_error(resp, 404, "Not found", msg);
+	free(msg);
+	return 1;
 }
 
 static void login(struct request *req, struct response *resp)
 {
-	if (app.auth0 && !app.config.login_realm) {
-		char *msg = ck_asprintf("Log in at the Auth0 tenant https://%s/ (this suite verifies its tokens)",
-					app.config.auth0_domain);
-		response_error(resp, 404, "Not found", msg);
-		free(msg);
+	no_store(resp);
+	if (tenant_only(resp, 1))
 		return;
-	}
 	const char *email = json_get_string(req->body, "email");
 	const char *password = json_get_string(req->body, "password");
+	const char *asked;
 	if (!email || !password || !*email || !*password) {
 		response_error(resp, 400, "Invalid request", "JSON body with string fields email and password required");
 		return;
@@ -92,45 +236,125 @@ static void login(struct request *req, struct response *resp)
 		login_at_tenant(email, password, resp);
 		return;
 	}
+	if (!scope_field(req, resp, &asked) || rate_limited(req, resp, email))
+		return;
 	struct user u;
 	int rc = userdb_find_by_email(app.db, email, &u);
 	if (rc == USERDB_ERROR) {
 		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
 		return;
 	}
-	/* Unknown users pay for a hash too, so timing tells nothing. */
+	/* Unknown users pay for a hash and a recorded failure too, so timing
+	 * tells nothing. */
 	int ok = password_verify(password, rc == USERDB_OK ? u.password_hash : NULL);
 	if (!ok) {
+		struct ratelimit rl = login_limits();
+		if (ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
+			log_msg("cannot record a failed login");
+		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email, "reason",
+			    rc == USERDB_OK ? "wrong password" : "unknown email", NULL);
 		if (rc == USERDB_OK)
 			user_free(&u);
 		guard_challenge(req, resp, NULL, NULL);
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		return;
 	}
-	json_object *claims = issuer_access_claims(app.config.issuer, app.config.audience, &u, app.now(),
-						    app.config.token_ttl);
-	char *token = issuer_sign(&app.issuer, claims);
-	json_object_put(claims);
-	if (!token) {
-		user_free(&u);
-		log_msg("signing a token failed");
-		response_error(resp, 500, "Internal error", "The token could not be signed");
-		return;
+	if (ratelimit_success(app.db, email) != RATELIMIT_OK)
+		log_msg("cannot reset the failed logins of a user who logged in");
+	char *scope = asked ? granted_scope(asked, u.scope) : NULL;
+	char *refresh = NULL;
+	struct refresh_grant g = {0};
+	if (scope && has_word(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
+	    refresh_issue(app.db, u.sub, scope, app.now(), app.config.refresh_ttl, &refresh, &g) != REFRESH_OK) {
+		response_error(resp, 503, "Service unavailable", "The refresh token could not be stored; try again");
+	} else {
+		token_answer(resp, &u, scope, refresh);
+		if (resp->status == 200)
+			audit_event(req, "login_success", "sub", u.sub, "email", u.email, "scope", scope,
+				    "family", refresh ? g.family : NULL, NULL);
 	}
-	json_object *user = json_object_new_object();
-	json_object_object_add(user, "sub", json_object_new_string(u.sub));
-	json_object_object_add(user, "email", json_object_new_string(u.email));
-	json_object_object_add(user, "name", json_object_new_string(u.name));
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "access_token", json_object_new_string(token));
-	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
-	json_object_object_add(body, "expires_in", json_object_new_int64(app.config.token_ttl));
-	json_object_object_add(body, "user", user);
-	response_json(resp, 200, body);
-	response_header(resp, "Cache-Control", "no-store");
-	response_header(resp, "Pragma", "no-cache");
-	secure_free(token, strlen(token));
+	refresh_grant_free(&g);
+	refresh_token_free(refresh);
+	free(scope);
 	user_free(&u);
+}
+
+/* The "refresh_token" string of the body: 1, or 0 with a 400. */
+static int refresh_token_field(const struct request *req, struct response *resp, const char **out)
+{
+	return validate_body_object(req, resp) &&
+	       validate_string(req, resp, "refresh_token", FIELD_REQUIRED, out);
+}
+
+static void refresh_refused(const struct request *req, struct response *resp, enum refresh_status st,
+			    const struct refresh_grant *g)
+{
+	static const char *const why[] = {
+		[REFRESH_UNKNOWN] = "The refresh token is not valid",
+		[REFRESH_EXPIRED] = "The refresh token expired; log in again",
+		[REFRESH_REVOKED] = "The refresh token was revoked; log in again",
+		[REFRESH_REUSED] = "The refresh token was already used; every token of its login is now revoked",
+	};
+	audit_event(req, st == REFRESH_REUSED ? "refresh_reuse_detected" : "refresh_failure", "sub", g->sub,
+		    "family", g->sub ? g->family : NULL, "reason", refresh_status_text(st), NULL);
+	guard_challenge(req, resp, NULL, NULL);
+	response_error(resp, 401, "Invalid refresh token", why[st]);
+}
+
+static void refresh_post(struct request *req, struct response *resp)
+{
+	const char *old;
+	no_store(resp);
+	if (tenant_only(resp, 0))
+		return;
+	if (!refresh_token_field(req, resp, &old))
+		return;
+	struct refresh_grant g;
+	char *next = NULL;
+	enum refresh_status st = refresh_rotate(app.db, old, app.now(), &next, &g);
+	struct user u;
+	int rc = USERDB_ERROR;
+	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app.db, g.sub, &u)) == USERDB_NOT_FOUND) {
+		/* The user is gone: so is every token of theirs. */
+		refresh_revoke_family(app.db, g.family);
+		st = REFRESH_REVOKED;
+	}
+	if (st == REFRESH_ERROR || (st == REFRESH_OK && rc != USERDB_OK)) {
+		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
+	} else if (st != REFRESH_OK) {
+		refresh_refused(req, resp, st, &g);
+	} else {
+		/* The user's permissions and scope as they are now. */
+		char *scope = granted_scope(g.scope, u.scope);
+		token_answer(resp, &u, scope, next);
+		if (resp->status == 200)
+			audit_event(req, "refresh", "sub", u.sub, "email", u.email, "family", g.family, NULL);
+		free(scope);
+		user_free(&u);
+	}
+	refresh_token_free(next);
+	refresh_grant_free(&g);
+}
+
+static void logout_post(struct request *req, struct response *resp)
+{
+	const char *token;
+	no_store(resp);
+	if (!refresh_token_field(req, resp, &token))
+		return;
+	struct refresh_grant g;
+	enum refresh_status st = refresh_revoke(app.db, token, &g);
+	if (st == REFRESH_ERROR) {
+		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
+	} else {
+		/* As RFC 7009: an unknown token is no error; there is nothing to end. */
+		audit_event(req, "logout", "sub", g.sub, "family", st == REFRESH_OK ? g.family : NULL, "reason",
+			    st == REFRESH_OK ? NULL : refresh_status_text(st), NULL);
+		json_object *body = json_object_new_object();
+		json_object_object_add(body, "message", json_object_new_string("Logged out"));
+		response_json(resp, 200, body);
+	}
+	refresh_grant_free(&g);
 }
 
 static void jwks_get(struct request *req, struct response *resp)
@@ -173,13 +397,26 @@ static void protected_resource_get(struct request *req, struct response *resp)
 static const char login_schema[] =
 	"{\"type\":\"object\",\"properties\":{"
 	"\"email\":{\"type\":\"string\",\"description\":\"The user's email\"},"
-	"\"password\":{\"type\":\"string\",\"description\":\"The user's password\"}},"
+	"\"password\":{\"type\":\"string\",\"description\":\"The user's password\"},"
+	"\"scope\":{\"type\":\"string\",\"maxLength\":1024,\"description\":\"Optional: space-separated "
+	"scopes; offline_access adds a refresh token\"}},"
 	"\"required\":[\"email\",\"password\"]}";
+
+static const char refresh_schema[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"refresh_token\":{\"type\":\"string\",\"description\":\"The refresh token of a login with "
+	"offline_access\"}},"
+	"\"required\":[\"refresh_token\"]}";
 
 static const struct route auth_routes[] = {
 	{"GET", "/", ROUTE_PUBLIC, NULL, "API index: the routes and the Auth0 settings", NULL, index_get, 0},
 	{"POST", "/auth/login", ROUTE_PUBLIC, NULL, "Log in with email and password; returns an RS256 access token",
 	 login_schema, login, 0},
+	{"POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
+	 "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
+	 refresh_schema, refresh_post, 0},
+	{"POST", "/auth/logout", ROUTE_PUBLIC, NULL, "Revoke a refresh token and every token of its login",
+	 refresh_schema, logout_post, 0},
 	{"GET", "/.well-known/jwks.json", ROUTE_PUBLIC, NULL, "The issuer's public signing keys (JWKS)", NULL,
 	 jwks_get, 0},
 	{"GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,

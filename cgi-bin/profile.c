@@ -1,5 +1,6 @@
 /* profile: the caller's own profile and email. */
 #include "app.h"
+#include "audit.h"
 #include "routes.h"
 #include "userdb.h"
 #include "validate.h"
@@ -53,6 +54,7 @@ static void profile_put(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The profile could not be stored; try again");
 		return;
 	}
+	audit_event(req, "profile_updated", "sub", req->principal.sub, "new_name", name, "new_email", email, NULL);
 	struct user u;
 	if (userdb_find_by_sub(app.db, req->principal.sub, &u) != USERDB_OK) {
 		response_error(resp, 503, "Service unavailable", "The profile could not be read back");

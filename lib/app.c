@@ -1,4 +1,6 @@
 #include "app.h"
+#include "audit.h"
+#include "cors.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
@@ -61,6 +63,8 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (config_load(&app.config, err, errlen) < 0)
 		return -1;
 	const struct config *c = &app.config;
+	if (audit_open(c->audit_log, err, errlen) < 0)
+		return -1;
 	if (c->demo_tokens)
 		log_msg("WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
 			"mock-jwt-readonly are accepted; never enable this in production");
@@ -104,13 +108,20 @@ void app_free(void)
 	issuer_free(&app.issuer);
 	userdb_close(app.db);
 	config_free(&app.config);
+	audit_close();
 	memset(&app, 0, sizeof app);
 }
 
 void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		struct response *resp)
 {
-	route_dispatch(groups, ngroups, req, resp);
+	/* OPTIONS is answered before any route lookup: no route lists it. */
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		cors_preflight(groups, ngroups, req, resp);
+	} else {
+		route_dispatch(groups, ngroups, req, resp);
+		cors_decorate(req, resp);
+	}
 	if (resp->status >= 500)
 		log_msg("%s %s answered %d", req->method, req->path, resp->status);
 }

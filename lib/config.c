@@ -102,9 +102,9 @@ static int valid_origins(const char *list)
 	return any;
 }
 
-int config_origin_allowed(const struct config *c, const char *origin)
+static int origin_in(const char *list, const char *origin)
 {
-	const char *list = c->allowed_origins, *item;
+	const char *item;
 	size_t len;
 	if (!origin || !list)
 		return 0;
@@ -160,6 +160,41 @@ static int config_load_auth0(struct config *c, char *err, size_t errlen)
 			 "MCPAUTH_ALLOW_INSECURE_LOCALHOST=1, for tests)");
 		return -1;
 	}
+	return 0;
+}
+
+int config_origin_allowed(const struct config *c, const char *origin)
+{
+	/* A page trusted with the API (CORS) is trusted with its MCP form too. */
+	return origin_in(c->allowed_origins, origin) || origin_in(c->cors_origins, origin);
+}
+
+int config_cors_origin_allowed(const struct config *c, const char *origin)
+{
+	return origin_in(c->cors_origins, origin);
+}
+
+/* CORS, the audit log, refresh tokens and login rate limits. */
+static int config_load_security(struct config *c, char *err, size_t errlen)
+{
+	c->cors_origins = env("MCPAUTH_CORS_ORIGINS");
+	if (c->cors_origins && !valid_origins(c->cors_origins)) {
+		snprintf(err, errlen, "MCPAUTH_CORS_ORIGINS must be a comma-separated list of origins such as "
+				      "https://app.example.com (scheme, host and port only; never *)");
+		return -1;
+	}
+	c->audit_log = env("MCPAUTH_AUDIT_LOG");
+	if (!c->audit_log)
+		c->audit_log = "stderr";
+	if (strcmp(c->audit_log, "stderr") != 0 && c->audit_log[0] != '/') {
+		snprintf(err, errlen, "MCPAUTH_AUDIT_LOG must be stderr or an absolute file path");
+		return -1;
+	}
+	if (env_long("MCPAUTH_REFRESH_TTL", 30L * 86400, 1, 365L * 86400, &c->refresh_ttl, err, errlen) < 0 ||
+	    env_long("MCPAUTH_LOGIN_EMAIL_LIMIT", 5, 1, 1000000, &c->login_email_limit, err, errlen) < 0 ||
+	    env_long("MCPAUTH_LOGIN_ADDR_LIMIT", 20, 1, 1000000, &c->login_addr_limit, err, errlen) < 0 ||
+	    env_long("MCPAUTH_LOGIN_WINDOW", 900, 1, 86400, &c->login_window, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
@@ -229,6 +264,8 @@ int config_load(struct config *c, char *err, size_t errlen)
 				      "https://app.example.com (scheme, host and port only)");
 		return -1;
 	}
+	if (config_load_security(c, err, errlen) < 0)
+		return -1;
 	return config_load_auth0(c, err, errlen);
 }
 

@@ -29,8 +29,16 @@ struct config {
 					slash, may be NULL */
 	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
 					call /mcp from a browser; NULL allows none */
-	int demo_tokens;
-	long token_cache;            /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */             /* MCPAUTH_DEMO_TOKENS=1 */
+	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
+	long token_cache;            /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */
+	const char *cors_origins;    /* MCPAUTH_CORS_ORIGINS: comma-separated origins whose browser pages
+					may call the API (CORS); NULL allows none */
+	const char *audit_log;       /* MCPAUTH_AUDIT_LOG: "stderr" (default) or an absolute file path */
+	long refresh_ttl;            /* MCPAUTH_REFRESH_TTL: absolute lifetime of a refresh token family,
+					seconds, default 30 days */
+	long login_email_limit;      /* MCPAUTH_LOGIN_EMAIL_LIMIT: failed logins per email per window (5) */
+	long login_addr_limit;       /* MCPAUTH_LOGIN_ADDR_LIMIT: failed logins per address per window (20) */
+	long login_window;           /* MCPAUTH_LOGIN_WINDOW: the rate-limit window, seconds (900) */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"
@@ -41,9 +49,12 @@ struct config {
 int config_load(struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 
-/* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS, exactly
- * (scheme and host compared case-insensitively). */
+/* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS or of
+ * MCPAUTH_CORS_ORIGINS, exactly (scheme and host compared
+ * case-insensitively): the origins the MCP endpoints accept. */
 int config_origin_allowed(const struct config *c, const char *origin);
+/* The Origin header value is one of MCPAUTH_CORS_ORIGINS. */
+int config_cors_origin_allowed(const struct config *c, const char *origin);
 
 static inline int config_local_issuer(const struct config *c)
 {

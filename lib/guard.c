@@ -1,6 +1,7 @@
 /* guard: the requirement check every route passes before its handler,
  * and the one shape of every 401 and 403. */
 #include "app.h"
+#include "audit.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "route.h"
@@ -183,6 +184,7 @@ int guard_check(struct request *req, struct response *resp)
 		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
 		return 0;
 	case TOKEN_EXPIRED:
+		audit_event(req, "token_rejected", "reason", reason ? reason : "expired", NULL);
 		guard_challenge(req, resp, "invalid_token", "The token expired");
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
 		return 0;
@@ -194,24 +196,27 @@ int guard_check(struct request *req, struct response *resp)
 		return 0;
 	case TOKEN_INVALID:
 	default:
-		log_msg("token refused on %s %s: %s", req->method, req->path, reason);
+		audit_event(req, "token_rejected", "reason", reason ? reason : "invalid", NULL);
 		guard_challenge(req, resp, "invalid_token", "Token validation failed");
 		response_error(resp, 401, "Invalid token", "Token validation failed");
 		return 0;
 	}
 	const struct principal *p = &req->principal;
 	if (r->req == ROUTE_PERMISSION && !principal_has_permission(p, r->need)) {
+		audit_event(req, "permission_denied", "sub", p->sub, "need", r->need, NULL);
 		insufficient(req, resp, "Insufficient permissions", "Permission", "userPermissions",
 			     p->permissions ? json_object_get(p->permissions) : json_object_new_array());
 		return 0;
 	}
 	if (r->req == ROUTE_SCOPE) {
 		if (!p->scope) {
+			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, "reason", "no scope claim", NULL);
 			guard_challenge(req, resp, "invalid_token", "Token does not contain scope information");
 			response_error(resp, 401, "No scope information", "Token does not contain scope information");
 			return 0;
 		}
 		if (!principal_has_scope(p, r->need)) {
+			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, NULL);
 			insufficient(req, resp, "Insufficient scope", "Scope", "userScopes", json_word_array(p->scope));
 			return 0;
 		}

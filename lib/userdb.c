@@ -1,6 +1,7 @@
 #include "userdb.h"
 #include "issuer.h"
 #include "password.h"
+#include "txn.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -111,6 +112,83 @@ static int init_locked(void *arg)
 	return -1;
 }
 
+/* Schema migrations: migrations[i] takes a database from user_version
+ * i + 1 to i + 2 (version 1 is the users table with the demo users). Each
+ * runs in one transaction with its version bump; append, never edit. */
+static const char *const migrations[] = {
+	/* 2: refresh tokens (only their SHA-256) and failed logins. */
+	"CREATE TABLE refresh_tokens ("
+	" hash BLOB PRIMARY KEY,"
+	" family TEXT NOT NULL,"
+	" sub TEXT NOT NULL,"
+	" scope TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0,"
+	" revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX refresh_tokens_family ON refresh_tokens(family);"
+	"CREATE INDEX refresh_tokens_expires ON refresh_tokens(expires_at);"
+	"CREATE TABLE login_failures ("
+	" key TEXT NOT NULL,"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+	"CREATE INDEX login_failures_at ON login_failures(at);",
+};
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int v = -1;
+	if (txn_exec(db, &q, "SELECT user_version FROM pragma_user_version", TXN_END) == SQLITE_ROW) {
+		v = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	return v;
+}
+
+struct migrate_step {
+	int to;
+	char *msg;
+};
+
+static int migrate_one(sqlite3 *db, void *arg)
+{
+	struct migrate_step *m = arg;
+	/* Another process may have migrated between our read and our lock. */
+	if (user_version(db) >= m->to)
+		return SQLITE_OK;
+	char bump[48];
+	snprintf(bump, sizeof bump, "PRAGMA user_version=%d", m->to);
+	sqlite3_free(m->msg);
+	m->msg = NULL;
+	int rc = sqlite3_exec(db, migrations[m->to - 2], NULL, NULL, &m->msg);
+	return rc == SQLITE_OK ? sqlite3_exec(db, bump, NULL, NULL, NULL) : rc;
+}
+
+/* Runs under the state lock, after init_locked: brings the schema to the
+ * newest version (a newer database is left alone: migrations only add). */
+static int migrate_locked(void *arg)
+{
+	struct init_args *a = arg;
+	int latest = 1 + (int)(sizeof migrations / sizeof migrations[0]);
+	int v = user_version(a->db);
+	if (v < 1) {
+		snprintf(a->err, a->errlen, "cannot read the schema version: %s", sqlite3_errmsg(a->db));
+		return -1;
+	}
+	for (; v < latest; v++) {
+		struct migrate_step m = {v + 1, NULL};
+		if (txn_run(a->db, migrate_one, &m) != SQLITE_OK) {
+			snprintf(a->err, a->errlen, "cannot upgrade the schema to version %d: %s", v + 1,
+				 m.msg ? m.msg : sqlite3_errmsg(a->db));
+			sqlite3_free(m.msg);
+			return -1;
+		}
+		sqlite3_free(m.msg);
+	}
+	return 0;
+}
+
 int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *err, size_t errlen)
 {
 	return userdb_open_ex(dbp, path, state_dir, 0, err, errlen);
@@ -131,6 +209,10 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	struct init_args a = {db, flags, err, errlen};
 	if (state_locked(state_dir, init_locked, &a) < 0) {
+		sqlite3_close(db);
+		return -1;
+	}
+	if (state_locked(state_dir, migrate_locked, &a) < 0) {
 		sqlite3_close(db);
 		return -1;
 	}

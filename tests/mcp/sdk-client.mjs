@@ -56,7 +56,7 @@ const text = (result) => JSON.parse(result.content?.[0]?.text ?? 'null');
 
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  check(tools.length === 11, 'tools/list: 11 tools', names.join(','));
+  check(tools.length === 13, 'tools/list: 13 tools', names.join(','));
   check(names.every((n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n)), 'every tool name follows the MCP rule');
   check(new Set(names).size === names.length, 'tool names are unique');
   check(['get_api_profile', 'get_api_auth0_user_id', 'get_root', 'post_api_users'].every((n) => names.includes(n)),

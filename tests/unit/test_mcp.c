@@ -73,6 +73,8 @@ START_TEST(test_tool_names_of_the_api)
 	static const char *const want[][3] = {
 	    {"get_root", "GET_/", "GET /"},
 	    {"post_auth_login", "POST_/auth/login", "POST /auth/login"},
+	    {"post_auth_refresh", "POST_/auth/refresh", "POST /auth/refresh"},
+	    {"post_auth_logout", "POST_/auth/logout", "POST /auth/logout"},
 	    {"get_api_profile", "GET_/api/profile", "GET /api/profile"},
 	    {"put_api_profile", "PUT_/api/profile", "PUT /api/profile"},
 	    {"get_api_email", "GET_/api/email", "GET /api/email"},

@@ -1,0 +1,269 @@
+#include "refresh.h"
+#include "txn.h"
+#include "util.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_LEN 32
+/* Rows of families past their lifetime are kept a day, so that their
+ * tokens are still answered "expired" rather than "unknown" for a while. */
+#define PRUNE_AFTER 86400
+
+/* SHA-256 of the token's text; 0, or -1 when the text cannot be one of
+ * our tokens (then the store is not even asked). */
+static int token_hash(const char *token, unsigned char out[HASH_LEN])
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+	if (!token || strlen(token) != REFRESH_TOKEN_LEN ||
+	    b64url_decode(token, REFRESH_TOKEN_LEN, &raw, &rawlen) < 0)
+		return -1;
+	secure_free(raw, rawlen);
+	unsigned int n = 0;
+	if (EVP_Digest(token, REFRESH_TOKEN_LEN, out, &n, EVP_sha256(), NULL) != 1 || n != HASH_LEN)
+		return -1;
+	return 0;
+}
+
+/* A new random token and its hash. */
+static int token_new(char **token, unsigned char hash[HASH_LEN])
+{
+	unsigned char rnd[REFRESH_TOKEN_BYTES];
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		return -1;
+	*token = b64url_encode(rnd, sizeof rnd);
+	OPENSSL_cleanse(rnd, sizeof rnd);
+	return token_hash(*token, hash);
+}
+
+void refresh_token_free(char *token)
+{
+	if (token)
+		secure_free(token, strlen(token));
+}
+
+void refresh_grant_free(struct refresh_grant *g)
+{
+	free(g->sub);
+	free(g->scope);
+	memset(g, 0, sizeof *g);
+}
+
+const char *refresh_status_text(enum refresh_status st)
+{
+	switch (st) {
+	case REFRESH_OK:
+		return "ok";
+	case REFRESH_UNKNOWN:
+		return "unknown token";
+	case REFRESH_EXPIRED:
+		return "expired";
+	case REFRESH_REVOKED:
+		return "family revoked";
+	case REFRESH_REUSED:
+		return "reuse of a rotated token";
+	default:
+		return "store error";
+	}
+}
+
+static int insert_token(sqlite3 *db, const unsigned char hash[HASH_LEN], const struct refresh_grant *g,
+			time_t now)
+{
+	return txn_exec(
+	    db, NULL,
+	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at) VALUES(?,?,?,?,?,?)",
+	    TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, g->family, TXN_TEXT, g->sub, TXN_TEXT, g->scope,
+	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_END);
+}
+
+struct op {
+	unsigned char hash[HASH_LEN];
+	time_t now;
+	long ttl;
+	char *token; /* the new token */
+	struct refresh_grant *g;
+	enum refresh_status st;
+};
+
+static void op_reset(struct op *o)
+{
+	refresh_token_free(o->token);
+	o->token = NULL;
+	o->st = REFRESH_ERROR;
+}
+
+static int issue_fn(sqlite3 *db, void *arg)
+{
+	struct op *o = arg;
+	op_reset(o);
+	unsigned char fam[16];
+	if (RAND_bytes(fam, sizeof fam) != 1 || token_new(&o->token, o->hash) < 0)
+		return SQLITE_ERROR;
+	char *family = b64url_encode(fam, sizeof fam);
+	memcpy(o->g->family, family, REFRESH_FAMILY_LEN + 1);
+	free(family);
+	o->g->expires_at = o->now + o->ttl;
+	int rc = txn_exec(db, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= ?", TXN_INT,
+			  (long long)(o->now - PRUNE_AFTER), TXN_END);
+	if (rc == SQLITE_DONE)
+		rc = insert_token(db, o->hash, o->g, o->now);
+	if (rc == SQLITE_DONE)
+		o->st = REFRESH_OK;
+	return rc;
+}
+
+enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, time_t now, long ttl,
+				  char **token, struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	g->sub = ck_strdup(sub);
+	g->scope = ck_strdup(scope);
+	struct op o = {.now = now, .ttl = ttl, .g = g};
+	if (txn_run(db, issue_fn, &o) != SQLITE_OK)
+		op_reset(&o);
+	*token = o.token;
+	return o.st;
+}
+
+/* Reads the row of o->hash into o->g: 1 with used and revoked set, 0 when
+ * there is none, -1 on a store error. */
+static int find(sqlite3 *db, struct op *o, int *used, int *revoked)
+{
+	sqlite3_stmt *q;
+	int rc = txn_exec(
+	    db, &q, "SELECT hash,family,sub,scope,expires_at,used,revoked FROM refresh_tokens WHERE hash = ?",
+	    TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -1;
+	const void *stored = sqlite3_column_blob(q, 0);
+	const char *family = (const char *)sqlite3_column_text(q, 1);
+	const char *sub = (const char *)sqlite3_column_text(q, 2);
+	const char *scope = (const char *)sqlite3_column_text(q, 3);
+	/* The index found it; compare the secret's hash in constant time anyway. */
+	int same =
+	    stored && sqlite3_column_bytes(q, 0) == HASH_LEN && CRYPTO_memcmp(stored, o->hash, HASH_LEN) == 0;
+	if (!same || !family || !sub || !scope || strlen(family) != REFRESH_FAMILY_LEN) {
+		sqlite3_finalize(q);
+		return 0;
+	}
+	refresh_grant_free(o->g);
+	memcpy(o->g->family, family, REFRESH_FAMILY_LEN + 1);
+	o->g->sub = ck_strdup(sub);
+	o->g->scope = ck_strdup(scope);
+	o->g->expires_at = (time_t)sqlite3_column_int64(q, 4);
+	*used = sqlite3_column_int(q, 5);
+	*revoked = sqlite3_column_int(q, 6);
+	sqlite3_finalize(q);
+	return 1;
+}
+
+static int revoke_family(sqlite3 *db, const char *family)
+{
+	return txn_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", TXN_TEXT, family,
+			TXN_END);
+}
+
+static int rotate_fn(sqlite3 *db, void *arg)
+{
+	struct op *o = arg;
+	int used = 0, revoked = 0;
+	op_reset(o);
+	int found = find(db, o, &used, &revoked);
+	if (found < 0)
+		return SQLITE_ERROR;
+	if (found == 0) {
+		o->st = REFRESH_UNKNOWN;
+		return SQLITE_OK;
+	}
+	if (revoked) {
+		o->st = REFRESH_REVOKED;
+		return SQLITE_OK;
+	}
+	if (o->g->expires_at <= o->now) {
+		o->st = REFRESH_EXPIRED;
+		return SQLITE_OK;
+	}
+	if (used) {
+		/* Someone holds a token that was already exchanged: the thief or
+		 * the owner, no telling which, so the whole family goes. */
+		int rc = revoke_family(db, o->g->family);
+		if (rc == SQLITE_DONE)
+			o->st = REFRESH_REUSED;
+		return rc;
+	}
+	int rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0",
+			  TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
+	if (rc != SQLITE_DONE)
+		return rc;
+	unsigned char hash[HASH_LEN];
+	if (token_new(&o->token, hash) < 0)
+		return SQLITE_ERROR;
+	rc = insert_token(db, hash, o->g, o->now);
+	if (rc == SQLITE_DONE)
+		o->st = REFRESH_OK;
+	return rc;
+}
+
+static enum refresh_status run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct op *o)
+{
+	if (txn_run(db, fn, o) != SQLITE_OK)
+		op_reset(o);
+	return o->st;
+}
+
+enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, char **new_token,
+				   struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	*new_token = NULL;
+	struct op o = {.now = now, .g = g};
+	if (token_hash(token, o.hash) < 0)
+		return REFRESH_UNKNOWN;
+	enum refresh_status st = run(db, rotate_fn, &o);
+	*new_token = o.token;
+	return st;
+}
+
+static int revoke_fn(sqlite3 *db, void *arg)
+{
+	struct op *o = arg;
+	int used = 0, revoked = 0;
+	op_reset(o);
+	int found = find(db, o, &used, &revoked);
+	if (found < 0)
+		return SQLITE_ERROR;
+	if (found == 0) {
+		o->st = REFRESH_UNKNOWN;
+		return SQLITE_OK;
+	}
+	int rc = revoke_family(db, o->g->family);
+	if (rc == SQLITE_DONE)
+		o->st = REFRESH_OK;
+	return rc;
+}
+
+enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	struct op o = {.g = g};
+	if (token_hash(token, o.hash) < 0)
+		return REFRESH_UNKNOWN;
+	return run(db, revoke_fn, &o);
+}
+
+static int revoke_family_fn(sqlite3 *db, void *arg)
+{
+	return revoke_family(db, arg);
+}
+
+enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family)
+{
+	return txn_run(db, revoke_family_fn, (void *)family) == SQLITE_OK ? REFRESH_OK : REFRESH_ERROR;
+}

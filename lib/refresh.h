@@ -1,0 +1,55 @@
+/* refresh: opaque refresh tokens with rotation and reuse detection. A token
+ * is 256 random bits, base64url; the store keeps only its SHA-256, with
+ * its family (every token descended from one login), subject, granted
+ * scope, absolute expiry and used/revoked flags. */
+#ifndef MCPAUTH_REFRESH_H
+#define MCPAUTH_REFRESH_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#define REFRESH_TOKEN_BYTES 32
+#define REFRESH_TOKEN_LEN 43  /* base64url of 32 bytes, no padding */
+#define REFRESH_FAMILY_LEN 22 /* base64url of 16 bytes */
+
+enum refresh_status {
+	REFRESH_OK = 0,
+	REFRESH_UNKNOWN, /* not a token this store issued (or long gone) */
+	REFRESH_EXPIRED, /* past its family's absolute lifetime */
+	REFRESH_REVOKED, /* its family was revoked (logout, reuse) */
+	REFRESH_REUSED,	 /* already rotated: the whole family is now revoked */
+	REFRESH_ERROR,	 /* the store failed; nothing was changed */
+};
+
+/* What a token grants, filled on REFRESH_OK (and on REUSED and REVOKED,
+ * for the audit log). */
+struct refresh_grant {
+	char family[REFRESH_FAMILY_LEN + 1];
+	char *sub;
+	char *scope;
+	time_t expires_at;
+};
+
+/* A new family for sub with scope, expiring at now + ttl. On REFRESH_OK
+ * *token is the new token (free it with refresh_token_free), committed. */
+enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, time_t now, long ttl,
+				  char **token, struct refresh_grant *g);
+
+/* Rotation: token is marked used and a new token of the same family, with
+ * the same expiry, is committed into *new_token. A token used before
+ * revokes its whole family (REFRESH_REUSED, committed). */
+enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, char **new_token,
+				   struct refresh_grant *g);
+
+/* Revokes the family of token (logout). REFRESH_OK when it was found,
+ * whatever its state. */
+enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refresh_grant *g);
+
+/* Revokes a family by its id (its user is gone). */
+enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family);
+
+const char *refresh_status_text(enum refresh_status st);
+void refresh_grant_free(struct refresh_grant *g);
+void refresh_token_free(char *token);
+
+#endif
