@@ -1,4 +1,5 @@
 #include "token.h"
+#include "jsonscan.h"
 #include "util.h"
 
 #include <math.h>
@@ -36,8 +37,11 @@ json_object *token_json_parse(const char *text, size_t len)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	/* json-c keeps the last of two equal names; another reader may keep the
+	 * first. A token that two parsers read differently is refused. */
 	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object)) {
+	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object) ||
+	    jsonscan_check(text, len, JSON_MAX_DEPTH) != JSONSCAN_OK) {
 		json_object_put(o);
 		o = NULL;
 	}
