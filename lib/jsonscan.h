@@ -1,8 +1,10 @@
 /* jsonscan: a strict second look at a JSON text that json-c has accepted.
- * json-c keeps the last of two members with the same name and truncates
- * names and values at an escaped U+0000 when they are read as C strings;
- * another parser may keep the first member or the whole string. A token
- * or a request that two parsers read differently is refused instead. */
+ * json-c keeps the last of two members with the same name, truncates names
+ * and values at an escaped U+0000 when they are read as C strings, and its
+ * UTF-8 check lets overlong forms ("\xC0\xAF" for '/') and surrogates
+ * through; another parser may keep the first member, the whole string, or
+ * refuse the bytes. A token or a request that two parsers read differently
+ * is refused instead. */
 #ifndef MCPAUTH_JSONSCAN_H
 #define MCPAUTH_JSONSCAN_H
 
@@ -14,6 +16,8 @@ enum jsonscan_result {
 	JSONSCAN_TOO_DEEP = -2,  /* arrays and objects nested deeper than max_depth */
 	JSONSCAN_DUPLICATE = -3, /* an object with two members of the same name */
 	JSONSCAN_NUL = -4,       /* a string or a name holding \u0000 */
+	JSONSCAN_BAD_UTF8 = -5,  /* ill-formed UTF-8: overlong, a surrogate, over U+10FFFF,
+				    a stray or missing continuation byte */
 };
 
 /* Scans one JSON value with optional whitespace around it. Member names

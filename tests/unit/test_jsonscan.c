@@ -1,6 +1,6 @@
 /* Unit tests of the strict JSON scan (lib/jsonscan.c) and of what it
- * refuses in tokens and request bodies: duplicate member names and
- * \u0000, which json-c reads differently from other parsers. */
+ * refuses in tokens and request bodies: duplicate member names, \u0000 and
+ * ill-formed UTF-8, which json-c reads differently from other parsers. */
 #include <check.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -89,6 +89,38 @@ START_TEST(test_scan_refuses_nul_in_names_and_strings)
 	ck_assert_int_eq(scan("{\"iss\":\"https://issuer.test/\\u0000x\"}"), JSONSCAN_NUL);
 	ck_assert_int_eq(scan("[\"\\u0000\"]"), JSONSCAN_NUL);
 	ck_assert_int_eq(scan("{\"x\":\"\\u0001\"}"), JSONSCAN_OK);
+}
+END_TEST
+
+START_TEST(test_scan_checks_utf8_strictly)
+{
+	static const char *const good[] = {
+	    "\"\xc3\xa9\"",             /* U+00E9 */
+	    "\"\xe0\xa0\x80\"",         /* U+0800, the first 3-byte one */
+	    "\"\xed\x9f\xbf\"",         /* U+D7FF, just below the surrogates */
+	    "\"\xef\xbf\xbd\"",         /* U+FFFD */
+	    "\"\xf0\x90\x80\x80\"",     /* U+10000 */
+	    "\"\xf4\x8f\xbf\xbf\"",     /* U+10FFFF */
+	    "{\"\xe2\x82\xac\":1}",   /* in a name */
+	};
+	static const char *const bad[] = {
+	    "\"\xc0\xaf\"",             /* overlong '/' */
+	    "\"\xc1\xbf\"",             /* overlong */
+	    "\"\xe0\x80\xaf\"",         /* overlong, 3 bytes */
+	    "\"\xf0\x80\x80\xaf\"",     /* overlong, 4 bytes */
+	    "\"\xed\xa0\x80\"",         /* U+D800, a surrogate */
+	    "\"\xed\xbf\xbf\"",         /* U+DFFF */
+	    "\"\xf4\x90\x80\x80\"",     /* U+110000 */
+	    "\"\xf5\x80\x80\x80\"",     /* no such lead byte */
+	    "\"\xff\"", "\"\x80\"", "\"\xe9\"", /* stray bytes, Latin-1 */
+	    "\"\xe2\x82\"",             /* truncated */
+	    "\"\xe2\x82x\"",            /* a continuation missing */
+	    "{\"\xc0\xaf\":1}",         /* in a name */
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(scan(good[i]) == JSONSCAN_OK, "good %zu: %s", i, jsonscan_reason(scan(good[i])));
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(scan(bad[i]) == JSONSCAN_BAD_UTF8, "bad %zu: %s", i, jsonscan_reason(scan(bad[i])));
 }
 END_TEST
 
@@ -288,6 +320,21 @@ START_TEST(test_token_refuses_nul_in_claims)
 }
 END_TEST
 
+START_TEST(test_token_refuses_ill_formed_utf8)
+{
+	/* json-c's own check lets these through. */
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xc0\xaf\"}", NULL, 0),
+			 TOKEN_INVALID);
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xed\xa0\x80\"}", NULL, 0),
+			 TOKEN_INVALID);
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xf4\x90\x80\x80\"}", NULL, 0),
+			 TOKEN_INVALID);
+	char sub[64];
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|\xc3\xa9\"}", sub, sizeof sub), TOKEN_OK);
+	ck_assert_str_eq(sub, "auth0|\xc3\xa9");
+}
+END_TEST
+
 START_TEST(test_token_json_parse_refuses_duplicates)
 {
 	const char *t = "{\"a\":1,\"a\":1}";
@@ -320,6 +367,8 @@ START_TEST(test_body_parse)
 	ck_assert(!body_ok(t, strlen(t)));
 	t = "{\"name\":\"a\\u0000b\"}";
 	ck_assert(!body_ok(t, strlen(t)));
+	t = "{\"name\":\"..\xc0\xaf..\"}";
+	ck_assert(!body_ok(t, strlen(t)));
 	/* Trailing NUL bytes are not whitespace. */
 	ck_assert(!body_ok("{}\0\0", 4));
 	ck_assert(!body_ok("{} x", 4));
@@ -340,6 +389,7 @@ static Suite *jsonscan_suite(void)
 	tcase_add_test(tc, test_scan_refuses_duplicate_names);
 	tcase_add_test(tc, test_scan_refuses_duplicate_among_many_names);
 	tcase_add_test(tc, test_scan_refuses_nul_in_names_and_strings);
+	tcase_add_test(tc, test_scan_checks_utf8_strictly);
 	tcase_add_test(tc, test_scan_refuses_invalid_json);
 	tcase_add_test(tc, test_scan_limits_depth);
 	tcase_add_test(tc, test_scan_agrees_with_json_c_on_what_it_drops);
@@ -354,6 +404,7 @@ static Suite *jsonscan_suite(void)
 	tcase_add_test(tc, test_token_refuses_duplicate_permissions);
 	tcase_add_test(tc, test_token_refuses_duplicate_in_nested_claim);
 	tcase_add_test(tc, test_token_refuses_nul_in_claims);
+	tcase_add_test(tc, test_token_refuses_ill_formed_utf8);
 	tcase_add_test(tc, test_token_json_parse_refuses_duplicates);
 	suite_add_tcase(s, tc);
 
