@@ -22,9 +22,10 @@ static BIGNUM *b64url_bn(const char *s)
 {
 	unsigned char *raw;
 	size_t n;
-	if (!s || b64url_decode(s, strlen(s), &raw, &n) < 0 || n == 0)
+	if (!s || b64url_decode(s, strlen(s), &raw, &n) < 0)
 		return NULL;
-	BIGNUM *bn = BN_bin2bn(raw, (int)n, NULL);
+	/* An empty value decodes to an empty (but allocated) buffer. */
+	BIGNUM *bn = n > 0 ? BN_bin2bn(raw, (int)n, NULL) : NULL;
 	free(raw);
 	return bn;
 }
@@ -195,9 +196,18 @@ char *jwks_public_jwk(const EVP_PKEY *pkey, const char *kid)
 	char *n = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N);
 	char *e = bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E);
 	char *out = NULL;
-	if (n && e)
-		out = ck_asprintf("{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"}",
-				  kid, n, e);
+	if (n && e) {
+		/* json-c escapes the kid: one from a JWKS file may hold any character. */
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "kty", json_object_new_string("RSA"));
+		json_object_object_add(o, "use", json_object_new_string("sig"));
+		json_object_object_add(o, "alg", json_object_new_string("RS256"));
+		json_object_object_add(o, "kid", json_object_new_string(kid));
+		json_object_object_add(o, "n", json_object_new_string(n));
+		json_object_object_add(o, "e", json_object_new_string(e));
+		out = ck_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
 	free(n);
 	free(e);
 	return out;
