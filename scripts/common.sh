@@ -3,7 +3,8 @@
 # shellcheck shell=bash
 
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
-libfcgi-dev libsqlite3-dev sqlite3 check lighttpd curl jq openssl nodejs npm"
+libfcgi-dev libsqlite3-dev sqlite3 check lighttpd curl jq openssl nodejs npm
+clang libclang-rt-14-dev wrk"
 
 # have_package NAME: dpkg has it, or its command is already there from
 # another package (NodeSource's nodejs ships npm and conflicts with
