@@ -20,11 +20,40 @@ mkdir -p "$STATE"
 mount -t tmpfs -o size=8m,mode=0700 tmpfs "$STATE" 2>/dev/null ||
 	skip "cannot mount a tmpfs here (no CAP_SYS_ADMIN?)"
 MOUNTS=("$STATE")
-unmount_all() {
+# stop_all: lighttpd, and wait for its programs to be gone too (they hold
+# the file system, and under ASan they take a moment to exit).
+stop_all() {
+	local kids i
+	[ -n "$SERVER_PID" ] && kids=$(pgrep -P "$SERVER_PID")
 	stop_server
+	for i in $(seq 1 100); do
+		[ -z "${kids:-}" ] && return 0
+		kill -0 $kids 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
+# umount_wait DIR: the programs lighttpd stopped may take a moment to go
+# (longer under ASan), and the file system is busy until they have.
+umount_wait() {
+	local i
+	for i in $(seq 1 100); do
+		umount "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# cannot unmount $1: $(umount "$1" 2>&1)"
+	return 1
+}
+unmount_all() {
+	stop_all
 	local m
-	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+	for m in "${MOUNTS[@]}"; do umount_wait "$m" >/dev/null; done
 	rm -rf "$TMP_ROOT"
+}
+# setup_failed WHAT: the rest cannot run; say so and stop.
+setup_failed() {
+	not_ok "setting up: $*"
+	finish
+	exit 1
 }
 trap unmount_all EXIT
 
@@ -101,7 +130,7 @@ expect_status 201 "full: POST /api/users works again"
 req GET /api/profile -H "Authorization: Bearer $USER"
 expect_json .profile.name "After The Fault" "full: the write after the fault is stored"
 expect_clean_log
-stop_server
+stop_all
 
 # --- 2. read-only while running -------------------------------------------------
 dev=
@@ -118,9 +147,9 @@ if [ -z "$dev" ]; then
 	exit $?
 fi
 # start_server puts the state in $TMP_ROOT/state: that is now the ext4 one.
-umount "$STATE"
+umount_wait "$STATE" || setup_failed "cannot unmount the tmpfs"
 MOUNTS=("$TMP_ROOT/ro")
-mount --bind "$TMP_ROOT/ro" "$STATE"
+mount --bind "$TMP_ROOT/ro" "$STATE" || setup_failed "cannot bind the ext4 file system"
 MOUNTS=("$STATE" "$TMP_ROOT/ro")
 start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
 USER=$(login user@example.com password)
@@ -137,7 +166,7 @@ fi
 writes_refused readonly
 reads_work readonly "Before Read Only"
 expect_clean_log
-stop_server
+stop_all
 
 # --- 3. programs started afresh on the read-only directory -----------------------
 # lighttpd keeps its pid file and sockets in the state directory in the
@@ -146,7 +175,7 @@ stop_server
 RUN="$TMP_ROOT/run"
 mkdir -p "$RUN"
 ro_server() {
-	local port
+	local port sock="$RUN/fcgi-$RANDOM.sock"
 	port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 	cat >"$RUN/lighttpd.conf" <<CONF
 server.modules += ( "mod_fastcgi" )
@@ -154,7 +183,7 @@ server.document-root = "$RUN"
 server.bind = "127.0.0.1"
 server.port = $port
 server.errorlog = "$RUN/error.log"
-fastcgi.server = ( "/" => (( "socket" => "$RUN/fcgi.sock", "bin-path" => "$MCPAUTH_BINDIR/admin",
+fastcgi.server = ( "/" => (( "socket" => "$sock", "bin-path" => "$MCPAUTH_BINDIR/admin",
 	"bin-environment" => ( "MCPAUTH_STATE_DIR" => "$STATE" ), "bin-copy-environment" => ( "ASAN_OPTIONS", "UBSAN_OPTIONS" ),
 	"max-procs" => 1, "check-local" => "disable" )) )
 CONF
@@ -162,10 +191,13 @@ CONF
 	SERVER_PID=$!
 	BASE="http://127.0.0.1:$port"
 	local i
-	for i in $(seq 1 50); do
+	for i in $(seq 1 200); do
 		curl -s -o /dev/null --max-time 2 "$BASE/api/users" && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	echo "# lighttpd did not answer; its logs:"
+	cat "$RUN/stderr" "$RUN/error.log" 2>&1 | tail -8 | sed 's/^/# /'
 	return 1
 }
 # 3a. after a crash: the -wal and -shm files are still there.
@@ -177,16 +209,22 @@ req POST /api/users -H "Authorization: Bearer $ADMIN" -d '{"name":"Never","email
 expect_status 503 "read-only restart: POST /api/users"
 expect_json .message "The user could not be stored; try again" "read-only restart: the 503 is the program's, not lighttpd's"
 if grep -q 'is read-only: reads are served' "$RUN/stderr"; then ok "read-only restart: the program said so at start"; else not_ok "read-only restart: no warning at start"; fi
-stop_server
+stop_all
 # 3b. after a clean shutdown: no -wal, no -shm, and none can be made.
-umount "$STATE"
-umount "$TMP_ROOT/ro"
-mount -o loop "$TMP_ROOT/ext4.img" "$TMP_ROOT/ro"
-sqlite3 "$TMP_ROOT/ro/mcpauth.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+umount_wait "$STATE" && umount_wait "$TMP_ROOT/ro" || setup_failed "cannot unmount the ext4 file system"
+MOUNTS=()
+mount -o loop "$TMP_ROOT/ext4.img" "$TMP_ROOT/ro" || setup_failed "cannot mount the ext4 image again"
+MOUNTS=("$TMP_ROOT/ro")
+sqlite3 "$TMP_ROOT/ro/mcpauth.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null ||
+	setup_failed "cannot checkpoint the database"
 rm -f "$TMP_ROOT/ro/mcpauth.db-wal" "$TMP_ROOT/ro/mcpauth.db-shm"
-umount "$TMP_ROOT/ro"
-mount -o loop,ro "$TMP_ROOT/ext4.img" "$TMP_ROOT/ro"
-mount --bind "$TMP_ROOT/ro" "$STATE"
+umount_wait "$TMP_ROOT/ro" || setup_failed "cannot unmount the ext4 file system"
+MOUNTS=()
+mount -o loop,ro "$TMP_ROOT/ext4.img" "$TMP_ROOT/ro" || setup_failed "cannot mount the ext4 image read-only"
+MOUNTS=("$TMP_ROOT/ro")
+mount --bind "$TMP_ROOT/ro" "$STATE" || setup_failed "cannot bind the read-only file system"
+MOUNTS=("$STATE" "$TMP_ROOT/ro")
+expect_eq "$(ls "$STATE" | grep -c 'mcpauth.db-')" 0 "clean read-only start: no -wal or -shm file"
 : >"$RUN/stderr"
 if ro_server; then ok "clean read-only start: lighttpd and the admin program started"; else not_ok "clean read-only start: no answer"; fi
 req GET /api/users -H "Authorization: Bearer $ADMIN"
