@@ -365,6 +365,21 @@ for f in "$CASES"/*.case; do
 	done
 done
 
+# --- hostile bodies: what two JSON parsers would read differently -----------------
+req POST /auth/login -H 'Content-Type: application/json' \
+	--data-binary '{"email":"nobody@example.com","password":"x","email":"user@example.com"}'
+expect_status 400 "login body with two emails"
+expect_json .error "Invalid JSON" "login body with two emails: Invalid JSON"
+req POST /auth/login -H 'Content-Type: application/json' \
+	--data-binary '{"email":"user@example.com\u0000x","password":"password"}'
+expect_status 400 "login body with a \\u0000"
+req POST /auth/login -H 'Content-Type: application/json' --data-binary $'{"email":"user@example.com","password":"\xc0\xaf"}'
+expect_status 400 "login body with overlong UTF-8"
+req POST /mcp -H 'Content-Type: application/json' -H "Authorization: Bearer $(login user@example.com password)" \
+	--data-binary '{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"name":"get_api_users"}}'
+expect_status 400 "JSON-RPC message with two methods"
+expect_json .error.code -32700 "JSON-RPC message with two methods: parse error"
+
 # --- afterwards --------------------------------------------------------------
 if [ "$ncases" -ge 100 ]; then ok "$ncases cases in the corpus"; else not_ok "only $ncases cases in the corpus"; fi
 USER_TOKEN=$(login user@example.com password)
