@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build and run every test: the Check unit tests for libauth and the
 # integration suite against a real lighttpd, first in a plain build, then
-# in an ASan+UBSan build. Ends with one line "N passed, N failed".
-#   ./check.sh            both builds
+# in an ASan+UBSan build; then a short libFuzzer run of each fuzz target
+# (FUZZ_SECONDS each, default 60). Ends with one line "N passed, N failed".
+#   ./check.sh            all of it
 #   ./check.sh --quick    the plain build only
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -10,7 +11,7 @@ cd "$(dirname "$0")"
 ensure_packages
 
 builds=("build")
-[ "${1:-}" = "--quick" ] || builds+=("build-san")
+[ "${1:-}" = "--quick" ] || builds+=("build-san" "build-fuzz")
 
 passed=0
 failed=0
@@ -40,10 +41,18 @@ count() {
 for dir in "${builds[@]}"; do
 	args=()
 	[ "$dir" = build-san ] && args=(--enable-sanitizers CC=clang)
+	[ "$dir" = build-fuzz ] && args=(--enable-fuzzing CC=clang)
 	if ! build "$dir" "${args[@]}"; then
 		echo "build in $dir failed" >&2
 		failed=$((failed + 1))
 		status=1
+		continue
+	fi
+	if [ "$dir" = build-fuzz ]; then
+		echo "== fuzzing in $dir, ${FUZZ_SECONDS:-60} s per target" >&2
+		tests/fuzz/run.sh "$dir" >"$dir/fuzz.log" 2>&1 || status=1
+		grep -E '^(ok|not ok)|^  ' "$dir/fuzz.log" >&2
+		count "$dir/fuzz.log"
 		continue
 	fi
 	echo "== tests in $dir" >&2

@@ -93,6 +93,8 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	tokencache_init((size_t)c->token_cache);
 	if (userdb_open(&app.db, c->db_file, c->state_dir, err, errlen) < 0)
 		return -1;
+	if (sqlite3_db_readonly(app.db, "main") == 1)
+		log_msg("WARNING: %s is read-only: reads are served, every write answers 503", c->db_file);
 	return 0;
 }
 

@@ -11,25 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-static json_object *parse_body(const char *text, size_t len)
-{
-	json_tokener *tok = json_tokener_new_ex(32);
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-	size_t end = json_tokener_get_parse_end(tok);
-	/* Trailing whitespace is fine; anything else after the value is not. */
-	while (end < len && strchr(" \t\r\n", text[end]))
-		end++;
-	if (json_tokener_get_error(tok) != json_tokener_success || end != len || !o) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 static void write_response(FCGX_Stream *out, const struct response *resp)
 {
 	/* libfcgi's own printf knows few formats: build the head with ours. */
@@ -115,7 +96,7 @@ static void handle(FCGX_Request *r, const struct route_group *const *serve, char
 		if (n > 0) {
 			req.body_raw = buf;
 			req.body_len = (size_t)n;
-			req.body = parse_body(buf, (size_t)n);
+			req.body = http_body_parse(buf, (size_t)n);
 			req.body_invalid = req.body == NULL;
 		}
 		app_handle(serve, 1, &req, &resp);

@@ -52,6 +52,11 @@ struct response {
 	json_object *body;        /* owned; NULL means no body */
 };
 
+/* Parses a request body: one JSON value, trailing whitespace allowed, UTF-8
+ * checked, depth limited, no duplicate member names, no \u0000. NULL when
+ * it is anything else. */
+json_object *http_body_parse(const char *text, size_t len);
+
 void request_free(struct request *req);
 const char *request_param(const struct request *req, const char *name);
 /* A query parameter, URL-decoded, or NULL. Caller frees. */

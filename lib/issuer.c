@@ -23,6 +23,10 @@ int state_locked(const char *state_dir, int (*fn)(void *), void *arg)
 {
 	char *path = ck_asprintf("%s/.lock", state_dir);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* A read-only state directory (a full or failed disk remounted
+	 * read-only) still serves reads: flock needs no write access. */
+	if (fd < 0 && (errno == EROFS || errno == EACCES))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
 	if (fd < 0)
 		return -1;

@@ -22,9 +22,10 @@ static BIGNUM *b64url_bn(const char *s)
 {
 	unsigned char *raw;
 	size_t n;
-	if (!s || b64url_decode(s, strlen(s), &raw, &n) < 0 || n == 0)
+	if (!s || b64url_decode(s, strlen(s), &raw, &n) < 0)
 		return NULL;
-	BIGNUM *bn = BN_bin2bn(raw, (int)n, NULL);
+	/* An empty value decodes to an empty (but allocated) buffer. */
+	BIGNUM *bn = n > 0 ? BN_bin2bn(raw, (int)n, NULL) : NULL;
 	free(raw);
 	return bn;
 }

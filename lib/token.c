@@ -1,5 +1,6 @@
 #include "token.h"
 #include "http.h"
+#include "jsonscan.h"
 #include "util.h"
 
 #include <openssl/rsa.h>
@@ -29,8 +30,21 @@ enum token_status token_from_header(const char *authorization, const char **toke
 	return TOKEN_OK;
 }
 
-json_object *token_json_parse(const char *text, size_t len)
+/* Why a header or payload was refused, for the log. */
+enum part_error {
+	PART_OK,
+	PART_BASE64,    /* not strict base64url */
+	PART_JSON,      /* not one JSON text (or a NUL byte in it) */
+	PART_OBJECT,    /* JSON, but not an object */
+	PART_DEEP,      /* nested deeper than JSON_MAX_DEPTH */
+	PART_UTF8,      /* ill-formed UTF-8 */
+	PART_DUPLICATE, /* two members of one name */
+	PART_NUL,       /* a string holding \u0000 */
+};
+
+static json_object *parse_object(const char *text, size_t len, enum part_error *err)
 {
+	*err = PART_JSON;
 	if (len > (size_t)1 << 30)
 		return NULL;
 	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
@@ -38,8 +52,28 @@ json_object *token_json_parse(const char *text, size_t len)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object)) {
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_error_depth)
+		*err = PART_DEEP;
+	else if (jerr == json_tokener_error_parse_utf8_string)
+		*err = PART_UTF8;
+	else if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len)
+		*err = PART_JSON;
+	else if (!json_object_is_type(o, json_type_object))
+		*err = PART_OBJECT;
+	else
+		/* json-c keeps the last of two equal names, cuts strings at \u0000
+		 * and lets overlong UTF-8 through; another reader may not. A token
+		 * that two parsers read differently is refused. */
+		switch (jsonscan_check(text, len, JSON_MAX_DEPTH)) {
+		case JSONSCAN_OK: *err = PART_OK; break;
+		case JSONSCAN_DUPLICATE: *err = PART_DUPLICATE; break;
+		case JSONSCAN_NUL: *err = PART_NUL; break;
+		case JSONSCAN_BAD_UTF8: *err = PART_UTF8; break;
+		case JSONSCAN_TOO_DEEP: *err = PART_DEEP; break;
+		default: *err = PART_JSON; break;
+		}
+	if (*err != PART_OK) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -47,16 +81,42 @@ json_object *token_json_parse(const char *text, size_t len)
 	return o;
 }
 
-static json_object *decode_part(const char *s, size_t n)
+json_object *token_json_parse(const char *text, size_t len)
+{
+	enum part_error err;
+	return parse_object(text, len, &err);
+}
+
+static json_object *decode_part(const char *s, size_t n, enum part_error *err)
 {
 	unsigned char *raw;
 	size_t rawlen;
+	*err = PART_BASE64;
 	if (n == 0 || b64url_decode(s, n, &raw, &rawlen) < 0)
 		return NULL;
 	/* An embedded NUL would make the JSON text mean less than it says. */
-	json_object *o = memchr(raw, '\0', rawlen) ? NULL : token_json_parse((char *)raw, rawlen);
+	json_object *o = NULL;
+	if (memchr(raw, '\0', rawlen))
+		*err = PART_JSON;
+	else
+		o = parse_object((char *)raw, rawlen, err);
 	free(raw);
 	return o;
+}
+
+static const char *part_reason(int payload, enum part_error err)
+{
+	static const char *const why[][2] = {
+		[PART_OK] = {"header ok", "payload ok"},
+		[PART_BASE64] = {"header is not base64url", "payload is not base64url"},
+		[PART_JSON] = {"header is not JSON", "payload is not JSON"},
+		[PART_OBJECT] = {"header is not a JSON object", "payload is not a JSON object"},
+		[PART_DEEP] = {"header nested too deep", "payload nested too deep"},
+		[PART_UTF8] = {"header is not UTF-8", "payload is not UTF-8"},
+		[PART_DUPLICATE] = {"header has a duplicate member name", "payload has a duplicate member name"},
+		[PART_NUL] = {"header holds \\u0000", "payload holds \\u0000"},
+	};
+	return why[err][payload];
 }
 
 static const char *get_string(json_object *o, const char *key, int *present)
@@ -222,9 +282,10 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	if (slen == 0)
 		FAIL(TOKEN_INVALID, "signature missing");
 
-	header = decode_part(token, hlen);
+	enum part_error perr;
+	header = decode_part(token, hlen, &perr);
 	if (!header)
-		FAIL(TOKEN_INVALID, "header is not base64url JSON");
+		FAIL(TOKEN_INVALID, part_reason(0, perr));
 	int present;
 	const char *alg = get_string(header, "alg", &present);
 	/* Pinned: exact, case-sensitive, before any key is looked at. */
@@ -246,9 +307,9 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	if (!verify_signature(key, token, (size_t)(dot2 - token), dot2 + 1, slen))
 		FAIL(TOKEN_INVALID, "bad signature");
 
-	claims = decode_part(dot1 + 1, plen);
+	claims = decode_part(dot1 + 1, plen, &perr);
 	if (!claims)
-		FAIL(TOKEN_INVALID, "payload is not base64url JSON");
+		FAIL(TOKEN_INVALID, part_reason(1, perr));
 	const char *iss = get_string(claims, "iss", &present);
 	if (!iss || strcmp(iss, v->issuer) != 0)
 		FAIL(TOKEN_INVALID, "wrong iss");

@@ -52,7 +52,7 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 			       time_t now, struct principal *p, const char **reason);
 
 /* Parses a JSON object strictly (UTF-8 checked, depth limited, no trailing
- * data). Returns NULL on anything else. */
+ * data, no duplicate member names, no \u0000). Returns NULL on anything else. */
 json_object *token_json_parse(const char *text, size_t len);
 
 /* Fills *p from claims token_verify accepted (p takes the reference). */

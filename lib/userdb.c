@@ -4,11 +4,14 @@
 #include "txn.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -189,6 +192,32 @@ static int migrate_locked(void *arg)
 	return 0;
 }
 
+/* The database on a read-only file system (a disk remounted read-only)
+ * after a clean shutdown: WAL mode needs a -shm file that cannot be made.
+ * With no -wal file either, the database file is all there is and nothing
+ * can change it, so it is opened as immutable: reads work, every write
+ * fails (and answers 503). NULL in any other case. */
+static sqlite3 *open_read_only_media(const char *path)
+{
+	struct stat st;
+	char *wal = ck_asprintf("%s-wal", path);
+	int clean = stat(wal, &st) < 0 && errno == ENOENT;
+	free(wal);
+	if (!clean || access(path, W_OK) == 0 || errno != EROFS)
+		return NULL;
+	char *enc = url_encode(path);
+	char *uri = ck_asprintf("file:%s?immutable=1", enc);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	free(enc);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
 int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *err, size_t errlen)
 {
 	return userdb_open_ex(dbp, path, state_dir, 0, err, errlen);
@@ -208,11 +237,16 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	struct init_args a = {db, flags, err, errlen};
+	int read_only = 0;
 	if (state_locked(state_dir, init_locked, &a) < 0) {
 		sqlite3_close(db);
-		return -1;
+		db = open_read_only_media(path);
+		if (!db)
+			return -1;
+		read_only = 1;
 	}
-	if (state_locked(state_dir, migrate_locked, &a) < 0) {
+	/* Read-only media cannot be migrated: it is served as it is. */
+	if (!read_only && state_locked(state_dir, migrate_locked, &a) < 0) {
 		sqlite3_close(db);
 		return -1;
 	}
