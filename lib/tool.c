@@ -18,6 +18,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* Argument names come from the caller: a cut must not split a character. */
+	utf8_trim(err);
 	return -1;
 }
 

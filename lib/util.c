@@ -229,6 +229,22 @@ char *url_encode(const char *in)
 	return out;
 }
 
+void utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, back = 0;
+	/* Walk back over at most 3 continuation bytes to the last lead byte. */
+	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i == 0 || back == 4)
+		return;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (lead >= 0xC0 && back + 1 < need)
+		s[i - 1] = '\0';
+}
+
 int str_casecmp_prefix(const char *s, const char *prefix)
 {
 	return strncasecmp(s, prefix, strlen(prefix));

@@ -33,6 +33,10 @@ char *url_decode(const char *in, size_t len);
 /* Percent-encoding of everything but RFC 3986 unreserved characters. */
 char *url_encode(const char *in);
 
+/* Cuts s before a UTF-8 sequence that a truncating snprintf left
+ * incomplete at its end, so the text stays valid UTF-8. */
+void utf8_trim(char *s);
+
 int str_casecmp_prefix(const char *s, const char *prefix);
 
 /* Log one line to stderr (the web server's error log), prefixed with the

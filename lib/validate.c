@@ -18,6 +18,7 @@ static int bad(struct response *resp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_trim(msg);
 	response_error(resp, 400, "Invalid request", msg);
 	return 0;
 }

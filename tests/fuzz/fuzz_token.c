@@ -17,7 +17,7 @@
 
 static EVP_PKEY *key1;
 static struct jwks keys;
-static struct token_verifier verifier = {&keys, "https://issuer.test/", "https://api.test", LEEWAY};
+static struct token_verifier verifier = {.keys = &keys, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = LEEWAY};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
