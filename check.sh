@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build and run every test: the Check unit tests for libauth and the
 # integration suite against a real lighttpd, first in a plain build, then
-# in an ASan+UBSan build; then a short libFuzzer run of each fuzz target
-# (FUZZ_SECONDS each, default 60). Ends with one line "N passed, N failed".
+# in an ASan+UBSan build; then a short, reproducible libFuzzer run of each
+# fuzz target (fixed seed and input count; see tests/fuzz/run.sh). Ends with one line "N passed, N failed".
 #   ./check.sh            all of it
 #   ./check.sh --quick    the plain build only
 set -uo pipefail
@@ -49,7 +49,7 @@ for dir in "${builds[@]}"; do
 		continue
 	fi
 	if [ "$dir" = build-fuzz ]; then
-		echo "== fuzzing in $dir, ${FUZZ_SECONDS:-60} s per target" >&2
+		echo "== fuzzing in $dir, seed ${FUZZ_SEED:-1}, at most ${FUZZ_SECONDS:-90} s per target" >&2
 		tests/fuzz/run.sh "$dir" >"$dir/fuzz.log" 2>&1 || status=1
 		grep -E '^(ok|not ok)|^  ' "$dir/fuzz.log" >&2
 		count "$dir/fuzz.log"

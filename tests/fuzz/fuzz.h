@@ -13,12 +13,15 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* An invariant that does not hold is a finding, like a crash. */
+/* An invariant that does not hold is a finding, like a crash. The line
+ * goes to stdout: tests/fuzz/run.sh closes stderr (-close_fd_mask=2) to
+ * quiet the programs' own log lines, and the report must survive that. */
 #define FUZZ_CHECK(cond, what)                                                        \
 	do {                                                                          \
 		if (!(cond)) {                                                        \
-			fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", (what), \
-				__FILE__, __LINE__);                                  \
+			printf("fuzz invariant failed: %s (%s:%d)\n", (what),         \
+			       __FILE__, __LINE__);                                   \
+			fflush(stdout);                                               \
 			abort();                                                      \
 		}                                                                     \
 	} while (0)

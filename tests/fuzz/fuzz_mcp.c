@@ -9,10 +9,12 @@
 #include "fuzz.h"
 #include "app.h"
 #include "http.h"
+#include "jsonscan.h"
 #include "routes.h"
 #include "util.h"
 
 #include <ftw.h>
+#include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,6 +53,24 @@ static char *sign_for(const char *sub, const char *perms, long exp_in)
 		exit(1);
 	}
 	return t;
+}
+
+/* Strict JSON, as http_body_parse checks a body, but without the 64 KiB
+ * cap of a request body: an answer may be longer (a user list grows with
+ * every user the fuzzer creates). */
+static int strict_json(const char *text)
+{
+	size_t len = strlen(text);
+	if (jsonscan_check(text, len, 64) != JSONSCAN_OK)
+		return 0;
+	json_tokener *tok = json_tokener_new_ex(64);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	int ok = o && json_tokener_get_error(tok) == json_tokener_success &&
+		 json_tokener_get_parse_end(tok) == len;
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -126,9 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (resp.body) {
 		const char *text = json_text(resp.body);
 		FUZZ_CHECK(text != NULL, "an answer that does not serialize");
-		json_object *back = http_body_parse(text, strlen(text));
-		FUZZ_CHECK(back != NULL, "an answer that is not strict JSON");
-		json_object_put(back);
+		FUZZ_CHECK(strict_json(text), "an answer that is not strict JSON");
 		/* No token of the caller's ever goes back to them. */
 		for (int i = 1; i < 4; i++)
 			FUZZ_CHECK(!strstr(text, tokens[i] + 7), "a token in the answer");

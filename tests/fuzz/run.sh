@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target of a build configured with --enable-fuzzing
-# for FUZZ_SECONDS (default 60), FUZZ_JOBS at a time (default: the number
-# of CPUs), starting from the committed seeds. Ends with "N passed, N failed".
+# Runs each libFuzzer target of a build configured with --enable-fuzzing,
+# FUZZ_JOBS at a time (default: the number of CPUs), starting from the
+# committed seeds. Ends with "N passed, N failed".
+#
+# By default the run is reproducible, as a check must be: a fixed seed
+# (FUZZ_SEED, default 1) and a fixed number of inputs per target (about a
+# minute each on 2 cores), capped at FUZZ_SECONDS (default 90) on a slow
+# machine. The same commit explores the same inputs, so a finding is the
+# commit's, not the luck of the run. To search for new findings, use a
+# random seed and a time budget instead:
 #   tests/fuzz/run.sh [BUILD_DIR] [TARGET...]
-#   FUZZ_SECONDS=600 tests/fuzz/run.sh build-fuzz fuzz_token
+#   FUZZ_SEED=0 FUZZ_SECONDS=600 tests/fuzz/run.sh build-fuzz fuzz_token
 # A finding (crash, sanitizer report, leak, broken invariant, timeout) leaves
 # its input in BUILD_DIR/fuzz-out/<target>/; copy it into
 # tests/fuzz/corpus/<target>/regress-<what> so every build replays it, and fix lib/.
@@ -13,7 +20,8 @@ build=$(cd "${1:-$src/build-fuzz}" && pwd) || exit 1
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_token fuzz_jwks fuzz_route fuzz_mcp)
-seconds=${FUZZ_SECONDS:-60}
+seconds=${FUZZ_SECONDS:-90}
+seed=${FUZZ_SEED:-1}
 jobs=${FUZZ_JOBS:-$(nproc)}
 out="$build/fuzz-out"
 rm -rf "$out"
@@ -26,6 +34,20 @@ max_len() {
 	fuzz_token) echo 10000 ;;
 	fuzz_route) echo 1024 ;;
 	*) echo 8192 ;;
+	esac
+}
+
+# The inputs one reproducible run tries (seed 0, the search mode: no limit).
+max_runs() {
+	if [ "$seed" = 0 ]; then
+		echo -1
+		return
+	fi
+	case $1 in
+	fuzz_token) echo 200000 ;;
+	fuzz_jwks) echo 800000 ;;
+	fuzz_route) echo 4000000 ;;
+	*) echo 1200000 ;;
 	esac
 }
 
@@ -43,7 +65,7 @@ fuzz() {
 	local dict=()
 	[ -f "$src/tests/fuzz/${t#fuzz_}.dict" ] && dict=(-dict="$src/tests/fuzz/${t#fuzz_}.dict")
 	(cd "$dir" && FIXTURES="$src/tests/fixtures" \
-		"$build/tests/fuzz/$t" "${dict[@]}" -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=20 \
+		"$build/tests/fuzz/$t" "${dict[@]}" -seed="$seed" -runs="$(max_runs "$t")" -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=20 \
 		-rss_limit_mb=4096 -print_final_stats=1 -close_fd_mask=2 -artifact_prefix="$dir/" \
 		"$corpus" "$seeds" >"$dir/log" 2>&1)
 	local rc=$?
@@ -53,7 +75,7 @@ fuzz() {
 	local found
 	found=$(find "$dir" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | head -1)
 	if [ "$rc" -eq 0 ] && [ -z "$found" ] && [ -n "$runs" ]; then
-		echo "ok - $t: ${runs} runs in ${seconds} s (${rate} exec/s), corpus of $(ls "$corpus" | wc -l) inputs, no finding" >"$dir.result"
+		echo "ok - $t: ${runs} runs, seed $seed (${rate} exec/s), corpus of $(ls "$corpus" | wc -l) inputs, no finding" >"$dir.result"
 	else
 		{
 			echo "not ok - $t: exit $rc after ${runs:-?} runs; input: ${found:-none}"
