@@ -17,18 +17,15 @@ static json_object *profile_object(const char *id, const char *name, const char 
 static void profile_get(struct request *req, struct response *resp)
 {
 	const struct principal *p = &req->principal;
-	struct user u;
+	const struct user *u;
 	/* The store is the truth for the profile; the token may predate an update. */
-	int found = userdb_find_by_sub(app.db, p->sub, &u) == USERDB_OK;
+	userdb_peek_by_sub(app.db, p->sub, &u);
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "profile", profile_object(p->sub, found ? u.name : p->name,
-							       found ? u.email : p->email));
+	json_object_object_add(body, "profile", profile_object(p->sub, u ? u->name : p->name, u ? u->email : p->email));
 	json_object_object_add(body, "permissions",
 			       p->permissions ? json_object_get(p->permissions) : json_object_new_array());
 	json_object_object_add(body, "scope", json_string_or_null(p->scope));
 	response_json(resp, 200, body);
-	if (found)
-		user_free(&u);
 }
 
 static void profile_put(struct request *req, struct response *resp)
@@ -70,14 +67,12 @@ static void profile_put(struct request *req, struct response *resp)
 static void email_get(struct request *req, struct response *resp)
 {
 	const struct principal *p = &req->principal;
-	struct user u;
-	int found = userdb_find_by_sub(app.db, p->sub, &u) == USERDB_OK;
+	const struct user *u;
+	userdb_peek_by_sub(app.db, p->sub, &u);
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "email", json_string_or_null(found ? u.email : p->email));
-	json_object_object_add(body, "verified", json_object_new_boolean(found && u.email_verified));
+	json_object_object_add(body, "email", json_string_or_null(u ? u->email : p->email));
+	json_object_object_add(body, "verified", json_object_new_boolean(u && u->email_verified));
 	response_json(resp, 200, body);
-	if (found)
-		user_free(&u);
 }
 
 static const char profile_put_schema[] =

@@ -41,9 +41,8 @@ static void write_response(FCGX_Stream *out, const struct response *resp)
 }
 
 /* Reads the body into buf; returns its length, or -1 when it is over the cap. */
-static long read_body(FCGX_Request *r, char *buf)
+static long read_body(FCGX_Request *r, const char *cl, char *buf)
 {
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	if (!cl || !*cl)
 		return 0;
 	char *end;
@@ -64,14 +63,48 @@ static long read_body(FCGX_Request *r, char *buf)
 	return got;
 }
 
+/* The parameters a request reads, found in one pass over the environment
+ * (FCGX_GetParam walks all of it once per name). */
+enum { P_METHOD, P_URI, P_AUTHORIZATION, P_REMOTE_ADDR, P_HOST, P_HTTPS, P_CONTENT_TYPE, P_ACCEPT,
+       P_ORIGIN, P_PROTOCOL_VERSION, P_CONTENT_LENGTH, P_COUNT };
+
+static void read_params(char **env, const char *out[P_COUNT])
+{
+#define NAME(s) {s, sizeof s - 1}
+	static const struct {
+		const char *name;
+		size_t len;
+	} names[P_COUNT] = {
+		NAME("REQUEST_METHOD"), NAME("REQUEST_URI"),	 NAME("HTTP_AUTHORIZATION"),
+		NAME("REMOTE_ADDR"),	NAME("HTTP_HOST"),	 NAME("HTTPS"),
+		NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),	 NAME("HTTP_ORIGIN"),
+		NAME("HTTP_MCP_PROTOCOL_VERSION"), NAME("CONTENT_LENGTH"),
+	};
+#undef NAME
+	for (int i = 0; i < P_COUNT; i++)
+		out[i] = NULL;
+	for (; env && *env; env++) {
+		const char *eq = strchr(*env, '=');
+		if (!eq)
+			continue;
+		size_t len = (size_t)(eq - *env);
+		for (int i = 0; i < P_COUNT; i++)
+			if (names[i].len == len && !out[i] && memcmp(names[i].name, *env, len) == 0) {
+				out[i] = eq + 1;
+				break;
+			}
+	}
+}
+
 static void handle(FCGX_Request *r, const struct route_group *const *serve, char *buf)
 {
 	struct request req = {0};
 	struct response resp;
 	response_init(&resp);
-	char **env = r->envp;
-	req.method = FCGX_GetParam("REQUEST_METHOD", env);
-	const char *uri = FCGX_GetParam("REQUEST_URI", env);
+	const char *param[P_COUNT];
+	read_params(r->envp, param);
+	req.method = param[P_METHOD];
+	const char *uri = param[P_URI];
 	if (!req.method)
 		req.method = "GET";
 	if (!uri || uri[0] != '/')
@@ -79,17 +112,16 @@ static void handle(FCGX_Request *r, const struct route_group *const *serve, char
 	const char *q = strchr(uri, '?');
 	req.path = q ? ck_strndup(uri, (size_t)(q - uri)) : ck_strdup(uri);
 	req.query = ck_strdup(q ? q + 1 : "");
-	req.authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
-	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", env);
-	req.host = FCGX_GetParam("HTTP_HOST", env);
-	const char *https = FCGX_GetParam("HTTPS", env);
-	req.https = https && strcasecmp(https, "on") == 0;
-	req.content_type = FCGX_GetParam("CONTENT_TYPE", env);
-	req.accept = FCGX_GetParam("HTTP_ACCEPT", env);
-	req.origin = FCGX_GetParam("HTTP_ORIGIN", env);
-	req.protocol_version = FCGX_GetParam("HTTP_MCP_PROTOCOL_VERSION", env);
+	req.authorization = param[P_AUTHORIZATION];
+	req.remote_addr = param[P_REMOTE_ADDR];
+	req.host = param[P_HOST];
+	req.https = param[P_HTTPS] && strcasecmp(param[P_HTTPS], "on") == 0;
+	req.content_type = param[P_CONTENT_TYPE];
+	req.accept = param[P_ACCEPT];
+	req.origin = param[P_ORIGIN];
+	req.protocol_version = param[P_PROTOCOL_VERSION];
 
-	long n = read_body(r, buf);
+	long n = read_body(r, param[P_CONTENT_LENGTH], buf);
 	if (n < 0) {
 		response_error(&resp, 413, "Payload too large", "The request body is over 64 KiB");
 	} else {

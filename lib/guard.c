@@ -126,19 +126,18 @@ static void fill_from_store(struct principal *p)
 {
 	if (p->email && p->name)
 		return;
-	struct user u;
-	if (userdb_find_by_sub(app.db, p->sub, &u) != USERDB_OK)
+	const struct user *u;
+	if (userdb_peek_by_sub(app.db, p->sub, &u) != USERDB_OK)
 		return;
 	p->fill = json_object_new_object();
 	if (!p->email) {
-		json_object_object_add(p->fill, "email", json_object_new_string(u.email));
+		json_object_object_add(p->fill, "email", json_object_new_string(u->email));
 		p->email = json_get_string(p->fill, "email");
 	}
 	if (!p->name) {
-		json_object_object_add(p->fill, "name", json_object_new_string(u.name));
+		json_object_object_add(p->fill, "name", json_object_new_string(u->name));
 		p->name = json_get_string(p->fill, "name");
 	}
-	user_free(&u);
 }
 
 static enum token_status authenticate(struct request *req, const char **reason)

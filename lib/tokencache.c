@@ -17,6 +17,7 @@ struct entry {
 static struct entry *slots;
 static size_t nslots;     /* a power of two, or 0 */
 static EVP_MD_CTX *md;
+static EVP_MD *sha256; /* fetched once: an implicit fetch per digest costs more than the digest */
 
 void tokencache_init(size_t n)
 {
@@ -28,6 +29,7 @@ void tokencache_init(size_t n)
 		nslots <<= 1;
 	slots = ck_calloc(nslots, sizeof *slots);
 	md = EVP_MD_CTX_new();
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 void tokencache_clear(void)
@@ -46,6 +48,8 @@ void tokencache_free(void)
 	nslots = 0;
 	EVP_MD_CTX_free(md);
 	md = NULL;
+	EVP_MD_free(sha256);
+	sha256 = NULL;
 }
 
 static struct entry *slot_for(const unsigned char hash[32])
@@ -61,7 +65,7 @@ int tokencache_get(const char *token, size_t len, time_t now, const struct token
 	if (!nslots)
 		return 0;
 	unsigned int hlen = 0;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(md, token, len) != 1 ||
+	if (!sha256 || EVP_DigestInit_ex(md, sha256, NULL) != 1 || EVP_DigestUpdate(md, token, len) != 1 ||
 	    EVP_DigestFinal_ex(md, hash, &hlen) != 1) {
 		memset(hash, 0, 32);
 		return 0;

@@ -5,9 +5,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -260,9 +263,90 @@ static char *col_dup(sqlite3_stmt *q, int i)
 	return t ? ck_strdup((const char *)t) : NULL;
 }
 
-/* The two lookups on the request path are prepared once per process. */
+/* The database this process works with: the two lookups of the request
+ * path are prepared once for it, and its user rows are cached. A process
+ * has one; a caller that switches (the unit tests) drops both. */
+static sqlite3 *cur_db;
 static sqlite3_stmt *find_stmt[2];
-static sqlite3 *find_db;
+
+/* The user row cache of the request path. A row is served from here while
+ * the database's change counter is what it was before the row was read,
+ * and for at most ROW_TTL_MS. Every write of this library bumps the
+ * counter after its commit: it is an 8-byte file next to the database
+ * (<db>-gen), mapped shared by every process of every program, so a write
+ * in one process is seen by the next read in any other. The age bound
+ * covers writers that do not bump it (the sqlite3 shell). A process that
+ * cannot map the counter (read-only media, another owner) does not cache.
+ * Rows are kept without the password hash. */
+#define ROW_SLOTS 256
+#define ROW_TTL_MS 1000
+
+struct row {
+	char *key;     /* the sub looked up; NULL: empty slot */
+	int found;     /* 0: no such user (a tenant's user unknown here) */
+	struct user u; /* when found, password_hash NULL */
+	uint64_t gen;
+	long long at_ms;
+};
+static struct row rows[ROW_SLOTS];
+static uint64_t *change_counter;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void row_drop(struct row *r)
+{
+	free(r->key);
+	r->key = NULL;
+	user_free(&r->u);
+}
+
+static uint64_t *counter_map(sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+	if (!path || !*path || sqlite3_db_readonly(db, "main") != 0)
+		return NULL;
+	char *name = ck_asprintf("%s-gen", path);
+	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(name);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	void *m = MAP_FAILED;
+	/* A new file is all zeros once it has its size: counter 0. */
+	if (fstat(fd, &st) == 0 && (st.st_size >= (off_t)sizeof(uint64_t) || ftruncate(fd, sizeof(uint64_t)) == 0))
+		m = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static void use_db(sqlite3 *db)
+{
+	if (db == cur_db)
+		return;
+	for (int i = 0; i < 2; i++) {
+		sqlite3_finalize(find_stmt[i]);
+		find_stmt[i] = NULL;
+	}
+	for (size_t i = 0; i < ROW_SLOTS; i++)
+		row_drop(&rows[i]);
+	if (change_counter)
+		munmap(change_counter, sizeof(uint64_t));
+	change_counter = db ? counter_map(db) : NULL;
+	cur_db = db;
+}
+
+/* After each committed write of a user row. */
+static void rows_changed(sqlite3 *db)
+{
+	use_db(db);
+	if (change_counter)
+		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
+}
 
 static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 {
@@ -273,13 +357,7 @@ static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 		" FROM users WHERE sub = ?",
 	};
 	memset(u, 0, sizeof *u);
-	if (db != find_db) {
-		for (int i = 0; i < 2; i++) {
-			sqlite3_finalize(find_stmt[i]);
-			find_stmt[i] = NULL;
-		}
-		find_db = db;
-	}
+	use_db(db);
 	sqlite3_stmt *q = find_stmt[by_sub];
 	if (!q && sqlite3_prepare_v3(db, sql[by_sub], -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
 		return USERDB_ERROR;
@@ -307,13 +385,8 @@ static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 
 void userdb_close(sqlite3 *db)
 {
-	if (db == find_db) {
-		for (int i = 0; i < 2; i++) {
-			sqlite3_finalize(find_stmt[i]);
-			find_stmt[i] = NULL;
-		}
-		find_db = NULL;
-	}
+	if (db && db == cur_db)
+		use_db(NULL);
 	sqlite3_close(db);
 }
 
@@ -325,6 +398,43 @@ int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u)
 int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u)
 {
 	return find_user(db, 1, sub, u);
+}
+
+int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u)
+{
+	*u = NULL;
+	use_db(db);
+	struct row *r = &rows[0];
+	uint64_t gen = 0;
+	long long now = now_ms();
+	if (change_counter) {
+		uint32_t h = 2166136261u;
+		for (const unsigned char *p = (const unsigned char *)sub; *p; p++)
+			h = (h ^ *p) * 16777619u;
+		r = &rows[h & (ROW_SLOTS - 1)];
+		gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+		if (r->key && r->gen == gen && now - r->at_ms < ROW_TTL_MS && strcmp(r->key, sub) == 0) {
+			*u = r->found ? &r->u : NULL;
+			return r->found ? USERDB_OK : USERDB_NOT_FOUND;
+		}
+	}
+	/* Without the counter, slot 0 only holds the answer until the next call. */
+	row_drop(r);
+	int rc = find_user(db, 1, sub, &r->u);
+	if (r->u.password_hash) {
+		secure_free(r->u.password_hash, strlen(r->u.password_hash));
+		r->u.password_hash = NULL;
+	}
+	if (rc == USERDB_ERROR)
+		return rc;
+	/* Tagged with the counter read before the query: a write committed in
+	 * between makes the next lookup read again. */
+	r->key = change_counter ? ck_strdup(sub) : NULL;
+	r->found = rc == USERDB_OK;
+	r->gen = gen;
+	r->at_ms = now;
+	*u = r->found ? &r->u : NULL;
+	return rc;
 }
 
 void user_free(struct user *u)
@@ -364,8 +474,10 @@ static int write_once(sqlite3 *db, const char *sql, const char *const *args, int
 		sqlite3_finalize(q);
 		if (rc == SQLITE_DONE) {
 			int c = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-			if (c == SQLITE_OK)
+			if (c == SQLITE_OK) {
+				rows_changed(db);
 				return SQLITE_DONE;
+			}
 			rc = c;
 		}
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

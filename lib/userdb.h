@@ -31,6 +31,10 @@ int userdb_open_ex(sqlite3 **db, const char *path, const char *state_dir, unsign
 int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u);
 int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u);
 void user_free(struct user *u);
+/* The request path's lookup by sub: the row, borrowed (valid until the next
+ * userdb call; password_hash always NULL), from a per-process cache that
+ * every committed write of any process invalidates (see userdb.c). */
+int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u);
 
 /* ISO 8601 UTC of now, e.g. 2026-11-26T05:00:00.000Z, into buf[32]. */
 void userdb_now_iso(char buf[32]);
