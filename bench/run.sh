@@ -82,14 +82,16 @@ done
 # --- peak RSS of each server's whole process tree ------------------------------------
 tree_mem() { # pid: "RSS PSS" in KiB, summed over the process and its descendants
 	local p rss=0 pss=0 r q
-	for p in $(pstree -p "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()'); do
+	for p in $(pstree -pT "$1" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()'); do
 		read -r r q < <(awk '/^Rss:/ {r = $2} /^Pss:/ {q = $2} END {print r + 0, q + 0}' "/proc/$p/smaps_rollup" 2>/dev/null || echo "0 0")
 		rss=$((rss + ${r:-0}))
 		pss=$((pss + ${q:-0}))
 	done
 	echo "$rss $pss"
 }
-(
+# Sampling every 0.2 s forks pstree and awk; it runs only during the memory
+# pass below, so that it takes no CPU from the timed rounds.
+sample_memory() {
 	declare -A peak=([suite]=0 [ceiling]=0 [node]=0) ppeak=([suite]=0 [ceiling]=0 [node]=0)
 	while :; do
 		for n in suite ceiling node; do
@@ -103,8 +105,18 @@ tree_mem() { # pid: "RSS PSS" in KiB, summed over the process and its descendant
 		mv "$BENCH_DIR/rss.tmp" "$BENCH_DIR/rss"
 		sleep 0.2
 	done
-) &
-PIDS+=($!)
+}
+
+# CPU time (clock ticks) of a server's processes: "lighttpd programs", where
+# programs are its children (the FastCGI processes), or for node its one process.
+tree_cpu() {
+	local root=$1 p t own=0 kids=0
+	for p in $(pstree -pT "$root" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()'); do
+		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		if [ "$p" = "$root" ]; then own=$((own + t)); else kids=$((kids + t)); fi
+	done
+	echo "$own $kids"
+}
 
 # --- scenarios ------------------------------------------------------------------------
 export BENCH_TOKEN BENCH_BODY
@@ -144,10 +156,24 @@ wrk_for() {
 to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
+server_pid() { case $1 in a) echo "$CEIL_PID" ;; g*) echo "$NODE_PID" ;; *) echo "$SUITE_PID" ;; esac; }
+TICK=$(getconf CLK_TCK)
 run_one() { # index round
-	local name=${SCENARIOS[$1]%%|*} out
+	local name=${SCENARIOS[$1]%%|*} out srv s0 s1 k0 k1 w
 	out=$BENCH_DIR/wrk-$name-$2.txt
-	wrk_for "$name" >"$out" 2>&1 || true
+	srv=$(server_pid "$name")
+	read -r s0 k0 <<<"$(tree_cpu "$srv")"
+	# bash's time: the CPU wrk itself used (user + system seconds).
+	{ TIMEFORMAT='%U %S'; time wrk_for "$name" >"$out" 2>&1; } 2>"$out.cpu" || true
+	read -r s1 k1 <<<"$(tree_cpu "$srv")"
+	w=$(awk '{print $1 + $2}' "$out.cpu")
+	local n
+	n=$(awk '/requests in/ {print $1}' "$out")
+	case $2 in warm | mem) return ;; esac
+	if [ "${n:-0}" -gt 0 ]; then
+		# microseconds of CPU per request: the web server, its programs, wrk
+		echo "$name $(echo "($s1 - $s0) * 1000000 / $TICK / $n" | bc -l) $(echo "($k1 - $k0) * 1000000 / $TICK / $n" | bc -l) $(echo "$w * 1000000 / $n" | bc -l)" >>"$BENCH_DIR/cpu"
+	fi
 	local rps p50 p99 non2xx
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
 	p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
@@ -167,12 +193,24 @@ got=$(curl -s -H "Authorization: Bearer $TOKEN" "$NODE/api/profile")
 echo "warming up..." >&2
 for i in "${!SCENARIOS[@]}"; do DURATION=2s run_one "$i" warm; done
 : >"$BENCH_DIR/results"
+: >"$BENCH_DIR/cpu"
 for r in $(seq 1 "$ROUNDS"); do
 	for i in "${!SCENARIOS[@]}"; do
 		echo "round $r: ${SCENARIOS[$i]%%|*}" >&2
 		run_one "$i" "$r"
 	done
 done
+
+# --- the memory pass: each server under its heaviest load, sampled -------------------
+echo "memory pass..." >&2
+sample_memory &
+SAMPLER=$!
+PIDS+=("$SAMPLER")
+for i in "${!SCENARIOS[@]}"; do
+	case ${SCENARIOS[$i]%%|*} in a | c | e1 | g2) run_one "$i" mem >/dev/null ;; esac
+done
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
 
 # --- start time: one program spawned (fd 0 = its socket) to its first answer ------
 declare -A START
@@ -181,6 +219,9 @@ for prog in auth:/ profile:/api/profile admin:/api/user/auth0%7Cuser123 mcp:/mcp
 		"$(curl -s -X POST "$SUITE/auth/login" -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
 		"${prog#*:}")
 done
+
+# --- what one RSA-2048 verification costs here (the floor of scenario c's misses) -----
+RSA_US=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {printf "%.1f", 1000000 / $NF}')
 
 # --- the table ----------------------------------------------------------------------
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
@@ -200,6 +241,21 @@ table=$BENCH_DIR/table.md
 	done
 	echo
 	ratio() { awk -v a="${RPS[$1]}" -v b="${RPS[$2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+	echo "| CPU per request, µs (median of $ROUNDS) | web server | FastCGI programs | wrk | all |"
+	echo "|---|---:|---:|---:|---:|"
+	for spec in "${SCENARIOS[@]}"; do
+		IFS='|' read -r name _ <<<"$spec"
+		[ "$name" = f ] && continue
+		read -r ws pr wk <<<"$(for col in 2 3 4; do awk -v n="$name" -v c=$col '$1 == n {print $c}' "$BENCH_DIR/cpu" | median; done | tr '\n' ' ')"
+		[ -n "$ws" ] || continue
+		printf '| %s | %.1f | %.1f | %.1f | %.1f |\n' "$name" "$ws" "$pr" "$wk" "$(echo "$ws + $pr + $wk" | bc -l)"
+	done
+	echo
+	echo "(From the CPU time each process used during the timed rounds, divided by the requests answered;"
+	echo "for the Node anchor the one node process is its web server. Two cores give 2 000 000 µs of CPU per"
+	echo "second to share: the sum of a row bounds its req/s. One RSA-2048 signature verification costs"
+	echo "${RSA_US:-?} µs on this machine (openssl speed), paid by each request of c that misses the token cache.)"
+	echo
 	echo "| ratio (same run) | value | target |"
 	echo "|---|---:|---|"
 	echo "| b / a (one token vs ceiling) | $(ratio b a) | >= 0.95 |"

@@ -42,14 +42,22 @@ enum part_error {
 	PART_NUL,       /* a string holding \u0000 */
 };
 
+/* One parser per process, reset for each text: a token's parts are parsed
+ * without allocating a parser each time. */
+static json_tokener *tok_reused;
+/* The digest of the signed input, fetched and allocated once. */
+static EVP_MD *sha256;
+static EVP_MD_CTX *mdctx;
+
 static json_object *parse_object(const char *text, size_t len, enum part_error *err)
 {
 	*err = PART_JSON;
 	if (len > (size_t)1 << 30)
 		return NULL;
-	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	if (!tok)
+	if (!tok_reused && !(tok_reused = json_tokener_new_ex(JSON_MAX_DEPTH)))
 		return NULL;
+	json_tokener *tok = tok_reused;
+	json_tokener_reset(tok);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -77,7 +85,7 @@ static json_object *parse_object(const char *text, size_t len, enum part_error *
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_free(tok);
+	json_tokener_reset(tok);
 	return o;
 }
 
@@ -87,21 +95,21 @@ json_object *token_json_parse(const char *text, size_t len)
 	return parse_object(text, len, &err);
 }
 
+/* A part or a signature of a token within the cap, decoded. */
+static unsigned char part_buf[b64url_decoded_max(TOKEN_MAX_LEN)];
+
 static json_object *decode_part(const char *s, size_t n, enum part_error *err)
 {
-	unsigned char *raw;
 	size_t rawlen;
 	*err = PART_BASE64;
-	if (n == 0 || b64url_decode(s, n, &raw, &rawlen) < 0)
+	if (n == 0 || b64url_decode_into(s, n, part_buf, sizeof part_buf, &rawlen) < 0)
 		return NULL;
 	/* An embedded NUL would make the JSON text mean less than it says. */
-	json_object *o = NULL;
-	if (memchr(raw, '\0', rawlen))
+	if (memchr(part_buf, '\0', rawlen)) {
 		*err = PART_JSON;
-	else
-		o = parse_object((char *)raw, rawlen, err);
-	free(raw);
-	return o;
+		return NULL;
+	}
+	return parse_object((char *)part_buf, rawlen, err);
 }
 
 static const char *part_reason(int payload, enum part_error err)
@@ -176,6 +184,12 @@ static EVP_PKEY_CTX *verify_ctx(EVP_PKEY *key)
 
 void token_release_keys(void)
 {
+	EVP_MD_CTX_free(mdctx);
+	mdctx = NULL;
+	EVP_MD_free(sha256);
+	sha256 = NULL;
+	json_tokener_free(tok_reused);
+	tok_reused = NULL;
 	for (size_t i = 0; i < VCTX_MAX; i++) {
 		EVP_PKEY_CTX_free(vctx[i].ctx);
 		EVP_PKEY_free(vctx[i].key);
@@ -187,23 +201,21 @@ void token_release_keys(void)
 static int verify_signature(EVP_PKEY *key, const char *input, size_t inlen, const char *sig64,
 			    size_t siglen64)
 {
-	static EVP_MD *sha256;
-	unsigned char *sig, md[32];
+	unsigned char md[32];
 	size_t siglen;
 	unsigned int mdlen = 0;
-	int ok = 0;
 	if (!sha256)
 		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (b64url_decode(sig64, siglen64, &sig, &siglen) < 0)
+	if (!mdctx)
+		mdctx = EVP_MD_CTX_new();
+	if (b64url_decode_into(sig64, siglen64, part_buf, sizeof part_buf, &siglen) < 0)
 		return 0;
 	EVP_PKEY_CTX *ctx = verify_ctx(key);
 	/* RS256 = RSASSA-PKCS1-v1_5 over the SHA-256 of "header.payload". */
-	if (ctx && sha256 && siglen == (size_t)EVP_PKEY_get_size(key) &&
-	    EVP_Digest(input, inlen, md, &mdlen, sha256, NULL) == 1 &&
-	    EVP_PKEY_verify(ctx, sig, siglen, md, mdlen) == 1)
-		ok = 1;
-	free(sig);
-	return ok;
+	return ctx && sha256 && mdctx && siglen == (size_t)EVP_PKEY_get_size(key) &&
+	       EVP_DigestInit_ex(mdctx, sha256, NULL) == 1 && EVP_DigestUpdate(mdctx, input, inlen) == 1 &&
+	       EVP_DigestFinal_ex(mdctx, md, &mdlen) == 1 &&
+	       EVP_PKEY_verify(ctx, part_buf, siglen, md, mdlen) == 1;
 }
 
 static int audience_matches(json_object *claims, const char *audience)

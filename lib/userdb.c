@@ -278,7 +278,7 @@ static sqlite3_stmt *find_stmt[2];
  * covers writers that do not bump it (the sqlite3 shell). A process that
  * cannot map the counter (read-only media, another owner) does not cache.
  * Rows are kept without the password hash. */
-#define ROW_SLOTS 256
+#define ROW_SLOTS 4096
 #define ROW_TTL_MS 1000
 
 struct row {

@@ -111,35 +111,41 @@ static int b64url_value(unsigned char c)
 	return b64url_table[c];
 }
 
-int b64url_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
+int b64url_decode_into(const char *in, size_t len, unsigned char *out, size_t cap, size_t *outlen)
 {
-	if (len % 4 == 1)
+	if (len % 4 == 1 || cap < b64url_decoded_max(len))
 		return -1;
-	unsigned char *buf = ck_malloc(len / 4 * 3 + 3);
 	size_t o = 0;
 	uint32_t acc = 0;
 	int bits = 0;
 	for (size_t i = 0; i < len; i++) {
 		int v = b64url_value((unsigned char)in[i]);
-		if (v < 0) {
-			free(buf);
+		if (v < 0)
 			return -1;
-		}
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			buf[o++] = (unsigned char)(acc >> bits);
+			out[o++] = (unsigned char)(acc >> bits);
 		}
 	}
 	/* Leftover bits must be zero, so that one text has one meaning. */
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	out[o] = '\0';
+	*outlen = o;
+	return 0;
+}
+
+int b64url_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
+{
+	size_t cap = b64url_decoded_max(len);
+	unsigned char *buf = ck_malloc(cap);
+	if (b64url_decode_into(in, len, buf, cap, outlen) < 0) {
 		free(buf);
 		return -1;
 	}
-	buf[o] = '\0';
 	*out = buf;
-	*outlen = o;
 	return 0;
 }
 

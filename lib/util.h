@@ -25,6 +25,10 @@ void sbuf_free(struct sbuf *b);
  * character outside the alphabet (padding, '+', '/', whitespace) or an
  * impossible length. *out is NUL-terminated for convenience. */
 int b64url_decode(const char *in, size_t len, unsigned char **out, size_t *outlen);
+/* The same into out (cap bytes, at least b64url_decoded_max(len)), with no
+ * allocation. */
+#define b64url_decoded_max(len) ((len) / 4 * 3 + 3)
+int b64url_decode_into(const char *in, size_t len, unsigned char *out, size_t cap, size_t *outlen);
 char *b64url_encode(const unsigned char *in, size_t len);
 
 /* Percent-decoding of one path segment or query value; refuses bad
