@@ -34,7 +34,7 @@ static int init_auth0_keys(char *err, size_t errlen)
 		return -1;
 	}
 	if (fetch_init() < 0) {
-		snprintf(err, errlen, "libcurl cannot be initialized");
+		snprintf(err, errlen, "libcurl cannot be loaded: %s (apt-get install libcurl4)", fetch_init_error());
 		return -1;
 	}
 	app.auth0 = 1;

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,69 @@
 #define CONNECT_TIMEOUT_MAX_MS 3000L
 #define RETRY_AFTER_MAX 3600L
 
+/* libcurl is loaded when it is first needed (Auth0 mode), not linked: a
+ * program of the local issuer never maps it nor the thirty-odd libraries
+ * it pulls in (TLS, Kerberos, LDAP, SSH...), about 4 MiB of RSS and 1 MiB
+ * of PSS per process, and none of their start-up code runs. */
+#ifndef MCPAUTH_LIBCURL
+#define MCPAUTH_LIBCURL "libcurl.so.4"
+#endif
+
+static struct {
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *);
+	void (*easy_reset)(CURL *);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	time_t (*getdate)(const char *, const time_t *);
+} cu;
+static void *libcurl;
+static char load_error[200];
+
+/* 0 when libcurl's functions are at hand. */
+static int load(void)
+{
+	if (libcurl)
+		return 0;
+	void *h = dlopen(MCPAUTH_LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(load_error, sizeof load_error, "%s", dlerror());
+		return -1;
+	}
+	struct {
+		const char *name;
+		void **fn;
+	} syms[] = {
+		{"curl_global_init", (void **)&cu.global_init},
+		{"curl_global_cleanup", (void **)&cu.global_cleanup},
+		{"curl_easy_init", (void **)&cu.easy_init},
+		{"curl_easy_cleanup", (void **)&cu.easy_cleanup},
+		{"curl_easy_reset", (void **)&cu.easy_reset},
+		{"curl_easy_setopt", (void **)&cu.easy_setopt},
+		{"curl_easy_perform", (void **)&cu.easy_perform},
+		{"curl_easy_getinfo", (void **)&cu.easy_getinfo},
+		{"curl_easy_strerror", (void **)&cu.easy_strerror},
+		{"curl_slist_append", (void **)&cu.slist_append},
+		{"curl_slist_free_all", (void **)&cu.slist_free_all},
+		{"curl_getdate", (void **)&cu.getdate},
+	};
+	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
+		if (!(*syms[i].fn = dlsym(h, syms[i].name))) {
+			snprintf(load_error, sizeof load_error, "%s has no %s", MCPAUTH_LIBCURL, syms[i].name);
+			dlclose(h);
+			memset(&cu, 0, sizeof cu);
+			return -1;
+		}
+	libcurl = h;
+	return 0;
+}
+
 static CURL *handle;
 static int initialized;
 
@@ -21,19 +85,28 @@ int fetch_init(void)
 {
 	if (initialized)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (load() < 0)
 		return -1;
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(load_error, sizeof load_error, "curl_global_init failed");
+		return -1;
+	}
 	initialized = 1;
 	return 0;
+}
+
+const char *fetch_init_error(void)
+{
+	return load_error;
 }
 
 void fetch_cleanup(void)
 {
 	if (handle)
-		curl_easy_cleanup(handle);
+		cu.easy_cleanup(handle);
 	handle = NULL;
 	if (initialized)
-		curl_global_cleanup();
+		cu.global_cleanup();
 	initialized = 0;
 }
 
@@ -65,7 +138,9 @@ long fetch_parse_retry_after(const char *value, time_t now)
 			return -1;
 		return n > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : n;
 	}
-	time_t t = curl_getdate(value, NULL);
+	if (load() < 0)
+		return -1;
+	time_t t = cu.getdate(value, NULL);
 	if (t < 0)
 		return -1;
 	if (t <= now)
@@ -141,11 +216,15 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 			 "URL refused: only https (or http://127.0.0.1 when allowed)");
 		return -1;
 	}
-	if (!handle && !(handle = curl_easy_init())) {
+	if (!initialized) {
+		snprintf(r->error, sizeof r->error, "fetch_init was not called");
+		return -1;
+	}
+	if (!handle && !(handle = cu.easy_init())) {
 		snprintf(r->error, sizeof r->error, "curl_easy_init failed");
 		return -1;
 	}
-	curl_easy_reset(handle); /* options go, open connections stay */
+	cu.easy_reset(handle); /* options go, open connections stay */
 	struct sink sink = {r, max, 0};
 	struct head head = {r, -1};
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -153,39 +232,39 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 	char *auth = NULL;
 	long timeout_ms = o->timeout * 1000;
 	CURL *c = handle;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->allow_insecure_localhost ? "https,http" : "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu.easy_setopt(c, CURLOPT_URL, url);
+	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->allow_insecure_localhost ? "https,http" : "https");
+	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+		cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 timeout_ms < CONNECT_TIMEOUT_MAX_MS ? timeout_ms : CONNECT_TIMEOUT_MAX_MS);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "mcpauth/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	cu.easy_setopt(c, CURLOPT_USERAGENT, "mcpauth/" PACKAGE_VERSION);
+	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	cu.easy_setopt(c, CURLOPT_HEADERDATA, &head);
+	hdrs = cu.slist_append(hdrs, "Accept: application/json");
 	if (bearer) {
 		auth = ck_asprintf("Authorization: Bearer %s", bearer);
-		hdrs = curl_slist_append(hdrs, auth);
+		hdrs = cu.slist_append(hdrs, auth);
 	}
 	if (form) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
+		cu.easy_setopt(c, CURLOPT_POSTFIELDS, form);
+		hdrs = cu.slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
 	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hdrs);
+	cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	CURLcode rc = cu.easy_perform(c);
+	cu.easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	cu.easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	cu.slist_free_all(hdrs);
 	if (auth)
 		secure_free(auth, strlen(auth));
 	if (rc != CURLE_OK) {
@@ -193,7 +272,7 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 			snprintf(r->error, sizeof r->error, "answer larger than %zu bytes", max);
 		else
 			snprintf(r->error, sizeof r->error, "%s",
-				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+				 errbuf[0] ? errbuf : cu.easy_strerror(rc));
 		if (r->body)
 			secure_free(r->body, r->len);
 		r->body = NULL;
@@ -201,7 +280,7 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 		return -1;
 	}
 	r->reached = 1;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	if (!r->body)
 		r->body = ck_strdup("");
 	if (r->retry_after < 0 && head.reset > 0) {

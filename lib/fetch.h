@@ -22,8 +22,10 @@ struct fetch_result {
 	char error[256];  /* why it failed, for logs; never holds a secret */
 };
 
-/* Once per process, before any fetch. */
+/* Once per process, before any fetch: loads libcurl (dlopen) and
+ * initializes it. On -1, fetch_init_error says why. */
 int fetch_init(void);
+const char *fetch_init_error(void);
 void fetch_cleanup(void);
 
 /* 1 when url may be fetched: https://, or http://127.0.0.1 with

@@ -188,7 +188,8 @@ void token_release_keys(void)
 	mdctx = NULL;
 	EVP_MD_free(sha256);
 	sha256 = NULL;
-	json_tokener_free(tok_reused);
+	if (tok_reused) /* json_tokener_free does not take NULL */
+		json_tokener_free(tok_reused);
 	tok_reused = NULL;
 	for (size_t i = 0; i < VCTX_MAX; i++) {
 		EVP_PKEY_CTX_free(vctx[i].ctx);

@@ -137,6 +137,12 @@ start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
 STATE=$MCPAUTH_STATE_DIR
 expect_eq "$(counted /.well-known/jwks.json)" 1 "six processes of three programs started with one JWKS fetch"
 expect_eq "$(jq -r '[.keys[].kid] | join(",")' "$STATE/auth0-jwks.json" 2>/dev/null)" kid-A "the shared cache file holds the tenant's key"
+read -r NPROGS NCURL <<<"$(programs_mapping 'libcurl\.so')"
+if [ "$NPROGS" -ge 6 ] && [ "$NCURL" -eq "$NPROGS" ]; then
+	ok "all $NPROGS programs loaded libcurl in Auth0 mode"
+else
+	not_ok "libcurl mapped by $NCURL of $NPROGS programs in Auth0 mode"
+fi
 
 # --- a stand-in token is accepted -------------------------------------------
 TOKEN=$(mint)

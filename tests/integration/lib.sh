@@ -188,6 +188,19 @@ launch_server() {
 
 # start_server [procs]: a fresh state directory and the server on a free port.
 # Extra settings come from the caller's environment (AUTH0_*, MCPAUTH_*).
+# programs_mapping LIB: "N M", the running programs of this server (those
+# whose environment names its state directory) and how many of them have
+# LIB (a file name pattern) mapped.
+programs_mapping() {
+	local n=0 m=0 p
+	for p in $(pgrep -f "^$MCPAUTH_BINDIR/" 2>/dev/null); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "MCPAUTH_STATE_DIR=$MCPAUTH_STATE_DIR" || continue
+		n=$((n + 1))
+		grep -q "$1" "/proc/$p/maps" 2>/dev/null && m=$((m + 1))
+	done
+	echo "$n $m"
+}
+
 start_server() {
 	local procs=${1:-1} try
 	export MCPAUTH_BINDIR="${MCPAUTH_BINDIR:-$top_builddir/cgi-bin}"

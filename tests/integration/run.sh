@@ -178,6 +178,15 @@ req DELETE /api/profile -H "Authorization: Bearer $USER_TOKEN"
 expect_status 405 "wrong method on /api/profile"
 expect_header Allow 'GET' "Allow lists GET"
 
+# --- the local issuer's programs never load libcurl (Auth0 mode does) -------
+read -r NPROGS NCURL <<<"$(programs_mapping 'libcurl\.so')"
+# (mod_fcgid starts a program at its first request: at least profile runs.)
+if [ "$NPROGS" -ge 1 ] && [ "$NCURL" -eq 0 ]; then
+	ok "none of the $NPROGS programs maps libcurl in local-issuer mode"
+else
+	not_ok "libcurl mapped by $NCURL of $NPROGS programs in local-issuer mode"
+fi
+
 # --- the server is still healthy, and keys were not re-read per request ---
 req GET /api/profile -H "Authorization: Bearer $USER_TOKEN"
 expect_status 200 "still answering after every refusal"
