@@ -72,6 +72,37 @@ START_TEST(test_cache_second_use_is_a_hit_with_the_same_principal)
 }
 END_TEST
 
+/* A hit gives the same principal as the verification did, email and name
+ * from a namespaced claim included, though the cache keeps only those. */
+START_TEST(test_cache_hit_keeps_namespaced_email_and_name)
+{
+	char payload[512];
+	snprintf(payload, sizeof payload,
+		 "{\"iss\":\"https://issuer.test/\",\"aud\":\"https://api.test\",\"sub\":\"auth0|ns\","
+		 "\"iat\":%d,\"exp\":%d,\"https://ns.test/email\":\"ns@example.com\",\"name\":7,"
+		 "\"https://ns.test/name\":\"Ns Name\",\"permissions\":[\"read:profile\",\"read:users\"]}",
+		 NOW, NOW + 600);
+	char *tok = testkeys_rs256(key1, "{\"alg\":\"RS256\",\"kid\":\"" TESTKEYS_KID1 "\"}", payload);
+	verifier.claim_namespace = "https://ns.test/";
+	struct principal p;
+	int hit;
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(check(tok, NOW + round, &p, &hit), TOKEN_OK);
+		ck_assert_int_eq(hit, round);
+		ck_assert_str_eq(p.sub, "auth0|ns");
+		ck_assert_str_eq(p.email, "ns@example.com");
+		ck_assert_str_eq(p.name, "Ns Name");
+		ck_assert_ptr_null(p.scope);
+		ck_assert(principal_has_permission(&p, "read:users"));
+		ck_assert(!principal_has_permission(&p, "admin:all"));
+		ck_assert_int_eq(p.exp, NOW + 600);
+		principal_free(&p);
+	}
+	verifier.claim_namespace = NULL;
+	free(tok);
+}
+END_TEST
+
 START_TEST(test_cache_never_serves_past_exp)
 {
 	char *tok = make_token("auth0|b", NOW + 60);
@@ -187,6 +218,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_cache_second_use_is_a_hit_with_the_same_principal);
+	tcase_add_test(tc, test_cache_hit_keeps_namespaced_email_and_name);
 	tcase_add_test(tc, test_cache_never_serves_past_exp);
 	tcase_add_test(tc, test_cache_keeps_no_refusal);
 	tcase_add_test(tc, test_cache_distinguishes_tokens);
