@@ -17,14 +17,17 @@ static void write_response(FCGX_Stream *out, const struct response *resp)
 	const char *body = resp->body ? json_text(resp->body) : NULL;
 	size_t blen = body ? strlen(body) : 0;
 	struct sbuf head = {0};
-	char line[96];
-	snprintf(line, sizeof line, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
-	sbuf_adds(&head, line);
+	/* Appended, not printed: printf would cost more than the rest. */
+	sbuf_adds(&head, "Status: ");
+	sbuf_addu(&head, (unsigned long)resp->status);
+	sbuf_adds(&head, " ");
+	sbuf_adds(&head, http_reason(resp->status));
+	sbuf_adds(&head, "\r\n");
 	if (body)
 		sbuf_adds(&head, "Content-Type: application/json\r\n");
-	snprintf(line, sizeof line, "Content-Length: %zu\r\n", body ? blen + 1 : 0);
-	sbuf_adds(&head, line);
-	sbuf_adds(&head, "X-Content-Type-Options: nosniff\r\n");
+	sbuf_adds(&head, "Content-Length: ");
+	sbuf_addu(&head, body ? blen + 1 : 0);
+	sbuf_adds(&head, "\r\nX-Content-Type-Options: nosniff\r\n");
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		sbuf_adds(&head, resp->headers[i].name);
 		sbuf_adds(&head, ": ");

@@ -22,48 +22,69 @@ static const char *safe_host(const struct request *req)
 	return h;
 }
 
+/* The resource URL into b. */
+static void add_resource_url(struct sbuf *b, const struct request *req)
+{
+	if (app.config.resource_url) {
+		sbuf_adds(b, app.config.resource_url);
+		return;
+	}
+	sbuf_adds(b, req->https ? "https://" : "http://");
+	sbuf_adds(b, safe_host(req));
+	sbuf_adds(b, "/mcp");
+}
+
 char *guard_resource_url(const struct request *req)
 {
-	if (app.config.resource_url)
-		return ck_strdup(app.config.resource_url);
-	return ck_asprintf("%s://%s/mcp", req->https ? "https" : "http", safe_host(req));
+	struct sbuf b = {0};
+	add_resource_url(&b, req);
+	return sbuf_take(&b);
+}
+
+/* RFC 9728 section 3.1: the well-known segment goes between the origin and
+ * the resource's path; a resource URL ending in '/' gives no trailing slash. */
+static void add_resource_metadata_url(struct sbuf *b, const struct request *req)
+{
+	struct sbuf res = {0};
+	add_resource_url(&res, req);
+	const char *scheme_end = strstr(res.p, "://");
+	const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+	size_t origin = path ? (size_t)(path - res.p) : res.len;
+	size_t start = b->len;
+	sbuf_add(b, res.p, origin);
+	sbuf_adds(b, "/.well-known/oauth-protected-resource");
+	if (path && path[1])
+		sbuf_adds(b, path);
+	if (b->len > start && b->p[b->len - 1] == '/')
+		b->p[--b->len] = '\0';
+	sbuf_free(&res);
 }
 
 char *guard_resource_metadata_url(const struct request *req)
 {
-	/* RFC 9728 section 3.1: the well-known segment goes between the origin
-	 * and the resource's path. */
-	char *res = guard_resource_url(req);
-	char *scheme_end = strstr(res, "://");
-	char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
-	char *out;
-	if (path) {
-		*path = '\0';
-		out = ck_asprintf("%s/.well-known/oauth-protected-resource/%s", res, path + 1);
-	} else {
-		out = ck_asprintf("%s/.well-known/oauth-protected-resource", res);
-	}
-	free(res);
-	/* A resource URL ending in '/' gives a trailing slash; drop it. */
-	size_t n = strlen(out);
-	if (n && out[n - 1] == '/')
-		out[n - 1] = '\0';
-	return out;
+	struct sbuf b = {0};
+	add_resource_metadata_url(&b, req);
+	return sbuf_take(&b);
 }
 
 void guard_challenge(const struct request *req, struct response *resp, const char *error,
 		     const char *description)
 {
-	char *meta = guard_resource_metadata_url(req);
-	if (error)
-		response_header(resp, "WWW-Authenticate",
-				"Bearer realm=\"mcpauth\", error=\"%s\", error_description=\"%s\", "
-				"resource_metadata=\"%s\"",
-				error, description, meta);
-	else
-		response_header(resp, "WWW-Authenticate", "Bearer realm=\"mcpauth\", resource_metadata=\"%s\"",
-				meta);
-	free(meta);
+	/* Built by appending: this runs on every 401, and printf costs more
+	 * than the rest of the answer. */
+	struct sbuf b = {0};
+	sbuf_adds(&b, "Bearer realm=\"mcpauth\", ");
+	if (error) {
+		sbuf_adds(&b, "error=\"");
+		sbuf_adds(&b, error);
+		sbuf_adds(&b, "\", error_description=\"");
+		sbuf_adds(&b, description);
+		sbuf_adds(&b, "\", ");
+	}
+	sbuf_adds(&b, "resource_metadata=\"");
+	add_resource_metadata_url(&b, req);
+	sbuf_adds(&b, "\"");
+	response_header_take(resp, "WWW-Authenticate", sbuf_take(&b));
 }
 
 /* 403: the token is good but lacks what the route needs. Takes have. */

@@ -94,6 +94,11 @@ void response_header(struct response *resp, const char *name, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(value, (size_t)n + 1, fmt, ap);
 	va_end(ap);
+	response_header_take(resp, name, value);
+}
+
+void response_header_take(struct response *resp, const char *name, char *value)
+{
 	if (strpbrk(value, "\r\n")) {
 		log_msg("refused a response header with CR or LF: %s", name);
 		free(value);

@@ -67,6 +67,8 @@ void response_free(struct response *resp);
 /* Sets a header, replacing one of the same name. CR and LF are refused. */
 void response_header(struct response *resp, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with a value already made (malloc'd; taken over, freed on refusal). */
+void response_header_take(struct response *resp, const char *name, char *value);
 const char *response_get_header(const struct response *resp, const char *name);
 /* Takes ownership of body. */
 void response_json(struct response *resp, int status, json_object *body);

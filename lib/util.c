@@ -85,6 +85,26 @@ void sbuf_adds(struct sbuf *b, const char *s)
 	sbuf_add(b, s, strlen(s));
 }
 
+void sbuf_addu(struct sbuf *b, unsigned long n)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	sbuf_add(b, digits + i, sizeof digits - i);
+}
+
+/* The buffer's text, handed over (never NULL); b is left empty. */
+char *sbuf_take(struct sbuf *b)
+{
+	char *p = b->p ? b->p : ck_strdup("");
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
 void sbuf_free(struct sbuf *b)
 {
 	free(b->p);

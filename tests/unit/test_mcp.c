@@ -588,6 +588,47 @@ START_TEST(test_config_resource_url_loses_its_trailing_slash)
 }
 END_TEST
 
+/* RFC 9728 section 3.1 for each shape of resource URL, and the challenge
+ * built around it. */
+START_TEST(test_resource_metadata_url_shapes)
+{
+	static const char *const cases[][2] = {
+		{"https://api.example.com", "https://api.example.com/.well-known/oauth-protected-resource"},
+		{"https://api.example.com/", "https://api.example.com/.well-known/oauth-protected-resource"},
+		{"https://api.example.com/a/b", "https://api.example.com/.well-known/oauth-protected-resource/a/b"},
+		{"https://api.example.com:8443/mcp", "https://api.example.com:8443/.well-known/oauth-protected-resource/mcp"},
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(load_with(cases[i][0], NULL, &app.config, err, sizeof err), 0);
+		struct request req = {.host = "ignored.example.com"};
+		char *meta = guard_resource_metadata_url(&req);
+		ck_assert_str_eq(meta, cases[i][1]);
+		free(meta);
+		config_free(&app.config);
+	}
+	unsetenv("MCPAUTH_RESOURCE_URL");
+	/* Without a configured URL: the request's scheme and host. */
+	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
+	struct request req = {.host = "h.example.com:3009", .https = 1};
+	char *meta = guard_resource_metadata_url(&req);
+	ck_assert_str_eq(meta, "https://h.example.com:3009/.well-known/oauth-protected-resource/mcp");
+	free(meta);
+	struct response resp;
+	response_init(&resp);
+	guard_challenge(&req, &resp, "invalid_token", "The token expired");
+	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
+			 "Bearer realm=\"mcpauth\", error=\"invalid_token\", error_description=\"The token expired\", "
+			 "resource_metadata=\"https://h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
+	guard_challenge(&req, &resp, NULL, NULL);
+	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
+			 "Bearer realm=\"mcpauth\", resource_metadata=\"https://h.example.com:3009/.well-known/"
+			 "oauth-protected-resource/mcp\"");
+	response_free(&resp);
+	config_free(&app.config);
+}
+END_TEST
+
 static Suite *mcp_suite(void)
 {
 	Suite *s = suite_create("mcp");
@@ -635,6 +676,7 @@ static Suite *mcp_suite(void)
 	tcase_add_test(tc, test_config_allows_listed_origins_only);
 	tcase_add_test(tc, test_config_refuses_origins_that_are_not_origins);
 	tcase_add_test(tc, test_config_resource_url_loses_its_trailing_slash);
+	tcase_add_test(tc, test_resource_metadata_url_shapes);
 	suite_add_tcase(s, tc);
 
 	return s;
