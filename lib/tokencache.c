@@ -59,6 +59,50 @@ static struct entry *slot_for(const unsigned char hash[32])
 	return &slots[h & (nslots - 1)];
 }
 
+/* What a hit needs of the claims, and nothing else: the principal's own
+ * values (email and name already taken from the namespaced claims when the
+ * token had them there) in a five-slot array, [sub, email, name,
+ * permissions, scope], null where the token had none; the permissions
+ * array is shared with the verified claims. A whole claims object (iss,
+ * aud, iat, jti... in a 32-bucket table) costs four times as much, times
+ * every entry of every process. */
+enum { C_SUB, C_EMAIL, C_NAME, C_PERMISSIONS, C_SCOPE, C_COUNT };
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *compact(const struct principal *p)
+{
+	json_object *c = json_object_new_array_ext(C_COUNT);
+	json_object_array_add(c, json_object_new_string(p->sub));
+	json_object_array_add(c, str_or_null(p->email));
+	json_object_array_add(c, str_or_null(p->name));
+	json_object_array_add(c, p->permissions ? json_object_get(p->permissions) : NULL);
+	json_object_array_add(c, str_or_null(p->scope));
+	return c;
+}
+
+static const char *slot_string(json_object *c, int i)
+{
+	json_object *v = json_object_array_get_idx(c, (size_t)i);
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* The principal of a hit: what token_principal gave when it was verified. */
+static void principal_from(json_object *c, double exp, struct principal *p)
+{
+	memset(p, 0, sizeof *p);
+	p->claims = json_object_get(c);
+	p->sub = slot_string(c, C_SUB);
+	p->email = slot_string(c, C_EMAIL);
+	p->name = slot_string(c, C_NAME);
+	p->permissions = json_object_array_get_idx(c, C_PERMISSIONS);
+	p->scope = slot_string(c, C_SCOPE);
+	p->exp = exp;
+}
+
 int tokencache_get(const char *token, size_t len, time_t now, const struct token_verifier *v,
 		   unsigned char hash[32], struct principal *p)
 {
@@ -79,34 +123,8 @@ int tokencache_get(const char *token, size_t len, time_t now, const struct token
 		e->claims = NULL;
 		return 0;
 	}
-	token_principal(v, json_object_get(e->claims), e->exp, p);
+	principal_from(e->claims, e->exp, p);
 	return 1;
-}
-
-/* What a hit needs of the claims, and nothing else: the principal's own
- * values (email and name already taken from the namespaced claims when the
- * token had them there), shared with the verified claims by reference. A
- * whole claims object (iss, aud, iat, jti... in a 32-bucket table) costs
- * about twice as much, times every entry of every process. */
-static void add_new(json_object *o, const char *literal_key, json_object *v)
-{
-	/* The keys are literals: not copied, not looked up first. */
-	json_object_object_add_ex(o, literal_key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
-}
-
-static json_object *compact(const struct principal *p)
-{
-	json_object *c = json_object_new_object();
-	add_new(c, "sub", json_object_new_string(p->sub));
-	if (p->email)
-		add_new(c, "email", json_object_new_string(p->email));
-	if (p->name)
-		add_new(c, "name", json_object_new_string(p->name));
-	if (p->permissions)
-		add_new(c, "permissions", json_object_get(p->permissions));
-	if (p->scope)
-		add_new(c, "scope", json_object_new_string(p->scope));
-	return c;
 }
 
 void tokencache_put(const unsigned char hash[32], const struct principal *p)

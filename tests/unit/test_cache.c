@@ -103,6 +103,31 @@ START_TEST(test_cache_hit_keeps_namespaced_email_and_name)
 }
 END_TEST
 
+/* What the token lacks, a hit lacks too. */
+START_TEST(test_cache_hit_keeps_absent_claims_absent)
+{
+	char payload[256];
+	snprintf(payload, sizeof payload,
+		 "{\"iss\":\"https://issuer.test/\",\"aud\":\"https://api.test\",\"sub\":\"auth0|bare\","
+		 "\"iat\":%d,\"exp\":%d}", NOW, NOW + 600);
+	char *tok = testkeys_rs256(key1, "{\"alg\":\"RS256\",\"kid\":\"" TESTKEYS_KID1 "\"}", payload);
+	struct principal p;
+	int hit;
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(check(tok, NOW + round, &p, &hit), TOKEN_OK);
+		ck_assert_int_eq(hit, round);
+		ck_assert_str_eq(p.sub, "auth0|bare");
+		ck_assert_ptr_null(p.email);
+		ck_assert_ptr_null(p.name);
+		ck_assert_ptr_null(p.permissions);
+		ck_assert_ptr_null(p.scope);
+		ck_assert(!principal_has_permission(&p, "read:profile"));
+		principal_free(&p);
+	}
+	free(tok);
+}
+END_TEST
+
 START_TEST(test_cache_never_serves_past_exp)
 {
 	char *tok = make_token("auth0|b", NOW + 60);
@@ -219,6 +244,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_cache_second_use_is_a_hit_with_the_same_principal);
 	tcase_add_test(tc, test_cache_hit_keeps_namespaced_email_and_name);
+	tcase_add_test(tc, test_cache_hit_keeps_absent_claims_absent);
 	tcase_add_test(tc, test_cache_never_serves_past_exp);
 	tcase_add_test(tc, test_cache_keeps_no_refusal);
 	tcase_add_test(tc, test_cache_distinguishes_tokens);
