@@ -16,6 +16,10 @@ builds=("build")
 passed=0
 failed=0
 status=0
+# The tests write only under the build directories and temporary ones:
+# the source tree (as git sees it) is the same after them as before.
+tree_state() { git status --porcelain --untracked-files=all 2>/dev/null; }
+tree_before=$(tree_state)
 # count LOG: adds the assertions a test log reports to the totals.
 count() {
 	local p f line
@@ -71,5 +75,15 @@ for dir in "${builds[@]}"; do
 		count "$log"
 	done
 done
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	if [ "$(tree_state)" = "$tree_before" ]; then
+		passed=$((passed + 1))
+		echo "ok - the tests left the source tree as they found it" >&2
+	else
+		failed=$((failed + 1))
+		echo "not ok - the tests changed the source tree:" >&2
+		diff <(echo "$tree_before") <(tree_state) >&2
+	fi
+fi
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -402,7 +402,9 @@ stop_server
 MCPAUTH_ALLOWED_ORIGINS='https://app.example.com/path' MCPAUTH_STATE_DIR="$TMP_ROOT/x" \
 	"$top_builddir/cgi-bin/mcp" </dev/null 2>"$TMP_ROOT/origins.err" && not_ok "a bad origin list stops the program" ||
 	expect_eq "$(grep -c 'MCPAUTH_ALLOWED_ORIGINS' "$TMP_ROOT/origins.err")" 1 "a bad origin list stops the program with one line"
-AUTH0_DOMAIN=tenant.example.com MCPAUTH_JWKS_FILE="$FIXTURES/key1.jwks.json" start_server 1 ||
+# A copy: in Auth0 mode the JWKS file is a cache, written next to (.state, .lock).
+cp "$FIXTURES/key1.jwks.json" "$TMP_ROOT/tenant-jwks.json"
+AUTH0_DOMAIN=tenant.example.com MCPAUTH_JWKS_FILE="$TMP_ROOT/tenant-jwks.json" start_server 1 ||
 	{ not_ok "server in Auth0 mode"; finish; exit 1; }
 req GET /.well-known/oauth-protected-resource
 expect_json '.authorization_servers | join(",")' "https://tenant.example.com/" "Auth0 mode: the tenant is the authorization server"
