@@ -73,7 +73,7 @@ static void users_post(struct request *req, struct response *resp)
 	RAND_bytes(rnd, sizeof rnd);
 	char sub[32], created[32];
 	snprintf(sub, sizeof sub, "auth0|%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-	userdb_now_iso(created);
+	now_iso8601(created);
 	struct user u = {.sub = sub, .email = (char *)email, .name = (char *)name,
 			 .permissions = perms ? perms : (char *)"", .created_at = created};
 	u.password_hash = password ? password_hash(password) : NULL;

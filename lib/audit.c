@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,20 +97,10 @@ static void add(json_object *o, const char *key, const char *value)
 		json_object_object_add(o, key, clean_string(value));
 }
 
-static void now_iso(char buf[32])
-{
-	struct timeval tv;
-	struct tm tm;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
-}
-
 void audit_event(const struct request *req, const char *event, ...)
 {
 	char when[32];
-	now_iso(when);
+	now_iso8601(when);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "time", json_object_new_string(when));
 	json_object_object_add(o, "event", json_object_new_string(event));

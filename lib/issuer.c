@@ -1,4 +1,5 @@
 #include "issuer.h"
+#include "file.h"
 #include "http.h"
 #include "jwks.h"
 #include "userdb.h"
@@ -40,55 +41,6 @@ int state_locked(const char *state_dir, int (*fn)(void *), void *arg)
 	return rc;
 }
 
-/* Writes data to path atomically: temporary file, fsync, rename. */
-static int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
-{
-	char *tmp = ck_asprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	int rc = -1;
-	if (fd < 0)
-		goto done;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto done;
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto done;
-	}
-	fd = -1;
-	rc = rename(tmp, path);
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-static char *read_file(const char *path, size_t max, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = ck_malloc(max + 1);
-	size_t n = fread(buf, 1, max + 1, f);
-	fclose(f);
-	if (n > max) {
-		secure_free(buf, max + 1);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static EVP_PKEY *pem_to_key(const char *pem, size_t len)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
@@ -104,7 +56,7 @@ static int write_jwks(const char *jwks_path, EVP_PKEY *key)
 	int rc = -1;
 	if (jwk) {
 		char *doc = ck_asprintf("{\"keys\":[%s]}\n", jwk);
-		rc = write_file_atomic(jwks_path, doc, strlen(doc), 0644);
+		rc = file_write_atomic(jwks_path, doc, strlen(doc), 0644);
 		free(doc);
 	}
 	free(kid);
@@ -145,7 +97,7 @@ static int ensure_locked(void *arg)
 	EVP_PKEY *key = NULL;
 	int rc = -1;
 	size_t len;
-	char *pem = read_file(path, 16384, &len);
+	char *pem = file_read(path, 16384, &len);
 	if (pem) {
 		key = pem_to_key(pem, len);
 		secure_free(pem, len);
@@ -159,7 +111,7 @@ static int ensure_locked(void *arg)
 			snprintf(a->err, a->errlen, "cannot generate the signing key");
 			goto done;
 		}
-		int w = write_file_atomic(path, pem, len, 0600);
+		int w = file_write_atomic(path, pem, len, 0600);
 		secure_free(pem, len);
 		if (w < 0) {
 			snprintf(a->err, a->errlen, "cannot write %s: %s", path, strerror(errno));
@@ -194,7 +146,7 @@ int issuer_load(struct issuer *is, const char *state_dir, char *err, size_t errl
 {
 	memset(is, 0, sizeof *is);
 	char *path = ck_asprintf("%s/" KEY_FILE, state_dir);
-	is->pem = read_file(path, 16384, &is->pem_len);
+	is->pem = file_read(path, 16384, &is->pem_len);
 	EVP_PKEY *key = is->pem ? pem_to_key(is->pem, is->pem_len) : NULL;
 	if (!key) {
 		snprintf(err, errlen, "cannot read the signing key %s", path);
@@ -257,7 +209,7 @@ static int rotate_locked(void *arg)
 	size_t old_len = 0, new_len = 0, doc_len = 0;
 	EVP_PKEY *old_key = NULL, *new_key = NULL;
 	int rc = -1;
-	old_pem = read_file(key_path, 16384, &old_len);
+	old_pem = file_read(key_path, 16384, &old_len);
 	old_key = old_pem ? pem_to_key(old_pem, old_len) : NULL;
 	if (!old_key) {
 		snprintf(a->err, a->errlen, "cannot read the signing key %s", key_path);
@@ -271,14 +223,14 @@ static int rotate_locked(void *arg)
 		snprintf(a->err, a->errlen, "cannot generate the new signing key");
 		goto done;
 	}
-	old_doc = read_file(a->jwks_path, JWKS_MAX_BYTES, &doc_len);
+	old_doc = file_read(a->jwks_path, JWKS_MAX_BYTES, &doc_len);
 	doc = rotated_jwks(old_doc, doc_len, old_kid, jwk, a->now, a->keep);
 	/* Published first: a crash in between leaves the old key signing. */
-	if (write_file_atomic(a->jwks_path, doc, strlen(doc), 0644) < 0) {
+	if (file_write_atomic(a->jwks_path, doc, strlen(doc), 0644) < 0) {
 		snprintf(a->err, a->errlen, "cannot write %s: %s", a->jwks_path, strerror(errno));
 		goto done;
 	}
-	if (write_file_atomic(key_path, new_pem, new_len, 0600) < 0) {
+	if (file_write_atomic(key_path, new_pem, new_len, 0600) < 0) {
 		snprintf(a->err, a->errlen, "cannot write %s: %s", key_path, strerror(errno));
 		goto done;
 	}

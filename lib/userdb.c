@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,16 +36,6 @@ static const struct {
 	 "read:profile write:profile read:users write:users admin:all"},
 	{"auth0|readonly789", "viewer@example.com", "View Only", "readonly", "read:profile read:users"},
 };
-
-void userdb_now_iso(char buf[32])
-{
-	struct timeval tv;
-	struct tm tm;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
-}
 
 struct init_args {
 	sqlite3 *db;
@@ -90,7 +79,7 @@ static int init_locked(void *arg)
 			       -1, &ins, NULL) != SQLITE_OK)
 		return -1;
 	char now[32];
-	userdb_now_iso(now);
+	now_iso8601(now);
 	int rc = 0;
 	sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (size_t i = 0; i < sizeof demo_users / sizeof demo_users[0] && rc == 0; i++) {

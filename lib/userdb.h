@@ -36,8 +36,6 @@ void user_free(struct user *u);
  * every committed write of any process invalidates (see userdb.c). */
 int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u);
 
-/* ISO 8601 UTC of now, e.g. 2026-11-26T05:00:00.000Z, into buf[32]. */
-void userdb_now_iso(char buf[32]);
 
 
 /* Writes. Each is one transaction, committed before it returns; SQLITE_BUSY

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+#include <time.h>
 
 static void oom(void)
 {
@@ -301,4 +303,14 @@ void secure_free(void *p, size_t n)
 		return;
 	OPENSSL_cleanse(p, n);
 	free(p);
+}
+
+void now_iso8601(char buf[32])
+{
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
 }

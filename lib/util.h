@@ -54,4 +54,7 @@ void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Wipe and free. */
 void secure_free(void *p, size_t n);
 
+/* Now in ISO 8601 UTC with milliseconds, e.g. 2026-11-26T05:00:00.000Z. */
+void now_iso8601(char buf[32]);
+
 #endif

@@ -435,7 +435,7 @@ static int cmd_user_add(int argc, char **argv)
 	char sub[32], created[32];
 	snprintf(sub, sizeof sub, "auth0|%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
 		 rnd[5]);
-	userdb_now_iso(created);
+	now_iso8601(created);
 	struct user u = {.sub = sub, .email = (char *)email, .name = (char *)name, .password_hash = hash,
 			 .permissions = perms, .scope = (char *)o[2].value, .created_at = created};
 	rc = write_status(db, userdb_create(db, &u), email);
