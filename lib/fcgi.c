@@ -99,7 +99,15 @@ static void read_params(char **env, const char *out[P_COUNT])
 	}
 }
 
-static void handle(FCGX_Request *r, const struct route_group *const *serve, char *buf)
+/* Whether the request's input has been read to its end (the empty
+ * FCGI_STDIN record), so that nothing is left unread on the connection. */
+static int input_consumed(FCGX_Stream *in)
+{
+	return FCGX_GetChar(in) == EOF && FCGX_GetError(in) == 0;
+}
+
+/* Answers one request; returns whether its input was read to the end. */
+static int handle(FCGX_Request *r, const struct route_group *const *serve, char *buf)
 {
 	struct request req = {0};
 	struct response resp;
@@ -125,6 +133,7 @@ static void handle(FCGX_Request *r, const struct route_group *const *serve, char
 	req.protocol_version = param[P_PROTOCOL_VERSION];
 
 	long n = read_body(r, param[P_CONTENT_LENGTH], buf);
+	int consumed = n >= 0 && input_consumed(r->in);
 	if (n < 0) {
 		response_error(&resp, 413, "Payload too large", "The request body is over 64 KiB");
 	} else {
@@ -139,6 +148,7 @@ static void handle(FCGX_Request *r, const struct route_group *const *serve, char
 	write_response(r->out, &resp);
 	response_free(&resp);
 	request_free(&req);
+	return consumed;
 }
 
 int app_main(const char *program, const struct route_group *const *groups, size_t ngroups)
@@ -167,7 +177,15 @@ int app_main(const char *program, const struct route_group *const *groups, size_
 	char *buf = ck_malloc(HTTP_MAX_BODY + 1);
 	const struct route_group *one[] = {serve};
 	while (FCGX_Accept_r(&r) >= 0) {
-		handle(&r, one, buf);
+		/* libfcgi closes a connection by shutting down its side and
+		 * reading until the server closes (up to 2 s), so that unread
+		 * input cannot turn into a TCP reset that loses the answer.
+		 * When the whole input was read there is none: close at once,
+		 * and the process is free for the next request without waiting
+		 * for the server (bench/: the ceiling program goes from 25 k to
+		 * 45 k req/s). A body refused unread still gets the careful close. */
+		if (handle(&r, one, buf) && !r.keepConnection)
+			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
 	}
 	free(buf);
