@@ -48,14 +48,21 @@ PIDS+=("$SUITE_PID")
 SUITE=http://127.0.0.1:$SUITE_PORT
 wait_http "$SUITE/" || { echo "the suite did not start:" >&2; cat "$BENCH_DIR"/suite* >&2; exit 1; }
 
-# --- the ceiling -----------------------------------------------------------------
+# --- the ceiling, built twice (libfcgi's default close, and closing at once) -------------
 cc -O2 -o "$BENCH_DIR/ceiling" bench/ceiling.c $(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
+cc -O2 -DCLOSE_AT_ONCE -o "$BENCH_DIR/ceiling-now" bench/ceiling.c $(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
 CEIL_PORT=$(free_port)
-BENCH_PORT=$CEIL_PORT "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/ceiling.stderr" &
+BENCH_NAME=ceiling BENCH_PORT=$CEIL_PORT "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/ceiling.stderr" &
 CEIL_PID=$!
 PIDS+=("$CEIL_PID")
 CEIL=http://127.0.0.1:$CEIL_PORT
 wait_http "$CEIL/" || { echo "the ceiling did not start:" >&2; cat "$BENCH_DIR"/ceiling* >&2; exit 1; }
+CEIL2_PORT=$(free_port)
+BENCH_NAME=ceiling-now BENCH_PORT=$CEIL2_PORT "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/ceiling-now.stderr" &
+CEIL2_PID=$!
+PIDS+=("$CEIL2_PID")
+CEIL2=http://127.0.0.1:$CEIL2_PORT
+wait_http "$CEIL2/" || { echo "the second ceiling did not start:" >&2; cat "$BENCH_DIR"/ceiling-now* >&2; exit 1; }
 
 # --- the Node anchor ---------------------------------------------------------------
 (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null)
@@ -126,6 +133,7 @@ LOGIN='{"email":"user@example.com","password":"password"}'
 # name|description
 SCENARIOS=(
 	"a|ceiling: fixed JSON from a minimal libfcgi program"
+	"a2|ceiling closing at once, as the suite does"
 	"b|GET /api/profile, one token reused"
 	"c|GET /api/profile, $NTOKENS distinct tokens"
 	"d1|401: no token"
@@ -141,6 +149,7 @@ wrk_for() {
 	local w=(wrk "-t$THREADS" "-c$CONNS" "-d$DURATION" --latency) auth="Authorization: Bearer $TOKEN"
 	case $1 in
 	a) "${w[@]}" "$CEIL/" ;;
+	a2) "${w[@]}" "$CEIL2/" ;;
 	b) "${w[@]}" -H "$auth" "$SUITE/api/profile" ;;
 	c) "${w[@]}" -s bench/tokens.lua "$SUITE/api/profile" ;;
 	d1) "${w[@]}" "$SUITE/api/profile" ;;
@@ -156,7 +165,7 @@ wrk_for() {
 to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-server_pid() { case $1 in a) echo "$CEIL_PID" ;; g*) echo "$NODE_PID" ;; *) echo "$SUITE_PID" ;; esac; }
+server_pid() { case $1 in a) echo "$CEIL_PID" ;; a2) echo "$CEIL2_PID" ;; g*) echo "$NODE_PID" ;; *) echo "$SUITE_PID" ;; esac; }
 TICK=$(getconf CLK_TCK)
 run_one() { # index round
 	local name=${SCENARIOS[$1]%%|*} out srv s0 s1 k0 k1 w
@@ -267,6 +276,8 @@ table=$BENCH_DIR/table.md
 	echo "|---|---:|---|"
 	echo "| b / a (one token vs ceiling) | $(ratio b a) | >= 0.95 |"
 	echo "| c / a (many tokens vs ceiling) | $(ratio c a) | >= 0.70 |"
+	echo "| b / a2 (one token vs the ceiling closing at once) | $(ratio b a2) | |"
+	echo "| c / a2 (many tokens vs the ceiling closing at once) | $(ratio c a2) | |"
 	echo "| b / g (one token vs Node anchor) | $(ratio b g) | >= 8 |"
 	echo "| c / g2 (many tokens vs Node anchor) | $(ratio c g2) | |"
 	echo "| e1 / b (/mcp tools/call vs direct) | $(ratio e1 b) | >= 0.85 |"
