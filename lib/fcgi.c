@@ -1,32 +1,133 @@
-/* fcgi: the one FastCGI adapter. Reads a request from the CGI
- * environment and stdin, writes the response as CGI output. */
+/* fcgi: the one FastCGI adapter. Speaks the FastCGI protocol (responder
+ * role) on the listening socket the web server hands over as fd 0, turns
+ * each request's parameters and body into a struct request, and writes the
+ * response back as CGI output in FastCGI records.
+ *
+ * Written here rather than taken from libfcgi: libfcgi allocates three
+ * streams and copies every parameter per request (about thirty mallocs,
+ * two of them 8 KiB), polls after accept, and closes each connection by
+ * shutting down its side and waiting up to 2 s for the server to close
+ * first. Here the buffers are allocated once per process, the whole input
+ * of a request is read before it is answered, so the connection can close
+ * at once, and only a request refused before its input ended (over a cap)
+ * gets the careful close. */
+#include "fcgi.h"
+
 #include "app.h"
 #include "util.h"
 
-#include <fcgiapp.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
-static void write_response(FCGX_Stream *out, const struct response *resp)
+/* The protocol's constants (FastCGI specification 1.0). */
+enum { FCGI_VERSION_1 = 1, FCGI_HEADER_LEN = 8 };
+enum {
+	FCGI_BEGIN_REQUEST = 1, FCGI_ABORT_REQUEST = 2, FCGI_END_REQUEST = 3, FCGI_PARAMS = 4,
+	FCGI_STDIN = 5, FCGI_STDOUT = 6, FCGI_GET_VALUES = 9, FCGI_GET_VALUES_RESULT = 10,
+	FCGI_UNKNOWN_TYPE = 11,
+};
+enum { FCGI_RESPONDER = 1, FCGI_KEEP_CONN = 1 };
+enum { FCGI_REQUEST_COMPLETE = 0, FCGI_CANT_MPX_CONN = 1, FCGI_UNKNOWN_ROLE = 3 };
+
+/* Caps, checked before anything is copied: the parameters (the CGI
+ * environment: request line and headers) and their count. */
+#define PARAMS_CAP (64 * 1024)
+#define PARAMS_MAX 512
+/* A whole record (header, up to 65535 bytes of content, 255 of padding)
+ * always fits the read buffer. */
+#define RBUF_SIZE (FCGI_HEADER_LEN + 65535 + 255 + 1024)
+/* How long the careful close waits for the server to close its side. */
+#define LINGER_MS 2000
+
+struct conn {
+	int fd;
+	unsigned char *rbuf;
+	size_t rlen, rpos;
+	unsigned id;            /* the request being received; 0 = none */
+	int keep;               /* the server asked to keep the connection */
+	int params_done;
+	size_t plen;            /* parameter bytes so far */
+	int params_bad;         /* malformed: answered 400 once the input ends */
+	long expect;            /* CONTENT_LENGTH, or -1 */
+	size_t blen;            /* body bytes so far */
+};
+
+/* Per process, allocated once. */
+static unsigned char *rbuf;
+static char *pbuf;              /* the parameters as received */
+static char *ebuf;              /* the same, decoded to NAME=value strings */
+static char *body;              /* HTTP_MAX_BODY + 1 */
+static char *envv[PARAMS_MAX + 1];
+static struct sbuf out, head;
+
+static int write_all(int fd, const void *p, size_t n)
 {
-	/* libfcgi's own printf knows few formats: build the head with ours. */
-	const char *body = resp->body ? json_text(resp->body) : NULL;
-	size_t blen = body ? strlen(body) : 0;
-	struct sbuf head = {0};
+	const char *s = p;
+	while (n > 0) {
+		ssize_t k = write(fd, s, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		s += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static void record_header(struct sbuf *b, int type, unsigned id, size_t len)
+{
+	char h[FCGI_HEADER_LEN] = {FCGI_VERSION_1, (char)type, (char)(id >> 8), (char)(id & 0xff),
+				   (char)(len >> 8), (char)(len & 0xff), 0, 0};
+	sbuf_add(b, h, sizeof h);
+}
+
+static void end_request(struct sbuf *b, unsigned id, int protocol_status)
+{
+	record_header(b, FCGI_END_REQUEST, id, 8);
+	char e[8] = {0, 0, 0, 0, (char)protocol_status, 0, 0, 0};
+	sbuf_add(b, e, sizeof e);
+}
+
+/* data as FCGI_STDOUT records of at most 65535 bytes each. */
+static void stdout_records(struct sbuf *b, unsigned id, const char *data, size_t n)
+{
+	while (n > 0) {
+		size_t k = n > 65535 ? 65535 : n;
+		record_header(b, FCGI_STDOUT, id, k);
+		sbuf_add(b, data, k);
+		data += k;
+		n -= k;
+	}
+}
+
+/* The response as CGI output (head, then the JSON body and a newline),
+ * closed by an empty FCGI_STDOUT and FCGI_END_REQUEST; one write. */
+static int send_response(int fd, unsigned id, const struct response *resp)
+{
+	const char *text = resp->body ? json_text(resp->body) : NULL;
+	size_t tlen = text ? strlen(text) : 0;
+	head.len = 0;
 	/* Appended, not printed: printf would cost more than the rest. */
 	sbuf_adds(&head, "Status: ");
 	sbuf_addu(&head, (unsigned long)resp->status);
 	sbuf_adds(&head, " ");
 	sbuf_adds(&head, http_reason(resp->status));
 	sbuf_adds(&head, "\r\n");
-	if (body)
+	if (text)
 		sbuf_adds(&head, "Content-Type: application/json\r\n");
 	sbuf_adds(&head, "Content-Length: ");
-	sbuf_addu(&head, body ? blen + 1 : 0);
+	sbuf_addu(&head, text ? tlen + 1 : 0);
 	sbuf_adds(&head, "\r\nX-Content-Type-Options: nosniff\r\n");
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		sbuf_adds(&head, resp->headers[i].name);
@@ -35,43 +136,22 @@ static void write_response(FCGX_Stream *out, const struct response *resp)
 		sbuf_adds(&head, "\r\n");
 	}
 	sbuf_adds(&head, "\r\n");
-	FCGX_PutStr(head.p, (int)head.len, out);
-	sbuf_free(&head);
-	if (body) {
-		FCGX_PutStr(body, (int)blen, out);
-		FCGX_PutChar('\n', out);
+	if (text) {
+		sbuf_add(&head, text, tlen);
+		sbuf_add(&head, "\n", 1);
 	}
+	out.len = 0;
+	stdout_records(&out, id, head.p, head.len);
+	record_header(&out, FCGI_STDOUT, id, 0);
+	end_request(&out, id, FCGI_REQUEST_COMPLETE);
+	return write_all(fd, out.p, out.len);
 }
 
-/* Reads the body into buf; returns its length, or -1 when it is over the cap. */
-static long read_body(FCGX_Request *r, const char *cl, char *buf)
-{
-	if (!cl || !*cl)
-		return 0;
-	char *end;
-	errno = 0;
-	long n = strtol(cl, &end, 10);
-	if (errno || *end || n < 0)
-		return 0;
-	if (n > HTTP_MAX_BODY)
-		return -1;
-	long got = 0;
-	while (got < n) {
-		int k = FCGX_GetStr(buf + got, (int)(n - got), r->in);
-		if (k <= 0)
-			break;
-		got += k;
-	}
-	buf[got] = '\0';
-	return got;
-}
-
-/* The parameters a request reads, found in one pass over the environment
- * (FCGX_GetParam walks all of it once per name). */
+/* The parameters a request reads, found in one pass over the environment. */
 enum { P_METHOD, P_URI, P_AUTHORIZATION, P_REMOTE_ADDR, P_HOST, P_HTTPS, P_CONTENT_TYPE, P_ACCEPT,
        P_ORIGIN, P_PROTOCOL_VERSION, P_CONTENT_LENGTH, P_COUNT };
 
-static void read_params(char **env, const char *out[P_COUNT])
+static void read_params(char **env, const char *param[P_COUNT])
 {
 #define NAME(s) {s, sizeof s - 1}
 	static const struct {
@@ -85,35 +165,92 @@ static void read_params(char **env, const char *out[P_COUNT])
 	};
 #undef NAME
 	for (int i = 0; i < P_COUNT; i++)
-		out[i] = NULL;
+		param[i] = NULL;
 	for (; env && *env; env++) {
 		const char *eq = strchr(*env, '=');
 		if (!eq)
 			continue;
 		size_t len = (size_t)(eq - *env);
 		for (int i = 0; i < P_COUNT; i++)
-			if (names[i].len == len && !out[i] && memcmp(names[i].name, *env, len) == 0) {
-				out[i] = eq + 1;
+			if (names[i].len == len && !param[i] && memcmp(names[i].name, *env, len) == 0) {
+				param[i] = eq + 1;
 				break;
 			}
 	}
 }
 
-/* Whether the request's input has been read to its end (the empty
- * FCGI_STDIN record), so that nothing is left unread on the connection. */
-static int input_consumed(FCGX_Stream *in)
+/* One name-value length: one byte below 128, else four with the top bit. */
+static int pair_len(const unsigned char **p, const unsigned char *end, size_t *len)
 {
-	return FCGX_GetChar(in) == EOF && FCGX_GetError(in) == 0;
+	if (*p >= end)
+		return -1;
+	if (!(**p & 0x80)) {
+		*len = *(*p)++;
+		return 0;
+	}
+	if (end - *p < 4)
+		return -1;
+	*len = ((size_t)((*p)[0] & 0x7f) << 24) | ((size_t)(*p)[1] << 16) | ((size_t)(*p)[2] << 8) | (*p)[3];
+	*p += 4;
+	return 0;
 }
 
-/* Answers one request; returns whether its input was read to the end. */
-static int handle(FCGX_Request *r, const struct route_group *const *serve, char *buf)
+/* Decodes the received name-value pairs into envv (NAME=value strings in
+ * ebuf; each takes at most the bytes its encoding took, so ebuf, as large
+ * as pbuf, always has room). A name holding '=' or NUL, a value holding
+ * NUL, a pair cut short or too many pairs: -1. */
+static int decode_params(size_t plen)
+{
+	const unsigned char *p = (const unsigned char *)pbuf, *end = p + plen;
+	char *e = ebuf;
+	size_t n = 0;
+	while (p < end) {
+		size_t nl, vl;
+		if (pair_len(&p, end, &nl) < 0 || pair_len(&p, end, &vl) < 0)
+			return -1;
+		if (nl > (size_t)(end - p) || vl > (size_t)(end - p) - nl || n == PARAMS_MAX)
+			return -1;
+		if (nl == 0 || memchr(p, '=', nl) || memchr(p, '\0', nl) || memchr(p + nl, '\0', vl))
+			return -1;
+		envv[n++] = e;
+		memcpy(e, p, nl);
+		e += nl;
+		*e++ = '=';
+		memcpy(e, p + nl, vl);
+		e += vl;
+		*e++ = '\0';
+		p += nl + vl;
+	}
+	envv[n] = NULL;
+	return 0;
+}
+
+static long content_length(const char *cl)
+{
+	if (!cl || !*cl)
+		return -1;
+	char *end;
+	errno = 0;
+	long n = strtol(cl, &end, 10);
+	if (errno || *end || n < 0)
+		return -1;
+	return n;
+}
+
+/* Builds the request from the environment and body and answers it. */
+static int answer(struct conn *c, int malformed)
 {
 	struct request req = {0};
 	struct response resp;
 	response_init(&resp);
-	const char *param[P_COUNT];
-	read_params(r->envp, param);
+	const char *param[P_COUNT] = {0};
+	if (malformed) {
+		response_error(&resp, 400, "Bad request", "The request's FastCGI parameters are malformed");
+		int rc = send_response(c->fd, c->id, &resp);
+		response_free(&resp);
+		return rc;
+	}
+	read_params(envv, param);
 	req.method = param[P_METHOD];
 	const char *uri = param[P_URI];
 	if (!req.method)
@@ -131,24 +268,273 @@ static int handle(FCGX_Request *r, const struct route_group *const *serve, char 
 	req.accept = param[P_ACCEPT];
 	req.origin = param[P_ORIGIN];
 	req.protocol_version = param[P_PROTOCOL_VERSION];
-
-	long n = read_body(r, param[P_CONTENT_LENGTH], buf);
-	int consumed = n >= 0 && input_consumed(r->in);
-	if (n < 0) {
-		response_error(&resp, 413, "Payload too large", "The request body is over 64 KiB");
-	} else {
-		if (n > 0) {
-			req.body_raw = buf;
-			req.body_len = (size_t)n;
-			req.body = http_body_parse(buf, (size_t)n);
-			req.body_invalid = req.body == NULL;
-		}
-		app_handle(serve, 1, &req, &resp);
+	/* The body is what CONTENT_LENGTH says of what arrived; none without it. */
+	size_t n = c->expect < 0 ? 0 : (size_t)c->expect < c->blen ? (size_t)c->expect : c->blen;
+	if (n > 0) {
+		body[n] = '\0';
+		req.body_raw = body;
+		req.body_len = n;
+		req.body = http_body_parse(body, n);
+		req.body_invalid = req.body == NULL;
 	}
-	write_response(r->out, &resp);
+	app_handle(&fcgi_group, 1, &req, &resp);
+	int rc = send_response(c->fd, c->id, &resp);
 	response_free(&resp);
 	request_free(&req);
-	return consumed;
+	return rc;
+}
+
+/* Answers a request refused before its input ended. */
+static int refuse(struct conn *c, int status, const char *error, const char *message)
+{
+	struct response resp;
+	response_init(&resp);
+	response_error(&resp, status, error, message);
+	int rc = send_response(c->fd, c->id, &resp);
+	response_free(&resp);
+	return rc;
+}
+
+/* The careful close, for a connection that may hold unread input: shut
+ * down our side, read until the server closes (or LINGER_MS), then close,
+ * so that the unread input cannot turn into a reset that loses the answer. */
+static void linger_close(int fd)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (shutdown(fd, SHUT_WR) == 0) {
+		for (;;) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			long ms = LINGER_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			struct pollfd p = {fd, POLLIN, 0};
+			if (ms <= 0 || poll(&p, 1, (int)ms) <= 0)
+				break;
+			char trash[4096];
+			ssize_t k = read(fd, trash, sizeof trash);
+			if (k == 0 || (k < 0 && errno != EINTR))
+				break;
+		}
+	}
+	close(fd);
+}
+
+/* Makes one whole record available at rbuf + rpos; 0 at a clean end of
+ * the connection or on an error. */
+static int next_record(struct conn *c, size_t *clen)
+{
+	for (;;) {
+		size_t have = c->rlen - c->rpos;
+		if (have >= FCGI_HEADER_LEN) {
+			const unsigned char *h = c->rbuf + c->rpos;
+			*clen = ((size_t)h[4] << 8) | h[5];
+			if (have >= FCGI_HEADER_LEN + *clen + h[6])
+				return 1;
+		}
+		if (c->rpos > 0) {
+			memmove(c->rbuf, c->rbuf + c->rpos, have);
+			c->rlen = have;
+			c->rpos = 0;
+		}
+		ssize_t k = read(c->fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return 0;
+		c->rlen += (size_t)k;
+	}
+}
+
+/* A management record (request id 0): FCGI_GET_VALUES is answered with the
+ * values this program knows, anything else with FCGI_UNKNOWN_TYPE. */
+static int management(struct conn *c, int type, const unsigned char *content, size_t clen)
+{
+	out.len = 0;
+	if (type != FCGI_GET_VALUES) {
+		record_header(&out, FCGI_UNKNOWN_TYPE, 0, 8);
+		char u[8] = {(char)type};
+		sbuf_add(&out, u, sizeof u);
+		return write_all(c->fd, out.p, out.len);
+	}
+	static const char *const known[][2] = {
+		{"FCGI_MAX_CONNS", "1"}, {"FCGI_MAX_REQS", "1"}, {"FCGI_MPXS_CONNS", "0"}};
+	struct sbuf v = {0};
+	const unsigned char *p = content, *end = content + clen;
+	while (p < end) {
+		size_t nl, vl;
+		if (pair_len(&p, end, &nl) < 0 || pair_len(&p, end, &vl) < 0 || nl > (size_t)(end - p) ||
+		    vl > (size_t)(end - p) - nl)
+			break;
+		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (strlen(known[i][0]) == nl && memcmp(known[i][0], p, nl) == 0) {
+				char l[2] = {(char)nl, (char)strlen(known[i][1])};
+				sbuf_add(&v, l, 2);
+				sbuf_add(&v, known[i][0], nl);
+				sbuf_adds(&v, known[i][1]);
+			}
+		p += nl + vl;
+	}
+	record_header(&out, FCGI_GET_VALUES_RESULT, 0, v.len);
+	if (v.len)
+		sbuf_add(&out, v.p, v.len);
+	sbuf_free(&v);
+	return write_all(c->fd, out.p, out.len);
+}
+
+/* Serves one connection until the server closes it, or, without
+ * FCGI_KEEP_CONN, until its one request is answered; closes it. */
+void fcgi_serve(int fd)
+{
+	struct conn c = {.fd = fd, .rbuf = rbuf, .expect = -1};
+	size_t clen;
+	while (next_record(&c, &clen)) {
+		const unsigned char *h = c.rbuf + c.rpos, *content = h + FCGI_HEADER_LEN;
+		int type = h[1];
+		unsigned id = ((unsigned)h[2] << 8) | h[3];
+		c.rpos += FCGI_HEADER_LEN + clen + h[6];
+		if (h[0] != FCGI_VERSION_1)
+			break;
+		if (id == 0) {
+			if (management(&c, type, content, clen) < 0)
+				break;
+			continue;
+		}
+		if (type == FCGI_BEGIN_REQUEST) {
+			if (clen < 8)
+				break;
+			int role = (content[0] << 8) | content[1], keep = content[2] & FCGI_KEEP_CONN;
+			if (c.id && id != c.id) {
+				out.len = 0;
+				end_request(&out, id, FCGI_CANT_MPX_CONN);
+				if (write_all(fd, out.p, out.len) < 0)
+					break;
+				continue;
+			}
+			if (role != FCGI_RESPONDER) {
+				out.len = 0;
+				end_request(&out, id, FCGI_UNKNOWN_ROLE);
+				if (write_all(fd, out.p, out.len) < 0 || !keep)
+					break;
+				continue;
+			}
+			c.id = id;
+			c.keep = keep;
+			c.params_done = c.params_bad = 0;
+			c.plen = c.blen = 0;
+			c.expect = -1;
+			continue;
+		}
+		if (id != c.id)
+			continue; /* not the request being received: ignored */
+		if (type == FCGI_ABORT_REQUEST) {
+			out.len = 0;
+			end_request(&out, id, FCGI_REQUEST_COMPLETE);
+			c.id = 0;
+			if (write_all(fd, out.p, out.len) < 0 || !c.keep)
+				break;
+			continue;
+		}
+		if (type == FCGI_PARAMS && !c.params_done) {
+			if (clen > 0) {
+				if (c.plen + clen > PARAMS_CAP) {
+					/* Refused at once, before the rest arrives. */
+					refuse(&c, 431, "Request header fields too large",
+					       "The request's headers are over 64 KiB");
+					linger_close(fd);
+					return;
+				}
+				memcpy(pbuf + c.plen, content, clen);
+				c.plen += clen;
+				continue;
+			}
+			c.params_done = 1;
+			if (decode_params(c.plen) < 0) {
+				c.params_bad = 1;
+				continue;
+			}
+			const char *param[P_COUNT];
+			read_params(envv, param);
+			c.expect = content_length(param[P_CONTENT_LENGTH]);
+			if (c.expect > HTTP_MAX_BODY) {
+				refuse(&c, 413, "Payload too large", "The request body is over 64 KiB");
+				linger_close(fd);
+				return;
+			}
+			continue;
+		}
+		if (type == FCGI_STDIN && c.params_done) {
+			if (clen > 0) {
+				if (c.blen + clen > HTTP_MAX_BODY) {
+					refuse(&c, 413, "Payload too large", "The request body is over 64 KiB");
+					linger_close(fd);
+					return;
+				}
+				memcpy(body + c.blen, content, clen);
+				c.blen += clen;
+				continue;
+			}
+			/* The whole input is read: nothing is left unread. */
+			int rc = answer(&c, c.params_bad);
+			c.id = 0;
+			if (rc < 0 || !c.keep)
+				break;
+		}
+	}
+	close(fd);
+}
+
+const struct route_group *fcgi_group;
+
+void fcgi_buffers(void)
+{
+	if (rbuf)
+		return;
+	rbuf = ck_malloc(RBUF_SIZE);
+	pbuf = ck_malloc(PARAMS_CAP);
+	ebuf = ck_malloc(PARAMS_CAP);
+	body = ck_malloc(HTTP_MAX_BODY + 1);
+}
+
+void fcgi_buffers_free(void)
+{
+	free(rbuf);
+	free(pbuf);
+	free(ebuf);
+	free(body);
+	rbuf = NULL;
+	pbuf = ebuf = body = NULL;
+	sbuf_free(&out);
+	sbuf_free(&head);
+}
+
+/* FCGI_WEB_SERVER_ADDRS, as libfcgi reads it: when set, a connection over
+ * TCP is served only from one of these comma-separated addresses. */
+static int peer_allowed(int fd, const char *allowed)
+{
+	if (!allowed || !*allowed)
+		return 1;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0)
+		return 0;
+	char addr[INET6_ADDRSTRLEN];
+	if (sa.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, addr, sizeof addr);
+	else if (sa.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, addr, sizeof addr);
+	else
+		return 1; /* a Unix socket: its file mode guards it */
+	size_t n = strlen(addr);
+	for (const char *s = allowed; *s;) {
+		while (*s == ',' || *s == ' ')
+			s++;
+		const char *e = s;
+		while (*e && *e != ',' && *e != ' ')
+			e++;
+		if ((size_t)(e - s) == n && memcmp(s, addr, n) == 0)
+			return 1;
+		s = e;
+	}
+	return 0;
 }
 
 int app_main(const char *program, const struct route_group *const *groups, size_t ngroups)
@@ -162,33 +548,41 @@ int app_main(const char *program, const struct route_group *const *groups, size_
 		fprintf(stderr, "mcpauth-%s: no route group of that name\n", program);
 		return 1;
 	}
+	int listening = 0;
+	socklen_t optlen = sizeof listening;
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) < 0 || !listening) {
+		fprintf(stderr, "mcpauth-%s: standard input is not a listening socket: the web server "
+				"(lighttpd, mod_fcgid) or spawn-fcgi starts this program\n", program);
+		return 1;
+	}
 	if (app_init(program, groups, ngroups, serve->flags, err, sizeof err) < 0) {
 		fprintf(stderr, "mcpauth-%s: %s\n", program, err);
 		return 1;
 	}
 	/* A client that goes away must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "mcpauth-%s: FCGX_Init failed\n", program);
-		return 1;
+	fcgi_group = serve;
+	fcgi_buffers();
+	const char *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
+	for (;;) {
+		int fd = accept(0, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				usleep(10000);
+				continue;
+			}
+			fprintf(stderr, "mcpauth-%s: accept: %s\n", program, strerror(errno));
+			break;
+		}
+		if (!peer_allowed(fd, allowed)) {
+			close(fd);
+			continue;
+		}
+		fcgi_serve(fd);
 	}
-	FCGX_Request r;
-	FCGX_InitRequest(&r, 0, 0);
-	char *buf = ck_malloc(HTTP_MAX_BODY + 1);
-	const struct route_group *one[] = {serve};
-	while (FCGX_Accept_r(&r) >= 0) {
-		/* libfcgi closes a connection by shutting down its side and
-		 * reading until the server closes (up to 2 s), so that unread
-		 * input cannot turn into a TCP reset that loses the answer.
-		 * When the whole input was read there is none: close at once,
-		 * and the process is free for the next request without waiting
-		 * for the server (bench/: the ceiling program goes from 25 k to
-		 * 45 k req/s). A body refused unread still gets the careful close. */
-		if (handle(&r, one, buf) && !r.keepConnection)
-			FCGX_Detach(&r);
-		FCGX_Finish_r(&r);
-	}
-	free(buf);
+	fcgi_buffers_free();
 	app_free();
 	return 0;
 }
