@@ -548,15 +548,17 @@ int app_main(const char *program, const struct route_group *const *groups, size_
 		fprintf(stderr, "mcpauth-%s: no route group of that name\n", program);
 		return 1;
 	}
+	/* The settings first: a bad one is reported however the program runs. */
+	if (app_init(program, groups, ngroups, serve->flags, err, sizeof err) < 0) {
+		fprintf(stderr, "mcpauth-%s: %s\n", program, err);
+		return 1;
+	}
 	int listening = 0;
 	socklen_t optlen = sizeof listening;
 	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) < 0 || !listening) {
 		fprintf(stderr, "mcpauth-%s: standard input is not a listening socket: the web server "
 				"(lighttpd, mod_fcgid) or spawn-fcgi starts this program\n", program);
-		return 1;
-	}
-	if (app_init(program, groups, ngroups, serve->flags, err, sizeof err) < 0) {
-		fprintf(stderr, "mcpauth-%s: %s\n", program, err);
+		app_free();
 		return 1;
 	}
 	/* A client that goes away must not kill the process. */

@@ -93,4 +93,42 @@ rpc '\1' '{"toolName":"POST_/auth/login","args":{"email":"user@example.com","pas
 rpc '\1' '{"toolName":"nope","args":[]}' | seed mcp invoke-bad
 rpc '\3' '' | seed mcp tools-get
 rpc '\0' '{"a":' | seed mcp truncated
-echo "seeds: $(ls corpus/token | wc -l) token, $(ls corpus/jwks | wc -l) jwks, $(ls corpus/route | wc -l) route, $(ls corpus/mcp | wc -l) mcp"
+# --- fcgi: the bytes a web server sends on one connection
+python3 - <<'PY'
+import os, struct
+def rec(t, c=b"", i=1, pad=0):
+    return struct.pack("!BBHHBx", 1, t, i, len(c), pad) + c + b"\0" * pad
+def pairs(env):
+    out = b""
+    for k, v in env:
+        k, v = k.encode(), v.encode()
+        ln = lambda n: bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
+        out += ln(len(k)) + ln(len(v)) + k + v
+    return out
+def req(method, uri, body=b"", i=1, keep=0, extra=()):
+    env = [("REQUEST_METHOD", method), ("REQUEST_URI", uri), ("HTTP_HOST", "127.0.0.1"), ("REMOTE_ADDR", "127.0.0.1")]
+    if body:
+        env += [("CONTENT_TYPE", "application/json"), ("CONTENT_LENGTH", str(len(body)))]
+    env += list(extra)
+    out = rec(1, struct.pack("!HB5x", 1, keep), i) + rec(4, pairs(env), i) + rec(4, b"", i)
+    return out + (rec(5, body, i) if body else b"") + rec(5, b"", i)
+os.makedirs("corpus/fcgi", exist_ok=True)
+def seed(name, data):
+    open("corpus/fcgi/" + name, "wb").write(data)
+seed("get-index", req("GET", "/"))
+seed("get-profile-no-token", req("GET", "/api/profile"))
+seed("get-profile-bad-token", req("GET", "/api/profile", extra=[("HTTP_AUTHORIZATION", "Bearer a.b.c")]))
+seed("put-profile-body", req("PUT", "/api/profile", b'{"name":"x"}'))
+seed("keep-conn-two", req("GET", "/", keep=1) + req("GET", "/api/email", keep=1))
+seed("padded-split-body", rec(1, struct.pack("!HB5x", 1, 0)) + rec(4, pairs([("REQUEST_METHOD", "PUT"), ("REQUEST_URI", "/api/profile"), ("CONTENT_LENGTH", "12")])) + rec(4) + rec(5, b'{"name"', pad=1) + rec(5, b':"x"}', pad=3) + rec(5))
+seed("get-values", rec(9, pairs([("FCGI_MAX_CONNS", ""), ("FCGI_MPXS_CONNS", "")]), 0))
+seed("unknown-management", rec(42, b"abc", 0))
+seed("authorizer-role", rec(1, struct.pack("!HB5x", 2, 1)) + req("GET", "/"))
+seed("second-id-while-busy", rec(1, struct.pack("!HB5x", 1, 0), 1) + rec(1, struct.pack("!HB5x", 1, 0), 2) + rec(4, b"", 1) + rec(5, b"", 1))
+seed("abort", rec(1, struct.pack("!HB5x", 1, 1)) + rec(2) + req("GET", "/"))
+seed("long-pair-length", rec(1, struct.pack("!HB5x", 1, 0)) + rec(4, b"\x80\x00\x01\x00\x01REQUEST_METHOD") + rec(4) + rec(5))
+seed("content-length-over-cap", req("POST", "/api/profile", extra=[("CONTENT_LENGTH", "70000")]))
+seed("nul-in-value", rec(1, struct.pack("!HB5x", 1, 0)) + rec(4, pairs([("REQUEST_URI", "/\0x")])) + rec(4) + rec(5))
+PY
+
+echo "seeds: $(ls corpus/token | wc -l) token, $(ls corpus/jwks | wc -l) jwks, $(ls corpus/route | wc -l) route, $(ls corpus/mcp | wc -l) mcp, $(ls corpus/fcgi | wc -l) fcgi"

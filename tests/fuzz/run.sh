@@ -19,7 +19,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$src/build-fuzz}" && pwd) || exit 1
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_token fuzz_jwks fuzz_route fuzz_mcp)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_token fuzz_jwks fuzz_route fuzz_mcp fuzz_fcgi)
 seconds=${FUZZ_SECONDS:-90}
 seed=${FUZZ_SEED:-1}
 jobs=${FUZZ_JOBS:-$(nproc)}
@@ -47,6 +47,7 @@ max_runs() {
 	fuzz_token) echo 200000 ;;
 	fuzz_jwks) echo 800000 ;;
 	fuzz_route) echo 4000000 ;;
+	fuzz_fcgi) echo 600000 ;;
 	*) echo 1200000 ;;
 	esac
 }
