@@ -5,6 +5,7 @@
  * -DCLOSE_AT_ONCE it closes at once, as the suite's programs do when a
  * request's input was read to its end (lib/fcgi.c). */
 #include <fcgiapp.h>
+#include <stdio.h>
 #include <string.h>
 
 int main(void)

@@ -11,7 +11,9 @@ start_server 1 || { echo "0 passed, 1 failed"; exit 1; }
 TOKEN=$(login user@example.com password)
 [ -n "$TOKEN" ] && [ "$TOKEN" != null ] && ok "logged in" || not_ok "login for a token"
 stop_server
+checks=0
 while IFS= read -r line; do
+	checks=$((checks + 1))
 	case $line in
 	"ok "*) ok "${line#ok }" ;;
 	"not ok "*) not_ok "${line#not ok }" ;;
@@ -21,5 +23,11 @@ done < <(python3 "$top_srcdir/tests/integration/fcgi_client.py" "$MCPAUTH_BINDIR
 	"$TMP_ROOT/program.stderr" 2>&1)
 grep -q '"event":"profile_updated"' "$TMP_ROOT/program.stderr" && ok "the program's audit line went to its stderr" ||
 	not_ok "no audit line from the program: $(head -c 300 "$TMP_ROOT/program.stderr")"
-[ "$PASS" -ge 13 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py ran $PASS checks, not 13"
+[ "$checks" -eq 17 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 17"
+# Not started on a listening socket (from a shell, say): one line, exit 1.
+out=$("$MCPAUTH_BINDIR/profile" </dev/null 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$out" | grep -c 'standard input is not a listening socket')" -eq 1 ] &&
+	ok "started without a listening socket: exit 1 and one line saying so" ||
+	not_ok "started without a listening socket: exit $rc, $out"
 finish

@@ -7,7 +7,8 @@ how it closes a connection, bodies in several records, FCGI_KEEP_CONN.
 Prints one line per check: "ok NAME" or "not ok NAME: DETAIL"."""
 import json, os, socket, struct, subprocess, sys, tempfile, time
 
-BEGIN, END, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
+BEGIN, ABORT, END, PARAMS, STDIN, STDOUT = 1, 2, 3, 4, 5, 6
+GET_VALUES, GET_VALUES_RESULT = 9, 10
 KEEP_CONN = 1
 
 
@@ -33,6 +34,17 @@ def request(method, uri, token, body=b"", content_length=None, flags=0, chunks=1
     for i in range(0, len(body), min(size, 65535) or 1):
         out += record(STDIN, body[i:i + min(size, 65535)], padding=padding)
     return out + record(STDIN, b"")
+
+
+def read_record(sock, data=b""):
+    """One record: (type, request id, content, the bytes after it)."""
+    while len(data) < 8 or len(data) < 8 + struct.unpack("!BBHHBx", data[:8])[3] + data[6]:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise EOFError("connection closed inside a record")
+        data += chunk
+    _, rtype, rid, clen, plen = struct.unpack("!BBHHBx", data[:8])
+    return rtype, rid, data[8:8 + clen], data[8 + clen + plen:]
 
 
 def read_answer(sock):
@@ -166,6 +178,50 @@ def run(path, token):
         answers.append(read_answer(c))
     check("FCGI_KEEP_CONN: two requests answered on one connection",
           [status_of(a[0]) for a in answers] == [200, 200], [a[0][:80] for a in answers])
+    c.close()
+
+    # FCGI_GET_VALUES: what the program says of itself (no multiplexing).
+    c = connect(path)
+    c.sendall(record(GET_VALUES, pair("FCGI_MPXS_CONNS", "") + pair("FCGI_MAX_REQS", ""), req_id=0))
+    rtype, rid, content, _ = read_record(c)
+    check("FCGI_GET_VALUES is answered: no multiplexing, one request at a time",
+          rtype == GET_VALUES_RESULT and rid == 0 and
+          content == pair("FCGI_MPXS_CONNS", "0") + pair("FCGI_MAX_REQS", "1"), (rtype, content))
+    c.close()
+
+    # A role other than responder is refused with FCGI_UNKNOWN_ROLE.
+    c = connect(path)
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 2, 0)))
+    rtype, _, content, _ = read_record(c)
+    check("the authorizer role is refused with FCGI_UNKNOWN_ROLE",
+          rtype == END and struct.unpack("!IB3x", content)[1] == 3, (rtype, content))
+    c.close()
+
+    # Parameters over 64 KiB (a 70 000-byte header, in two records): 431.
+    c = connect(path)
+    env = pair("REQUEST_METHOD", "GET") + pair("REQUEST_URI", "/api/profile") + pair("HTTP_X_BIG", "y" * 70000)
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, env[:60000]) +
+              record(PARAMS, env[60000:]) + record(PARAMS, b"") + record(STDIN, b""))
+    out, _, _ = read_answer(c)
+    check("parameters over 64 KiB answer 431 JSON",
+          status_of(out) == 431 and body_of(out)["error"] == "Request header fields too large", out[:300])
+    c.close()
+
+    # A name-value pair whose length runs past the record: 400 JSON.
+    c = connect(path)
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, b"\x0eREQUEST_METHOD") +
+              record(PARAMS, b"") + record(STDIN, b""))
+    out, _, _ = read_answer(c)
+    check("a malformed parameter answers 400 JSON",
+          status_of(out) == 400 and body_of(out)["error"] == "Bad request", out[:300])
+    c.close()
+
+    # FCGI_ABORT_REQUEST before the body: ended, nothing answered.
+    c = connect(path)
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, pair("REQUEST_URI", "/")) +
+              record(PARAMS, b"") + record(ABORT, b""))
+    out, app, proto = read_answer(c)
+    check("FCGI_ABORT_REQUEST ends the request without an answer", out == b"" and proto == 0, out[:200])
     c.close()
 
     # The program is free for the next connection right away.
