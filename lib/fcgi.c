@@ -65,9 +65,8 @@ struct conn {
 /* Per process, allocated once. */
 static unsigned char *rbuf;
 static char *pbuf;              /* the parameters as received */
-static char *ebuf;              /* the same, decoded to NAME=value strings */
+static char *ebuf;              /* the values read, as C strings */
 static char *body;              /* HTTP_MAX_BODY + 1 */
-static char *envv[PARAMS_MAX + 1];
 static struct sbuf out, head;
 
 static int write_all(int fd, const void *p, size_t n)
@@ -147,37 +146,22 @@ static int send_response(int fd, unsigned id, const struct response *resp)
 	return write_all(fd, out.p, out.len);
 }
 
-/* The parameters a request reads, found in one pass over the environment. */
+/* The parameters a request reads, picked out while the name-value pairs
+ * are decoded; every other parameter is skipped. */
 enum { P_METHOD, P_URI, P_AUTHORIZATION, P_REMOTE_ADDR, P_HOST, P_HTTPS, P_CONTENT_TYPE, P_ACCEPT,
        P_ORIGIN, P_PROTOCOL_VERSION, P_CONTENT_LENGTH, P_COUNT };
-
-static void read_params(char **env, const char *param[P_COUNT])
-{
 #define NAME(s) {s, sizeof s - 1}
-	static const struct {
-		const char *name;
-		size_t len;
-	} names[P_COUNT] = {
-		NAME("REQUEST_METHOD"), NAME("REQUEST_URI"),	 NAME("HTTP_AUTHORIZATION"),
-		NAME("REMOTE_ADDR"),	NAME("HTTP_HOST"),	 NAME("HTTPS"),
-		NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),	 NAME("HTTP_ORIGIN"),
-		NAME("HTTP_MCP_PROTOCOL_VERSION"), NAME("CONTENT_LENGTH"),
-	};
+static const struct {
+	const char *name;
+	size_t len;
+} param_names[P_COUNT] = {
+	NAME("REQUEST_METHOD"), NAME("REQUEST_URI"),	 NAME("HTTP_AUTHORIZATION"),
+	NAME("REMOTE_ADDR"),	NAME("HTTP_HOST"),	 NAME("HTTPS"),
+	NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),	 NAME("HTTP_ORIGIN"),
+	NAME("HTTP_MCP_PROTOCOL_VERSION"), NAME("CONTENT_LENGTH"),
+};
 #undef NAME
-	for (int i = 0; i < P_COUNT; i++)
-		param[i] = NULL;
-	for (; env && *env; env++) {
-		const char *eq = strchr(*env, '=');
-		if (!eq)
-			continue;
-		size_t len = (size_t)(eq - *env);
-		for (int i = 0; i < P_COUNT; i++)
-			if (names[i].len == len && !param[i] && memcmp(names[i].name, *env, len) == 0) {
-				param[i] = eq + 1;
-				break;
-			}
-	}
-}
+static const char *param[P_COUNT];
 
 /* One name-value length: one byte below 128, else four with the top bit. */
 static int pair_len(const unsigned char **p, const unsigned char *end, size_t *len)
@@ -195,33 +179,38 @@ static int pair_len(const unsigned char **p, const unsigned char *end, size_t *l
 	return 0;
 }
 
-/* Decodes the received name-value pairs into envv (NAME=value strings in
- * ebuf; each takes at most the bytes its encoding took, so ebuf, as large
- * as pbuf, always has room). A name holding '=' or NUL, a value holding
- * NUL, a pair cut short or too many pairs: -1. */
+/* Decodes the received name-value pairs, copying the values of the
+ * parameters a request reads into ebuf as C strings (the first of a name
+ * wins; ebuf, as large as pbuf, always has room). A pair cut short, too
+ * many pairs or a NUL in a value read: -1. */
 static int decode_params(size_t plen)
 {
 	const unsigned char *p = (const unsigned char *)pbuf, *end = p + plen;
 	char *e = ebuf;
 	size_t n = 0;
+	for (int i = 0; i < P_COUNT; i++)
+		param[i] = NULL;
 	while (p < end) {
 		size_t nl, vl;
 		if (pair_len(&p, end, &nl) < 0 || pair_len(&p, end, &vl) < 0)
 			return -1;
-		if (nl > (size_t)(end - p) || vl > (size_t)(end - p) - nl || n == PARAMS_MAX)
+		if (nl > (size_t)(end - p) || vl > (size_t)(end - p) - nl || ++n > PARAMS_MAX)
 			return -1;
-		if (nl == 0 || memchr(p, '=', nl) || memchr(p, '\0', nl) || memchr(p + nl, '\0', vl))
-			return -1;
-		envv[n++] = e;
-		memcpy(e, p, nl);
-		e += nl;
-		*e++ = '=';
-		memcpy(e, p + nl, vl);
-		e += vl;
-		*e++ = '\0';
+		for (int i = 0; i < P_COUNT; i++) {
+			if (param_names[i].len != nl || memcmp(param_names[i].name, p, nl) != 0)
+				continue;
+			if (!param[i]) {
+				if (memchr(p + nl, '\0', vl))
+					return -1;
+				param[i] = e;
+				memcpy(e, p + nl, vl);
+				e += vl;
+				*e++ = '\0';
+			}
+			break;
+		}
 		p += nl + vl;
 	}
-	envv[n] = NULL;
 	return 0;
 }
 
@@ -243,14 +232,12 @@ static int answer(struct conn *c, int malformed)
 	struct request req = {0};
 	struct response resp;
 	response_init(&resp);
-	const char *param[P_COUNT] = {0};
 	if (malformed) {
 		response_error(&resp, 400, "Bad request", "The request's FastCGI parameters are malformed");
 		int rc = send_response(c->fd, c->id, &resp);
 		response_free(&resp);
 		return rc;
 	}
-	read_params(envv, param);
 	req.method = param[P_METHOD];
 	const char *uri = param[P_URI];
 	if (!req.method)
@@ -451,8 +438,6 @@ void fcgi_serve(int fd)
 				c.params_bad = 1;
 				continue;
 			}
-			const char *param[P_COUNT];
-			read_params(envv, param);
 			c.expect = content_length(param[P_CONTENT_LENGTH]);
 			if (c.expect > HTTP_MAX_BODY) {
 				refuse(&c, 413, "Payload too large", "The request body is over 64 KiB");
