@@ -48,11 +48,17 @@ enum { FCGI_REQUEST_COMPLETE = 0, FCGI_CANT_MPX_CONN = 1, FCGI_UNKNOWN_ROLE = 3 
 #define RBUF_SIZE (FCGI_HEADER_LEN + 65535 + 255 + 1024)
 /* How long the careful close waits for the server to close its side. */
 #define LINGER_MS 2000
+/* How long a read may wait: for the first bytes of a new connection (as
+ * libfcgi, a server that connects and sends nothing is let go), and in the
+ * middle of a request. Between requests of a kept connection, no limit. */
+#define FIRST_WAIT_MS 2000
+#define REQUEST_WAIT_MS 60000
 
 struct conn {
 	int fd;
 	unsigned char *rbuf;
 	size_t rlen, rpos;
+	int started;            /* some bytes have arrived */
 	unsigned id;            /* the request being received; 0 = none */
 	int keep;               /* the server asked to keep the connection */
 	int params_done;
@@ -305,8 +311,10 @@ static void linger_close(int fd)
 	close(fd);
 }
 
-/* Makes one whole record available at rbuf + rpos; 0 at a clean end of
- * the connection or on an error. */
+/* Makes one whole record available at rbuf + rpos; 0 at the end of the
+ * connection, on an error, or when the server keeps it waiting too long.
+ * The read does not block: the bytes are usually there already, and only
+ * when they are not does poll wait, with its time limit. */
 static int next_record(struct conn *c, size_t *clen)
 {
 	for (;;) {
@@ -322,11 +330,20 @@ static int next_record(struct conn *c, size_t *clen)
 			c->rlen = have;
 			c->rpos = 0;
 		}
-		ssize_t k = read(c->fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen);
+		ssize_t k = recv(c->fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen, MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int ms = !c->started ? FIRST_WAIT_MS : c->id || have > 0 ? REQUEST_WAIT_MS : -1;
+			struct pollfd p = {c->fd, POLLIN, 0};
+			int r = poll(&p, 1, ms);
+			if (r > 0 || (r < 0 && errno == EINTR))
+				continue;
+			return 0;
+		}
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return 0;
+		c->started = 1;
 		c->rlen += (size_t)k;
 	}
 }

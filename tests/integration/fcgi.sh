@@ -23,7 +23,7 @@ done < <(python3 "$top_srcdir/tests/integration/fcgi_client.py" "$MCPAUTH_BINDIR
 	"$TMP_ROOT/program.stderr" 2>&1)
 grep -q '"event":"profile_updated"' "$TMP_ROOT/program.stderr" && ok "the program's audit line went to its stderr" ||
 	not_ok "no audit line from the program: $(head -c 300 "$TMP_ROOT/program.stderr")"
-[ "$checks" -eq 17 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 17"
+[ "$checks" -eq 18 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 18"
 # Not started on a listening socket (from a shell, say): one line, exit 1.
 out=$("$MCPAUTH_BINDIR/profile" </dev/null 2>&1)
 rc=$?

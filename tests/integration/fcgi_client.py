@@ -224,6 +224,16 @@ def run(path, token):
     check("FCGI_ABORT_REQUEST ends the request without an answer", out == b"" and proto == 0, out[:200])
     c.close()
 
+    # A connection on which nothing arrives is let go after 2 s (as libfcgi
+    # does), so that it cannot hold the process.
+    c = connect(path)
+    t0 = time.monotonic()
+    ended = at_eof(c)
+    waited = time.monotonic() - t0
+    check("a connection that sends nothing is closed after about 2 s",
+          ended and 1.5 <= waited <= 6, "ended %s after %.1f s" % (ended, waited))
+    c.close()
+
     # The program is free for the next connection right away.
     c = connect(path)
     c.sendall(request("GET", "/api/profile", token))
