@@ -7,44 +7,28 @@
  * with a Status line followed by a strict JSON body when it has one. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "fuzz.h"
+#include "fuzz_state.h"
 #include "app.h"
 #include "fcgi.h"
 #include "jsonscan.h"
 #include "routes.h"
 #include "util.h"
 
-#include <ftw.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static char state_dir[64];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void cleanup(void)
 {
 	fcgi_buffers_free();
 	app_free();
-	nftw(state_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_state_remove();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(state_dir, sizeof state_dir, "%s/mcpauth-fuzz.XXXXXX", base);
-	if (!mkdtemp(state_dir)) {
-		perror("fuzz_fcgi: mkdtemp");
-		exit(1);
-	}
-	setenv("MCPAUTH_STATE_DIR", state_dir, 1);
-	unsetenv("AUTH0_DOMAIN");
-	unsetenv("MCPAUTH_JWKS_FILE");
-	unsetenv("MCPAUTH_DEMO_TOKENS");
+	fuzz_state_make("fuzz_fcgi");
 	char err[512];
 	if (app_init("profile", route_groups, route_ngroups, 0, err, sizeof err) < 0) {
 		fprintf(stderr, "fuzz_fcgi: %s\n", err);

@@ -7,30 +7,24 @@
  * headers; the rest is the body. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "fuzz.h"
+#include "fuzz_state.h"
 #include "app.h"
 #include "http.h"
 #include "jsonscan.h"
 #include "routes.h"
 #include "util.h"
 
-#include <ftw.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
 
-static char state_dir[64];
 static char *tokens[4]; /* none, user, admin, an expired one */
 static const struct route_group *const serve[] = {&mcp_group};
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static void cleanup(void)
 {
 	app_free();
-	nftw(state_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_state_remove();
 	for (int i = 0; i < 4; i++)
 		free(tokens[i]);
 }
@@ -75,17 +69,7 @@ static int strict_json(const char *text)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* tmpfs when there is one: the store fsyncs every write. */
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(state_dir, sizeof state_dir, "%s/mcpauth-fuzz.XXXXXX", base);
-	if (!mkdtemp(state_dir)) {
-		perror("fuzz_mcp: mkdtemp");
-		exit(1);
-	}
-	setenv("MCPAUTH_STATE_DIR", state_dir, 1);
-	unsetenv("AUTH0_DOMAIN");
-	unsetenv("MCPAUTH_JWKS_FILE");
-	unsetenv("MCPAUTH_DEMO_TOKENS");
+	fuzz_state_make("fuzz_mcp");
 	setenv("MCPAUTH_ALLOWED_ORIGINS", "https://app.example.com", 1);
 	char err[512];
 	if (app_init("mcp", route_groups, route_ngroups, GROUP_SIGNS, err, sizeof err) < 0) {
