@@ -59,35 +59,48 @@ static struct entry *slot_for(const unsigned char hash[32])
 	return &slots[h & (nslots - 1)];
 }
 
-/* What a hit needs of the claims, and nothing else: the principal's own
- * values (email and name already taken from the namespaced claims when the
- * token had them there) in a five-slot array, [sub, email, name,
- * permissions, scope], null where the token had none; the permissions
- * array is shared with the verified claims. A whole claims object (iss,
- * aud, iat, jti... in a 32-bucket table) costs four times as much, times
- * every entry of every process. */
-enum { C_SUB, C_EMAIL, C_NAME, C_PERMISSIONS, C_SCOPE, C_COUNT };
-
-static json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
+/* What a hit needs of the claims, and nothing else, in as few blocks as
+ * json-c allows: [text, permissions]. text is one string holding a flags
+ * byte, then sub, and email, name and scope when the token had them (email
+ * and name already taken from the namespaced claims when it had them
+ * there), each ended by a NUL; permissions is an array sized to its
+ * strings, which it shares with the verified claims, or null. The claims'
+ * own permissions array reserves 32 slots, and five separate strings cost
+ * a block each: a whole entry took about 1.1 KiB, times every entry of
+ * every process. */
+enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_SET = 0x40 };
 
 static json_object *compact(const struct principal *p)
 {
-	json_object *c = json_object_new_array_ext(C_COUNT);
-	json_object_array_add(c, json_object_new_string(p->sub));
-	json_object_array_add(c, str_or_null(p->email));
-	json_object_array_add(c, str_or_null(p->name));
-	json_object_array_add(c, p->permissions ? json_object_get(p->permissions) : NULL);
-	json_object_array_add(c, str_or_null(p->scope));
+	struct sbuf t = {0};
+	char flags = (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) | (p->scope ? T_SCOPE : 0));
+	sbuf_add(&t, &flags, 1);
+	const char *parts[] = {p->sub, p->email, p->name, p->scope};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (parts[i])
+			sbuf_add(&t, parts[i], strlen(parts[i]) + 1);
+	json_object *c = json_object_new_array_ext(2);
+	json_object_array_add(c, json_object_new_string_len(t.p, (int)t.len));
+	sbuf_free(&t);
+	json_object *perms = NULL;
+	if (p->permissions && json_object_is_type(p->permissions, json_type_array)) {
+		size_t n = json_object_array_length(p->permissions);
+		perms = json_object_new_array_ext(n ? (int)n : 1);
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(perms, json_object_get(json_object_array_get_idx(p->permissions, i)));
+	} else if (p->permissions) {
+		perms = json_object_get(p->permissions);
+	}
+	json_object_array_add(c, perms);
 	return c;
 }
 
-static const char *slot_string(json_object *c, int i)
+/* The next string of an entry's text. */
+static const char *next_part(const char **t)
 {
-	json_object *v = json_object_array_get_idx(c, (size_t)i);
-	return v ? json_object_get_string(v) : NULL;
+	const char *s = *t;
+	*t += strlen(s) + 1;
+	return s;
 }
 
 /* The principal of a hit: what token_principal gave when it was verified. */
@@ -95,11 +108,13 @@ static void principal_from(json_object *c, double exp, struct principal *p)
 {
 	memset(p, 0, sizeof *p);
 	p->claims = json_object_get(c);
-	p->sub = slot_string(c, C_SUB);
-	p->email = slot_string(c, C_EMAIL);
-	p->name = slot_string(c, C_NAME);
-	p->permissions = json_object_array_get_idx(c, C_PERMISSIONS);
-	p->scope = slot_string(c, C_SCOPE);
+	const char *t = json_object_get_string(json_object_array_get_idx(c, 0));
+	int flags = *t++;
+	p->sub = next_part(&t);
+	p->email = flags & T_EMAIL ? next_part(&t) : NULL;
+	p->name = flags & T_NAME ? next_part(&t) : NULL;
+	p->scope = flags & T_SCOPE ? next_part(&t) : NULL;
+	p->permissions = json_object_array_get_idx(c, 1);
 	p->exp = exp;
 }
 

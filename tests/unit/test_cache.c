@@ -95,6 +95,9 @@ START_TEST(test_cache_hit_keeps_namespaced_email_and_name)
 		ck_assert_ptr_null(p.scope);
 		ck_assert(principal_has_permission(&p, "read:users"));
 		ck_assert(!principal_has_permission(&p, "admin:all"));
+		/* The same array, in order: the profile answer shows it. */
+		ck_assert_int_eq((int)json_object_array_length(p.permissions), 2);
+		ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(p.permissions, 0)), "read:profile");
 		ck_assert_int_eq(p.exp, NOW + 600);
 		principal_free(&p);
 	}
