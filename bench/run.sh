@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
-ensure_packages wrk python3 bc psmisc
+ensure_packages wrk python3 bc psmisc libfcgi-dev
 build build
 
 THREADS=${BENCH_THREADS:-2}

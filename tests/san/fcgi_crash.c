@@ -1,35 +1,45 @@
 /* A FastCGI program with two deliberate bugs, built only in sanitizer
- * builds: tests/integration/sanitizer.sh serves it in place of a real
+ * builds: tests/integration/sanitizer.sh serves it in place of the profile
  * program to prove that a sanitizer report in a FastCGI program reaches
- * the server's log and fails the suite. A request whose path holds
- * "ubsan" overflows a signed int; any other reads past a heap block. */
-#include <fcgiapp.h>
+ * the server's log and fails the suite. It is served the way the real
+ * programs are (lib/fcgi.c); GET /api/profile/ubsan overflows a signed
+ * int, any other GET /api/profile... reads past a heap block. */
+#include "app.h"
+#include "http.h"
+#include "route.h"
+
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static void crash(struct request *req, struct response *resp)
+{
+	size_t n = strlen(req->path);
+	int value;
+	if (strstr(req->path, "ubsan")) {
+		/* The length is only known at run time, so nothing is folded away. */
+		volatile int big = INT_MAX - 1;
+		value = big + (int)n;
+	} else {
+		char *block = malloc(8);
+		memset(block, 'x', 8);
+		value = block[8 + n % 2];
+		free(block);
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "value", json_object_new_int(value));
+	response_json(resp, 200, o);
+}
+
+static const struct route crash_routes[] = {
+	{"GET", "/api/profile", ROUTE_PUBLIC, NULL, "reads past a heap block", NULL, crash, 0},
+	{"GET", "/api/profile/ubsan", ROUTE_PUBLIC, NULL, "overflows a signed int", NULL, crash, 0},
+	{"GET", "/api/email", ROUTE_PUBLIC, NULL, "reads past a heap block", NULL, crash, 0},
+};
+static const struct route_group crash_group = {"profile", ROUTE_TABLE(crash_routes), 0};
+
 int main(void)
 {
-	FCGX_Request r;
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0)
-		return 1;
-	while (FCGX_Accept_r(&r) >= 0) {
-		const char *uri = FCGX_GetParam("REQUEST_URI", r.envp);
-		size_t n = uri ? strlen(uri) : 0;
-		int value;
-		if (uri && strstr(uri, "ubsan")) {
-			/* The length is only known at run time, so nothing is folded away. */
-			volatile int big = INT_MAX - 1;
-			value = big + (int)n;
-		} else {
-			char *block = malloc(8);
-			memset(block, 'x', 8);
-			value = block[8 + n % 2];
-			free(block);
-		}
-		FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"value\":%d}\n", value);
-		FCGX_Finish_r(&r);
-	}
-	return 0;
+	const struct route_group *const groups[] = {&crash_group};
+	return app_main("profile", groups, 1);
 }
