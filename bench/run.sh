@@ -49,20 +49,24 @@ SUITE=http://127.0.0.1:$SUITE_PORT
 wait_http "$SUITE/" || { echo "the suite did not start:" >&2; cat "$BENCH_DIR"/suite* >&2; exit 1; }
 
 # --- the ceiling, built twice (libfcgi's default close, and closing at once) -------------
-cc -O2 -o "$BENCH_DIR/ceiling" bench/ceiling.c $(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
-cc -O2 -DCLOSE_AT_ONCE -o "$BENCH_DIR/ceiling-now" bench/ceiling.c $(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
-CEIL_PORT=$(free_port)
-BENCH_NAME=ceiling BENCH_PORT=$CEIL_PORT "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/ceiling.stderr" &
-CEIL_PID=$!
-PIDS+=("$CEIL_PID")
-CEIL=http://127.0.0.1:$CEIL_PORT
-wait_http "$CEIL/" || { echo "the ceiling did not start:" >&2; cat "$BENCH_DIR"/ceiling* >&2; exit 1; }
-CEIL2_PORT=$(free_port)
-BENCH_NAME=ceiling-now BENCH_PORT=$CEIL2_PORT "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/ceiling-now.stderr" &
-CEIL2_PID=$!
-PIDS+=("$CEIL2_PID")
-CEIL2=http://127.0.0.1:$CEIL2_PORT
-wait_http "$CEIL2/" || { echo "the second ceiling did not start:" >&2; cat "$BENCH_DIR"/ceiling-now* >&2; exit 1; }
+FCGI_FLAGS=$(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
+cc -O2 -o "$BENCH_DIR/ceiling" bench/ceiling.c $FCGI_FLAGS
+cc -O2 -DCLOSE_AT_ONCE -o "$BENCH_DIR/ceiling-now" bench/ceiling.c $FCGI_FLAGS
+# start_ceiling NAME: lighttpd serving that build on a free port; sets
+# LAST_PID and LAST_URL.
+start_ceiling() {
+	local port
+	port=$(free_port)
+	BENCH_NAME=$1 BENCH_PORT=$port "$LIGHTTPD" -D -f bench/ceiling.conf 2>"$BENCH_DIR/$1.stderr" &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+	LAST_URL=http://127.0.0.1:$port
+	wait_http "$LAST_URL/" || { echo "$1 did not start:" >&2; cat "$BENCH_DIR/$1.stderr" "$BENCH_DIR/$1-error.log" >&2 2>/dev/null; exit 1; }
+}
+start_ceiling ceiling
+CEIL_PID=$LAST_PID CEIL=$LAST_URL
+start_ceiling ceiling-now
+CEIL2_PID=$LAST_PID CEIL2=$LAST_URL
 
 # --- the Node anchor ---------------------------------------------------------------
 (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null)

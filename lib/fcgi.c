@@ -73,7 +73,7 @@ static unsigned char *rbuf;
 static char *pbuf;              /* the parameters as received */
 static char *ebuf;              /* the values read, as C strings */
 static char *body;              /* HTTP_MAX_BODY + 1 */
-static struct sbuf out, head;
+static struct sbuf out, cgi; /* the records sent; the CGI output of an answer */
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -104,6 +104,14 @@ static void end_request(struct sbuf *b, unsigned id, int protocol_status)
 	sbuf_add(b, e, sizeof e);
 }
 
+/* A request ended with no answer (refused role, no multiplexing, abort). */
+static int send_end(int fd, unsigned id, int protocol_status)
+{
+	out.len = 0;
+	end_request(&out, id, protocol_status);
+	return write_all(fd, out.p, out.len);
+}
+
 /* data as FCGI_STDOUT records of at most 65535 bytes each. */
 static void stdout_records(struct sbuf *b, unsigned id, const char *data, size_t n)
 {
@@ -122,31 +130,31 @@ static int send_response(int fd, unsigned id, const struct response *resp)
 {
 	const char *text = resp->body ? json_text(resp->body) : NULL;
 	size_t tlen = text ? strlen(text) : 0;
-	head.len = 0;
+	cgi.len = 0;
 	/* Appended, not printed: printf would cost more than the rest. */
-	sbuf_adds(&head, "Status: ");
-	sbuf_addu(&head, (unsigned long)resp->status);
-	sbuf_adds(&head, " ");
-	sbuf_adds(&head, http_reason(resp->status));
-	sbuf_adds(&head, "\r\n");
+	sbuf_adds(&cgi, "Status: ");
+	sbuf_addu(&cgi, (unsigned long)resp->status);
+	sbuf_adds(&cgi, " ");
+	sbuf_adds(&cgi, http_reason(resp->status));
+	sbuf_adds(&cgi, "\r\n");
 	if (text)
-		sbuf_adds(&head, "Content-Type: application/json\r\n");
-	sbuf_adds(&head, "Content-Length: ");
-	sbuf_addu(&head, text ? tlen + 1 : 0);
-	sbuf_adds(&head, "\r\nX-Content-Type-Options: nosniff\r\n");
+		sbuf_adds(&cgi, "Content-Type: application/json\r\n");
+	sbuf_adds(&cgi, "Content-Length: ");
+	sbuf_addu(&cgi, text ? tlen + 1 : 0);
+	sbuf_adds(&cgi, "\r\nX-Content-Type-Options: nosniff\r\n");
 	for (size_t i = 0; i < resp->nheaders; i++) {
-		sbuf_adds(&head, resp->headers[i].name);
-		sbuf_adds(&head, ": ");
-		sbuf_adds(&head, resp->headers[i].value);
-		sbuf_adds(&head, "\r\n");
+		sbuf_adds(&cgi, resp->headers[i].name);
+		sbuf_adds(&cgi, ": ");
+		sbuf_adds(&cgi, resp->headers[i].value);
+		sbuf_adds(&cgi, "\r\n");
 	}
-	sbuf_adds(&head, "\r\n");
+	sbuf_adds(&cgi, "\r\n");
 	if (text) {
-		sbuf_add(&head, text, tlen);
-		sbuf_add(&head, "\n", 1);
+		sbuf_add(&cgi, text, tlen);
+		sbuf_add(&cgi, "\n", 1);
 	}
 	out.len = 0;
-	stdout_records(&out, id, head.p, head.len);
+	stdout_records(&out, id, cgi.p, cgi.len);
 	record_header(&out, FCGI_STDOUT, id, 0);
 	end_request(&out, id, FCGI_REQUEST_COMPLETE);
 	return write_all(fd, out.p, out.len);
@@ -232,18 +240,24 @@ static long content_length(const char *cl)
 	return n;
 }
 
-/* Builds the request from the environment and body and answers it. */
-static int answer(struct conn *c, int malformed)
+/* Answers a request with an error alone (a cap exceeded, parameters
+ * malformed), without building a request. */
+static int refuse(struct conn *c, int status, const char *error, const char *message)
+{
+	struct response resp;
+	response_init(&resp);
+	response_error(&resp, status, error, message);
+	int rc = send_response(c->fd, c->id, &resp);
+	response_free(&resp);
+	return rc;
+}
+
+/* Builds the request from the parameters and body and answers it. */
+static int answer(struct conn *c)
 {
 	struct request req = {0};
 	struct response resp;
 	response_init(&resp);
-	if (malformed) {
-		response_error(&resp, 400, "Bad request", "The request's FastCGI parameters are malformed");
-		int rc = send_response(c->fd, c->id, &resp);
-		response_free(&resp);
-		return rc;
-	}
 	req.method = param[P_METHOD];
 	const char *uri = param[P_URI];
 	if (!req.method)
@@ -274,17 +288,6 @@ static int answer(struct conn *c, int malformed)
 	int rc = send_response(c->fd, c->id, &resp);
 	response_free(&resp);
 	request_free(&req);
-	return rc;
-}
-
-/* Answers a request refused before its input ended. */
-static int refuse(struct conn *c, int status, const char *error, const char *message)
-{
-	struct response resp;
-	response_init(&resp);
-	response_error(&resp, status, error, message);
-	int rc = send_response(c->fd, c->id, &resp);
-	response_free(&resp);
 	return rc;
 }
 
@@ -407,16 +410,12 @@ void fcgi_serve(int fd)
 				break;
 			int role = (content[0] << 8) | content[1], keep = content[2] & FCGI_KEEP_CONN;
 			if (c.id && id != c.id) {
-				out.len = 0;
-				end_request(&out, id, FCGI_CANT_MPX_CONN);
-				if (write_all(fd, out.p, out.len) < 0)
+				if (send_end(fd, id, FCGI_CANT_MPX_CONN) < 0)
 					break;
 				continue;
 			}
 			if (role != FCGI_RESPONDER) {
-				out.len = 0;
-				end_request(&out, id, FCGI_UNKNOWN_ROLE);
-				if (write_all(fd, out.p, out.len) < 0 || !keep)
+				if (send_end(fd, id, FCGI_UNKNOWN_ROLE) < 0 || !keep)
 					break;
 				continue;
 			}
@@ -430,10 +429,8 @@ void fcgi_serve(int fd)
 		if (id != c.id)
 			continue; /* not the request being received: ignored */
 		if (type == FCGI_ABORT_REQUEST) {
-			out.len = 0;
-			end_request(&out, id, FCGI_REQUEST_COMPLETE);
 			c.id = 0;
-			if (write_all(fd, out.p, out.len) < 0 || !c.keep)
+			if (send_end(fd, id, FCGI_REQUEST_COMPLETE) < 0 || !c.keep)
 				break;
 			continue;
 		}
@@ -475,7 +472,9 @@ void fcgi_serve(int fd)
 				continue;
 			}
 			/* The whole input is read: nothing is left unread. */
-			int rc = answer(&c, c.params_bad);
+			int rc = c.params_bad ? refuse(&c, 400, "Bad request",
+						       "The request's FastCGI parameters are malformed")
+					      : answer(&c);
 			c.id = 0;
 			if (rc < 0 || !c.keep)
 				break;
@@ -505,7 +504,7 @@ void fcgi_buffers_free(void)
 	rbuf = NULL;
 	pbuf = ebuf = body = NULL;
 	sbuf_free(&out);
-	sbuf_free(&head);
+	sbuf_free(&cgi);
 }
 
 /* FCGI_WEB_SERVER_ADDRS, as libfcgi reads it: when set, a connection over
