@@ -3,7 +3,9 @@
 # to a profile program started as lighttpd and spawn-fcgi start it: a
 # request whose input was read to its end closes at once; a body refused
 # unread gets the careful close (shut down, read the rest, then close) so
-# the answer is not lost; bodies in padded records; FCGI_KEEP_CONN.
+# the answer is not lost; bodies in padded records; FCGI_KEEP_CONN; the
+# protocol's other records; the caps and time limits; FCGI_WEB_SERVER_ADDRS
+# on a TCP socket; a start without a listening socket.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -23,7 +25,7 @@ done < <(python3 "$top_srcdir/tests/integration/fcgi_client.py" "$MCPAUTH_BINDIR
 	"$TMP_ROOT/program.stderr" 2>&1)
 grep -q '"event":"profile_updated"' "$TMP_ROOT/program.stderr" && ok "the program's audit line went to its stderr" ||
 	not_ok "no audit line from the program: $(head -c 300 "$TMP_ROOT/program.stderr")"
-[ "$checks" -eq 18 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 18"
+[ "$checks" -eq 20 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 20"
 # Not started on a listening socket (from a shell, say): one line, exit 1.
 out=$("$MCPAUTH_BINDIR/profile" </dev/null 2>&1)
 rc=$?

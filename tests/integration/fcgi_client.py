@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The FastCGI connection itself, spoken by hand to one program started the
 way lighttpd and spawn-fcgi start it (fd 0 = its listening Unix socket):
-how it closes a connection, bodies in several records, FCGI_KEEP_CONN.
+how it closes a connection, bodies in several records, FCGI_KEEP_CONN,
+the protocol's other records, caps and time limits, FCGI_WEB_SERVER_ADDRS.
     fcgi_client.py PROGRAM TOKEN LOG   (MCPAUTH_* settings from the environment;
                                         the program's stderr goes to LOG)
 Prints one line per check: "ok NAME" or "not ok NAME: DETAIL"."""
@@ -119,7 +120,40 @@ def main():
     alive = proc.returncode in (0, -15)
     check("the program served every connection and stopped cleanly on SIGTERM", alive,
           "exit status %s" % proc.returncode)
+    tcp_allow_list(program, token, log)
     print("\n".join(results))
+
+
+def tcp_allow_list(program, token, log):
+    """On a TCP socket, FCGI_WEB_SERVER_ADDRS names the servers served."""
+    for allowed, served in (("10.0.0.9, 127.0.0.2", False), ("10.0.0.9,127.0.0.1", True)):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        env = dict(os.environ, FCGI_WEB_SERVER_ADDRS=allowed)
+        with open(log, "ab") as err:
+            proc = subprocess.Popen([program], stdin=srv.fileno(), stdout=subprocess.DEVNULL,
+                                    stderr=err, env=env)
+        try:
+            c = socket.create_connection(srv.getsockname(), timeout=10)
+            try:
+                # Closed unread, the connection may also end in a reset.
+                c.sendall(request("GET", "/api/profile", token))
+                out, _, _ = read_answer(c)
+                got = status_of(out)
+            except (EOFError, ConnectionResetError, BrokenPipeError):
+                got = None
+            c.close()
+        finally:
+            proc.terminate()
+            proc.wait()
+            srv.close()
+        if served:
+            check("FCGI_WEB_SERVER_ADDRS listing 127.0.0.1: a TCP connection from it is answered",
+                  got == 200, got)
+        else:
+            check("FCGI_WEB_SERVER_ADDRS without 127.0.0.1: a TCP connection from it is closed unanswered",
+                  got is None, got)
 
 
 def connect(path):
