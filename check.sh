@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and run every test: the Check unit tests for libauth and the
 # integration suite against a real lighttpd, first in a plain build, then
-# in an ASan+UBSan build; then a short, reproducible libFuzzer run of each
+# in an ASan+UBSan build; then a short, seeded libFuzzer run of each
 # fuzz target (fixed seed and input count; see tests/fuzz/run.sh). Ends with one line "N passed, N failed".
 #   ./check.sh            all of it
 #   ./check.sh --quick    the plain build only

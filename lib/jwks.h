@@ -9,6 +9,10 @@
 #define JWKS_MAX_BYTES (256 * 1024)
 #define JWKS_MAX_KID 128
 #define JWKS_MIN_RSA_BITS 2048
+/* OpenSSL verifies no larger modulus (OPENSSL_RSA_MAX_MODULUS_BITS) and no
+ * public exponent over 64 bits with a modulus over 3072. */
+#define JWKS_MAX_RSA_BITS 16384
+#define JWKS_MAX_E_BITS 64
 
 struct jwks_key {
 	char kid[JWKS_MAX_KID + 1];

@@ -46,6 +46,8 @@ printf '{"keys":[%s]}' "$(jq -c '.alg = "RS512"' <<<"$k")" | seed jwks alg-rs512
 printf '{"keys":[%s]}' "$(jq -c 'del(.kid)' <<<"$k")" | seed jwks no-kid
 printf '{"keys":[%s]}' "$(jq -c '.n = "AQAB"' <<<"$k")" | seed jwks small-modulus
 printf '{"keys":[%s]}' "$(jq -c '.kid = "a\"b\\c"' <<<"$k")" | seed jwks regress-kid-quote
+printf '{"keys":[%s]}' "$(jq -c '.e = "AA"' <<<"$k")" | seed jwks regress-e-zero
+printf '{"keys":[%s]}' "$(jq -c '.e = "Ag"' <<<"$k")" | seed jwks e-even
 printf '{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","kid":"ec"}]}' | seed jwks ec-key
 printf '{"keys":{}}' | seed jwks keys-not-array
 printf '[]' | seed jwks not-object

@@ -3,12 +3,13 @@
 # FUZZ_JOBS at a time (default: the number of CPUs), starting from the
 # committed seeds. Ends with "N passed, N failed".
 #
-# By default the run is reproducible, as a check must be: a fixed seed
-# (FUZZ_SEED, default 1) and a fixed number of inputs per target (about a
-# minute each on 2 cores), capped at FUZZ_SECONDS (default 90) on a slow
-# machine. The same commit explores the same inputs, so a finding is the
-# commit's, not the luck of the run. To search for new findings, use a
-# random seed and a time budget instead:
+# By default the run is bounded and seeded: a fixed seed (FUZZ_SEED,
+# default 1) and a fixed number of inputs per target (about a minute each
+# on 2 cores), capped at FUZZ_SECONDS (default 90) on a slow machine. The
+# seed fixes the mutations, but libFuzzer also learns from comparisons made
+# inside OpenSSL and json-c, whose caches differ between processes, so two
+# runs part after some tens of thousands of inputs (README, "Running the proofs by hand").
+# To search for new findings, use a random seed and a time budget instead:
 #   tests/fuzz/run.sh [BUILD_DIR] [TARGET...]
 #   FUZZ_SEED=0 FUZZ_SECONDS=600 tests/fuzz/run.sh build-fuzz fuzz_token
 # A finding (crash, sanitizer report, leak, broken invariant, timeout) leaves
@@ -37,7 +38,7 @@ max_len() {
 	esac
 }
 
-# The inputs one reproducible run tries (seed 0, the search mode: no limit).
+# The inputs one seeded run tries (seed 0, the search mode: no limit).
 max_runs() {
 	if [ "$seed" = 0 ]; then
 		echo -1

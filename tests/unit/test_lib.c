@@ -610,6 +610,81 @@ START_TEST(test_jwks_parse_skips_unusable_keys_keeps_good)
 }
 END_TEST
 
+/* base64url of a big number of bits bits (top bit set), odd or even. */
+static char *b64_number(int bits, int odd)
+{
+	size_t len = (size_t)(bits + 7) / 8;
+	unsigned char *raw = calloc(len, 1);
+	ck_assert_ptr_nonnull(raw);
+	memset(raw, 0x5a, len);
+	raw[0] = (unsigned char)(1u << ((bits - 1) % 8));
+	raw[len - 1] = odd ? 0x01 : 0x02;
+	char *out = b64url_encode(raw, len);
+	free(raw);
+	return out;
+}
+
+/* Exponents and moduli no RSA key has are skipped when the set is read,
+ * so every kept key publishes back as itself (e = 0 has no bytes to publish). */
+START_TEST(test_jwks_parse_skips_impossible_numbers)
+{
+	EVP_PKEY *key1 = testkeys_load_pem("key1.pem");
+	ck_assert_ptr_nonnull(key1);
+	char *e65 = b64_number(65, 1), *e64 = b64_number(64, 1);
+	char *n_even = b64_number(2048, 0), *n_huge = b64_number(JWKS_MAX_RSA_BITS + 1, 1);
+	char *n_max = b64_number(JWKS_MAX_RSA_BITS, 1);
+	const struct {
+		const char *kid, *name, *value;
+		int kept;
+	} cases[] = {
+		{ "e-zero", "e", "AA", 0 },
+		{ "e-zeros", "e", "AAAA", 0 },
+		{ "e-one", "e", "AQ", 0 },
+		{ "e-two", "e", "Ag", 0 },
+		{ "e-even", "e", "AQAC", 0 },
+		{ "e-65-bits", "e", e65, 0 },
+		{ "n-even", "n", n_even, 0 },
+		{ "n-over-max", "n", n_huge, 0 },
+		{ "e-three", "e", "Aw", 1 },
+		{ "e-64-bits", "e", e64, 1 },
+		{ "n-max", "n", n_max, 1 },
+		{ "e-leading-zero", "e", "AAEAAQ", 1 },
+	};
+	json_object *keys = json_object_new_array();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		json_object_array_add(keys, jwk_of(key1, cases[i].kid, cases[i].name,
+						   json_object_new_string(cases[i].value)));
+	json_object *doc = json_object_new_object();
+	json_object_object_add(doc, "keys", keys);
+	struct jwks set;
+	ck_assert_int_eq(parse_doc(&set, doc), 0);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		EVP_PKEY *k = jwks_find(&set, cases[i].kid);
+		ck_assert_msg((k != NULL) == cases[i].kept, "%s: kept %d", cases[i].kid, k != NULL);
+		if (!k)
+			continue;
+		char *jwk = jwks_public_jwk(k, cases[i].kid);
+		ck_assert_ptr_nonnull(jwk);
+		struct jwks back;
+		char *text = ck_asprintf("{\"keys\":[%s]}", jwk);
+		ck_assert_int_eq(parse_text(&back, text), 0);
+		ck_assert_msg(back.nkeys == 1, "%s does not read back", cases[i].kid);
+		jwks_free(&back);
+		free(text);
+		free(jwk);
+	}
+	ck_assert_uint_eq(set.nkeys, 4);
+	jwks_free(&set);
+	json_object_put(doc);
+	free(e65);
+	free(e64);
+	free(n_even);
+	free(n_huge);
+	free(n_max);
+	EVP_PKEY_free(key1);
+}
+END_TEST
+
 START_TEST(test_jwks_parse_keeps_key_without_use_and_alg)
 {
 	EVP_PKEY *key1 = testkeys_load_pem("key1.pem");
@@ -966,6 +1041,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_jwks_load_file_refuses_missing_file);
 	tcase_add_test(tc, test_jwks_parse_skips_unusable_keys_keeps_good);
 	tcase_add_test(tc, test_jwks_parse_keeps_key_without_use_and_alg);
+	tcase_add_test(tc, test_jwks_parse_skips_impossible_numbers);
 	tcase_add_test(tc, test_jwks_parse_refuses_non_json);
 	tcase_add_test(tc, test_jwks_parse_refuses_no_keys_array);
 	tcase_add_test(tc, test_jwks_parse_accepts_empty_keys_array);
