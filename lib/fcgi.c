@@ -14,6 +14,7 @@
 #include "fcgi.h"
 
 #include "app.h"
+#include "gateway.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -124,35 +125,12 @@ static void stdout_records(struct sbuf *b, unsigned id, const char *data, size_t
 	}
 }
 
-/* The response as CGI output (head, then the JSON body and a newline),
- * closed by an empty FCGI_STDOUT and FCGI_END_REQUEST; one write. */
+/* The response as CGI output, closed by an empty FCGI_STDOUT and
+ * FCGI_END_REQUEST; one write. */
 static int send_response(int fd, unsigned id, const struct response *resp)
 {
-	const char *text = resp->body ? json_text(resp->body) : NULL;
-	size_t tlen = text ? strlen(text) : 0;
 	cgi.len = 0;
-	/* Appended, not printed: printf would cost more than the rest. */
-	sbuf_adds(&cgi, "Status: ");
-	sbuf_addu(&cgi, (unsigned long)resp->status);
-	sbuf_adds(&cgi, " ");
-	sbuf_adds(&cgi, http_reason(resp->status));
-	sbuf_adds(&cgi, "\r\n");
-	if (text)
-		sbuf_adds(&cgi, "Content-Type: application/json\r\n");
-	sbuf_adds(&cgi, "Content-Length: ");
-	sbuf_addu(&cgi, text ? tlen + 1 : 0);
-	sbuf_adds(&cgi, "\r\nX-Content-Type-Options: nosniff\r\n");
-	for (size_t i = 0; i < resp->nheaders; i++) {
-		sbuf_adds(&cgi, resp->headers[i].name);
-		sbuf_adds(&cgi, ": ");
-		sbuf_adds(&cgi, resp->headers[i].value);
-		sbuf_adds(&cgi, "\r\n");
-	}
-	sbuf_adds(&cgi, "\r\n");
-	if (text) {
-		sbuf_add(&cgi, text, tlen);
-		sbuf_add(&cgi, "\n", 1);
-	}
+	gateway_response_text(&cgi, resp);
 	out.len = 0;
 	stdout_records(&out, id, cgi.p, cgi.len);
 	record_header(&out, FCGI_STDOUT, id, 0);
@@ -160,22 +138,9 @@ static int send_response(int fd, unsigned id, const struct response *resp)
 	return write_all(fd, out.p, out.len);
 }
 
-/* The parameters a request reads, picked out while the name-value pairs
- * are decoded; every other parameter is skipped. */
-enum { P_METHOD, P_URI, P_AUTHORIZATION, P_REMOTE_ADDR, P_HOST, P_HTTPS, P_CONTENT_TYPE, P_ACCEPT,
-       P_ORIGIN, P_PROTOCOL_VERSION, P_CONTENT_LENGTH, P_COUNT };
-#define NAME(s) {s, sizeof s - 1}
-static const struct {
-	const char *name;
-	size_t len;
-} param_names[P_COUNT] = {
-	NAME("REQUEST_METHOD"), NAME("REQUEST_URI"),	 NAME("HTTP_AUTHORIZATION"),
-	NAME("REMOTE_ADDR"),	NAME("HTTP_HOST"),	 NAME("HTTPS"),
-	NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),	 NAME("HTTP_ORIGIN"),
-	NAME("HTTP_MCP_PROTOCOL_VERSION"), NAME("CONTENT_LENGTH"),
-};
-#undef NAME
-static const char *param[P_COUNT];
+/* The parameters a request reads (gateway.h), picked out while the
+ * name-value pairs are decoded; every other parameter is skipped. */
+static const char *param[GW_COUNT];
 
 /* One name-value length: one byte below 128, else four with the top bit. */
 static int pair_len(const unsigned char **p, const unsigned char *end, size_t *len)
@@ -202,7 +167,7 @@ static int decode_params(size_t plen)
 	const unsigned char *p = (const unsigned char *)pbuf, *end = p + plen;
 	char *e = ebuf;
 	size_t n = 0;
-	for (int i = 0; i < P_COUNT; i++)
+	for (int i = 0; i < GW_COUNT; i++)
 		param[i] = NULL;
 	while (p < end) {
 		size_t nl, vl;
@@ -210,8 +175,8 @@ static int decode_params(size_t plen)
 			return -1;
 		if (nl > (size_t)(end - p) || vl > (size_t)(end - p) - nl || ++n > PARAMS_MAX)
 			return -1;
-		for (int i = 0; i < P_COUNT; i++) {
-			if (param_names[i].len != nl || memcmp(param_names[i].name, p, nl) != 0)
+		for (int i = 0; i < GW_COUNT; i++) {
+			if (gateway_names[i].len != nl || memcmp(gateway_names[i].name, p, nl) != 0)
 				continue;
 			if (!param[i]) {
 				if (memchr(p + nl, '\0', vl))
@@ -226,18 +191,6 @@ static int decode_params(size_t plen)
 		p += nl + vl;
 	}
 	return 0;
-}
-
-static long content_length(const char *cl)
-{
-	if (!cl || !*cl)
-		return -1;
-	char *end;
-	errno = 0;
-	long n = strtol(cl, &end, 10);
-	if (errno || *end || n < 0)
-		return -1;
-	return n;
 }
 
 /* Answers a request with an error alone (a cap exceeded, parameters
@@ -258,32 +211,10 @@ static int answer(struct conn *c)
 	struct request req = {0};
 	struct response resp;
 	response_init(&resp);
-	req.method = param[P_METHOD];
-	const char *uri = param[P_URI];
-	if (!req.method)
-		req.method = "GET";
-	if (!uri || uri[0] != '/')
-		uri = "/";
-	const char *q = strchr(uri, '?');
-	req.path = q ? ck_strndup(uri, (size_t)(q - uri)) : ck_strdup(uri);
-	req.query = ck_strdup(q ? q + 1 : "");
-	req.authorization = param[P_AUTHORIZATION];
-	req.remote_addr = param[P_REMOTE_ADDR];
-	req.host = param[P_HOST];
-	req.https = param[P_HTTPS] && strcasecmp(param[P_HTTPS], "on") == 0;
-	req.content_type = param[P_CONTENT_TYPE];
-	req.accept = param[P_ACCEPT];
-	req.origin = param[P_ORIGIN];
-	req.protocol_version = param[P_PROTOCOL_VERSION];
 	/* The body is what CONTENT_LENGTH says of what arrived; none without it. */
 	size_t n = c->expect < 0 ? 0 : (size_t)c->expect < c->blen ? (size_t)c->expect : c->blen;
-	if (n > 0) {
-		body[n] = '\0';
-		req.body_raw = body;
-		req.body_len = n;
-		req.body = http_body_parse(body, n);
-		req.body_invalid = req.body == NULL;
-	}
+	body[n] = '\0';
+	gateway_request(&req, param, body, n);
 	app_handle(&fcgi_group, 1, &req, &resp);
 	int rc = send_response(c->fd, c->id, &resp);
 	response_free(&resp);
@@ -452,7 +383,7 @@ void fcgi_serve(int fd)
 				c.params_bad = 1;
 				continue;
 			}
-			c.expect = content_length(param[P_CONTENT_LENGTH]);
+			c.expect = gateway_content_length(param[GW_CONTENT_LENGTH]);
 			if (c.expect > HTTP_MAX_BODY) {
 				refuse(&c, 413, "Payload too large", "The request body is over 64 KiB");
 				linger_close(fd);
