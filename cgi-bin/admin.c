@@ -2,6 +2,7 @@
 #include "app.h"
 #include "auth0.h"
 #include "audit.h"
+#include "grant.h"
 #include "password.h"
 #include "routes.h"
 #include "userdb.h"
@@ -69,6 +70,10 @@ static void users_post(struct request *req, struct response *resp)
 	if (json_object_object_get_ex(req->body, "permissions", &perms_in) &&
 	    !validate_permissions(perms_in, resp, &perms))
 		return;
+	if (!grant_check(req, resp, "", perms, NULL, email)) {
+		free(perms);
+		return;
+	}
 	unsigned char rnd[6];
 	RAND_bytes(rnd, sizeof rnd);
 	char sub[32], created[32];
@@ -99,6 +104,32 @@ static void users_post(struct request *req, struct response *resp)
 	response_json(resp, 201, body);
 }
 
+enum { GRANT_REFUSED = 100, STORE_RETRIES = 3, STORE_STALE = -2 };
+
+/* Replaces the permissions of user_id with perms when the caller may grant
+ * what that adds; the check holds for what is stored, so the write is made
+ * only if the permissions did not change since they were read. A userdb
+ * result, or GRANT_REFUSED with the 403 in resp. */
+static int replace_permissions(const struct request *req, struct response *resp, const char *user_id,
+			       const char *perms)
+{
+	for (int i = 0; i < STORE_RETRIES; i++) {
+		struct user u;
+		int rc = userdb_find_by_sub(app.db, user_id, &u);
+		if (rc != USERDB_OK)
+			return rc;
+		if (!grant_check(req, resp, u.permissions, perms, user_id, u.email))
+			rc = GRANT_REFUSED;
+		else if ((rc = userdb_swap_permissions(app.db, user_id, u.permissions, perms)) ==
+			 USERDB_NOT_FOUND)
+			rc = STORE_STALE; /* changed (or gone) meanwhile: read again */
+		user_free(&u);
+		if (rc != STORE_STALE)
+			return rc;
+	}
+	return USERDB_ERROR;
+}
+
 static void permissions_post(struct request *req, struct response *resp)
 {
 	const char *user_id;
@@ -112,8 +143,10 @@ static void permissions_post(struct request *req, struct response *resp)
 	}
 	if (!validate_permissions(perms_in, resp, &perms))
 		return;
-	int rc = userdb_set_permissions(app.db, user_id, perms);
-	if (rc == USERDB_NOT_FOUND) {
+	int rc = replace_permissions(req, resp, user_id, perms);
+	if (rc == GRANT_REFUSED) {
+		/* resp holds the 403 */
+	} else if (rc == USERDB_NOT_FOUND) {
 		response_error(resp, 404, "User not found", "No user has this id");
 	} else if (rc != USERDB_OK) {
 		response_error(resp, 503, "Service unavailable", "The permissions could not be stored; try again");

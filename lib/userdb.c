@@ -517,6 +517,15 @@ int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions
 	return write_result(rc, changes);
 }
 
+int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, const char *permissions)
+{
+	const char *args[] = {permissions, sub, expected};
+	int changes = 0;
+	int rc = write_once(db, "UPDATE users SET permissions = ? WHERE sub = ? AND permissions = ?", args, 3,
+			    &changes);
+	return write_result(rc, changes);
+}
+
 int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
 {
 	const char *args[] = {password_hash, sub};

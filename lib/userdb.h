@@ -44,6 +44,10 @@ enum { USERDB_CONFLICT = 2 };
 int userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email);
 int userdb_create(sqlite3 *db, const struct user *u);
 int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions);
+/* The same only while the stored permissions are still expected (what a
+ * check was made against): USERDB_NOT_FOUND when the user is gone or its
+ * permissions changed meanwhile. */
+int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, const char *permissions);
 /* password_hash NULL: the user can no longer log in. */
 int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash);
 int userdb_delete(sqlite3 *db, const char *sub);

@@ -1,0 +1,48 @@
+#include "grant.h"
+#include "audit.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* word (n bytes) is one of the space-separated words of list. */
+static int listed(const char *list, const char *word, size_t n)
+{
+	for (const char *s = list ? list : ""; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t len = strcspn(s, " ");
+		if (len == n && memcmp(s, word, n) == 0)
+			return 1;
+		s += len;
+	}
+	return 0;
+}
+
+int grant_check(const struct request *req, struct response *resp, const char *held, const char *wanted,
+		const char *target, const char *target_email)
+{
+	for (const char *s = wanted ? wanted : ""; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t n = strcspn(s, " ");
+		if (n && !listed(held, s, n)) {
+			char *perm = ck_strndup(s, n);
+			if (!req->has_principal || !principal_has_permission(&req->principal, perm)) {
+				audit_event(req, "grant_refused", "sub",
+					    req->has_principal ? req->principal.sub : NULL, "permission",
+					    perm, "target", target, "target_email", target_email, NULL);
+				char *msg =
+				    ck_asprintf("Cannot grant '%s': the caller does not hold it", perm);
+				json_object *body = response_error(resp, 403, "Permission not held", msg);
+				json_object_object_add(body, "permission", json_object_new_string(perm));
+				free(msg);
+				free(perm);
+				return 0;
+			}
+			free(perm);
+		}
+		s += n;
+	}
+	return 1;
+}
