@@ -441,26 +441,32 @@ void user_free(struct user *u)
 
 #define WRITE_RETRIES 20
 
-/* Runs one write statement in its own IMMEDIATE transaction, retrying while
- * the database stays busy beyond the busy timeout. Returns the sqlite
- * result of the statement (SQLITE_DONE on success) and the rows changed. */
-static int write_once(sqlite3 *db, const char *sql, const char *const *args, int nargs, int *changes)
+/* Runs the write statements sqls (ended by NULL) in one IMMEDIATE
+ * transaction, each bound to the same args (a statement may leave some
+ * unused by numbering its parameters), retrying while the database stays
+ * busy beyond the busy timeout. Returns the sqlite result (SQLITE_DONE on
+ * success) and the rows the first statement changed. */
+static int write_all(sqlite3 *db, const char *const *sqls, const char *const *args, int nargs, int *changes)
 {
 	int rc = SQLITE_BUSY;
 	for (int attempt = 0; attempt < WRITE_RETRIES && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
 	     attempt++) {
-		sqlite3_stmt *q = NULL;
 		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			continue;
-		rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
-		if (rc == SQLITE_OK) {
-			for (int i = 0; i < nargs; i++)
-				sqlite3_bind_text(q, i + 1, args[i], -1, SQLITE_STATIC);
-			rc = sqlite3_step(q);
-			*changes = sqlite3_changes(db);
+		rc = SQLITE_DONE;
+		for (int s = 0; sqls[s] && rc == SQLITE_DONE; s++) {
+			sqlite3_stmt *q = NULL;
+			rc = sqlite3_prepare_v2(db, sqls[s], -1, &q, NULL);
+			if (rc == SQLITE_OK) {
+				for (int i = 0; i < nargs && i < sqlite3_bind_parameter_count(q); i++)
+					sqlite3_bind_text(q, i + 1, args[i], -1, SQLITE_STATIC);
+				rc = sqlite3_step(q);
+				if (s == 0)
+					*changes = sqlite3_changes(db);
+			}
+			sqlite3_finalize(q);
 		}
-		sqlite3_finalize(q);
 		if (rc == SQLITE_DONE) {
 			int c = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 			if (c == SQLITE_OK) {
@@ -473,6 +479,16 @@ static int write_once(sqlite3 *db, const char *sql, const char *const *args, int
 	}
 	return rc;
 }
+
+static int write_once(sqlite3 *db, const char *sql, const char *const *args, int nargs, int *changes)
+{
+	const char *const sqls[] = {sql, NULL};
+	return write_all(db, sqls, args, nargs, changes);
+}
+
+/* A new password, or none, or no user: every refresh token of the user
+ * goes with the old credentials (the refresh module's table). */
+#define REVOKE_REFRESH_OF(n) "UPDATE refresh_tokens SET revoked = 1 WHERE sub = ?" #n " AND revoked = 0"
 
 static int write_result(int rc, int changes)
 {
@@ -529,16 +545,19 @@ int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, 
 int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
 {
 	const char *args[] = {password_hash, sub};
+	const char *const sqls[] = {"UPDATE users SET password_hash = ?1 WHERE sub = ?2",
+				    REVOKE_REFRESH_OF(2), NULL};
 	int changes = 0;
-	int rc = write_once(db, "UPDATE users SET password_hash = ? WHERE sub = ?", args, 2, &changes);
+	int rc = write_all(db, sqls, args, 2, &changes);
 	return write_result(rc, changes);
 }
 
 int userdb_delete(sqlite3 *db, const char *sub)
 {
 	const char *args[] = {sub};
+	const char *const sqls[] = {"DELETE FROM users WHERE sub = ?1", REVOKE_REFRESH_OF(1), NULL};
 	int changes = 0;
-	int rc = write_once(db, "DELETE FROM users WHERE sub = ?", args, 1, &changes);
+	int rc = write_all(db, sqls, args, 1, &changes);
 	return write_result(rc, changes);
 }
 

@@ -48,7 +48,8 @@ int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions
  * check was made against): USERDB_NOT_FOUND when the user is gone or its
  * permissions changed meanwhile. */
 int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, const char *permissions);
-/* password_hash NULL: the user can no longer log in. */
+/* password_hash NULL: the user can no longer log in. Both revoke every
+ * refresh token of the user in the same transaction. */
 int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash);
 int userdb_delete(sqlite3 *db, const char *sub);
 

@@ -191,6 +191,55 @@ req POST /mcp/invoke -H 'Content-Type: application/json' \
 	-d "{\"toolName\":\"post_auth_refresh\",\"args\":{\"refresh_token\":\"$RTP\"}}"
 expect_status 401 "reuse through the tool is detected as well"
 
+# --- credentials change: a new password or a deletion ends every login -----
+# (issue 13 item 6), through the operator's tool as an operator would; a
+# permission change is no credential change and rides the next refresh.
+MCPAUTH="$top_builddir/tools/mcpauth"
+tool() { "$MCPAUTH" "$@" >"$TMP_ROOT/out" 2>&1 || not_ok "mcpauth $*: $(cat "$TMP_ROOT/out")"; }
+printf 'Mover-Pass-1\n' | tool user add mover@example.com --permissions 'read:profile write:profile'
+login_scope mover@example.com Mover-Pass-1 "openid offline_access"
+RTA=$(jbody .refresh_token)
+login_scope mover@example.com Mover-Pass-1 "offline_access"
+RTB=$(jbody .refresh_token)
+login_scope user@example.com password "offline_access"
+RTO=$(jbody .refresh_token)
+tool revoke mover@example.com write:profile
+refresh "$RTA"
+expect_status 200 "mcpauth revoke: the refresh token still works"
+RTA=$(jbody .refresh_token)
+expect_eq "$(claims "$(jbody .access_token)" | jq -c .permissions)" '["read:profile"]' \
+	"mcpauth revoke: the next refresh carries the narrower permissions"
+tool grant mover@example.com write:profile
+refresh "$RTA"
+RTA=$(jbody .refresh_token)
+expect_eq "$(claims "$(jbody .access_token)" | jq -c .permissions)" '["read:profile","write:profile"]' \
+	"mcpauth grant: the next refresh carries it"
+printf 'Mover-Pass-2\n' | tool passwd mover@example.com
+refresh "$RTA"
+expect_status 401 "after mcpauth passwd: a refresh token taken before is refused"
+expect_json '.error + "|" + .message' "Invalid refresh token|The refresh token was revoked; log in again" \
+	"after mcpauth passwd: the 401 JSON says it was revoked"
+expect_header WWW-Authenticate '^Bearer ' "after mcpauth passwd: the 401 carries a challenge"
+refresh "$RTB"
+expect_status 401 "after mcpauth passwd: every login of the user ends, not only one"
+refresh "$RTO"
+expect_status 200 "another user's refresh token is untouched"
+login_scope mover@example.com Mover-Pass-1 "offline_access"
+expect_status 401 "the old password no longer logs in"
+login_scope mover@example.com Mover-Pass-2 "offline_access"
+RTC=$(jbody .refresh_token)
+refresh "$RTC"
+expect_status 200 "a login with the new password refreshes"
+RTC=$(jbody .refresh_token)
+MOVER=$(claims "$(jbody .access_token)" | jq -r .sub)
+live() { sqlite3 "$DB" "SELECT count(*) FROM refresh_tokens WHERE sub = '$MOVER' AND revoked = 0 AND used = 0"; }
+expect_eq "$(live)" 1 "the user has one live refresh token"
+tool user del mover@example.com
+expect_eq "$(live)" 0 "mcpauth user del revokes it in the store at once"
+refresh "$RTC"
+expect_status 401 "after mcpauth user del: the refresh token is refused"
+expect_json .error "Invalid refresh token" "after mcpauth user del: a JSON 401"
+
 # --- tokens survive a restart; the lifetime is absolute --------------------
 login_scope user@example.com password "offline_access"
 RTS=$(jbody .refresh_token)

@@ -16,6 +16,7 @@
 #include "issuer.h"
 #include "jwks.h"
 #include "password.h"
+#include "refresh.h"
 #include "token.h"
 #include "userdb.h"
 #include "util.h"
@@ -220,6 +221,88 @@ START_TEST(test_userdb_no_demo_stays_without_demo_users)
 }
 END_TEST
 
+/* A refresh token of sub, taken at now; the caller frees it. */
+static char *refresh_of(sqlite3 *db, const char *sub, time_t now)
+{
+	char *tok = NULL;
+	struct refresh_grant g;
+	ck_assert_int_eq(refresh_issue(db, sub, "openid offline_access", now, 3600, &tok, &g), REFRESH_OK);
+	refresh_grant_free(&g);
+	return tok;
+}
+
+/* REFRESH_OK (the next token replaces *tok) or the refusal. */
+static enum refresh_status refresh_next(sqlite3 *db, char **tok, time_t now)
+{
+	char *next = NULL;
+	struct refresh_grant g;
+	enum refresh_status st = refresh_rotate(db, *tok, now, &next, &g);
+	refresh_grant_free(&g);
+	if (st == REFRESH_OK) {
+		refresh_token_free(*tok);
+		*tok = next;
+	}
+	return st;
+}
+
+START_TEST(test_userdb_password_and_deletion_revoke_refresh_tokens)
+{
+	char err[256] = "";
+	time_t now = 1800000000;
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	/* Two logins of user123 (one rotated already), one of the viewer. */
+	char *a = refresh_of(db, "auth0|user123", now), *b = refresh_of(db, "auth0|user123", now);
+	char *v = refresh_of(db, "auth0|readonly789", now);
+	ck_assert_int_eq(refresh_next(db, &a, now), REFRESH_OK);
+	/* A permission change is no credential change: the tokens live on. */
+	ck_assert_int_eq(userdb_set_permissions(db, "auth0|user123", "read:profile"), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_OK);
+	char *hash = password_hash("new-password");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &a, now), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_next(db, &v, now), REFRESH_OK);
+	/* A login after the change works; "no password" revokes too. */
+	char *c = refresh_of(db, "auth0|user123", now);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", NULL), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &c, now), REFRESH_REVOKED);
+	/* Deletion: the viewer's tokens go with the viewer. */
+	ck_assert_int_eq(userdb_delete(db, "auth0|readonly789"), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &v, now), REFRESH_REVOKED);
+	refresh_token_free(a);
+	refresh_token_free(b);
+	refresh_token_free(c);
+	refresh_token_free(v);
+	free(hash);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_swap_permissions_only_from_what_was_read)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	const char *had = "read:profile write:profile";
+	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|user123", "read:profile", "admin:all"),
+			 USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|nobody", had, "admin:all"), USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|user123", had, "read:profile"), USERDB_OK);
+	struct user u;
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_OK);
+	ck_assert_str_eq(u.permissions, "read:profile");
+	user_free(&u);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_userdb_set_password_and_delete)
 {
 	char err[256] = "";
@@ -351,6 +434,8 @@ static Suite *deploy_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_userdb_no_demo_stays_without_demo_users);
 	tcase_add_test(tc, test_userdb_set_password_and_delete);
+	tcase_add_test(tc, test_userdb_password_and_deletion_revoke_refresh_tokens);
+	tcase_add_test(tc, test_userdb_swap_permissions_only_from_what_was_read);
 	tcase_add_test(tc, test_userdb_peek_sees_writes_of_other_processes);
 	suite_add_tcase(s, tc);
 	return s;
