@@ -31,4 +31,5 @@ for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message
 	'"error":"Too many attempts"'; do
 	if printf '%s' "$all" | grep -qF "$want"; then ok "README output has $want"; else not_ok "README output lacks $want"; fi
 done
+if printf '%s' "$all" | grep -qF "\"error\":\"Permission not held\""; then ok "README: write:users cannot mint an admin"; else not_ok "README: write:users cannot mint an admin"; fi
 finish
