@@ -1,7 +1,8 @@
 /* Unit tests of how the programs are cut (cgi-bin/main.c, README
  * "Layout"): the auth program's index rows are the groups' own rows, a row
- * without its handler is never run. tests/unit/programs.sh checks with nm
- * what each program links. */
+ * without its handler is never run, and only a program that signs reads
+ * the private key. tests/unit/programs.sh checks with nm what each program
+ * links. */
 #include <check.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -91,6 +92,51 @@ static void teardown(void)
 
 static const struct route_group *const profile_only[] = {&profile_group};
 
+/* The keys made, then the private key replaced by text no key reader
+ * takes: a program that reads it cannot start. */
+static void spoil_private_key(void)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	FILE *f = fopen(key_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("not a key\n", f);
+	fclose(f);
+}
+
+START_TEST(test_non_signing_program_never_reads_private_key)
+{
+	char err[512] = "";
+	spoil_private_key();
+	ck_assert_msg(app_init("profile", profile_only, 1, profile_group.flags, err, sizeof err) == 0, "%s",
+		      err);
+	ck_assert(!app.has_issuer);
+	ck_assert_ptr_null(app.issuer.pem);
+	ck_assert_uint_gt(app.keys.nkeys, 0);
+	app_free();
+}
+END_TEST
+
+START_TEST(test_signing_programs_read_private_key)
+{
+	static const char *const signers[] = {"auth", "mcp"};
+	char err[512] = "";
+	spoil_private_key();
+	for (size_t i = 0; i < 2; i++) {
+		const struct route_group *g = i == 0 ? &auth_group : &mcp_group;
+		ck_assert_str_eq(g->name, signers[i]);
+		ck_assert(g->flags & GROUP_SIGNS);
+		err[0] = '\0';
+		ck_assert_int_eq(app_init(signers[i], route_groups, route_ngroups, g->flags, err, sizeof err),
+				 -1);
+		ck_assert_msg(strstr(err, "signing-key.pem") != NULL, "%s", err);
+		app_free();
+	}
+	ck_assert(!(profile_group.flags & GROUP_SIGNS));
+	ck_assert(!(admin_group.flags & GROUP_SIGNS));
+}
+END_TEST
+
 /* The first start: whichever program starts first makes the keys. */
 START_TEST(test_non_signing_program_makes_keys_on_first_start)
 {
@@ -152,6 +198,8 @@ static Suite *programs_suite(void)
 	tc = tcase_create("startup");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_non_signing_program_never_reads_private_key);
+	tcase_add_test(tc, test_signing_programs_read_private_key);
 	tcase_add_test(tc, test_non_signing_program_makes_keys_on_first_start);
 	tcase_add_test(tc, test_auth_index_lists_every_group);
 	suite_add_tcase(s, tc);
