@@ -1,8 +1,8 @@
 /* Unit tests of how the programs are cut (cgi-bin/main.c, README
  * "Layout"): the auth program's index rows are the groups' own rows, a row
- * without its handler is never run, and only a program that signs reads
- * the private key. tests/unit/programs.sh checks with nm what each program
- * links. */
+ * without its handler is never run nor offered to a preflight, and only a
+ * program that signs reads the private key. tests/unit/programs.sh checks
+ * with nm what each program links. */
 #include <check.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cors.h"
 #include "http.h"
 #include "issuer.h"
 #include "routes.h"
@@ -60,6 +61,13 @@ START_TEST(test_dispatch_skips_rows_without_handler)
 	ck_assert_ptr_null(req.route);
 	response_free(&resp);
 	request_free(&req);
+	/* Nor does a preflight announce its methods. */
+	char methods[128];
+	ck_assert_uint_eq(
+	    cors_path_methods(route_index, route_nindex, "/api/profile", methods, sizeof methods), 0);
+	ck_assert_uint_eq(
+	    cors_path_methods(route_groups, route_ngroups, "/api/profile", methods, sizeof methods), 2);
+	ck_assert_str_eq(methods, "GET, PUT");
 }
 END_TEST
 
