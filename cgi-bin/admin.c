@@ -219,16 +219,10 @@ static const char permissions_post_schema[] =
 	"\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"pattern\":\"^[a-z:_-]+$\"}}},"
 	"\"required\":[\"userId\",\"permissions\"]}";
 
+#define ROUTE ROUTE_ROW
 static const struct route admin_routes[] = {
-	{"GET", "/api/users", ROUTE_PERMISSION, "read:users", "List users", NULL, users_get, 0},
-	{"POST", "/api/users", ROUTE_PERMISSION, "write:users", "Create a user", users_post_schema, users_post, 0},
-	{"GET", "/api/admin/users", ROUTE_PERMISSION, "admin:all", "List users with their permissions", NULL,
-	 admin_users_get, 0},
-	{"POST", "/api/admin/permissions", ROUTE_PERMISSION, "admin:all", "Replace a user's permissions",
-	 permissions_post_schema, permissions_post, 0},
-	{"GET", "/api/auth0/user/:id", ROUTE_PERMISSION, "read:users",
-	 "Read one user by id (from the Auth0 Management API in Auth0 mode)", NULL, auth0_user, 0},
-	{"GET", "/api/user/:id", ROUTE_PERMISSION, "read:users", "Read one user by id", NULL, user_get, 0},
+#include "admin_routes.h"
 };
+#undef ROUTE
 
-const struct route_group admin_group = {"admin", ROUTE_TABLE(admin_routes), 0};
+const struct route_group admin_group = {"admin", ROUTE_TABLE(admin_routes), ADMIN_GROUP_FLAGS};

@@ -408,21 +408,10 @@ static const char refresh_schema[] =
 	"offline_access\"}},"
 	"\"required\":[\"refresh_token\"]}";
 
+#define ROUTE ROUTE_ROW
 static const struct route auth_routes[] = {
-	{"GET", "/", ROUTE_PUBLIC, NULL, "API index: the routes and the Auth0 settings", NULL, index_get, 0},
-	{"POST", "/auth/login", ROUTE_PUBLIC, NULL, "Log in with email and password; returns an RS256 access token",
-	 login_schema, login, 0},
-	{"POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
-	 "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
-	 refresh_schema, refresh_post, 0},
-	{"POST", "/auth/logout", ROUTE_PUBLIC, NULL, "Revoke a refresh token and every token of its login",
-	 refresh_schema, logout_post, 0},
-	{"GET", "/.well-known/jwks.json", ROUTE_PUBLIC, NULL, "The issuer's public signing keys (JWKS)", NULL,
-	 jwks_get, 0},
-	{"GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,
-	 "OAuth 2.0 Protected Resource Metadata (RFC 9728)", NULL, protected_resource_get, 0},
-	{"GET", "/.well-known/oauth-protected-resource/mcp", ROUTE_PUBLIC, NULL,
-	 "OAuth 2.0 Protected Resource Metadata for the MCP endpoint (RFC 9728)", NULL, protected_resource_get, 0},
+#include "auth_routes.h"
 };
+#undef ROUTE
 
-const struct route_group auth_group = {"auth", ROUTE_TABLE(auth_routes), GROUP_SIGNS};
+const struct route_group auth_group = {"auth", ROUTE_TABLE(auth_routes), AUTH_GROUP_FLAGS};

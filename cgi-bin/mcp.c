@@ -434,17 +434,10 @@ static const char invoke_schema[] =
     "\"args\":{\"type\":\"object\",\"description\":\"The tool's arguments\"}},"
     "\"required\":[\"toolName\"]}";
 
+#define ROUTE ROUTE_ROW
 static const struct route mcp_routes[] = {
-    {"GET", "/mcp/tools", ROUTE_PUBLIC, NULL, "Every route as an MCP tool (Express-MCP style)", NULL,
-     tools_get, 0},
-    {"POST", "/mcp/invoke", ROUTE_PUBLIC, NULL,
-     "Run a tool with the caller's own token; answers the route's status and body", invoke_schema,
-     invoke_post, 0},
-    /* GET and DELETE /mcp get the dispatcher's 405 with Allow: POST: no
-     * SSE stream, no session to end. */
-    {"POST", "/mcp", ROUTE_PUBLIC, NULL, "MCP Streamable HTTP endpoint (JSON-RPC 2.0)", NULL, mcp_post,
-     ROUTE_RAW_BODY},
+#include "mcp_routes.h"
 };
+#undef ROUTE
 
-/* It runs every group's routes, login included: it needs the signing key. */
-const struct route_group mcp_group = {"mcp", ROUTE_TABLE(mcp_routes), GROUP_SIGNS | GROUP_NO_TOOLS};
+const struct route_group mcp_group = {"mcp", ROUTE_TABLE(mcp_routes), MCP_GROUP_FLAGS};

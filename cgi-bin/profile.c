@@ -80,12 +80,10 @@ static const char profile_put_schema[] =
 	"\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"New display name\"},"
 	"\"email\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":256,\"description\":\"New email address\"}}}";
 
+#define ROUTE ROUTE_ROW
 static const struct route profile_routes[] = {
-	{"GET", "/api/profile", ROUTE_PERMISSION, "read:profile", "Read the caller's profile", NULL, profile_get, 0},
-	{"PUT", "/api/profile", ROUTE_PERMISSION, "write:profile", "Update the caller's name or email",
-	 profile_put_schema, profile_put, 0},
-	{"GET", "/api/email", ROUTE_SCOPE, "email", "Read the caller's email and whether it is verified", NULL,
-	 email_get, 0},
+#include "profile_routes.h"
 };
+#undef ROUTE
 
-const struct route_group profile_group = {"profile", ROUTE_TABLE(profile_routes), 0};
+const struct route_group profile_group = {"profile", ROUTE_TABLE(profile_routes), PROFILE_GROUP_FLAGS};

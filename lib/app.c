@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct app app;
 
@@ -69,11 +70,16 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 		log_msg("WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
 			"mock-jwt-readonly are accepted; never enable this in production");
 	if (config_local_issuer(c)) {
-		if (issuer_ensure_keys(c->state_dir, c->jwks_file, err, errlen) < 0)
+		/* Only a program that signs reads the private key. Another one
+		 * makes the keys only when there are none yet (the first start:
+		 * whichever program starts first makes them). */
+		int signs = (flags & GROUP_SIGNS) != 0;
+		if ((signs || access(c->jwks_file, F_OK) != 0) &&
+		    issuer_ensure_keys(c->state_dir, c->jwks_file, err, errlen) < 0)
 			return -1;
-		if ((flags & GROUP_SIGNS) && issuer_load(&app.issuer, c->state_dir, err, errlen) < 0)
+		if (signs && issuer_load(&app.issuer, c->state_dir, err, errlen) < 0)
 			return -1;
-		app.has_issuer = (flags & GROUP_SIGNS) != 0;
+		app.has_issuer = signs;
 	}
 	app.verifier.keys = &app.keys;
 	app.verifier.issuer = c->issuer;

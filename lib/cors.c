@@ -32,7 +32,8 @@ size_t cors_path_methods(const struct route_group *const *groups, size_t ngroups
 	for (size_t g = 0; g < ngroups; g++) {
 		for (size_t i = 0; i < groups[g]->nroutes; i++) {
 			const struct route *r = &groups[g]->routes[i];
-			if (route_match(r, path, NULL) != 1)
+			/* A row without its handler is not served here. */
+			if (!r->handler || route_match(r, path, NULL) != 1)
 				continue;
 			size_t m = strlen(r->method);
 			/* The same method twice (two groups) is listed once. */

@@ -60,7 +60,9 @@ void route_dispatch(const struct route_group *const *groups, size_t ngroups, str
 	for (size_t g = 0; g < ngroups && !found; g++) {
 		for (size_t i = 0; i < groups[g]->nroutes; i++) {
 			const struct route *r = &groups[g]->routes[i];
-			if (!route_match(r, req->path, NULL))
+			/* A row without its handler (the index's view of a
+			 * group this program does not link) is not served. */
+			if (!r->handler || !route_match(r, req->path, NULL))
 				continue;
 			if (strcmp(r->method, req->method) == 0) {
 				found = r;

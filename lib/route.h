@@ -50,7 +50,8 @@ struct route_group {
 int route_match(const struct route *r, const char *path, struct request *req);
 
 /* Finds the route for req in the groups, checks its requirement and runs
- * it: 404 for no path, 405 with Allow for a wrong method. */
+ * it: 404 for no path, 405 with Allow for a wrong method. Rows without a
+ * handler are skipped. */
 void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		    struct response *resp);
 

@@ -62,6 +62,8 @@ printf '\2/a/b%%2Fc/c/d' | seed route put-params
 printf '\0/x/1/2/3/4' | seed route four-params
 printf '\0/y/1/2/3/4/5' | seed route five-params
 printf '\4/many' | seed route many-methods
+printf '\5/many' | seed route many-methods-head
+printf '\0/rows/x' | seed route row-without-handler
 printf '\0/%%zz' | seed route bad-escape
 printf '\0/api/auth0/user/%%00' | seed route nul-escape
 printf '\0//api//profile/' | seed route slashes

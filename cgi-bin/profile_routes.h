@@ -1,0 +1,11 @@
+/* The profile group's routes, one ROUTE row each (cgi-bin/routes.h says
+ * what a row holds and who includes it). No include guard: included once
+ * per table, with ROUTE defined. */
+#define PROFILE_GROUP_FLAGS 0
+
+ROUTE("GET", "/api/profile", ROUTE_PERMISSION, "read:profile", "Read the caller's profile", NULL, profile_get,
+      0)
+ROUTE("PUT", "/api/profile", ROUTE_PERMISSION, "write:profile", "Update the caller's name or email",
+      profile_put_schema, profile_put, 0)
+ROUTE("GET", "/api/email", ROUTE_SCOPE, "email", "Read the caller's email and whether it is verified", NULL,
+      email_get, 0)
