@@ -3,7 +3,8 @@
 # allowed gets a JSON 421 on every route of every program, OPTIONS
 # included, and is never echoed (resource metadata, WWW-Authenticate);
 # the default serves the loopback names on any port, MCPAUTH_ALLOWED_HOSTS
-# exactly its list.
+# exactly its list. Under lighttpd also: the document root is an empty
+# directory of its own, and nothing in the state directory can be fetched.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -130,5 +131,33 @@ for bad in "https://api.example.com/" "api.example.com/x" "api.example.com:http"
 done
 unset MCPAUTH_ALLOWED_HOSTS
 expect_clean_log
+
+# --- lighttpd: an empty document root of its own ---------------------------------
+if [ "$MCPAUTH_TEST_SERVER" = lighttpd ]; then
+	root=$("$LIGHTTPD" -p -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>/dev/null |
+		sed -n 's/^[[:space:]]*server\.document-root[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p')
+	state=$(cd "$MCPAUTH_STATE_DIR" && pwd -P)
+	if [ -n "$root" ] && [ -d "$root" ]; then ok "the document root exists ($root)"; else not_ok "the document root exists: '$root'"; fi
+	case "$(cd "$root" 2>/dev/null && pwd -P)/" in
+	"$state"/*) not_ok "the document root is not in the state directory ($root)" ;;
+	*) ok "the document root is not in the state directory" ;;
+	esac
+	expect_eq "$(find "$root" -mindepth 1 2>/dev/null | wc -l)" 0 "the document root is empty"
+	echo "canary" >"$MCPAUTH_STATE_DIR/canary.txt"
+	fetched=0 tried=0
+	for f in "$MCPAUTH_STATE_DIR"/*; do
+		name=${f##*/}
+		for path in "/$name" "/state/$name" "/..%2f$name" "/%2e%2e/state/$name"; do
+			tried=$((tried + 1))
+			req GET "$path" --path-as-is
+			if [ "$STATUS" = 200 ] || grep -qE 'PRIVATE KEY|canary|SQLite format' "$TMP_ROOT/body"; then
+				fetched=$((fetched + 1))
+				not_ok "state file $name is not served at $path (status $STATUS)"
+			fi
+		done
+	done
+	[ "$fetched" -eq 0 ] && ok "no state file is served ($tried paths, signing key and database included)"
+	rm -f "$MCPAUTH_STATE_DIR/canary.txt"
+fi
 
 finish
