@@ -89,10 +89,12 @@ apache_conf() {
 				echo "Define MCPAUTH_LIBEXECDIR $MCPAUTH_BINDIR"
 				echo "Define MCPAUTH_STATE_DIR $MCPAUTH_STATE_DIR"
 			fi
+			# The site's host names reach the programs as the shipped file has it.
+			[ -z "${MCPAUTH_ALLOWED_HOSTS:-}" ] || echo "Define MCPAUTH_ALLOWED_HOSTS \"$MCPAUTH_ALLOWED_HOSTS\""
 			echo "Include $MCPAUTH_APACHE_CONF/mcpauth-fcgid.conf"
 			echo "FcgidMaxProcessesPerClass $procs"
 			for name in $MCPAUTH_ENV_NAMES; do
-				[ "$name" = MCPAUTH_STATE_DIR ] || [ -z "${!name:-}" ] ||
+				[ "$name" = MCPAUTH_STATE_DIR ] || [ "$name" = MCPAUTH_ALLOWED_HOSTS ] || [ -z "${!name:-}" ] ||
 					echo "FcgidInitialEnv $name \"${!name}\""
 			done
 		else
