@@ -123,6 +123,28 @@ void app_free(void)
 void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		struct response *resp)
 {
+	/* DNS rebinding: a page whose name now points here must not reach any
+	 * route, so this comes before routing, CORS and OPTIONS. */
+	if (!config_host_allowed(&app.config, req->host, req->server_addr)) {
+		static int warned;
+		audit_event(req, "host_refused", "host", req->host, NULL);
+		if (!app.config.allowed_hosts && !warned) {
+			warned = 1;
+			log_msg("a Host other than " CONFIG_LOOPBACK_HOSTS
+				" or the server's address was answered "
+				"421 (DNS rebinding, or a name this site is reached by: list those in "
+				"MCPAUTH_ALLOWED_HOSTS)");
+		}
+		response_error(resp, 421, "Misdirected request",
+			       "This server does not answer for the host named in the Host header");
+		return;
+	}
+	app_dispatch(groups, ngroups, req, resp);
+}
+
+void app_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
+		  struct response *resp)
+{
 	/* OPTIONS is answered before any route lookup: no route lists it. */
 	if (strcmp(req->method, "OPTIONS") == 0) {
 		cors_preflight(groups, ngroups, req, resp);

@@ -41,8 +41,13 @@ void app_free(void);
 int app_main(const char *program, const struct route_group *const *groups, size_t ngroups);
 
 /* Runs one request through the FastCGI-independent path; used by the
- * adapter, the mcp program and the tests. */
+ * adapters and the tests. A Host that is not allowed (MCPAUTH_ALLOWED_HOSTS)
+ * gets 421 before anything else, OPTIONS included. */
 void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		struct response *resp);
+/* The same after the Host check: for the mcp program's tool calls, which
+ * carry the Host of the request that was checked. */
+void app_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
+		  struct response *resp);
 
 #endif

@@ -114,6 +114,119 @@ static int origin_in(const char *list, const char *origin)
 	return 0;
 }
 
+/* A host as a Host header or MCPAUTH_ALLOWED_HOSTS writes it: a name (DNS
+ * name, IPv4 address, or IPv6 address in brackets) and an optional port. */
+struct host_part {
+	const char *name, *port;
+	size_t nlen, plen;
+};
+
+static int is_name_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '.' || ch == '-';
+}
+
+/* Splits s (n bytes) into name and port; -1 when it is not host[:port]. */
+static int host_split(const char *s, size_t n, struct host_part *h)
+{
+	size_t i = 0;
+	if (n == 0 || n > 261)
+		return -1;
+	if (s[0] == '[') {
+		for (i = 1; i < n && s[i] != ']'; i++)
+			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
+				return -1;
+		if (i == n || i == 1)
+			return -1;
+		i++;
+	} else {
+		while (i < n && is_name_char(s[i]))
+			i++;
+	}
+	h->name = s;
+	h->nlen = i;
+	/* "api.example.com." is the same name as "api.example.com". */
+	if (s[0] != '[' && h->nlen > 1 && s[h->nlen - 1] == '.')
+		h->nlen--;
+	if (h->nlen == 0 || h->name[0] == '.')
+		return -1;
+	h->port = NULL;
+	h->plen = 0;
+	if (i == n)
+		return 0;
+	if (s[i] != ':' || n - i - 1 < 1 || n - i - 1 > 5)
+		return -1;
+	h->port = s + i + 1;
+	h->plen = n - i - 1;
+	for (size_t k = 0; k < h->plen; k++)
+		if (h->port[k] < '0' || h->port[k] > '9')
+			return -1;
+	return 0;
+}
+
+static int valid_hosts(const char *list)
+{
+	const char *item;
+	size_t len;
+	int any = 0;
+	struct host_part h;
+	while (next_item(&list, &item, &len)) {
+		if (host_split(item, len, &h) < 0)
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+/* h is one of the list's hosts: the same name, and the same port when the
+ * entry names one. */
+static int host_in(const char *list, const struct host_part *h)
+{
+	const char *item;
+	size_t len;
+	struct host_part e;
+	while (next_item(&list, &item, &len)) {
+		if (host_split(item, len, &e) < 0 || e.nlen != h->nlen ||
+		    strncasecmp(e.name, h->name, e.nlen) != 0)
+			continue;
+		if (!e.port || (e.plen == h->plen && memcmp(e.port, h->port, e.plen) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* h names the address the request arrived on (SERVER_ADDR): no DNS name is
+ * involved, so no rebinding either. */
+static int host_is_addr(const struct host_part *h, const char *addr)
+{
+	if (!addr || !*addr)
+		return 0;
+	const char *name = h->name;
+	size_t n = h->nlen;
+	if (name[0] == '[') {
+		name++;
+		n -= 2;
+	} else if (strncasecmp(addr, "::ffff:", 7) == 0 && strchr(addr, '.')) {
+		addr += 7; /* an IPv4 client on a dual-stack socket */
+	}
+	return strlen(addr) == n && strncasecmp(addr, name, n) == 0;
+}
+
+int config_host_allowed(const struct config *c, const char *host, const char *server_addr)
+{
+	/* No Host at all is HTTP/1.0 without one: no browser sends that, so
+	 * it is no rebinding; absolute URLs then fall back to localhost. */
+	if (!host || !*host)
+		return 1;
+	struct host_part h;
+	if (host_split(host, strlen(host), &h) < 0)
+		return 0;
+	if (c->allowed_hosts)
+		return host_in(c->allowed_hosts, &h);
+	return host_in(CONFIG_LOOPBACK_HOSTS, &h) || host_is_addr(&h, server_addr);
+}
+
 /* The settings of Auth0 mode: where the keys come from, how often, and
  * the tenant APIs the suite calls. */
 static int config_load_auth0(struct config *c, char *err, size_t errlen)
@@ -218,6 +331,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 		c->resource_url = ck_strndup(resource, n);
 	}
 	c->allowed_origins = env("MCPAUTH_ALLOWED_ORIGINS");
+	c->allowed_hosts = env("MCPAUTH_ALLOWED_HOSTS");
 
 	if (c->auth0_domain && !valid_domain(c->auth0_domain)) {
 		snprintf(err, errlen, "AUTH0_DOMAIN must be a host name such as tenant.auth0.com (no scheme, no path)");
@@ -262,6 +376,12 @@ int config_load(struct config *c, char *err, size_t errlen)
 	if (c->allowed_origins && !valid_origins(c->allowed_origins)) {
 		snprintf(err, errlen, "MCPAUTH_ALLOWED_ORIGINS must be a comma-separated list of origins such as "
 				      "https://app.example.com (scheme, host and port only)");
+		return -1;
+	}
+	if (c->allowed_hosts && !valid_hosts(c->allowed_hosts)) {
+		snprintf(err, errlen,
+			 "MCPAUTH_ALLOWED_HOSTS must be a comma-separated list of host names, each "
+			 "with an optional port (api.example.com,localhost:3009,[::1])");
 		return -1;
 	}
 	if (config_load_security(c, err, errlen) < 0)

@@ -29,6 +29,8 @@ struct config {
 					slash, may be NULL */
 	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
 					call /mcp from a browser; NULL allows none */
+	const char *allowed_hosts;   /* MCPAUTH_ALLOWED_HOSTS: comma-separated host[:port] a request's Host
+					may name; NULL: CONFIG_LOOPBACK_HOSTS and the server's own address */
 	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
 	long token_cache;            /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */
 	const char *cors_origins;    /* MCPAUTH_CORS_ORIGINS: comma-separated origins whose browser pages
@@ -48,6 +50,16 @@ struct config {
  * into err and returns -1. */
 int config_load(struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
+
+/* The hosts served when MCPAUTH_ALLOWED_HOSTS is unset, on any port. */
+#define CONFIG_LOOPBACK_HOSTS "localhost,127.0.0.1,[::1]"
+
+/* The Host header may be answered (DNS rebinding): one of
+ * MCPAUTH_ALLOWED_HOSTS when set, else one of CONFIG_LOOPBACK_HOSTS or the
+ * address the request arrived on (server_addr, SERVER_ADDR, may be NULL).
+ * Names compare case-insensitively; an entry without a port matches any
+ * port. A missing or empty Host is allowed, a malformed one never. */
+int config_host_allowed(const struct config *c, const char *host, const char *server_addr);
 
 /* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS or of
  * MCPAUTH_CORS_ORIGINS, exactly (scheme and host compared

@@ -15,7 +15,7 @@ const struct gateway_name gateway_names[GW_COUNT] = {
     NAME("HTTP_HOST"),		NAME("HTTPS"),
     NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),
     NAME("HTTP_ORIGIN"),	NAME("HTTP_MCP_PROTOCOL_VERSION"),
-    NAME("CONTENT_LENGTH"),
+    NAME("CONTENT_LENGTH"),	NAME("SERVER_ADDR"),
 };
 #undef NAME
 
@@ -45,6 +45,7 @@ void gateway_request(struct request *req, const char *const param[GW_COUNT], con
 	req->authorization = param[GW_AUTHORIZATION];
 	req->remote_addr = param[GW_REMOTE_ADDR];
 	req->host = param[GW_HOST];
+	req->server_addr = param[GW_SERVER_ADDR];
 	req->https = param[GW_HTTPS] && strcasecmp(param[GW_HTTPS], "on") == 0;
 	req->content_type = param[GW_CONTENT_TYPE];
 	req->accept = param[GW_ACCEPT];

@@ -23,6 +23,7 @@ enum gateway_param {
 	GW_ORIGIN,
 	GW_PROTOCOL_VERSION,
 	GW_CONTENT_LENGTH,
+	GW_SERVER_ADDR,
 	GW_COUNT
 };
 

@@ -14,7 +14,8 @@
 static const char *safe_host(const struct request *req)
 {
 	const char *h = req->host;
-	if (!h || !*h || strlen(h) > 255)
+	/* Never a Host the request could not have been answered for. */
+	if (!h || !*h || strlen(h) > 255 || !config_host_allowed(&app.config, h, req->server_addr))
 		return "localhost";
 	for (const char *p = h; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))

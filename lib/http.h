@@ -34,6 +34,7 @@ struct request {
 	const char *authorization;
 	const char *remote_addr;
 	const char *host;         /* Host header, for absolute URLs */
+	const char *server_addr;  /* SERVER_ADDR: the address the request arrived on */
 	int https;
 	const char *content_type, *accept, *origin, *protocol_version;
 	const struct route *route;

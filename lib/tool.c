@@ -430,6 +430,7 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 	out->authorization = caller->authorization;
 	out->remote_addr = caller->remote_addr;
 	out->host = caller->host;
+	out->server_addr = caller->server_addr;
 	out->https = caller->https;
 	out->accept = "application/json";
 	return 0;
@@ -445,7 +446,8 @@ int tool_call(const struct tool *t, json_object *args, const struct request *cal
 	struct request req;
 	if (tool_request(t, args, caller, &req, err, errlen) < 0)
 		return -1;
-	app_handle(app.groups, app.ngroups, &req, resp);
+	/* The outer request's Host was checked; this one carries it. */
+	app_dispatch(app.groups, app.ngroups, &req, resp);
 	request_free(&req);
 	return 0;
 }

@@ -44,6 +44,14 @@ expect_eq "$(grep -c "^var.mcpauth_state   = \"$pkgstatedir\"\$" "$D$pkgsysconfd
 	"the lighttpd configuration names the installed state directory"
 expect_eq "$(grep -c "^ExecStart=$mcpauthexecdir/%i\$" "$D$pkgsysconfdir/systemd/mcpauth@.service")" 1 \
 	"the systemd unit starts the installed program"
+# The production lighttpd's document root: an empty directory of its own.
+docroot=$(sed -n 's/^server\.document-root = "\(.*\)"$/\1/p' "$D$pkgsysconfdir/mcpauth-lighttpd.conf")
+case "$docroot" in
+"" | "$pkgstatedir" | "$pkgstatedir"/*) not_ok "the lighttpd document root is not the state directory: '$docroot'" ;;
+*) ok "the lighttpd document root is not the state directory ($docroot)" ;;
+esac
+expect_file -d "$D$docroot" "the lighttpd document root is installed"
+expect_eq "$(find "$D$docroot" -mindepth 1 2>/dev/null | wc -l)" 0 "the lighttpd document root is empty"
 
 # --- serving the installed tree ---------------------------------------------------
 if [ -z "${MCPAUTH_IN_NS:-}" ]; then

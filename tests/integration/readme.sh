@@ -20,7 +20,7 @@ for block in "$TMP_ROOT"/block*.sh; do
 	if jq -e . "$TMP_ROOT/out" >/dev/null 2>&1; then ok "README block $n prints JSON"; else not_ok "README block $n prints non-JSON: $(head -c 300 "$TMP_ROOT/out")"; fi
 	cp "$TMP_ROOT/out" "$TMP_ROOT/out$n"
 done
-expect_eq "$n" 3 "three README blocks found"
+expect_eq "$n" 4 "four README blocks found"
 all=$(cat "$TMP_ROOT"/out[0-9]*)
 for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message":"Permissions updated"' \
 	'"user_id":"auth0|user123"' '"error":"No token provided"' '"error":"Invalid token"' \
@@ -28,7 +28,7 @@ for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message
 	'"scope":"openid profile email offline_access","token_type":"Bearer","refresh_token_length":43' '"rotated":true' \
 	'"message":"The refresh token was already used; every token of its login is now revoked"' \
 	'"message":"The refresh token was revoked; log in again"' '"message":"Logged out"' \
-	'"error":"Too many attempts"'; do
+	'"error":"Too many attempts"' '"error":"Misdirected request"' '"resource":"http://localhost:8080/mcp"'; do
 	if printf '%s' "$all" | grep -qF "$want"; then ok "README output has $want"; else not_ok "README output lacks $want"; fi
 done
 if printf '%s' "$all" | grep -qF "\"error\":\"Permission not held\""; then ok "README: write:users cannot mint an admin"; else not_ok "README: write:users cannot mint an admin"; fi

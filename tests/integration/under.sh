@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# under.sh SERVER: the integration suite (run.sh, api.sh, cli.sh and mcp.sh,
+# under.sh SERVER: the integration suite (run.sh, api.sh, cli.sh, mcp.sh and hosts.sh,
 # unchanged) under one web server: lighttpd, apache-fcgid or apache-proxy-fcgi. Each suite
 # starts that server itself on a free loopback port with a temporary state
 # directory. Ends with the suites' totals, "N passed, N failed".
@@ -22,7 +22,7 @@ if [ "$server" = apache-proxy-fcgi ] && [ ! -x "$SPAWN_FCGI" ]; then
 fi
 
 passed=0 failed=0
-for suite in run.sh api.sh cli.sh mcp.sh; do
+for suite in run.sh api.sh cli.sh mcp.sh hosts.sh; do
 	out=$(MCPAUTH_TEST_SERVER=$server "$here/$suite" 2>&1)
 	# Prefixed with the server and suite; failures keep "not ok" in front.
 	printf '%s\n' "$out" | sed -E "s|^not ok - |not ok - $server $suite: |; t; s|^|$server $suite: |"

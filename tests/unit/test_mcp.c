@@ -608,10 +608,19 @@ START_TEST(test_resource_metadata_url_shapes)
 		config_free(&app.config);
 	}
 	unsetenv("MCPAUTH_RESOURCE_URL");
-	/* Without a configured URL: the request's scheme and host. */
+	/* Without a configured URL: the request's scheme and host, when that
+	 * host is allowed; never one that is not (DNS rebinding). */
 	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
+	struct request refused = {.host = "h.example.com:3009", .https = 1};
+	char *meta = guard_resource_metadata_url(&refused);
+	ck_assert_str_eq(meta, "https://localhost/.well-known/oauth-protected-resource/mcp");
+	free(meta);
+	config_free(&app.config);
+	setenv("MCPAUTH_ALLOWED_HOSTS", "h.example.com", 1);
+	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
+	unsetenv("MCPAUTH_ALLOWED_HOSTS");
 	struct request req = {.host = "h.example.com:3009", .https = 1};
-	char *meta = guard_resource_metadata_url(&req);
+	meta = guard_resource_metadata_url(&req);
 	ck_assert_str_eq(meta, "https://h.example.com:3009/.well-known/oauth-protected-resource/mcp");
 	free(meta);
 	struct response resp;

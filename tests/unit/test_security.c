@@ -555,8 +555,8 @@ END_TEST
 /* --- settings ---------------------------------------------------------- */
 
 static const char *const security_env[] = {
-    "MCPAUTH_CORS_ORIGINS",	 "MCPAUTH_ALLOWED_ORIGINS",  "MCPAUTH_AUDIT_LOG",   "MCPAUTH_REFRESH_TTL",
-    "MCPAUTH_LOGIN_EMAIL_LIMIT", "MCPAUTH_LOGIN_ADDR_LIMIT", "MCPAUTH_LOGIN_WINDOW"};
+    "MCPAUTH_CORS_ORIGINS",	 "MCPAUTH_ALLOWED_ORIGINS",  "MCPAUTH_AUDIT_LOG",    "MCPAUTH_REFRESH_TTL",
+    "MCPAUTH_LOGIN_EMAIL_LIMIT", "MCPAUTH_LOGIN_ADDR_LIMIT", "MCPAUTH_LOGIN_WINDOW", "MCPAUTH_ALLOWED_HOSTS"};
 
 static void env_setup(void)
 {
@@ -867,6 +867,140 @@ START_TEST(test_grant_check_allows_held_kept_and_removed)
 }
 END_TEST
 
+/* --- Host check (DNS rebinding) ------------------------------------------ */
+
+START_TEST(test_hosts_default_serves_loopback_names_on_any_port)
+{
+	struct config c;
+	char err[256] = "";
+	ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+	static const char *const good[] = {"localhost", "localhost:3009", "127.0.0.1", "127.0.0.1:80",
+					   "[::1]",	"[::1]:8080",	  "LOCALHOST", "localhost.:1"};
+	static const char *const bad[] = {"evil.example",
+					  "evil.example:3009",
+					  "localhost.evil.example",
+					  "127.0.0.1.nip.io",
+					  "127.0.0.2",
+					  "[::2]",
+					  "::1",
+					  "localhost:",
+					  "localhost:abc",
+					  "localhost:123456",
+					  "local host",
+					  "localhost/x",
+					  "user@localhost",
+					  "[::1",
+					  "[]",
+					  ".localhost",
+					  "localhost:80:80"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(config_host_allowed(&c, good[i], "127.0.0.1"), "refused %s", good[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(!config_host_allowed(&c, bad[i], "127.0.0.1"), "allowed %s", bad[i]);
+	/* No Host (HTTP/1.0): no browser sends that; absolute URLs fall back. */
+	ck_assert(config_host_allowed(&c, NULL, "127.0.0.1"));
+	ck_assert(config_host_allowed(&c, "", NULL));
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_hosts_default_adds_the_server_address_never_a_name)
+{
+	struct config c;
+	char err[256] = "";
+	ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+	/* Bound elsewhere: the address itself (no DNS, no rebinding) and the
+	 * loopback names, but no name until MCPAUTH_ALLOWED_HOSTS lists it. */
+	ck_assert(config_host_allowed(&c, "192.0.2.10", "192.0.2.10"));
+	ck_assert(config_host_allowed(&c, "192.0.2.10:8080", "192.0.2.10"));
+	ck_assert(config_host_allowed(&c, "192.0.2.10", "::ffff:192.0.2.10"));
+	ck_assert(config_host_allowed(&c, "[2001:DB8::1]:443", "2001:db8::1"));
+	ck_assert(config_host_allowed(&c, "localhost", "192.0.2.10"));
+	ck_assert(!config_host_allowed(&c, "api.example.com", "192.0.2.10"));
+	ck_assert(!config_host_allowed(&c, "192.0.2.11", "192.0.2.10"));
+	ck_assert(!config_host_allowed(&c, "2001:db8::1", "2001:db8::1"));
+	ck_assert(!config_host_allowed(&c, "192.0.2.10", NULL));
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_hosts_setting_is_exactly_the_list)
+{
+	struct config c;
+	char err[256] = "";
+	setenv("MCPAUTH_ALLOWED_HOSTS", " api.example.com , localhost:3009,[::1]", 1);
+	ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+	ck_assert(config_host_allowed(&c, "api.example.com", "192.0.2.10"));
+	ck_assert(config_host_allowed(&c, "API.example.com:8443", "192.0.2.10"));
+	ck_assert(config_host_allowed(&c, "api.example.com.", "192.0.2.10"));
+	ck_assert(config_host_allowed(&c, "localhost:3009", "127.0.0.1"));
+	ck_assert(config_host_allowed(&c, "[::1]:1", "::1"));
+	ck_assert(!config_host_allowed(&c, "localhost", "127.0.0.1"));
+	ck_assert(!config_host_allowed(&c, "localhost:30090", "127.0.0.1"));
+	ck_assert(!config_host_allowed(&c, "localhost:300", "127.0.0.1"));
+	ck_assert(!config_host_allowed(&c, "127.0.0.1", "127.0.0.1"));
+	ck_assert(!config_host_allowed(&c, "192.0.2.10", "192.0.2.10"));
+	ck_assert(!config_host_allowed(&c, "example.com", "192.0.2.10"));
+	ck_assert(!config_host_allowed(&c, "xapi.example.com", "192.0.2.10"));
+	ck_assert(!config_host_allowed(&c, "api.example.co", "192.0.2.10"));
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_hosts_setting_refuses_what_is_not_a_host_list)
+{
+	static const char *const bad[] = {
+	    "https://api.example.com", "api.example.com/",	 "*",	 ",",	" , ",
+	    "api.example.com:",	       "api.example.com:99999x", "[::1", "a b", "user@host"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config c;
+		char err[256] = "";
+		setenv("MCPAUTH_ALLOWED_HOSTS", bad[i], 1);
+		ck_assert_msg(config_load(&c, err, sizeof err) == -1, "accepted %s", bad[i]);
+		ck_assert_msg(strstr(err, "MCPAUTH_ALLOWED_HOSTS") != NULL, "%s", err);
+		config_free(&c);
+	}
+}
+END_TEST
+
+/* Runs method path with Host through app_handle into *resp. */
+static void serve_host(const char *method, const char *path, const char *host, struct response *resp)
+{
+	struct request req = {0};
+	req.method = method;
+	req.path = ck_strdup(path);
+	req.query = ck_strdup("");
+	req.host = host;
+	req.server_addr = "127.0.0.1";
+	req.origin = "https://app.example.com";
+	response_init(resp);
+	app_handle(cors_groups, 1, &req, resp);
+	request_free(&req);
+}
+
+START_TEST(test_hosts_refused_before_routing_options_included)
+{
+	static const char *const methods[][2] = {{"GET", "/api/thing"},
+						 {"OPTIONS", "/api/thing"},
+						 {"DELETE", "/api/thing/7"},
+						 {"GET", "/nowhere"}};
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		struct response resp;
+		serve_host(methods[i][0], methods[i][1], "evil.example:3009", &resp);
+		ck_assert_int_eq(resp.status, 421);
+		ck_assert_str_eq(json_get_string(resp.body, "error"), "Misdirected request");
+		ck_assert_ptr_nonnull(json_get_string(resp.body, "message"));
+		ck_assert_ptr_null(strstr(json_text(resp.body), "evil"));
+		ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+		response_free(&resp);
+		serve_host(methods[i][0], methods[i][1], "localhost:3009", &resp);
+		ck_assert_int_ne(resp.status, 421);
+		response_free(&resp);
+	}
+	ck_assert_ptr_nonnull(strstr(audit_last_line(), "\"event\":\"host_refused\""));
+}
+END_TEST
+
 /* --- suite ------------------------------------------------------------- */
 
 static Suite *security_suite(void)
@@ -920,6 +1054,19 @@ static Suite *security_suite(void)
 	tcase_add_test(tc, test_config_security_defaults);
 	tcase_add_test(tc, test_config_security_refuses_bad_values);
 	tcase_add_test(tc, test_config_cors_origins_are_also_mcp_origins);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hosts");
+	tcase_add_checked_fixture(tc, env_setup, env_setup);
+	tcase_add_test(tc, test_hosts_default_serves_loopback_names_on_any_port);
+	tcase_add_test(tc, test_hosts_default_adds_the_server_address_never_a_name);
+	tcase_add_test(tc, test_hosts_setting_is_exactly_the_list);
+	tcase_add_test(tc, test_hosts_setting_refuses_what_is_not_a_host_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hosts_app");
+	tcase_add_checked_fixture(tc, cors_setup, cors_teardown);
+	tcase_add_test(tc, test_hosts_refused_before_routing_options_included);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cors");
