@@ -229,7 +229,7 @@ wait "$SAMPLER" 2>/dev/null || true
 declare -A START
 for prog in auth:/ profile:/api/profile admin:/api/user/auth0%7Cuser123 mcp:/mcp/tools; do
 	START[${prog%%:*}]=$(python3 bench/fcgi_start.py "$MCPAUTH_BINDIR/${prog%%:*}" \
-		"$(curl -s -X POST "$SUITE/auth/login" -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
+		"$(curl -s -X POST "$SUITE/auth/login" -H 'Content-Type: application/json' -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
 		"${prog#*:}")
 done
 

@@ -259,12 +259,21 @@ stop_server() {
 }
 
 # req METHOD PATH [curl args]: sets STATUS; the body is in $TMP_ROOT/body,
-# the headers in $TMP_ROOT/headers.
+# the headers in $TMP_ROOT/headers. A body goes as application/json, as the
+# API takes it, unless the arguments name a Content-Type (-H 'Content-Type:'
+# sends none).
 req() {
-	local method=$1 path=$2
+	local method=$1 path=$2 a data= ctype= json=()
 	shift 2
+	for a in "$@"; do
+		case $a in
+		-d | --data*) data=1 ;;
+		[Cc]ontent-[Tt]ype:*) ctype=1 ;;
+		esac
+	done
+	[ -z "$data" ] || [ -n "$ctype" ] || json=(-H 'Content-Type: application/json')
 	STATUS=$(curl -s -o "$TMP_ROOT/body" -D "$TMP_ROOT/headers" -w '%{http_code}' --max-time 20 \
-		-X "$method" "$@" "$BASE$path")
+		-X "$method" "${json[@]}" "$@" "$BASE$path")
 }
 
 body() { cat "$TMP_ROOT/body"; }
