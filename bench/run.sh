@@ -42,6 +42,7 @@ SUITE_PORT=$(free_port)
 export MCPAUTH_STATE_DIR=$BENCH_DIR/state MCPAUTH_BINDIR=$PWD/build/cgi-bin MCPAUTH_HOST=127.0.0.1
 export MCPAUTH_PORT=$SUITE_PORT MCPAUTH_ERRORLOG=$BENCH_DIR/suite-error.log
 mkdir -p "$MCPAUTH_STATE_DIR"
+build/tools/mcpauth init --demo-users >/dev/null # the demo users the runs log in as
 "$LIGHTTPD" -D -f lighttpd-conf/mcpauth.conf 2>"$BENCH_DIR/suite.stderr" &
 SUITE_PID=$!
 PIDS+=("$SUITE_PID")
