@@ -53,6 +53,23 @@ if [ "$(id -u)" -eq 0 ] && [ "$MCPAUTH_TEST_SERVER" != lighttpd ]; then
 	chmod 711 "$TMP_ROOT" # the server's user must reach its directories below
 fi
 
+# stage_programs: points MCPAUTH_BINDIR at a copy of the programs (and their
+# error pages) in $TMP_ROOT, which the server's unprivileged user can reach
+# wherever the build tree is: a clone under a 0700 directory (root's home,
+# a mktemp -d) is out of that user's reach. Any suite whose server drops
+# privileges calls it (start_server does); once per suite.
+stage_programs() {
+	local dir="$TMP_ROOT/staged" f
+	[ "$MCPAUTH_BINDIR" = "$dir" ] && return 0
+	mkdir -p "$dir"
+	for f in "$MCPAUTH_BINDIR"/*; do
+		if [ -f "$f" ] && [ -x "$f" ]; then cp -L "$f" "$dir/" || return 1; fi
+	done
+	[ ! -d "$MCPAUTH_BINDIR/errors" ] || cp -RL "$MCPAUTH_BINDIR/errors" "$dir/" || return 1
+	chmod -R a+rX "$dir"
+	export MCPAUTH_BINDIR="$dir"
+}
+
 # mkdir_server DIR...: directories the server's own user writes to.
 mkdir_server() {
 	mkdir -p "$@"
@@ -221,6 +238,7 @@ start_server() {
 	else
 		export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
 		mkdir_server "$MCPAUTH_STATE_DIR"
+		[ -z "$RUN_USER" ] || stage_programs || return 1
 		[ "${MCPAUTH_TEST_DEMO_USERS:-1}" = 0 ] || seed_demo_users
 	fi
 	for try in 1 2 3 4 5 6 7 8; do
