@@ -16,6 +16,9 @@ export MCPAUTH_PROCS="${MCPAUTH_PROCS:-2}"
 export MCPAUTH_ERRORLOG="${MCPAUTH_ERRORLOG:-/dev/stderr}"
 mkdir -p "$MCPAUTH_STATE_DIR"
 chmod 700 "$MCPAUTH_STATE_DIR"
+# The quick start asks for the demo users (the programs never create them);
+# every program start then warns that their published passwords work.
+build/tools/mcpauth init --demo-users >/dev/null
 
 url="http://$MCPAUTH_HOST:$MCPAUTH_PORT"
 cat <<MSG

@@ -42,6 +42,7 @@ SUITE_PORT=$(free_port)
 export MCPAUTH_STATE_DIR=$BENCH_DIR/state MCPAUTH_BINDIR=$PWD/build/cgi-bin MCPAUTH_HOST=127.0.0.1
 export MCPAUTH_PORT=$SUITE_PORT MCPAUTH_ERRORLOG=$BENCH_DIR/suite-error.log
 mkdir -p "$MCPAUTH_STATE_DIR"
+build/tools/mcpauth init --demo-users >/dev/null # the demo users the runs log in as
 "$LIGHTTPD" -D -f lighttpd-conf/mcpauth.conf 2>"$BENCH_DIR/suite.stderr" &
 SUITE_PID=$!
 PIDS+=("$SUITE_PID")
@@ -229,7 +230,7 @@ wait "$SAMPLER" 2>/dev/null || true
 declare -A START
 for prog in auth:/ profile:/api/profile admin:/api/user/auth0%7Cuser123 mcp:/mcp/tools; do
 	START[${prog%%:*}]=$(python3 bench/fcgi_start.py "$MCPAUTH_BINDIR/${prog%%:*}" \
-		"$(curl -s -X POST "$SUITE/auth/login" -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
+		"$(curl -s -X POST "$SUITE/auth/login" -H 'Content-Type: application/json' -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
 		"${prog#*:}")
 done
 

@@ -191,15 +191,27 @@ static int rate_limited(const struct request *req, struct response *resp, const 
 	return 1;
 }
 
-/* Auth0 mode: the tenant's password-realm grant, when AUTH0_LOGIN_REALM is set. */
-static void login_at_tenant(const char *email, const char *password, struct response *resp)
+/* Auth0 mode: the tenant's password-realm grant, when AUTH0_LOGIN_REALM is
+ * set, under the same local limits as a local login: the tenant's own
+ * limits are per tenant, and a guessing client would spend them for all. */
+static void login_at_tenant(const struct request *req, const char *email, const char *password,
+			    struct response *resp)
 {
+	if (rate_limited(req, resp, email))
+		return;
 	struct auth0_result r;
 	auth0_password_grant(&app.config, &app.fetch, email, password, &r);
-	if (r.status == AUTH0_OK)
+	if (r.status == AUTH0_OK) {
+		if (ratelimit_success(app.db, email) != RATELIMIT_OK)
+			log_msg("cannot reset the failed logins of a user who logged in");
 		response_json(resp, 200, json_object_get(r.body));
-	else
+	} else {
+		struct ratelimit rl = login_limits();
+		if (r.status == AUTH0_DENIED &&
+		    ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
+			log_msg("cannot record a failed login");
 		auth0_error_response(&r, resp);
+	}
 	auth0_result_free(&r);
 }
 
@@ -233,7 +245,7 @@ static void login(struct request *req, struct response *resp)
 		return;
 	}
 	if (app.auth0) {
-		login_at_tenant(email, password, resp);
+		login_at_tenant(req, email, password, resp);
 		return;
 	}
 	if (!scope_field(req, resp, &asked) || rate_limited(req, resp, email))

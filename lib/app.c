@@ -101,6 +101,11 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 		return -1;
 	if (sqlite3_db_readonly(app.db, "main") == 1)
 		log_msg("WARNING: %s is read-only: reads are served, every write answers 503", c->db_file);
+	char demo[128];
+	if (userdb_demo_logins(app.db, demo, sizeof demo))
+		log_msg("WARNING: demo users log in with their published passwords: %s; remove them with "
+			"'mcpauth user del EMAIL' or set a password with 'mcpauth passwd EMAIL'",
+			demo);
 	return 0;
 }
 

@@ -77,6 +77,9 @@ void response_json(struct response *resp, int status, json_object *body);
 json_object *response_error(struct response *resp, int status, const char *error, const char *message);
 
 const char *http_reason(int status);
+/* 1 when a Content-Type value names application/json (parameters such as
+ * charset allowed), 0 for any other type or none. */
+int http_content_type_is_json(const char *content_type);
 
 /* json-c helpers used everywhere. */
 const char *json_get_string(json_object *o, const char *key);

@@ -89,6 +89,10 @@ void route_dispatch(const struct route_group *const *groups, size_t ngroups, str
 		response_error(resp, 400, "Bad request", "A path parameter is not valid percent-encoding");
 		return;
 	}
+	if ((found->flags & ROUTE_JSON_ONLY) && !http_content_type_is_json(req->content_type)) {
+		response_error(resp, 415, "Unsupported media type", "Content-Type must be application/json");
+		return;
+	}
 	if (req->body_invalid && !(found->flags & ROUTE_RAW_BODY)) {
 		response_error(resp, 400, "Invalid JSON", "The request body is not valid JSON");
 		return;

@@ -16,6 +16,8 @@ enum route_req {
 
 enum {
 	ROUTE_RAW_BODY = 1 << 0,  /* the handler answers a malformed body itself */
+	ROUTE_JSON_ONLY = 1 << 1, /* 415 unless the body is application/json: no form of
+				     another site can post it without a CORS preflight */
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);

@@ -28,13 +28,21 @@ static const char schema[] =
 	" email_verified INTEGER NOT NULL DEFAULT 0,"
 	" created_at TEXT NOT NULL);";
 
+/* The demo users' passwords are published, so their hashes are too: fixed
+ * hashes make seeding free and let a program see at start, by comparing
+ * strings, that a demo user still has its demo password. */
 static const struct {
-	const char *sub, *email, *name, *password, *permissions;
+	const char *sub, *email, *name, *password, *hash, *permissions;
 } demo_users[] = {
-	{"auth0|user123", "user@example.com", "John Doe", "password", "read:profile write:profile"},
+	{"auth0|user123", "user@example.com", "John Doe", "password",
+	 "scrypt$15$8$1$pCNothgUI1krzgpbaQYQ4w$RjA7AKQO7txlPUd0Z3Mu7ek0HTAeL1KyvdXWzcxsinE",
+	 "read:profile write:profile"},
 	{"auth0|admin456", "admin@example.com", "Jane Admin", "admin",
+	 "scrypt$15$8$1$-D9YzWfwpYxI7mIx0Ba_cg$Zf0bpy2t_c4a09tVJY_r-vxiNXS_T383wrJrnSsPGA8",
 	 "read:profile write:profile read:users write:users admin:all"},
-	{"auth0|readonly789", "viewer@example.com", "View Only", "readonly", "read:profile read:users"},
+	{"auth0|readonly789", "viewer@example.com", "View Only", "readonly",
+	 "scrypt$15$8$1$URuZoUkBbKIaQabAZeP7RA$2gLDRtF0iJ7raZA14-IGgms0S38QHQvRlZEnMYlYzQQ",
+	 "read:profile read:users"},
 };
 
 struct init_args {
@@ -44,7 +52,8 @@ struct init_args {
 	size_t errlen;
 };
 
-/* Runs under the state lock so that only one process seeds the demo users. */
+/* Runs under the state lock: one process sets up a new database (and seeds
+ * the demo users when USERDB_DEMO asks for them). */
 static int init_locked(void *arg)
 {
 	struct init_args *a = arg;
@@ -70,7 +79,7 @@ static int init_locked(void *arg)
 	sqlite3_finalize(q);
 	if (version >= 1)
 		return 0;
-	if (a->flags & USERDB_NO_DEMO)
+	if (!(a->flags & USERDB_DEMO))
 		return sqlite3_exec(a->db, "PRAGMA user_version=1", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 	sqlite3_stmt *ins;
 	if (sqlite3_prepare_v2(a->db,
@@ -83,21 +92,15 @@ static int init_locked(void *arg)
 	int rc = 0;
 	sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (size_t i = 0; i < sizeof demo_users / sizeof demo_users[0] && rc == 0; i++) {
-		char *hash = password_hash(demo_users[i].password);
-		if (!hash) {
-			rc = -1;
-			break;
-		}
 		sqlite3_bind_text(ins, 1, demo_users[i].sub, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, demo_users[i].email, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, demo_users[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 4, demo_users[i].hash, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 5, demo_users[i].permissions, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 6, now, -1, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(ins);
-		free(hash);
 	}
 	sqlite3_finalize(ins);
 	if (rc == 0 && sqlite3_exec(a->db, "PRAGMA user_version=1; COMMIT", NULL, NULL, NULL) == SQLITE_OK)
@@ -208,6 +211,28 @@ static sqlite3 *open_read_only_media(const char *path)
 		return NULL;
 	}
 	return db;
+}
+
+size_t userdb_demo_logins(sqlite3 *db, char *emails, size_t len)
+{
+	size_t n = 0;
+	*emails = '\0';
+	for (size_t i = 0; i < sizeof demo_users / sizeof demo_users[0]; i++) {
+		struct user u;
+		if (userdb_find_by_email(db, demo_users[i].email, &u) != USERDB_OK)
+			continue;
+		/* The seeded hash is a string compare; a database seeded before
+		 * the hashes were fixed costs one scrypt per demo user. */
+		int demo = u.password_hash && (strcmp(u.password_hash, demo_users[i].hash) == 0 ||
+					       password_verify(demo_users[i].password, u.password_hash));
+		user_free(&u);
+		if (!demo)
+			continue;
+		size_t used = strlen(emails);
+		snprintf(emails + used, len - used, "%s%s", n ? " " : "", demo_users[i].email);
+		n++;
+	}
+	return n;
 }
 
 int userdb_open(sqlite3 **dbp, const char *path, const char *state_dir, char *err, size_t errlen)

@@ -20,12 +20,13 @@ struct user {
 enum { USERDB_OK = 0, USERDB_NOT_FOUND = 1, USERDB_ERROR = -1 };
 
 /* Opens (creating if needed) the database, sets WAL and the busy timeout,
- * creates the schema and the demo users once. */
+ * creates the schema. No user is created: the programs never add any. */
 int userdb_open(sqlite3 **db, const char *path, const char *state_dir, char *err, size_t errlen);
 void userdb_close(sqlite3 *db);
-/* The same, with USERDB_NO_DEMO: a new database gets no demo users (mcpauth
- * init for production); an existing one is left as it is. */
-enum { USERDB_NO_DEMO = 1 << 0 };
+/* The same, with USERDB_DEMO: a new database gets the demo users with their
+ * published passwords (mcpauth init --demo-users, for the quick start and
+ * the tests); an existing one is left as it is. */
+enum { USERDB_DEMO = 1 << 0 };
 int userdb_open_ex(sqlite3 **db, const char *path, const char *state_dir, unsigned flags, char *err,
 		   size_t errlen);
 int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u);
@@ -52,6 +53,10 @@ int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, 
  * refresh token of the user in the same transaction. */
 int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash);
 int userdb_delete(sqlite3 *db, const char *sub);
+
+/* How many demo users still log in with their published password; their
+ * emails, space-separated, in emails. */
+size_t userdb_demo_logins(sqlite3 *db, char *emails, size_t len);
 
 /* Calls fn for each user, ordered by creation. */
 int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg);

@@ -366,7 +366,7 @@ static int cmd_init(int argc, char **argv)
 		return EX_ERROR;
 	}
 	sqlite3 *db;
-	if (open_db(&db, o[1].value ? 0 : USERDB_NO_DEMO) < 0)
+	if (open_db(&db, o[1].value ? USERDB_DEMO : 0) < 0)
 		return EX_ERROR;
 	struct user u;
 	int demo = userdb_find_by_email(db, "admin@example.com", &u) == USERDB_OK;
@@ -813,8 +813,9 @@ static const struct command commands[] = {
 	{"init", cmd_init, "init [--user USER] [--demo-users]",
 	 "Creates the state directory (mode 0700), the signing key and its JWKS, and the\n"
 	 "database, if absent. --user (as root) gives the directory to the user the\n"
-	 "programs run as (www-data). No demo users unless --demo-users: the programs\n"
-	 "create them when they start on a database that 'init' has not prepared.\n"},
+	 "programs run as (www-data). --demo-users adds the demo users with their\n"
+	 "published passwords to a new database (the quick start); the programs never\n"
+	 "create users, and warn at every start while a demo password still works.\n"},
 	{"user add", cmd_user_add, "user add EMAIL [--name NAME] [--permissions 'P ...'] [--scope 'S ...'] [--no-password]",
 	 "Adds a user and prints its id (auth0|<12 hex>). The password is read from the\n"
 	 "terminal (twice, echo off) or from the first line of stdin; --no-password makes\n"

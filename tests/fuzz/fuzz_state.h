@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "userdb.h"
+
 static char fuzz_state_dir[64];
 
 static int fuzz_state_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -36,6 +38,16 @@ static inline void fuzz_state_make(const char *target)
 	unsetenv("AUTH0_DOMAIN");
 	unsetenv("MCPAUTH_JWKS_FILE");
 	unsetenv("MCPAUTH_DEMO_TOKENS");
+	/* The demo users the corpora log in as, asked for as every test does:
+	 * the programs never create them. */
+	char path[96], err[256];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/mcpauth.db", fuzz_state_dir);
+	if (userdb_open_ex(&db, path, fuzz_state_dir, USERDB_DEMO, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: %s\n", target, err);
+		exit(1);
+	}
+	userdb_close(db);
 }
 
 #endif

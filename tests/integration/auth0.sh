@@ -320,6 +320,21 @@ expect_json .profile.email jane@tenant.test "proxied login: the tenant's user"
 req POST /auth/login -H 'Content-Type: application/json' -d '{"email":"jane@tenant.test","password":"wrong"}'
 expect_status 401 "proxied login with a wrong password"
 expect_json '.error + "|" + .message' "Invalid credentials|Authentication failed" "wrong password: the suite's error shape"
+# The local login limits stand in front of the tenant: the email's fifth
+# failure is the tenant's answer, the sixth try is refused here with 429
+# and never reaches the tenant; another email still logs in.
+for i in 1 2 3 4 5; do
+	req POST /auth/login -H 'Content-Type: application/json' -d "{\"email\":\"guess@tenant.test\",\"password\":\"wrong-$i\"}"
+done
+expect_status 401 "proxied login: the fifth wrong password is the tenant's 401"
+asked=$(counted /oauth/token)
+req POST /auth/login -H 'Content-Type: application/json' -d '{"email":"guess@tenant.test","password":"wrong-6"}'
+expect_status 429 "proxied login: the sixth try within the window is rate limited"
+expect_json .error "Too many attempts" "proxied login 429: the suite's error shape"
+expect_header Retry-After '^[1-9][0-9]*$' "proxied login 429 says when to retry"
+expect_eq "$(counted /oauth/token)" "$asked" "a rate-limited login never reaches the tenant"
+req POST /auth/login -H 'Content-Type: application/json' -d '{"email":"jane@tenant.test","password":"hunter2-tenant"}'
+expect_status 200 "another email still logs in through the tenant"
 
 # Tenant down with a 2 s refresh: every request still verifies, the log has one line a second at most.
 stop_standin

@@ -2,7 +2,7 @@
 # make install DESTDIR=<tmp>: the layout, then the installed tree served with
 # the installed configuration, as shipped, under lighttpd (production
 # configuration), Apache + mod_fcgid and Apache + mod_proxy_fcgi with
-# spawn-fcgi; smoke tests under each (login, profile, 401), programs run as
+# spawn-fcgi; smoke tests under each (login, profile, 401, /mcp), programs run as
 # an unprivileged user. To serve the tree from the paths it was configured
 # for without touching the machine, the test runs in a private mount
 # namespace (root only) where DESTDIR's copy of the prefix is bind-mounted
@@ -26,9 +26,17 @@ else
 fi
 expect_file() { if [ "$1" "$2" ]; then ok "$3"; else not_ok "$3: $2"; fi; }
 expect_file -x "$D$bindir/mcpauth" "the tool in bindir"
-for p in auth profile admin; do
+for p in auth profile admin mcp; do
 	expect_file -x "$D$mcpauthexecdir/$p" "$p in libexecdir/mcpauth"
 done
+# The README's mod_proxy_fcgi steps (systemd units, spawn-fcgi loop) start
+# every installed program: one left out answers 503 for its routes.
+installed=$(find "$D$mcpauthexecdir" -maxdepth 1 -type f -perm -u+x -printf '%f\n' | sort | tr '\n' ' ')
+expect_eq "$(grep -o 'mcpauth@[a-z]*\.socket' <(grep '^sudo systemctl enable' "$top_srcdir/README.md") |
+	sed 's/mcpauth@//; s/\.socket//' | sort | tr '\n' ' ')" "$installed" "README: systemctl enable starts every installed program"
+expect_eq "$(grep -A1 '^for p in .*; do$' "$top_srcdir/README.md" | grep -B1 'spawn-fcgi' | head -1 |
+	sed 's/^for p in //; s/; do$//' | tr ' ' '\n' | sort | tr '\n' ' ')" "$installed" \
+	"README: the spawn-fcgi loop starts every installed program"
 for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-lighttpd.conf mcpauth.env \
 	systemd/mcpauth@.socket systemd/mcpauth@.service; do
 	expect_file -f "$D$pkgsysconfdir/$f" "$f in sysconfdir/mcpauth"
@@ -101,6 +109,11 @@ smoke() { # smoke SERVER-NAME
 	expect_json .error "No token provided" "$name: the 401 is the suite's JSON"
 	req GET /api/users -H "Authorization: Bearer $token"
 	expect_status 403 "$name: admin route without the permission"
+	req POST /mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+		-H "Authorization: Bearer $token" \
+		--data-binary '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}'
+	expect_status 200 "$name: /mcp served by the installed mcp program"
+	expect_json .result.structuredContent.profile.id "$SMOKE_ID" "$name: /mcp tools/call answers the user's profile"
 	req GET /api/profile -H "Authorization: Bearer $("$MCPAUTH" mint smoke@example.com)"
 	expect_status 200 "$name: a token minted by the installed tool"
 	if [ -n "$RUN_USER" ]; then

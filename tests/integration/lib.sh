@@ -53,6 +53,23 @@ if [ "$(id -u)" -eq 0 ] && [ "$MCPAUTH_TEST_SERVER" != lighttpd ]; then
 	chmod 711 "$TMP_ROOT" # the server's user must reach its directories below
 fi
 
+# stage_programs: points MCPAUTH_BINDIR at a copy of the programs (and their
+# error pages) in $TMP_ROOT, which the server's unprivileged user can reach
+# wherever the build tree is: a clone under a 0700 directory (root's home,
+# a mktemp -d) is out of that user's reach. Any suite whose server drops
+# privileges calls it (start_server does); once per suite.
+stage_programs() {
+	local dir="$TMP_ROOT/staged" f
+	[ "$MCPAUTH_BINDIR" = "$dir" ] && return 0
+	mkdir -p "$dir"
+	for f in "$MCPAUTH_BINDIR"/*; do
+		if [ -f "$f" ] && [ -x "$f" ]; then cp -L "$f" "$dir/" || return 1; fi
+	done
+	[ ! -d "$MCPAUTH_BINDIR/errors" ] || cp -RL "$MCPAUTH_BINDIR/errors" "$dir/" || return 1
+	chmod -R a+rX "$dir"
+	export MCPAUTH_BINDIR="$dir"
+}
+
 # mkdir_server DIR...: directories the server's own user writes to.
 mkdir_server() {
 	mkdir -p "$@"
@@ -203,6 +220,15 @@ programs_mapping() {
 	echo "$n $m"
 }
 
+# seed_demo_users: the demo users (user@, admin@, viewer@example.com) in
+# the state directory, asked for as ./serve.sh asks: the programs never
+# create users (MCPAUTH_TEST_DEMO_USERS=0 start_server leaves them out). A
+# bad setting the suite starts with is the programs' to report, so a
+# failure here is only logged.
+seed_demo_users() {
+	"$top_builddir/tools/mcpauth" init --demo-users >>"$TMP_ROOT/init.log" 2>&1 || true
+}
+
 start_server() {
 	local procs=${1:-1} try
 	export MCPAUTH_BINDIR="${MCPAUTH_BINDIR:-$top_builddir/cgi-bin}"
@@ -214,6 +240,8 @@ start_server() {
 	else
 		export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
 		mkdir_server "$MCPAUTH_STATE_DIR"
+		[ -z "$RUN_USER" ] || stage_programs || return 1
+		[ "${MCPAUTH_TEST_DEMO_USERS:-1}" = 0 ] || seed_demo_users
 	fi
 	for try in 1 2 3 4 5 6 7 8; do
 		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
@@ -261,12 +289,21 @@ stop_server() {
 }
 
 # req METHOD PATH [curl args]: sets STATUS; the body is in $TMP_ROOT/body,
-# the headers in $TMP_ROOT/headers.
+# the headers in $TMP_ROOT/headers. A body goes as application/json, as the
+# API takes it, unless the arguments name a Content-Type (-H 'Content-Type:'
+# sends none).
 req() {
-	local method=$1 path=$2
+	local method=$1 path=$2 a data= ctype= json=()
 	shift 2
+	for a in "$@"; do
+		case $a in
+		-d | --data*) data=1 ;;
+		[Cc]ontent-[Tt]ype:*) ctype=1 ;;
+		esac
+	done
+	[ -z "$data" ] || [ -n "$ctype" ] || json=(-H 'Content-Type: application/json')
 	STATUS=$(curl -s -o "$TMP_ROOT/body" -D "$TMP_ROOT/headers" -w '%{http_code}' --max-time 20 \
-		-X "$method" "$@" "$BASE$path")
+		-X "$method" "${json[@]}" "$@" "$BASE$path")
 }
 
 body() { cat "$TMP_ROOT/body"; }

@@ -70,6 +70,23 @@ expect_status 405 "GET on a POST route"
 expect_header Allow '^POST$' "405 names the allowed method"
 expect_json '.error | length > 0' true "405 has a JSON error"
 
+# --- /auth/* take JSON only: a form of another site cannot post to them ---
+# A wrong password per try would feed the rate limit: these carry none.
+LOGIN_JSON='{"email":"user@example.com","password":"password"}'
+req POST /auth/login -H 'Content-Type: application/json; charset=utf-8' -d "$LOGIN_JSON"
+expect_status 200 "login: application/json; charset=utf-8 accepted"
+for route in /auth/login /auth/refresh /auth/logout; do
+	for ctype in 'text/plain' 'application/x-www-form-urlencoded' 'application/jsonx' ''; do
+		req POST "$route" -H "Content-Type: $ctype" -d "$LOGIN_JSON"
+		expect_status 415 "$route with Content-Type '${ctype:-none}' refused"
+		expect_json '.error + "|" + (.message | length > 0 | tostring)' "Unsupported media type|true" \
+			"$route with Content-Type '${ctype:-none}': JSON error body"
+	done
+	req POST "$route" -F "email=user@example.com" -F "password=password"
+	expect_status 415 "$route with multipart/form-data refused"
+	expect_header Content-Type '^application/json' "$route multipart 415 is JSON"
+done
+
 ADMIN_TOKEN=$(login admin@example.com admin)
 VIEWER_TOKEN=$(login viewer@example.com readonly)
 

@@ -204,18 +204,52 @@ static int nusers(sqlite3 *db)
 	return n;
 }
 
-START_TEST(test_userdb_no_demo_stays_without_demo_users)
+START_TEST(test_userdb_creates_no_demo_users_unless_asked)
 {
 	char err[256] = "";
 	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
 	sqlite3 *db;
-	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_NO_DEMO, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(nusers(db), 0);
-	userdb_close(db);
-	/* A program opening it later does not seed the demo users either. */
+	/* A program's open of a new database: no user at all. */
 	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 0);
+	char demo[128];
+	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 0);
+	ck_assert_str_eq(demo, "");
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_demo_logins_found_until_changed)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(nusers(db), 3);
+	char demo[128];
+	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 3);
+	ck_assert_str_eq(demo, "user@example.com admin@example.com viewer@example.com");
+	/* The seeded hashes are real hashes of the published passwords. */
+	struct user u;
+	ck_assert_int_eq(userdb_find_by_email(db, "admin@example.com", &u), USERDB_OK);
+	ck_assert_int_eq(password_verify("admin", u.password_hash), 1);
+	user_free(&u);
+	/* A changed password is no demo login; a hash made anew for the demo
+	 * password (a database seeded by an older version) still is. */
+	char *hash = password_hash("a-real-secret");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|admin456", hash), USERDB_OK);
+	free(hash);
+	hash = password_hash("readonly");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|readonly789", hash), USERDB_OK);
+	free(hash);
+	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 2);
+	ck_assert_str_eq(demo, "user@example.com viewer@example.com");
+	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_OK);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|readonly789", NULL), USERDB_OK);
+	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 0);
 	userdb_close(db);
 	free(path);
 }
@@ -309,7 +343,7 @@ START_TEST(test_userdb_set_password_and_delete)
 	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
 	sqlite3 *db;
-	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 3);
 	char *hash = password_hash("new-password");
 	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
@@ -381,7 +415,7 @@ START_TEST(test_userdb_peek_sees_writes_of_other_processes)
 	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
 	sqlite3 *db;
-	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
 	const struct user *u;
 	ck_assert_int_eq(userdb_peek_by_sub(db, "auth0|user123", &u), USERDB_OK);
 	ck_assert_str_eq(u->name, "John Doe");
@@ -432,7 +466,8 @@ static Suite *deploy_suite(void)
 	tc = tcase_create("userdb");
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_userdb_no_demo_stays_without_demo_users);
+	tcase_add_test(tc, test_userdb_creates_no_demo_users_unless_asked);
+	tcase_add_test(tc, test_userdb_demo_logins_found_until_changed);
 	tcase_add_test(tc, test_userdb_set_password_and_delete);
 	tcase_add_test(tc, test_userdb_password_and_deletion_revoke_refresh_tokens);
 	tcase_add_test(tc, test_userdb_swap_permissions_only_from_what_was_read);

@@ -66,7 +66,7 @@ static void db_setup(void)
 {
 	char err[256] = "";
 	dir_setup();
-	ck_assert_msg(userdb_open(&db, db_path, tmpdir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(userdb_open_ex(&db, db_path, tmpdir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
 }
 
 static void db_teardown(void)
@@ -130,13 +130,17 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 }
 END_TEST
 
-START_TEST(test_new_database_has_demo_users_and_newest_schema)
+START_TEST(test_new_database_has_no_users_and_newest_schema)
 {
 	char err[256] = "";
 	ck_assert_msg(userdb_open(&db, db_path, tmpdir, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 2);
-	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 3);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 0);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM refresh_tokens"), 0);
+	userdb_close(db);
+	/* Asking for the demo users later adds none to a database that exists. */
+	ck_assert_msg(userdb_open_ex(&db, db_path, tmpdir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 0);
 	userdb_close(db);
 	db = NULL;
 }
@@ -1012,7 +1016,7 @@ static Suite *security_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, test_migration_upgrades_a_version_1_database);
-	tcase_add_test(tc, test_new_database_has_demo_users_and_newest_schema);
+	tcase_add_test(tc, test_new_database_has_no_users_and_newest_schema);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refresh");
