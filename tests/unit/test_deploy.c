@@ -286,7 +286,7 @@ START_TEST(test_userdb_password_and_deletion_revoke_refresh_tokens)
 	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
 	sqlite3 *db;
-	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
 	/* Two logins of user123 (one rotated already), one of the viewer. */
 	char *a = refresh_of(db, "auth0|user123", now), *b = refresh_of(db, "auth0|user123", now);
 	char *v = refresh_of(db, "auth0|readonly789", now);
@@ -322,7 +322,7 @@ START_TEST(test_userdb_swap_permissions_only_from_what_was_read)
 	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
 	sqlite3 *db;
-	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
 	const char *had = "read:profile write:profile";
 	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|user123", "read:profile", "admin:all"),
 			 USERDB_NOT_FOUND);
