@@ -83,6 +83,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (config_local_issuer(c)) {
 		if (jwks_load_file(&app.keys, c->jwks_file, err, errlen) < 0)
 			return -1;
+		jwks_drop_retired(&app.keys, app.now());
 		if (app.keys.nkeys == 0) {
 			snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
 			return -1;

@@ -184,6 +184,8 @@ static char *rotated_jwks(const char *old_doc, size_t old_len, const char *old_k
 				continue;
 			int current = json_object_object_get_ex(k, "kid", &kid) &&
 				      strcmp(json_object_get_string(kid), old_kid) == 0;
+			if (current && keep == 0)
+				continue; /* retired at once: a leaked key is dropped, not kept */
 			if (current)
 				json_object_object_add(k, ISSUER_RETIRE_MEMBER, json_object_new_int64(now + keep));
 			else if (json_object_object_get_ex(k, ISSUER_RETIRE_MEMBER, &retire) &&

@@ -81,7 +81,7 @@ static void write_stamps(struct jwks_cache *c)
 }
 
 /* Reloads the set when the file is not the one it was read from. */
-static void load_file(struct jwks_cache *c)
+static void load_file(struct jwks_cache *c, time_t now)
 {
 	struct stat sb;
 	if (stat(c->path, &sb) < 0)
@@ -100,6 +100,7 @@ static void load_file(struct jwks_cache *c)
 		log_msg("jwks: %s: %s; keeping the %zu keys in memory", c->path, err, c->keys->nkeys);
 		return;
 	}
+	jwks_drop_retired(&set, now);
 	jwks_free(c->keys);
 	*c->keys = set;
 	/* A token verified with a key that is gone must not stay good. */
@@ -170,7 +171,7 @@ static void refresh(struct jwks_cache *c, time_t now, int wait, const char *kid)
 	int fd = file_lock(c->lock_path, wait);
 	if (fd < 0)
 		return;
-	load_file(c);
+	load_file(c, now);
 	read_stamps(c);
 	int go;
 	if (kid)
@@ -187,7 +188,7 @@ static void refresh(struct jwks_cache *c, time_t now, int wait, const char *kid)
 		if (fetch_once(c, now) == 0)
 			c->st.success = now;
 		write_stamps(c);
-		load_file(c);
+		load_file(c, now);
 	}
 	file_unlock(fd);
 }
@@ -210,7 +211,7 @@ void jwks_cache_tick(struct jwks_cache *c, time_t now)
 	if (now < c->next_stat)
 		return;
 	c->next_stat = now + 1;
-	load_file(c);
+	load_file(c, now);
 	if (due(c, now))
 		refresh(c, now, 0, NULL);
 }
@@ -219,7 +220,7 @@ int jwks_cache_unknown_kid(struct jwks_cache *c, const char *kid, time_t now)
 {
 	/* Cheap first: another process may have fetched it already. */
 	c->next_stat = now + 1;
-	load_file(c);
+	load_file(c, now);
 	if (jwks_find(c->keys, kid))
 		return 1;
 	/* This request's refresh just asked the tenant: asking again cannot help. */

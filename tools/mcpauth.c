@@ -630,10 +630,14 @@ static int cmd_rotate_key(int argc, char **argv)
 		return EX_ERROR;
 	}
 	printf("%s\n", kid);
-	fprintf(stderr, "%s: new signing key %s; the old one stays published for %ld s.\n"
-			"Restart the programs now (apachectl graceful, systemctl reload lighttpd, or\n"
-			"systemctl restart 'mcpauth@*.service'): running ones keep the keys they loaded.\n",
-		prog, kid, keep);
+	if (keep == 0)
+		fprintf(stderr, "%s: new signing key %s; the old one is dropped: its tokens are refused.\n",
+			prog, kid);
+	else
+		fprintf(stderr, "%s: new signing key %s; the old one stays published for %ld s.\n", prog, kid,
+			keep);
+	fprintf(stderr, "Restart the programs now (apachectl graceful, systemctl reload lighttpd, or\n"
+			"systemctl restart 'mcpauth@*.service'): running ones keep the keys they loaded.\n");
 	free(kid);
 	return EX_OK;
 }
@@ -654,28 +658,18 @@ static int cmd_keys(int argc, char **argv)
 	}
 	struct issuer is = {0};
 	int signing = config_local_issuer(&cfg) && issuer_load(&is, cfg.state_dir, err, sizeof err) == 0;
-	/* The retirement times are beside the keys in the file, not in the parsed set. */
-	json_object *doc = json_object_from_file(cfg.jwks_file), *keys = NULL;
-	if (doc)
-		json_object_object_get_ex(doc, "keys", &keys);
+	time_t now = time(NULL);
 	for (size_t i = 0; i < set.nkeys; i++) {
-		const char *kid = set.keys[i].kid;
-		long long retire = 0;
-		size_t n = keys ? json_object_array_length(keys) : 0;
-		for (size_t k = 0; k < n; k++) {
-			json_object *e = json_object_array_get_idx(keys, k), *v;
-			if (json_object_object_get_ex(e, "kid", &v) && strcmp(json_object_get_string(v), kid) == 0 &&
-			    json_object_object_get_ex(e, ISSUER_RETIRE_MEMBER, &v))
-				retire = json_object_get_int64(v);
-		}
-		if (signing && strcmp(kid, is.kid) == 0)
-			printf("%s\tsigning\n", kid);
-		else if (retire)
-			printf("%s\tretired, published until %lld\n", kid, retire);
+		const struct jwks_key *k = &set.keys[i];
+		if (signing && strcmp(k->kid, is.kid) == 0)
+			printf("%s\tsigning\n", k->kid);
+		else if (jwks_key_retired(k, now))
+			printf("%s\tretired at %lld, neither trusted nor published\n", k->kid, k->retire_at);
+		else if (k->retire_at)
+			printf("%s\tretired, published until %lld\n", k->kid, k->retire_at);
 		else
-			printf("%s\tpublished\n", kid);
+			printf("%s\tpublished\n", k->kid);
 	}
-	json_object_put(doc);
 	issuer_free(&is);
 	jwks_free(&set);
 	return EX_OK;
@@ -810,48 +804,51 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"init", cmd_init, "init [--user USER] [--demo-users]",
-	 "Creates the state directory (mode 0700), the signing key and its JWKS, and the\n"
-	 "database, if absent. --user (as root) gives the directory to the user the\n"
-	 "programs run as (www-data). No demo users unless --demo-users: the programs\n"
-	 "create them when they start on a database that 'init' has not prepared.\n"},
-	{"user add", cmd_user_add, "user add EMAIL [--name NAME] [--permissions 'P ...'] [--scope 'S ...'] [--no-password]",
-	 "Adds a user and prints its id (auth0|<12 hex>). The password is read from the\n"
-	 "terminal (twice, echo off) or from the first line of stdin; --no-password makes\n"
-	 "a user who cannot log in. The name defaults to the part of EMAIL before '@', the\n"
-	 "scope to 'openid profile email'. Exit 4 if the email is taken.\n"},
-	{"user del", cmd_user_del, "user del EMAIL", "Removes a user. Exit 3 if there is none with that email.\n"},
-	{"users", cmd_users, "users [--json]",
-	 "Lists the users: id, email, name and permissions, tab-separated, or as JSON.\n"},
-	{"passwd", cmd_passwd, "passwd EMAIL [--none]",
-	 "Sets a user's password, read from the terminal (twice, echo off) or from the\n"
-	 "first line of stdin; never from the command line. --none removes it (the user\n"
-	 "can no longer log in). Tokens already issued stay valid until they expire.\n"},
-	{"grant", cmd_grant, "grant EMAIL PERMISSION...",
-	 "Adds permissions (a-z, ':', '_', '-') and prints the user's new set. The next\n"
-	 "token the user gets carries them.\n"},
-	{"revoke", cmd_revoke, "revoke EMAIL PERMISSION...",
-	 "Removes permissions and prints the user's new set. Tokens already issued keep\n"
-	 "the old set until they expire.\n"},
-	{"rotate-key", cmd_rotate_key, "rotate-key [--keep SECONDS]",
-	 "Makes a new signing key and prints its kid. The old key stays published in\n"
-	 "jwks.json for SECONDS (default 86700: the longest token lifetime plus the\n"
-	 "largest leeway), so the tokens it signed keep verifying; keys retired longer\n"
-	 "ago are dropped. The programs load keys at start: restart them gracefully\n"
-	 "right after (apachectl graceful; systemctl reload lighttpd; systemctl restart\n"
-	 "'mcpauth@*.service').\n"},
-	{"keys", cmd_keys, "keys",
-	 "Lists the published keys: the signing one, and retired ones with the unix time\n"
-	 "until which they stay published.\n"},
-	{"mint", cmd_mint, "mint EMAIL [--ttl SECONDS]",
-	 "Prints an access token for the user, signed with the current key, with the\n"
-	 "claims /auth/login would give (for scripts and tests). --ttl: 1 to 86400,\n"
-	 "default MCPAUTH_TOKEN_TTL.\n"},
-	{"verify", cmd_verify, "verify [TOKEN | -]",
-	 "Decodes a token (from stdin when TOKEN is absent or '-'), shows its header and\n"
-	 "claims, and checks it as the programs do, against jwks.json, the issuer, the\n"
-	 "audience and the clock; the last line says valid, expired or invalid and why.\n"
-	 "Exit 0 valid, 5 invalid, 6 expired.\n"},
+    {"init", cmd_init, "init [--user USER] [--demo-users]",
+     "Creates the state directory (mode 0700), the signing key and its JWKS, and the\n"
+     "database, if absent. --user (as root) gives the directory to the user the\n"
+     "programs run as (www-data). No demo users unless --demo-users: the programs\n"
+     "create them when they start on a database that 'init' has not prepared.\n"},
+    {"user add", cmd_user_add,
+     "user add EMAIL [--name NAME] [--permissions 'P ...'] [--scope 'S ...'] [--no-password]",
+     "Adds a user and prints its id (auth0|<12 hex>). The password is read from the\n"
+     "terminal (twice, echo off) or from the first line of stdin; --no-password makes\n"
+     "a user who cannot log in. The name defaults to the part of EMAIL before '@', the\n"
+     "scope to 'openid profile email'. Exit 4 if the email is taken.\n"},
+    {"user del", cmd_user_del, "user del EMAIL",
+     "Removes a user. Exit 3 if there is none with that email.\n"},
+    {"users", cmd_users, "users [--json]",
+     "Lists the users: id, email, name and permissions, tab-separated, or as JSON.\n"},
+    {"passwd", cmd_passwd, "passwd EMAIL [--none]",
+     "Sets a user's password, read from the terminal (twice, echo off) or from the\n"
+     "first line of stdin; never from the command line. --none removes it (the user\n"
+     "can no longer log in). Tokens already issued stay valid until they expire.\n"},
+    {"grant", cmd_grant, "grant EMAIL PERMISSION...",
+     "Adds permissions (a-z, ':', '_', '-') and prints the user's new set. The next\n"
+     "token the user gets carries them.\n"},
+    {"revoke", cmd_revoke, "revoke EMAIL PERMISSION...",
+     "Removes permissions and prints the user's new set. Tokens already issued keep\n"
+     "the old set until they expire.\n"},
+    {"rotate-key", cmd_rotate_key, "rotate-key [--keep SECONDS]",
+     "Makes a new signing key and prints its kid. The old key stays published in\n"
+     "jwks.json for SECONDS (default 86700: the longest token lifetime plus the\n"
+     "largest leeway), so the tokens it signed keep verifying; from then on the\n"
+     "programs neither trust nor publish it, without a restart. --keep 0 drops it at\n"
+     "once (a leaked key); keys retired longer ago are dropped. The programs load\n"
+     "keys at start: restart them gracefully right after (apachectl graceful;\n"
+     "systemctl reload lighttpd; systemctl restart 'mcpauth@*.service').\n"},
+    {"keys", cmd_keys, "keys",
+     "Lists the keys of jwks.json: the signing one, retired ones with the unix time\n"
+     "until which they stay published and trusted, and those past it.\n"},
+    {"mint", cmd_mint, "mint EMAIL [--ttl SECONDS]",
+     "Prints an access token for the user, signed with the current key, with the\n"
+     "claims /auth/login would give (for scripts and tests). --ttl: 1 to 86400,\n"
+     "default MCPAUTH_TOKEN_TTL.\n"},
+    {"verify", cmd_verify, "verify [TOKEN | -]",
+     "Decodes a token (from stdin when TOKEN is absent or '-'), shows its header and\n"
+     "claims, and checks it as the programs do, against jwks.json, the issuer, the\n"
+     "audience and the clock; the last line says valid, expired or invalid and why.\n"
+     "Exit 0 valid, 5 invalid, 6 expired.\n"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -17,6 +17,7 @@
 #include "jwks.h"
 #include "password.h"
 #include "token.h"
+#include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -177,6 +178,95 @@ START_TEST(test_issuer_rotate_keeps_key_within_its_time)
 	ck_assert_int_eq(retire_at(first), 1100);
 	ck_assert_int_eq(retire_at(second), 1199);
 	free(first), free(second), free(third), free(want), free(got);
+}
+END_TEST
+
+START_TEST(test_issuer_rotate_keep_zero_drops_old_key_at_once)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *leaked = current_kid(), *leaked_tok = sign_now(1000);
+	char *second = rotate(1000, 0);
+	char *got = kids();
+	ck_assert_str_eq(got, second);
+	const char *reason = NULL;
+	ck_assert_int_eq(verify_now(leaked_tok, 1000, &reason), TOKEN_INVALID);
+	ck_assert_str_eq(reason, "unknown kid");
+	free(leaked), free(leaked_tok), free(second), free(got);
+}
+END_TEST
+
+/* A retire time is honoured from memory: the set parsed once refuses the
+ * key's tokens from that second on, without being read again. */
+START_TEST(test_token_verify_refuses_key_from_its_retire_time)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first = current_kid(), *first_tok = sign_now(1000);
+	char *second = rotate(1000, 100), *second_tok = sign_now(1000);
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(set.nkeys, 2);
+	struct token_verifier v = {&set, "https://iss.test/", "https://aud.test", 0};
+	struct principal p;
+	const char *reason = NULL;
+	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1099, &p, &reason) == TOKEN_OK, "%s",
+		      reason);
+	ck_assert(p.retire_at == 1100);
+	principal_free(&p);
+	ck_assert_int_eq(token_verify(&v, first_tok, strlen(first_tok), 1100, &p, &reason), TOKEN_INVALID);
+	ck_assert_str_eq(reason, "key retired");
+	ck_assert_msg(token_verify(&v, second_tok, strlen(second_tok), 1100, &p, &reason) == TOKEN_OK, "%s",
+		      reason);
+	ck_assert(p.retire_at == 0);
+	principal_free(&p);
+	jwks_free(&set);
+	free(first), free(first_tok), free(second), free(second_tok);
+}
+END_TEST
+
+/* The per-process cache of verified tokens stops at the key's retire time too. */
+START_TEST(test_tokencache_stops_at_key_retire_time)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first_tok = sign_now(1000), *second = rotate(1000, 100);
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	struct token_verifier v = {&set, "https://iss.test/", "https://aud.test", 0};
+	tokencache_init(16);
+	unsigned char hash[32];
+	struct principal p;
+	const char *reason = NULL;
+	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1050, &v, hash, &p), 0);
+	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1050, &p, &reason) == TOKEN_OK, "%s",
+		      reason);
+	tokencache_put(hash, &p);
+	principal_free(&p);
+	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1099, &v, hash, &p), 1);
+	principal_free(&p);
+	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1100, &v, hash, &p), 0);
+	tokencache_free();
+	jwks_free(&set);
+	free(first_tok), free(second);
+}
+END_TEST
+
+START_TEST(test_jwks_drop_retired_at_load)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first = current_kid(), *second = rotate(1000, 100);
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(jwks_drop_retired(&set, 1099), 0);
+	ck_assert_uint_eq(set.nkeys, 2);
+	ck_assert_uint_eq(jwks_drop_retired(&set, 1100), 1);
+	ck_assert_uint_eq(set.nkeys, 1);
+	ck_assert_ptr_null(jwks_find(&set, first));
+	ck_assert_ptr_nonnull(jwks_find(&set, second));
+	jwks_free(&set);
+	free(first), free(second);
 }
 END_TEST
 
@@ -345,6 +435,10 @@ static Suite *deploy_suite(void)
 	tcase_add_test(tc, test_issuer_rotate_drops_key_whose_time_has_passed);
 	tcase_add_test(tc, test_issuer_rotate_keeps_key_within_its_time);
 	tcase_add_test(tc, test_issuer_rotate_refuses_missing_key);
+	tcase_add_test(tc, test_issuer_rotate_keep_zero_drops_old_key_at_once);
+	tcase_add_test(tc, test_token_verify_refuses_key_from_its_retire_time);
+	tcase_add_test(tc, test_tokencache_stops_at_key_retire_time);
+	tcase_add_test(tc, test_jwks_drop_retired_at_load);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("userdb");
 	tcase_set_timeout(tc, 60);
