@@ -126,6 +126,10 @@ bad_setting "plain-http JWKS URL refused without MCPAUTH_ALLOW_INSECURE_LOCALHOS
 	MCPAUTH_JWKS_URL=http://127.0.0.1:1/.well-known/jwks.json
 bad_setting "plain-http JWKS URL refused for a host other than 127.0.0.1" "MCPAUTH_JWKS_URL must be" \
 	MCPAUTH_JWKS_URL=http://example.com/.well-known/jwks.json MCPAUTH_ALLOW_INSECURE_LOCALHOST=1
+bad_setting "a JWKS URL whose host is not 127.0.0.1 behind userinfo refused" "MCPAUTH_JWKS_URL must be" \
+	MCPAUTH_JWKS_URL=http://127.0.0.1:80@evil.example/.well-known/jwks.json MCPAUTH_ALLOW_INSECURE_LOCALHOST=1
+bad_setting "a JWKS URL naming 127.0.0.1.evil.example refused" "MCPAUTH_JWKS_URL must be" \
+	MCPAUTH_JWKS_URL=http://127.0.0.1.evil.example/.well-known/jwks.json MCPAUTH_ALLOW_INSECURE_LOCALHOST=1
 bad_setting "unreadable MCPAUTH_CA_FILE refused" "MCPAUTH_CA_FILE" MCPAUTH_CA_FILE=/nonexistent/ca.pem
 bad_setting "AUTH0_CLIENT_SECRET without AUTH0_CLIENT_ID refused" "AUTH0_CLIENT_ID" AUTH0_CLIENT_ID=
 if grep -q -- "$SECRET" "$TMP_ROOT/direct.err"; then not_ok "secret in a start-up error"; else ok "no secret in the start-up error"; fi
