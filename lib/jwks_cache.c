@@ -76,7 +76,7 @@ static void write_stamps(struct jwks_cache *c)
 	char buf[STAMPS_MAX];
 	int n = snprintf(buf, sizeof buf, "%lld %lld %lld %lld\n", c->st.success, c->st.attempt, c->st.forced,
 			 c->st.logged);
-	if (file_write_atomic(c->state_path, buf, (size_t)n, 0644) < 0)
+	if (file_write_atomic(c->state_path, buf, (size_t)n, 0600) < 0)
 		log_msg("jwks: cannot write %s: %s", c->state_path, strerror(errno));
 }
 
@@ -148,7 +148,7 @@ static int fetch_once(struct jwks_cache *c, time_t now)
 	/* Same keys: leave the file alone, so no process re-reads it. */
 	if (old && oldlen == strlen(doc) && memcmp(old, doc, oldlen) == 0) {
 		rc = 0;
-	} else if (file_write_atomic(c->path, doc, strlen(doc), 0644) < 0) {
+	} else if (file_write_atomic(c->path, doc, strlen(doc), 0600) < 0) {
 		log_msg("jwks: cannot write %s: %s", c->path, strerror(errno));
 	} else {
 		log_msg("jwks: %zu keys from %s (had %zu)", set.nkeys, c->url, c->keys->nkeys);

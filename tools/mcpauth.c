@@ -5,6 +5,7 @@
  * Passwords are read from the terminal with echo off, or from stdin; never
  * from the command line, where every user of the machine could see them. */
 #include "config.h"
+#include "file.h"
 #include "http.h"
 #include "issuer.h"
 #include "jwks.h"
@@ -124,15 +125,28 @@ static int become(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* The state directory 0700 and its files 0600, as the programs keep it, or a refusal. */
+static int secure_state(void)
+{
+	char err[512];
+	if (file_secure_dir(cfg.state_dir, err, sizeof err) < 0) {
+		fail("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Run as root on a state directory that belongs to the web server's user,
  * the tool acts as that user, so that every file it creates stays readable
  * by the programs. */
 static int act_as_owner(void)
 {
 	struct stat st;
-	if (geteuid() != 0 || stat(cfg.state_dir, &st) < 0 || st.st_uid == 0)
-		return 0;
-	return become(st.st_uid, st.st_gid);
+	if (stat(cfg.state_dir, &st) < 0)
+		return 0; /* each command says what is missing */
+	if (geteuid() == 0 && st.st_uid != 0 && become(st.st_uid, st.st_gid) < 0)
+		return -1;
+	return secure_state();
 }
 
 static int open_db(sqlite3 **db, unsigned flags)
@@ -355,7 +369,7 @@ static int cmd_init(int argc, char **argv)
 			fail("cannot give %s to %s: %s", cfg.state_dir, o[0].value, strerror(errno));
 			return EX_ERROR;
 		}
-		if (become(pw->pw_uid, pw->pw_gid) < 0)
+		if (become(pw->pw_uid, pw->pw_gid) < 0 || secure_state() < 0)
 			return EX_ERROR;
 	} else if (act_as_owner() < 0) {
 		return EX_ERROR;
@@ -930,6 +944,7 @@ int main(int argc, char **argv)
 	}
 	char err[512];
 	log_set_program("tool"); /* lib/ logs as mcpauth-tool */
+	umask(077);		 /* what it creates in the state directory is the programs' user's alone */
 	if (config_load(&cfg, err, sizeof err) < 0) {
 		fail("%s", err);
 		return EX_ERROR;

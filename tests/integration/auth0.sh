@@ -242,6 +242,8 @@ expect_json '.identities[0].connection' "$REALM" "the tenant's user object, as t
 expect_eq "$(counted /oauth/token)" 1 "six lookups from two processes: one client-credentials token"
 expect_eq "$(counted /api/v2/users)" 6 "six lookups reached the Management API"
 expect_eq "$(stat -c %a "$STATE/auth0-mgmt-token.json" 2>/dev/null)" 600 "the cached management token file is 0600"
+expect_eq "$(find "$STATE" -maxdepth 1 -type f ! -perm 600 -printf '%f %m ')" "" \
+	"every file of the state directory is 0600 (the tenant's JWKS cache, its stamps and locks, the database)"
 req GET /api/auth0/user/auth0%7Cnobody -H "$(au "$ADMIN")"
 expect_status 404 "unknown tenant user"
 expect_json '.error + "|" + .message' "User not found|No user has this id" "unknown tenant user body"

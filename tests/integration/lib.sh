@@ -211,7 +211,11 @@ start_server() {
 		unset MCPAUTH_STATE_DIR
 	else
 		export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
+		# A new one 0700, as mcpauth init makes it; one a test made keeps its mode.
+		local fresh=1
+		[ ! -d "$MCPAUTH_STATE_DIR" ] || fresh=
 		mkdir_server "$MCPAUTH_STATE_DIR"
+		[ -z "$fresh" ] || chmod 700 "$MCPAUTH_STATE_DIR"
 	fi
 	for try in 1 2 3 4 5 6 7 8; do
 		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
