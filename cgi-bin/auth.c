@@ -372,10 +372,13 @@ static void logout_post(struct request *req, struct response *resp)
 static void jwks_get(struct request *req, struct response *resp)
 {
 	/* Auth0 mode: the tenant's keys as this suite trusts them now. */
+	time_t now = app.now();
 	if (app.auth0)
-		jwks_cache_tick(&app.jwks_cache, app.now());
+		jwks_cache_tick(&app.jwks_cache, now);
 	json_object *keys = json_object_new_array();
 	for (size_t i = 0; i < app.keys.nkeys; i++) {
+		if (jwks_key_retired(&app.keys.keys[i], now))
+			continue; /* no longer trusted: not offered to anyone either */
 		char *jwk = jwks_public_jwk(app.keys.keys[i].pkey, app.keys.keys[i].kid);
 		if (jwk)
 			json_object_array_add(keys, json_tokener_parse(jwk));

@@ -1,6 +1,7 @@
 #include "app.h"
 #include "audit.h"
 #include "cors.h"
+#include "file.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
@@ -64,6 +65,15 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (config_load(&app.config, err, errlen) < 0)
 		return -1;
 	const struct config *c = &app.config;
+	/* Every file this program creates (SQLite's -wal, -shm and -journal
+	 * included) is its user's alone, and so is what it finds. */
+	umask(077);
+	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state directory %s: %s", c->state_dir, strerror(errno));
+		return -1;
+	}
+	if (file_secure_dir(c->state_dir, err, errlen) < 0)
+		return -1;
 	if (audit_open(c->audit_log, err, errlen) < 0)
 		return -1;
 	if (c->demo_tokens)
@@ -89,6 +99,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (config_local_issuer(c)) {
 		if (jwks_load_file(&app.keys, c->jwks_file, err, errlen) < 0)
 			return -1;
+		jwks_drop_retired(&app.keys, app.now());
 		if (app.keys.nkeys == 0) {
 			snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
 			return -1;

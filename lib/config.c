@@ -269,8 +269,9 @@ static int config_load_auth0(struct config *c, char *err, size_t errlen)
 	c->tenant_url = ck_asprintf("https://%s", c->auth0_domain);
 	c->jwks_url = jwks_url ? ck_strdup(jwks_url) : ck_asprintf("%s/.well-known/jwks.json", c->tenant_url);
 	if (!fetch_url_allowed(c->jwks_url, c->allow_insecure_localhost)) {
-		snprintf(err, errlen, "MCPAUTH_JWKS_URL must be an https:// URL (http://127.0.0.1 only with "
-			 "MCPAUTH_ALLOW_INSECURE_LOCALHOST=1, for tests)");
+		snprintf(err, errlen,
+			 "MCPAUTH_JWKS_URL must be an https:// URL without userinfo (http://127.0.0.1 "
+			 "or http://[::1] only with MCPAUTH_ALLOW_INSECURE_LOCALHOST=1, for tests)");
 		return -1;
 	}
 	return 0;

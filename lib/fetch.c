@@ -110,16 +110,91 @@ void fetch_cleanup(void)
 	initialized = 0;
 }
 
+/* A host name or IPv4 address: letters, digits, '-' and '.', at most 253. */
+static int host_name_ok(const char *h, size_t n)
+{
+	if (n == 0 || n > 253)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-' && h[i] != '.')
+			return 0;
+	return 1;
+}
+
+/* An IPv6 literal in brackets: hex digits, ':' and '.' (a zone id is refused). */
+static int host_ipv6_ok(const char *h, size_t n)
+{
+	if (n < 4 || h[0] != '[' || h[n - 1] != ']')
+		return 0;
+	for (size_t i = 1; i < n - 1; i++)
+		if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.')
+			return 0;
+	return 1;
+}
+
+int fetch_url_parse(const char *url, struct fetch_url *u)
+{
+	memset(u, 0, sizeof *u);
+	for (const char *p = url; *p; p++)
+		/* Controls, spaces and backslashes (which some parsers read as '/'). */
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '\\')
+			return -1;
+	const char *rest;
+	if (strncmp(url, "https://", 8) == 0) {
+		u->https = 1;
+		rest = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		rest = url + 7;
+	} else {
+		return -1;
+	}
+	size_t alen = strcspn(rest, "/?#");
+	if (rest[alen] == '#')
+		return -1;
+	/* userinfo: "http://127.0.0.1:80@evil.example/" is evil.example. */
+	if (memchr(rest, '@', alen))
+		return -1;
+	const char *host = rest, *end = rest + alen, *colon;
+	if (*host == '[') {
+		const char *close = memchr(host, ']', alen);
+		if (!close)
+			return -1;
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return -1;
+	} else {
+		colon = memchr(host, ':', alen);
+	}
+	size_t hlen = (size_t)((colon ? colon : end) - host);
+	if (!(host[0] == '[' ? host_ipv6_ok(host, hlen) : host_name_ok(host, hlen)))
+		return -1;
+	if (colon) {
+		long port = 0;
+		const char *d = colon + 1;
+		if (d == end || end - d > 5)
+			return -1;
+		for (; d < end; d++) {
+			if (!isdigit((unsigned char)*d))
+				return -1;
+			port = port * 10 + (*d - '0');
+		}
+		if (port < 1 || port > 65535)
+			return -1;
+		u->port = port;
+	}
+	snprintf(u->host, sizeof u->host, "%.*s", (int)hlen, host);
+	return 0;
+}
+
 int fetch_url_allowed(const char *url, int allow_insecure_localhost)
 {
-	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return 0;
-	if (strncmp(url, "https://", 8) == 0)
-		return url[8] != '\0' && url[8] != '/';
-	if (allow_insecure_localhost && strncmp(url, "http://127.0.0.1", 16) == 0)
-		return url[16] == ':' || url[16] == '/' || url[16] == '\0';
-	return 0;
+	struct fetch_url u;
+	if (fetch_url_parse(url, &u) < 0)
+		return 0;
+	if (u.https)
+		return 1;
+	/* Plain http: a loopback literal only, never a name a resolver could re-point. */
+	return allow_insecure_localhost && (strcmp(u.host, "127.0.0.1") == 0 || strcmp(u.host, "[::1]") == 0);
 }
 
 long fetch_parse_retry_after(const char *value, time_t now)
@@ -213,7 +288,8 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 	r->retry_after = -1;
 	if (!fetch_url_allowed(url, o->allow_insecure_localhost)) {
 		snprintf(r->error, sizeof r->error,
-			 "URL refused: only https (or http://127.0.0.1 when allowed)");
+			 "URL refused: only https (or http://127.0.0.1 or http://[::1] when allowed), no "
+			 "userinfo");
 		return -1;
 	}
 	if (!initialized) {

@@ -28,8 +28,19 @@ int fetch_init(void);
 const char *fetch_init_error(void);
 void fetch_cleanup(void);
 
-/* 1 when url may be fetched: https://, or http://127.0.0.1 with
- * allow_insecure_localhost. */
+/* An absolute http(s) URL taken apart the strict way: lowercase scheme,
+ * no userinfo, a host name, IPv4 or [IPv6] literal, an optional port
+ * (1-65535), then nothing or '/' or '?'; no control, space or backslash
+ * anywhere. Returns 0, or -1 for anything else. */
+struct fetch_url {
+	int https;
+	char host[256]; /* as written; IPv6 with its brackets */
+	long port;	/* 0: none given */
+};
+int fetch_url_parse(const char *url, struct fetch_url *u);
+
+/* 1 when url may be fetched: https://, or http:// to the loopback literal
+ * 127.0.0.1 or [::1] (any port) with allow_insecure_localhost. */
 int fetch_url_allowed(const char *url, int allow_insecure_localhost);
 
 /* GET url; bearer (may be NULL) goes into Authorization. Answers longer

@@ -23,11 +23,7 @@
 int state_locked(const char *state_dir, int (*fn)(void *), void *arg)
 {
 	char *path = ck_asprintf("%s/.lock", state_dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	/* A read-only state directory (a full or failed disk remounted
-	 * read-only) still serves reads: flock needs no write access. */
-	if (fd < 0 && (errno == EROFS || errno == EACCES))
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = file_lock_open(path);
 	free(path);
 	if (fd < 0)
 		return -1;
@@ -56,7 +52,7 @@ static int write_jwks(const char *jwks_path, EVP_PKEY *key)
 	int rc = -1;
 	if (jwk) {
 		char *doc = ck_asprintf("{\"keys\":[%s]}\n", jwk);
-		rc = file_write_atomic(jwks_path, doc, strlen(doc), 0644);
+		rc = file_write_atomic(jwks_path, doc, strlen(doc), 0600);
 		free(doc);
 	}
 	free(kid);
@@ -184,6 +180,8 @@ static char *rotated_jwks(const char *old_doc, size_t old_len, const char *old_k
 				continue;
 			int current = json_object_object_get_ex(k, "kid", &kid) &&
 				      strcmp(json_object_get_string(kid), old_kid) == 0;
+			if (current && keep == 0)
+				continue; /* retired at once: a leaked key is dropped, not kept */
 			if (current)
 				json_object_object_add(k, ISSUER_RETIRE_MEMBER, json_object_new_int64(now + keep));
 			else if (json_object_object_get_ex(k, ISSUER_RETIRE_MEMBER, &retire) &&
@@ -226,7 +224,7 @@ static int rotate_locked(void *arg)
 	old_doc = file_read(a->jwks_path, JWKS_MAX_BYTES, &doc_len);
 	doc = rotated_jwks(old_doc, doc_len, old_kid, jwk, a->now, a->keep);
 	/* Published first: a crash in between leaves the old key signing. */
-	if (file_write_atomic(a->jwks_path, doc, strlen(doc), 0644) < 0) {
+	if (file_write_atomic(a->jwks_path, doc, strlen(doc), 0600) < 0) {
 		snprintf(a->err, a->errlen, "cannot write %s: %s", a->jwks_path, strerror(errno));
 		goto done;
 	}

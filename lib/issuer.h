@@ -3,6 +3,8 @@
 #ifndef MCPAUTH_ISSUER_H
 #define MCPAUTH_ISSUER_H
 
+#include "jwks.h"
+
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stddef.h>
@@ -24,13 +26,15 @@ void issuer_free(struct issuer *is);
 
 /* Key rotation: a new signing key signs from now on. The old key's public
  * half stays in the JWKS, marked with ISSUER_RETIRE_MEMBER (unix time), so
- * that the tokens it signed keep verifying until they have expired; retired
- * keys whose time has passed are dropped. jwks.json is written before
- * signing-key.pem, so that a key never signs before it is published.
- * Programs load the keys once at start: running ones must be restarted
- * (gracefully) to verify with, and sign with, the new key. On success
+ * that the tokens it signed keep verifying until they have expired (keep
+ * 0: it is dropped at once); retired keys whose time has passed are
+ * dropped. jwks.json is written before signing-key.pem, so that a key never
+ * signs before it is published. Programs load the keys once at start:
+ * running ones must be restarted (gracefully) to verify with, and sign
+ * with, the new key, and to forget a key dropped with keep 0; a retire
+ * time they loaded is honoured without a restart. On success
  * *new_kid (when not NULL) is the new key's kid; the caller frees it. */
-#define ISSUER_RETIRE_MEMBER "mcpauth_retire_at"
+#define ISSUER_RETIRE_MEMBER JWKS_RETIRE_MEMBER
 int issuer_rotate(const char *state_dir, const char *jwks_path, time_t now, long keep, char **new_kid,
 		  char *err, size_t errlen);
 

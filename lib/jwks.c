@@ -74,6 +74,16 @@ static int jwks_add(struct jwks *set, json_object *k, size_t index)
 		log_msg("jwks: key %zu skipped: duplicate kid", index);
 		return 0;
 	}
+	long long retire_at = 0;
+	if (json_object_object_get_ex(k, JWKS_RETIRE_MEMBER, &v)) {
+		/* A retire time we cannot read must not make the key last forever. */
+		retire_at = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+		if (retire_at <= 0) {
+			log_msg("jwks: key %zu skipped: %s is not a positive integer", index,
+				JWKS_RETIRE_MEMBER);
+			return 0;
+		}
+	}
 	BIGNUM *n = b64url_bn(jstr(k, "n")), *e = b64url_bn(jstr(k, "e"));
 	EVP_PKEY *pkey = NULL;
 	if (!n || !e)
@@ -98,6 +108,7 @@ static int jwks_add(struct jwks *set, json_object *k, size_t index)
 	struct jwks_key *slot = &set->keys[set->nkeys++];
 	snprintf(slot->kid, sizeof slot->kid, "%s", kid);
 	slot->pkey = pkey;
+	slot->retire_at = retire_at;
 	return 1;
 }
 
@@ -146,12 +157,39 @@ int jwks_load_file(struct jwks *set, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-EVP_PKEY *jwks_find(const struct jwks *set, const char *kid)
+const struct jwks_key *jwks_key_find(const struct jwks *set, const char *kid)
 {
 	for (size_t i = 0; i < set->nkeys; i++)
 		if (strcmp(set->keys[i].kid, kid) == 0)
-			return set->keys[i].pkey;
+			return &set->keys[i];
 	return NULL;
+}
+
+EVP_PKEY *jwks_find(const struct jwks *set, const char *kid)
+{
+	const struct jwks_key *k = jwks_key_find(set, kid);
+	return k ? k->pkey : NULL;
+}
+
+int jwks_key_retired(const struct jwks_key *k, time_t now)
+{
+	return k->retire_at > 0 && (long long)now >= k->retire_at;
+}
+
+size_t jwks_drop_retired(struct jwks *set, time_t now)
+{
+	size_t kept = 0, n = set->nkeys;
+	for (size_t i = 0; i < n; i++) {
+		if (jwks_key_retired(&set->keys[i], now)) {
+			log_msg("jwks: key %s retired at %lld: neither trusted nor published",
+				set->keys[i].kid, set->keys[i].retire_at);
+			EVP_PKEY_free(set->keys[i].pkey);
+		} else {
+			set->keys[kept++] = set->keys[i];
+		}
+	}
+	set->nkeys = kept;
+	return n - kept;
 }
 
 void jwks_free(struct jwks *set)
@@ -233,8 +271,12 @@ char *jwks_to_json(const struct jwks *set)
 	json_object *keys = json_object_new_array();
 	for (size_t i = 0; i < set->nkeys; i++) {
 		json_object *k = public_jwk_object(set->keys[i].pkey, set->keys[i].kid);
-		if (k)
-			json_object_array_add(keys, k);
+		if (!k)
+			continue;
+		if (set->keys[i].retire_at)
+			json_object_object_add(k, JWKS_RETIRE_MEMBER,
+					       json_object_new_int64(set->keys[i].retire_at));
+		json_object_array_add(keys, k);
 	}
 	json_object *doc = json_object_new_object();
 	json_object_object_add(doc, "keys", keys);

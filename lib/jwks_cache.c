@@ -76,12 +76,12 @@ static void write_stamps(struct jwks_cache *c)
 	char buf[STAMPS_MAX];
 	int n = snprintf(buf, sizeof buf, "%lld %lld %lld %lld\n", c->st.success, c->st.attempt, c->st.forced,
 			 c->st.logged);
-	if (file_write_atomic(c->state_path, buf, (size_t)n, 0644) < 0)
+	if (file_write_atomic(c->state_path, buf, (size_t)n, 0600) < 0)
 		log_msg("jwks: cannot write %s: %s", c->state_path, strerror(errno));
 }
 
 /* Reloads the set when the file is not the one it was read from. */
-static void load_file(struct jwks_cache *c)
+static void load_file(struct jwks_cache *c, time_t now)
 {
 	struct stat sb;
 	if (stat(c->path, &sb) < 0)
@@ -100,6 +100,7 @@ static void load_file(struct jwks_cache *c)
 		log_msg("jwks: %s: %s; keeping the %zu keys in memory", c->path, err, c->keys->nkeys);
 		return;
 	}
+	jwks_drop_retired(&set, now);
 	jwks_free(c->keys);
 	*c->keys = set;
 	/* A token verified with a key that is gone must not stay good. */
@@ -147,7 +148,7 @@ static int fetch_once(struct jwks_cache *c, time_t now)
 	/* Same keys: leave the file alone, so no process re-reads it. */
 	if (old && oldlen == strlen(doc) && memcmp(old, doc, oldlen) == 0) {
 		rc = 0;
-	} else if (file_write_atomic(c->path, doc, strlen(doc), 0644) < 0) {
+	} else if (file_write_atomic(c->path, doc, strlen(doc), 0600) < 0) {
 		log_msg("jwks: cannot write %s: %s", c->path, strerror(errno));
 	} else {
 		log_msg("jwks: %zu keys from %s (had %zu)", set.nkeys, c->url, c->keys->nkeys);
@@ -170,7 +171,7 @@ static void refresh(struct jwks_cache *c, time_t now, int wait, const char *kid)
 	int fd = file_lock(c->lock_path, wait);
 	if (fd < 0)
 		return;
-	load_file(c);
+	load_file(c, now);
 	read_stamps(c);
 	int go;
 	if (kid)
@@ -187,7 +188,7 @@ static void refresh(struct jwks_cache *c, time_t now, int wait, const char *kid)
 		if (fetch_once(c, now) == 0)
 			c->st.success = now;
 		write_stamps(c);
-		load_file(c);
+		load_file(c, now);
 	}
 	file_unlock(fd);
 }
@@ -210,7 +211,7 @@ void jwks_cache_tick(struct jwks_cache *c, time_t now)
 	if (now < c->next_stat)
 		return;
 	c->next_stat = now + 1;
-	load_file(c);
+	load_file(c, now);
 	if (due(c, now))
 		refresh(c, now, 0, NULL);
 }
@@ -219,7 +220,7 @@ int jwks_cache_unknown_kid(struct jwks_cache *c, const char *kid, time_t now)
 {
 	/* Cheap first: another process may have fetched it already. */
 	c->next_stat = now + 1;
-	load_file(c);
+	load_file(c, now);
 	if (jwks_find(c->keys, kid))
 		return 1;
 	/* This request's refresh just asked the tenant: asking again cannot help. */

@@ -310,14 +310,17 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	const char *kid = get_string(header, "kid", &present);
 	if (!kid || strlen(kid) > JWKS_MAX_KID)
 		FAIL(TOKEN_INVALID, "kid missing or too long");
-	EVP_PKEY *key = jwks_find(v->keys, kid);
+	const struct jwks_key *key = jwks_key_find(v->keys, kid);
 	if (!key && v->unknown_kid && v->unknown_kid(v->unknown_kid_arg, kid, now))
-		key = jwks_find(v->keys, kid);
+		key = jwks_key_find(v->keys, kid);
 	if (!key && v->keys->nkeys == 0)
 		FAIL(TOKEN_UNAVAILABLE, "no verification key known yet");
 	if (!key)
 		FAIL(TOKEN_INVALID, "unknown kid");
-	if (!verify_signature(key, token, (size_t)(dot2 - token), dot2 + 1, slen))
+	/* From memory, per request: a retire time that passes while the process runs counts at once. */
+	if (jwks_key_retired(key, now))
+		FAIL(TOKEN_INVALID, "key retired");
+	if (!verify_signature(key->pkey, token, (size_t)(dot2 - token), dot2 + 1, slen))
 		FAIL(TOKEN_INVALID, "bad signature");
 
 	claims = decode_part(dot1 + 1, plen, &perr);
@@ -353,6 +356,7 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 		FAIL(TOKEN_EXPIRED, "expired");
 
 	token_principal(v, claims, exp, p);
+	p->retire_at = (double)key->retire_at;
 	claims = NULL;
 	rc = TOKEN_OK;
 done:

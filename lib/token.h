@@ -40,6 +40,7 @@ struct principal {
 	json_object *permissions; /* array of strings, or NULL when absent */
 	const char *scope;        /* NULL when the token has no scope claim */
 	double exp;
+	double retire_at; /* the verifying key's retire time, 0 when none */
 };
 
 /* Extracts the token from an Authorization header value: scheme "Bearer"

@@ -12,6 +12,7 @@ struct entry {
 	unsigned char hash[32];
 	json_object *claims;  /* NULL: empty slot */
 	double exp;
+	double retire_at; /* of the key that verified it; 0: none */
 };
 
 static struct entry *slots;
@@ -132,13 +133,15 @@ int tokencache_get(const char *token, size_t len, time_t now, const struct token
 	struct entry *e = slot_for(hash);
 	if (!e->claims || CRYPTO_memcmp(e->hash, hash, 32) != 0)
 		return 0;
-	/* The same rule as token_verify: past exp + leeway it is expired. */
-	if ((double)now >= e->exp + (double)v->leeway) {
+	/* The same rules as token_verify: past exp + leeway it is expired,
+	 * and from its key's retire time on it is refused. */
+	if ((double)now >= e->exp + (double)v->leeway || (e->retire_at > 0 && (double)now >= e->retire_at)) {
 		json_object_put(e->claims);
 		e->claims = NULL;
 		return 0;
 	}
 	principal_from(e->claims, e->exp, p);
+	p->retire_at = e->retire_at;
 	return 1;
 }
 
@@ -152,4 +155,5 @@ void tokencache_put(const unsigned char hash[32], const struct principal *p)
 	memcpy(e->hash, hash, 32);
 	e->claims = compact(p);
 	e->exp = p->exp;
+	e->retire_at = p->retire_at;
 }

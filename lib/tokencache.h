@@ -1,7 +1,8 @@
 /* tokencache: verified tokens, per process, so that a token seen again does
  * not pay for RSA and JSON again. Keyed by the SHA-256 of the whole token;
  * bounded; only successes are stored, and an entry is never served past
- * its exp (plus the leeway), nor after the keys changed. */
+ * its exp (plus the leeway), nor from its key's retire time on, nor after
+ * the keys changed. */
 #ifndef MCPAUTH_TOKENCACHE_H
 #define MCPAUTH_TOKENCACHE_H
 

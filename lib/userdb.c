@@ -246,6 +246,11 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 	sqlite3 *db = NULL;
 	/* One thread per process: no memory statistics to lock for. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* A new database is created 0600 here: SQLite gives its -wal, -shm and
+	 * -journal files the database's mode. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");

@@ -5,6 +5,7 @@
  * Passwords are read from the terminal with echo off, or from stdin; never
  * from the command line, where every user of the machine could see them. */
 #include "config.h"
+#include "file.h"
 #include "http.h"
 #include "issuer.h"
 #include "jwks.h"
@@ -124,15 +125,28 @@ static int become(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* The state directory 0700 and its files 0600, as the programs keep it, or a refusal. */
+static int secure_state(void)
+{
+	char err[512];
+	if (file_secure_dir(cfg.state_dir, err, sizeof err) < 0) {
+		fail("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Run as root on a state directory that belongs to the web server's user,
  * the tool acts as that user, so that every file it creates stays readable
  * by the programs. */
 static int act_as_owner(void)
 {
 	struct stat st;
-	if (geteuid() != 0 || stat(cfg.state_dir, &st) < 0 || st.st_uid == 0)
-		return 0;
-	return become(st.st_uid, st.st_gid);
+	if (stat(cfg.state_dir, &st) < 0)
+		return 0; /* each command says what is missing */
+	if (geteuid() == 0 && st.st_uid != 0 && become(st.st_uid, st.st_gid) < 0)
+		return -1;
+	return secure_state();
 }
 
 static int open_db(sqlite3 **db, unsigned flags)
@@ -355,7 +369,7 @@ static int cmd_init(int argc, char **argv)
 			fail("cannot give %s to %s: %s", cfg.state_dir, o[0].value, strerror(errno));
 			return EX_ERROR;
 		}
-		if (become(pw->pw_uid, pw->pw_gid) < 0)
+		if (become(pw->pw_uid, pw->pw_gid) < 0 || secure_state() < 0)
 			return EX_ERROR;
 	} else if (act_as_owner() < 0) {
 		return EX_ERROR;
@@ -630,10 +644,14 @@ static int cmd_rotate_key(int argc, char **argv)
 		return EX_ERROR;
 	}
 	printf("%s\n", kid);
-	fprintf(stderr, "%s: new signing key %s; the old one stays published for %ld s.\n"
-			"Restart the programs now (apachectl graceful, systemctl reload lighttpd, or\n"
-			"systemctl restart 'mcpauth@*.service'): running ones keep the keys they loaded.\n",
-		prog, kid, keep);
+	if (keep == 0)
+		fprintf(stderr, "%s: new signing key %s; the old one is dropped: its tokens are refused.\n",
+			prog, kid);
+	else
+		fprintf(stderr, "%s: new signing key %s; the old one stays published for %ld s.\n", prog, kid,
+			keep);
+	fprintf(stderr, "Restart the programs now (apachectl graceful, systemctl reload lighttpd, or\n"
+			"systemctl restart 'mcpauth@*.service'): running ones keep the keys they loaded.\n");
 	free(kid);
 	return EX_OK;
 }
@@ -654,28 +672,18 @@ static int cmd_keys(int argc, char **argv)
 	}
 	struct issuer is = {0};
 	int signing = config_local_issuer(&cfg) && issuer_load(&is, cfg.state_dir, err, sizeof err) == 0;
-	/* The retirement times are beside the keys in the file, not in the parsed set. */
-	json_object *doc = json_object_from_file(cfg.jwks_file), *keys = NULL;
-	if (doc)
-		json_object_object_get_ex(doc, "keys", &keys);
+	time_t now = time(NULL);
 	for (size_t i = 0; i < set.nkeys; i++) {
-		const char *kid = set.keys[i].kid;
-		long long retire = 0;
-		size_t n = keys ? json_object_array_length(keys) : 0;
-		for (size_t k = 0; k < n; k++) {
-			json_object *e = json_object_array_get_idx(keys, k), *v;
-			if (json_object_object_get_ex(e, "kid", &v) && strcmp(json_object_get_string(v), kid) == 0 &&
-			    json_object_object_get_ex(e, ISSUER_RETIRE_MEMBER, &v))
-				retire = json_object_get_int64(v);
-		}
-		if (signing && strcmp(kid, is.kid) == 0)
-			printf("%s\tsigning\n", kid);
-		else if (retire)
-			printf("%s\tretired, published until %lld\n", kid, retire);
+		const struct jwks_key *k = &set.keys[i];
+		if (signing && strcmp(k->kid, is.kid) == 0)
+			printf("%s\tsigning\n", k->kid);
+		else if (jwks_key_retired(k, now))
+			printf("%s\tretired at %lld, neither trusted nor published\n", k->kid, k->retire_at);
+		else if (k->retire_at)
+			printf("%s\tretired, published until %lld\n", k->kid, k->retire_at);
 		else
-			printf("%s\tpublished\n", kid);
+			printf("%s\tpublished\n", k->kid);
 	}
-	json_object_put(doc);
 	issuer_free(&is);
 	jwks_free(&set);
 	return EX_OK;
@@ -827,7 +835,8 @@ static const struct command commands[] = {
 	{"passwd", cmd_passwd, "passwd EMAIL [--none]",
 	 "Sets a user's password, read from the terminal (twice, echo off) or from the\n"
 	 "first line of stdin; never from the command line. --none removes it (the user\n"
-	 "can no longer log in). Tokens already issued stay valid until they expire.\n"},
+	 "can no longer log in). Every refresh token of the user is revoked; access\n"
+	 "tokens already issued stay valid until they expire.\n"},
 	{"grant", cmd_grant, "grant EMAIL PERMISSION...",
 	 "Adds permissions (a-z, ':', '_', '-') and prints the user's new set. The next\n"
 	 "token the user gets carries them.\n"},
@@ -837,13 +846,14 @@ static const struct command commands[] = {
 	{"rotate-key", cmd_rotate_key, "rotate-key [--keep SECONDS]",
 	 "Makes a new signing key and prints its kid. The old key stays published in\n"
 	 "jwks.json for SECONDS (default 86700: the longest token lifetime plus the\n"
-	 "largest leeway), so the tokens it signed keep verifying; keys retired longer\n"
-	 "ago are dropped. The programs load keys at start: restart them gracefully\n"
-	 "right after (apachectl graceful; systemctl reload lighttpd; systemctl restart\n"
-	 "'mcpauth@*.service').\n"},
+	 "largest leeway), so the tokens it signed keep verifying; from then on the\n"
+	 "programs neither trust nor publish it, without a restart. --keep 0 drops it at\n"
+	 "once (a leaked key); keys retired longer ago are dropped. The programs load\n"
+	 "keys at start: restart them gracefully right after (apachectl graceful;\n"
+	 "systemctl reload lighttpd; systemctl restart 'mcpauth@*.service').\n"},
 	{"keys", cmd_keys, "keys",
-	 "Lists the published keys: the signing one, and retired ones with the unix time\n"
-	 "until which they stay published.\n"},
+	 "Lists the keys of jwks.json: the signing one, retired ones with the unix time\n"
+	 "until which they stay published and trusted, and those past it.\n"},
 	{"mint", cmd_mint, "mint EMAIL [--ttl SECONDS]",
 	 "Prints an access token for the user, signed with the current key, with the\n"
 	 "claims /auth/login would give (for scripts and tests). --ttl: 1 to 86400,\n"
@@ -934,6 +944,7 @@ int main(int argc, char **argv)
 	}
 	char err[512];
 	log_set_program("tool"); /* lib/ logs as mcpauth-tool */
+	umask(077);		 /* what it creates in the state directory is the programs' user's alone */
 	if (config_load(&cfg, err, sizeof err) < 0) {
 		fail("%s", err);
 		return EX_ERROR;

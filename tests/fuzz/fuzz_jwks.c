@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   EVP_PKEY_get_bits(k->pkey) <= JWKS_MAX_RSA_BITS,
 			   "a kept key under 2048 or over 16384 bits");
 		FUZZ_CHECK(jwks_find(&set, k->kid) == k->pkey, "two kept keys with one kid");
+		FUZZ_CHECK(k->retire_at >= 0, "a kept key with a negative retire time");
 		char *tp = jwks_thumbprint(k->pkey);
 		FUZZ_CHECK(tp != NULL, "no thumbprint");
 		/* The published form of the key reads back as that key. */

@@ -126,6 +126,10 @@ bad_setting "plain-http JWKS URL refused without MCPAUTH_ALLOW_INSECURE_LOCALHOS
 	MCPAUTH_JWKS_URL=http://127.0.0.1:1/.well-known/jwks.json
 bad_setting "plain-http JWKS URL refused for a host other than 127.0.0.1" "MCPAUTH_JWKS_URL must be" \
 	MCPAUTH_JWKS_URL=http://example.com/.well-known/jwks.json MCPAUTH_ALLOW_INSECURE_LOCALHOST=1
+bad_setting "a JWKS URL whose host is not 127.0.0.1 behind userinfo refused" "MCPAUTH_JWKS_URL must be" \
+	MCPAUTH_JWKS_URL=http://127.0.0.1:80@evil.example/.well-known/jwks.json MCPAUTH_ALLOW_INSECURE_LOCALHOST=1
+bad_setting "a JWKS URL naming 127.0.0.1.evil.example refused" "MCPAUTH_JWKS_URL must be" \
+	MCPAUTH_JWKS_URL=http://127.0.0.1.evil.example/.well-known/jwks.json MCPAUTH_ALLOW_INSECURE_LOCALHOST=1
 bad_setting "unreadable MCPAUTH_CA_FILE refused" "MCPAUTH_CA_FILE" MCPAUTH_CA_FILE=/nonexistent/ca.pem
 bad_setting "AUTH0_CLIENT_SECRET without AUTH0_CLIENT_ID refused" "AUTH0_CLIENT_ID" AUTH0_CLIENT_ID=
 if grep -q -- "$SECRET" "$TMP_ROOT/direct.err"; then not_ok "secret in a start-up error"; else ok "no secret in the start-up error"; fi
@@ -238,6 +242,8 @@ expect_json '.identities[0].connection' "$REALM" "the tenant's user object, as t
 expect_eq "$(counted /oauth/token)" 1 "six lookups from two processes: one client-credentials token"
 expect_eq "$(counted /api/v2/users)" 6 "six lookups reached the Management API"
 expect_eq "$(stat -c %a "$STATE/auth0-mgmt-token.json" 2>/dev/null)" 600 "the cached management token file is 0600"
+expect_eq "$(find "$STATE" -maxdepth 1 -type f ! -perm 600 -printf '%f %m ')" "" \
+	"every file of the state directory is 0600 (the tenant's JWKS cache, its stamps and locks, the database)"
 req GET /api/auth0/user/auth0%7Cnobody -H "$(au "$ADMIN")"
 expect_status 404 "unknown tenant user"
 expect_json '.error + "|" + .message' "User not found|No user has this id" "unknown tenant user body"

@@ -225,21 +225,62 @@ req GET /api/profile -H "Authorization: Bearer $NEW_TOKEN"
 expect_status 200 "the new login token works"
 expect_rc 0 "verify the old token after rotation" mcp verify "$OLD_TOKEN"
 
-# Retired keys go once their tokens have expired: --keep 0 retires at once,
-# and the next rotation drops the key.
+# --keep 0 drops the old key at once (a leaked key): neither published nor
+# trusted after the restart, and the tool refuses its tokens straight away.
 expect_rc 0 "rotate-key --keep 0" mcp rotate-key --keep 0
 THIRD_KID=$(out)
-expect_rc 0 "rotate-key once more" mcp rotate-key
-FOURTH_KID=$(out)
-expect_eq "$(jq -r '[.keys[].kid] | join(" ")' "$S/jwks.json")" "$FOURTH_KID $THIRD_KID $OLD_KID" \
-	"a key retired with --keep 0 is dropped at the next rotation; the others stay"
+if err | grep -q 'the old one is dropped'; then ok "rotate-key --keep 0 says the old key is dropped"; else not_ok "rotate-key --keep 0 says the old key is dropped: $(err)"; fi
+expect_eq "$(jq -r '[.keys[].kid] | join(" ")' "$S/jwks.json")" "$THIRD_KID $OLD_KID" \
+	"--keep 0: the old key leaves jwks.json at once; a key within its time stays"
 expect_rc 5 "a token of a dropped key" mcp verify "$NEW_TOKEN"
 expect_eq "$(out | tail -1)" "invalid: unknown kid" "a dropped key's tokens are refused: unknown kid"
 reload_server || not_ok "graceful restart of $MCPAUTH_TEST_SERVER"
+req GET /.well-known/jwks.json
+expect_json '[.keys[].kid] | join(" ")' "$THIRD_KID $OLD_KID" "after --keep 0 and a restart the dropped key is not published"
 req GET /api/profile -H "Authorization: Bearer $NEW_TOKEN"
-expect_status 401 "after the restart the server refuses a dropped key's tokens"
+expect_status 401 "after --keep 0 and a restart the server refuses the dropped key's tokens"
 req GET /api/profile -H "Authorization: Bearer $OLD_TOKEN"
 expect_status 200 "while a key still within its time keeps working"
+expect_rc 0 "rotate-key once more" mcp rotate-key
+FOURTH_KID=$(out)
+expect_eq "$(jq -r '[.keys[].kid] | join(" ")' "$S/jwks.json")" "$FOURTH_KID $THIRD_KID $OLD_KID" \
+	"the next rotation keeps the keys within their time"
+
+# A retire time that passes while the programs run: from that second on the
+# key's tokens are refused and the key is not published, with no restart;
+# and a restart after it does not bring the key back.
+reload_server || not_ok "graceful restart of $MCPAUTH_TEST_SERVER"
+FOURTH_TOKEN=$(login ops@example.com typed-at-tty-1)
+expect_eq "$(kid_of "$FOURTH_TOKEN")" "$FOURTH_KID" "after the restart login signs with the fourth kid"
+KEEP=8
+expect_rc 0 "rotate-key --keep $KEEP" mcp rotate-key --keep $KEEP
+FIFTH_KID=$(out)
+RETIRE=$(jq -r --arg k "$FOURTH_KID" '.keys[] | select(.kid == $k) | .mcpauth_retire_at' "$S/jwks.json")
+reload_server || not_ok "graceful restart of $MCPAUTH_TEST_SERVER"
+req GET /api/profile -H "Authorization: Bearer $FOURTH_TOKEN"
+AT=$(date +%s)
+if [ "$AT" -lt "$RETIRE" ]; then
+	expect_status 200 "before its retire time a retired key's token works"
+	req GET /.well-known/jwks.json
+	expect_json '[.keys[].kid] | join(" ")' "$FIFTH_KID $FOURTH_KID $THIRD_KID $OLD_KID" "before its retire time the key is published"
+else
+	not_ok "the restart took past the retire time ($AT >= $RETIRE): raise KEEP"
+fi
+while [ "$(date +%s)" -lt "$RETIRE" ]; do sleep 0.2; done
+req GET /api/profile -H "Authorization: Bearer $FOURTH_TOKEN"
+expect_status 401 "from its retire time on, without a restart, the key's tokens are refused (the cached one too)"
+expect_json .error "Invalid token" "a retired key's token: Invalid token"
+req GET /.well-known/jwks.json
+expect_json '[.keys[].kid] | join(" ")' "$FIFTH_KID $THIRD_KID $OLD_KID" "from its retire time on, without a restart, the key is not published"
+expect_rc 5 "verify a retired key's token" mcp verify "$FOURTH_TOKEN"
+expect_eq "$(out | tail -1)" "invalid: key retired" "the tool says the key is retired"
+expect_rc 0 "keys after a retire time" mcp keys
+if out | grep -q "^$FOURTH_KID	retired at $RETIRE, neither trusted nor published"; then ok "keys shows the key past its time"; else not_ok "keys shows the key past its time: $(out)"; fi
+reload_server || not_ok "graceful restart of $MCPAUTH_TEST_SERVER"
+req GET /api/profile -H "Authorization: Bearer $FOURTH_TOKEN"
+expect_status 401 "after a restart a key past its retire time stays refused"
+req GET /.well-known/jwks.json
+expect_json '[.keys[].kid] | join(" ")' "$FIFTH_KID $THIRD_KID $OLD_KID" "after a restart a key past its retire time stays unpublished"
 expect_rc 2 "rotate-key with a bad --keep" mcp rotate-key --keep -1
 expect_rc 2 "rotate-key in Auth0 mode" env AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" rotate-key
 

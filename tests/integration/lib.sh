@@ -239,7 +239,11 @@ start_server() {
 		unset MCPAUTH_STATE_DIR
 	else
 		export MCPAUTH_STATE_DIR="$TMP_ROOT/state"
+		# A new one 0700, as mcpauth init makes it; one a test made keeps its mode.
+		local fresh=1
+		[ ! -d "$MCPAUTH_STATE_DIR" ] || fresh=
 		mkdir_server "$MCPAUTH_STATE_DIR"
+		[ -z "$fresh" ] || chmod 700 "$MCPAUTH_STATE_DIR"
 		[ -z "$RUN_USER" ] || stage_programs || return 1
 		[ "${MCPAUTH_TEST_DEMO_USERS:-1}" = 0 ] || seed_demo_users
 	fi

@@ -3,6 +3,8 @@
  * only the tool uses (no demo users, passwords, deletion), and the user
  * row cache of the request path against writes of other processes. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "http.h"
 #include "issuer.h"
 #include "jwks.h"
 #include "password.h"
 #include "refresh.h"
 #include "token.h"
+#include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -112,7 +116,8 @@ static enum token_status verify_now(const char *tok, time_t now, const char **re
 	char err[256] = "";
 	struct jwks set;
 	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
-	struct token_verifier v = {&set, "https://iss.test/", "https://aud.test", 0};
+	struct token_verifier v = {
+	    .keys = &set, .issuer = "https://iss.test/", .audience = "https://aud.test"};
 	struct principal p;
 	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, reason);
 	if (st == TOKEN_OK)
@@ -181,6 +186,97 @@ START_TEST(test_issuer_rotate_keeps_key_within_its_time)
 }
 END_TEST
 
+START_TEST(test_issuer_rotate_keep_zero_drops_old_key_at_once)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *leaked = current_kid(), *leaked_tok = sign_now(1000);
+	char *second = rotate(1000, 0);
+	char *got = kids();
+	ck_assert_str_eq(got, second);
+	const char *reason = NULL;
+	ck_assert_int_eq(verify_now(leaked_tok, 1000, &reason), TOKEN_INVALID);
+	ck_assert_str_eq(reason, "unknown kid");
+	free(leaked), free(leaked_tok), free(second), free(got);
+}
+END_TEST
+
+/* A retire time is honoured from memory: the set parsed once refuses the
+ * key's tokens from that second on, without being read again. */
+START_TEST(test_token_verify_refuses_key_from_its_retire_time)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first = current_kid(), *first_tok = sign_now(1000);
+	char *second = rotate(1000, 100), *second_tok = sign_now(1000);
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(set.nkeys, 2);
+	struct token_verifier v = {
+	    .keys = &set, .issuer = "https://iss.test/", .audience = "https://aud.test"};
+	struct principal p;
+	const char *reason = NULL;
+	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1099, &p, &reason) == TOKEN_OK, "%s",
+		      reason);
+	ck_assert(p.retire_at == 1100);
+	principal_free(&p);
+	ck_assert_int_eq(token_verify(&v, first_tok, strlen(first_tok), 1100, &p, &reason), TOKEN_INVALID);
+	ck_assert_str_eq(reason, "key retired");
+	ck_assert_msg(token_verify(&v, second_tok, strlen(second_tok), 1100, &p, &reason) == TOKEN_OK, "%s",
+		      reason);
+	ck_assert(p.retire_at == 0);
+	principal_free(&p);
+	jwks_free(&set);
+	free(first), free(first_tok), free(second), free(second_tok);
+}
+END_TEST
+
+/* The per-process cache of verified tokens stops at the key's retire time too. */
+START_TEST(test_tokencache_stops_at_key_retire_time)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first_tok = sign_now(1000), *second = rotate(1000, 100);
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	struct token_verifier v = {
+	    .keys = &set, .issuer = "https://iss.test/", .audience = "https://aud.test"};
+	tokencache_init(16);
+	unsigned char hash[32];
+	struct principal p;
+	const char *reason = NULL;
+	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1050, &v, hash, &p), 0);
+	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1050, &p, &reason) == TOKEN_OK, "%s",
+		      reason);
+	tokencache_put(hash, &p);
+	principal_free(&p);
+	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1099, &v, hash, &p), 1);
+	principal_free(&p);
+	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1100, &v, hash, &p), 0);
+	tokencache_free();
+	jwks_free(&set);
+	free(first_tok), free(second);
+}
+END_TEST
+
+START_TEST(test_jwks_drop_retired_at_load)
+{
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *first = current_kid(), *second = rotate(1000, 100);
+	struct jwks set;
+	ck_assert_msg(jwks_load_file(&set, jwks_path, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(jwks_drop_retired(&set, 1099), 0);
+	ck_assert_uint_eq(set.nkeys, 2);
+	ck_assert_uint_eq(jwks_drop_retired(&set, 1100), 1);
+	ck_assert_uint_eq(set.nkeys, 1);
+	ck_assert_ptr_null(jwks_find(&set, first));
+	ck_assert_ptr_nonnull(jwks_find(&set, second));
+	jwks_free(&set);
+	free(first), free(second);
+}
+END_TEST
+
 START_TEST(test_issuer_rotate_refuses_missing_key)
 {
 	char err[256] = "", *kid = NULL;
@@ -189,6 +285,128 @@ START_TEST(test_issuer_rotate_refuses_missing_key)
 	ck_assert_ptr_null(kid);
 	ck_assert_ptr_nonnull(strstr(err, "signing key"));
 	ck_assert_int_eq(access(jwks_path, F_OK), -1);
+}
+END_TEST
+
+/* --- state files ------------------------------------------------------------- */
+
+static int mode_of(const char *path)
+{
+	struct stat st;
+	ck_assert_msg(lstat(path, &st) == 0, "%s: %s", path, strerror(errno));
+	return (int)(st.st_mode & 07777);
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static char *read_text(const char *path)
+{
+	size_t len;
+	char *t = file_read(path, 4096, &len);
+	return t ? t : ck_strdup("(missing)");
+}
+
+/* A symlink planted where the temporary file goes is removed, not written through. */
+START_TEST(test_file_write_atomic_does_not_follow_planted_tmp_link)
+{
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *victim = ck_asprintf("%s/victim", tmpdir), *target = ck_asprintf("%s/jwks.json", state_dir);
+	char *tmp = ck_asprintf("%s.tmp.%ld", target, (long)getpid());
+	write_text(victim, "untouched\n", 0644);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_eq(file_write_atomic(target, "new\n", 4, 0600), 0);
+	char *v = read_text(victim), *t = read_text(target);
+	ck_assert_str_eq(v, "untouched\n");
+	ck_assert_str_eq(t, "new\n");
+	ck_assert_int_eq(mode_of(target), 0600);
+	ck_assert_int_eq(mode_of(victim), 0644);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	free(victim), free(target), free(tmp), free(v), free(t);
+}
+END_TEST
+
+/* A lock path that is a symlink is refused (ELOOP): nothing is created or opened through it. */
+START_TEST(test_file_lock_refuses_planted_link)
+{
+	ck_assert_int_eq(mkdir(state_dir, 0700), 0);
+	char *victim = ck_asprintf("%s/victim", tmpdir), *lock = ck_asprintf("%s/.lock", state_dir);
+	ck_assert_int_eq(symlink(victim, lock), 0);
+	errno = 0;
+	ck_assert_int_eq(file_lock(lock, 1), -1);
+	ck_assert_int_eq(errno, ELOOP);
+	ck_assert_int_eq(access(victim, F_OK), -1);
+	char err[256] = "";
+	ck_assert_int_eq(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err), -1);
+	ck_assert_int_eq(access(victim, F_OK), -1);
+	/* A lock file that is there is opened (not O_EXCL) and stays 0600. */
+	ck_assert_int_eq(unlink(lock), 0);
+	int fd = file_lock(lock, 1);
+	ck_assert_int_ge(fd, 0);
+	file_unlock(fd);
+	fd = file_lock(lock, 0);
+	ck_assert_int_ge(fd, 0);
+	file_unlock(fd);
+	ck_assert_int_eq(mode_of(lock), 0600);
+	free(victim), free(lock);
+}
+END_TEST
+
+START_TEST(test_file_secure_dir_makes_0700_and_0600_without_following_links)
+{
+	ck_assert_int_eq(mkdir(state_dir, 0755), 0);
+	ck_assert_int_eq(chmod(state_dir, 0755), 0);
+	char *db = ck_asprintf("%s/mcpauth.db", state_dir),
+	     *wal = ck_asprintf("%s/mcpauth.db-wal", state_dir);
+	char *outside = ck_asprintf("%s/outside", tmpdir), *link = ck_asprintf("%s/link", state_dir);
+	char *sub = ck_asprintf("%s/sub", state_dir);
+	write_text(db, "x", 0644);
+	write_text(wal, "x", 0666);
+	write_text(jwks_path, "{}", 0640);
+	write_text(outside, "x", 0644);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	char err[256] = "";
+	ck_assert_msg(file_secure_dir(state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(mode_of(state_dir), 0700);
+	ck_assert_int_eq(mode_of(db), 0600);
+	ck_assert_int_eq(mode_of(wal), 0600);
+	ck_assert_int_eq(mode_of(jwks_path), 0600);
+	ck_assert_int_eq(mode_of(outside), 0644); /* the link was not followed */
+	ck_assert_int_eq(mode_of(sub), 0755);	  /* not a file */
+	/* Already right: nothing to do, and no error. */
+	ck_assert_msg(file_secure_dir(state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(file_secure_dir("/nonexistent/mcpauth-state", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/mcpauth-state"));
+	free(db), free(wal), free(outside), free(link), free(sub);
+}
+END_TEST
+
+/* Whatever the umask, the database and jwks.json come out 0600. */
+START_TEST(test_state_files_created_0600_under_umask_022)
+{
+	mode_t old = umask(022);
+	char err[256] = "";
+	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
+	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_NO_DEMO, err, sizeof err) == 0, "%s", err);
+	userdb_close(db);
+	umask(old);
+	ck_assert_int_eq(mode_of(state_dir), 0700);
+	ck_assert_int_eq(mode_of(path), 0600);
+	ck_assert_int_eq(mode_of(jwks_path), 0600);
+	char *key = ck_asprintf("%s/signing-key.pem", state_dir), *lock = ck_asprintf("%s/.lock", state_dir);
+	ck_assert_int_eq(mode_of(key), 0600);
+	ck_assert_int_eq(mode_of(lock), 0600);
+	free(path), free(key), free(lock);
 }
 END_TEST
 
@@ -462,6 +680,18 @@ static Suite *deploy_suite(void)
 	tcase_add_test(tc, test_issuer_rotate_drops_key_whose_time_has_passed);
 	tcase_add_test(tc, test_issuer_rotate_keeps_key_within_its_time);
 	tcase_add_test(tc, test_issuer_rotate_refuses_missing_key);
+	tcase_add_test(tc, test_issuer_rotate_keep_zero_drops_old_key_at_once);
+	tcase_add_test(tc, test_token_verify_refuses_key_from_its_retire_time);
+	tcase_add_test(tc, test_tokencache_stops_at_key_retire_time);
+	tcase_add_test(tc, test_jwks_drop_retired_at_load);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("state files");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_file_write_atomic_does_not_follow_planted_tmp_link);
+	tcase_add_test(tc, test_file_lock_refuses_planted_link);
+	tcase_add_test(tc, test_file_secure_dir_makes_0700_and_0600_without_following_links);
+	tcase_add_test(tc, test_state_files_created_0600_under_umask_022);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("userdb");
 	tcase_set_timeout(tc, 60);

@@ -706,6 +706,55 @@ START_TEST(test_jwks_parse_keeps_key_without_use_and_alg)
 }
 END_TEST
 
+/* The retire time written beside a key: read as a positive integer, kept
+ * through jwks_to_json; anything else skips the key rather than trust it forever. */
+START_TEST(test_jwks_parse_reads_retire_time_skips_bad_ones)
+{
+	EVP_PKEY *key1 = testkeys_load_pem("key1.pem");
+	ck_assert_ptr_nonnull(key1);
+	struct {
+		const char *kid;
+		json_object *retire;
+	} cases[] = {
+	    {"good", json_object_new_int64(1700000000)},
+	    {"none", NULL},
+	    {"string", json_object_new_string("1700000000")},
+	    {"zero", json_object_new_int64(0)},
+	    {"negative", json_object_new_int64(-5)},
+	    {"double", json_object_new_double(1.7e9)},
+	    {"null", json_object_new_null()},
+	};
+	json_object *keys = json_object_new_array();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_object *k = jwk_of(key1, cases[i].kid, NULL, NULL);
+		if (strcmp(cases[i].kid, "none") != 0)
+			json_object_object_add(k, JWKS_RETIRE_MEMBER, cases[i].retire);
+		json_object_array_add(keys, k);
+	}
+	json_object *doc = json_object_new_object();
+	json_object_object_add(doc, "keys", keys);
+	struct jwks set;
+	ck_assert_int_eq(parse_doc(&set, doc), 0);
+	ck_assert_uint_eq(set.nkeys, 2);
+	ck_assert_int_eq(jwks_key_find(&set, "good")->retire_at, 1700000000);
+	ck_assert_int_eq(jwks_key_find(&set, "none")->retire_at, 0);
+	ck_assert_int_eq(jwks_key_retired(jwks_key_find(&set, "good"), 1699999999), 0);
+	ck_assert_int_eq(jwks_key_retired(jwks_key_find(&set, "good"), 1700000000), 1);
+	ck_assert_int_eq(jwks_key_retired(jwks_key_find(&set, "none"), 1700000000), 0);
+	char *text = jwks_to_json(&set);
+	struct jwks back;
+	ck_assert_int_eq(parse_text(&back, text), 0);
+	ck_assert_uint_eq(back.nkeys, 2);
+	ck_assert_int_eq(jwks_key_find(&back, "good")->retire_at, 1700000000);
+	ck_assert_int_eq(jwks_key_find(&back, "none")->retire_at, 0);
+	jwks_free(&back);
+	free(text);
+	jwks_free(&set);
+	json_object_put(doc);
+	EVP_PKEY_free(key1);
+}
+END_TEST
+
 START_TEST(test_jwks_parse_refuses_non_json)
 {
 	struct jwks set;
@@ -1041,6 +1090,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_jwks_load_file_refuses_missing_file);
 	tcase_add_test(tc, test_jwks_parse_skips_unusable_keys_keeps_good);
 	tcase_add_test(tc, test_jwks_parse_keeps_key_without_use_and_alg);
+	tcase_add_test(tc, test_jwks_parse_reads_retire_time_skips_bad_ones);
 	tcase_add_test(tc, test_jwks_parse_skips_impossible_numbers);
 	tcase_add_test(tc, test_jwks_parse_refuses_non_json);
 	tcase_add_test(tc, test_jwks_parse_refuses_no_keys_array);
