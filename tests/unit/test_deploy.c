@@ -397,7 +397,7 @@ START_TEST(test_state_files_created_0600_under_umask_022)
 	ck_assert_msg(issuer_ensure_keys(state_dir, jwks_path, err, sizeof err) == 0, "%s", err);
 	char *path = ck_asprintf("%s/mcpauth.db", state_dir);
 	sqlite3 *db;
-	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_NO_DEMO, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(userdb_open_ex(&db, path, state_dir, 0, err, sizeof err) == 0, "%s", err);
 	userdb_close(db);
 	umask(old);
 	ck_assert_int_eq(mode_of(state_dir), 0700);
