@@ -164,26 +164,31 @@ launch_server() {
 		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/server.stderr" &
 		;;
 	lighttpd-cgi)
-		# The shipped template with this tree's paths, and the settings set
-		# here passed as a site would write them.
-		sed -e "s|@pkglibexecdir@|$MCPAUTH_BINDIR|g" -e "s|@pkgstatedir@|$MCPAUTH_STATE_DIR|g" \
-			-e "s|@pkglogdir@|$TMP_ROOT|g" -e "s|@pkgsysconfdir@|$TMP_ROOT|g" \
-			"$top_srcdir/lighttpd-conf/mcpauth-lighttpd-cgi.conf.in" >"$TMP_ROOT/mcpauth-lighttpd-cgi.conf"
+		# The shipped template with this tree's paths (or the installed
+		# file), the settings set here passed as a site would write them.
+		local conf=${MCPAUTH_LIGHTTPD_CGI_CONF:-$TMP_ROOT/mcpauth-lighttpd-cgi.conf}
+		[ -n "${MCPAUTH_INSTALLED:-}" ] ||
+			sed -e "s|@pkglibexecdir@|$MCPAUTH_BINDIR|g" -e "s|@pkgstatedir@|$MCPAUTH_STATE_DIR|g" \
+				-e "s|@pkglogdir@|$TMP_ROOT|g" -e "s|@pkgsysconfdir@|$TMP_ROOT|g" \
+				"$top_srcdir/lighttpd-conf/mcpauth-lighttpd-cgi.conf.in" >"$conf"
 		# lighttpd opens its error log once it runs as its user.
 		: >>"$MCPAUTH_ERRORLOG"
 		[ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_GROUP" "$MCPAUTH_ERRORLOG"
 		{
-			echo "include \"$TMP_ROOT/mcpauth-lighttpd-cgi.conf\""
+			echo "include \"$conf\""
 			echo "server.port := $MCPAUTH_PORT"
 			echo "server.bind := \"127.0.0.1\""
 			echo "server.errorlog := \"$MCPAUTH_ERRORLOG\""
 			[ -z "$RUN_USER" ] || echo "server.username := \"$RUN_USER\""
 			[ -z "$RUN_USER" ] || echo "server.groupname := \"$RUN_GROUP\""
-			printf 'setenv.add-environment := ( "MCPAUTH_STATE_DIR" => "%s"' "$MCPAUTH_STATE_DIR"
-			for name in $MCPAUTH_ENV_NAMES; do
-				[ "$name" = MCPAUTH_STATE_DIR ] || [ -z "${!name:-}" ] || printf ', "%s" => "%s"' "$name" "${!name}"
-			done
-			echo ' )'
+			if [ -z "${MCPAUTH_INSTALLED:-}" ]; then
+				printf 'setenv.add-environment := ( "MCPAUTH_STATE_DIR" => "%s"' "$MCPAUTH_STATE_DIR"
+				for name in $MCPAUTH_ENV_NAMES; do
+					[ "$name" = MCPAUTH_STATE_DIR ] || [ -z "${!name:-}" ] ||
+						printf ', "%s" => "%s"' "$name" "${!name}"
+				done
+				echo ' )'
+			fi
 		} >"$TMP_ROOT/lighttpd-site.conf"
 		"$LIGHTTPD" -D -f "$TMP_ROOT/lighttpd-site.conf" 2>>"$TMP_ROOT/server.stderr" &
 		;;
