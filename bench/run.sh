@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark harness (run by hand, never a test): builds what it needs,
-# starts the suite, the ceiling and the Node anchor on free loopback ports,
+# starts the suite (under lighttpd, and as plain CGI under Apache mod_cgid),
+# the ceiling and the Node anchor on free loopback ports,
 # runs wrk three times per scenario (interleaved), prints a table of median
 # req/s, p50/p99 latency and peak RSS, writes bench/RESULTS.md.
 #   bench/run.sh                 defaults: -t2 -c32 -d10s, 3 rounds, 2 processes per program
@@ -69,6 +70,39 @@ CEIL_PID=$LAST_PID CEIL=$LAST_URL
 start_ceiling ceiling-now
 CEIL2_PID=$LAST_PID CEIL2=$LAST_URL
 
+# --- the same programs as plain CGI under Apache mod_cgid (apache-conf/mcpauth-cgi.conf) ----
+# Its own state directory: Apache runs the programs as its User.
+APACHE2=$(command -v apache2 || echo /usr/sbin/apache2)
+APACHE_MODULES=/usr/lib/apache2/modules
+CGI_PORT=$(free_port)
+CGI_DIR=$BENCH_DIR/apache-cgi
+mkdir -p "$CGI_DIR/state"
+CGI_USER=
+if [ "$(id -u)" -eq 0 ]; then
+	CGI_USER=www-data
+	chmod 711 "$BENCH_DIR"
+	chown "$CGI_USER:" "$CGI_DIR/state"
+fi
+{
+	echo "ServerRoot $CGI_DIR"
+	echo "Listen 127.0.0.1:$CGI_PORT"
+	echo "ServerName 127.0.0.1"
+	echo "PidFile $CGI_DIR/httpd.pid"
+	echo "DefaultRuntimeDir $CGI_DIR"
+	echo "ErrorLog $CGI_DIR/error.log"
+	echo "ScriptSock $CGI_DIR/cgid.sock"
+	[ -z "$CGI_USER" ] || printf 'User %s\nGroup %s\n' "$CGI_USER" "$(id -gn "$CGI_USER")"
+	for m in mpm_event authz_core alias env cgid; do echo "LoadModule ${m}_module $APACHE_MODULES/mod_$m.so"; done
+	echo "Define MCPAUTH_LIBEXECDIR $MCPAUTH_BINDIR"
+	echo "Define MCPAUTH_STATE_DIR $CGI_DIR/state"
+	echo "Include $PWD/build/apache-conf/mcpauth-cgi.conf"
+} >"$CGI_DIR/httpd.conf"
+"$APACHE2" -f "$CGI_DIR/httpd.conf" -DFOREGROUND 2>"$BENCH_DIR/apache-cgi.stderr" &
+CGI_PID=$!
+PIDS+=("$CGI_PID")
+CGI=http://127.0.0.1:$CGI_PORT
+wait_http "$CGI/" || { echo "Apache mod_cgid did not start:" >&2; cat "$BENCH_DIR/apache-cgi.stderr" "$CGI_DIR/error.log" >&2; exit 1; }
+
 # --- the Node anchor ---------------------------------------------------------------
 (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null)
 NODE_PORT=$(free_port)
@@ -86,6 +120,8 @@ KID=$(curl -s "$SUITE/.well-known/jwks.json" | jq -r '.keys[0].kid')
 node bench/node/mint.mjs "$MCPAUTH_STATE_DIR/signing-key.pem" "$KID" https://mcpauth.local/ \
 	https://your-api.example.com "$NTOKENS" >"$BENCH_DIR/tokens.txt"
 export BENCH_TOKENS=$BENCH_DIR/tokens.txt
+CGI_TOKEN=$(curl -s -X POST "$CGI/auth/login" -H 'Content-Type: application/json' \
+	-d '{"email":"user@example.com","password":"password"}' | jq -r .access_token)
 for u in "$SUITE/api/profile" "$NODE/api/profile"; do
 	got=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -1 "$BENCH_TOKENS")" "$u")
 	[ "$got" = 200 ] || { echo "a minted token is refused by $u ($got)" >&2; exit 1; }
@@ -121,10 +157,16 @@ sample_memory() {
 
 # CPU time (clock ticks) of a server's processes: "lighttpd programs", where
 # programs are its children (the FastCGI processes), or for node its one process.
+# The children's own count includes what their exited children used (a CGI
+# program is reaped by Apache's cgid process); a long-lived one adds nothing.
 tree_cpu() {
 	local root=$1 p t own=0 kids=0
 	for p in $(pstree -pT "$root" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()'); do
-		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		if [ "$p" = "$root" ]; then
+			t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		else
+			t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		fi
 		if [ "$p" = "$root" ]; then own=$((own + t)); else kids=$((kids + t)); fi
 	done
 	echo "$own $kids"
@@ -148,6 +190,7 @@ SCENARIOS=(
 	"f|POST /auth/login (scrypt by design)"
 	"g|Node anchor: express-jwt + jwks-rsa, one token"
 	"g2|Node anchor, $NTOKENS distinct tokens"
+	"h|GET /api/profile as plain CGI under Apache mod_cgid, one token"
 )
 # wrk_for NAME OUT: runs the scenario's wrk with the common options.
 wrk_for() {
@@ -164,13 +207,14 @@ wrk_for() {
 	f) BENCH_TOKEN= BENCH_BODY=$LOGIN "${w[@]}" -s bench/post.lua "$SUITE/auth/login" ;;
 	g) "${w[@]}" -H "$auth" "$NODE/api/profile" ;;
 	g2) "${w[@]}" -s bench/tokens.lua "$NODE/api/profile" ;;
+	h) "${w[@]}" -H "Authorization: Bearer $CGI_TOKEN" "$CGI/api/profile" ;;
 	esac
 }
 
 to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-server_pid() { case $1 in a) echo "$CEIL_PID" ;; a2) echo "$CEIL2_PID" ;; g*) echo "$NODE_PID" ;; *) echo "$SUITE_PID" ;; esac; }
+server_pid() { case $1 in a) echo "$CEIL_PID" ;; a2) echo "$CEIL2_PID" ;; g*) echo "$NODE_PID" ;; h) echo "$CGI_PID" ;; *) echo "$SUITE_PID" ;; esac; }
 TICK=$(getconf CLK_TCK)
 run_one() { # index round
 	local name=${SCENARIOS[$1]%%|*} out srv s0 s1 k0 k1 w
@@ -201,6 +245,8 @@ got=$(curl -s -X POST "$SUITE/mcp" -H 'Content-Type: application/json' -H "Autho
 [ "$(echo "$got" | jq -r '.result.structuredContent.profile.id')" = "auth0|user123" ] || { echo "e1 answers $got" >&2; exit 1; }
 got=$(curl -s -X POST "$SUITE/mcp/invoke" -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" -d "$INVOKE")
 [ "$(echo "$got" | jq -r '.result.profile.id')" = "auth0|user123" ] || { echo "e2 answers $got" >&2; exit 1; }
+got=$(curl -s -H "Authorization: Bearer $CGI_TOKEN" "$CGI/api/profile")
+[ "$(echo "$got" | jq -r '.profile.id')" = "auth0|user123" ] || { echo "h answers $got" >&2; exit 1; }
 got=$(curl -s -H "Authorization: Bearer $TOKEN" "$NODE/api/profile")
 [ "$(echo "$got" | jq -r '.profile.id')" = "auth0|user123" ] || { echo "g answers $got" >&2; exit 1; }
 
@@ -233,6 +279,12 @@ for prog in auth:/ profile:/api/profile admin:/api/user/auth0%7Cuser123 mcp:/mcp
 		"$(curl -s -X POST "$SUITE/auth/login" -H 'Content-Type: application/json' -d '{"email":"admin@example.com","password":"admin"}' | jq -r .access_token)" \
 		"${prog#*:}")
 done
+
+# --- plain CGI: a program's start to its exit, and one request end to end ------------
+CGI_START=$(MCPAUTH_STATE_DIR=$CGI_DIR/state python3 bench/cgi_start.py "$MCPAUTH_BINDIR/profile" "$CGI_TOKEN" /api/profile)
+CGI_E2E=$(for _ in $(seq 1 21); do
+	curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $CGI_TOKEN" "$CGI/api/profile"
+done | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[11] * 1000}')
 
 # --- what one RSA-2048 verification costs here (the floor of scenario c's misses) -----
 RSA_US=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {printf "%.1f", 1000000 / $NF}')
@@ -308,6 +360,11 @@ table=$BENCH_DIR/table.md
 	echo
 	echo "(Start includes loading the settings, the JWKS and the signing key, and opening the database; the"
 	echo "state directory already exists. Target <= 20 ms.)"
+	echo
+	echo "| plain CGI (scenario h's server) | ms |"
+	echo "|---|---:|"
+	echo "| profile started as CGI to its exit with the answer (median of 21) | $CGI_START |"
+	echo "| one GET /api/profile through Apache mod_cgid, end to end (curl, median of 21) | $CGI_E2E |"
 } >"$table"
 cat "$table"
 

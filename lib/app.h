@@ -37,7 +37,8 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	     unsigned flags, char *err, size_t errlen);
 void app_free(void);
 
-/* The whole life of a FastCGI program serving one group. */
+/* The whole life of a program serving one group: FastCGI on the listening
+ * socket found on fd 0, else the one CGI request of its environment. */
 int app_main(const char *program, const struct route_group *const *groups, size_t ngroups);
 
 /* Runs one request through the FastCGI-independent path; used by the

@@ -14,6 +14,7 @@
 #include "fcgi.h"
 
 #include "app.h"
+#include "cgi.h"
 #include "gateway.h"
 #include "util.h"
 
@@ -488,10 +489,11 @@ int app_main(const char *program, const struct route_group *const *groups, size_
 	int listening = 0;
 	socklen_t optlen = sizeof listening;
 	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) < 0 || !listening) {
-		fprintf(stderr, "mcpauth-%s: standard input is not a listening socket: the web server "
-				"(lighttpd, mod_fcgid) or spawn-fcgi starts this program\n", program);
+		/* No listening socket: a CGI server started us for one request. */
+		signal(SIGPIPE, SIG_IGN);
+		int rc = cgi_serve(program, serve, 0, 1);
 		app_free();
-		return 1;
+		return rc;
 	}
 	/* A client that goes away must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);

@@ -21,7 +21,8 @@ const struct gateway_name gateway_names[GW_COUNT] = {
 
 long gateway_content_length(const char *cl)
 {
-	if (!cl || !*cl)
+	/* Digits only (RFC 3875: 1*digit): strtol alone would take " 5" or "+5". */
+	if (!cl || *cl < '0' || *cl > '9')
 		return -1;
 	char *end;
 	errno = 0;

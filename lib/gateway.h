@@ -34,7 +34,7 @@ struct gateway_name {
 /* Their CGI names ("REQUEST_METHOD", "HTTP_AUTHORIZATION", ...). */
 extern const struct gateway_name gateway_names[GW_COUNT];
 
-/* CONTENT_LENGTH as a number, or -1 when absent or malformed. */
+/* CONTENT_LENGTH as a number, or -1 when absent or not digits alone. */
 long gateway_content_length(const char *cl);
 
 /* Fills req from the parameters (NULL when absent; borrowed, they must

@@ -129,6 +129,14 @@ done:
 
 int issuer_ensure_keys(const char *state_dir, const char *jwks_path, char *err, size_t errlen)
 {
+	/* Both there, as at every start but the first: nothing to lock or
+	 * parse (a program that signs parses the key in issuer_load). */
+	struct stat st;
+	char *key_path = ck_asprintf("%s/" KEY_FILE, state_dir);
+	int both = stat(key_path, &st) == 0 && stat(jwks_path, &st) == 0;
+	free(key_path);
+	if (both)
+		return 0;
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create state directory %s: %s", state_dir, strerror(errno));
 		return -1;

@@ -163,6 +163,25 @@ static int migrate_one(sqlite3 *db, void *arg)
 	return rc == SQLITE_OK ? sqlite3_exec(db, bump, NULL, NULL, NULL) : rc;
 }
 
+/* A database in WAL mode at the newest schema, as at every start but the
+ * first, needs neither the state lock nor the schema statements: only this
+ * connection's own settings (init_locked's, but journal_mode, which the
+ * file keeps). A CGI program opens the database for every request. */
+static int schema_current(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	const unsigned char *mode = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_text(q, 0) : NULL;
+	int wal = mode && strcmp((const char *)mode, "wal") == 0;
+	sqlite3_finalize(q);
+	int latest = 1 + (int)(sizeof migrations / sizeof migrations[0]);
+	if (!wal || user_version(db) != latest)
+		return 0;
+	return sqlite3_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL, NULL) ==
+	       SQLITE_OK;
+}
+
 /* Runs under the state lock, after init_locked: brings the schema to the
  * newest version (a newer database is left alone: migrations only add). */
 static int migrate_locked(void *arg)
@@ -258,6 +277,10 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 		return -1;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	if (schema_current(db)) {
+		*dbp = db;
+		return 0;
+	}
 	struct init_args a = {db, flags, err, errlen};
 	int read_only = 0;
 	if (state_locked(state_dir, init_locked, &a) < 0) {
@@ -351,8 +374,11 @@ static void use_db(sqlite3 *db)
 		sqlite3_finalize(find_stmt[i]);
 		find_stmt[i] = NULL;
 	}
+	/* Only the slots in use: writing to all would fault in every page of
+	 * the table, a cost a CGI process pays twice for one request. */
 	for (size_t i = 0; i < ROW_SLOTS; i++)
-		row_drop(&rows[i]);
+		if (rows[i].key)
+			row_drop(&rows[i]);
 	if (change_counter)
 		munmap(change_counter, sizeof(uint64_t));
 	change_counter = db ? counter_map(db) : NULL;

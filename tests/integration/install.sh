@@ -2,7 +2,8 @@
 # make install DESTDIR=<tmp>: the layout, then the installed tree served with
 # the installed configuration, as shipped, under lighttpd (production
 # configuration), Apache + mod_fcgid and Apache + mod_proxy_fcgi with
-# spawn-fcgi; smoke tests under each (login, profile, 401, /mcp), programs run as
+# spawn-fcgi, and as plain CGI (lighttpd mod_cgi, Apache mod_cgid); smoke
+# tests under each (login, profile, 401, /mcp), programs run as
 # an unprivileged user. To serve the tree from the paths it was configured
 # for without touching the machine, the test runs in a private mount
 # namespace (root only) where DESTDIR's copy of the prefix is bind-mounted
@@ -37,7 +38,8 @@ expect_eq "$(grep -o 'mcpauth@[a-z]*\.socket' <(grep '^sudo systemctl enable' "$
 expect_eq "$(grep -A1 '^for p in .*; do$' "$top_srcdir/README.md" | grep -B1 'spawn-fcgi' | head -1 |
 	sed 's/^for p in //; s/; do$//' | tr ' ' '\n' | sort | tr '\n' ' ')" "$installed" \
 	"README: the spawn-fcgi loop starts every installed program"
-for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-lighttpd.conf mcpauth.env \
+for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-cgi.conf mcpauth-lighttpd.conf \
+	mcpauth-lighttpd-cgi.conf mcpauth.env \
 	systemd/mcpauth@.socket systemd/mcpauth@.service; do
 	expect_file -f "$D$pkgsysconfdir/$f" "$f in sysconfdir/mcpauth"
 done
@@ -86,6 +88,7 @@ fi
 MCPAUTH="$bindir/mcpauth"
 export MCPAUTH_INSTALLED=1 MCPAUTH_BINDIR="$mcpauthexecdir" MCPAUTH_APACHE_CONF="$pkgsysconfdir"
 export MCPAUTH_LIGHTTPD_CONF="$pkgsysconfdir/mcpauth-lighttpd.conf"
+export MCPAUTH_LIGHTTPD_CGI_CONF="$pkgsysconfdir/mcpauth-lighttpd-cgi.conf"
 unset MCPAUTH_STATE_DIR
 
 # The operator's steps (README, Deployment): init, the log directory, a user.
@@ -116,7 +119,8 @@ smoke() { # smoke SERVER-NAME
 	expect_json .result.structuredContent.profile.id "$SMOKE_ID" "$name: /mcp tools/call answers the user's profile"
 	req GET /api/profile -H "Authorization: Bearer $("$MCPAUTH" mint smoke@example.com)"
 	expect_status 200 "$name: a token minted by the installed tool"
-	if [ -n "$RUN_USER" ]; then
+	# (A CGI program has exited by now: nothing to look at.)
+	if [ -n "$RUN_USER" ] && [ "${name%-cgi}" = "$name" ]; then
 		n=$(pgrep -u "$RUN_USER" -f "^$mcpauthexecdir/auth" | wc -l)
 		if [ "$n" -ge 1 ]; then ok "$name: auth runs as $RUN_USER"; else not_ok "$name: auth runs as $RUN_USER"; fi
 		n=$(pgrep -u root -f "^$mcpauthexecdir/" | wc -l)
@@ -144,6 +148,20 @@ if [ -x "$APACHE2" ] && [ -x "$SPAWN_FCGI" ]; then
 	MCPAUTH_TEST_SERVER=apache-proxy-fcgi
 	start_server 2 || not_ok "Apache + mod_proxy_fcgi with the installed configuration"
 	smoke apache-proxy-fcgi
+	expect_clean_log
+	stop_server
+fi
+
+# Plain CGI, with the installed files: lighttpd mod_cgi, Apache mod_cgid.
+MCPAUTH_TEST_SERVER=lighttpd-cgi
+start_server || not_ok "lighttpd + mod_cgi with the installed configuration"
+smoke lighttpd-cgi
+expect_clean_log
+stop_server
+if [ -x "$APACHE2" ]; then
+	MCPAUTH_TEST_SERVER=apache-cgi
+	start_server || not_ok "Apache + mod_cgid with the installed configuration"
+	smoke apache-cgi
 	expect_clean_log
 	stop_server
 fi

@@ -30,6 +30,8 @@ not_ok() {
 #   lighttpd           lighttpd-conf/mcpauth.conf, lighttpd spawns the programs
 #   apache-fcgid       apache-conf/mcpauth-fcgid.conf, mod_fcgid spawns them
 #   apache-proxy-fcgi  apache-conf/mcpauth-proxy-fcgi.conf, spawn-fcgi runs them
+#   apache-cgi         apache-conf/mcpauth-cgi.conf, mod_cgid runs one per request
+#   lighttpd-cgi       lighttpd-conf/mcpauth-lighttpd-cgi.conf, mod_cgi likewise
 : "${MCPAUTH_TEST_SERVER:=lighttpd}"
 : "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
 : "${APACHE_MODULES:=/usr/lib/apache2/modules}"
@@ -91,6 +93,7 @@ apache_conf() {
 		echo "ErrorLog $MCPAUTH_ERRORLOG"
 		# mod_fcgid logs how its programs ended at info (crashes included).
 		echo "LogLevel warn$([ "$kind" = fcgid ] && echo ' fcgid:info')"
+		[ "$kind" != cgi ] || echo "ScriptSock $dir/cgid.sock"
 		if [ -n "$RUN_USER" ]; then
 			echo "User $RUN_USER"
 			echo "Group $RUN_GROUP"
@@ -113,6 +116,20 @@ apache_conf() {
 			for name in $MCPAUTH_ENV_NAMES; do
 				[ "$name" = MCPAUTH_STATE_DIR ] || [ "$name" = MCPAUTH_ALLOWED_HOSTS ] || [ -z "${!name:-}" ] ||
 					echo "FcgidInitialEnv $name \"${!name}\""
+			done
+		elif [ "$kind" = cgi ]; then
+			echo "LoadModule alias_module $APACHE_MODULES/mod_alias.so"
+			echo "LoadModule env_module $APACHE_MODULES/mod_env.so"
+			echo "LoadModule cgid_module $APACHE_MODULES/mod_cgid.so"
+			if [ -z "${MCPAUTH_INSTALLED:-}" ]; then
+				echo "Define MCPAUTH_LIBEXECDIR $MCPAUTH_BINDIR"
+				echo "Define MCPAUTH_STATE_DIR $MCPAUTH_STATE_DIR"
+			fi
+			echo "Include $MCPAUTH_APACHE_CONF/mcpauth-cgi.conf"
+			# The other settings from Apache's own environment, as a site
+			# would pass them from /etc/apache2/envvars.
+			for name in $MCPAUTH_ENV_NAMES; do
+				[ "$name" = MCPAUTH_STATE_DIR ] || [ -z "${!name:-}" ] || echo "PassEnv $name"
 			done
 		else
 			echo "LoadModule headers_module $APACHE_MODULES/mod_headers.so"
@@ -165,6 +182,38 @@ launch_server() {
 	lighttpd)
 		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/server.stderr" &
 		;;
+	lighttpd-cgi)
+		# The shipped template with this tree's paths (or the installed
+		# file), the settings set here passed as a site would write them.
+		local conf=${MCPAUTH_LIGHTTPD_CGI_CONF:-$TMP_ROOT/mcpauth-lighttpd-cgi.conf}
+		[ -n "${MCPAUTH_INSTALLED:-}" ] ||
+			sed -e "s|@pkglibexecdir@|$MCPAUTH_BINDIR|g" -e "s|@pkgstatedir@|$MCPAUTH_STATE_DIR|g" \
+				-e "s|@pkglogdir@|$TMP_ROOT|g" -e "s|@pkgsysconfdir@|$TMP_ROOT|g" \
+				-e "s|@pkgdatadir@|$TMP_ROOT/data|g" \
+				"$top_srcdir/lighttpd-conf/mcpauth-lighttpd-cgi.conf.in" >"$conf"
+		# An empty document root of its own, as make install makes it.
+		[ -n "${MCPAUTH_INSTALLED:-}" ] || mkdir -p "$TMP_ROOT/data/htdocs"
+		# lighttpd opens its error log once it runs as its user.
+		: >>"$MCPAUTH_ERRORLOG"
+		[ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_GROUP" "$MCPAUTH_ERRORLOG"
+		{
+			echo "include \"$conf\""
+			echo "server.port := $MCPAUTH_PORT"
+			echo "server.bind := \"127.0.0.1\""
+			echo "server.errorlog := \"$MCPAUTH_ERRORLOG\""
+			[ -z "$RUN_USER" ] || echo "server.username := \"$RUN_USER\""
+			[ -z "$RUN_USER" ] || echo "server.groupname := \"$RUN_GROUP\""
+			if [ -z "${MCPAUTH_INSTALLED:-}" ]; then
+				printf 'setenv.add-environment := ( "MCPAUTH_STATE_DIR" => "%s"' "$MCPAUTH_STATE_DIR"
+				for name in $MCPAUTH_ENV_NAMES; do
+					[ "$name" = MCPAUTH_STATE_DIR ] || [ -z "${!name:-}" ] ||
+						printf ', "%s" => "%s"' "$name" "${!name}"
+				done
+				echo ' )'
+			fi
+		} >"$TMP_ROOT/lighttpd-site.conf"
+		"$LIGHTTPD" -D -f "$TMP_ROOT/lighttpd-site.conf" 2>>"$TMP_ROOT/server.stderr" &
+		;;
 	lighttpd-production)
 		# A site's own file around the installed production configuration.
 		{
@@ -178,6 +227,10 @@ launch_server() {
 		;;
 	apache-fcgid)
 		apache_conf fcgid "$procs"
+		"$APACHE2" -f "$TMP_ROOT/apache/httpd.conf" -DFOREGROUND 2>>"$TMP_ROOT/server.stderr" &
+		;;
+	apache-cgi)
+		apache_conf cgi "$procs"
 		"$APACHE2" -f "$TMP_ROOT/apache/httpd.conf" -DFOREGROUND 2>>"$TMP_ROOT/server.stderr" &
 		;;
 	apache-proxy-fcgi)
@@ -269,6 +322,7 @@ reload_server() {
 	local i
 	case "$MCPAUTH_TEST_SERVER" in
 	lighttpd | apache-fcgid) kill -USR1 "$SERVER_PID" ;; # both: graceful restart
+	*-cgi) ;; # every request is a new process that reads the keys anew
 	apache-proxy-fcgi)
 		# The programs are spawn-fcgi's, not Apache's: restart them instead.
 		stop_programs

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# under.sh SERVER: the integration suite (run.sh, api.sh, cli.sh, mcp.sh and hosts.sh,
-# unchanged) under one web server: lighttpd, apache-fcgid or apache-proxy-fcgi. Each suite
-# starts that server itself on a free loopback port with a temporary state
-# directory. Ends with the suites' totals, "N passed, N failed".
+# under.sh SERVER: the integration suite (run.sh, api.sh, cli.sh, mcp.sh and
+# hosts.sh, unchanged) under one web server: lighttpd, apache-fcgid,
+# apache-proxy-fcgi, apache-cgi or lighttpd-cgi. Each suite starts that server
+# itself on a free loopback port with a temporary state directory. Ends with
+# the suites' totals, "N passed, N failed".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 server=$1
