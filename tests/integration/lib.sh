@@ -372,6 +372,29 @@ server_log() {
 	cat "$MCPAUTH_ERRORLOG" "$TMP_ROOT/server.stderr" "$TMP_ROOT/programs/stderr.log" 2>/dev/null
 }
 
+# log_mark: where each of those logs ends now ("SIZE SIZE SIZE"), for
+# log_since MARK: what was logged after it, under every server (a program
+# logs at each start, and under plain CGI every request is a start). A log
+# that is shorter than its mark was started anew and is read whole.
+log_mark() {
+	local f mark=
+	for f in "$MCPAUTH_ERRORLOG" "$TMP_ROOT/server.stderr" "$TMP_ROOT/programs/stderr.log"; do
+		mark="$mark $(stat -c %s "$f" 2>/dev/null || echo 0)"
+	done
+	echo $mark
+}
+log_since() {
+	local f size
+	set -- $1
+	for f in "$MCPAUTH_ERRORLOG" "$TMP_ROOT/server.stderr" "$TMP_ROOT/programs/stderr.log"; do
+		size=${1:-0}
+		shift
+		[ -f "$f" ] || continue
+		[ "$(stat -c %s "$f")" -ge "$size" ] || size=0
+		tail -c +$((size + 1)) "$f"
+	done
+}
+
 # No program died and no sanitizer spoke.
 expect_clean_log() {
 	local bad
