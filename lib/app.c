@@ -143,8 +143,17 @@ void app_handle(const struct route_group *const *groups, size_t ngroups, struct 
 	 * route, so this comes before routing, CORS and OPTIONS. */
 	if (!config_host_allowed(&app.config, req->host, req->server_addr)) {
 		static int warned;
-		audit_event(req, "host_refused", "host", req->host, NULL);
-		if (!app.config.allowed_hosts && !warned) {
+		/* The reason names the setting, so a site reached by a name
+		 * learns what to set from the audit line alone. */
+		audit_event(req, "host_refused", "host", req->host, "reason",
+			    app.config.allowed_hosts ? "not in MCPAUTH_ALLOWED_HOSTS"
+						     : "MCPAUTH_ALLOWED_HOSTS unset: the loopback names and "
+						       "the server's address only",
+			    NULL);
+		/* The notice: once per FastCGI process. Under plain CGI every
+		 * request is a process of its own, so it would come with every
+		 * refused request; the audit line above is that request's record. */
+		if (!app.config.allowed_hosts && !warned && !app.cgi) {
 			warned = 1;
 			log_msg("a Host other than " CONFIG_LOOPBACK_HOSTS
 				" or the server's address was answered "

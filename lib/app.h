@@ -28,6 +28,7 @@ struct app {
 	const struct route_group *const *groups; /* every group, for the index and mcp */
 	size_t ngroups;
 	time_t (*now)(void);      /* the clock; tests replace it */
+	int cgi;                  /* plain CGI: this process serves one request */
 };
 
 extern struct app app;

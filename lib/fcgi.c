@@ -491,6 +491,7 @@ int app_main(const char *program, const struct route_group *const *groups, size_
 	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) < 0 || !listening) {
 		/* No listening socket: a CGI server started us for one request. */
 		signal(SIGPIPE, SIG_IGN);
+		app.cgi = 1;
 		int rc = cgi_serve(program, serve, 0, 1);
 		app_free();
 		return rc;

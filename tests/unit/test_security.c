@@ -1002,6 +1002,8 @@ START_TEST(test_hosts_refused_before_routing_options_included)
 		response_free(&resp);
 	}
 	ck_assert_ptr_nonnull(strstr(audit_last_line(), "\"event\":\"host_refused\""));
+	/* The setting is unset here: the audit line names it. */
+	ck_assert_ptr_nonnull(strstr(audit_last_line(), "\"reason\":\"MCPAUTH_ALLOWED_HOSTS unset"));
 }
 END_TEST
 
