@@ -98,6 +98,8 @@ def at_eof(sock):
         return sock.recv(1) == b""
     except ConnectionResetError:
         return True
+    except socket.timeout:
+        return False
 
 
 def answered_or_closed(sock):
@@ -106,6 +108,8 @@ def answered_or_closed(sock):
         return read_record(sock)
     except (EOFError, ConnectionResetError):
         return None
+    except socket.timeout:
+        return ("timed out",)
 
 
 results = []
@@ -324,8 +328,11 @@ def run(path, token, log, proc):
     query += pair("X_PAD", "p" * (64000 - len(query) - len(known) - 7)) + known
     c = connect(path)
     c.sendall(record(GET_VALUES, query, req_id=0) + request("GET", "/api/profile", token))
-    rtype, rid, content, rest = read_record(c)
-    out, _, _ = read_answer_after(c, rest)
+    try:
+        rtype, rid, content, rest = read_record(c)
+        out, _, _ = read_answer_after(c, rest)
+    except (EOFError, ConnectionResetError, socket.timeout) as e:
+        rtype, content, out = None, b"", repr(e).encode()
     check("a %d-byte FCGI_GET_VALUES query gets one well-formed record with the three values, "
           "then the request its answer" % len(query),
           len(query) == 64000 and rtype == GET_VALUES_RESULT and
@@ -333,11 +340,11 @@ def run(path, token, log, proc):
           status_of(out) == 200, (len(query), rtype, content[:80], out[:80]))
     c.close()
 
-    # About the same size naming one known value 4 266 times: libfcgi 2.4.2
+    # The same size naming one known value 4 266 times: libfcgi 2.4.2
     # writes each answer line into a 64-byte stack buffer and the process
     # dies; the adapter drops the connection before libfcgi reads it.
     before = log_count(log, "more than three values")
-    query = b"".join(pair("FCGI_MAX_REQS", "") for _ in range(64000 // 15))
+    query = b"".join(pair("FCGI_MAX_REQS", "") for _ in range(64000 // 15)) + pair("X", "y" * 7)
     c = connect(path)
     c.sendall(record(GET_VALUES, query, req_id=0) + request("GET", "/api/profile", token))
     got = answered_or_closed(c)
