@@ -356,15 +356,18 @@ static void params_pick(char **envp, const char *param[GW_COUNT])
 	}
 }
 
-/* Writes the answer as CGI output; 0, or -1 when the server did not take
- * it (gone, or a write blocked past the bound). */
+/* Writes the answer as CGI output and ends the request; 0, or -1 when
+ * the server did not take it (gone, or a write blocked past the bound).
+ * The error stream, never written, is closed first, so that the answer,
+ * the end of FCGI_STDOUT and FCGI_END_REQUEST leave in one write. */
 static int send_response(FCGX_Request *r, const struct response *resp)
 {
 	cgi.len = 0;
 	gateway_response_text(&cgi, resp);
-	if (FCGX_PutStr(cgi.p, (int)cgi.len, r->out) != (int)cgi.len || FCGX_FFlush(r->out) < 0)
-		return -1;
-	return 0;
+	if (FCGX_PutStr(cgi.p, (int)cgi.len, r->out) != (int)cgi.len)
+		return -1; /* and no second try at what did not leave */
+	FCGX_FClose(r->err);
+	return FCGX_FClose(r->out) == 0 ? 0 : -1;
 }
 
 static int refuse(FCGX_Request *r, int status, const char *error, const char *message)
