@@ -347,7 +347,7 @@ static void params_pick(char **envp, const char *param[GW_COUNT])
 		const char *v = *e;
 		for (int i = 0; i < GW_COUNT; i++) {
 			size_t n = gateway_names[i].len;
-			if (memcmp(v, gateway_names[i].name, n) != 0 || v[n] != '=')
+			if (strncmp(v, gateway_names[i].name, n) != 0 || v[n] != '=')
 				continue;
 			if (!param[i])
 				param[i] = v + n + 1;
