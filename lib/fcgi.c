@@ -14,9 +14,10 @@
  *   the JSON 413 before the body is read), and refuses what libfcgi
  *   mishandles: an FCGI_GET_VALUES query naming more than three of the
  *   values libfcgi knows overflows the 64-byte stack buffer libfcgi
- *   answers it in (libfcgi 2.4.2, ProcessManagementRecord), and the
- *   content of another management record is handed to the request's
- *   stream as if it were parameters or body. libfcgi then reads input
+ *   answers it in (libfcgi 2.4.2, ProcessManagementRecord); any other
+ *   management record leaks the 48 bytes libfcgi allocates for it, and
+ *   its content is handed to the request's stream as if it were
+ *   parameters or body. libfcgi then reads input
  *   that is all there and screened.
  * - Between requests of a kept connection it waits at most the same time
  *   for the next one; each write of an answer may block at most that long
@@ -222,10 +223,11 @@ static enum scan_end scan_records(struct scan *s, const unsigned char *in, size_
 					return refuse_input(
 					    s, "an FCGI_GET_VALUES query naming more than three values "
 					       "(libfcgi would answer it past its buffer)");
-			} else if (clen > 0) {
+			} else {
 				return refuse_input(s,
-						    "a management record with content (libfcgi would read it "
-						    "as the request's input)");
+						    "a management record other than FCGI_GET_VALUES (libfcgi "
+						    "leaks memory on each, and reads its content as the "
+						    "request's input)");
 			}
 			continue;
 		}

@@ -34,7 +34,7 @@ done < <(MCPAUTH_REQUEST_TIMEOUT=2 python3 "$top_srcdir/tests/integration/fcgi_c
 	"$TOKEN" "$ADMIN" "$TMP_ROOT/program.stderr" 2>&1)
 grep -q '"event":"profile_updated"' "$TMP_ROOT/program.stderr" && ok "the program's audit line went to its stderr" ||
 	not_ok "no audit line from the program: $(head -c 300 "$TMP_ROOT/program.stderr")"
-[ "$checks" -eq 30 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 30"
+[ "$checks" -eq 31 ] && ok "every check of fcgi_client.py ran" || not_ok "fcgi_client.py printed $checks lines, not 31"
 # Not started on a listening socket (from a shell, say): one line, exit 1.
 out=$("$MCPAUTH_BINDIR/profile" </dev/null 2>&1)
 rc=$?
