@@ -81,6 +81,7 @@ struct scan {
 	unsigned id;	     /* the request begun; 0 before FCGI_BEGIN_REQUEST */
 	int in_body;	     /* its parameters have ended */
 	size_t plen;	     /* parameter bytes */
+	size_t pdone;	     /* of which whole pairs, their lengths looked at */
 	size_t blen;	     /* body bytes */
 	long expect;	     /* CONTENT_LENGTH, or -1 */
 	int params_bad;	     /* a value read holds a NUL, or too many pairs: 400 */
@@ -128,6 +129,30 @@ static int pairs_walk(const unsigned char *p, size_t n,
 		p += nl + vl;
 	}
 	return 0;
+}
+
+/* Whether the name-value pairs in p[*done..n) declare lengths libfcgi may
+ * be given: it allocates name and value as soon as their lengths are read,
+ * adding them in an int (libfcgi 2.4.2 as Debian 12 ships it, whose fix of
+ * CVE-2025-23016 left that sum to overflow into a huge allocation), so a
+ * pair longer than cap is refused even before its bytes arrive. *done
+ * moves past the whole pairs. */
+static int pairs_sane(const unsigned char *p, size_t n, size_t *done, size_t cap)
+{
+	const unsigned char *at = p + *done, *end = p + n;
+	while (at < end) {
+		const unsigned char *q = at;
+		size_t nl, vl;
+		if (pair_len(&q, end, &nl) < 0 || pair_len(&q, end, &vl) < 0)
+			return 1; /* its lengths are not all there yet */
+		if (nl > cap || vl > cap - nl)
+			return 0;
+		if (nl + vl > (size_t)(end - q))
+			return 1; /* not all there yet */
+		at = q + nl + vl;
+		*done = (size_t)(at - p);
+	}
+	return 1;
 }
 
 /* libfcgi answers FCGI_GET_VALUES with one line per name it knows, in a
@@ -241,6 +266,8 @@ static enum scan_end scan_records(struct scan *s, const unsigned char *in, size_
 					return refuse_input(s, "parameters over 64 KiB");
 				memcpy(pbuf + s->plen, content, clen);
 				s->plen += clen;
+				if (!pairs_sane((const unsigned char *)pbuf, s->plen, &s->pdone, PARAMS_CAP))
+					return refuse_input(s, "a parameter over 64 KiB");
 				continue;
 			}
 			s->in_body = 1;
@@ -268,6 +295,45 @@ static enum scan_end scan_records(struct scan *s, const unsigned char *in, size_
 		if (s->blen > HTTP_MAX_BODY)
 			return SCAN_READY; /* the adapter reads one byte over the cap and refuses */
 	}
+}
+
+/* A record cut short by the end of the input: libfcgi acts on its header
+ * and reads what there is of its content. A management record other than
+ * FCGI_GET_VALUES is refused as whole ones are; the pairs of a query or of
+ * the request's parameters must declare lengths libfcgi may be given. */
+static int tail_sane(struct scan *s, const unsigned char *h, size_t n)
+{
+	if (h[0] != FCGI_VERSION_1 || h[1] == REC_BEGIN)
+		return 1;
+	unsigned id = ((unsigned)h[2] << 8) | h[3];
+	size_t clen = ((size_t)h[4] << 8) | h[5], have = n - FCGI_HEADER_LEN;
+	const unsigned char *content = h + FCGI_HEADER_LEN;
+	if (have > clen)
+		have = clen;
+	if (id == 0 && h[1] != REC_GET_VALUES) {
+		refuse_input(s, "a management record other than FCGI_GET_VALUES, cut short");
+		return 0;
+	}
+	if (id == 0) {
+		size_t done = 0;
+		if (!pairs_sane(content, have, &done, 65535)) {
+			refuse_input(s, "an FCGI_GET_VALUES query with a pair over its record, cut short");
+			return 0;
+		}
+		return 1;
+	}
+	if (id == s->id && !s->in_body && h[1] == REC_PARAMS) {
+		if (s->plen + have > PARAMS_CAP) {
+			refuse_input(s, "parameters over 64 KiB");
+			return 0;
+		}
+		memcpy(pbuf + s->plen, content, have);
+		if (!pairs_sane((const unsigned char *)pbuf, s->plen + have, &s->pdone, PARAMS_CAP)) {
+			refuse_input(s, "a parameter over 64 KiB, cut short");
+			return 0;
+		}
+	}
+	return 1;
 }
 
 /* Waits until the input libfcgi will read for the next request is all in
@@ -325,11 +391,17 @@ static enum scan_end scan_request(int fd, struct scan *s)
 		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 			/* The server has sent all it will: what is there is all
 			 * libfcgi can read, and every whole record of it has been
-			 * looked at; a record cut short ends libfcgi's reading. */
+			 * looked at. A record cut short ends libfcgi's reading, but
+			 * it acts on a management record's header before its
+			 * content: that header is looked at too. */
 			int more = 0;
-			if (ioctl(fd, FIONREAD, &more) == 0 && more == queued)
-				return SCAN_READY;
-			continue;
+			if (ioctl(fd, FIONREAD, &more) < 0 || more != queued)
+				continue;
+			ssize_t k = recv(fd, sbuf_in, (size_t)queued, MSG_PEEK | MSG_DONTWAIT);
+			if (k >= 0 && (size_t)k >= at + FCGI_HEADER_LEN &&
+			    !tail_sane(s, sbuf_in + at, (size_t)k - at))
+				return SCAN_REFUSED;
+			return SCAN_READY;
 		}
 		long us = pause_us < left * 1000 ? pause_us : left * 1000;
 		struct timespec ts = {us / 1000000, (us % 1000000) * 1000};

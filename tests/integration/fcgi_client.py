@@ -376,7 +376,7 @@ def run(path, token, log, proc):
 
     # Parameters over 64 KiB (a 70 000-byte header, in two records): the
     # connection is dropped before libfcgi reads them.
-    before = log_count(log, "parameters over 64 KiB")
+    before = log_count(log, "over 64 KiB; connection dropped")
     c = connect(path)
     env = pair("REQUEST_METHOD", "GET") + pair("REQUEST_URI", "/api/profile") + pair("HTTP_X_BIG", "y" * 70000)
     c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, env[:60000]) +
@@ -385,7 +385,7 @@ def run(path, token, log, proc):
     c.close()
     time.sleep(0.2)
     check("parameters over 64 KiB: closed unanswered before libfcgi reads them, one log line",
-          got is None and log_count(log, "parameters over 64 KiB") == before + 1, got and got[:2])
+          got is None and log_count(log, "over 64 KiB; connection dropped") == before + 1, got and got[:2])
 
     # A NUL inside a parameter the request reads: 400 JSON.
     c = connect(path)
