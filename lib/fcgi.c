@@ -17,7 +17,9 @@
  *   answers it in (libfcgi 2.4.2, ProcessManagementRecord); any other
  *   management record leaks the 48 bytes libfcgi allocates for it, and
  *   its content is handed to the request's stream as if it were
- *   parameters or body. libfcgi then reads input
+ *   parameters or body. The look follows libfcgi's reading exactly,
+ *   including where it departs from the specification (the padding it
+ *   does not skip). libfcgi then reads input
  *   that is all there and screened.
  * - Between requests of a kept connection it waits at most the same time
  *   for the next one; each write of an answer may block at most that long
@@ -225,12 +227,17 @@ static enum scan_end scan_records(struct scan *s, const unsigned char *in, size_
 		if (h[0] != FCGI_VERSION_1)
 			return SCAN_READY; /* libfcgi stops at this header */
 		size_t clen = ((size_t)h[4] << 8) | h[5];
-		*need = *at + FCGI_HEADER_LEN + clen + h[6];
+		int type = h[1];
+		unsigned id = ((unsigned)h[2] << 8) | h[3];
+		/* libfcgi does not skip the padding of the FCGI_BEGIN_REQUEST it
+		 * accepts, nor that of the empty record ending the parameters: it
+		 * reads the next header right after their content. */
+		int begins = type == REC_BEGIN && id != 0 && clen == 8 && !s->id;
+		int params_end = s->id && id == s->id && !s->in_body && type == REC_PARAMS && clen == 0;
+		*need = *at + FCGI_HEADER_LEN + clen + (begins || params_end ? 0 : h[6]);
 		if (n < *need)
 			return SCAN_CLOSED;
 		const unsigned char *content = h + FCGI_HEADER_LEN;
-		int type = h[1];
-		unsigned id = ((unsigned)h[2] << 8) | h[3];
 		*at = *need;
 		if (type == REC_BEGIN) {
 			if (id == 0 || clen != 8)
