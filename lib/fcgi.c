@@ -523,7 +523,11 @@ void fcgi_serve(int fd)
 		r.keepConnection = 1;
 		if (FCGX_Accept_r(&r) < 0)
 			return; /* libfcgi closed it: a protocol error, a role it does not know */
-		if (r.role != ROLE_RESPONDER) {
+		/* libfcgi ends the parameters without complaint at a protocol
+		 * error between two pairs, leaving the error on the stream; read
+		 * on, it would act on records past the one that failed, which
+		 * were not looked at. */
+		if (FCGX_GetError(r.in) != 0 || r.role != ROLE_RESPONDER) {
 			FCGX_Free(&r, 1);
 			return;
 		}
