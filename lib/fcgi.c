@@ -356,20 +356,17 @@ static enum scan_end scan_request(int fd, struct scan *s)
 	long deadline = now_ms() + fcgi_timeout_ms;
 	int started = 0;
 	long pause_us = 100;
+	int queued = -1; /* not asked yet: the first look peeks at once */
 	for (;;) {
-		int queued = 0;
-		if (ioctl(fd, FIONREAD, &queued) < 0)
-			return SCAN_CLOSED;
-		if (queued > 0 && !started) {
-			started = 1;
-			deadline = now_ms() + fcgi_timeout_ms;
-		}
-		if ((size_t)queued >= need) {
-			size_t want = (size_t)queued < SCAN_CAP ? (size_t)queued : SCAN_CAP;
-			ssize_t k = recv(fd, sbuf_in, want, MSG_PEEK | MSG_DONTWAIT);
-			if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				return SCAN_CLOSED;
+		if (queued < 0 || (size_t)queued >= need) {
+			ssize_t k = recv(fd, sbuf_in, SCAN_CAP, MSG_PEEK | MSG_DONTWAIT);
+			if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+				return SCAN_CLOSED; /* ended (or broke) before a request began */
 			if (k > 0) {
+				if (!started) {
+					started = 1;
+					deadline = now_ms() + fcgi_timeout_ms;
+				}
 				enum scan_end e = scan_records(s, sbuf_in, (size_t)k, &at, &need);
 				if (e != SCAN_CLOSED)
 					return e;
@@ -377,9 +374,16 @@ static enum scan_end scan_request(int fd, struct scan *s)
 					return refuse_input(s,
 							    "over 256 KiB of input before the request's end");
 				pause_us = 100;
-				continue;
 			}
 		}
+		if (ioctl(fd, FIONREAD, &queued) < 0)
+			return SCAN_CLOSED;
+		if (queued > 0 && !started) {
+			started = 1;
+			deadline = now_ms() + fcgi_timeout_ms;
+		}
+		if ((size_t)queued >= need)
+			continue;
 		long left = deadline - now_ms();
 		if (left <= 0)
 			return started ? SCAN_LATE : SCAN_CLOSED;
@@ -404,7 +408,7 @@ static enum scan_end scan_request(int fd, struct scan *s)
 			int more = 0;
 			if (ioctl(fd, FIONREAD, &more) < 0 || more != queued)
 				continue;
-			ssize_t k = recv(fd, sbuf_in, (size_t)queued, MSG_PEEK | MSG_DONTWAIT);
+			ssize_t k = recv(fd, sbuf_in, SCAN_CAP, MSG_PEEK | MSG_DONTWAIT);
 			if (k >= 0 && (size_t)k >= at + FCGI_HEADER_LEN &&
 			    !tail_sane(s, sbuf_in + at, (size_t)k - at))
 				return SCAN_REFUSED;
@@ -441,10 +445,28 @@ static void params_pick(char **envp, const char *param[GW_COUNT])
  * the server did not take it (gone, or a write blocked past the bound).
  * The error stream, never written, is closed first, so that the answer,
  * the end of FCGI_STDOUT and FCGI_END_REQUEST leave in one write. */
+/* The bound on a blocking write (SO_SNDTIMEO), set on a connection only
+ * when a write could block: an answer over 4 KiB, or a kept connection
+ * (whose server may leave answers unread). A small answer, alone on a
+ * connection, always fits the socket's buffer; the system call is saved. */
+static int writes_bounded;
+
+static void bound_writes(int fd)
+{
+	if (writes_bounded)
+		return;
+	long ms = fcgi_timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	writes_bounded = 1;
+}
+
 static int send_response(FCGX_Request *r, const struct response *resp)
 {
 	cgi.len = 0;
 	gateway_response_text(&cgi, resp);
+	if (cgi.len > 4096 || r->keepConnection)
+		bound_writes(r->ipcFd);
 	if (FCGX_PutStr(cgi.p, (int)cgi.len, r->out) != (int)cgi.len)
 		return -1; /* and no second try at what did not leave */
 	FCGX_FClose(r->err);
@@ -498,9 +520,7 @@ static int serve_request(FCGX_Request *r, const struct scan *s)
  * FCGI_KEEP_CONN, until its one request is answered; closes it. */
 void fcgi_serve(int fd)
 {
-	long ms = fcgi_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	writes_bounded = 0;
 	FCGX_Request r;
 	/* No listening socket: libfcgi never accepts on its own; when it
 	 * gives up on a connection, FCGX_Accept_r returns. */
