@@ -12,15 +12,16 @@
  *   libfcgi's blocking reads alone would let a peer trickle a byte at a
  *   time forever), applies the caps (parameters 64 KiB, body 64 KiB with
  *   the JSON 413 before the body is read), and refuses what libfcgi
- *   mishandles: an FCGI_GET_VALUES query naming more than three of the
- *   values libfcgi knows overflows the 64-byte stack buffer libfcgi
- *   answers it in (libfcgi 2.4.2, ProcessManagementRecord); any other
- *   management record leaks the 48 bytes libfcgi allocates for it, and
- *   its content is handed to the request's stream as if it were
- *   parameters or body. The look follows libfcgi's reading exactly,
- *   including where it departs from the specification (the padding it
- *   does not skip). libfcgi then reads input
- *   that is all there and screened.
+ *   mishandles (libfcgi 2.4.2 as Debian 12 ships it): an FCGI_GET_VALUES
+ *   query naming more than three of the values libfcgi knows overflows the
+ *   64-byte stack buffer it is answered in (ProcessManagementRecord); any
+ *   other management record leaks the 48 bytes libfcgi allocates for it,
+ *   and its content is handed to the request's stream as parameters or
+ *   body; a pair's two lengths are added in an int and can make a huge
+ *   allocation. The look frames the input exactly as libfcgi reads it,
+ *   also where that departs from the specification (padding it does not
+ *   skip), so that libfcgi then reads input that is all there and was
+ *   looked at.
  * - Between requests of a kept connection it waits at most the same time
  *   for the next one; each write of an answer may block at most that long
  *   (SO_SNDTIMEO).
@@ -133,6 +134,28 @@ static int pairs_walk(const unsigned char *p, size_t n,
 	return 0;
 }
 
+/* Which of the parameters a request reads (gateway.h) a name is, or -1:
+ * only the names of its length are compared (one to four of them). */
+static unsigned gw_by_len[32];
+
+static void gw_index_init(void)
+{
+	for (int i = 0; i < GW_COUNT; i++)
+		gw_by_len[gateway_names[i].len] |= 1u << i;
+}
+
+static int gw_index(const char *name, size_t n)
+{
+	unsigned m = n < 32 ? gw_by_len[n] : 0;
+	while (m) {
+		int i = __builtin_ctz(m);
+		if (memcmp(gateway_names[i].name, name, n) == 0)
+			return i;
+		m &= m - 1;
+	}
+	return -1;
+}
+
 /* Whether the name-value pairs in p[*done..n) declare lengths libfcgi may
  * be given: it allocates name and value as soon as their lengths are read,
  * adding them in an int (libfcgi 2.4.2 as Debian 12 ships it, whose fix of
@@ -191,16 +214,14 @@ static int params_look(void *arg, const unsigned char *name, size_t nl, const un
 	struct params_seen *ps = arg;
 	if (++ps->count > PARAMS_MAX)
 		ps->s->params_bad = 1;
-	for (int i = 0; i < GW_COUNT; i++) {
-		if (gateway_names[i].len != nl || memcmp(gateway_names[i].name, name, nl) != 0)
-			continue;
-		if (memchr(value, '\0', vl))
-			ps->s->params_bad = 1;
-		if (i == GW_CONTENT_LENGTH && !ps->cl) {
-			ps->cl = (const char *)value;
-			ps->cl_len = vl;
-		}
-		break;
+	int i = gw_index((const char *)name, nl);
+	if (i < 0)
+		return 0;
+	if (memchr(value, '\0', vl))
+		ps->s->params_bad = 1;
+	if (i == GW_CONTENT_LENGTH && !ps->cl) {
+		ps->cl = (const char *)value;
+		ps->cl_len = vl;
 	}
 	return 0;
 }
@@ -429,15 +450,10 @@ static void params_pick(char **envp, const char *param[GW_COUNT])
 	for (int i = 0; i < GW_COUNT; i++)
 		param[i] = NULL;
 	for (char **e = envp; e && *e; e++) {
-		const char *v = *e;
-		for (int i = 0; i < GW_COUNT; i++) {
-			size_t n = gateway_names[i].len;
-			if (strncmp(v, gateway_names[i].name, n) != 0 || v[n] != '=')
-				continue;
-			if (!param[i])
-				param[i] = v + n + 1;
-			break;
-		}
+		const char *v = *e, *eq = strchr(v, '=');
+		int i = eq ? gw_index(v, (size_t)(eq - v)) : -1;
+		if (i >= 0 && !param[i])
+			param[i] = eq + 1;
 	}
 }
 
@@ -578,6 +594,7 @@ void fcgi_buffers(void)
 {
 	if (sbuf_in)
 		return;
+	gw_index_init();
 	sbuf_in = ck_malloc(SCAN_CAP);
 	pbuf = ck_malloc(PARAMS_CAP);
 	body = ck_malloc(HTTP_MAX_BODY + 2);
