@@ -62,6 +62,8 @@ enum { ROLE_RESPONDER = 1 };
 #define PARAMS_CAP (64 * 1024)
 #define PARAMS_MAX 512
 #define SCAN_CAP (256 * 1024)
+/* How long a new connection may wait before its first byte. */
+#define FIRST_WAIT_MS 2000
 
 /* Per process, allocated once. */
 static unsigned char *sbuf_in; /* the input looked at (SCAN_CAP) */
@@ -365,16 +367,21 @@ static int tail_sane(struct scan *s, const unsigned char *h, size_t n)
 }
 
 /* Waits until the input libfcgi will read for the next request is all in
- * the socket, looking at it without taking it. The wait for a request's
- * first byte is the idle bound; from that byte on, the request's deadline.
+ * the socket, looking at it without taking it. A new connection's first
+ * byte is waited for 2 s (or the deadline, if shorter), a kept
+ * connection's next request for the idle bound; from the first byte on,
+ * the request's deadline runs.
  * The input is looked at again only when a whole record more has arrived;
  * while a record is incomplete the wait backs off from 0.1 to 5 ms. */
-static enum scan_end scan_request(int fd, struct scan *s)
+static enum scan_end scan_request(int fd, struct scan *s, int fresh)
 {
 	memset(s, 0, sizeof *s);
 	s->expect = -1;
 	size_t at = 0, need = FCGI_HEADER_LEN;
-	long deadline = now_ms() + fcgi_timeout_ms;
+	/* A new connection that sends nothing is let go after 2 s, as
+	 * libfcgi's own accept does; a kept one after the idle bound. */
+	long deadline =
+	    now_ms() + (fresh && fcgi_timeout_ms > FIRST_WAIT_MS ? FIRST_WAIT_MS : fcgi_timeout_ms);
 	int started = 0;
 	long pause_us = 100;
 	int queued = -1; /* not asked yet: the first look peeks at once */
@@ -537,6 +544,7 @@ static int serve_request(FCGX_Request *r, const struct scan *s)
 void fcgi_serve(int fd)
 {
 	writes_bounded = 0;
+	int fresh = 1;
 	FCGX_Request r;
 	/* No listening socket: libfcgi never accepts on its own; when it
 	 * gives up on a connection, FCGX_Accept_r returns. */
@@ -544,7 +552,8 @@ void fcgi_serve(int fd)
 	r.ipcFd = fd;
 	for (;;) {
 		struct scan s;
-		enum scan_end e = scan_request(fd, &s);
+		enum scan_end e = scan_request(fd, &s, fresh);
+		fresh = 0;
 		if (e == SCAN_LATE)
 			log_msg("a request's input did not arrive within %ld ms: connection dropped",
 				fcgi_timeout_ms);

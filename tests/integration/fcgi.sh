@@ -30,7 +30,7 @@ while IFS= read -r line; do
 	"not ok "*) not_ok "${line#not ok }" ;;
 	*) not_ok "fcgi_client.py: $line" ;;
 	esac
-done < <(MCPAUTH_REQUEST_TIMEOUT=2 python3 "$top_srcdir/tests/integration/fcgi_client.py" "$MCPAUTH_BINDIR" \
+done < <(MCPAUTH_REQUEST_TIMEOUT=4 python3 "$top_srcdir/tests/integration/fcgi_client.py" "$MCPAUTH_BINDIR" \
 	"$TOKEN" "$ADMIN" "$TMP_ROOT/program.stderr" 2>&1)
 grep -q '"event":"profile_updated"' "$TMP_ROOT/program.stderr" && ok "the program's audit line went to its stderr" ||
 	not_ok "no audit line from the program: $(head -c 300 "$TMP_ROOT/program.stderr")"

@@ -4,7 +4,7 @@ way lighttpd and spawn-fcgi start them (fd 0 = their listening Unix socket),
 served by libfcgi through the adapter (lib/fcgi.c): how a connection is
 closed, bodies in several records, FCGI_KEEP_CONN, the protocol's other
 records, the caps, the deadline and the idle and write bounds
-(MCPAUTH_REQUEST_TIMEOUT, 2 s here), FCGI_WEB_SERVER_ADDRS.
+(MCPAUTH_REQUEST_TIMEOUT, 4 s here), FCGI_WEB_SERVER_ADDRS.
     fcgi_client.py BINDIR TOKEN ADMIN_TOKEN LOG
         (MCPAUTH_* settings from the environment; the programs' stderr goes to LOG)
 Prints one line per check: "ok NAME" or "not ok NAME: DETAIL"."""
@@ -299,12 +299,12 @@ def run(path, token, log, proc):
         answers.append(read_answer(c))
     check("FCGI_KEEP_CONN: two requests answered on one connection",
           [status_of(a[0]) for a in answers] == [200, 200], [a[0][:80] for a in answers])
-    # Then idle: let go after the bound (2 s here).
+    # Then idle: let go after the bound (4 s here).
     t0 = time.monotonic()
     ended = at_eof(c)
     waited = time.monotonic() - t0
-    check("an idle kept connection is closed after the idle bound (2 s)",
-          ended and 1.5 <= waited <= 6, "ended %s after %.1f s" % (ended, waited))
+    check("an idle kept connection is closed after the idle bound (4 s)",
+          ended and 3.5 <= waited <= 9, "ended %s after %.1f s" % (ended, waited))
     c.close()
 
     # FCGI_GET_VALUES, answered by libfcgi as it reads on (a request follows).
@@ -413,24 +413,25 @@ def run(path, token, log, proc):
     check("FCGI_ABORT_REQUEST ends the request without an answer", answered_or_closed(c) is None)
     c.close()
 
-    # A connection on which nothing arrives is let go after the bound.
+    # A new connection on which nothing arrives is let go after 2 s, as
+    # libfcgi's own accept does, well before the 4 s bound.
     c = connect(path)
     t0 = time.monotonic()
     ended = at_eof(c)
     waited = time.monotonic() - t0
-    check("a connection that sends nothing is closed after about 2 s",
-          ended and 1.5 <= waited <= 6, "ended %s after %.1f s" % (ended, waited))
+    check("a new connection that sends nothing is closed after about 2 s",
+          ended and 1.5 <= waited < 3.5, "ended %s after %.1f s" % (ended, waited))
     c.close()
 
     # Parameters trickled a byte every 0.2 s: each read is quick, but the
-    # whole request is over its 2 s deadline: dropped, logged once.
+    # whole request is over its 4 s deadline: dropped, logged once.
     before = log_count(log, "did not arrive within")
     c = connect(path)
     took = trickle(c, request("GET", "/api/profile", token), 0.2)
     c.close()
     time.sleep(0.2)
-    check("parameters trickled a byte every 0.2 s: dropped at the 2 s deadline, logged once",
-          1.5 <= took <= 6 and log_count(log, "did not arrive within") == before + 1,
+    check("parameters trickled a byte every 0.2 s: dropped at the 4 s deadline, logged once",
+          3.5 <= took <= 9 and log_count(log, "did not arrive within") == before + 1,
           "after %.1f s, %d log lines" % (took, log_count(log, "did not arrive within") - before))
 
     # A body trickled the same way, after parameters sent whole.
@@ -441,8 +442,8 @@ def run(path, token, log, proc):
     took = trickle(c, req[cut:], 0.2)
     c.close()
     time.sleep(0.2)
-    check("a body trickled a byte every 0.2 s: dropped at the 2 s deadline, logged once",
-          1.5 <= took <= 6 and log_count(log, "did not arrive within") == before + 2,
+    check("a body trickled a byte every 0.2 s: dropped at the 4 s deadline, logged once",
+          3.5 <= took <= 9 and log_count(log, "did not arrive within") == before + 2,
           "after %.1f s, %d log lines" % (took, log_count(log, "did not arrive within") - before))
     next_answered(path, token, "the trickled requests")
 
@@ -450,19 +451,19 @@ def run(path, token, log, proc):
 def unread_answer(path, admin, log):
     """A server that never reads the answer: GET /api/users (thousands of
     users, far more than the socket holds) is written until a write has
-    blocked 2 s; the connection is dropped, logged once, and the program
+    blocked 4 s; the connection is dropped, logged once, and the program
     serves on."""
     before = log_count(log, "was not taken within")
     c = connect(path)
     t0 = time.monotonic()
     c.sendall(request("GET", "/api/users", admin))
-    while log_count(log, "was not taken within") == before and time.monotonic() - t0 < 10:
+    while log_count(log, "was not taken within") == before and time.monotonic() - t0 < 12:
         time.sleep(0.1)
     took = time.monotonic() - t0
     time.sleep(0.5)
     c.close()
-    check("an answer never read: dropped after a write blocked 2 s, logged once",
-          1.5 <= took <= 8 and log_count(log, "was not taken within") == before + 1,
+    check("an answer never read: dropped after a write blocked 4 s, logged once",
+          3.5 <= took <= 10 and log_count(log, "was not taken within") == before + 1,
           "after %.1f s, %d log lines" % (took, log_count(log, "was not taken within") - before))
     c = connect(path)
     c.sendall(request("GET", "/api/profile", admin))
