@@ -16,10 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* How long the body may take to arrive, as in the middle of a FastCGI
- * request: a client that stops sending does not hold the process. */
-#define BODY_WAIT_MS 60000
-
 static int write_all(int fd, const char *s, size_t n)
 {
 	while (n > 0) {
@@ -42,14 +38,16 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* Reads up to want bytes into buf; *got is what arrived before the end of
- * the input. -1 when the input stalls past BODY_WAIT_MS. */
-static int read_body(int fd, char *buf, size_t want, size_t *got)
+ * the input. -1 when it has not all arrived within wait_ms (the request
+ * deadline, as for FastCGI: a client that trickles does not hold the
+ * process). */
+static int read_body(int fd, char *buf, size_t want, size_t *got, long wait_ms)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*got = 0;
 	while (*got < want) {
-		long left = BODY_WAIT_MS - ms_since(&t0);
+		long left = wait_ms - ms_since(&t0);
 		struct pollfd p = {fd, POLLIN, 0};
 		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (r < 0 && errno == EINTR)
@@ -118,7 +116,7 @@ int cgi_serve(const char *program, const struct route_group *group, int in, int 
 	size_t n = 0;
 	if (expect > 0) {
 		body = ck_malloc((size_t)expect + 1);
-		if (read_body(in, body, (size_t)expect, &n) < 0) {
+		if (read_body(in, body, (size_t)expect, &n, app.config.request_timeout * 1000L) < 0) {
 			refuse(out, 408, "Request timeout", "The request body did not arrive in time");
 			free(body);
 			return 0;

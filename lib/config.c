@@ -307,7 +307,8 @@ static int config_load_security(struct config *c, char *err, size_t errlen)
 	if (env_long("MCPAUTH_REFRESH_TTL", 30L * 86400, 1, 365L * 86400, &c->refresh_ttl, err, errlen) < 0 ||
 	    env_long("MCPAUTH_LOGIN_EMAIL_LIMIT", 5, 1, 1000000, &c->login_email_limit, err, errlen) < 0 ||
 	    env_long("MCPAUTH_LOGIN_ADDR_LIMIT", 20, 1, 1000000, &c->login_addr_limit, err, errlen) < 0 ||
-	    env_long("MCPAUTH_LOGIN_WINDOW", 900, 1, 86400, &c->login_window, err, errlen) < 0)
+	    env_long("MCPAUTH_LOGIN_WINDOW", 900, 1, 86400, &c->login_window, err, errlen) < 0 ||
+	    env_long("MCPAUTH_REQUEST_TIMEOUT", 10, 1, 300, &c->request_timeout, err, errlen) < 0)
 		return -1;
 	return 0;
 }

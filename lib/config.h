@@ -41,6 +41,8 @@ struct config {
 	long login_email_limit;      /* MCPAUTH_LOGIN_EMAIL_LIMIT: failed logins per email per window (5) */
 	long login_addr_limit;       /* MCPAUTH_LOGIN_ADDR_LIMIT: failed logins per address per window (20) */
 	long login_window;           /* MCPAUTH_LOGIN_WINDOW: the rate-limit window, seconds (900) */
+	long request_timeout;        /* MCPAUTH_REQUEST_TIMEOUT: seconds a request's input may take to
+					arrive, an answer's write may block, a kept connection may idle (10) */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"

@@ -1,8 +1,10 @@
-/* Fuzz target: the FastCGI adapter's side of a connection. The input is
- * the byte stream a web server would send (records of any type, id,
- * length and padding; parameters; bodies; FCGI_KEEP_CONN), written into
- * a socket pair; fcgi_serve answers it through the profile group with a
- * real SQLite store. Invariants on what comes back: well-formed records
+/* Fuzz target: the FastCGI adapter's side of a connection, on libfcgi.
+ * The input is the byte stream a web server would send (records of any
+ * type, id, length and padding; parameters; bodies; FCGI_KEEP_CONN;
+ * management records), written into a socket pair by one thread while
+ * another reads the answers; fcgi_serve looks at the input, hands it to
+ * libfcgi (FCGX_Accept_r, FCGX_GetStr) and answers through the profile
+ * group with a real SQLite store. Invariants on what comes back: well-formed records
  * of version 1, FCGI_END_REQUEST of 8 bytes, and every answer a CGI head
  * with a Status line followed by a strict JSON body when it has one. */
 #define _XOPEN_SOURCE 700 /* nftw */
@@ -34,7 +36,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_fcgi: %s\n", err);
 		exit(1);
 	}
+	if (fcgi_init() < 0) {
+		fprintf(stderr, "fuzz_fcgi: FCGX_Init failed\n");
+		exit(1);
+	}
 	fcgi_group = &profile_group;
+	/* Every input arrives with its end, so nothing should wait; over
+	 * libFuzzer's -timeout (20 s in run.sh), a wait is a finding rather
+	 * than a connection quietly dropped. */
+	fcgi_timeout_ms = 60000;
 	fcgi_buffers();
 	atexit(cleanup);
 	return 0;
@@ -75,28 +85,41 @@ static void *drain(void *arg)
 	return NULL;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+struct feed {
+	int fd;
+	const uint8_t *data;
+	size_t size;
+};
+
+/* The server's side writes the input, then ends its side. A write that
+ * fails (the adapter closed the connection) ends it early. */
+static void *feed(void *arg)
 {
-	int sv[2];
-	/* Under the socket's buffer: the whole input is written at once. */
-	if (size > 60000 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		return 0;
-	/* All of the input is there before the adapter reads, then the end of
-	 * the connection. */
+	struct feed *f = arg;
 	size_t off = 0;
-	while (off < size) {
-		ssize_t k = write(sv[0], data + off, size - off);
+	while (off < f->size) {
+		ssize_t k = write(f->fd, f->data + off, f->size - off);
 		if (k <= 0)
 			break;
 		off += (size_t)k;
 	}
-	shutdown(sv[0], SHUT_WR);
+	shutdown(f->fd, SHUT_WR);
+	return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 0;
+	struct feed f = {sv[0], data, size};
 	struct drain d = {sv[0], {0}};
-	pthread_t t;
-	if (pthread_create(&t, NULL, drain, &d) != 0)
+	pthread_t tf, td;
+	if (pthread_create(&tf, NULL, feed, &f) != 0 || pthread_create(&td, NULL, drain, &d) != 0)
 		abort();
 	fcgi_serve(sv[1]); /* closes sv[1] */
-	pthread_join(t, NULL);
+	pthread_join(tf, NULL);
+	pthread_join(td, NULL);
 	close(sv[0]);
 	struct sbuf got = d.got;
 
@@ -125,7 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				answer.len = 0;
 			}
 		} else {
-			FUZZ_CHECK(h[1] == 6 || h[1] == 10 || h[1] == 11, "a record type a responder does not send");
+			FUZZ_CHECK(h[1] == 6 || h[1] == 10 || h[1] == 11,
+				   "a record type a responder does not send");
 		}
 		at += 8 + clen + h[6];
 	}

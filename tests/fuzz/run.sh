@@ -29,10 +29,13 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # The longest input worth trying: a token a little over its 8 KiB cap, a
-# JSON-RPC body or JWKS of some size, a request line.
+# JSON-RPC body or JWKS of some size, a request line, a FastCGI stream with
+# a record of 64 000 bytes and more (a whole FCGI_GET_VALUES query, a body
+# over its 64 KiB cap).
 max_len() {
 	case $1 in
 	fuzz_token) echo 10000 ;;
+	fuzz_fcgi) echo 70000 ;;
 	fuzz_route) echo 1024 ;;
 	*) echo 8192 ;;
 	esac

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""The FastCGI connection itself, spoken by hand to one program started the
-way lighttpd and spawn-fcgi start it (fd 0 = its listening Unix socket):
-how it closes a connection, bodies in several records, FCGI_KEEP_CONN,
-the protocol's other records, caps and time limits, FCGI_WEB_SERVER_ADDRS.
-    fcgi_client.py PROGRAM TOKEN LOG   (MCPAUTH_* settings from the environment;
-                                        the program's stderr goes to LOG)
+"""The FastCGI connection itself, spoken by hand to programs started the
+way lighttpd and spawn-fcgi start them (fd 0 = their listening Unix socket),
+served by libfcgi through the adapter (lib/fcgi.c): how a connection is
+closed, bodies in several records, FCGI_KEEP_CONN, the protocol's other
+records, the caps, the deadline and the idle and write bounds
+(MCPAUTH_REQUEST_TIMEOUT, 4 s here), FCGI_WEB_SERVER_ADDRS.
+    fcgi_client.py BINDIR TOKEN ADMIN_TOKEN LOG
+        (MCPAUTH_* settings from the environment; the programs' stderr goes to LOG)
 Prints one line per check: "ok NAME" or "not ok NAME: DETAIL"."""
 import json, os, socket, struct, subprocess, sys, tempfile, time
 
@@ -92,7 +94,22 @@ def closed_by_peer(sock):
 
 def at_eof(sock):
     sock.settimeout(10)
-    return sock.recv(1) == b""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def answered_or_closed(sock):
+    """The first record back, or None when the connection ends unanswered."""
+    try:
+        return read_record(sock)
+    except (EOFError, ConnectionResetError):
+        return None
+    except socket.timeout:
+        return ("timed out",)
 
 
 results = []
@@ -102,25 +119,45 @@ def check(name, cond, detail=""):
     results.append("ok " + name if cond else "not ok %s: %s" % (name, detail))
 
 
-def main():
-    program, token, log = sys.argv[1], sys.argv[2], sys.argv[3]
-    path = tempfile.mktemp(prefix="mcpauth-fcgi-", suffix=".sock")
+
+def log_count(log, text):
+    with open(log, "rb") as f:
+        return f.read().decode(errors="replace").count(text)
+
+
+def start(program, path, log):
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
     srv.listen(8)
     with open(log, "ab") as err:
         proc = subprocess.Popen([program], stdin=srv.fileno(), stdout=subprocess.DEVNULL, stderr=err)
+    return srv, proc
+
+
+def stop(srv, proc, path):
+    proc.terminate()
+    proc.wait()
+    srv.close()
+    os.unlink(path)
+    return proc.returncode in (0, -15)
+
+
+def main():
+    bindir, token, admin, log = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    path = tempfile.mktemp(prefix="mcpauth-fcgi-", suffix=".sock")
+    srv, proc = start(os.path.join(bindir, "profile"), path, log)
     try:
-        run(path, token)
+        run(path, token, log, proc)
     finally:
-        proc.terminate()
-        proc.wait()
-        srv.close()
-        os.unlink(path)
-    alive = proc.returncode in (0, -15)
+        alive = stop(srv, proc, path)
     check("the program served every connection and stopped cleanly on SIGTERM", alive,
           "exit status %s" % proc.returncode)
-    tcp_allow_list(program, token, log)
+    srv, proc = start(os.path.join(bindir, "admin"), path, log)
+    try:
+        unread_answer(path, admin, log)
+    finally:
+        stop(srv, proc, path)
+    tcp_allow_list(os.path.join(bindir, "profile"), token, log)
     print("\n".join(results))
 
 
@@ -163,9 +200,50 @@ def connect(path):
     return c
 
 
-def run(path, token):
+def next_answered(path, token, what):
+    c = connect(path)
+    c.sendall(request("GET", "/api/profile", token))
+    try:
+        out, _, _ = read_answer(c)
+        good = status_of(out) == 200
+    except (EOFError, ConnectionResetError, socket.timeout) as e:
+        good, out = False, repr(e).encode()
+    check("after %s the next connection is answered" % what, good, out[:200])
+    c.close()
+
+
+def trickle(c, data, gap):
+    """Sends data a byte at a time, gap seconds apart, until the program
+    closes the connection; returns the seconds that took."""
+    t0 = time.monotonic()
+    try:
+        for b in data:
+            c.sendall(bytes([b]))
+            time.sleep(gap)
+            if time.monotonic() - t0 > 15:
+                break
+        c.settimeout(10)
+        c.recv(1)
+    except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        pass
+    return time.monotonic() - t0
+
+
+def read_answer_after(sock, data):
+    """read_answer, starting with bytes already received."""
+    out = b""
+    while True:
+        rtype, _, content, data = read_record(sock, data)
+        if rtype == STDOUT:
+            out += content
+        elif rtype == END:
+            app, proto = struct.unpack("!IB3x", content)
+            return out, app, proto
+
+
+def run(path, token, log, proc):
     # A GET: its input (no body) is read to the end, so the program closes
-    # at once instead of waiting for the server to close first.
+    # at once (FCGX_Detach) instead of waiting for the server to close first.
     c = connect(path)
     c.sendall(request("GET", "/api/profile", token))
     out, app, proto = read_answer(c)
@@ -189,9 +267,9 @@ def run(path, token):
           at_eof(c) and closed_by_peer(c))
     c.close()
 
-    # A body over the 64 KiB cap is refused unread: the program shuts down
-    # its side and reads the rest before it closes, so the unread input
-    # cannot reset the connection and lose the 413 answer.
+    # A body over the 64 KiB cap is refused unread: libfcgi's careful close
+    # (shut down its side, read the rest) keeps the unread input from
+    # resetting the connection and losing the 413 answer.
     big = b"x" * 70000
     c = connect(path)
     c.sendall(request("PUT", "/api/profile", token, big))
@@ -203,6 +281,15 @@ def run(path, token):
           not closed_by_peer(c))
     c.close()
 
+    # The same body with a CONTENT_LENGTH that understates it: refused once
+    # what arrived is over the cap.
+    c = connect(path)
+    c.sendall(request("PUT", "/api/profile", token, big, content_length=20))
+    out, _, _ = read_answer(c)
+    check("a body over the cap that CONTENT_LENGTH understates answers 413 JSON",
+          status_of(out) == 413, out[:300])
+    c.close()
+
     # The server asks to keep the connection (FCGI_KEEP_CONN): two requests
     # on one connection, both answered, the connection left open between them.
     c = connect(path)
@@ -212,67 +299,179 @@ def run(path, token):
         answers.append(read_answer(c))
     check("FCGI_KEEP_CONN: two requests answered on one connection",
           [status_of(a[0]) for a in answers] == [200, 200], [a[0][:80] for a in answers])
+    # Then idle: let go after the bound (4 s here).
+    t0 = time.monotonic()
+    ended = at_eof(c)
+    waited = time.monotonic() - t0
+    check("an idle kept connection is closed after the idle bound (4 s)",
+          ended and 3.5 <= waited <= 9, "ended %s after %.1f s" % (ended, waited))
     c.close()
 
-    # FCGI_GET_VALUES: what the program says of itself (no multiplexing).
+    # FCGI_GET_VALUES, answered by libfcgi as it reads on (a request follows).
     c = connect(path)
-    c.sendall(record(GET_VALUES, pair("FCGI_MPXS_CONNS", "") + pair("FCGI_MAX_REQS", ""), req_id=0))
+    c.sendall(record(GET_VALUES, pair("FCGI_MPXS_CONNS", "") + pair("FCGI_MAX_REQS", ""), req_id=0) +
+              request("GET", "/api/profile", token))
     rtype, rid, content, _ = read_record(c)
     check("FCGI_GET_VALUES is answered: no multiplexing, one request at a time",
           rtype == GET_VALUES_RESULT and rid == 0 and
           content == pair("FCGI_MPXS_CONNS", "0") + pair("FCGI_MAX_REQS", "1"), (rtype, content))
     c.close()
 
-    # A role other than responder is refused with FCGI_UNKNOWN_ROLE.
+    # A 64 000-byte query of names libfcgi does not know, then the three it
+    # does: one answer, a well-formed record with the three values.
+    known = pair("FCGI_MAX_CONNS", "") + pair("FCGI_MAX_REQS", "") + pair("FCGI_MPXS_CONNS", "")
+    query = b""
+    i = 0
+    while len(query) + len(known) < 64000 - 20:
+        query += pair("X_UNKNOWN_%06d" % i, "")
+        i += 1
+    query += pair("X_PAD", "p" * (64000 - len(query) - len(known) - 7)) + known
     c = connect(path)
-    c.sendall(record(BEGIN, struct.pack("!HB5x", 2, 0)))
-    rtype, _, content, _ = read_record(c)
-    check("the authorizer role is refused with FCGI_UNKNOWN_ROLE",
-          rtype == END and struct.unpack("!IB3x", content)[1] == 3, (rtype, content))
+    c.sendall(record(GET_VALUES, query, req_id=0) + request("GET", "/api/profile", token))
+    try:
+        rtype, rid, content, rest = read_record(c)
+        out, _, _ = read_answer_after(c, rest)
+    except (EOFError, ConnectionResetError, socket.timeout) as e:
+        rtype, content, out = None, b"", repr(e).encode()
+    check("a %d-byte FCGI_GET_VALUES query gets one well-formed record with the three values, "
+          "then the request its answer" % len(query),
+          len(query) == 64000 and rtype == GET_VALUES_RESULT and
+          content == pair("FCGI_MAX_CONNS", "1") + pair("FCGI_MAX_REQS", "1") + pair("FCGI_MPXS_CONNS", "0") and
+          status_of(out) == 200, (len(query), rtype, content[:80], out[:80]))
     c.close()
 
-    # Parameters over 64 KiB (a 70 000-byte header, in two records): 431.
+    # The same size naming one known value 4 266 times: libfcgi 2.4.2
+    # writes each answer line into a 64-byte stack buffer and the process
+    # dies; the adapter drops the connection before libfcgi reads it.
+    before = log_count(log, "more than three values")
+    query = b"".join(pair("FCGI_MAX_REQS", "") for _ in range(64000 // 15)) + pair("X", "y" * 7)
+    c = connect(path)
+    c.sendall(record(GET_VALUES, query, req_id=0) + request("GET", "/api/profile", token))
+    got = answered_or_closed(c)
+    c.close()
+    time.sleep(0.2)
+    check("a %d-byte FCGI_GET_VALUES query naming a value %d times: closed unanswered, "
+          "the process alive, one log line" % (len(query), 64000 // 15),
+          got is None and proc.poll() is None and log_count(log, "more than three values") == before + 1,
+          (got and got[:2], proc.poll()))
+    next_answered(path, token, "the overflowing query")
+
+    # Any other management record: libfcgi 2.4.2 leaks 48 bytes on each
+    # (and reads the content of one as the request's input); closed.
+    before = log_count(log, "other than FCGI_GET_VALUES")
+    c = connect(path)
+    c.sendall(record(12, b"", req_id=0) * 1000 + request("GET", "/api/profile", token))
+    got = answered_or_closed(c)
+    c.close()
+    time.sleep(0.2)
+    check("a management record other than FCGI_GET_VALUES: closed unanswered, one log line",
+          got is None and log_count(log, "other than FCGI_GET_VALUES") == before + 1, got and got[:2])
+
+    # A role other than responder: libfcgi answers none with
+    # FCGI_UNKNOWN_ROLE; the adapter closes the connection.
+    c = connect(path)
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 2, 0)) + record(PARAMS, b"") + record(STDIN, b""))
+    check("the authorizer role is closed unanswered", answered_or_closed(c) is None)
+    c.close()
+
+    # Parameters over 64 KiB (a 70 000-byte header, in two records): the
+    # connection is dropped before libfcgi reads them.
+    before = log_count(log, "over 64 KiB; connection dropped")
     c = connect(path)
     env = pair("REQUEST_METHOD", "GET") + pair("REQUEST_URI", "/api/profile") + pair("HTTP_X_BIG", "y" * 70000)
     c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, env[:60000]) +
               record(PARAMS, env[60000:]) + record(PARAMS, b"") + record(STDIN, b""))
-    out, _, _ = read_answer(c)
-    check("parameters over 64 KiB answer 431 JSON",
-          status_of(out) == 431 and body_of(out)["error"] == "Request header fields too large", out[:300])
+    got = answered_or_closed(c)
     c.close()
+    time.sleep(0.2)
+    check("parameters over 64 KiB: closed unanswered before libfcgi reads them, one log line",
+          got is None and log_count(log, "over 64 KiB; connection dropped") == before + 1, got and got[:2])
 
-    # A name-value pair whose length runs past the record: 400 JSON.
+    # A NUL inside a parameter the request reads: 400 JSON.
     c = connect(path)
-    c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, b"\x0eREQUEST_METHOD") +
+    env = pair("REQUEST_METHOD", "GET") + pair("REQUEST_URI", "/api/profile\0/admin")
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, env) +
               record(PARAMS, b"") + record(STDIN, b""))
     out, _, _ = read_answer(c)
-    check("a malformed parameter answers 400 JSON",
+    check("a NUL inside a parameter read answers 400 JSON",
           status_of(out) == 400 and body_of(out)["error"] == "Bad request", out[:300])
     c.close()
 
-    # FCGI_ABORT_REQUEST before the body: ended, nothing answered.
+    # A name-value pair whose length runs past the parameters: libfcgi
+    # would give up on the connection; the adapter closes it first.
+    c = connect(path)
+    c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, b"\x0eREQUEST_METHOD") +
+              record(PARAMS, b"") + record(STDIN, b""))
+    check("a malformed parameter pair: closed unanswered", answered_or_closed(c) is None)
+    c.close()
+
+    # FCGI_ABORT_REQUEST before the body: a protocol error to libfcgi; the
+    # request ends unanswered.
     c = connect(path)
     c.sendall(record(BEGIN, struct.pack("!HB5x", 1, 0)) + record(PARAMS, pair("REQUEST_URI", "/")) +
               record(PARAMS, b"") + record(ABORT, b""))
-    out, app, proto = read_answer(c)
-    check("FCGI_ABORT_REQUEST ends the request without an answer", out == b"" and proto == 0, out[:200])
+    check("FCGI_ABORT_REQUEST ends the request without an answer", answered_or_closed(c) is None)
     c.close()
 
-    # A connection on which nothing arrives is let go after 2 s (as libfcgi
-    # does), so that it cannot hold the process.
+    # A new connection on which nothing arrives is let go after 2 s, as
+    # libfcgi's own accept does, well before the 4 s bound.
     c = connect(path)
     t0 = time.monotonic()
     ended = at_eof(c)
     waited = time.monotonic() - t0
-    check("a connection that sends nothing is closed after about 2 s",
-          ended and 1.5 <= waited <= 6, "ended %s after %.1f s" % (ended, waited))
+    check("a new connection that sends nothing is closed after about 2 s",
+          ended and 1.5 <= waited < 3.5, "ended %s after %.1f s" % (ended, waited))
     c.close()
 
-    # The program is free for the next connection right away.
+    # Parameters trickled a byte every 0.2 s: each read is quick, but the
+    # whole request is over its 4 s deadline: dropped, logged once.
+    before = log_count(log, "did not arrive within")
     c = connect(path)
-    c.sendall(request("GET", "/api/profile", token))
-    out, _, _ = read_answer(c)
-    check("the next connection is answered", status_of(out) == 200, out[:200])
+    took = trickle(c, request("GET", "/api/profile", token), 0.2)
+    c.close()
+    time.sleep(0.2)
+    check("parameters trickled a byte every 0.2 s: dropped at the 4 s deadline, logged once",
+          3.5 <= took <= 9 and log_count(log, "did not arrive within") == before + 1,
+          "after %.1f s, %d log lines" % (took, log_count(log, "did not arrive within") - before))
+
+    # A body trickled the same way, after parameters sent whole.
+    req = request("PUT", "/api/profile", token, json.dumps({"name": "Slow " + "x" * 60}).encode())
+    cut = req.index(record(PARAMS, b"")) + 8
+    c = connect(path)
+    c.sendall(req[:cut])
+    took = trickle(c, req[cut:], 0.2)
+    c.close()
+    time.sleep(0.2)
+    check("a body trickled a byte every 0.2 s: dropped at the 4 s deadline, logged once",
+          3.5 <= took <= 9 and log_count(log, "did not arrive within") == before + 2,
+          "after %.1f s, %d log lines" % (took, log_count(log, "did not arrive within") - before))
+    next_answered(path, token, "the trickled requests")
+
+
+def unread_answer(path, admin, log):
+    """A server that never reads the answer: GET /api/users (thousands of
+    users, far more than the socket holds) is written until a write has
+    blocked 4 s; the connection is dropped, logged once, and the program
+    serves on."""
+    before = log_count(log, "was not taken within")
+    c = connect(path)
+    t0 = time.monotonic()
+    c.sendall(request("GET", "/api/users", admin))
+    while log_count(log, "was not taken within") == before and time.monotonic() - t0 < 12:
+        time.sleep(0.1)
+    took = time.monotonic() - t0
+    time.sleep(0.5)
+    c.close()
+    check("an answer never read: dropped after a write blocked 4 s, logged once",
+          3.5 <= took <= 10 and log_count(log, "was not taken within") == before + 1,
+          "after %.1f s, %d log lines" % (took, log_count(log, "was not taken within") - before))
+    c = connect(path)
+    c.sendall(request("GET", "/api/profile", admin))
+    try:
+        status = status_of(read_answer(c)[0])
+    except (EOFError, ConnectionResetError, socket.timeout) as e:
+        status = repr(e)
+    check("after the unread answer the admin program answers the next connection", status != 0, status)
     c.close()
 
 

@@ -560,7 +560,8 @@ END_TEST
 
 static const char *const security_env[] = {
     "MCPAUTH_CORS_ORIGINS",	 "MCPAUTH_ALLOWED_ORIGINS",  "MCPAUTH_AUDIT_LOG",    "MCPAUTH_REFRESH_TTL",
-    "MCPAUTH_LOGIN_EMAIL_LIMIT", "MCPAUTH_LOGIN_ADDR_LIMIT", "MCPAUTH_LOGIN_WINDOW", "MCPAUTH_ALLOWED_HOSTS"};
+    "MCPAUTH_LOGIN_EMAIL_LIMIT", "MCPAUTH_LOGIN_ADDR_LIMIT", "MCPAUTH_LOGIN_WINDOW", "MCPAUTH_ALLOWED_HOSTS",
+    "MCPAUTH_REQUEST_TIMEOUT"};
 
 static void env_setup(void)
 {
@@ -580,6 +581,7 @@ START_TEST(test_config_security_defaults)
 	ck_assert_int_eq(c.login_email_limit, 5);
 	ck_assert_int_eq(c.login_addr_limit, 20);
 	ck_assert_int_eq(c.login_window, 900);
+	ck_assert_int_eq(c.request_timeout, 10);
 	ck_assert(!config_cors_origin_allowed(&c, "https://app.example.com"));
 	config_free(&c);
 }
@@ -592,7 +594,8 @@ START_TEST(test_config_security_refuses_bad_values)
 	    {"MCPAUTH_CORS_ORIGINS", "null"},	{"MCPAUTH_AUDIT_LOG", "audit.log"},
 	    {"MCPAUTH_REFRESH_TTL", "0"},	{"MCPAUTH_REFRESH_TTL", "40000000"},
 	    {"MCPAUTH_LOGIN_EMAIL_LIMIT", "0"}, {"MCPAUTH_LOGIN_ADDR_LIMIT", "many"},
-	    {"MCPAUTH_LOGIN_WINDOW", "-5"},
+	    {"MCPAUTH_LOGIN_WINDOW", "-5"},	{"MCPAUTH_REQUEST_TIMEOUT", "0"},
+	    {"MCPAUTH_REQUEST_TIMEOUT", "301"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct config c;
