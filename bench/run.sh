@@ -81,8 +81,9 @@ CGI_USER=
 if [ "$(id -u)" -eq 0 ]; then
 	CGI_USER=www-data
 	chmod 711 "$BENCH_DIR"
-	chown "$CGI_USER:" "$CGI_DIR/state"
 fi
+# The demo users the runs log in as, in a directory the programs' user owns.
+build/tools/mcpauth --state-dir "$CGI_DIR/state" init --demo-users ${CGI_USER:+--user "$CGI_USER"} >/dev/null
 {
 	echo "ServerRoot $CGI_DIR"
 	echo "Listen 127.0.0.1:$CGI_PORT"
