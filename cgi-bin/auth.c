@@ -61,20 +61,6 @@ static void index_get(struct request *req, struct response *resp)
 #define SCOPE_MAX_LEN 1024
 #define OFFLINE_ACCESS "offline_access"
 
-/* word (n bytes) is one of the space-separated words of list. */
-static int has_word(const char *list, const char *word, size_t n)
-{
-	for (const char *s = list ? list : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t len = strcspn(s, " ");
-		if (len == n && memcmp(s, word, n) == 0)
-			return 1;
-		s += len;
-	}
-	return 0;
-}
-
 /* The scope a token request gets: of the words asked for, those the user
  * holds, and offline_access (a refresh token); each once, in the order
  * asked. Caller frees. */
@@ -86,9 +72,9 @@ static char *granted_scope(const char *asked, const char *user_scope)
 		while (*s == ' ')
 			s++;
 		size_t n = strcspn(s, " ");
-		int grant = n && (has_word(user_scope, s, n) ||
+		int grant = n && (words_has(user_scope, s, n) ||
 				  (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0));
-		if (grant && !has_word(b.p, s, n)) {
+		if (grant && !words_has(b.p, s, n)) {
 			if (b.len)
 				sbuf_adds(&b, " ");
 			sbuf_add(&b, s, n);
@@ -276,7 +262,7 @@ static void login(struct request *req, struct response *resp)
 	char *scope = asked ? granted_scope(asked, u.scope) : NULL;
 	char *refresh = NULL;
 	struct refresh_grant g = {0};
-	if (scope && has_word(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
+	if (scope && words_has(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
 	    refresh_issue(app.db, u.sub, scope, app.now(), app.config.refresh_ttl, &refresh, &g) != REFRESH_OK) {
 		response_error(resp, 503, "Service unavailable", "The refresh token could not be stored; try again");
 	} else {

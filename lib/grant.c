@@ -5,20 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* word (n bytes) is one of the space-separated words of list. */
-static int listed(const char *list, const char *word, size_t n)
-{
-	for (const char *s = list ? list : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t len = strcspn(s, " ");
-		if (len == n && memcmp(s, word, n) == 0)
-			return 1;
-		s += len;
-	}
-	return 0;
-}
-
 int grant_check(const struct request *req, struct response *resp, const char *held, const char *wanted,
 		const char *target, const char *target_email)
 {
@@ -26,7 +12,7 @@ int grant_check(const struct request *req, struct response *resp, const char *he
 		while (*s == ' ')
 			s++;
 		size_t n = strcspn(s, " ");
-		if (n && !listed(held, s, n)) {
+		if (n && !words_has(held, s, n)) {
 			char *perm = ck_strndup(s, n);
 			if (!req->has_principal || !principal_has_permission(&req->principal, perm)) {
 				audit_event(req, "grant_refused", "sub",

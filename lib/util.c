@@ -314,3 +314,17 @@ void now_iso8601(char buf[32])
 	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
 }
+
+/* word (n bytes) is one of the space-separated words of list. */
+int words_has(const char *list, const char *word, size_t n)
+{
+	for (const char *s = list ? list : ""; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t len = strcspn(s, " ");
+		if (len == n && memcmp(s, word, n) == 0)
+			return 1;
+		s += len;
+	}
+	return 0;
+}

@@ -57,4 +57,8 @@ void secure_free(void *p, size_t n);
 /* Now in ISO 8601 UTC with milliseconds, e.g. 2026-11-26T05:00:00.000Z. */
 void now_iso8601(char buf[32]);
 
+/* 1 if word (n bytes) is one of the space-separated words of list (NULL:
+ * none). */
+int words_has(const char *list, const char *word, size_t n);
+
 #endif
