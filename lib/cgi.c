@@ -66,6 +66,30 @@ static int read_body(int fd, char *buf, size_t want, size_t *got, long wait_ms)
 	return 0;
 }
 
+/* Reads and drops up to n bytes of fd, for at most wait_ms. */
+#define DRAIN_MAX (1024 * 1024)
+static void drain(int fd, size_t n, long wait_ms)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char trash[4096];
+	while (n > 0) {
+		long left = wait_ms - ms_since(&t0);
+		struct pollfd p = {fd, POLLIN, 0};
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		ssize_t k = read(fd, trash, n < sizeof trash ? n : sizeof trash);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return;
+		n -= (size_t)k;
+	}
+}
+
 static int send_response(int out, const struct response *resp)
 {
 	struct sbuf text = {0};
@@ -108,8 +132,12 @@ int cgi_serve(const char *program, const struct route_group *group, int in, int 
 		return 0;
 	}
 	if (expect > HTTP_MAX_BODY) {
-		/* Refused before a byte of the body is read. */
+		/* Refused before a byte of the body is parsed. The body is then
+		 * read and dropped (up to DRAIN_MAX, within the deadline): a
+		 * program that exits with its input unread can make the server
+		 * drop the connection, answer included. */
 		refuse(out, 413, "Payload too large", "The request body is over 64 KiB");
+		drain(in, expect < DRAIN_MAX ? (size_t)expect : DRAIN_MAX, app.config.request_timeout * 1000L);
 		return 0;
 	}
 	char *body = NULL;

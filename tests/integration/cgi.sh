@@ -61,14 +61,16 @@ printf '%sTRAILING' "$LOGIN" >"$TMP_ROOT/in"
 } <"$TMP_ROOT/in"
 expect_status 200 "the body is CONTENT_LENGTH bytes of the input"
 expect_eq "$left" 8 "nothing past CONTENT_LENGTH is read"
-head -c 100000 /dev/zero | tr '\0' a >"$TMP_ROOT/big"
+head -c 100008 /dev/zero | tr '\0' a >"$TMP_ROOT/big"
 {
 	cgi auth POST /auth/login CONTENT_TYPE=application/json CONTENT_LENGTH=100000
 	left=$(wc -c)
 } <"$TMP_ROOT/big"
 expect_status 413 "CONTENT_LENGTH over 64 KiB: 413"
 expect_json .error "Payload too large" "the 413 is JSON"
-expect_eq "$left" 100000 "a body over the cap is not read at all"
+# Read only to be dropped, after the answer (a program that exits with its
+# input unread can make the server drop the connection, answer and all).
+expect_eq "$left" 8 "a body over the cap is dropped, and nothing past CONTENT_LENGTH is read"
 start=$(date +%s%N)
 cgi auth POST /auth/login CONTENT_TYPE=application/json CONTENT_LENGTH=${#LOGIN} <<<"${LOGIN:0:20}"
 ms=$((($(date +%s%N) - start) / 1000000))

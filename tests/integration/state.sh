@@ -37,7 +37,13 @@ expect_eq "$(loose "$S")" "" "after start every file in it is 0600 (the audit lo
 n=$(server_log | grep -c "state directory $S was mode 0755: made it 0700, and 0600: ")
 if [ "$n" -ge 1 ] && [ "$n" -le 8 ]; then ok "the fix is logged, one line per program that made it ($n)"; else
 	not_ok "the fix is logged in one line: $n lines: $(server_log | head -5)"; fi
-if server_log | grep "made it 0700" | head -1 | grep -q 'mcpauth.db'; then ok "the line names the files"; else not_ok "the line names the files: $(server_log | grep 'made it' | head -1)"; fi
+# The programs start together and share the work: whichever fixed the
+# database names it in its line.
+if server_log | grep -E "state directory $S(: made| was mode 0755: made it 0700, and) 0600: .*mcpauth\.db" >/dev/null; then
+	ok "the lines name the files"
+else
+	not_ok "the lines name the files: $(server_log | grep "state directory $S" | head -3)"
+fi
 
 # Files made while the server runs: SQLite's, the cache counter's, the tool's.
 TOKEN=$(login state@example.com state-test-pw)
