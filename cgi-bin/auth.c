@@ -384,9 +384,9 @@ static void protected_resource_get(struct request *req, struct response *resp)
 	json_object *as = json_object_new_array();
 	json_object_array_add(as, json_object_new_string(app.config.issuer));
 	json_object_object_add(body, "authorization_servers", as);
-	json_object_object_add(body, "scopes_supported",
-			       json_word_array("openid profile email offline_access read:profile write:profile "
-					       "read:users write:users admin:all"));
+	char *scopes = route_scopes(app.groups, app.ngroups);
+	json_object_object_add(body, "scopes_supported", json_word_array(scopes));
+	free(scopes);
 	json_object *methods = json_object_new_array();
 	json_object_array_add(methods, json_object_new_string("header"));
 	json_object_object_add(body, "bearer_methods_supported", methods);

@@ -101,3 +101,19 @@ void route_dispatch(const struct route_group *const *groups, size_t ngroups, str
 		return;
 	found->handler(req, resp);
 }
+
+char *route_scopes(const struct route_group *const *groups, size_t ngroups)
+{
+	struct sbuf b = {0};
+	sbuf_adds(&b, "openid profile email offline_access");
+	for (size_t g = 0; g < ngroups; g++) {
+		for (size_t i = 0; i < groups[g]->nroutes; i++) {
+			const char *need = groups[g]->routes[i].need;
+			if (need && *need && !words_has(b.p, need, strlen(need))) {
+				sbuf_adds(&b, " ");
+				sbuf_adds(&b, need);
+			}
+		}
+	}
+	return sbuf_take(&b);
+}

@@ -57,6 +57,11 @@ int route_match(const struct route *r, const char *path, struct request *req);
 void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		    struct response *resp);
 
+/* The scopes the suite knows, space-separated: "openid profile email
+ * offline_access", then each permission or scope a route of groups needs,
+ * once, in table order (rows without handlers count). Caller frees. */
+char *route_scopes(const struct route_group *const *groups, size_t ngroups);
+
 /* Checks req->route's requirement; on success fills req->principal and
  * returns 1, otherwise fills resp with the 401 or 403 and returns 0. */
 int guard_check(struct request *req, struct response *resp);
