@@ -755,7 +755,8 @@ static enum oauthclient_status doc_answer(const struct doc_entry *e, struct oaut
 static enum oauthclient_status fetch_refusal(const struct fetch_result *r, char *err, size_t errlen)
 {
 	if (r->refused_addr) {
-		snprintf(err, errlen, "The client's document is on an address that is not public (%s)",
+		snprintf(err, errlen,
+			 "The client's document is refused: %s (only public addresses are fetched)",
 			 r->error);
 		return OAUTHCLIENT_INVALID;
 	}

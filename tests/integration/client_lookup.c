@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 		json_object_put(j);
 	}
 	oauthclient_cache_clear();
+	fetch_cleanup();
 	config_free(&c);
 	return 0;
 }

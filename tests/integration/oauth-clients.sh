@@ -154,7 +154,8 @@ openssl req -newkey rsa:2048 -nodes -keyout "$T/server.key" -out "$T/server.csr"
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$T/ext"
 openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
 	-extfile "$T/ext" -out "$T/server.pem" 2>/dev/null
-node "$top_srcdir/tests/integration/client-docs.js" "$T/server.pem" "$T/server.key" "$T/port" 2>>"$TMP_ROOT/docs.log" &
+NODE=${NODE:-$(command -v node || command -v nodejs)}
+"$NODE" "$top_srcdir/tests/integration/client-docs.js" "$T/server.pem" "$T/server.key" "$T/port" 2>>"$TMP_ROOT/docs.log" &
 DOCS_PID=$!
 trap 'kill "$DOCS_PID" 2>/dev/null; cleanup' EXIT
 for i in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
