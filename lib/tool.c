@@ -294,8 +294,10 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 		snprintf(err, errlen, "The arguments must be a JSON object");
 		return 400;
 	}
-	if (build_path(r, args, &path, err, errlen) < 0)
+	if (build_path(r, args, &path, err, errlen) < 0) {
+		sbuf_free(&path);
 		return 400;
+	}
 	/* The arguments that are not path parameters: the route's fields. */
 	json_object *fields = json_object_new_object();
 	if (args) {
