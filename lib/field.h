@@ -38,7 +38,7 @@ struct field {
 	const char *name;
 	enum field_type type;
 	unsigned flags;
-	long min, max; /* string: bytes; integer: value; array: items. max 0: no maximum */
+	long min, max; /* string: bytes; integer: value; array: items (min >= 0). max 0: none */
 	enum field_format format;
 	const char *description;
 	const struct field_list *sub; /* FIELD_OBJECT members, or FIELD_ARRAY items' members */
