@@ -195,7 +195,7 @@ static const struct field_list user_row_list = FIELD_LIST(user_row);
 static const struct field users_get_out[] = {
     {.name = "users", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED, .sub = &user_row_list},
 };
-static const struct route_fields users_get_fields = {FIELD_LIST_NONE, FIELD_LIST(users_get_out)};
+static const struct route_fields users_get_fields = {.out = FIELD_LIST(users_get_out)};
 
 static const struct field users_post_in[] = {
     {.name = "name",
@@ -224,7 +224,8 @@ static const struct field users_post_out[] = {
     {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
     {.name = "created", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "ISO 8601 time"},
 };
-static const struct route_fields users_post_fields = {FIELD_LIST(users_post_in), FIELD_LIST(users_post_out)};
+static const struct route_fields users_post_fields = {.in = FIELD_LIST(users_post_in),
+						      .out = FIELD_LIST(users_post_out)};
 
 static const struct field admin_row[] = {
     {.name = "id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
@@ -237,7 +238,7 @@ static const struct field admin_users_get_out[] = {
     {.name = "users", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED, .sub = &admin_row_list},
     {.name = "total", .type = FIELD_INTEGER, .flags = FIELD_REQUIRED},
 };
-static const struct route_fields admin_users_get_fields = {FIELD_LIST_NONE, FIELD_LIST(admin_users_get_out)};
+static const struct route_fields admin_users_get_fields = {.out = FIELD_LIST(admin_users_get_out)};
 
 static const struct field permissions_post_in[] = {
     {.name = "userId",
@@ -253,8 +254,8 @@ static const struct field permissions_post_out[] = {
     {.name = "userId", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
     {.name = "permissions", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED},
 };
-static const struct route_fields permissions_post_fields = {FIELD_LIST(permissions_post_in),
-							    FIELD_LIST(permissions_post_out)};
+static const struct route_fields permissions_post_fields = {.in = FIELD_LIST(permissions_post_in),
+							    .out = FIELD_LIST(permissions_post_out)};
 
 static const struct field user_get_out[] = {
     {.name = "user_id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
@@ -263,7 +264,7 @@ static const struct field user_get_out[] = {
     {.name = "permissions", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED},
     {.name = "created_at", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "ISO 8601 time"},
 };
-static const struct route_fields user_get_fields = {FIELD_LIST_NONE, FIELD_LIST(user_get_out)};
+static const struct route_fields user_get_fields = {.out = FIELD_LIST(user_get_out)};
 
 #define ROUTE ROUTE_ROW
 static const struct route admin_routes[] = {

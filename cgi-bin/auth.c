@@ -370,7 +370,7 @@ static const struct field index_out[] = {
     {.name = "endpoints", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &index_endpoints_list},
     {.name = "auth0", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &index_auth0_list},
 };
-static const struct route_fields index_fields = {FIELD_LIST_NONE, FIELD_LIST(index_out)};
+static const struct route_fields index_fields = {.out = FIELD_LIST(index_out)};
 
 static const struct field login_in[] = {
     {.name = "email",
@@ -392,7 +392,7 @@ static const struct field login_in[] = {
      .description = "Optional: space-separated scopes; offline_access adds a refresh token"},
 };
 /* No answer table: in Auth0 mode the answer is the tenant's. */
-static const struct route_fields login_fields = {FIELD_LIST(login_in), FIELD_LIST_NONE};
+static const struct route_fields login_fields = {.in = FIELD_LIST(login_in)};
 
 static const struct field refresh_in[] = {
     {.name = "refresh_token",
@@ -402,12 +402,13 @@ static const struct field refresh_in[] = {
      .max = FIELD_MAX_LEN,
      .description = "The refresh token of a login with offline_access"},
 };
-static const struct route_fields refresh_fields = {FIELD_LIST(refresh_in), FIELD_LIST_NONE};
+static const struct route_fields refresh_fields = {.in = FIELD_LIST(refresh_in)};
 
 static const struct field logout_out[] = {
     {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
 };
-static const struct route_fields logout_fields = {FIELD_LIST(refresh_in), FIELD_LIST(logout_out)};
+static const struct route_fields logout_fields = {.in = FIELD_LIST(refresh_in),
+						  .out = FIELD_LIST(logout_out)};
 
 #define ROUTE ROUTE_ROW
 static const struct route auth_routes[] = {

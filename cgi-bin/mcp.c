@@ -421,7 +421,7 @@ static const struct field invoke_in[] = {
      .description = "GET_/api/profile, GET /api/profile or get_api_profile"},
     {.name = "args", .type = FIELD_OBJECT, .description = "The tool's arguments"},
 };
-static const struct route_fields invoke_fields = {FIELD_LIST(invoke_in), FIELD_LIST_NONE};
+static const struct route_fields invoke_fields = {.in = FIELD_LIST(invoke_in)};
 
 #define ROUTE ROUTE_ROW
 static const struct route mcp_routes[] = {

@@ -90,7 +90,7 @@ static const struct field profile_get_out[] = {
      .flags = FIELD_REQUIRED | FIELD_NULLABLE,
      .description = "The token's scope"},
 };
-static const struct route_fields profile_get_fields = {FIELD_LIST_NONE, FIELD_LIST(profile_get_out)};
+static const struct route_fields profile_get_fields = {.out = FIELD_LIST(profile_get_out)};
 
 static const struct field profile_put_in[] = {
     {.name = "name", .type = FIELD_STRING, .min = 1, .max = FIELD_MAX_LEN, .description = "New display name"},
@@ -105,14 +105,14 @@ static const struct field profile_put_out[] = {
     {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
     {.name = "profile", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &profile_list},
 };
-static const struct route_fields profile_put_fields = {FIELD_LIST(profile_put_in),
-						       FIELD_LIST(profile_put_out)};
+static const struct route_fields profile_put_fields = {.in = FIELD_LIST(profile_put_in),
+						       .out = FIELD_LIST(profile_put_out)};
 
 static const struct field email_get_out[] = {
     {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
     {.name = "verified", .type = FIELD_BOOLEAN, .flags = FIELD_REQUIRED},
 };
-static const struct route_fields email_get_fields = {FIELD_LIST_NONE, FIELD_LIST(email_get_out)};
+static const struct route_fields email_get_fields = {.out = FIELD_LIST(email_get_out)};
 
 #define ROUTE ROUTE_ROW
 static const struct route profile_routes[] = {

@@ -154,6 +154,11 @@ int field_check_object(const struct field_list *l, json_object *o, char *msg, si
 		if (!field_find(l, key, strlen(key)))
 			return bad(msg, n, "Unknown field '%s'", key);
 	}
+	return field_check_known(l, o, msg, n);
+}
+
+int field_check_known(const struct field_list *l, json_object *o, char *msg, size_t n)
+{
 	for (size_t i = 0; i < l->n; i++) {
 		const struct field *f = &l->fields[i];
 		json_object *v;
@@ -218,7 +223,8 @@ int field_check_request(const struct route_fields *rf, int in_query, struct requ
 		snprintf(msg, sizeof msg, "The request body must be a JSON object");
 		goto refuse;
 	}
-	if (!field_check_object(&rf->in, req->body, msg, sizeof msg))
+	if (!((rf->flags & FIELDS_OPEN) ? field_check_known : field_check_object)(&rf->in, req->body, msg,
+										  sizeof msg))
 		goto refuse;
 	req->fields = json_object_get(req->body);
 	return 1;

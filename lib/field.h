@@ -49,10 +49,17 @@ struct field_list {
 	size_t n;
 };
 
+enum {
+	/* Body members the input table does not name are ignored, not refused:
+	 * for protocols that require it (RFC 7591 client metadata). */
+	FIELDS_OPEN = 1 << 0,
+};
+
 /* A route's field tables: its input (the JSON body, or the query string
  * of GET, HEAD and DELETE) and its answer (a JSON object). */
 struct route_fields {
 	struct field_list in, out;
+	unsigned flags;
 };
 
 #define FIELD_LIST(a)                                                                                        \
@@ -83,11 +90,14 @@ int field_check(const struct field *f, json_object *v, char *msg, size_t n);
  * other member; 0 with the reason in msg. The first unknown member is
  * named before any missing one: a misspelt field is then named as such. */
 int field_check_object(const struct field_list *l, json_object *o, char *msg, size_t n);
+/* The same, other members ignored (FIELDS_OPEN). */
+int field_check_known(const struct field_list *l, json_object *o, char *msg, size_t n);
 /* The field named name in l, or NULL (name need not be NUL-terminated). */
 const struct field *field_find(const struct field_list *l, const char *name, size_t len);
 
 /* The dispatcher's step: checks req against route's input table. Body
- * routes: the body must be a JSON object of the table's fields; query
+ * routes: the body must be a JSON object of the table's fields (others
+ * ignored when the table is FIELDS_OPEN); query
  * routes: each field of the table found in the query string (other
  * parameters are ignored: URLs carry what the API does not own). Fills
  * req->fields and returns 1, or answers 400 "Invalid request" in resp and

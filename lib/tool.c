@@ -127,6 +127,12 @@ static int is_path_param(const char *pattern, const char *key)
 	return 0;
 }
 
+/* Other arguments are ignored rather than refused (FIELDS_OPEN). */
+static int open_fields(const struct route *r)
+{
+	return r->fields && (r->fields->flags & FIELDS_OPEN);
+}
+
 /* The route's input fields: none when it has no table. */
 static const struct field_list *input_fields(const struct route *r)
 {
@@ -170,7 +176,7 @@ json_object *tool_input_schema(const struct tool *t)
 		json_object_object_add(s, "required", required);
 	else
 		json_object_put(required);
-	json_object_object_add(s, "additionalProperties", json_object_new_boolean(0));
+	json_object_object_add(s, "additionalProperties", json_object_new_boolean(open_fields(t->route)));
 	return s;
 }
 
@@ -311,7 +317,8 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 		/* A query string does not carry JSON types, so the dispatcher
 		 * could not tell 5 from "5": the arguments are checked here,
 		 * against the same table, with the same messages. */
-		if (!field_check_object(input_fields(r), fields, err, errlen)) {
+		if (!(open_fields(r) ? field_check_known : field_check_object)(input_fields(r), fields, err,
+									       errlen)) {
 			json_object_put(fields);
 			sbuf_free(&path);
 			return 400;

@@ -46,7 +46,8 @@ const struct tool *toolset_find(const struct toolset *ts, const char *name, unsi
  * TOOL_NAME_MAX + 1 bytes. */
 void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1]);
 
-/* {"type":"object","properties","required","additionalProperties":false}:
+/* {"type":"object","properties","required","additionalProperties":false
+ * (true for a FIELDS_OPEN table)}:
  * path parameters (required strings), then the route's input fields
  * (the query string for GET and DELETE, the JSON body otherwise). */
 json_object *tool_input_schema(const struct tool *t);

@@ -33,7 +33,7 @@ static const struct field find_in[] = {
 	{.name = "n", .type = FIELD_INTEGER, .min = -5, .max = 100},
 	{.name = "all", .type = FIELD_BOOLEAN},
 };
-static const struct route_fields find_fields = {FIELD_LIST(find_in), FIELD_LIST_NONE};
+static const struct route_fields find_fields = {.in = FIELD_LIST(find_in)};
 
 static void find(struct request *req, struct response *resp)
 {

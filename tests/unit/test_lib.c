@@ -613,17 +613,19 @@ static void plain_get(struct request *req, struct response *resp)
 static const struct field note_in[] = {
     {.name = "text", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .min = 1, .max = 8},
 };
-static const struct route_fields note_fields = {FIELD_LIST(note_in), FIELD_LIST_NONE};
+static const struct route_fields note_fields = {.in = FIELD_LIST(note_in)};
 static const struct field find_in[] = {
     {.name = "q", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .min = 1, .max = 8},
     {.name = "n", .type = FIELD_INTEGER, .min = 1, .max = 10},
 };
-static const struct route_fields find_fields = {FIELD_LIST(find_in), FIELD_LIST_NONE};
-static const struct route_fields out_only = {FIELD_LIST_NONE, FIELD_LIST(inner)};
+static const struct route_fields find_fields = {.in = FIELD_LIST(find_in)};
+static const struct route_fields out_only = {.out = FIELD_LIST(inner)};
+static const struct route_fields note_open_fields = {.in = FIELD_LIST(note_in), .flags = FIELDS_OPEN};
 static const struct route field_routes[] = {
     {"POST", "/note", ROUTE_PUBLIC, NULL, "a note", &note_fields, note_post, 0},
     {"GET", "/find", ROUTE_PUBLIC, NULL, "find", &find_fields, find_get, 0},
     {"GET", "/plain", ROUTE_PUBLIC, NULL, "no input", &out_only, plain_get, 0},
+    {"POST", "/open", ROUTE_PUBLIC, NULL, "a note among other members", &note_open_fields, note_post, 0},
 };
 static const struct route_group field_group = {"fields", ROUTE_TABLE(field_routes), 0};
 
@@ -670,6 +672,19 @@ START_TEST(test_dispatch_checks_body_fields_before_the_handler)
 	expect_refusal("POST", "/note", "", "{}", "Field 'text' is required");
 	expect_refusal("POST", "/note", "", "{\"text\":1}", "Field 'text' must be a string");
 	expect_refusal("POST", "/note", "", "{\"text\":\"hi\",\"extra\":1}", "Unknown field 'extra'");
+}
+END_TEST
+
+START_TEST(test_dispatch_of_an_open_table_ignores_other_members)
+{
+	struct response resp;
+	dispatch_with("POST", "/open", "", "{\"text\":\"hi\",\"software_id\":\"x\"}", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(body_string(&resp, "id"), "hi");
+	response_free(&resp);
+	expect_refusal("POST", "/open", "", "{\"text\":5,\"software_id\":\"x\"}",
+		       "Field 'text' must be a string");
+	expect_refusal("POST", "/open", "", "{\"software_id\":\"x\"}", "Field 'text' is required");
 }
 END_TEST
 
@@ -1329,6 +1344,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_field_schema_carries_the_rules);
 	tcase_add_test(tc, test_dispatch_checks_body_fields_before_the_handler);
 	tcase_add_test(tc, test_dispatch_checks_query_fields_and_ignores_other_parameters);
+	tcase_add_test(tc, test_dispatch_of_an_open_table_ignores_other_members);
 	tcase_add_test(tc, test_dispatch_of_a_get_without_input_fields_reads_nothing);
 	suite_add_tcase(s, tc);
 

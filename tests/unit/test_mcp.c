@@ -413,7 +413,7 @@ static const struct field search_in[] = {
     {.name = "limit", .type = FIELD_INTEGER, .min = 1, .max = 100},
     {.name = "all", .type = FIELD_BOOLEAN},
 };
-static const struct route_fields search_fields = {FIELD_LIST(search_in), FIELD_LIST_NONE};
+static const struct route_fields search_fields = {.in = FIELD_LIST(search_in)};
 
 static const struct route search_routes[] = {
     {"GET", "/things/:kind/search", ROUTE_PUBLIC, NULL, "search", &search_fields, handler_none, 0},
@@ -496,7 +496,7 @@ static void echo_handler(struct request *req, struct response *resp)
 static const struct field echo_in[] = {
     {.name = "note", .type = FIELD_STRING, .min = 1, .max = 16},
 };
-static const struct route_fields echo_fields = {FIELD_LIST(echo_in), FIELD_LIST_NONE};
+static const struct route_fields echo_fields = {.in = FIELD_LIST(echo_in)};
 
 static const struct route echo_routes[] = {
     {"POST", "/echo/:id", ROUTE_PUBLIC, NULL, "echo", &echo_fields, echo_handler, 0},
