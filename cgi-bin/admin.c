@@ -7,7 +7,6 @@
 #include "routes.h"
 #include "userdb.h"
 #include "util.h"
-#include "validate.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -59,17 +58,9 @@ static void admin_users_get(struct request *req, struct response *resp)
 
 static void users_post(struct request *req, struct response *resp)
 {
-	const char *name, *email, *password;
-	json_object *perms_in;
-	char *perms = NULL;
-	if (!validate_body_object(req, resp) ||
-	    !validate_string(req, resp, "name", FIELD_REQUIRED, &name) ||
-	    !validate_string(req, resp, "email", FIELD_REQUIRED | FIELD_EMAIL, &email) ||
-	    !validate_string(req, resp, "password", FIELD_LONG, &password))
-		return;
-	if (json_object_object_get_ex(req->body, "permissions", &perms_in) &&
-	    !validate_permissions(perms_in, resp, &perms))
-		return;
+	const char *name = field_str(req, "name"), *email = field_str(req, "email");
+	const char *password = field_str(req, "password");
+	char *perms = field_words(req, "permissions");
 	if (!grant_check(req, resp, "", perms, NULL, email)) {
 		free(perms);
 		return;
@@ -132,17 +123,8 @@ static int replace_permissions(const struct request *req, struct response *resp,
 
 static void permissions_post(struct request *req, struct response *resp)
 {
-	const char *user_id;
-	json_object *perms_in;
-	char *perms;
-	if (!validate_body_object(req, resp) || !validate_string(req, resp, "userId", FIELD_REQUIRED, &user_id))
-		return;
-	if (!json_object_object_get_ex(req->body, "permissions", &perms_in)) {
-		response_error(resp, 400, "Invalid request", "Field 'permissions' is required");
-		return;
-	}
-	if (!validate_permissions(perms_in, resp, &perms))
-		return;
+	const char *user_id = field_str(req, "userId");
+	char *perms = field_words(req, "permissions");
 	int rc = replace_permissions(req, resp, user_id, perms);
 	if (rc == GRANT_REFUSED) {
 		/* resp holds the 403 */
@@ -204,20 +186,85 @@ static void auth0_user(struct request *req, struct response *resp)
 		user_get(req, resp);
 }
 
-static const char users_post_schema[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
-	"\"email\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":256},"
-	"\"password\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024,"
-	"\"description\":\"Optional: lets the user log in\"},"
-	"\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"pattern\":\"^[a-z:_-]+$\"}}},"
-	"\"required\":[\"name\",\"email\"]}";
+static const struct field user_row[] = {
+    {.name = "id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+};
+static const struct field_list user_row_list = FIELD_LIST(user_row);
+static const struct field users_get_out[] = {
+    {.name = "users", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED, .sub = &user_row_list},
+};
+static const struct route_fields users_get_fields = {.out = FIELD_LIST(users_get_out)};
 
-static const char permissions_post_schema[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"userId\":{\"type\":\"string\",\"description\":\"The user's id, e.g. auth0|user123\"},"
-	"\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"pattern\":\"^[a-z:_-]+$\"}}},"
-	"\"required\":[\"userId\",\"permissions\"]}";
+static const struct field users_post_in[] = {
+    {.name = "name",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .description = "Display name"},
+    {.name = "email",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .format = FORMAT_EMAIL,
+     .description = "Email address, unique among users"},
+    {.name = "password",
+     .type = FIELD_STRING,
+     .min = 1,
+     .max = PASSWORD_MAX_LEN,
+     .description = "Optional: lets the user log in"},
+    FIELD_PERMISSIONS(0, "Optional: the user's permissions (at most the caller's own)"),
+};
+static const struct field users_post_out[] = {
+    {.name = "id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "created", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "ISO 8601 time"},
+};
+static const struct route_fields users_post_fields = {.in = FIELD_LIST(users_post_in),
+						      .out = FIELD_LIST(users_post_out)};
+
+static const struct field admin_row[] = {
+    {.name = "id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "permissions", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED},
+};
+static const struct field_list admin_row_list = FIELD_LIST(admin_row);
+static const struct field admin_users_get_out[] = {
+    {.name = "users", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED, .sub = &admin_row_list},
+    {.name = "total", .type = FIELD_INTEGER, .flags = FIELD_REQUIRED},
+};
+static const struct route_fields admin_users_get_fields = {.out = FIELD_LIST(admin_users_get_out)};
+
+static const struct field permissions_post_in[] = {
+    {.name = "userId",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .description = "The user's id, e.g. auth0|user123"},
+    FIELD_PERMISSIONS(FIELD_REQUIRED, "The user's permissions from now on (replaces them)"),
+};
+static const struct field permissions_post_out[] = {
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "userId", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "permissions", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED},
+};
+static const struct route_fields permissions_post_fields = {.in = FIELD_LIST(permissions_post_in),
+							    .out = FIELD_LIST(permissions_post_out)};
+
+static const struct field user_get_out[] = {
+    {.name = "user_id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "permissions", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED},
+    {.name = "created_at", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "ISO 8601 time"},
+};
+static const struct route_fields user_get_fields = {.out = FIELD_LIST(user_get_out)};
 
 #define ROUTE ROUTE_ROW
 static const struct route admin_routes[] = {

@@ -10,7 +10,6 @@
 #include "routes.h"
 #include "userdb.h"
 #include "util.h"
-#include "validate.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -83,33 +82,6 @@ static char *granted_scope(const char *asked, const char *user_scope)
 		s += n;
 	}
 	return b.p;
-}
-
-/* The optional "scope" of a token request, as Auth0's token endpoint takes
- * it: space-separated RFC 6749 scope tokens. 1, or 0 with a 400. */
-static int scope_field(const struct request *req, struct response *resp, const char **out)
-{
-	json_object *v;
-	*out = NULL;
-	if (!json_object_object_get_ex(req->body, "scope", &v))
-		return 1;
-	if (!json_object_is_type(v, json_type_string)) {
-		response_error(resp, 400, "Invalid request", "Field 'scope' must be a string");
-		return 0;
-	}
-	const char *s = json_object_get_string(v);
-	if (strlen(s) > SCOPE_MAX_LEN) {
-		response_error(resp, 400, "Invalid request", "Field 'scope' is too long");
-		return 0;
-	}
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p != ' ' && (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')) {
-			response_error(resp, 400, "Invalid request", "Field 'scope' holds a character no scope has");
-			return 0;
-		}
-	}
-	*out = s;
-	return 1;
 }
 
 /* Token answers are never cached (RFC 6749 section 5.1), errors included. */
@@ -220,22 +192,13 @@ static void login(struct request *req, struct response *resp)
 	no_store(resp);
 	if (tenant_only(resp, 1))
 		return;
-	const char *email = json_get_string(req->body, "email");
-	const char *password = json_get_string(req->body, "password");
-	const char *asked;
-	if (!email || !password || !*email || !*password) {
-		response_error(resp, 400, "Invalid request", "JSON body with string fields email and password required");
-		return;
-	}
-	if (strlen(email) > 256 || strlen(password) > PASSWORD_MAX_LEN) {
-		response_error(resp, 400, "Invalid request", "email or password too long");
-		return;
-	}
+	const char *email = field_str(req, "email"), *password = field_str(req, "password");
+	const char *asked = field_str(req, "scope");
 	if (app.auth0) {
 		login_at_tenant(req, email, password, resp);
 		return;
 	}
-	if (!scope_field(req, resp, &asked) || rate_limited(req, resp, email))
+	if (rate_limited(req, resp, email))
 		return;
 	struct user u;
 	int rc = userdb_find_by_email(app.db, email, &u);
@@ -278,13 +241,6 @@ static void login(struct request *req, struct response *resp)
 	user_free(&u);
 }
 
-/* The "refresh_token" string of the body: 1, or 0 with a 400. */
-static int refresh_token_field(const struct request *req, struct response *resp, const char **out)
-{
-	return validate_body_object(req, resp) &&
-	       validate_string(req, resp, "refresh_token", FIELD_REQUIRED, out);
-}
-
 static void refresh_refused(const struct request *req, struct response *resp, enum refresh_status st,
 			    const struct refresh_grant *g)
 {
@@ -302,11 +258,9 @@ static void refresh_refused(const struct request *req, struct response *resp, en
 
 static void refresh_post(struct request *req, struct response *resp)
 {
-	const char *old;
+	const char *old = field_str(req, "refresh_token");
 	no_store(resp);
 	if (tenant_only(resp, 0))
-		return;
-	if (!refresh_token_field(req, resp, &old))
 		return;
 	struct refresh_grant g;
 	char *next = NULL;
@@ -337,10 +291,8 @@ static void refresh_post(struct request *req, struct response *resp)
 
 static void logout_post(struct request *req, struct response *resp)
 {
-	const char *token;
+	const char *token = field_str(req, "refresh_token");
 	no_store(resp);
-	if (!refresh_token_field(req, resp, &token))
-		return;
 	struct refresh_grant g;
 	enum refresh_status st = refresh_revoke(app.db, token, &g);
 	if (st == REFRESH_ERROR) {
@@ -396,19 +348,68 @@ static void protected_resource_get(struct request *req, struct response *resp)
 	free(resource);
 }
 
-static const char login_schema[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"email\":{\"type\":\"string\",\"description\":\"The user's email\"},"
-	"\"password\":{\"type\":\"string\",\"description\":\"The user's password\"},"
-	"\"scope\":{\"type\":\"string\",\"maxLength\":1024,\"description\":\"Optional: space-separated "
-	"scopes; offline_access adds a refresh token\"}},"
-	"\"required\":[\"email\",\"password\"]}";
+static const struct field index_route[] = {
+    {.name = "method", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "path", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "summary", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "requires", .type = FIELD_STRING, .description = "What a caller needs (protected routes)"},
+};
+static const struct field_list index_route_list = FIELD_LIST(index_route);
+static const struct field index_endpoints[] = {
+    {.name = "public", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED, .sub = &index_route_list},
+    {.name = "protected", .type = FIELD_ARRAY, .flags = FIELD_REQUIRED, .sub = &index_route_list},
+};
+static const struct field_list index_endpoints_list = FIELD_LIST(index_endpoints);
+static const struct field index_auth0[] = {
+    {.name = "domain", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+    {.name = "audience", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "clientId", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+};
+static const struct field_list index_auth0_list = FIELD_LIST(index_auth0);
+static const struct field index_out[] = {
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "endpoints", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &index_endpoints_list},
+    {.name = "auth0", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &index_auth0_list},
+};
+static const struct route_fields index_fields = {.out = FIELD_LIST(index_out)};
 
-static const char refresh_schema[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"refresh_token\":{\"type\":\"string\",\"description\":\"The refresh token of a login with "
-	"offline_access\"}},"
-	"\"required\":[\"refresh_token\"]}";
+static const struct field login_in[] = {
+    {.name = "email",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .description = "The user's email"},
+    {.name = "password",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = PASSWORD_MAX_LEN,
+     .description = "The user's password"},
+    {.name = "scope",
+     .type = FIELD_STRING,
+     .max = SCOPE_MAX_LEN,
+     .format = FORMAT_SCOPE,
+     .description = "Optional: space-separated scopes; offline_access adds a refresh token"},
+};
+/* No answer table: in Auth0 mode the answer is the tenant's. */
+static const struct route_fields login_fields = {.in = FIELD_LIST(login_in)};
+
+static const struct field refresh_in[] = {
+    {.name = "refresh_token",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .description = "The refresh token of a login with offline_access"},
+};
+static const struct route_fields refresh_fields = {.in = FIELD_LIST(refresh_in)};
+
+static const struct field logout_out[] = {
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+};
+static const struct route_fields logout_fields = {.in = FIELD_LIST(refresh_in),
+						  .out = FIELD_LIST(logout_out)};
 
 #define ROUTE ROUTE_ROW
 static const struct route auth_routes[] = {

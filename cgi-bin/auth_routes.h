@@ -3,14 +3,15 @@
  * table, with ROUTE defined. */
 #define AUTH_GROUP_FLAGS GROUP_SIGNS
 
-ROUTE("GET", "/", ROUTE_PUBLIC, NULL, "API index: the routes and the Auth0 settings", NULL, index_get, 0)
+ROUTE("GET", "/", ROUTE_PUBLIC, NULL, "API index: the routes and the Auth0 settings", &index_fields,
+      index_get, 0)
 ROUTE("POST", "/auth/login", ROUTE_PUBLIC, NULL,
-      "Log in with email and password; returns an RS256 access token", login_schema, login, ROUTE_JSON_ONLY)
+      "Log in with email and password; returns an RS256 access token", &login_fields, login, ROUTE_JSON_ONLY)
 ROUTE("POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
       "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
-      refresh_schema, refresh_post, ROUTE_JSON_ONLY)
+      &refresh_fields, refresh_post, ROUTE_JSON_ONLY)
 ROUTE("POST", "/auth/logout", ROUTE_PUBLIC, NULL, "Revoke a refresh token and every token of its login",
-      refresh_schema, logout_post, ROUTE_JSON_ONLY)
+      &logout_fields, logout_post, ROUTE_JSON_ONLY)
 ROUTE("GET", "/.well-known/jwks.json", ROUTE_PUBLIC, NULL, "The issuer's public signing keys (JWKS)", NULL,
       jwks_get, 0)
 ROUTE("GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,

@@ -7,7 +7,6 @@
 #include "routes.h"
 #include "tool.h"
 #include "util.h"
-#include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +52,7 @@ static json_object *tool_json(const struct tool *t, int express)
 	json_object_object_add(o, "description", json_object_new_string(desc));
 	json_object_object_add(o, "inputSchema", tool_input_schema(t));
 	/* Every route answers a JSON object; it is the structuredContent. */
-	json_object *out = json_object_new_object();
-	json_object_object_add(out, "type", json_object_new_string("object"));
-	json_object_object_add(o, "outputSchema", out);
+	json_object_object_add(o, "outputSchema", tool_output_schema(t));
 	json_object_object_add(o, "annotations", tool_annotations(t));
 	if (express) {
 		char need[160];
@@ -103,33 +100,23 @@ static void tools_get(struct request *req, struct response *resp)
 
 static void invoke_post(struct request *req, struct response *resp)
 {
-	const char *name;
-	json_object *args = NULL;
+	const char *name = field_str(req, "toolName");
+	json_object *args = field_get(req, "args");
 	if (!origin_allowed(req)) {
 		response_error(resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints");
-		return;
-	}
-	if (!validate_body_object(req, resp) ||
-	    !validate_string(req, resp, "toolName", FIELD_REQUIRED, &name))
-		return;
-	if (json_object_object_get_ex(req->body, "args", &args) && args &&
-	    !json_object_is_type(args, json_type_object)) {
-		response_error(resp, 400, "Invalid request", "Field 'args' must be a JSON object");
 		return;
 	}
 	const struct toolset *ts = tools();
 	const struct tool *t = toolset_find(ts, name, TOOL_NAME_ANY);
 	struct response r;
-	char err[256];
 	response_init(&r);
 	if (!t) {
 		char *msg = ck_asprintf("No tool is named '%s'; GET /mcp/tools lists them", name);
 		json_object *body = response_error(resp, 404, "Tool not found", msg);
 		json_object_object_add(body, "toolName", json_object_new_string(name));
 		free(msg);
-	} else if (tool_call(t, args, req, &r, err, sizeof err) < 0) {
-		response_error(resp, 400, "Invalid arguments", err);
 	} else {
+		tool_call(t, args, req, &r);
 		/* The route's own status and headers (WWW-Authenticate, Cache-Control...). */
 		for (size_t i = 0; i < r.nheaders; i++)
 			response_header(resp, r.headers[i].name, "%s", r.headers[i].value);
@@ -286,16 +273,12 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 	const struct toolset *ts = tools();
 	const struct tool *t = toolset_find(ts, name, TOOL_NAME_MCP);
 	struct response r;
-	char err[256];
 	response_init(&r);
+	if (t)
+		tool_call(t, args, req, &r);
 	if (!t) {
 		char *msg = ck_asprintf("Unknown tool: %s", name);
 		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, msg, NULL);
-		free(msg);
-	} else if (tool_call(t, args, req, &r, err, sizeof err) < 0) {
-		/* Bad arguments are a tool error the model can read and correct. */
-		char *msg = ck_asprintf("Invalid arguments: %s", err);
-		tool_result(resp, id, msg, NULL, 1);
 		free(msg);
 	} else if (r.status == 401 && t->route->req != ROUTE_PUBLIC) {
 		/* No token or a bad one: the HTTP challenge, so a client can start its
@@ -309,6 +292,8 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		r.body = NULL;
 		free(msg);
 	} else {
+		/* A route's 4xx, a bad argument's 400 included, is a tool error the
+		 * model can read and correct. */
 		const char *text = r.body ? json_text(r.body) : http_reason(r.status);
 		int is_error = r.status >= 400;
 		json_object *structured = !is_error && json_object_is_type(r.body, json_type_object)
@@ -427,12 +412,16 @@ static void mcp_post(struct request *req, struct response *resp)
 	rpc_message(req, resp, req->body);
 }
 
-static const char invoke_schema[] =
-    "{\"type\":\"object\",\"properties\":{"
-    "\"toolName\":{\"type\":\"string\",\"description\":\"GET_/api/profile, GET /api/profile or "
-    "get_api_profile\"},"
-    "\"args\":{\"type\":\"object\",\"description\":\"The tool's arguments\"}},"
-    "\"required\":[\"toolName\"]}";
+static const struct field invoke_in[] = {
+    {.name = "toolName",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .description = "GET_/api/profile, GET /api/profile or get_api_profile"},
+    {.name = "args", .type = FIELD_OBJECT, .description = "The tool's arguments"},
+};
+static const struct route_fields invoke_fields = {.in = FIELD_LIST(invoke_in)};
 
 #define ROUTE ROUTE_ROW
 static const struct route mcp_routes[] = {

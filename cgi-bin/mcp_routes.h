@@ -8,7 +8,7 @@
 ROUTE("GET", "/mcp/tools", ROUTE_PUBLIC, NULL, "Every route as an MCP tool (Express-MCP style)", NULL,
       tools_get, 0)
 ROUTE("POST", "/mcp/invoke", ROUTE_PUBLIC, NULL,
-      "Run a tool with the caller's own token; answers the route's status and body", invoke_schema,
+      "Run a tool with the caller's own token; answers the route's status and body", &invoke_fields,
       invoke_post, 0)
 /* GET and DELETE /mcp get the dispatcher's 405 with Allow: POST: no SSE
  * stream, no session to end. */

@@ -3,7 +3,6 @@
 #include "audit.h"
 #include "routes.h"
 #include "userdb.h"
-#include "validate.h"
 
 static json_object *profile_object(const char *id, const char *name, const char *email)
 {
@@ -30,10 +29,7 @@ static void profile_get(struct request *req, struct response *resp)
 
 static void profile_put(struct request *req, struct response *resp)
 {
-	const char *name, *email;
-	if (!validate_body_object(req, resp) || !validate_string(req, resp, "name", 0, &name) ||
-	    !validate_string(req, resp, "email", FIELD_EMAIL, &email))
-		return;
+	const char *name = field_str(req, "name"), *email = field_str(req, "email");
 	if (!name && !email) {
 		response_error(resp, 400, "Invalid request", "Give at least one of 'name' and 'email'");
 		return;
@@ -75,10 +71,48 @@ static void email_get(struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
-static const char profile_put_schema[] =
-	"{\"type\":\"object\",\"properties\":{"
-	"\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"New display name\"},"
-	"\"email\":{\"type\":\"string\",\"minLength\":3,\"maxLength\":256,\"description\":\"New email address\"}}}";
+/* The profile as every answer gives it: the store's, or the token's. */
+static const struct field profile_out[] = {
+    {.name = "id", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "The user's id (sub)"},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+};
+static const struct field_list profile_list = FIELD_LIST(profile_out);
+
+static const struct field profile_get_out[] = {
+    {.name = "profile", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &profile_list},
+    {.name = "permissions",
+     .type = FIELD_ARRAY,
+     .flags = FIELD_REQUIRED,
+     .description = "The token's permissions"},
+    {.name = "scope",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED | FIELD_NULLABLE,
+     .description = "The token's scope"},
+};
+static const struct route_fields profile_get_fields = {.out = FIELD_LIST(profile_get_out)};
+
+static const struct field profile_put_in[] = {
+    {.name = "name", .type = FIELD_STRING, .min = 1, .max = FIELD_MAX_LEN, .description = "New display name"},
+    {.name = "email",
+     .type = FIELD_STRING,
+     .min = 1,
+     .max = FIELD_MAX_LEN,
+     .format = FORMAT_EMAIL,
+     .description = "New email address"},
+};
+static const struct field profile_put_out[] = {
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "profile", .type = FIELD_OBJECT, .flags = FIELD_REQUIRED, .sub = &profile_list},
+};
+static const struct route_fields profile_put_fields = {.in = FIELD_LIST(profile_put_in),
+						       .out = FIELD_LIST(profile_put_out)};
+
+static const struct field email_get_out[] = {
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+    {.name = "verified", .type = FIELD_BOOLEAN, .flags = FIELD_REQUIRED},
+};
+static const struct route_fields email_get_fields = {.out = FIELD_LIST(email_get_out)};
 
 #define ROUTE ROUTE_ROW
 static const struct route profile_routes[] = {

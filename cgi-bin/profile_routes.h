@@ -3,9 +3,9 @@
  * per table, with ROUTE defined. */
 #define PROFILE_GROUP_FLAGS 0
 
-ROUTE("GET", "/api/profile", ROUTE_PERMISSION, "read:profile", "Read the caller's profile", NULL, profile_get,
-      0)
+ROUTE("GET", "/api/profile", ROUTE_PERMISSION, "read:profile", "Read the caller's profile",
+      &profile_get_fields, profile_get, 0)
 ROUTE("PUT", "/api/profile", ROUTE_PERMISSION, "write:profile", "Update the caller's name or email",
-      profile_put_schema, profile_put, 0)
-ROUTE("GET", "/api/email", ROUTE_SCOPE, "email", "Read the caller's email and whether it is verified", NULL,
-      email_get, 0)
+      &profile_put_fields, profile_put, 0)
+ROUTE("GET", "/api/email", ROUTE_SCOPE, "email", "Read the caller's email and whether it is verified",
+      &email_get_fields, email_get, 0)

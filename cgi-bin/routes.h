@@ -1,10 +1,11 @@
 /* The route groups, one per program. Each group's rows are written once,
  * in cgi-bin/<group>_routes.h, as ROUTE(method, pattern, requirement,
- * need, summary, input schema, handler, flags) lines:
+ * need, summary, fields, handler, flags) lines, fields
+ * being a struct route_fields * (lib/field.h) or NULL:
  *   - <group>.c includes them with ROUTE_ROW: its route table, handlers
  *     and all (<group>_group);
  *   - index.c includes the other groups' with ROUTE_ROW_NO_HANDLER: rows with
- *     no schema and no handler (<group>_rows), so that the auth program's
+ *     no fields and no handler (<group>_rows), so that the auth program's
  *     API index lists every route without linking another group's code.
  * Which program links what is in main.c. */
 #ifndef MCPAUTH_ROUTES_H
@@ -12,9 +13,9 @@
 
 #include "route.h"
 
-#define ROUTE_ROW(method, pattern, req, need, summary, schema, handler, flags)                               \
-	{method, pattern, req, need, summary, schema, handler, flags},
-#define ROUTE_ROW_NO_HANDLER(method, pattern, req, need, summary, schema, handler, flags)                    \
+#define ROUTE_ROW(method, pattern, req, need, summary, fields, handler, flags)                               \
+	{method, pattern, req, need, summary, fields, handler, flags},
+#define ROUTE_ROW_NO_HANDLER(method, pattern, req, need, summary, fields, handler, flags)                    \
 	{method, pattern, req, need, summary, NULL, NULL, flags},
 
 /* Each group with its handlers (cgi-bin/<group>.c). */

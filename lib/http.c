@@ -41,6 +41,7 @@ void request_free(struct request *req)
 	for (size_t i = 0; i < req->nparams; i++)
 		free(req->params[i].value);
 	json_object_put(req->body);
+	json_object_put(req->fields);
 	if (req->has_principal)
 		principal_free(&req->principal);
 	memset(req, 0, sizeof *req);

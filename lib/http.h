@@ -31,6 +31,7 @@ struct request {
 	size_t body_len;
 	json_object *body;        /* parsed JSON body, or NULL; owned */
 	int body_invalid;         /* a body was sent and is not JSON */
+	json_object *fields;	  /* the route's fields, checked (lib/field.h); owned */
 	const char *authorization;
 	const char *remote_addr;
 	const char *host;         /* Host header, for absolute URLs */

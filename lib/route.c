@@ -52,6 +52,12 @@ nomatch:
 	return 0;
 }
 
+int route_in_query(const struct route *r)
+{
+	return strcmp(r->method, "GET") == 0 || strcmp(r->method, "DELETE") == 0 ||
+	       strcmp(r->method, "HEAD") == 0;
+}
+
 void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		    struct response *resp)
 {
@@ -97,6 +103,9 @@ void route_dispatch(const struct route_group *const *groups, size_t ngroups, str
 		response_error(resp, 400, "Invalid JSON", "The request body is not valid JSON");
 		return;
 	}
+	/* Fields before the token: one bad input gets one answer, whoever sends it. */
+	if (!field_check_request(found->fields, route_in_query(found), req, resp))
+		return;
 	if (!guard_check(req, resp))
 		return;
 	found->handler(req, resp);

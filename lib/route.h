@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "field.h"
 #include "http.h"
 
 enum route_req {
@@ -28,7 +29,7 @@ struct route {
 	enum route_req req;
 	const char *need;         /* permission or scope name */
 	const char *summary;      /* one line */
-	const char *input_schema; /* JSON Schema text of the body or query fields, or NULL */
+	const struct route_fields *fields; /* input and answer fields, or NULL: nothing checked */
 	route_handler handler;
 	unsigned flags;
 };
@@ -51,8 +52,12 @@ struct route_group {
  * is given. -1 if it matches but a parameter does not decode. */
 int route_match(const struct route *r, const char *path, struct request *req);
 
-/* Finds the route for req in the groups, checks its requirement and runs
- * it: 404 for no path, 405 with Allow for a wrong method. Rows without a
+/* 1 when the route's input is its query string (GET, HEAD, DELETE), 0
+ * when it is the JSON body. */
+int route_in_query(const struct route *r);
+
+/* Finds the route for req in the groups, checks its fields (lib/field.h)
+ * and its requirement and runs it: 404 for no path, 405 with Allow for a wrong method. Rows without a
  * handler are skipped. */
 void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		    struct response *resp);

@@ -13,19 +13,6 @@ static const char well_known[] = "/.well-known/";
  * a tool call would bring a client secret or a code into a model's context. */
 static const char oauth_prefix[] = "/oauth/";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	/* Argument names come from the caller: a cut must not split a character. */
-	utf8_trim(err);
-	return -1;
-}
-
 void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1])
 {
 	size_t n = 0;
@@ -93,16 +80,6 @@ void toolset_init(struct toolset *ts, const struct route_group *const *groups, s
 			}
 			t->express_name = ck_asprintf("%s_%s", r->method, r->pattern);
 			t->title = ck_asprintf("%s %s", r->method, r->pattern);
-			if (r->input_schema) {
-				t->schema = json_tokener_parse(r->input_schema);
-				if (t->schema && !json_object_is_type(t->schema, json_type_object)) {
-					json_object_put(t->schema);
-					t->schema = NULL;
-				}
-				if (!t->schema)
-					log_msg("the input schema of %s %s is not a JSON object; ignored",
-						r->method, r->pattern);
-			}
 			ts->ntools++;
 		}
 	}
@@ -113,7 +90,6 @@ void toolset_free(struct toolset *ts)
 	for (size_t i = 0; i < ts->ntools; i++) {
 		free(ts->tools[i].express_name);
 		free(ts->tools[i].title);
-		json_object_put(ts->tools[i].schema);
 	}
 	free(ts->tools);
 	memset(ts, 0, sizeof *ts);
@@ -155,19 +131,27 @@ static int is_path_param(const char *pattern, const char *key)
 	return 0;
 }
 
-static json_object *schema_properties(const struct tool *t)
+/* Other arguments are ignored rather than refused (FIELDS_OPEN). */
+static int open_fields(const struct route *r)
 {
-	json_object *props = NULL;
-	if (t->schema && json_object_object_get_ex(t->schema, "properties", &props) &&
-	    json_object_is_type(props, json_type_object))
-		return props;
-	return NULL;
+	return r->fields && (r->fields->flags & FIELDS_OPEN);
 }
 
-static int in_query(const struct route *r)
+/* The route's input fields: none when it has no table. */
+static const struct field_list *input_fields(const struct route *r)
 {
-	return strcmp(r->method, "GET") == 0 || strcmp(r->method, "DELETE") == 0 ||
-	       strcmp(r->method, "HEAD") == 0;
+	static const struct field_list none = FIELD_LIST_NONE;
+	return r->fields ? &r->fields->in : &none;
+}
+
+json_object *tool_output_schema(const struct tool *t)
+{
+	const struct route_fields *rf = t->route->fields;
+	if (rf && rf->out.n)
+		return field_object_schema(&rf->out);
+	json_object *s = json_object_new_object();
+	json_object_object_add(s, "type", json_object_new_string("object"));
+	return s;
 }
 
 json_object *tool_input_schema(const struct tool *t)
@@ -187,23 +171,7 @@ json_object *tool_input_schema(const struct tool *t)
 		free(desc);
 		free(key);
 	}
-	json_object *sprops = schema_properties(t), *sreq;
-	if (sprops) {
-		json_object_object_foreach(sprops, skey, sval)
-		{
-			if (!json_object_object_get_ex(props, skey, NULL))
-				json_object_object_add(props, skey, json_object_get(sval));
-		}
-	}
-	if (t->schema && json_object_object_get_ex(t->schema, "required", &sreq) &&
-	    json_object_is_type(sreq, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(sreq); i++) {
-			json_object *v = json_object_array_get_idx(sreq, i);
-			if (json_object_is_type(v, json_type_string) &&
-			    !is_path_param(t->route->pattern, json_object_get_string(v)))
-				json_object_array_add(required, json_object_get(v));
-		}
-	}
+	field_schema_add(input_fields(t->route), props, required);
 	json_object *s = json_object_new_object();
 	json_object_object_add(s, "type", json_object_new_string("object"));
 	json_object_object_add(s, "properties", props);
@@ -212,7 +180,7 @@ json_object *tool_input_schema(const struct tool *t)
 		json_object_object_add(s, "required", required);
 	else
 		json_object_put(required);
-	json_object_object_add(s, "additionalProperties", json_object_new_boolean(0));
+	json_object_object_add(s, "additionalProperties", json_object_new_boolean(open_fields(t->route)));
 	return s;
 }
 
@@ -269,51 +237,6 @@ json_object *tool_annotations(const struct tool *t)
 	return a;
 }
 
-static const char *json_kind(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_int:
-	case json_type_double:
-		return "number";
-	case json_type_string:
-		return "string";
-	case json_type_boolean:
-		return "boolean";
-	case json_type_array:
-		return "array";
-	case json_type_object:
-		return "object";
-	default:
-		return "null";
-	}
-}
-
-/* The value has the JSON Schema "type" the property declares (when it
- * declares one as a single string). */
-static int type_ok(json_object *prop, json_object *v, const char **want)
-{
-	const char *type = json_get_string(prop, "type");
-	enum json_type jt = json_object_get_type(v);
-	*want = type;
-	if (!type)
-		return 1;
-	if (strcmp(type, "integer") == 0)
-		return jt == json_type_int;
-	if (strcmp(type, "number") == 0)
-		return jt == json_type_int || jt == json_type_double;
-	if (strcmp(type, "string") == 0)
-		return jt == json_type_string;
-	if (strcmp(type, "boolean") == 0)
-		return jt == json_type_boolean;
-	if (strcmp(type, "array") == 0)
-		return jt == json_type_array;
-	if (strcmp(type, "object") == 0)
-		return jt == json_type_object;
-	if (strcmp(type, "null") == 0)
-		return jt == json_type_null;
-	return 1;
-}
-
 static int build_path(const struct route *r, json_object *args, struct sbuf *path, char *err, size_t errlen)
 {
 	for (const char *p = r->pattern; *p;) {
@@ -324,25 +247,23 @@ static int build_path(const struct route *r, json_object *args, struct sbuf *pat
 			continue;
 		}
 		char *key = ck_strndup(p + 2, len - 2);
-		json_object *v = NULL;
-		int rc = 0;
-		if (!args || !json_object_object_get_ex(args, key, &v))
-			rc = fail(err, errlen, "Missing required argument '%s' (path parameter :%s)", key,
-				  key);
-		else if (!json_object_is_type(v, json_type_string))
-			rc = fail(err, errlen, "Argument '%s' must be a string, not %s", key, json_kind(v));
-		else if (json_object_get_string_len(v) == 0)
-			rc = fail(err, errlen, "Argument '%s' must not be empty", key);
-		else if (memchr(json_object_get_string(v), '\0', (size_t)json_object_get_string_len(v)))
-			rc = fail(err, errlen, "Argument '%s' must not contain NUL", key);
-		if (rc == 0) {
+		/* A path parameter is a required, non-empty string field. */
+		const struct field param = {
+		    .name = key, .type = FIELD_STRING, .flags = FIELD_REQUIRED, .min = 1};
+		const struct field_list one = {&param, 1};
+		json_object *v = NULL, *only = json_object_new_object();
+		if (args && json_object_object_get_ex(args, key, &v))
+			json_object_object_add(only, key, json_object_get(v));
+		int ok = field_check_object(&one, only, err, errlen);
+		json_object_put(only);
+		if (ok) {
 			char *enc = url_encode(json_object_get_string(v));
 			sbuf_add(path, "/", 1);
 			sbuf_adds(path, enc);
 			free(enc);
 		}
 		free(key);
-		if (rc < 0)
+		if (!ok)
 			return -1;
 		p += len;
 	}
@@ -351,27 +272,18 @@ static int build_path(const struct route *r, json_object *args, struct sbuf *pat
 	return 0;
 }
 
-static int build_query(const struct tool *t, json_object *args, struct sbuf *query, char *err, size_t errlen)
+/* The query string of fields, checked, in the table's order, so the same
+ * arguments give the same URL. */
+static void build_query(const struct field_list *l, json_object *fields, struct sbuf *query)
 {
-	json_object *props = schema_properties(t);
 	sbuf_add(query, "", 0);
-	if (!props || !args)
-		return 0;
-	/* In the schema's order, so the same arguments give the same URL. */
-	json_object_object_foreach(props, pkey, pval)
-	{
-		(void)pval;
+	for (size_t i = 0; i < l->n; i++) {
 		json_object *v;
-		if (!json_object_object_get_ex(args, pkey, &v))
+		if (!json_object_object_get_ex(fields, l->fields[i].name, &v))
 			continue;
-		enum json_type jt = json_object_get_type(v);
-		if (jt != json_type_string && jt != json_type_int && jt != json_type_double &&
-		    jt != json_type_boolean)
-			return fail(err, errlen, "Argument '%s' must be a string, number or boolean", pkey);
-		const char *text = jt == json_type_string ? json_object_get_string(v) : json_text(v);
-		if (jt == json_type_string && memchr(text, '\0', (size_t)json_object_get_string_len(v)))
-			return fail(err, errlen, "Argument '%s' must not contain NUL", pkey);
-		char *k = url_encode(pkey), *val = url_encode(text);
+		const char *text =
+		    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : json_text(v);
+		char *k = url_encode(l->fields[i].name), *val = url_encode(text);
 		if (query->len)
 			sbuf_add(query, "&", 1);
 		sbuf_adds(query, k);
@@ -380,7 +292,6 @@ static int build_query(const struct tool *t, json_object *args, struct sbuf *que
 		free(k);
 		free(val);
 	}
-	return 0;
 }
 
 int tool_request(const struct tool *t, json_object *args, const struct request *caller, struct request *out,
@@ -389,46 +300,49 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 	const struct route *r = t->route;
 	struct sbuf path = {0}, query = {0};
 	memset(out, 0, sizeof *out);
-	if (args && !json_object_is_type(args, json_type_object))
-		return fail(err, errlen, "The arguments must be a JSON object, not %s", json_kind(args));
-	json_object *props = schema_properties(t);
+	if (args && !json_object_is_type(args, json_type_object)) {
+		snprintf(err, errlen, "The arguments must be a JSON object");
+		return 400;
+	}
+	if (build_path(r, args, &path, err, errlen) < 0) {
+		sbuf_free(&path);
+		return 400;
+	}
+	/* The arguments that are not path parameters: the route's fields. */
+	json_object *fields = json_object_new_object();
 	if (args) {
 		json_object_object_foreach(args, akey, aval)
 		{
-			json_object *prop;
-			const char *want;
-			if (is_path_param(r->pattern, akey))
-				continue;
-			if (!props || !json_object_object_get_ex(props, akey, &prop))
-				return fail(err, errlen, "Unknown argument '%s' for %s", akey, t->name);
-			if (!type_ok(prop, aval, &want))
-				return fail(err, errlen, "Argument '%s' must be %s %s, not %s", akey,
-					    strchr("aeiou", want[0]) ? "an" : "a", want, json_kind(aval));
+			if (!is_path_param(r->pattern, akey))
+				json_object_object_add(fields, akey, json_object_get(aval));
 		}
 	}
-	if (build_path(r, args, &path, err, errlen) < 0)
-		goto bad;
-	if (in_query(r) && build_query(t, args, &query, err, errlen) < 0)
-		goto bad;
+	if (route_in_query(r)) {
+		/* A query string does not carry JSON types, so the dispatcher
+		 * could not tell 5 from "5": the arguments are checked here,
+		 * against the same table, with the same messages. */
+		if (!(open_fields(r) ? field_check_known : field_check_object)(input_fields(r), fields, err,
+									       errlen)) {
+			json_object_put(fields);
+			sbuf_free(&path);
+			return 400;
+		}
+		build_query(input_fields(r), fields, &query);
+		json_object_put(fields);
+		fields = NULL;
+	}
 	out->method = r->method;
 	out->path = path.p;
 	out->query = query.p ? query.p : ck_strdup("");
-	if (!in_query(r)) {
-		json_object *body = json_object_new_object();
-		if (args) {
-			json_object_object_foreach(args, bkey, bval)
-			{
-				if (!is_path_param(r->pattern, bkey))
-					json_object_object_add(body, bkey, json_object_get(bval));
-			}
-		}
-		out->body = body;
-		out->body_raw = json_text(body);
+	if (fields) {
+		out->body = fields;
+		out->body_raw = json_text(fields);
 		out->body_len = strlen(out->body_raw);
 		out->content_type = "application/json";
 		if (out->body_len > HTTP_MAX_BODY) {
 			request_free(out);
-			return fail(err, errlen, "The arguments are over 64 KiB");
+			snprintf(err, errlen, "The request body is over 64 KiB");
+			return 413;
 		}
 	}
 	out->authorization = caller->authorization;
@@ -438,20 +352,23 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 	out->https = caller->https;
 	out->accept = "application/json";
 	return 0;
-bad:
-	sbuf_free(&path);
-	sbuf_free(&query);
-	return -1;
 }
 
-int tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp,
-	      char *err, size_t errlen)
+void tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp)
 {
 	struct request req;
-	if (tool_request(t, args, caller, &req, err, errlen) < 0)
-		return -1;
+	char err[FIELD_MSG_MAX];
+	int status = tool_request(t, args, caller, &req, err, sizeof err);
+	/* Refused arguments get the answer the same input gets over HTTP. */
+	if (status == 413) {
+		response_error(resp, 413, "Payload too large", err);
+		return;
+	}
+	if (status) {
+		response_error(resp, 400, "Invalid request", err);
+		return;
+	}
 	/* The outer request's Host was checked; this one carries it. */
 	app_dispatch(app.groups, app.ngroups, &req, resp);
 	request_free(&req);
-	return 0;
 }

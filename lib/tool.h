@@ -18,7 +18,6 @@ struct tool {
 	char name[TOOL_NAME_MAX + 1]; /* MCP rule: get_api_auth0_user_id */
 	char *express_name;	      /* Express-MCP: GET_/api/auth0/user/:id */
 	char *title;		      /* GET /api/auth0/user/:id */
-	json_object *schema;	      /* the route's input_schema, parsed; may be NULL */
 };
 
 struct toolset {
@@ -47,10 +46,14 @@ const struct tool *toolset_find(const struct toolset *ts, const char *name, unsi
  * TOOL_NAME_MAX + 1 bytes. */
 void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1]);
 
-/* {"type":"object","properties","required","additionalProperties":false}:
- * path parameters (required strings), then the route's schema fields
+/* {"type":"object","properties","required","additionalProperties":false
+ * (true for a FIELDS_OPEN table)}:
+ * path parameters (required strings), then the route's input fields
  * (the query string for GET and DELETE, the JSON body otherwise). */
 json_object *tool_input_schema(const struct tool *t);
+/* The route's answer table as a JSON Schema, or {"type":"object"} when it
+ * has none. */
+json_object *tool_output_schema(const struct tool *t);
 /* The summary, the route and what the caller needs. Caller frees. */
 char *tool_description(const struct tool *t);
 /* readOnlyHint for GET, idempotentHint for PUT. */
@@ -59,15 +62,17 @@ json_object *tool_annotations(const struct tool *t);
 const char *tool_requirement(const struct tool *t, char *buf, size_t n);
 
 /* Builds into *out the request a call of t with args makes: the path with
- * its parameters filled and URL-encoded, the query string or the JSON body,
- * and the caller's Authorization, Host and scheme. Returns 0, or -1 with
- * the reason in err (a missing or ill-typed argument, an unknown one). */
+ * its parameters filled and URL-encoded, the query string (its fields
+ * checked here: a query string loses JSON types) or the JSON body (checked
+ * by the dispatcher), and the caller's Authorization, Host and scheme.
+ * Returns 0, or the HTTP status of the refusal (400, 413) with the message
+ * in err, the one a request over HTTP gets for the same input. */
 int tool_request(const struct tool *t, json_object *args, const struct request *caller, struct request *out,
 		 char *err, size_t errlen);
 
-/* tool_request, then the request through app_handle over every group of
- * the app. Returns 0 with the route's answer in resp, or -1 with err. */
-int tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp,
-	      char *err, size_t errlen);
+/* tool_request, then the request through app_dispatch over every group of
+ * the app: resp holds the route's answer, or the 400 or 413 of refused
+ * arguments, as HTTP answers them. */
+void tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp);
 
 #endif

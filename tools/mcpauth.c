@@ -5,6 +5,7 @@
  * Passwords are read from the terminal with echo off, or from stdin; never
  * from the command line, where every user of the machine could see them. */
 #include "config.h"
+#include "field.h"
 #include "file.h"
 #include "http.h"
 #include "issuer.h"
@@ -14,7 +15,6 @@
 #include "token.h"
 #include "userdb.h"
 #include "util.h"
-#include "validate.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -322,13 +322,15 @@ static char *new_password_hash(void)
 /* Checks names with the API's own rule, joined by spaces into *out. */
 static int check_permissions(json_object *arr, char **out)
 {
-	struct response resp;
-	response_init(&resp);
-	int ok = validate_permissions(arr, &resp, out);
-	if (!ok)
-		fail("%s", json_get_string(resp.body, "message"));
-	response_free(&resp);
-	return ok;
+	static const struct field rule = FIELD_PERMISSIONS(FIELD_REQUIRED, NULL);
+	char msg[FIELD_MSG_MAX];
+	*out = NULL;
+	if (!field_check(&rule, arr, msg, sizeof msg)) {
+		fail("%s", msg);
+		return 0;
+	}
+	*out = field_join(arr);
+	return 1;
 }
 
 static int has_word(json_object *arr, const char *w)

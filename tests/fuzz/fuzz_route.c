@@ -1,6 +1,7 @@
 /* Fuzz target: a request line to a route (route_match over the real route
  * tables, route_dispatch over a table built to stress it: parameters,
- * many methods on one path, rows without a handler), path parameters and query values decoded
+ * many methods on one path, rows without a handler, query fields checked
+ * against a field table), path parameters and query values decoded
  * (url_decode, request_query), and url_encode. */
 #include "fuzz.h"
 #include "http.h"
@@ -25,9 +26,30 @@ static void echo(struct request *req, struct response *resp)
 	response_json(resp, 200, o);
 }
 
+/* Query fields, checked by the dispatcher before echo runs: echo then
+ * finds each declared field of its type. */
+static const struct field find_in[] = {
+	{.name = "q", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .min = 1, .max = 16, .format = FORMAT_SCOPE},
+	{.name = "n", .type = FIELD_INTEGER, .min = -5, .max = 100},
+	{.name = "all", .type = FIELD_BOOLEAN},
+};
+static const struct route_fields find_fields = {.in = FIELD_LIST(find_in)};
+
+static void find(struct request *req, struct response *resp)
+{
+	json_object *q = field_get(req, "q"), *n = field_get(req, "n"), *all = field_get(req, "all");
+	FUZZ_CHECK(q && json_object_is_type(q, json_type_string), "q unchecked");
+	FUZZ_CHECK(!n || (json_object_is_type(n, json_type_int) && json_object_get_int64(n) >= -5 &&
+			  json_object_get_int64(n) <= 100),
+		   "n unchecked");
+	FUZZ_CHECK(!all || json_object_is_type(all, json_type_boolean), "all unchecked");
+	response_json(resp, 200, json_object_new_object());
+}
+
 #define R(m, p) {m, p, ROUTE_PUBLIC, NULL, "fuzz", NULL, echo, 0}
 static const struct route fuzz_routes[] = {
 	R("GET", "/"),
+	{"GET", "/find", ROUTE_PUBLIC, NULL, "fuzz", &find_fields, find, 0},
 	R("GET", "/api/auth0/user/:id"),
 	R("POST", "/api/auth0/user/:id"),
 	R("PUT", "/a/:b/c/:d"),

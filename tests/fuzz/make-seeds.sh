@@ -68,6 +68,8 @@ printf '\0/%%zz' | seed route bad-escape
 printf '\0/api/auth0/user/%%00' | seed route nul-escape
 printf '\0//api//profile/' | seed route slashes
 printf '\0/api/profile?access_token=x' | seed route profile-query
+printf '\0/find?q=openid%%20email&n=5&all=true&x=1' | seed route query-fields
+printf '\0/find?n=-6&q=' | seed route query-fields-refused
 
 # --- mcp: a selector byte (endpoint, token, headers) + the body
 rpc() { printf '%b%s' "$1" "$2"; }

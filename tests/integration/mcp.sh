@@ -128,11 +128,11 @@ expect_status 200 "viewer invokes GET_/api/auth0/user/:id with an id holding '|'
 expect_json .result.user_id 'auth0|user123' "path parameter filled and URL-encoded"
 invoke 'GET_/api/auth0/user/:id' '{}' -H "$(au "$VIEWER")"
 expect_status 400 "missing path parameter"
-expect_json '.error + "|" + .message' "Invalid arguments|Missing required argument 'id' (path parameter :id)" \
+expect_json '.result.error + "|" + .result.message' "Invalid request|Field 'id' is required" \
 	"missing path parameter: a clear error, not a call with ':id'"
 invoke 'GET_/api/auth0/user/:id' '{"id":123}' -H "$(au "$VIEWER")"
 expect_status 400 "path parameter of the wrong type"
-expect_json .message "Argument 'id' must be a string, not number" "wrong type message"
+expect_json .result.message "Field 'id' must be a string" "wrong type message"
 invoke PUT_/api/profile '{"name":"Via Invoke"}' -H "$(au "$USER")"
 expect_status 200 "invoke PUT_/api/profile with a JSON body"
 req GET /api/profile -H "$(au "$USER")"
@@ -142,7 +142,11 @@ invoke PUT_/api/profile '{"name":"x"}' -H "$(au "$VIEWER")"
 expect_status 403 "viewer cannot write through invoke either"
 invoke PUT_/api/profile '{"nickname":"x"}' -H "$(au "$USER")"
 expect_status 400 "unknown argument"
-expect_json .message "Unknown argument 'nickname' for put_api_profile" "unknown argument message"
+expect_json .result.message "Unknown field 'nickname'" "unknown argument message"
+jq -c .result "$TMP_ROOT/body" >"$TMP_ROOT/via"
+req PUT /api/profile -H "$(au "$USER")" -H 'Content-Type: application/json' -d '{"nickname":"x"}'
+expect_status 400 "the same unknown field over HTTP"
+same_json "$TMP_ROOT/via" "$TMP_ROOT/body" "an unknown field: the same answer over HTTP and through invoke"
 invoke POST_/auth/login '{"email":"viewer@example.com","password":"readonly"}'
 expect_status 200 "invoke the login tool"
 expect_header Cache-Control 'no-store' "the route's Cache-Control is kept"
@@ -213,6 +217,13 @@ expect_json '.result.tools[] | select(.name == "put_api_profile") | .annotations
 expect_json '.result.tools[] | select(.name == "get_api_users") | .annotations.readOnlyHint' true "get_api_users readOnlyHint"
 expect_json '[.result.tools[] | select(.description | test("Requires|Public") | not)] | length' 0 \
 	"every description says what it requires"
+expect_json '.result.tools[] | select(.name == "get_api_profile") | (.outputSchema.required | join(",")) + "|" +
+	(.outputSchema.properties.profile.required | join(",")) + "|" + (.outputSchema.properties.scope.type | join(","))' \
+	"profile,permissions,scope|id,email,name|string,null" "get_api_profile's outputSchema comes from its answer table"
+expect_json '.result.tools[] | select(.name == "put_api_profile") | .inputSchema.properties.name.maxLength' 256 \
+	"put_api_profile's inputSchema carries the field's limit"
+expect_json '.result.tools[] | select(.name == "get_api_admin_users") | .outputSchema.properties.users.items.required | join(",")' \
+	"id,email,name,permissions" "an array of objects in an outputSchema"
 
 # --- /mcp: tools/call ---------------------------------------------------------------------
 call get_root '{}'
@@ -268,10 +279,16 @@ expect_json .result.structuredContent.email admin@example.com "path parameter th
 call get_api_user_id '{}' -H "$(au "$ADMIN")"
 expect_status 200 "a missing path parameter is a tool error, not a protocol error"
 expect_json '(.result.isError | tostring) + " " + .result.content[0].text' \
-	"true Invalid arguments: Missing required argument 'id' (path parameter :id)" "missing path parameter text"
+	"true {\"error\":\"Invalid request\",\"message\":\"Field 'id' is required\"}" "missing path parameter text"
 call post_api_users '{"name":"N","email":"n@example.com","permissions":"admin:all"}' -H "$(au "$ADMIN")"
 expect_json '(.result.isError | tostring) + " " + .result.content[0].text' \
-	"true Invalid arguments: Argument 'permissions' must be an array, not string" "wrong argument type text"
+	"true {\"error\":\"Invalid request\",\"message\":\"Field 'permissions' must be an array of strings\"}" \
+	"wrong argument type text"
+jq -r '.result.content[0].text' "$TMP_ROOT/body" >"$TMP_ROOT/via"
+req POST /api/users -H "$(au "$ADMIN")" -H 'Content-Type: application/json' \
+	-d '{"name":"N","email":"n@example.com","permissions":"admin:all"}'
+expect_status 400 "the same ill-typed field over HTTP"
+same_json "$TMP_ROOT/via" "$TMP_ROOT/body" "an ill-typed field: the same answer over HTTP and through tools/call"
 call post_auth_login '{"email":"user@example.com","password":"wrong"}'
 expect_status 200 "a public tool's own 401 (bad password) is a tool error, not a challenge"
 expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .error)' "true Invalid credentials" \

@@ -132,4 +132,32 @@ for (const [who, token] of Object.entries(users)) {
   await client.close();
 }
 
+// --- outputSchema: the SDK checks each answer against the schema the route's
+// answer table gives (after listTools, callTool throws on a mismatch) ----------------
+{
+  const { client } = await connect(users.admin);
+  const { tools } = await client.listTools();
+  const typed = tools.filter((t) => Object.keys(t.outputSchema?.properties ?? {}).length > 0).map((t) => t.name);
+  check(['get_root', 'get_api_profile', 'put_api_profile', 'get_api_email', 'get_api_users', 'post_api_users',
+    'get_api_admin_users', 'post_api_admin_permissions', 'get_api_user_id']
+    .every((n) => typed.includes(n)), 'routes with stable answers declare their fields in outputSchema', typed.join(','));
+  const me = (await client.callTool({ name: 'get_api_profile', arguments: {} })).structuredContent;
+  const calls = [
+    ['get_root', {}],
+    ['get_api_profile', {}],
+    ['put_api_profile', { name: me?.profile?.name }],
+    ['get_api_email', {}],
+    ['get_api_users', {}],
+    ['post_api_users', { name: 'Schema Check', email: 'schema-check@example.com' }],
+    ['get_api_admin_users', {}],
+    ['post_api_admin_permissions', { userId: 'auth0|readonly789', permissions: ['read:profile', 'read:users'] }],
+    ['get_api_user_id', { id: 'auth0|user123' }],
+  ];
+  for (const [name, args] of calls) {
+    const e = await thrown(client.callTool({ name, arguments: args }));
+    check(e === undefined, `${name}: its answer matches its outputSchema`, e?.message);
+  }
+  await client.close();
+}
+
 console.log('# done');

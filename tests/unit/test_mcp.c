@@ -239,11 +239,29 @@ START_TEST(test_input_schema_carries_the_route_body_fields)
 }
 END_TEST
 
-START_TEST(test_every_route_schema_parses)
+/* A field named twice, or named as a path parameter, would be read from
+ * one place and documented from another. */
+START_TEST(test_every_route_field_table_names_each_field_once)
 {
-	for (size_t i = 0; i < api.ntools; i++)
-		ck_assert_msg(!api.tools[i].route->input_schema || api.tools[i].schema, "%s: bad schema",
-			      api.tools[i].name);
+	for (size_t i = 0; i < api.ntools; i++) {
+		const struct route *r = api.tools[i].route;
+		if (!r->fields)
+			continue;
+		const struct field_list *in = &r->fields->in;
+		for (size_t k = 0; k < in->n; k++) {
+			const char *name = in->fields[k].name;
+			ck_assert_msg(field_find(in, name, strlen(name)) == &in->fields[k], "%s: '%s' twice",
+				      api.tools[i].name, name);
+			char param[80];
+			snprintf(param, sizeof param, "/:%s", name);
+			ck_assert_msg(!strstr(r->pattern, param), "%s: '%s' is a path parameter too",
+				      api.tools[i].name, name);
+			ck_assert_msg(!route_in_query(r) || in->fields[k].type == FIELD_STRING ||
+					  in->fields[k].type == FIELD_INTEGER ||
+					  in->fields[k].type == FIELD_BOOLEAN,
+				      "%s: '%s' cannot travel in a query string", api.tools[i].name, name);
+		}
+	}
 }
 END_TEST
 
@@ -314,14 +332,17 @@ START_TEST(test_request_refuses_a_missing_path_parameter)
 {
 	struct request req;
 	char err[256] = "";
-	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), NULL, &caller, &req, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "Missing required argument 'id'"));
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), NULL, &caller, &req, err, sizeof err),
+			 400);
+	ck_assert_str_eq(err, "Field 'id' is required");
 	json_object *args = args_of("{}");
-	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err),
+			 400);
 	json_object_put(args);
 	args = args_of("{\"id\":\"\"}");
-	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "must not be empty"));
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err),
+			 400);
+	ck_assert_str_eq(err, "Field 'id' must not be empty");
 	json_object_put(args);
 }
 END_TEST
@@ -331,20 +352,28 @@ START_TEST(test_request_refuses_arguments_of_the_wrong_type)
 	struct request req;
 	char err[256] = "";
 	json_object *args = args_of("{\"id\":5}");
-	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err), -1);
-	ck_assert_str_eq(err, "Argument 'id' must be a string, not number");
-	json_object_put(args);
-	args = args_of("{\"name\":\"A\",\"email\":\"a@example.com\",\"permissions\":\"read:profile\"}");
-	ck_assert_int_eq(tool_request(api_tool("post_api_users"), args, &caller, &req, err, sizeof err), -1);
-	ck_assert_str_eq(err, "Argument 'permissions' must be an array, not string");
-	json_object_put(args);
-	args = args_of("{\"name\":true}");
-	ck_assert_int_eq(tool_request(api_tool("put_api_profile"), args, &caller, &req, err, sizeof err), -1);
-	ck_assert_str_eq(err, "Argument 'name' must be a string, not boolean");
+	ck_assert_int_eq(tool_request(api_tool("get_api_user_id"), args, &caller, &req, err, sizeof err),
+			 400);
+	ck_assert_str_eq(err, "Field 'id' must be a string");
 	json_object_put(args);
 	args = args_of("[1]");
-	ck_assert_int_eq(tool_request(api_tool("put_api_profile"), args, &caller, &req, err, sizeof err), -1);
+	ck_assert_int_eq(tool_request(api_tool("put_api_profile"), args, &caller, &req, err, sizeof err),
+			 400);
 	ck_assert_ptr_nonnull(strstr(err, "must be a JSON object"));
+	json_object_put(args);
+}
+END_TEST
+
+/* A body route's arguments go to the dispatcher as they are: its field
+ * check answers them, as it answers the same body over HTTP. */
+START_TEST(test_request_leaves_body_fields_to_the_dispatcher)
+{
+	struct request req;
+	char err[256] = "";
+	json_object *args = args_of("{\"name\":true,\"nickname\":\"x\"}");
+	ck_assert_int_eq(tool_request(api_tool("put_api_profile"), args, &caller, &req, err, sizeof err), 0);
+	ck_assert_str_eq(req.body_raw, "{\"name\":true,\"nickname\":\"x\"}");
+	request_free(&req);
 	json_object_put(args);
 }
 END_TEST
@@ -354,8 +383,9 @@ START_TEST(test_request_refuses_an_unknown_argument)
 	struct request req;
 	char err[256] = "";
 	json_object *args = args_of("{\"verbose\":true}");
-	ck_assert_int_eq(tool_request(api_tool("get_api_profile"), args, &caller, &req, err, sizeof err), -1);
-	ck_assert_str_eq(err, "Unknown argument 'verbose' for get_api_profile");
+	ck_assert_int_eq(tool_request(api_tool("get_api_profile"), args, &caller, &req, err, sizeof err),
+			 400);
+	ck_assert_str_eq(err, "Unknown field 'verbose'");
 	json_object_put(args);
 }
 END_TEST
@@ -378,11 +408,15 @@ START_TEST(test_request_sends_post_arguments_as_the_json_body)
 }
 END_TEST
 
-static const char search_schema[] = "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"},"
-				    "\"limit\":{\"type\":\"integer\"},\"all\":{\"type\":\"boolean\"}}}";
+static const struct field search_in[] = {
+    {.name = "q", .type = FIELD_STRING, .min = 1, .max = 64},
+    {.name = "limit", .type = FIELD_INTEGER, .min = 1, .max = 100},
+    {.name = "all", .type = FIELD_BOOLEAN},
+};
+static const struct route_fields search_fields = {.in = FIELD_LIST(search_in)};
 
 static const struct route search_routes[] = {
-    {"GET", "/things/:kind/search", ROUTE_PUBLIC, NULL, "search", search_schema, handler_none, 0},
+    {"GET", "/things/:kind/search", ROUTE_PUBLIC, NULL, "search", &search_fields, handler_none, 0},
 };
 static const struct route_group search_group = {"search", ROUTE_TABLE(search_routes), 0};
 static const struct route_group *const search_groups[] = {&search_group};
@@ -405,8 +439,12 @@ START_TEST(test_request_sends_get_arguments_as_the_query_string)
 	request_free(&req);
 	json_object_put(args);
 	args = args_of("{\"kind\":\"x\",\"limit\":\"5\"}");
-	ck_assert_int_eq(tool_request(&ts.tools[0], args, &caller, &req, err, sizeof err), -1);
-	ck_assert_str_eq(err, "Argument 'limit' must be an integer, not string");
+	ck_assert_int_eq(tool_request(&ts.tools[0], args, &caller, &req, err, sizeof err), 400);
+	ck_assert_str_eq(err, "Field 'limit' must be an integer");
+	json_object_put(args);
+	args = args_of("{\"kind\":\"x\",\"limit\":500}");
+	ck_assert_int_eq(tool_request(&ts.tools[0], args, &caller, &req, err, sizeof err), 400);
+	ck_assert_str_eq(err, "Field 'limit' must be at most 100");
 	json_object_put(args);
 	toolset_free(&ts);
 }
@@ -455,11 +493,14 @@ static void echo_handler(struct request *req, struct response *resp)
 	response_json(resp, 201, o);
 }
 
-static const char echo_schema[] = "{\"type\":\"object\",\"properties\":{\"note\":{\"type\":\"string\"}}}";
+static const struct field echo_in[] = {
+    {.name = "note", .type = FIELD_STRING, .min = 1, .max = 16},
+};
+static const struct route_fields echo_fields = {.in = FIELD_LIST(echo_in)};
 
 static const struct route echo_routes[] = {
-    {"POST", "/echo/:id", ROUTE_PUBLIC, NULL, "echo", echo_schema, echo_handler, 0},
-    {"POST", "/secret/:id", ROUTE_TOKEN, NULL, "needs a token", echo_schema, echo_handler, 0},
+    {"POST", "/echo/:id", ROUTE_PUBLIC, NULL, "echo", &echo_fields, echo_handler, 0},
+    {"POST", "/secret/:id", ROUTE_TOKEN, NULL, "needs a token", &echo_fields, echo_handler, 0},
 };
 static const struct route_group echo_group = {"echo", ROUTE_TABLE(echo_routes), 0};
 static const struct route_group *const echo_groups[] = {&echo_group};
@@ -480,11 +521,10 @@ START_TEST(test_call_runs_the_route_handler_in_process)
 {
 	struct toolset ts;
 	struct response resp;
-	char err[256];
 	toolset_init(&ts, echo_groups, 1);
 	json_object *args = args_of("{\"id\":\"7\",\"note\":\"hi\"}");
 	response_init(&resp);
-	ck_assert_int_eq(tool_call(&ts.tools[0], args, &caller, &resp, err, sizeof err), 0);
+	tool_call(&ts.tools[0], args, &caller, &resp);
 	ck_assert_int_eq(resp.status, 201);
 	ck_assert_str_eq(str_at(resp.body, "method"), "POST");
 	ck_assert_str_eq(str_at(resp.body, "id"), "7");
@@ -499,12 +539,11 @@ START_TEST(test_call_runs_the_requirement_check_on_the_callers_header)
 {
 	struct toolset ts;
 	struct response resp;
-	char err[256];
 	struct request anonymous = {.host = "127.0.0.1:3009"};
 	toolset_init(&ts, echo_groups, 1);
 	json_object *args = args_of("{\"id\":\"7\"}");
 	response_init(&resp);
-	ck_assert_int_eq(tool_call(&ts.tools[1], args, &anonymous, &resp, err, sizeof err), 0);
+	tool_call(&ts.tools[1], args, &anonymous, &resp);
 	ck_assert_int_eq(resp.status, 401);
 	ck_assert_str_eq(str_at(resp.body, "error"), "No token provided");
 	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
@@ -513,6 +552,50 @@ START_TEST(test_call_runs_the_requirement_check_on_the_callers_header)
 	ck_assert_ptr_null(str_at(resp.body, "method")); /* the handler did not run */
 	response_free(&resp);
 	json_object_put(args);
+	toolset_free(&ts);
+}
+END_TEST
+
+/* One bad input, one answer: a tool call's refused arguments get the body
+ * the same input gets over HTTP, and the handler does not run. */
+START_TEST(test_call_refuses_bad_arguments_as_http_does)
+{
+	static const char *const cases[][2] = {
+	    {"{\"id\":\"7\",\"note\":5}", "Field 'note' must be a string"},
+	    {"{\"id\":\"7\",\"note\":\"x\",\"extra\":1}", "Unknown field 'extra'"},
+	    {"{\"id\":\"7\",\"note\":\"far more than sixteen bytes\"}",
+	     "Field 'note' is longer than 16 bytes"},
+	    {"{\"note\":\"x\"}", "Field 'id' is required"},
+	};
+	struct toolset ts;
+	toolset_init(&ts, echo_groups, 1);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct response via, direct;
+		json_object *args = args_of(cases[i][0]);
+		response_init(&via);
+		tool_call(&ts.tools[0], args, &caller, &via);
+		ck_assert_int_eq(via.status, 400);
+		ck_assert_str_eq(str_at(via.body, "error"), "Invalid request");
+		ck_assert_str_eq(str_at(via.body, "message"), cases[i][1]);
+		ck_assert_ptr_null(str_at(via.body, "method")); /* the handler did not run */
+		/* The same body over HTTP (the path parameter in the path). */
+		if (json_object_object_get_ex(args, "id", NULL)) {
+			json_object_object_del(args, "id");
+			struct request req = {
+			    .method = "POST", .path = ck_strdup("/echo/7"), .query = ck_strdup("")};
+			req.body_raw = json_text(args);
+			req.body_len = strlen(req.body_raw);
+			req.body = http_body_parse(req.body_raw, req.body_len);
+			response_init(&direct);
+			app_dispatch(echo_groups, 1, &req, &direct);
+			ck_assert_int_eq(direct.status, 400);
+			ck_assert_str_eq(json_text(direct.body), json_text(via.body));
+			response_free(&direct);
+			request_free(&req);
+		}
+		response_free(&via);
+		json_object_put(args);
+	}
 	toolset_free(&ts);
 }
 END_TEST
@@ -658,7 +741,7 @@ static Suite *mcp_suite(void)
 	tcase_add_checked_fixture(tc, api_setup, api_teardown);
 	tcase_add_test(tc, test_input_schema_has_path_parameter_as_required_string);
 	tcase_add_test(tc, test_input_schema_carries_the_route_body_fields);
-	tcase_add_test(tc, test_every_route_schema_parses);
+	tcase_add_test(tc, test_every_route_field_table_names_each_field_once);
 	tcase_add_test(tc, test_description_says_what_the_tool_requires);
 	tcase_add_test(tc, test_annotations_read_only_for_get_idempotent_for_put);
 	suite_add_tcase(s, tc);
@@ -669,6 +752,7 @@ static Suite *mcp_suite(void)
 	tcase_add_test(tc, test_request_refuses_a_missing_path_parameter);
 	tcase_add_test(tc, test_request_refuses_arguments_of_the_wrong_type);
 	tcase_add_test(tc, test_request_refuses_an_unknown_argument);
+	tcase_add_test(tc, test_request_leaves_body_fields_to_the_dispatcher);
 	tcase_add_test(tc, test_request_sends_post_arguments_as_the_json_body);
 	tcase_add_test(tc, test_request_sends_get_arguments_as_the_query_string);
 	tcase_add_test(tc, test_every_tool_request_dispatches_to_its_own_route);
@@ -678,6 +762,7 @@ static Suite *mcp_suite(void)
 	tcase_add_checked_fixture(tc, call_setup, call_teardown);
 	tcase_add_test(tc, test_call_runs_the_route_handler_in_process);
 	tcase_add_test(tc, test_call_runs_the_requirement_check_on_the_callers_header);
+	tcase_add_test(tc, test_call_refuses_bad_arguments_as_http_does);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("config");

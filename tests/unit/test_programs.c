@@ -42,7 +42,7 @@ START_TEST(test_index_rows_are_each_groups_rows_without_code)
 			ck_assert_ptr_nonnull(b->handler);
 			if (g > 0) {
 				ck_assert_ptr_null(a->handler);
-				ck_assert_ptr_null(a->input_schema);
+				ck_assert_ptr_null(a->fields);
 			}
 		}
 		total += full->nroutes;
