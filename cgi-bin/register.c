@@ -114,19 +114,3 @@ void register_post(struct request *req, struct response *resp)
 	oauthclient_free(&c);
 }
 
-const char register_schema[] =
-    "{\"type\":\"object\",\"properties\":{"
-    "\"redirect_uris\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1,\"maxItems\":10,"
-    "\"description\":\"Where the authorization server may send the user back: https, http on a loopback "
-    "host, or a private-use scheme\"},"
-    "\"client_name\":{\"type\":\"string\",\"maxLength\":200,\"description\":\"The name users see\"},"
-    "\"client_uri\":{\"type\":\"string\",\"description\":\"The client's home page (http or https)\"},"
-    "\"token_endpoint_auth_method\":{\"type\":\"string\",\"enum\":[\"none\",\"client_secret_basic\","
-    "\"client_secret_post\"],\"description\":\"none for a public client (PKCE only); client_secret_basic "
-    "when absent\"},"
-    "\"grant_types\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"authorization_code\","
-    "\"refresh_token\"]}},"
-    "\"response_types\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"code\"]}},"
-    "\"scope\":{\"type\":\"string\",\"maxLength\":1024,\"description\":\"Space-separated scopes the client "
-    "may ask for\"}},"
-    "\"required\":[\"redirect_uris\"]}";

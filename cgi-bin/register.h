@@ -6,6 +6,5 @@
 #include "http.h"
 
 void register_post(struct request *req, struct response *resp);
-extern const char register_schema[];
 
 #endif
