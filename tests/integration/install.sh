@@ -27,6 +27,7 @@ else
 fi
 expect_file() { if [ "$1" "$2" ]; then ok "$3"; else not_ok "$3: $2"; fi; }
 expect_file -x "$D$bindir/mcpauth" "the tool in bindir"
+expect_file -s "$D${man1dir:-$prefix/share/man/man1}/mcpauth.1" "its manual page in man1dir"
 for p in auth profile admin mcp; do
 	expect_file -x "$D$mcpauthexecdir/$p" "$p in libexecdir/mcpauth"
 done
