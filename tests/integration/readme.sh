@@ -14,7 +14,7 @@ hostport=${BASE#http://}
 n=0
 extract() {
 	local f=$1 before=$n
-	n=$(awk '/<!-- readme-test -->/ { want = 1; next }
+	n=$(awk '/^<!-- readme-test -->[ \t]*$/ { want = 1; next }
 	     want && /^```sh$/ { inblock = 1; n++; printf "" > (dir "/block" n ".sh"); print file > (dir "/block" n ".from"); next }
 	     want && !inblock && !/^[ \t]*$/ { want = 0 }
 	     inblock && /^```$/ { inblock = 0; want = 0; next }
