@@ -5,7 +5,7 @@
 # process per program. Pss divides each shared page by every process that
 # maps it, on the whole machine: other programs using the same libraries
 # (or running the same binaries) lower it. Run by hand after a build, on an
-# otherwise idle machine; prints the README's table.
+# otherwise idle machine; prints the table of docs/performance.md.
 #   bench/programs.sh [BUILDDIR]     (default: build)
 set -e
 cd "$(dirname "$0")/.."

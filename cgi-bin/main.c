@@ -1,5 +1,5 @@
 /* One FastCGI program, named by PROGRAM_AUTH, _PROFILE, _ADMIN or _MCP.
- * Each links what its routes need and nothing else (README, "Layout"):
+ * Each links what its routes need and nothing else (docs/hacking.md, "Which program holds what"):
  * the groups it hands app_main are the only ones the linker pulls in. */
 #include "app.h"
 #include "routes.h"

@@ -8,7 +8,7 @@
 # on 2 cores), capped at FUZZ_SECONDS (default 90) on a slow machine. The
 # seed fixes the mutations, but libFuzzer also learns from comparisons made
 # inside OpenSSL and json-c, whose caches differ between processes, so two
-# runs part after some tens of thousands of inputs (README, "Running the proofs by hand").
+# runs part after some tens of thousands of inputs (docs/hacking.md, "Running the proofs by hand").
 # To search for new findings, use a random seed and a time budget instead:
 #   tests/fuzz/run.sh [BUILD_DIR] [TARGET...]
 #   FUZZ_SEED=0 FUZZ_SECONDS=600 tests/fuzz/run.sh build-fuzz fuzz_token

@@ -27,17 +27,19 @@ else
 fi
 expect_file() { if [ "$1" "$2" ]; then ok "$3"; else not_ok "$3: $2"; fi; }
 expect_file -x "$D$bindir/mcpauth" "the tool in bindir"
+expect_file -s "$D${man1dir:-$prefix/share/man/man1}/mcpauth.1" "its manual page in man1dir"
 for p in auth profile admin mcp; do
 	expect_file -x "$D$mcpauthexecdir/$p" "$p in libexecdir/mcpauth"
 done
-# The README's mod_proxy_fcgi steps (systemd units, spawn-fcgi loop) start
+# The documented mod_proxy_fcgi steps (docs/operations.md: systemd units,
+# spawn-fcgi loop) start
 # every installed program: one left out answers 503 for its routes.
 installed=$(find "$D$mcpauthexecdir" -maxdepth 1 -type f -perm -u+x -printf '%f\n' | sort | tr '\n' ' ')
-expect_eq "$(grep -o 'mcpauth@[a-z]*\.socket' <(grep '^sudo systemctl enable' "$top_srcdir/README.md") |
-	sed 's/mcpauth@//; s/\.socket//' | sort | tr '\n' ' ')" "$installed" "README: systemctl enable starts every installed program"
-expect_eq "$(grep -A1 '^for p in .*; do$' "$top_srcdir/README.md" | grep -B1 'spawn-fcgi' | head -1 |
+expect_eq "$(grep -o 'mcpauth@[a-z]*\.socket' <(grep '^sudo systemctl enable' "$top_srcdir/docs/operations.md") |
+	sed 's/mcpauth@//; s/\.socket//' | sort | tr '\n' ' ')" "$installed" "docs: systemctl enable starts every installed program"
+expect_eq "$(grep -A1 '^for p in .*; do$' "$top_srcdir/docs/operations.md" | grep -B1 'spawn-fcgi' | head -1 |
 	sed 's/^for p in //; s/; do$//' | tr ' ' '\n' | sort | tr '\n' ' ')" "$installed" \
-	"README: the spawn-fcgi loop starts every installed program"
+	"docs: the spawn-fcgi loop starts every installed program"
 for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-cgi.conf mcpauth-lighttpd.conf \
 	mcpauth-lighttpd-cgi.conf mcpauth.env \
 	systemd/mcpauth@.socket systemd/mcpauth@.service; do
@@ -91,7 +93,7 @@ export MCPAUTH_LIGHTTPD_CONF="$pkgsysconfdir/mcpauth-lighttpd.conf"
 export MCPAUTH_LIGHTTPD_CGI_CONF="$pkgsysconfdir/mcpauth-lighttpd-cgi.conf"
 unset MCPAUTH_STATE_DIR
 
-# The operator's steps (README, Deployment): init, the log directory, a user.
+# The operator's steps (docs/operations.md, Deployment): init, the log directory, a user.
 [ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_GROUP" "$pkglogdir"
 if "$MCPAUTH" init ${RUN_USER:+--user "$RUN_USER"} >"$TMP_ROOT/out" 2>&1; then ok "mcpauth init on the installed default state directory"; else not_ok "mcpauth init: $(cat "$TMP_ROOT/out")"; fi
 expect_eq "$(stat -c %U "$pkgstatedir")" "${RUN_USER:-$(id -un)}" "the state directory belongs to the programs' user"

@@ -1,26 +1,48 @@
 #!/usr/bin/env bash
-# The README's curl examples really run: every ```sh block marked
-# <!-- readme-test --> is run against a real server, with the README's
-# address replaced by the test server's.
+# The documentation's curl examples really run: every ```sh block marked
+# <!-- readme-test --> in README.md and docs/*.md is run against a real
+# server, in that order (README first, then docs/ by name), with the
+# documented address replaced by the test server's.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 start_server 1 || { echo "0 passed, 1 failed"; exit 1; }
 hostport=${BASE#http://}
+
+# extract FILE: writes each marked block of FILE to $TMP_ROOT/block<N>.sh,
+# numbering on from the blocks already written, and its file to .from.
 n=0
-awk '/<!-- readme-test -->/ { want = 1; next }
-     want && /^```sh$/ { inblock = 1; n++; next }
-     inblock && /^```$/ { inblock = 0; want = 0; next }
-     inblock { print > (dir "/block" n ".sh") }' dir="$TMP_ROOT" "$top_srcdir/README.md"
-for block in "$TMP_ROOT"/block*.sh; do
-	n=$((n + 1))
+extract() {
+	local f=$1 before=$n
+	n=$(awk '/^<!-- readme-test -->[ \t]*$/ { want = 1; next }
+	     want && /^```sh$/ { inblock = 1; n++; printf "" > (dir "/block" n ".sh"); print file > (dir "/block" n ".from"); next }
+	     want && !inblock && !/^[ \t]*$/ { want = 0 }
+	     inblock && /^```$/ { inblock = 0; want = 0; next }
+	     inblock { print > (dir "/block" n ".sh") }
+	     END { print n + 0 }' n="$n" dir="$TMP_ROOT" file="$f" "$top_srcdir/$f")
+	found[$f]=$((n - before))
+}
+declare -A found
+files="README.md $(cd "$top_srcdir" && ls docs/*.md)"
+for f in $files; do extract "$f"; done
+
+for i in $(seq 1 "$n"); do
+	block="$TMP_ROOT/block$i.sh"
+	from=$(cat "$TMP_ROOT/block$i.from")
 	sed -i "s#127\.0\.0\.1:3009#$hostport#g" "$block"
-	if bash -e "$block" >"$TMP_ROOT/out" 2>&1; then ok "README block $n runs"; else not_ok "README block $n fails: $(tail -3 "$TMP_ROOT/out")"; fi
+	if bash -e "$block" >"$TMP_ROOT/out" 2>&1; then ok "$from block $i runs"; else not_ok "$from block $i fails: $(tail -3 "$TMP_ROOT/out")"; fi
 	# Every answer the block printed is JSON, none is an error page.
-	if jq -e . "$TMP_ROOT/out" >/dev/null 2>&1; then ok "README block $n prints JSON"; else not_ok "README block $n prints non-JSON: $(head -c 300 "$TMP_ROOT/out")"; fi
-	cp "$TMP_ROOT/out" "$TMP_ROOT/out$n"
+	if jq -e . "$TMP_ROOT/out" >/dev/null 2>&1; then ok "$from block $i prints JSON"; else not_ok "$from block $i prints non-JSON: $(head -c 300 "$TMP_ROOT/out")"; fi
+	cp "$TMP_ROOT/out" "$TMP_ROOT/out$i"
 done
-expect_eq "$n" 4 "four README blocks found"
+# The blocks the documentation had when they moved out of the README are
+# all still found (other sections may add more).
+for want in README.md:1 docs/api.md:3 docs/security.md:2; do
+	f=${want%:*} min=${want#*:}
+	if [ "${found[$f]:-0}" -ge "$min" ]; then ok "$f: ${found[$f]} blocks (at least $min)"; else not_ok "$f: ${found[$f]:-0} blocks, expected at least $min"; fi
+done
+echo "# $n blocks run: $(for f in $files; do [ "${found[$f]:-0}" -gt 0 ] && printf '%s %s, ' "$f" "${found[$f]}"; done)"
+
 all=$(cat "$TMP_ROOT"/out[0-9]*)
 for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message":"Permissions updated"' \
 	'"user_id":"auth0|user123"' '"error":"No token provided"' '"error":"Invalid token"' \
@@ -28,8 +50,9 @@ for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message
 	'"scope":"openid profile email offline_access","token_type":"Bearer","refresh_token_length":43' '"rotated":true' \
 	'"message":"The refresh token was already used; every token of its login is now revoked"' \
 	'"message":"The refresh token was revoked; log in again"' '"message":"Logged out"' \
-	'"error":"Too many attempts"' '"error":"Misdirected request"' '"resource":"http://localhost:8080/mcp"'; do
-	if printf '%s' "$all" | grep -qF "$want"; then ok "README output has $want"; else not_ok "README output lacks $want"; fi
+	'"error":"Too many attempts"' '"error":"Misdirected request"' '"resource":"http://localhost:8080/mcp"' \
+	'"error":"Invalid credentials"' '"error":"Unsupported media type"' '"keys":[' '"email":"user@example.com"'; do
+	if printf '%s' "$all" | grep -qF "$want"; then ok "documentation output has $want"; else not_ok "documentation output lacks $want"; fi
 done
-if printf '%s' "$all" | grep -qF "\"error\":\"Permission not held\""; then ok "README: write:users cannot mint an admin"; else not_ok "README: write:users cannot mint an admin"; fi
+if printf '%s' "$all" | grep -qF "\"error\":\"Permission not held\""; then ok "docs: write:users cannot mint an admin"; else not_ok "docs: write:users cannot mint an admin"; fi
 finish

@@ -108,7 +108,7 @@ inspector --method tools/call --tool-name get_api_admin_users --header "Authoriz
 expect_eq "$RC" 0 "Inspector: admin calling the admin tool exits 0"
 
 # --- mcp-remote: the stdio bridge Claude Desktop runs -----------------------------------
-# The README's configuration: mcp-remote URL --header 'Authorization:${AUTH_HEADER}'
+# The documented configuration (docs/mcp.md): mcp-remote URL --header 'Authorization:${AUTH_HEADER}'
 # with AUTH_HEADER="Bearer <token>" in its environment (mcp-remote fills in
 # the variable). It speaks stdio to the desktop app, Streamable HTTP to /mcp.
 MR_OUT="$TMP_ROOT/mr.out"

@@ -1,5 +1,5 @@
-/* Unit tests of how the programs are cut (cgi-bin/main.c, README
- * "Layout"): the auth program's index rows are the groups' own rows, a row
+/* Unit tests of how the programs are cut (cgi-bin/main.c, docs/hacking.md
+ * "Which program holds what"): the auth program's index rows are the groups' own rows, a row
  * without its handler is never run nor offered to a preflight, and only a
  * program that signs reads the private key. tests/unit/programs.sh checks
  * with nm what each program links. */
