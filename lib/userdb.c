@@ -1,4 +1,5 @@
 #include "userdb.h"
+#include "flowstore.h"
 #include "issuer.h"
 #include "password.h"
 #include "txn.h"
@@ -131,6 +132,8 @@ static const char *const migrations[] = {
 	" at INTEGER NOT NULL);"
 	"CREATE INDEX login_failures_key ON login_failures(key, at);"
 	"CREATE INDEX login_failures_at ON login_failures(at);",
+	/* 3: the authorization server: sessions, requests, codes, grants (lib/flowstore.h). */
+	FLOWSTORE_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)
