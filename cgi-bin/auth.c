@@ -6,6 +6,7 @@
 #include "password.h"
 #include "ratelimit.h"
 #include "refresh.h"
+#include "register.h"
 #include "routes.h"
 #include "userdb.h"
 #include "util.h"

@@ -18,3 +18,7 @@ ROUTE("GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,
 ROUTE("GET", "/.well-known/oauth-protected-resource/mcp", ROUTE_PUBLIC, NULL,
       "OAuth 2.0 Protected Resource Metadata for the MCP endpoint (RFC 9728)", NULL, protected_resource_get,
       0)
+ROUTE("POST", "/oauth/register", ROUTE_PUBLIC, NULL,
+      "Register an OAuth client (Dynamic Client Registration, RFC 7591); a confidential client's secret is "
+      "shown once",
+      register_schema, register_post, ROUTE_JSON_ONLY | ROUTE_RAW_BODY)

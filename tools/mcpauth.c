@@ -9,6 +9,7 @@
 #include "http.h"
 #include "issuer.h"
 #include "jwks.h"
+#include "oauthclient.h"
 #include "password.h"
 #include "token.h"
 #include "userdb.h"
@@ -522,6 +523,55 @@ static int cmd_users(int argc, char **argv)
 	return rc == USERDB_OK ? EX_OK : EX_ERROR;
 }
 
+static void print_client(const struct oauth_client *c, void *arg)
+{
+	(void)arg;
+	struct sbuf uris = {0};
+	sbuf_adds(&uris, "");
+	for (size_t i = 0; i < c->nredirect_uris; i++) {
+		if (i)
+			sbuf_adds(&uris, " ");
+		sbuf_adds(&uris, c->redirect_uris[i]);
+	}
+	printf("%s\t%s\t%lld\t%s\t%s\n", c->client_id, oauthclient_auth_name(c->auth),
+	       (long long)c->issued_at, c->client_name, uris.p);
+	sbuf_free(&uris);
+}
+
+static int cmd_client_list(int argc, char **argv)
+{
+	if (parse_opts(argc, argv, NULL, 0) != 0) {
+		fail("usage: mcpauth client list");
+		return EX_USAGE;
+	}
+	sqlite3 *db;
+	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
+		return EX_ERROR;
+	int rc = oauthclient_each(db, print_client, NULL);
+	if (rc < 0)
+		fail("cannot read the clients: %s", sqlite3_errmsg(db));
+	userdb_close(db);
+	return rc < 0 ? EX_ERROR : EX_OK;
+}
+
+static int cmd_client_delete(int argc, char **argv)
+{
+	if (parse_opts(argc, argv, NULL, 0) != 1) {
+		fail("usage: mcpauth client delete CLIENT_ID");
+		return EX_USAGE;
+	}
+	sqlite3 *db;
+	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
+		return EX_ERROR;
+	enum oauthclient_status st = oauthclient_delete(db, argv[0]);
+	if (st == OAUTHCLIENT_NOT_FOUND)
+		fail("no registered client %s", argv[0]);
+	else if (st != OAUTHCLIENT_OK)
+		fail("cannot delete the client: %s", sqlite3_errmsg(db));
+	userdb_close(db);
+	return st == OAUTHCLIENT_OK ? EX_OK : st == OAUTHCLIENT_NOT_FOUND ? EX_NOUSER : EX_ERROR;
+}
+
 static int cmd_passwd(int argc, char **argv)
 {
 	struct opt o[] = {{"--none", 0, NULL}};
@@ -832,6 +882,13 @@ static const struct command commands[] = {
 	{"user del", cmd_user_del, "user del EMAIL", "Removes a user. Exit 3 if there is none with that email.\n"},
 	{"users", cmd_users, "users [--json]",
 	 "Lists the users: id, email, name and permissions, tab-separated, or as JSON.\n"},
+	{"client list", cmd_client_list, "client list",
+	 "Lists the OAuth clients registered at /oauth/register: client_id, token endpoint\n"
+	 "auth method, registration time (unix), name and redirect URIs, tab-separated.\n"
+	 "Clients named by a metadata document URL are not stored, so not listed.\n"},
+	{"client delete", cmd_client_delete, "client delete CLIENT_ID",
+	 "Removes a registered client: it can no longer sign anyone in, and its secret\n"
+	 "stops working. Exit 3 if there is no such client.\n"},
 	{"passwd", cmd_passwd, "passwd EMAIL [--none]",
 	 "Sets a user's password, read from the terminal (twice, echo off) or from the\n"
 	 "first line of stdin; never from the command line. --none removes it (the user\n"
@@ -875,7 +932,7 @@ static void usage(FILE *f)
 		   "as for the programs: MCPAUTH_STATE_DIR (default " MCPAUTH_STATE_DIR_DEFAULT "),\n"
 		   "MCPAUTH_ISSUER, AUTH0_AUDIENCE, MCPAUTH_TOKEN_TTL, MCPAUTH_LEEWAY...\n"
 		   "Run as root on a state directory owned by another user, it acts as that user.\n\n"
-		   "exit codes: 0 done, 1 error, 2 bad usage, 3 no such user, 4 email taken,\n"
+		   "exit codes: 0 done, 1 error, 2 bad usage, 3 no such user (or client), 4 email taken,\n"
 		   "5 token invalid, 6 token expired\n");
 }
 
