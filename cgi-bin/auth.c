@@ -3,6 +3,7 @@
 #include "app.h"
 #include "audit.h"
 #include "auth0.h"
+#include "oauth.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "refresh.h"
