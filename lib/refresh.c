@@ -1,5 +1,6 @@
 #include "refresh.h"
 #include "txn.h"
+#include "userdb.h"
 #include "util.h"
 
 #include <openssl/crypto.h>
@@ -50,6 +51,8 @@ void refresh_grant_free(struct refresh_grant *g)
 {
 	free(g->sub);
 	free(g->scope);
+	free(g->client_id);
+	free(g->resource);
 	memset(g, 0, sizeof *g);
 }
 
@@ -66,6 +69,8 @@ const char *refresh_status_text(enum refresh_status st)
 		return "family revoked";
 	case REFRESH_REUSED:
 		return "reuse of a rotated token";
+	case REFRESH_WRONG_CLIENT:
+		return "issued to another client";
 	default:
 		return "store error";
 	}
@@ -76,16 +81,21 @@ static int insert_token(sqlite3 *db, const unsigned char hash[HASH_LEN], const s
 {
 	return txn_exec(
 	    db, NULL,
-	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at) VALUES(?,?,?,?,?,?)",
+	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at,client_id,resource) "
+	    "VALUES(?,?,?,?,?,?,?,?)",
 	    TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, g->family, TXN_TEXT, g->sub, TXN_TEXT, g->scope,
-	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_END);
+	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_TEXT, g->client_id, TXN_TEXT,
+	    g->resource, TXN_END);
 }
 
 struct op {
 	unsigned char hash[HASH_LEN];
 	time_t now;
 	long ttl;
-	char *token; /* the new token */
+	char *token;	       /* the new token */
+	const char *client_id; /* rotation: the client presenting the token */
+	int check_client;
+	int revoked; /* a family was revoked: the access tokens' caches must see it */
 	struct refresh_grant *g;
 	enum refresh_status st;
 };
@@ -95,6 +105,25 @@ static void op_reset(struct op *o)
 	refresh_token_free(o->token);
 	o->token = NULL;
 	o->st = REFRESH_ERROR;
+	o->revoked = 0;
+}
+
+static int issue_fn(sqlite3 *db, void *arg);
+
+int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
+		     const char *resource, time_t now, long ttl, char **token, struct refresh_grant *g)
+{
+	refresh_token_free(*token);
+	*token = NULL;
+	refresh_grant_free(g);
+	g->sub = ck_strdup(sub);
+	g->scope = ck_strdup(scope);
+	g->client_id = client_id ? ck_strdup(client_id) : NULL;
+	g->resource = resource ? ck_strdup(resource) : NULL;
+	struct op o = {.now = now, .ttl = ttl, .g = g};
+	int rc = issue_fn(db, &o);
+	*token = o.token;
+	return rc == SQLITE_DONE ? SQLITE_DONE : rc;
 }
 
 static int issue_fn(sqlite3 *db, void *arg)
@@ -136,7 +165,9 @@ static int find(sqlite3 *db, struct op *o, int *used, int *revoked)
 {
 	sqlite3_stmt *q;
 	int rc = txn_exec(
-	    db, &q, "SELECT hash,family,sub,scope,expires_at,used,revoked FROM refresh_tokens WHERE hash = ?",
+	    db, &q,
+	    "SELECT hash,family,sub,scope,expires_at,used,revoked,client_id,resource FROM refresh_tokens "
+	    "WHERE hash = ?",
 	    TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
 	if (rc == SQLITE_DONE)
 		return 0;
@@ -160,8 +191,22 @@ static int find(sqlite3 *db, struct op *o, int *used, int *revoked)
 	o->g->expires_at = (time_t)sqlite3_column_int64(q, 4);
 	*used = sqlite3_column_int(q, 5);
 	*revoked = sqlite3_column_int(q, 6);
+	const char *client = (const char *)sqlite3_column_text(q, 7);
+	const char *resource = (const char *)sqlite3_column_text(q, 8);
+	o->g->client_id = client ? ck_strdup(client) : NULL;
+	o->g->resource = resource ? ck_strdup(resource) : NULL;
 	sqlite3_finalize(q);
 	return 1;
+}
+
+/* The token found is not of the client that presents it. */
+static int wrong_client(const struct op *o)
+{
+	if (!o->check_client)
+		return 0;
+	if (!o->client_id)
+		return o->g->client_id != NULL;
+	return !o->g->client_id || strcmp(o->client_id, o->g->client_id) != 0;
 }
 
 static int revoke_family(sqlite3 *db, const char *family)
@@ -182,6 +227,11 @@ static int rotate_fn(sqlite3 *db, void *arg)
 		o->st = REFRESH_UNKNOWN;
 		return SQLITE_OK;
 	}
+	/* Another client's token: not this client's to use, nor to burn. */
+	if (wrong_client(o)) {
+		o->st = REFRESH_WRONG_CLIENT;
+		return SQLITE_OK;
+	}
 	if (revoked) {
 		o->st = REFRESH_REVOKED;
 		return SQLITE_OK;
@@ -195,7 +245,7 @@ static int rotate_fn(sqlite3 *db, void *arg)
 		 * the owner, no telling which, so the whole family goes. */
 		int rc = revoke_family(db, o->g->family);
 		if (rc == SQLITE_DONE)
-			o->st = REFRESH_REUSED;
+			o->st = REFRESH_REUSED, o->revoked = 1;
 		return rc;
 	}
 	int rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0",
@@ -215,6 +265,8 @@ static enum refresh_status run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct
 {
 	if (txn_run(db, fn, o) != SQLITE_OK)
 		op_reset(o);
+	else if (o->revoked)
+		userdb_touch(db);
 	return o->st;
 }
 
@@ -224,6 +276,19 @@ enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, c
 	memset(g, 0, sizeof *g);
 	*new_token = NULL;
 	struct op o = {.now = now, .g = g};
+	if (token_hash(token, o.hash) < 0)
+		return REFRESH_UNKNOWN;
+	enum refresh_status st = run(db, rotate_fn, &o);
+	*new_token = o.token;
+	return st;
+}
+
+enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id, time_t now,
+					  char **new_token, struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	*new_token = NULL;
+	struct op o = {.now = now, .g = g, .client_id = client_id, .check_client = 1};
 	if (token_hash(token, o.hash) < 0)
 		return REFRESH_UNKNOWN;
 	enum refresh_status st = run(db, rotate_fn, &o);
@@ -243,9 +308,13 @@ static int revoke_fn(sqlite3 *db, void *arg)
 		o->st = REFRESH_UNKNOWN;
 		return SQLITE_OK;
 	}
+	if (wrong_client(o)) {
+		o->st = REFRESH_WRONG_CLIENT;
+		return SQLITE_OK;
+	}
 	int rc = revoke_family(db, o->g->family);
 	if (rc == SQLITE_DONE)
-		o->st = REFRESH_OK;
+		o->st = REFRESH_OK, o->revoked = 1;
 	return rc;
 }
 
@@ -258,6 +327,16 @@ enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refres
 	return run(db, revoke_fn, &o);
 }
 
+enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const char *client_id,
+					  struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	struct op o = {.g = g, .client_id = client_id, .check_client = 1};
+	if (token_hash(token, o.hash) < 0)
+		return REFRESH_UNKNOWN;
+	return run(db, revoke_fn, &o);
+}
+
 static int revoke_family_fn(sqlite3 *db, void *arg)
 {
 	return revoke_family(db, arg);
@@ -265,5 +344,8 @@ static int revoke_family_fn(sqlite3 *db, void *arg)
 
 enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family)
 {
-	return txn_run(db, revoke_family_fn, (void *)family) == SQLITE_OK ? REFRESH_OK : REFRESH_ERROR;
+	if (txn_run(db, revoke_family_fn, (void *)family) != SQLITE_OK)
+		return REFRESH_ERROR;
+	userdb_touch(db);
+	return REFRESH_OK;
 }

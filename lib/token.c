@@ -376,6 +376,7 @@ void token_principal(const struct token_verifier *v, json_object *claims, double
 	if (json_object_object_get_ex(claims, "permissions", &perms))
 		p->permissions = perms;
 	p->scope = json_get_string(claims, "scope");
+	p->grant_id = json_get_string(claims, "grant_id");
 	p->exp = exp;
 }
 

@@ -39,6 +39,7 @@ struct principal {
 	json_object *fill;        /* owned: email/name found elsewhere (the user store), or NULL */
 	json_object *permissions; /* array of strings, or NULL when absent */
 	const char *scope;        /* NULL when the token has no scope claim */
+	const char *grant_id;     /* the local authorization server's grant (claim grant_id), or NULL */
 	double exp;
 	double retire_at; /* the verifying key's retire time, 0 when none */
 };

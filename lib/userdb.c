@@ -1,4 +1,5 @@
 #include "userdb.h"
+#include "flowstore.h"
 #include "issuer.h"
 #include "oauthclient.h"
 #include "password.h"
@@ -134,6 +135,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX login_failures_at ON login_failures(at);",
 	/* 3: OAuth clients registered by Dynamic Client Registration. */
 	OAUTHCLIENT_SCHEMA,
+	/* 4: the authorization server: sessions, requests, codes, grants (lib/flowstore.h). */
+	FLOWSTORE_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)
@@ -394,6 +397,20 @@ static void rows_changed(sqlite3 *db)
 	use_db(db);
 	if (change_counter)
 		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
+}
+
+int userdb_generation(sqlite3 *db, unsigned long long *gen)
+{
+	use_db(db);
+	if (!change_counter)
+		return -1;
+	*gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void userdb_touch(sqlite3 *db)
+{
+	rows_changed(db);
 }
 
 static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)

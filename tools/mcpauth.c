@@ -6,6 +6,7 @@
  * from the command line, where every user of the machine could see them. */
 #include "config.h"
 #include "field.h"
+#include "mcpauth.h"
 #include "file.h"
 #include "http.h"
 #include "issuer.h"
@@ -30,24 +31,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Exit codes; the README lists them. */
-enum {
-	EX_OK = 0,
-	EX_ERROR = 1,     /* the work could not be done: files, database, settings */
-	EX_USAGE = 2,     /* bad command line */
-	EX_NOUSER = 3,    /* no user with that email */
-	EX_EXISTS = 4,    /* the email is taken */
-	EX_REJECTED = 5,  /* verify: the token fails a check */
-	EX_EXPIRED = 6,   /* verify: the token is well signed but expired */
-};
-
 #define DEFAULT_KEEP (86400 + 300) /* the longest token lifetime plus the largest leeway */
 
-static struct config cfg;
+struct config cfg;
 static const char *prog = "mcpauth";
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -140,7 +129,7 @@ static int secure_state(void)
 /* Run as root on a state directory that belongs to the web server's user,
  * the tool acts as that user, so that every file it creates stays readable
  * by the programs. */
-static int act_as_owner(void)
+int act_as_owner(void)
 {
 	struct stat st;
 	if (stat(cfg.state_dir, &st) < 0)
@@ -150,7 +139,7 @@ static int act_as_owner(void)
 	return secure_state();
 }
 
-static int open_db(sqlite3 **db, unsigned flags)
+int open_db(sqlite3 **db, unsigned flags)
 {
 	char err[512];
 	struct stat st;
@@ -165,7 +154,7 @@ static int open_db(sqlite3 **db, unsigned flags)
 	return 0;
 }
 
-static int find_user(sqlite3 *db, const char *email, struct user *u)
+int find_user(sqlite3 *db, const char *email, struct user *u)
 {
 	int rc = userdb_find_by_email(db, email, u);
 	if (rc == USERDB_NOT_FOUND) {
@@ -896,6 +885,15 @@ static const struct command commands[] = {
 	 "first line of stdin; never from the command line. --none removes it (the user\n"
 	 "can no longer log in). Every refresh token of the user is revoked; access\n"
 	 "tokens already issued stay valid until they expire.\n"},
+	{"grant list", cmd_grant_list, "grant list [EMAIL]",
+	 "Lists what users allowed OAuth clients (the consent page's remembered grants):\n"
+	 "email, client_id, scopes and when last widened, tab-separated; one user's with\n"
+	 "EMAIL.\n"},
+	{"grant revoke", cmd_grant_revoke, "grant revoke EMAIL CLIENT_ID",
+	 "Forgets the user's grant to the client and revokes every refresh token the\n"
+	 "client holds for the user, and with them the access tokens issued under them;\n"
+	 "the client's next sign-in asks for consent again. Exit 3 if there is no such\n"
+	 "user, 7 if the user has no grant or token of that client.\n"},
 	{"grant", cmd_grant, "grant EMAIL PERMISSION...",
 	 "Adds permissions (a-z, ':', '_', '-') and prints the user's new set. The next\n"
 	 "token the user gets carries them.\n"},
@@ -935,7 +933,7 @@ static void usage(FILE *f)
 		   "MCPAUTH_ISSUER, AUTH0_AUDIENCE, MCPAUTH_TOKEN_TTL, MCPAUTH_LEEWAY...\n"
 		   "Run as root on a state directory owned by another user, it acts as that user.\n\n"
 		   "exit codes: 0 done, 1 error, 2 bad usage, 3 no such user (or client), 4 email taken,\n"
-		   "5 token invalid, 6 token expired\n");
+		   "5 token invalid, 6 token expired, 7 no such grant\n");
 }
 
 static const struct command *find_command(int *argc, char ***argv)
