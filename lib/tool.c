@@ -432,6 +432,7 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 	out->host = caller->host;
 	out->server_addr = caller->server_addr;
 	out->https = caller->https;
+	out->via_mcp = 1;
 	out->accept = "application/json";
 	return 0;
 bad:
