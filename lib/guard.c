@@ -98,23 +98,8 @@ char *guard_resource_metadata_url(const struct request *req)
 int guard_own_resource(const void *arg, const char *aud)
 {
 	const struct request *req = arg;
-	const char *configured = app.config.resource_url;
-	if (configured) {
-		size_t o = origin_len(configured);
-		return strcmp(aud, configured) == 0 ||
-		       (strncmp(aud, configured, o) == 0 && aud[o] == '/' && aud[o + 1] == '\0');
-	}
-	/* Built from the request as its metadata is: the scheme it came by and
-	 * a Host it may name (never one refused as DNS rebinding). */
-	const char *host = req->host;
-	if (!host || !*host || !config_host_allowed(&app.config, host, req->server_addr))
-		return 0;
-	const char *scheme = req->https ? "https://" : "http://";
-	size_t sn = strlen(scheme), hn = strlen(host);
-	if (strncmp(aud, scheme, sn) != 0 || strncasecmp(aud + sn, host, hn) != 0)
-		return 0;
-	aud += sn + hn;
-	return strcmp(aud, "/mcp") == 0 || strcmp(aud, "/") == 0;
+	/* Built from the request as its metadata is: its scheme and Host. */
+	return config_resource_ok(&app.config, aud, req->host, req->server_addr, req->https);
 }
 
 /* The scopes every route of the program's groups needs, once, in table
