@@ -165,7 +165,7 @@ expect_rc 0 "user list (another name)" mcp user list
 expect_rc 0 "mint" mcp mint ops@example.com --ttl 300
 MINTED=$(out)
 expect_eq "$(claims_of "$MINTED" | jq -r '[.sub, .iss, .aud, (.exp - .iat), (.permissions | join(","))] | join(" ")')" \
-	"$OPS_ID https://mcpauth.local/ https://your-api.example.com 300 read:profile" "minted claims"
+	"$OPS_ID $MCPAUTH_ISSUER https://your-api.example.com 300 read:profile" "minted claims"
 req GET /api/profile -H "Authorization: Bearer $MINTED"
 expect_status 200 "the server accepts a minted token"
 expect_rc 0 "verify a minted token (stdin)" sh -c "printf '%s\n' '$MINTED' | '$MCPAUTH' verify"
@@ -184,6 +184,14 @@ expect_eq "$(out | tail -1)" "invalid: unknown kid" "verify says why: unknown ki
 OTHER_AUD=$(env AUTH0_AUDIENCE=https://other.example.com "$MCPAUTH" mint ops@example.com)
 expect_rc 5 "verify a token for another audience" mcp verify "$OTHER_AUD"
 expect_eq "$(out | tail -1)" "invalid: wrong aud" "verify says why: wrong aud"
+# A token of the authorization flow: aud is the resource it was asked for.
+KEYFILE="$MCPAUTH_STATE_DIR/signing-key.pem"
+FLOW=$(sign_token "{\"alg\":\"RS256\",\"kid\":\"$(server_kid)\"}" \
+	"$(claims_of "$MINTED" | jq -c --arg a "$BASE/mcp" '.aud = $a | .client_id = "https://client.example/app.json"')" "$KEYFILE")
+expect_rc 0 "verify a token bound to the MCP resource (aud = its URL)" mcp verify "$FLOW"
+NOTOURS=$(sign_token "{\"alg\":\"RS256\",\"kid\":\"$(server_kid)\"}" \
+	"$(claims_of "$MINTED" | jq -c '.aud = "http://evil.example/mcp"')" "$KEYFILE")
+expect_rc 5 "verify a token bound to a host this suite does not answer for" mcp verify "$NOTOURS"
 SHORT=$(mcp mint ops@example.com --ttl 1)
 sleep 2
 expect_rc 6 "verify an expired token" env MCPAUTH_LEEWAY=0 "$MCPAUTH" verify "$SHORT"
@@ -191,7 +199,7 @@ if out | tail -1 | grep -q '^expired'; then ok "verify says expired"; else not_o
 expect_rc 0 "inside the leeway it is still valid" mcp verify "$SHORT"
 expect_rc 3 "mint for an unknown user" mcp mint nobody@example.com
 expect_rc 2 "mint with a bad ttl" mcp mint ops@example.com --ttl 0
-expect_rc 2 "mint in Auth0 mode" env AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" mint ops@example.com
+expect_rc 2 "mint in Auth0 mode" env MCPAUTH_ISSUER= AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" mint ops@example.com
 
 # --- rotate-key -----------------------------------------------------------------
 OLD_KID=$(jq -r '.keys[0].kid' "$S/jwks.json")
@@ -285,7 +293,7 @@ expect_status 401 "after a restart a key past its retire time stays refused"
 req GET /.well-known/jwks.json
 expect_json '[.keys[].kid] | join(" ")' "$FIFTH_KID $THIRD_KID $OLD_KID" "after a restart a key past its retire time stays unpublished"
 expect_rc 2 "rotate-key with a bad --keep" mcp rotate-key --keep -1
-expect_rc 2 "rotate-key in Auth0 mode" env AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" rotate-key
+expect_rc 2 "rotate-key in Auth0 mode" env MCPAUTH_ISSUER= AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" rotate-key
 
 # --- user del -------------------------------------------------------------------
 expect_rc 0 "user del" mcp user del nopw@example.com

@@ -40,7 +40,7 @@ PAYLOAD=$(printf '%s' "$USER_TOKEN" | cut -d. -f2 | tr '_-' '/+')
 while [ $(( ${#PAYLOAD} % 4 )) -ne 0 ]; do PAYLOAD="$PAYLOAD="; done
 CLAIMS=$(printf '%s' "$PAYLOAD" | base64 -d)
 expect_eq "$(printf '%s' "$CLAIMS" | jq -r '[.iss, .sub, .aud, (.exp - .iat), (.nbf == .iat), (.jti | length > 10), .email, .name, (.permissions | join(",")), .scope] | map(tostring) | join("|")')" \
-	"https://mcpauth.local/|auth0|user123|https://your-api.example.com|3600|true|true|user@example.com|John Doe|read:profile,write:profile|openid profile email" \
+	"$MCPAUTH_ISSUER|auth0|user123|https://your-api.example.com|3600|true|true|user@example.com|John Doe|read:profile,write:profile|openid profile email" \
 	"token claims"
 
 req POST /auth/login -d '{"email":"USER@example.com","password":"password"}'
@@ -107,7 +107,9 @@ req GET /api/profile
 expect_status 401 "no token"
 expect_json '.error + "|" + .message' "No token provided|Authorization header with Bearer token required" "no token body"
 expect_header WWW-Authenticate '^Bearer ' "401 challenge"
-expect_header WWW-Authenticate 'resource_metadata="http://127.0.0.1:[0-9]+/.well-known/oauth-protected-resource/mcp"' "401 names the resource metadata"
+expect_header WWW-Authenticate 'resource_metadata="http://127.0.0.1:[0-9]+/.well-known/oauth-protected-resource"$' \
+	"401 names the metadata of the resource at the root (RFC 9728 section 3.3)"
+expect_header WWW-Authenticate 'scope="read:profile offline_access"' "401 names the scope the route needs"
 req GET /api/profile -H "Authorization: Basic dXNlcjpwYXNz"
 expect_status 401 "Basic is not a Bearer token"
 expect_json .error "No token provided" "Basic: no token body"
@@ -121,7 +123,7 @@ expect_status 401 "a token in the query string is not accepted"
 KEY="$MCPAUTH_STATE_DIR/signing-key.pem"
 NOW=$(date +%s)
 claims() { # claims EXP_OFFSET [extra jq]
-	jq -nc --argjson now "$NOW" --argjson off "$1" "{iss:\"https://mcpauth.local/\",sub:\"auth0|user123\",aud:\"https://your-api.example.com\",iat:\$now,exp:(\$now+\$off),permissions:[\"read:profile\"],scope:\"openid\"} ${2:-}"
+	jq -nc --argjson now "$NOW" --argjson off "$1" --arg iss "$MCPAUTH_ISSUER" "{iss:\$iss,sub:\"auth0|user123\",aud:\"https://your-api.example.com\",iat:\$now,exp:(\$now+\$off),permissions:[\"read:profile\"],scope:\"openid\"} ${2:-}"
 }
 H="{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}"
 
