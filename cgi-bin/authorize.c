@@ -78,20 +78,12 @@ static int redirect_syntax_ok(const char *u)
 	return 1;
 }
 
-/* The resource URLs this server answers for (RFC 8707): the MCP endpoint
- * and the site's root. */
+/* The resource URLs this server answers for (RFC 8707): its own (the MCP
+ * endpoint and the site's root, as the verifier accepts them) and the
+ * configured audience. */
 static int resource_ok(const struct request *req, const char *resource)
 {
-	char *mcp = guard_resource_url(req);
-	const char *scheme_end = strstr(mcp, "://");
-	const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
-	size_t origin = path ? (size_t)(path - mcp) : strlen(mcp);
-	size_t n = strlen(resource);
-	int ok =
-	    strcmp(resource, mcp) == 0 || ((n == origin || (n == origin + 1 && resource[origin] == '/')) &&
-					   strncmp(resource, mcp, origin) == 0);
-	free(mcp);
-	return ok;
+	return strcmp(resource, app.config.audience) == 0 || guard_own_resource(req, resource);
 }
 
 /* 302 to uri with the pairs (name, value; NULL values left out; NULL
@@ -176,7 +168,7 @@ static const char *scope_text(const char *scope, struct sbuf *own)
 static void flow_page(const struct request *req, const struct flow_request *r, const struct flow_session *s,
 		      struct page_flow *f, char **resource)
 {
-	*resource = r->resource ? ck_strdup(r->resource) : guard_resource_url(req);
+	*resource = r->resource ? ck_strdup(r->resource) : guard_resource_url_of(req, 1);
 	*f = (struct page_flow){r->client_name, r->client_id, *resource, r->redirect_uri, s->csrf, r->id};
 }
 

@@ -55,7 +55,7 @@ if [ "$rc" -eq 0 ] && grep -qx '# done' "$TMP_ROOT/sdk.out"; then
 else
 	not_ok "the SDK client script ran to its end (exit $rc): $(head -c 600 "$TMP_ROOT/sdk.err")"
 fi
-expect_eq "$(grep -c '^ok - ' "$TMP_ROOT/sdk.out")" 41 "the SDK script made all its checks"
+expect_eq "$(grep -c '^ok - ' "$TMP_ROOT/sdk.out")" 42 "the SDK script made all its checks"
 
 # --- the Inspector CLI ----------------------------------------------------------------------
 # inspector [args]: npx @modelcontextprotocol/inspector --cli against /mcp;
