@@ -5,8 +5,7 @@
 // wrong password must show the error on the page. Prints "ok - ..." lines
 // and "# done"; tests/mcp/oauth.sh counts them.
 //   BASE=http://127.0.0.1:PORT [CHROMIUM=/usr/bin/chromium] node oauth-browser.mjs
-import { randomBytes } from 'node:crypto';
-import { check, pkce, redirectReceiver, postForm, discover, launchChromium, signIn } from './oauth-lib.mjs';
+import { check, authorizationRequest, redirectReceiver, postForm, discover, launchChromium, signIn } from './oauth-lib.mjs';
 
 // The time budget: a browser that hangs fails the suite, it does not stall it.
 const BUDGET_MS = Number(process.env.BROWSER_BUDGET_MS ?? 90000);
@@ -36,22 +35,8 @@ const client = await reg.json();
 check(reg.status === 201 && typeof client.client_id === 'string', 'the browser test\'s client is registered',
   `${reg.status} ${JSON.stringify(client)}`);
 
-function authorizationUrl() {
-  const p = pkce();
-  const state = randomBytes(12).toString('hex');
-  const url = new URL(meta.authorization_endpoint);
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: receiver.url,
-    code_challenge: p.challenge,
-    code_challenge_method: 'S256',
-    state,
-    scope: 'openid profile read:profile offline_access',
-    resource: mcpUrl.href,
-  }).toString();
-  return { url: url.href, state, verifier: p.verifier };
-}
+const authorizationUrl = () => authorizationRequest(meta, { clientId: client.client_id, redirectUri: receiver.url,
+  scope: 'openid profile read:profile offline_access', resource: mcpUrl.href });
 
 const browser = await launchChromium();
 check(/\d+\./.test(browser.version()), 'chromium started headless', browser.version());

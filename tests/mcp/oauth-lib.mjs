@@ -78,6 +78,7 @@ export class HttpBrowser {
       body = new URLSearchParams(form).toString();
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
     }
+    const t0 = performance.now();
     const res = await fetch(url, { method, headers, body, redirect: 'manual' });
     const origin = new URL(url).origin;
     for (const sc of res.headers.getSetCookie()) {
@@ -97,6 +98,7 @@ export class HttpBrowser {
       headers: res.headers,
       location: location ? new URL(location, url).href : undefined,
       text: await res.text(),
+      ms: performance.now() - t0,
     };
   }
 }
@@ -105,19 +107,21 @@ export class HttpBrowser {
 // decision }): the user's part, as a browser without JavaScript does it:
 // GET the authorization URL, post the login form, post Allow (or Deny),
 // stop at the redirect to redirectUri. Answers { params, pages, responses }:
-// params the redirect's query, pages the forms shown ('login', 'consent').
+// params the redirect's query, pages the forms shown ('login', 'consent'),
+// timings how long each form's post took to answer (ms).
 export async function authorize(browser, authorizationUrl, redirectUri, opts = {}) {
   const { email = 'user@example.com', password = 'password', decision = 'allow' } = opts;
   const target = new URL(redirectUri);
   const pages = [];
   const responses = [];
+  const timings = {}; // ms of the answer to each form post
   let res = await browser.request(authorizationUrl);
   for (let step = 0; step < 8; step++) {
     responses.push(res);
     if (res.status >= 300 && res.status < 400 && res.location) {
       const loc = new URL(res.location);
       if (loc.origin === target.origin && loc.pathname === target.pathname) {
-        return { params: Object.fromEntries(loc.searchParams), location: loc, pages, responses };
+        return { params: Object.fromEntries(loc.searchParams), location: loc, pages, responses, timings };
       }
       res = await browser.request(loc.href);
       continue;
@@ -127,9 +131,11 @@ export async function authorize(browser, authorizationUrl, redirectUri, opts = {
     if (res.status === 200 && isLoginPage(form)) {
       pages.push('login');
       res = await browser.request(action, { method: 'POST', form: { ...form.fields, email, password } });
+      timings.login = res.ms;
     } else if (res.status === 200 && isConsentPage(form)) {
       pages.push('consent');
       res = await browser.request(action, { method: 'POST', form: { ...form.fields, decision } });
+      timings.consent = res.ms;
     } else {
       break;
     }
@@ -140,6 +146,26 @@ export async function authorize(browser, authorizationUrl, redirectUri, opts = {
   err.pages = pages;
   err.responses = responses;
   throw err;
+}
+
+// authorizationRequest(meta, { clientId, redirectUri, scope, resource }):
+// a client's authorization URL with PKCE and state; answers { url, state,
+// verifier }.
+export function authorizationRequest(meta, { clientId, redirectUri, scope, resource }) {
+  const p = pkce();
+  const state = randomBytes(12).toString('hex');
+  const url = new URL(meta.authorization_endpoint);
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    code_challenge: p.challenge,
+    code_challenge_method: 'S256',
+    state,
+    scope,
+    resource,
+  }).toString();
+  return { url: url.href, state, verifier: p.verifier };
 }
 
 // A loopback redirect receiver: http://127.0.0.1:PORT/callback; next()
@@ -192,6 +218,82 @@ export async function postForm(url, fields, headers = {}) {
     /* not JSON: kept as text */
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+// What an application keeps for the SDK: client, tokens, verifier,
+// discovery, all in memory; it records what the SDK asked of it.
+export class TestProvider {
+  constructor(name, redirectUrl, clientMetadataUrl) {
+    this.name = name;
+    this._redirectUrl = redirectUrl;
+    if (clientMetadataUrl) this.clientMetadataUrl = clientMetadataUrl;
+    this.redirects = [];
+    this.invalidated = [];
+    this.tokenSaves = 0;
+  }
+
+  get redirectUrl() {
+    return this._redirectUrl;
+  }
+
+  get clientMetadata() {
+    return {
+      client_name: `mcpauth SDK test (${this.name})`,
+      redirect_uris: [this._redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+
+  state() {
+    this.lastState = randomBytes(16).toString('hex');
+    return this.lastState;
+  }
+
+  clientInformation() {
+    return this.client;
+  }
+
+  saveClientInformation(info) {
+    this.client = info;
+  }
+
+  tokens() {
+    return this._tokens;
+  }
+
+  saveTokens(tokens) {
+    this._tokens = tokens;
+    this.tokenSaves++;
+  }
+
+  redirectToAuthorization(url) {
+    this.redirects.push(new URL(url));
+  }
+
+  saveCodeVerifier(v) {
+    this.verifier = v;
+  }
+
+  codeVerifier() {
+    return this.verifier;
+  }
+
+  saveDiscoveryState(s) {
+    this.discovery = s;
+  }
+
+  discoveryState() {
+    return this.discovery;
+  }
+
+  invalidateCredentials(scope) {
+    this.invalidated.push(scope);
+    if (scope === 'all' || scope === 'tokens') this._tokens = undefined;
+    if (scope === 'all' || scope === 'client') this.client = undefined;
+    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
+  }
 }
 
 // The authorization server's metadata, found as a client finds it:

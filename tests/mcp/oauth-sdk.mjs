@@ -8,11 +8,10 @@
 //   BASE=http://127.0.0.1:PORT CLIENT_DOC=https://127.0.0.1:PORT2/clients/sdk.json
 //   MCPAUTH_CLI=build/tools/mcpauth node oauth-sdk.mjs
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { check, thrown, HttpBrowser, authorize, postForm, discover } from './oauth-lib.mjs';
+import { check, thrown, HttpBrowser, authorize, postForm, discover, TestProvider } from './oauth-lib.mjs';
 
 const base = process.env.BASE;
 const mcpUrl = new URL('/mcp', base);
@@ -22,82 +21,6 @@ const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').t
 // A token the server must refuse: the same claims, the signature's last
 // bytes changed (as an expired or forged one would be refused).
 const spoil = (jwt) => jwt.slice(0, -6) + (jwt.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');
-
-// What an application keeps for the SDK: client, tokens, verifier,
-// discovery, all in memory; it records what the SDK asked of it.
-class TestProvider {
-  constructor(name, redirectUrl, clientMetadataUrl) {
-    this.name = name;
-    this._redirectUrl = redirectUrl;
-    if (clientMetadataUrl) this.clientMetadataUrl = clientMetadataUrl;
-    this.redirects = [];
-    this.invalidated = [];
-    this.tokenSaves = 0;
-  }
-
-  get redirectUrl() {
-    return this._redirectUrl;
-  }
-
-  get clientMetadata() {
-    return {
-      client_name: `mcpauth SDK test (${this.name})`,
-      redirect_uris: [this._redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-
-  state() {
-    this.lastState = randomBytes(16).toString('hex');
-    return this.lastState;
-  }
-
-  clientInformation() {
-    return this.client;
-  }
-
-  saveClientInformation(info) {
-    this.client = info;
-  }
-
-  tokens() {
-    return this._tokens;
-  }
-
-  saveTokens(tokens) {
-    this._tokens = tokens;
-    this.tokenSaves++;
-  }
-
-  redirectToAuthorization(url) {
-    this.redirects.push(new URL(url));
-  }
-
-  saveCodeVerifier(v) {
-    this.verifier = v;
-  }
-
-  codeVerifier() {
-    return this.verifier;
-  }
-
-  saveDiscoveryState(s) {
-    this.discovery = s;
-  }
-
-  discoveryState() {
-    return this.discovery;
-  }
-
-  invalidateCredentials(scope) {
-    this.invalidated.push(scope);
-    if (scope === 'all' || scope === 'tokens') this._tokens = undefined;
-    if (scope === 'all' || scope === 'client') this.client = undefined;
-    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
-  }
-}
 
 const profileOf = async (token) =>
   (await fetch(new URL('/api/profile', base), { headers: { Authorization: `Bearer ${token}` } })).json();
