@@ -59,7 +59,7 @@ async function flowOnce() {
   await transport.finishAuth(r.params.code);
   const res = await client.callTool({ name: 'get_api_profile', arguments: {} });
   const total = performance.now() - t0;
-  if (res.isError || res.structuredContent?.email !== 'user@example.com') throw new Error('the tool call failed');
+  if (res.isError || res.structuredContent?.profile?.email !== 'user@example.com') throw new Error('the tool call failed');
   await client.close();
   return { total, pages: r.pages.join(','), login: r.timings.login ?? NaN };
 }

@@ -76,7 +76,7 @@ try {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_api_profile', arguments: {} } }),
     });
     const out = await call.json().catch(() => ({}));
-    check(call.status === 200 && out.result?.structuredContent?.email === 'user@example.com',
+    check(call.status === 200 && out.result?.structuredContent?.profile?.email === 'user@example.com',
       'the exchanged token calls get_api_profile on /mcp', `${call.status} ${JSON.stringify(out).slice(0, 200)}`);
     console.log(`# browser flow: ${Date.now() - t0} ms from the authorization URL to the receiver`);
     await ctx.close();

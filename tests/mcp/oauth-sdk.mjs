@@ -99,7 +99,7 @@ async function run(label, clientDoc) {
   check(tools.some((x) => x.name === 'get_api_profile'), t('tools/list with the token'), tools.map((x) => x.name).join(','));
   const res = await client.callTool({ name: 'get_api_profile', arguments: {} });
   const direct = await profileOf(first.access_token);
-  check(!res.isError && res.structuredContent?.email === 'user@example.com' &&
+  check(!res.isError && res.structuredContent?.profile?.email === 'user@example.com' &&
     JSON.stringify(res.structuredContent) === JSON.stringify(direct),
   t('tools/call get_api_profile answers the user\'s profile'), JSON.stringify(res).slice(0, 200));
 
@@ -109,7 +109,7 @@ async function run(label, clientDoc) {
   const saves = provider.tokenSaves;
   const res2 = await client.callTool({ name: 'get_api_profile', arguments: {} });
   const second = provider._tokens;
-  check(!res2.isError && res2.structuredContent?.email === 'user@example.com',
+  check(!res2.isError && res2.structuredContent?.profile?.email === 'user@example.com',
     t('a refused access token: the transport refreshes and the call succeeds'), JSON.stringify(res2).slice(0, 200));
   check(provider.tokenSaves === saves + 1 && second.access_token !== first.access_token,
     t('the refresh saved a new access token'));
@@ -143,7 +143,7 @@ async function run(label, clientDoc) {
     r2.pages.join(','));
   await transport.finishAuth(r2.params.code);
   const res3 = await client.callTool({ name: 'get_api_profile', arguments: {} });
-  check(!res3.isError && res3.structuredContent?.email === 'user@example.com', t('tools/call with the new tokens'));
+  check(!res3.isError && res3.structuredContent?.profile?.email === 'user@example.com', t('tools/call with the new tokens'));
 
   // 8. `mcpauth grant revoke`: the user's grant to this client is gone, so
   // its refresh token is refused and the consent page is shown again.

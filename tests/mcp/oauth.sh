@@ -128,7 +128,7 @@ mr() { grep "\"id\":$1," "$MR_OUT" | head -1 | jq -r "$2" 2>/dev/null; }
 
 mcp_remote
 expect_eq "$(mr 1 .result.serverInfo.name)" mcpauth "mcp-remote: initialize through the bridge"
-expect_eq "$(mr 2 .result.structuredContent.email)" user@example.com \
+expect_eq "$(mr 2 .result.structuredContent.profile.email)" user@example.com \
 	"mcp-remote: after its own sign-in, get_api_profile answers the user's profile"
 expect_eq "$(wc -l <"$OPENER_LOG")" 1 "mcp-remote opened the browser once"
 expect_eq "$(jq -r '.pages | join(",")' "$OPENER_LOG" 2>/dev/null)" login,consent \
@@ -137,7 +137,7 @@ expect_eq "$(jq -r '.code' "$OPENER_LOG" 2>/dev/null)" true "mcp-remote: its cal
 expect_eq "$(jq -r '.iss' "$OPENER_LOG" 2>/dev/null)" "$BASE" "mcp-remote: its callback got iss"
 # A second start uses the tokens it stored: no browser this time.
 mcp_remote
-expect_eq "$(mr 2 .result.structuredContent.email)" user@example.com "mcp-remote: a second start calls the tool"
+expect_eq "$(mr 2 .result.structuredContent.profile.email)" user@example.com "mcp-remote: a second start calls the tool"
 expect_eq "$(wc -l <"$OPENER_LOG")" 1 "mcp-remote: a second start reuses its stored tokens (no browser)"
 [ "$FAIL" -eq 0 ] || { echo "  mcp-remote: $(tail -c 1500 "$TMP_ROOT/mr.err")"; cat "$OPENER_LOG"; }
 
