@@ -21,6 +21,9 @@ chmod 700 "$MCPAUTH_STATE_DIR"
 build/tools/mcpauth init --demo-users >/dev/null
 
 url="http://$MCPAUTH_HOST:$MCPAUTH_PORT"
+# The issuer is this server's own address: MCP clients fetch its metadata
+# there and sign in by themselves (docs/oauth.md).
+export MCPAUTH_ISSUER="${MCPAUTH_ISSUER:-$url}"
 cat <<MSG
 mcpauth serving on $url (state in $MCPAUTH_STATE_DIR); Ctrl-C stops it.
 Log in and read your profile:

@@ -20,7 +20,7 @@ start_server 1 || exit 1
 KEY="$MCPAUTH_STATE_DIR/signing-key.pem"
 NOW=$(date +%s)
 H="{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$(server_kid)\"}"
-T=$(sign_token "$H" "$(jq -nc --argjson now "$NOW" '{iss:"https://mcpauth.local/",sub:"auth0|user123",
+T=$(sign_token "$H" "$(jq -nc --argjson now "$NOW" --arg iss "$MCPAUTH_ISSUER" '{iss:$iss,sub:"auth0|user123",
 	aud:"https://your-api.example.com",iat:$now,exp:($now+600),permissions:["read:profile","read:users"],
 	scope:"openid"}')" "$KEY")
 # One request to each program, each its usual work: a login (the demo

@@ -227,6 +227,27 @@ int config_host_allowed(const struct config *c, const char *host, const char *se
 	return host_in(CONFIG_LOOPBACK_HOSTS, &h) || host_is_addr(&h, server_addr);
 }
 
+/* MCPAUTH_ISSUER: an absolute http(s) URL with a host, no userinfo, query
+ * or fragment, and nothing a header or a JSON string would need to escape:
+ * clients fetch its discovery documents and compare it byte for byte. */
+static int valid_issuer(const char *s)
+{
+	size_t skip;
+	if (strncmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return 0;
+	size_t host = strcspn(s + skip, "/");
+	if (host == 0 || strlen(s) > 512)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("?#@\"\\<>{}|^`", *p))
+			return 0;
+	return 1;
+}
+
 /* The settings of Auth0 mode: where the keys come from, how often, and
  * the tenant APIs the suite calls. */
 static int config_load_auth0(struct config *c, char *err, size_t errlen)
@@ -347,6 +368,13 @@ int config_load(struct config *c, char *err, size_t errlen)
 		}
 		c->issuer = ck_asprintf("https://%s/", c->auth0_domain);
 	} else {
+		if (iss && !valid_issuer(iss)) {
+			snprintf(
+			    err, errlen,
+			    "MCPAUTH_ISSUER must be an http(s) URL without query or fragment, such as "
+			    "https://api.example.com (the site's own address: clients fetch its metadata)");
+			return -1;
+		}
 		c->issuer = ck_strdup(iss ? iss : CONFIG_DEFAULT_ISSUER);
 	}
 	if (env_long("MCPAUTH_LEEWAY", 30, 0, 300, &c->leeway, err, errlen) < 0 ||

@@ -46,6 +46,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${FIXTURES:=$top_srcdir/tests/fixtures}"
 CASES=${ATTACK_CASES:-$here/cases}
 
+# The corpus' tokens name this issuer (the payloads are written out whole).
+export MCPAUTH_ISSUER=https://mcpauth.local/
 start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
 PORT=${BASE##*:}
 KEY="$MCPAUTH_STATE_DIR/signing-key.pem"

@@ -79,7 +79,7 @@ KEY="$MCPAUTH_STATE_DIR/signing-key.pem"
 KID=$(server_kid)
 NOW=$(date +%s)
 H="{\"alg\":\"RS256\",\"kid\":\"$KID\"}"
-base_claims() { jq -nc --argjson now "$NOW" '{iss:"https://mcpauth.local/",sub:"auth0|user123",aud:"https://your-api.example.com",iat:$now,exp:($now+600),permissions:["read:profile"]}'; }
+base_claims() { jq -nc --argjson now "$NOW" --arg iss "$MCPAUTH_ISSUER" '{iss:$iss,sub:"auth0|user123",aud:"https://your-api.example.com",iat:$now,exp:($now+600),permissions:["read:profile"]}'; }
 T=$(sign_token "$H" "$(base_claims | jq -c '.scope = "openid profile"')" "$KEY")
 req GET /api/email -H "$(au "$T")"
 expect_status 403 "scope without email"
@@ -212,7 +212,7 @@ start_server 1 || { not_ok "server without demo tokens"; finish; exit 1; }
 req GET /api/profile -H "Authorization: Bearer mock-jwt-user"
 expect_status 401 "demo tokens are off by default"
 stop_server
-if MCPAUTH_DEMO_TOKENS=1 AUTH0_DOMAIN=tenant.example.com MCPAUTH_STATE_DIR="$TMP_ROOT/x" \
+if MCPAUTH_DEMO_TOKENS=1 AUTH0_DOMAIN=tenant.example.com MCPAUTH_ISSUER= MCPAUTH_STATE_DIR="$TMP_ROOT/x" \
 	"$MCPAUTH_BINDIR/auth" </dev/null 2>"$TMP_ROOT/demo.err"; then
 	not_ok "demo tokens with AUTH0_DOMAIN are refused at start-up"
 else

@@ -51,10 +51,10 @@ req GET /api/profile -H "Authorization: Bearer invalid"
 KID=$(server_kid)
 NOW=$(date +%s)
 EXPIRED=$(sign_token "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}" \
-	"{\"iss\":\"https://mcpauth.local/\",\"aud\":\"https://your-api.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW - 600)),\"permissions\":[\"read:profile\"]}" \
+	"{\"iss\":\"$MCPAUTH_ISSUER\",\"aud\":\"https://your-api.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW - 600)),\"permissions\":[\"read:profile\"]}" \
 	"$MCPAUTH_STATE_DIR/signing-key.pem")
 WRONGAUD=$(sign_token "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}" \
-	"{\"iss\":\"https://mcpauth.local/\",\"aud\":\"https://other.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW + 600))}" \
+	"{\"iss\":\"$MCPAUTH_ISSUER\",\"aud\":\"https://other.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW + 600))}" \
 	"$MCPAUTH_STATE_DIR/signing-key.pem")
 SECRETS+=("$EXPIRED" "$WRONGAUD")
 req GET /api/profile -H "$(au "$EXPIRED")"

@@ -165,7 +165,7 @@ expect_rc 0 "user list (another name)" mcp user list
 expect_rc 0 "mint" mcp mint ops@example.com --ttl 300
 MINTED=$(out)
 expect_eq "$(claims_of "$MINTED" | jq -r '[.sub, .iss, .aud, (.exp - .iat), (.permissions | join(","))] | join(" ")')" \
-	"$OPS_ID https://mcpauth.local/ https://your-api.example.com 300 read:profile" "minted claims"
+	"$OPS_ID $MCPAUTH_ISSUER https://your-api.example.com 300 read:profile" "minted claims"
 req GET /api/profile -H "Authorization: Bearer $MINTED"
 expect_status 200 "the server accepts a minted token"
 expect_rc 0 "verify a minted token (stdin)" sh -c "printf '%s\n' '$MINTED' | '$MCPAUTH' verify"
@@ -191,7 +191,7 @@ if out | tail -1 | grep -q '^expired'; then ok "verify says expired"; else not_o
 expect_rc 0 "inside the leeway it is still valid" mcp verify "$SHORT"
 expect_rc 3 "mint for an unknown user" mcp mint nobody@example.com
 expect_rc 2 "mint with a bad ttl" mcp mint ops@example.com --ttl 0
-expect_rc 2 "mint in Auth0 mode" env AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" mint ops@example.com
+expect_rc 2 "mint in Auth0 mode" env MCPAUTH_ISSUER= AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" mint ops@example.com
 
 # --- rotate-key -----------------------------------------------------------------
 OLD_KID=$(jq -r '.keys[0].kid' "$S/jwks.json")
@@ -285,7 +285,7 @@ expect_status 401 "after a restart a key past its retire time stays refused"
 req GET /.well-known/jwks.json
 expect_json '[.keys[].kid] | join(" ")' "$FIFTH_KID $THIRD_KID $OLD_KID" "after a restart a key past its retire time stays unpublished"
 expect_rc 2 "rotate-key with a bad --keep" mcp rotate-key --keep -1
-expect_rc 2 "rotate-key in Auth0 mode" env AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" rotate-key
+expect_rc 2 "rotate-key in Auth0 mode" env MCPAUTH_ISSUER= AUTH0_DOMAIN=tenant.example.com "$MCPAUTH" rotate-key
 
 # --- user del -------------------------------------------------------------------
 expect_rc 0 "user del" mcp user del nopw@example.com

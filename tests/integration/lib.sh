@@ -300,8 +300,20 @@ start_server() {
 		[ -z "$RUN_USER" ] || stage_programs || return 1
 		[ "${MCPAUTH_TEST_DEMO_USERS:-1}" = 0 ] || seed_demo_users
 	fi
+	# The issuer is the server's own address, as ./serve.sh sets it, unless
+	# the caller chose one (a value an earlier start set is no choice).
+	local ours=
+	if [ -z "${MCPAUTH_ISSUER:-}" ] || [ "$MCPAUTH_ISSUER" = "${ISSUER_SET_HERE:-}" ]; then
+		ours=1
+		# Auth0 mode: the tenant is the issuer, and the setting is refused.
+		[ -z "${AUTH0_DOMAIN:-}" ] || { unset MCPAUTH_ISSUER; ours=; }
+	fi
 	for try in 1 2 3 4 5 6 7 8; do
 		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if [ -n "$ours" ]; then
+			export MCPAUTH_ISSUER="http://127.0.0.1:$MCPAUTH_PORT"
+			ISSUER_SET_HERE=$MCPAUTH_ISSUER
+		fi
 		launch_server "$procs" && return 0
 	done
 	echo "could not start $MCPAUTH_TEST_SERVER; its log:" >&2

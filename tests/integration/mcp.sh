@@ -365,7 +365,7 @@ for p in /.well-known/oauth-protected-resource /.well-known/oauth-protected-reso
 	req GET "$p"
 	expect_status 200 "$p is public"
 	expect_json '.resource' "$BASE/mcp" "$p: resource is the MCP endpoint"
-	expect_json '.authorization_servers | join(",")' "https://mcpauth.local/" "$p: the local issuer"
+	expect_json '.authorization_servers | join(",")' "$MCPAUTH_ISSUER" "$p: the local issuer, a reachable URL"
 	expect_json '.bearer_methods_supported | join(",")' header "$p: header only"
 	expect_json '[.scopes_supported[] | select(. == "read:profile" or . == "admin:all" or . == "email")] | length' 3 \
 		"$p: scopes_supported lists permissions and scopes"

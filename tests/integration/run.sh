@@ -40,7 +40,7 @@ PAYLOAD=$(printf '%s' "$USER_TOKEN" | cut -d. -f2 | tr '_-' '/+')
 while [ $(( ${#PAYLOAD} % 4 )) -ne 0 ]; do PAYLOAD="$PAYLOAD="; done
 CLAIMS=$(printf '%s' "$PAYLOAD" | base64 -d)
 expect_eq "$(printf '%s' "$CLAIMS" | jq -r '[.iss, .sub, .aud, (.exp - .iat), (.nbf == .iat), (.jti | length > 10), .email, .name, (.permissions | join(",")), .scope] | map(tostring) | join("|")')" \
-	"https://mcpauth.local/|auth0|user123|https://your-api.example.com|3600|true|true|user@example.com|John Doe|read:profile,write:profile|openid profile email" \
+	"$MCPAUTH_ISSUER|auth0|user123|https://your-api.example.com|3600|true|true|user@example.com|John Doe|read:profile,write:profile|openid profile email" \
 	"token claims"
 
 req POST /auth/login -d '{"email":"USER@example.com","password":"password"}'
@@ -121,7 +121,7 @@ expect_status 401 "a token in the query string is not accepted"
 KEY="$MCPAUTH_STATE_DIR/signing-key.pem"
 NOW=$(date +%s)
 claims() { # claims EXP_OFFSET [extra jq]
-	jq -nc --argjson now "$NOW" --argjson off "$1" "{iss:\"https://mcpauth.local/\",sub:\"auth0|user123\",aud:\"https://your-api.example.com\",iat:\$now,exp:(\$now+\$off),permissions:[\"read:profile\"],scope:\"openid\"} ${2:-}"
+	jq -nc --argjson now "$NOW" --argjson off "$1" --arg iss "$MCPAUTH_ISSUER" "{iss:\$iss,sub:\"auth0|user123\",aud:\"https://your-api.example.com\",iat:\$now,exp:(\$now+\$off),permissions:[\"read:profile\"],scope:\"openid\"} ${2:-}"
 }
 H="{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}"
 

@@ -7,7 +7,8 @@ set -u
 
 # Bad settings: one clear line on stderr, exit status 1, before any request.
 for bad in MCPAUTH_LEEWAY=abc MCPAUTH_LEEWAY=9999 MCPAUTH_TOKEN_TTL=5 MCPAUTH_STATE_DIR=relative/dir \
-	AUTH0_DOMAIN=https://x.example.com/ MCPAUTH_RESOURCE_URL=ftp://x; do
+	AUTH0_DOMAIN=https://x.example.com/ MCPAUTH_RESOURCE_URL=ftp://x MCPAUTH_ISSUER=mcpauth.local \
+	MCPAUTH_ISSUER=https://api.example.com/?tenant=1; do
 	env MCPAUTH_STATE_DIR="$TMP_ROOT/bad" "$bad" "$top_builddir/cgi-bin/profile" </dev/null >"$TMP_ROOT/out" 2>&1
 	rc=$?
 	name=${bad%%=*}
@@ -37,6 +38,9 @@ login_cmd=$(grep -A1 'TOKEN=\$(curl' "$TMP_ROOT/serve.out" | sed 's/^ *//' | tr 
 profile_cmd=$(grep 'curl -s .*api/profile' "$TMP_ROOT/serve.out" | sed 's/^ *//')
 out=$(bash -c "$login_cmd; $profile_cmd")
 expect_eq "$(printf '%s' "$out" | jq -r .profile.id)" "auth0|user123" "the printed login and profile curls work"
+# The issuer is serve.sh's own address: what MCP clients are sent to.
+expect_eq "$(curl -s "$BASE/.well-known/oauth-protected-resource/mcp" | jq -r '.authorization_servers[0]')" "$BASE" \
+	"serve.sh's issuer is its own address"
 expect_eq "$(stat -c %a "$TMP_ROOT/serve-state")" 700 "the state directory is private"
 # serve.sh execs lighttpd, so the programs are the children of serve_pid.
 mine() { pgrep -P "$serve_pid" | wc -l; }

@@ -610,6 +610,40 @@ START_TEST(test_config_security_refuses_bad_values)
 }
 END_TEST
 
+/* Clients fetch the issuer's metadata and compare it byte for byte: only
+ * an http(s) URL without query or fragment starts a program. */
+START_TEST(test_config_issuer_must_be_an_http_url)
+{
+	static const char *const bad[] = {
+	    "mcpauth.local",	    "ftp://mcpauth.local/",   "https://",
+	    "https:///path",	    "https://a.example/?x=1", "https://a.example/#f",
+	    "https://u@a.example/", "https://a.example/ x",   "HTTPS//a.example"};
+	static const char *const good[] = {"https://api.example.com", "https://api.example.com/",
+					   "http://127.0.0.1:3009", "https://a.example/tenant/"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config c;
+		char err[256] = "";
+		env_setup();
+		setenv("MCPAUTH_ISSUER", bad[i], 1);
+		ck_assert_msg(config_load(&c, err, sizeof err) == -1, "accepted %s", bad[i]);
+		ck_assert_msg(strstr(err, "MCPAUTH_ISSUER") != NULL, "%s", err);
+		config_free(&c);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct config c;
+		char err[256] = "";
+		env_setup();
+		setenv("MCPAUTH_ISSUER", good[i], 1);
+		ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s: %s", good[i], err);
+		/* Kept verbatim, trailing slash and all: tokens carry this string. */
+		ck_assert_str_eq(c.issuer, good[i]);
+		config_free(&c);
+	}
+	unsetenv("MCPAUTH_ISSUER");
+	env_setup();
+}
+END_TEST
+
 START_TEST(test_config_cors_origins_are_also_mcp_origins)
 {
 	struct config c;
@@ -1063,6 +1097,7 @@ static Suite *security_suite(void)
 	tcase_add_test(tc, test_config_security_defaults);
 	tcase_add_test(tc, test_config_security_refuses_bad_values);
 	tcase_add_test(tc, test_config_cors_origins_are_also_mcp_origins);
+	tcase_add_test(tc, test_config_issuer_must_be_an_http_url);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hosts");
