@@ -3,9 +3,11 @@
 #include "app.h"
 #include "audit.h"
 #include "auth0.h"
+#include "oauth.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "refresh.h"
+#include "register.h"
 #include "routes.h"
 #include "userdb.h"
 #include "util.h"
@@ -292,6 +294,7 @@ static void refresh_refused(const struct request *req, struct response *resp, en
 		[REFRESH_EXPIRED] = "The refresh token expired; log in again",
 		[REFRESH_REVOKED] = "The refresh token was revoked; log in again",
 		[REFRESH_REUSED] = "The refresh token was already used; every token of its login is now revoked",
+		[REFRESH_WRONG_CLIENT] = "The refresh token belongs to an OAuth client: refresh it at /oauth/token",
 	};
 	audit_event(req, st == REFRESH_REUSED ? "refresh_reuse_detected" : "refresh_failure", "sub", g->sub,
 		    "family", g->sub ? g->family : NULL, "reason", refresh_status_text(st), NULL);
@@ -309,7 +312,7 @@ static void refresh_post(struct request *req, struct response *resp)
 		return;
 	struct refresh_grant g;
 	char *next = NULL;
-	enum refresh_status st = refresh_rotate(app.db, old, app.now(), &next, &g);
+	enum refresh_status st = refresh_rotate_client(app.db, old, NULL, app.now(), &next, &g);
 	struct user u;
 	int rc = USERDB_ERROR;
 	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app.db, g.sub, &u)) == USERDB_NOT_FOUND) {

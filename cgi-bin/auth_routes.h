@@ -18,3 +18,20 @@ ROUTE("GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,
 ROUTE("GET", "/.well-known/oauth-protected-resource/mcp", ROUTE_PUBLIC, NULL,
       "OAuth 2.0 Protected Resource Metadata for the MCP endpoint (RFC 9728)", NULL, protected_resource_get,
       0)
+ROUTE("POST", "/oauth/register", ROUTE_PUBLIC, NULL,
+      "Register an OAuth client (Dynamic Client Registration, RFC 7591); a confidential client's secret is "
+      "shown once",
+      register_schema, register_post, ROUTE_JSON_ONLY | ROUTE_RAW_BODY)
+ROUTE("GET", "/authorize", ROUTE_PUBLIC, NULL,
+      "OAuth 2.1 authorization endpoint (code with PKCE S256): the sign-in and consent pages", NULL,
+      authorize_get, 0)
+ROUTE("POST", "/authorize", ROUTE_PUBLIC, NULL, "The authorization endpoint's sign-in form (HTML form post)",
+      NULL, authorize_post, ROUTE_RAW_BODY)
+ROUTE("POST", "/authorize/consent", ROUTE_PUBLIC, NULL,
+      "The authorization endpoint's consent form: allow or deny (HTML form post)", NULL, authorize_consent_post,
+      ROUTE_RAW_BODY)
+ROUTE("POST", "/oauth/token", ROUTE_PUBLIC, NULL,
+      "OAuth 2.1 token endpoint (form-encoded): authorization_code with PKCE, refresh_token", NULL,
+      oauth_token_post, ROUTE_RAW_BODY)
+ROUTE("POST", "/oauth/revoke", ROUTE_PUBLIC, NULL, "OAuth token revocation (RFC 7009, form-encoded)", NULL,
+      oauth_revoke_post, ROUTE_RAW_BODY)

@@ -334,6 +334,18 @@ static int config_load_security(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The OAuth clients: registration limits and the metadata documents' guard. */
+static int config_load_clients(struct config *c, char *err, size_t errlen)
+{
+	long private;
+	if (env_long("MCPAUTH_REGISTER_LIMIT", 20, 1, 1000000, &c->register_limit, err, errlen) < 0 ||
+	    env_long("MCPAUTH_CLIENT_LIMIT", 10000, 1, 100000000, &c->client_limit, err, errlen) < 0 ||
+	    env_long("MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE", 0, 0, 1, &private, err, errlen) < 0)
+		return -1;
+	c->client_document_allow_private = (int)private;
+	return 0;
+}
+
 int config_load(struct config *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -414,7 +426,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 			 "with an optional port (api.example.com,localhost:3009,[::1])");
 		return -1;
 	}
-	if (config_load_security(c, err, errlen) < 0)
+	if (config_load_security(c, err, errlen) < 0 || config_load_clients(c, err, errlen) < 0)
 		return -1;
 	return config_load_auth0(c, err, errlen);
 }

@@ -43,6 +43,10 @@ struct config {
 	long login_window;           /* MCPAUTH_LOGIN_WINDOW: the rate-limit window, seconds (900) */
 	long request_timeout;        /* MCPAUTH_REQUEST_TIMEOUT: seconds a request's input may take to
 					arrive, an answer's write may block, a kept connection may idle (10) */
+	long register_limit;         /* MCPAUTH_REGISTER_LIMIT: client registrations per address per hour (20) */
+	long client_limit;           /* MCPAUTH_CLIENT_LIMIT: registered clients stored in all (10000) */
+	int client_document_allow_private; /* MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata
+					      documents on loopback or private addresses (tests only) */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"

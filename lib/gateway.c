@@ -16,6 +16,7 @@ const struct gateway_name gateway_names[GW_COUNT] = {
     NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),
     NAME("HTTP_ORIGIN"),	NAME("HTTP_MCP_PROTOCOL_VERSION"),
     NAME("CONTENT_LENGTH"),	NAME("SERVER_ADDR"),
+    NAME("HTTP_COOKIE"),
 };
 #undef NAME
 
@@ -52,6 +53,7 @@ void gateway_request(struct request *req, const char *const param[GW_COUNT], con
 	req->accept = param[GW_ACCEPT];
 	req->origin = param[GW_ORIGIN];
 	req->protocol_version = param[GW_PROTOCOL_VERSION];
+	req->cookie = param[GW_COOKIE];
 	if (n > 0) {
 		req->body_raw = body;
 		req->body_len = n;
@@ -62,17 +64,22 @@ void gateway_request(struct request *req, const char *const param[GW_COUNT], con
 
 void gateway_response_text(struct sbuf *out, const struct response *resp)
 {
-	const char *text = resp->body ? json_text(resp->body) : NULL;
+	const char *text = resp->body ? json_text(resp->body) : resp->text;
 	size_t tlen = text ? strlen(text) : 0;
+	/* A JSON body ends with a newline; a text body is sent as it is. */
+	size_t nl = resp->body ? 1 : 0;
 	sbuf_adds(out, "Status: ");
 	sbuf_addu(out, (unsigned long)resp->status);
 	sbuf_adds(out, " ");
 	sbuf_adds(out, http_reason(resp->status));
 	sbuf_adds(out, "\r\n");
-	if (text)
-		sbuf_adds(out, "Content-Type: application/json\r\n");
+	if (text) {
+		sbuf_adds(out, "Content-Type: ");
+		sbuf_adds(out, resp->body ? "application/json" : resp->text_type);
+		sbuf_adds(out, "\r\n");
+	}
 	sbuf_adds(out, "Content-Length: ");
-	sbuf_addu(out, text ? tlen + 1 : 0);
+	sbuf_addu(out, text ? tlen + nl : 0);
 	sbuf_adds(out, "\r\nX-Content-Type-Options: nosniff\r\n");
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		sbuf_adds(out, resp->headers[i].name);
@@ -83,6 +90,6 @@ void gateway_response_text(struct sbuf *out, const struct response *resp)
 	sbuf_adds(out, "\r\n");
 	if (text) {
 		sbuf_add(out, text, tlen);
-		sbuf_add(out, "\n", 1);
+		sbuf_add(out, "\n", nl);
 	}
 }

@@ -24,6 +24,7 @@ enum gateway_param {
 	GW_PROTOCOL_VERSION,
 	GW_CONTENT_LENGTH,
 	GW_SERVER_ADDR,
+	GW_COOKIE,
 	GW_COUNT
 };
 
@@ -44,7 +45,7 @@ void gateway_request(struct request *req, const char *const param[GW_COUNT], con
 
 /* Appends the response as CGI output to out: Status, Content-Type,
  * Content-Length and the route's headers, a blank line, the JSON body and
- * a newline. Appended, not printed: printf would cost more than the rest. */
+ * a newline (or the text body as it is). Appended, not printed: printf would cost more than the rest. */
 void gateway_response_text(struct sbuf *out, const struct response *resp);
 
 #endif

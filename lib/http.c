@@ -81,6 +81,7 @@ void response_free(struct response *resp)
 		free(resp->headers[i].value);
 	}
 	json_object_put(resp->body);
+	free(resp->text);
 	memset(resp, 0, sizeof *resp);
 }
 
@@ -131,8 +132,17 @@ const char *response_get_header(const struct response *resp, const char *name)
 void response_json(struct response *resp, int status, json_object *body)
 {
 	json_object_put(resp->body);
+	free(resp->text);
+	resp->text = NULL;
 	resp->status = status;
 	resp->body = body;
+}
+
+void response_text(struct response *resp, int status, const char *type, char *text)
+{
+	response_json(resp, status, NULL);
+	resp->text = text;
+	resp->text_type = type;
 }
 
 json_object *response_error(struct response *resp, int status, const char *error, const char *message)
@@ -152,6 +162,7 @@ const char *http_reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 302: return "Found";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";

@@ -11,7 +11,7 @@
 
 #define HTTP_MAX_BODY (64 * 1024)
 #define HTTP_MAX_PARAMS 4
-#define HTTP_MAX_HEADERS 8
+#define HTTP_MAX_HEADERS 12
 
 struct route;
 
@@ -37,6 +37,7 @@ struct request {
 	const char *server_addr;  /* SERVER_ADDR: the address the request arrived on */
 	int https;
 	const char *content_type, *accept, *origin, *protocol_version;
+	const char *cookie;       /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;
 	struct principal principal; /* filled when the route's requirement passed */
 	int has_principal;
@@ -51,6 +52,8 @@ struct response {
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
 	json_object *body;        /* owned; NULL means no body */
+	char *text;               /* owned: a body that is not JSON (the HTML pages), or NULL */
+	const char *text_type;    /* its Content-Type */
 };
 
 /* Parses a request body: one JSON value, trailing whitespace allowed, UTF-8
@@ -73,6 +76,8 @@ void response_header_take(struct response *resp, const char *name, char *value);
 const char *response_get_header(const struct response *resp, const char *name);
 /* Takes ownership of body. */
 void response_json(struct response *resp, int status, json_object *body);
+/* A body that is not JSON (text, owned from now on) of the given type. */
+void response_text(struct response *resp, int status, const char *type, char *text);
 /* {"error":error,"message":message}; returns the body for extra fields. */
 json_object *response_error(struct response *resp, int status, const char *error, const char *message);
 

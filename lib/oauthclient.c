@@ -1,32 +1,43 @@
-/* oauthclient: a placeholder until registration and metadata documents
- * land: no client is known, so /authorize refuses every client_id. */
+/* oauthclient: the clients of the local authorization server. Registered
+ * ones (RFC 7591) live in the oauth_clients table; metadata documents are
+ * fetched behind the SSRF guard and cached in the process. */
 #include "oauthclient.h"
+#include "http.h"
+#include "txn.h"
+#include "util.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *opts, const char *client_id,
-					 time_t now, struct oauth_client *out, char *err, size_t errlen)
+#define CLIENT_ID_BYTES 16
+#define SECRET_BYTES 32 /* 256 bits: SHA-256 of it needs no salt nor stretching */
+#define HASH_LEN 32
+
+static const char *const auth_names[] = {
+    [OAUTHCLIENT_AUTH_NONE] = "none",
+    [OAUTHCLIENT_AUTH_SECRET_BASIC] = "client_secret_basic",
+    [OAUTHCLIENT_AUTH_SECRET_POST] = "client_secret_post",
+};
+
+const char *oauthclient_auth_name(enum oauthclient_auth a)
 {
-	(void)db, (void)opts, (void)client_id, (void)now;
-	memset(out, 0, sizeof *out);
-	snprintf(err, errlen, "Unknown client");
-	return OAUTHCLIENT_NOT_FOUND;
+	return (unsigned)a < sizeof auth_names / sizeof auth_names[0] ? auth_names[a] : "none";
 }
 
-int oauthclient_redirect_ok(const struct oauth_client *c, const char *redirect_uri)
+int oauthclient_auth_parse(const char *name)
 {
-	for (size_t i = 0; i < c->nredirect_uris; i++)
-		if (strcmp(c->redirect_uris[i], redirect_uri) == 0)
-			return 1;
-	return 0;
-}
-
-int oauthclient_secret_ok(sqlite3 *db, const struct oauth_client *c, const char *secret)
-{
-	(void)db, (void)c, (void)secret;
-	return 0;
+	for (size_t i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++)
+		if (strcmp(name, auth_names[i]) == 0)
+			return (int)i;
+	return -1;
 }
 
 void oauthclient_free(struct oauth_client *c)
@@ -37,5 +48,586 @@ void oauthclient_free(struct oauth_client *c)
 	for (size_t i = 0; i < c->nredirect_uris; i++)
 		free(c->redirect_uris[i]);
 	free(c->redirect_uris);
+	free(c->grant_types);
+	free(c->response_types);
+	free(c->scope);
 	memset(c, 0, sizeof *c);
+}
+
+/* --- redirect URIs ---------------------------------------------------- */
+
+static int loopback_host(const char *host)
+{
+	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
+	       strcasecmp(host, "localhost") == 0;
+}
+
+/* The length of uri's scheme (before ':'), 0 when it has none. */
+static size_t scheme_len(const char *uri)
+{
+	if (!isalpha((unsigned char)uri[0]))
+		return 0;
+	size_t n = 1;
+	while (isalnum((unsigned char)uri[n]) || uri[n] == '+' || uri[n] == '-' || uri[n] == '.')
+		n++;
+	return uri[n] == ':' ? n : 0;
+}
+
+int oauthclient_redirect_uri_valid(const char *uri, char *desc, size_t desclen)
+{
+	size_t n = strlen(uri);
+	if (n == 0 || n > OAUTHCLIENT_MAX_URI_LEN) {
+		snprintf(desc, desclen, "A redirect URI must have 1 to %d characters",
+			 OAUTHCLIENT_MAX_URI_LEN);
+		return -1;
+	}
+	for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '\\') {
+			snprintf(desc, desclen,
+				 "A redirect URI holds a space, a control or a non-ASCII character");
+			return -1;
+		}
+	}
+	if (strchr(uri, '#')) {
+		snprintf(desc, desclen, "A redirect URI must not have a fragment");
+		return -1;
+	}
+	size_t s = scheme_len(uri);
+	struct fetch_url u;
+	if (s == 5 && strncmp(uri, "https", 5) == 0) {
+		if (fetch_url_parse(uri, &u) == 0 && u.https)
+			return 0;
+	} else if (s == 4 && strncmp(uri, "http", 4) == 0) {
+		if (fetch_url_parse(uri, &u) == 0 && !u.https && loopback_host(u.host))
+			return 0;
+		if (fetch_url_parse(uri, &u) == 0) {
+			snprintf(desc, desclen,
+				 "A redirect URI with http must name a loopback host (127.0.0.1, [::1] "
+				 "or localhost); use https");
+			return -1;
+		}
+	} else if (s > 0 && memchr(uri, '.', s) && uri[s + 1]) {
+		return 0; /* private-use scheme (RFC 8252 section 7.1): reverse domain name */
+	}
+	snprintf(desc, desclen,
+		 "A redirect URI must be an absolute https URI, http on a loopback host, or a private-use "
+		 "scheme such as com.example.app:/callback");
+	return -1;
+}
+
+/* For a loopback http URI: the host (into host) and what follows the
+ * authority (path and query); NULL for any other URI. */
+static const char *loopback_rest(const char *uri, char host[256])
+{
+	struct fetch_url u;
+	if (strncmp(uri, "http://", 7) != 0 || fetch_url_parse(uri, &u) < 0 || !loopback_host(u.host))
+		return NULL;
+	snprintf(host, 256, "%s", u.host);
+	const char *rest = uri + 7;
+	return rest + strcspn(rest, "/?#");
+}
+
+int oauthclient_redirect_ok(const struct oauth_client *c, const char *redirect_uri)
+{
+	char h1[256], h2[256];
+	const char *rest = loopback_rest(redirect_uri, h1);
+	for (size_t i = 0; i < c->nredirect_uris; i++) {
+		if (strcmp(c->redirect_uris[i], redirect_uri) == 0)
+			return 1;
+		/* RFC 8252 section 7.3: a native app's loopback listener takes
+		 * whatever port is free; host, path and query still match. */
+		const char *r2 = rest ? loopback_rest(c->redirect_uris[i], h2) : NULL;
+		if (r2 && strcasecmp(h1, h2) == 0 && strcmp(rest, r2) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* --- metadata --------------------------------------------------------- */
+
+struct parse_err {
+	const char **error;
+	char *desc;
+	size_t desclen;
+};
+
+static int refuse(const struct parse_err *e, const char *error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse(const struct parse_err *e, const char *error, const char *fmt, ...)
+{
+	va_list ap;
+	*e->error = error;
+	va_start(ap, fmt);
+	vsnprintf(e->desc, e->desclen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An optional string member of at most max bytes without control
+ * characters: 0 (*out NULL when absent) or -1. */
+static int opt_string(json_object *meta, const char *key, size_t max, const char **out,
+		      const struct parse_err *e)
+{
+	json_object *v;
+	*out = NULL;
+	if (!json_object_object_get_ex(meta, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return refuse(e, "invalid_client_metadata", "%s must be a string", key);
+	const char *s = json_object_get_string(v);
+	if (strlen(s) == 0 || strlen(s) > max)
+		return refuse(e, "invalid_client_metadata", "%s is empty or too long", key);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return refuse(e, "invalid_client_metadata", "%s holds a control character", key);
+	*out = s;
+	return 0;
+}
+
+/* An optional array of words, each one of allowed (space-separated), into
+ * *out joined with spaces; def when absent. 0 or -1. */
+static int opt_words(json_object *meta, const char *key, const char *allowed, const char *def, char **out,
+		     const struct parse_err *e)
+{
+	json_object *v;
+	*out = NULL;
+	if (!json_object_object_get_ex(meta, key, &v) || json_object_is_type(v, json_type_null)) {
+		*out = ck_strdup(def);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0 ||
+	    json_object_array_length(v) > 8)
+		return refuse(e, "invalid_client_metadata", "%s must be a non-empty array of strings", key);
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *w = json_object_array_get_idx(v, i);
+		const char *s = json_object_is_type(w, json_type_string) ? json_object_get_string(w) : NULL;
+		if (!s || !*s || strchr(s, ' ') || !words_has(allowed, s, strlen(s))) {
+			sbuf_free(&b);
+			*e->error = "invalid_client_metadata";
+			snprintf(e->desc, e->desclen, "%s may hold only: %s", key, allowed);
+			return -1;
+		}
+		if (!words_has(b.p, s, strlen(s))) {
+			if (b.len)
+				sbuf_adds(&b, " ");
+			sbuf_adds(&b, s);
+		}
+	}
+	*out = sbuf_take(&b);
+	return 0;
+}
+
+static int parse_redirect_uris(json_object *meta, struct oauth_client *out, const struct parse_err *e)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(meta, "redirect_uris", &v) ||
+	    !json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+		return refuse(e, "invalid_redirect_uri", "%s",
+			      "redirect_uris must be a non-empty array of URIs");
+	size_t n = json_object_array_length(v);
+	if (n > OAUTHCLIENT_MAX_REDIRECT_URIS) {
+		*e->error = "invalid_redirect_uri";
+		snprintf(e->desc, e->desclen, "At most %d redirect URIs", OAUTHCLIENT_MAX_REDIRECT_URIS);
+		return -1;
+	}
+	out->redirect_uris = ck_calloc(n, sizeof *out->redirect_uris);
+	for (size_t i = 0; i < n; i++) {
+		json_object *u = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(u, json_type_string))
+			return refuse(e, "invalid_redirect_uri", "%s", "Each redirect URI must be a string");
+		if (oauthclient_redirect_uri_valid(json_object_get_string(u), e->desc, e->desclen) < 0) {
+			*e->error = "invalid_redirect_uri";
+			return -1;
+		}
+		out->redirect_uris[out->nredirect_uris++] = ck_strdup(json_object_get_string(u));
+	}
+	return 0;
+}
+
+static int parse_auth_method(json_object *meta, int document, struct oauth_client *out,
+			     const struct parse_err *e)
+{
+	const char *m;
+	if (opt_string(meta, "token_endpoint_auth_method", 64, &m, e) < 0)
+		return -1;
+	/* RFC 7591's default is client_secret_basic; a document's client has
+	 * nowhere to keep a secret, so its default is none. */
+	if (!m) {
+		out->auth = document ? OAUTHCLIENT_AUTH_NONE : OAUTHCLIENT_AUTH_SECRET_BASIC;
+		return 0;
+	}
+	int a = oauthclient_auth_parse(m);
+	if (a < 0)
+		return refuse(e, "invalid_client_metadata",
+			      "token_endpoint_auth_method %s is not supported (none, client_secret_basic, "
+			      "client_secret_post)",
+			      m);
+	if (document && a != OAUTHCLIENT_AUTH_NONE)
+		return refuse(e, "invalid_client_metadata",
+			      "A client metadata document's token_endpoint_auth_method must be none, not %s",
+			      m);
+	out->auth = (enum oauthclient_auth)a;
+	return 0;
+}
+
+/* The words of scope that known holds, each once; NULL when none. */
+static char *known_words(const char *scope, const char *known)
+{
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	for (const char *s = scope; *s;) {
+		while (*s == ' ')
+			s++;
+		size_t n = strcspn(s, " ");
+		if (n && words_has(known, s, n) && !words_has(b.p, s, n)) {
+			if (b.len)
+				sbuf_adds(&b, " ");
+			sbuf_add(&b, s, n);
+		}
+		s += n;
+	}
+	if (b.len)
+		return sbuf_take(&b);
+	sbuf_free(&b);
+	return NULL;
+}
+
+static int parse_names(json_object *meta, const char *known_scopes, struct oauth_client *out,
+		       const struct parse_err *e)
+{
+	const char *name, *uri, *scope;
+	struct fetch_url u;
+	if (opt_string(meta, "client_name", OAUTHCLIENT_MAX_NAME_LEN, &name, e) < 0 ||
+	    opt_string(meta, "client_uri", OAUTHCLIENT_MAX_URI_LEN, &uri, e) < 0 ||
+	    opt_string(meta, "scope", OAUTHCLIENT_MAX_SCOPE_LEN, &scope, e) < 0)
+		return -1;
+	/* The consent page links it: http(s) only, never javascript: or data:. */
+	if (uri && (fetch_url_parse(uri, &u) < 0 || strchr(uri, '#')))
+		return refuse(e, "invalid_client_metadata", "%s", "client_uri must be an http(s) URL");
+	out->client_name = name ? ck_strdup(name) : NULL;
+	out->client_uri = uri ? ck_strdup(uri) : NULL;
+	out->scope = scope && known_scopes ? known_words(scope, known_scopes) : NULL;
+	return 0;
+}
+
+int oauthclient_parse(json_object *meta, int document, const char *doc_url, const char *known_scopes,
+		      struct oauth_client *out, const char **error, char *desc, size_t desclen)
+{
+	struct parse_err e = {error, desc, desclen};
+	memset(out, 0, sizeof *out);
+	*error = NULL;
+	*desc = '\0';
+	if (!meta || !json_object_is_type(meta, json_type_object))
+		return refuse(&e, "invalid_client_metadata", "%s",
+			      "The client metadata must be a JSON object");
+	if (document) {
+		const char *id = json_get_string(meta, "client_id");
+		if (!id || strcmp(id, doc_url) != 0)
+			return refuse(&e, "invalid_client_metadata", "%s",
+				      "The document's client_id must equal the URL it was fetched from");
+		if (json_object_object_get_ex(meta, "client_secret", NULL))
+			return refuse(&e, "invalid_client_metadata", "%s",
+				      "A client metadata document must not hold a client_secret");
+	}
+	int rc = -1;
+	if (parse_redirect_uris(meta, out, &e) < 0 || parse_auth_method(meta, document, out, &e) < 0 ||
+	    opt_words(meta, "grant_types", "authorization_code refresh_token", "authorization_code",
+		      &out->grant_types, &e) < 0 ||
+	    opt_words(meta, "response_types", "code", "code", &out->response_types, &e) < 0 ||
+	    parse_names(meta, known_scopes, out, &e) < 0)
+		goto done;
+	/* RFC 7591 section 2.1: the code grant goes with the code response. */
+	if (!words_has(out->grant_types, "authorization_code", strlen("authorization_code"))) {
+		refuse(&e, "invalid_client_metadata", "%s", "grant_types must include authorization_code");
+		goto done;
+	}
+	out->from_document = document;
+	if (document)
+		out->client_id = ck_strdup(doc_url);
+	rc = 0;
+done:
+	if (rc < 0)
+		oauthclient_free(out);
+	return rc;
+}
+
+/* --- registered clients ------------------------------------------------ */
+
+static int sha256(const char *s, unsigned char out[HASH_LEN])
+{
+	unsigned int n = 0;
+	return EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL) == 1 && n == HASH_LEN ? 0 : -1;
+}
+
+/* The key an address is counted under: an IPv6 address by its /64 (one
+ * host usually holds the whole /64), an IPv4 one (mapped or not) as it is. */
+static void addr_key(const char *addr, char out[INET6_ADDRSTRLEN])
+{
+	unsigned char a[16];
+	if (!addr) {
+		out[0] = '\0';
+		return;
+	}
+	if (strchr(addr, ':') && inet_pton(AF_INET6, addr, a) == 1) {
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(a, mapped, 12) == 0) {
+			inet_ntop(AF_INET, a + 12, out, INET6_ADDRSTRLEN);
+			return;
+		}
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN);
+		return;
+	}
+	snprintf(out, INET6_ADDRSTRLEN, "%s", addr);
+}
+
+struct reg_args {
+	const struct oauthclient_limits *lim;
+	const struct oauth_client *c;
+	const char *addr;
+	time_t now;
+	const unsigned char *hash; /* NULL: public client */
+	const char *uris;
+	enum oauthclient_status status;
+	long retry_after;
+};
+
+static int register_fn(sqlite3 *db, void *arg)
+{
+	struct reg_args *a = arg;
+	sqlite3_stmt *q;
+	a->status = OAUTHCLIENT_OK;
+	/* As the login limit: blocked while the limit-th newest registration
+	 * of the address is still in the window. */
+	int rc = txn_exec(db, &q,
+			  "SELECT created_at FROM oauth_clients WHERE created_addr = ? AND created_at > ?"
+			  " ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+			  TXN_TEXT, a->addr, TXN_INT, (long long)(a->now - a->lim->window), TXN_INT,
+			  (long long)(a->lim->addr_limit - 1), TXN_END);
+	if (rc == SQLITE_ROW) {
+		long wait = (long)(sqlite3_column_int64(q, 0) + a->lim->window - a->now);
+		sqlite3_finalize(q);
+		a->retry_after = wait > 0 ? wait : 1;
+		a->status = OAUTHCLIENT_LIMITED;
+		return SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return rc;
+	if ((rc = txn_exec(db, &q, "SELECT count(*) FROM oauth_clients", TXN_END)) != SQLITE_ROW)
+		return rc;
+	long long n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (n >= a->lim->max) {
+		a->status = OAUTHCLIENT_FULL;
+		return SQLITE_OK;
+	}
+	const struct oauth_client *c = a->c;
+	return txn_exec(
+	    db, NULL,
+	    "INSERT INTO oauth_clients(client_id, secret_hash, auth_method, client_name, client_uri,"
+	    " redirect_uris, grant_types, response_types, scope, created_at, created_addr)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    TXN_TEXT, c->client_id, TXN_BLOB, a->hash, (size_t)(a->hash ? HASH_LEN : 0), TXN_TEXT,
+	    oauthclient_auth_name(c->auth), TXN_TEXT, c->client_name, TXN_TEXT, c->client_uri, TXN_TEXT,
+	    a->uris, TXN_TEXT, c->grant_types, TXN_TEXT, c->response_types, TXN_TEXT, c->scope, TXN_INT,
+	    (long long)a->now, TXN_TEXT, a->addr, TXN_END);
+}
+
+static char *random_b64url(size_t n)
+{
+	unsigned char rnd[SECRET_BYTES];
+	if (n > sizeof rnd || RAND_bytes(rnd, (int)n) != 1)
+		return NULL;
+	char *s = b64url_encode(rnd, n);
+	OPENSSL_cleanse(rnd, sizeof rnd);
+	return s;
+}
+
+static char *uris_json(const struct oauth_client *c)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < c->nredirect_uris; i++)
+		json_object_array_add(arr, json_object_new_string(c->redirect_uris[i]));
+	char *s = ck_strdup(
+	    json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	return s;
+}
+
+enum oauthclient_status oauthclient_register(sqlite3 *db, const struct oauthclient_limits *lim,
+					     struct oauth_client *c, const char *addr, time_t now,
+					     char **secret, long *retry_after)
+{
+	unsigned char hash[HASH_LEN];
+	char key[INET6_ADDRSTRLEN];
+	*secret = NULL;
+	*retry_after = 0;
+	free(c->client_id);
+	c->client_id = random_b64url(CLIENT_ID_BYTES);
+	if (!c->client_id)
+		return OAUTHCLIENT_ERROR;
+	if (c->auth != OAUTHCLIENT_AUTH_NONE) {
+		if (!(*secret = random_b64url(SECRET_BYTES)) || sha256(*secret, hash) < 0)
+			goto fail;
+	}
+	addr_key(addr, key);
+	char *uris = uris_json(c);
+	struct reg_args a = {lim, c, key[0] ? key : NULL, now, *secret ? hash : NULL, uris, OAUTHCLIENT_ERROR,
+			     0};
+	int rc = txn_run(db, register_fn, &a);
+	free(uris);
+	OPENSSL_cleanse(hash, sizeof hash);
+	if (rc != SQLITE_OK)
+		goto fail;
+	if (a.status != OAUTHCLIENT_OK) {
+		*retry_after = a.retry_after;
+		if (*secret)
+			secure_free(*secret, strlen(*secret));
+		*secret = NULL;
+		return a.status;
+	}
+	c->issued_at = now;
+	return OAUTHCLIENT_OK;
+fail:
+	if (*secret)
+		secure_free(*secret, strlen(*secret));
+	*secret = NULL;
+	return OAUTHCLIENT_ERROR;
+}
+
+#define CLIENT_COLUMNS                                                                                       \
+	"client_id, auth_method, client_name, client_uri, redirect_uris, grant_types, response_types, "      \
+	"scope,"                                                                                             \
+	" created_at"
+
+static char *column_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *s = sqlite3_column_text(q, i);
+	return s ? ck_strdup((const char *)s) : NULL;
+}
+
+/* A row of CLIENT_COLUMNS into *c: 0, or -1 when it does not parse. */
+static int client_from_row(sqlite3_stmt *q, struct oauth_client *c)
+{
+	memset(c, 0, sizeof *c);
+	c->client_id = column_dup(q, 0);
+	const unsigned char *auth = sqlite3_column_text(q, 1);
+	int a = auth ? oauthclient_auth_parse((const char *)auth) : -1;
+	c->auth = a < 0 ? OAUTHCLIENT_AUTH_NONE : (enum oauthclient_auth)a;
+	c->client_name = column_dup(q, 2);
+	if (!c->client_name)
+		c->client_name = ck_strdup(c->client_id);
+	c->client_uri = column_dup(q, 3);
+	c->grant_types = column_dup(q, 5);
+	c->response_types = column_dup(q, 6);
+	c->scope = column_dup(q, 7);
+	c->issued_at = (time_t)sqlite3_column_int64(q, 8);
+	const unsigned char *uris = sqlite3_column_text(q, 4);
+	json_object *arr = uris ? json_tokener_parse((const char *)uris) : NULL;
+	int rc = a < 0 || !json_object_is_type(arr, json_type_array) ? -1 : 0;
+	size_t n = rc == 0 ? json_object_array_length(arr) : 0;
+	c->redirect_uris = ck_calloc(n ? n : 1, sizeof *c->redirect_uris);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
+		if (s)
+			c->redirect_uris[c->nredirect_uris++] = ck_strdup(s);
+	}
+	json_object_put(arr);
+	if (rc < 0)
+		oauthclient_free(c);
+	return rc;
+}
+
+static enum oauthclient_status find_registered(sqlite3 *db, const char *client_id, struct oauth_client *out,
+					       char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	int rc = txn_exec(db, &q, "SELECT " CLIENT_COLUMNS " FROM oauth_clients WHERE client_id = ?",
+			  TXN_TEXT, client_id, TXN_END);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "Unknown client");
+		return OAUTHCLIENT_NOT_FOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "The client store cannot be read");
+		return OAUTHCLIENT_ERROR;
+	}
+	rc = client_from_row(q, out);
+	sqlite3_finalize(q);
+	if (rc < 0) {
+		snprintf(err, errlen, "The client's stored metadata is damaged");
+		return OAUTHCLIENT_ERROR;
+	}
+	return OAUTHCLIENT_OK;
+}
+
+int oauthclient_each(sqlite3 *db, void (*fn)(const struct oauth_client *c, void *arg), void *arg)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "SELECT " CLIENT_COLUMNS " FROM oauth_clients ORDER BY created_at, rowid",
+			       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct oauth_client c;
+		if (client_from_row(q, &c) < 0)
+			continue;
+		fn(&c, arg);
+		oauthclient_free(&c);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int delete_fn(sqlite3 *db, void *arg)
+{
+	int rc = txn_exec(db, NULL, "DELETE FROM oauth_clients WHERE client_id = ?", TXN_TEXT,
+			  (const char *)arg, TXN_END);
+	return rc == SQLITE_DONE && sqlite3_changes(db) == 0 ? SQLITE_NOTFOUND : rc;
+}
+
+enum oauthclient_status oauthclient_delete(sqlite3 *db, const char *client_id)
+{
+	int rc = txn_run(db, delete_fn, (void *)client_id);
+	return rc == SQLITE_OK	       ? OAUTHCLIENT_OK
+	       : rc == SQLITE_NOTFOUND ? OAUTHCLIENT_NOT_FOUND
+				       : OAUTHCLIENT_ERROR;
+}
+
+int oauthclient_secret_ok(sqlite3 *db, const struct oauth_client *c, const char *secret)
+{
+	unsigned char want[HASH_LEN];
+	if (!c || !c->client_id || c->from_document || c->auth == OAUTHCLIENT_AUTH_NONE || !secret)
+		return 0;
+	sqlite3_stmt *q;
+	if (txn_exec(db, &q, "SELECT secret_hash FROM oauth_clients WHERE client_id = ?", TXN_TEXT,
+		     c->client_id, TXN_END) != SQLITE_ROW)
+		return 0;
+	int ok = 0;
+	const void *stored = sqlite3_column_blob(q, 0);
+	if (stored && sqlite3_column_bytes(q, 0) == HASH_LEN && sha256(secret, want) == 0)
+		ok = CRYPTO_memcmp(stored, want, HASH_LEN) == 0;
+	sqlite3_finalize(q);
+	OPENSSL_cleanse(want, sizeof want);
+	return ok;
+}
+
+/* --- lookup ------------------------------------------------------------ */
+
+enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *opts, const char *client_id,
+					 time_t now, struct oauth_client *out, char *err, size_t errlen)
+{
+	(void)opts, (void)now;
+	memset(out, 0, sizeof *out);
+	if (!client_id || !*client_id || strlen(client_id) > OAUTHCLIENT_MAX_URI_LEN) {
+		snprintf(err, errlen, "Unknown client");
+		return OAUTHCLIENT_NOT_FOUND;
+	}
+	if (strncasecmp(client_id, "https:", 6) == 0 || strncasecmp(client_id, "http:", 5) == 0) {
+		snprintf(err, errlen, "Client ID Metadata Documents are not supported yet");
+		return OAUTHCLIENT_INVALID;
+	}
+	return find_registered(db, client_id, out, err, errlen);
 }

@@ -6,11 +6,32 @@
 #ifndef MCPAUTH_OAUTHCLIENT_H
 #define MCPAUTH_OAUTHCLIENT_H
 
+#include <json-c/json.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "fetch.h"
+
+/* The registered clients' table, created by userdb.c's migrations (the
+ * schema version that adds it). redirect_uris is a JSON array; grant_types
+ * and response_types are space-separated; secret_hash is the SHA-256 of
+ * the secret, NULL for a public client; created_addr is the address (an
+ * IPv6 one cut to its /64) that registered it, for the per-address limit. */
+#define OAUTHCLIENT_SCHEMA                                                                                   \
+	"CREATE TABLE oauth_clients ("                                                                       \
+	" client_id TEXT PRIMARY KEY,"                                                                       \
+	" secret_hash BLOB,"                                                                                 \
+	" auth_method TEXT NOT NULL,"                                                                        \
+	" client_name TEXT,"                                                                                 \
+	" client_uri TEXT,"                                                                                  \
+	" redirect_uris TEXT NOT NULL,"                                                                      \
+	" grant_types TEXT NOT NULL,"                                                                        \
+	" response_types TEXT NOT NULL,"                                                                     \
+	" scope TEXT,"                                                                                       \
+	" created_at INTEGER NOT NULL,"                                                                      \
+	" created_addr TEXT);"                                                                               \
+	"CREATE INDEX oauth_clients_addr ON oauth_clients(created_addr, created_at);"
 
 enum oauthclient_status {
 	OAUTHCLIENT_OK = 0,
@@ -18,6 +39,8 @@ enum oauthclient_status {
 	OAUTHCLIENT_INVALID,     /* the client's document is unusable (err says why) */
 	OAUTHCLIENT_UNAVAILABLE, /* the document could not be fetched now (err says why) */
 	OAUTHCLIENT_ERROR,       /* the store failed */
+	OAUTHCLIENT_LIMITED,     /* registration: this address registered too many lately */
+	OAUTHCLIENT_FULL,        /* registration: the store holds its maximum of clients */
 };
 
 /* Token endpoint authentication methods (RFC 7591 section 2). */
@@ -35,6 +58,10 @@ struct oauth_client {
 	size_t nredirect_uris;
 	enum oauthclient_auth auth;
 	int from_document;     /* 1: a Client ID Metadata Document; 0: registered */
+	char *grant_types;     /* owned, space-separated: authorization_code, refresh_token */
+	char *response_types;  /* owned, space-separated: code */
+	char *scope;           /* owned, space-separated scopes the client registered; NULL: none named */
+	time_t issued_at;      /* registered: client_id_issued_at; document: when it was fetched */
 };
 
 /* Finds the client named client_id: an https URL is a metadata document
@@ -55,5 +82,52 @@ int oauthclient_redirect_ok(const struct oauth_client *c, const char *redirect_u
 int oauthclient_secret_ok(sqlite3 *db, const struct oauth_client *c, const char *secret);
 
 void oauthclient_free(struct oauth_client *c);
+
+/* Limits of the metadata a client may give (registration and documents). */
+#define OAUTHCLIENT_MAX_REDIRECT_URIS 10
+#define OAUTHCLIENT_MAX_URI_LEN 1024
+#define OAUTHCLIENT_MAX_NAME_LEN 200
+#define OAUTHCLIENT_MAX_SCOPE_LEN 1024
+
+/* The metadata of a registration request (RFC 7591 section 2) or of a
+ * Client ID Metadata Document (document = 1: no secret methods, and a
+ * client_id member that must equal doc_url), checked into *out (client_id
+ * left NULL for a registration). known_scopes (space-separated) keeps the
+ * scope words the suite knows; others are dropped, as RFC 7591 allows.
+ * Unknown members are ignored. Returns 0, or -1 with *error the RFC 7591
+ * error code (invalid_redirect_uri, invalid_client_metadata) and desc one
+ * line saying why. */
+int oauthclient_parse(json_object *meta, int document, const char *doc_url, const char *known_scopes,
+		      struct oauth_client *out, const char **error, char *desc, size_t desclen);
+
+/* 0 when uri may be a redirect URI: absolute, no fragment, at most
+ * OAUTHCLIENT_MAX_URI_LEN bytes, and https, or http on a loopback host
+ * (127.0.0.1, [::1], localhost), or a private-use scheme with a dot (RFC
+ * 8252 section 7.1: com.example.app:/cb). -1 with desc otherwise. */
+int oauthclient_redirect_uri_valid(const char *uri, char *desc, size_t desclen);
+
+/* Registration limits: per address within a window, and in all. */
+struct oauthclient_limits {
+	long addr_limit; /* registrations per address (IPv6: per /64) per window */
+	long window;	 /* seconds */
+	long max;	 /* clients stored in all */
+};
+
+/* Stores c (from oauthclient_parse) as a new registered client: fills
+ * c->client_id and c->issued_at, and *secret (caller frees with
+ * secure_free) for a confidential client, NULL for a public one. Refuses
+ * with OAUTHCLIENT_LIMITED (*retry_after: seconds) or OAUTHCLIENT_FULL. */
+enum oauthclient_status oauthclient_register(sqlite3 *db, const struct oauthclient_limits *lim,
+					     struct oauth_client *c, const char *addr, time_t now,
+					     char **secret, long *retry_after);
+
+/* The RFC 7591 name of an authentication method, and back (-1: unknown). */
+const char *oauthclient_auth_name(enum oauthclient_auth a);
+int oauthclient_auth_parse(const char *name);
+
+/* The registered clients, oldest first (the CLI's list); 0 or -1. */
+int oauthclient_each(sqlite3 *db, void (*fn)(const struct oauth_client *c, void *arg), void *arg);
+/* Deletes a registered client: OAUTHCLIENT_OK, _NOT_FOUND or _ERROR. */
+enum oauthclient_status oauthclient_delete(sqlite3 *db, const char *client_id);
 
 #endif

@@ -50,6 +50,8 @@ void refresh_grant_free(struct refresh_grant *g)
 {
 	free(g->sub);
 	free(g->scope);
+	free(g->client_id);
+	free(g->resource);
 	memset(g, 0, sizeof *g);
 }
 
@@ -66,6 +68,8 @@ const char *refresh_status_text(enum refresh_status st)
 		return "family revoked";
 	case REFRESH_REUSED:
 		return "reuse of a rotated token";
+	case REFRESH_WRONG_CLIENT:
+		return "issued to another client";
 	default:
 		return "store error";
 	}
@@ -76,16 +80,20 @@ static int insert_token(sqlite3 *db, const unsigned char hash[HASH_LEN], const s
 {
 	return txn_exec(
 	    db, NULL,
-	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at) VALUES(?,?,?,?,?,?)",
+	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at,client_id,resource) "
+	    "VALUES(?,?,?,?,?,?,?,?)",
 	    TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, g->family, TXN_TEXT, g->sub, TXN_TEXT, g->scope,
-	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_END);
+	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_TEXT, g->client_id, TXN_TEXT,
+	    g->resource, TXN_END);
 }
 
 struct op {
 	unsigned char hash[HASH_LEN];
 	time_t now;
 	long ttl;
-	char *token; /* the new token */
+	char *token;	       /* the new token */
+	const char *client_id; /* rotation: the client presenting the token */
+	int check_client;
 	struct refresh_grant *g;
 	enum refresh_status st;
 };
@@ -95,6 +103,24 @@ static void op_reset(struct op *o)
 	refresh_token_free(o->token);
 	o->token = NULL;
 	o->st = REFRESH_ERROR;
+}
+
+static int issue_fn(sqlite3 *db, void *arg);
+
+int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
+		     const char *resource, time_t now, long ttl, char **token, struct refresh_grant *g)
+{
+	refresh_token_free(*token);
+	*token = NULL;
+	refresh_grant_free(g);
+	g->sub = ck_strdup(sub);
+	g->scope = ck_strdup(scope);
+	g->client_id = client_id ? ck_strdup(client_id) : NULL;
+	g->resource = resource ? ck_strdup(resource) : NULL;
+	struct op o = {.now = now, .ttl = ttl, .g = g};
+	int rc = issue_fn(db, &o);
+	*token = o.token;
+	return rc == SQLITE_DONE ? SQLITE_DONE : rc;
 }
 
 static int issue_fn(sqlite3 *db, void *arg)
@@ -136,7 +162,9 @@ static int find(sqlite3 *db, struct op *o, int *used, int *revoked)
 {
 	sqlite3_stmt *q;
 	int rc = txn_exec(
-	    db, &q, "SELECT hash,family,sub,scope,expires_at,used,revoked FROM refresh_tokens WHERE hash = ?",
+	    db, &q,
+	    "SELECT hash,family,sub,scope,expires_at,used,revoked,client_id,resource FROM refresh_tokens "
+	    "WHERE hash = ?",
 	    TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
 	if (rc == SQLITE_DONE)
 		return 0;
@@ -160,8 +188,22 @@ static int find(sqlite3 *db, struct op *o, int *used, int *revoked)
 	o->g->expires_at = (time_t)sqlite3_column_int64(q, 4);
 	*used = sqlite3_column_int(q, 5);
 	*revoked = sqlite3_column_int(q, 6);
+	const char *client = (const char *)sqlite3_column_text(q, 7);
+	const char *resource = (const char *)sqlite3_column_text(q, 8);
+	o->g->client_id = client ? ck_strdup(client) : NULL;
+	o->g->resource = resource ? ck_strdup(resource) : NULL;
 	sqlite3_finalize(q);
 	return 1;
+}
+
+/* The token found is not of the client that presents it. */
+static int wrong_client(const struct op *o)
+{
+	if (!o->check_client)
+		return 0;
+	if (!o->client_id)
+		return o->g->client_id != NULL;
+	return !o->g->client_id || strcmp(o->client_id, o->g->client_id) != 0;
 }
 
 static int revoke_family(sqlite3 *db, const char *family)
@@ -180,6 +222,11 @@ static int rotate_fn(sqlite3 *db, void *arg)
 		return SQLITE_ERROR;
 	if (found == 0) {
 		o->st = REFRESH_UNKNOWN;
+		return SQLITE_OK;
+	}
+	/* Another client's token: not this client's to use, nor to burn. */
+	if (wrong_client(o)) {
+		o->st = REFRESH_WRONG_CLIENT;
 		return SQLITE_OK;
 	}
 	if (revoked) {
@@ -231,6 +278,19 @@ enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, c
 	return st;
 }
 
+enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id, time_t now,
+					  char **new_token, struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	*new_token = NULL;
+	struct op o = {.now = now, .g = g, .client_id = client_id, .check_client = 1};
+	if (token_hash(token, o.hash) < 0)
+		return REFRESH_UNKNOWN;
+	enum refresh_status st = run(db, rotate_fn, &o);
+	*new_token = o.token;
+	return st;
+}
+
 static int revoke_fn(sqlite3 *db, void *arg)
 {
 	struct op *o = arg;
@@ -243,6 +303,10 @@ static int revoke_fn(sqlite3 *db, void *arg)
 		o->st = REFRESH_UNKNOWN;
 		return SQLITE_OK;
 	}
+	if (wrong_client(o)) {
+		o->st = REFRESH_WRONG_CLIENT;
+		return SQLITE_OK;
+	}
 	int rc = revoke_family(db, o->g->family);
 	if (rc == SQLITE_DONE)
 		o->st = REFRESH_OK;
@@ -253,6 +317,16 @@ enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refres
 {
 	memset(g, 0, sizeof *g);
 	struct op o = {.g = g};
+	if (token_hash(token, o.hash) < 0)
+		return REFRESH_UNKNOWN;
+	return run(db, revoke_fn, &o);
+}
+
+enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const char *client_id,
+					  struct refresh_grant *g)
+{
+	memset(g, 0, sizeof *g);
+	struct op o = {.g = g, .client_id = client_id, .check_client = 1};
 	if (token_hash(token, o.hash) < 0)
 		return REFRESH_UNKNOWN;
 	return run(db, revoke_fn, &o);

@@ -14,11 +14,12 @@
 
 enum refresh_status {
 	REFRESH_OK = 0,
-	REFRESH_UNKNOWN, /* not a token this store issued (or long gone) */
-	REFRESH_EXPIRED, /* past its family's absolute lifetime */
-	REFRESH_REVOKED, /* its family was revoked (logout, reuse) */
-	REFRESH_REUSED,	 /* already rotated: the whole family is now revoked */
-	REFRESH_ERROR,	 /* the store failed; nothing was changed */
+	REFRESH_UNKNOWN,      /* not a token this store issued (or long gone) */
+	REFRESH_EXPIRED,      /* past its family's absolute lifetime */
+	REFRESH_REVOKED,      /* its family was revoked (logout, reuse) */
+	REFRESH_REUSED,	      /* already rotated: the whole family is now revoked */
+	REFRESH_ERROR,	      /* the store failed; nothing was changed */
+	REFRESH_WRONG_CLIENT, /* issued to another OAuth client (or to none); left as it was */
 };
 
 /* What a token grants, filled on REFRESH_OK (and on REUSED and REVOKED,
@@ -27,6 +28,8 @@ struct refresh_grant {
 	char family[REFRESH_FAMILY_LEN + 1];
 	char *sub;
 	char *scope;
+	char *client_id; /* the OAuth client it was issued to; NULL for /auth/login */
+	char *resource;	 /* the resource (RFC 8707) its access tokens are for; NULL: the audience */
 	time_t expires_at;
 };
 
@@ -35,15 +38,34 @@ struct refresh_grant {
 enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, time_t now, long ttl,
 				  char **token, struct refresh_grant *g);
 
+/* The authorization server's issue, bound to client_id and resource,
+ * inside a transaction the caller runs (txn_run): the token endpoint
+ * consumes a code and issues its family in one commit. Returns the SQLite
+ * result (SQLITE_DONE when issued); *token is freed and set anew on each
+ * call, as a retried transaction calls it again. */
+int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
+		     const char *resource, time_t now, long ttl, char **token, struct refresh_grant *g);
+
 /* Rotation: token is marked used and a new token of the same family, with
  * the same expiry, is committed into *new_token. A token used before
  * revokes its whole family (REFRESH_REUSED, committed). */
 enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, char **new_token,
 				   struct refresh_grant *g);
 
+/* The same for the token of client_id (NULL: a token of no client, as
+ * /auth/login issues): a token of another client is REFRESH_WRONG_CLIENT
+ * and neither used nor revoked. */
+enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id, time_t now,
+					  char **new_token, struct refresh_grant *g);
+
 /* Revokes the family of token (logout). REFRESH_OK when it was found,
  * whatever its state. */
 enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refresh_grant *g);
+
+/* The same for a token of client_id only (RFC 7009): another client's
+ * token is REFRESH_WRONG_CLIENT and stays as it was. */
+enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const char *client_id,
+					  struct refresh_grant *g);
 
 /* Revokes a family by its id (its user is gone). */
 enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family);

@@ -9,6 +9,11 @@
 #include <string.h>
 
 static const char well_known[] = "/.well-known/";
+/* The authorization server's endpoints are for OAuth clients, not models:
+ * a tool call would bring a client secret or a code into a model's context. */
+static const char oauth_prefix[] = "/oauth/";
+/* Nor the authorization endpoint's pages: a browser's, with a password. */
+static const char authorize_prefix[] = "/authorize";
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -59,7 +64,9 @@ static int name_taken(const struct toolset *ts, const char *name)
 
 static int is_tool(const struct route_group *g, const struct route *r)
 {
-	return !(g->flags & GROUP_NO_TOOLS) && strncmp(r->pattern, well_known, sizeof well_known - 1) != 0;
+	return !(g->flags & GROUP_NO_TOOLS) && strncmp(r->pattern, well_known, sizeof well_known - 1) != 0 &&
+	       strncmp(r->pattern, oauth_prefix, sizeof oauth_prefix - 1) != 0 &&
+	       strncmp(r->pattern, authorize_prefix, sizeof authorize_prefix - 1) != 0;
 }
 
 void toolset_init(struct toolset *ts, const struct route_group *const *groups, size_t ngroups)

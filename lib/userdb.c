@@ -1,5 +1,7 @@
 #include "userdb.h"
+#include "flowstore.h"
 #include "issuer.h"
+#include "oauthclient.h"
 #include "password.h"
 #include "txn.h"
 #include "util.h"
@@ -131,6 +133,10 @@ static const char *const migrations[] = {
 	" at INTEGER NOT NULL);"
 	"CREATE INDEX login_failures_key ON login_failures(key, at);"
 	"CREATE INDEX login_failures_at ON login_failures(at);",
+	/* 3: OAuth clients registered by Dynamic Client Registration. */
+	OAUTHCLIENT_SCHEMA,
+	/* 4: the authorization server: sessions, requests, codes, grants (lib/flowstore.h). */
+	FLOWSTORE_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)

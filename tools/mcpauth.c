@@ -5,10 +5,12 @@
  * Passwords are read from the terminal with echo off, or from stdin; never
  * from the command line, where every user of the machine could see them. */
 #include "config.h"
+#include "mcpauth.h"
 #include "file.h"
 #include "http.h"
 #include "issuer.h"
 #include "jwks.h"
+#include "oauthclient.h"
 #include "password.h"
 #include "token.h"
 #include "userdb.h"
@@ -29,24 +31,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Exit codes; the README lists them. */
-enum {
-	EX_OK = 0,
-	EX_ERROR = 1,     /* the work could not be done: files, database, settings */
-	EX_USAGE = 2,     /* bad command line */
-	EX_NOUSER = 3,    /* no user with that email */
-	EX_EXISTS = 4,    /* the email is taken */
-	EX_REJECTED = 5,  /* verify: the token fails a check */
-	EX_EXPIRED = 6,   /* verify: the token is well signed but expired */
-};
-
 #define DEFAULT_KEEP (86400 + 300) /* the longest token lifetime plus the largest leeway */
 
-static struct config cfg;
+struct config cfg;
 static const char *prog = "mcpauth";
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -139,7 +129,7 @@ static int secure_state(void)
 /* Run as root on a state directory that belongs to the web server's user,
  * the tool acts as that user, so that every file it creates stays readable
  * by the programs. */
-static int act_as_owner(void)
+int act_as_owner(void)
 {
 	struct stat st;
 	if (stat(cfg.state_dir, &st) < 0)
@@ -149,7 +139,7 @@ static int act_as_owner(void)
 	return secure_state();
 }
 
-static int open_db(sqlite3 **db, unsigned flags)
+int open_db(sqlite3 **db, unsigned flags)
 {
 	char err[512];
 	struct stat st;
@@ -164,7 +154,7 @@ static int open_db(sqlite3 **db, unsigned flags)
 	return 0;
 }
 
-static int find_user(sqlite3 *db, const char *email, struct user *u)
+int find_user(sqlite3 *db, const char *email, struct user *u)
 {
 	int rc = userdb_find_by_email(db, email, u);
 	if (rc == USERDB_NOT_FOUND) {
@@ -522,6 +512,55 @@ static int cmd_users(int argc, char **argv)
 	return rc == USERDB_OK ? EX_OK : EX_ERROR;
 }
 
+static void print_client(const struct oauth_client *c, void *arg)
+{
+	(void)arg;
+	struct sbuf uris = {0};
+	sbuf_adds(&uris, "");
+	for (size_t i = 0; i < c->nredirect_uris; i++) {
+		if (i)
+			sbuf_adds(&uris, " ");
+		sbuf_adds(&uris, c->redirect_uris[i]);
+	}
+	printf("%s\t%s\t%lld\t%s\t%s\n", c->client_id, oauthclient_auth_name(c->auth),
+	       (long long)c->issued_at, c->client_name, uris.p);
+	sbuf_free(&uris);
+}
+
+static int cmd_client_list(int argc, char **argv)
+{
+	if (parse_opts(argc, argv, NULL, 0) != 0) {
+		fail("usage: mcpauth client list");
+		return EX_USAGE;
+	}
+	sqlite3 *db;
+	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
+		return EX_ERROR;
+	int rc = oauthclient_each(db, print_client, NULL);
+	if (rc < 0)
+		fail("cannot read the clients: %s", sqlite3_errmsg(db));
+	userdb_close(db);
+	return rc < 0 ? EX_ERROR : EX_OK;
+}
+
+static int cmd_client_delete(int argc, char **argv)
+{
+	if (parse_opts(argc, argv, NULL, 0) != 1) {
+		fail("usage: mcpauth client delete CLIENT_ID");
+		return EX_USAGE;
+	}
+	sqlite3 *db;
+	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
+		return EX_ERROR;
+	enum oauthclient_status st = oauthclient_delete(db, argv[0]);
+	if (st == OAUTHCLIENT_NOT_FOUND)
+		fail("no registered client %s", argv[0]);
+	else if (st != OAUTHCLIENT_OK)
+		fail("cannot delete the client: %s", sqlite3_errmsg(db));
+	userdb_close(db);
+	return st == OAUTHCLIENT_OK ? EX_OK : st == OAUTHCLIENT_NOT_FOUND ? EX_NOUSER : EX_ERROR;
+}
+
 static int cmd_passwd(int argc, char **argv)
 {
 	struct opt o[] = {{"--none", 0, NULL}};
@@ -832,11 +871,27 @@ static const struct command commands[] = {
 	{"user del", cmd_user_del, "user del EMAIL", "Removes a user. Exit 3 if there is none with that email.\n"},
 	{"users", cmd_users, "users [--json]",
 	 "Lists the users: id, email, name and permissions, tab-separated, or as JSON.\n"},
+	{"client list", cmd_client_list, "client list",
+	 "Lists the OAuth clients registered at /oauth/register: client_id, token endpoint\n"
+	 "auth method, registration time (unix), name and redirect URIs, tab-separated.\n"
+	 "Clients named by a metadata document URL are not stored, so not listed.\n"},
+	{"client delete", cmd_client_delete, "client delete CLIENT_ID",
+	 "Removes a registered client: it can no longer sign anyone in, and its secret\n"
+	 "stops working. Exit 3 if there is no such client.\n"},
 	{"passwd", cmd_passwd, "passwd EMAIL [--none]",
 	 "Sets a user's password, read from the terminal (twice, echo off) or from the\n"
 	 "first line of stdin; never from the command line. --none removes it (the user\n"
 	 "can no longer log in). Every refresh token of the user is revoked; access\n"
 	 "tokens already issued stay valid until they expire.\n"},
+	{"grant list", cmd_grant_list, "grant list [EMAIL]",
+	 "Lists what users allowed OAuth clients (the consent page's remembered grants):\n"
+	 "email, client_id, scopes and when last widened, tab-separated; one user's with\n"
+	 "EMAIL.\n"},
+	{"grant revoke", cmd_grant_revoke, "grant revoke EMAIL CLIENT_ID",
+	 "Forgets the user's grant to the client and revokes every refresh token the\n"
+	 "client holds for the user; the client's next sign-in asks for consent again.\n"
+	 "Access tokens already issued stay valid until they expire. Exit 3 if there is\n"
+	 "no such user, 7 if the user has no grant or token of that client.\n"},
 	{"grant", cmd_grant, "grant EMAIL PERMISSION...",
 	 "Adds permissions (a-z, ':', '_', '-') and prints the user's new set. The next\n"
 	 "token the user gets carries them.\n"},
@@ -875,8 +930,8 @@ static void usage(FILE *f)
 		   "as for the programs: MCPAUTH_STATE_DIR (default " MCPAUTH_STATE_DIR_DEFAULT "),\n"
 		   "MCPAUTH_ISSUER, AUTH0_AUDIENCE, MCPAUTH_TOKEN_TTL, MCPAUTH_LEEWAY...\n"
 		   "Run as root on a state directory owned by another user, it acts as that user.\n\n"
-		   "exit codes: 0 done, 1 error, 2 bad usage, 3 no such user, 4 email taken,\n"
-		   "5 token invalid, 6 token expired\n");
+		   "exit codes: 0 done, 1 error, 2 bad usage, 3 no such user (or client), 4 email taken,\n"
+		   "5 token invalid, 6 token expired, 7 no such grant\n");
 }
 
 static const struct command *find_command(int *argc, char ***argv)

@@ -109,10 +109,11 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 
 	char err[256] = "";
 	ck_assert_msg(userdb_open(&db, db_path, tmpdir, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 2);
+	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 4);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
-				       "('refresh_tokens','login_failures')"),
-			 2);
+				       "('refresh_tokens','login_failures','oauth_clients','oauth_sessions',"
+				       "'oauth_requests','oauth_codes','oauth_grants')"),
+			 7);
 	/* The old rows are kept, and no demo user was added to them. */
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 1);
 	struct user u;
@@ -123,7 +124,7 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 
 	/* Opening again changes nothing. */
 	ck_assert_msg(userdb_open(&db, db_path, tmpdir, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 2);
+	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 4);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 1);
 	userdb_close(db);
 	db = NULL;
@@ -134,9 +135,11 @@ START_TEST(test_new_database_has_no_users_and_newest_schema)
 {
 	char err[256] = "";
 	ck_assert_msg(userdb_open(&db, db_path, tmpdir, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 2);
+	ck_assert_int_eq(query_int(db, "SELECT user_version FROM pragma_user_version"), 4);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM users"), 0);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM refresh_tokens"), 0);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM oauth_clients"), 0);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM oauth_grants"), 0);
 	userdb_close(db);
 	/* Asking for the demo users later adds none to a database that exists. */
 	ck_assert_msg(userdb_open_ex(&db, db_path, tmpdir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);

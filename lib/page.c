@@ -1,0 +1,170 @@
+#include "page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void page_escape(struct sbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			sbuf_adds(b, "&amp;");
+			break;
+		case '<':
+			sbuf_adds(b, "&lt;");
+			break;
+		case '>':
+			sbuf_adds(b, "&gt;");
+			break;
+		case '"':
+			sbuf_adds(b, "&quot;");
+			break;
+		case '\'':
+			sbuf_adds(b, "&#39;");
+			break;
+		default:
+			sbuf_add(b, s, 1);
+		}
+	}
+}
+
+/* The CSP source of redirect_uri: its origin (http, https) or its scheme
+ * (an app's own, "cursor:"); "" when it holds anything a policy could not. */
+static void csp_source(struct sbuf *b, const char *uri)
+{
+	const char *colon = uri ? strchr(uri, ':') : NULL;
+	if (!colon || colon == uri)
+		return;
+	size_t n = (size_t)(colon - uri) + 1;
+	if ((n == 5 && strncmp(uri, "http:", 5) == 0) || (n == 6 && strncmp(uri, "https:", 6) == 0)) {
+		if (strncmp(colon, "://", 3) != 0)
+			return;
+		n += 2 + strcspn(colon + 3, "/?#");
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.:/[]", uri[i]))
+			return;
+	sbuf_adds(b, " ");
+	sbuf_add(b, uri, n);
+}
+
+void page_headers(struct response *resp, const char *redirect_uri)
+{
+	struct sbuf csp = {0};
+	/* Chrome applies form-action to the redirect a form's answer makes, so
+	 * the client's redirect target is allowed too. */
+	sbuf_adds(&csp, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+	csp_source(&csp, redirect_uri);
+	sbuf_adds(&csp, "; frame-ancestors 'none'; base-uri 'none'");
+	response_header_take(resp, "Content-Security-Policy", sbuf_take(&csp));
+	response_header(resp, "X-Frame-Options", "DENY");
+	response_header(resp, "Cache-Control", "no-store");
+	response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static void head(struct sbuf *b, const char *title)
+{
+	sbuf_adds(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+	page_escape(b, title);
+	sbuf_adds(b, " - mcpauth</title>\n<style>body{font-family:system-ui,sans-serif;max-width:32rem;"
+		     "margin:3rem auto;padding:0 1rem;color:#222;line-height:1.4}label{display:block;"
+		     "margin-top:1rem;font-weight:600}input{width:100%;padding:.5rem;box-sizing:border-box;"
+		     "font:inherit}button{margin:1.5rem .5rem 0 0;padding:.6rem 1.4rem;font:inherit}"
+		     "[role=alert]{color:#900;border:1px solid #900;padding:.5rem}code{word-break:break-all}"
+		     "</style></head>\n<body><main>\n<h1>");
+	page_escape(b, title);
+	sbuf_adds(b, "</h1>\n");
+}
+
+static void finish(struct response *resp, int status, struct sbuf *b, const char *redirect_uri)
+{
+	sbuf_adds(b, "</main></body></html>\n");
+	page_headers(resp, redirect_uri);
+	response_text(resp, status, "text/html; charset=utf-8", sbuf_take(b));
+}
+
+static void client_line(struct sbuf *b, const struct page_flow *f, const char *what)
+{
+	sbuf_adds(b, "<p><strong>");
+	page_escape(b, f->client_name);
+	sbuf_adds(b, "</strong> (<code>");
+	page_escape(b, f->client_id);
+	sbuf_adds(b, "</code>) ");
+	sbuf_adds(b, what);
+	sbuf_adds(b, "</p>\n");
+}
+
+static void hidden(struct sbuf *b, const struct page_flow *f)
+{
+	sbuf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
+	page_escape(b, f->csrf);
+	sbuf_adds(b, "\">\n<input type=\"hidden\" name=\"request_id\" value=\"");
+	page_escape(b, f->request_id);
+	sbuf_adds(b, "\">\n");
+}
+
+void page_login(struct response *resp, int status, const struct page_flow *f, const char *email,
+		const char *alert)
+{
+	struct sbuf b = {0};
+	head(&b, "Sign in");
+	client_line(&b, f, "asks to use your account. Sign in to continue.");
+	if (alert) {
+		sbuf_adds(&b, "<p role=\"alert\">");
+		page_escape(&b, alert);
+		sbuf_adds(&b, "</p>\n");
+	}
+	sbuf_adds(&b, "<form method=\"post\" action=\"/authorize\">\n");
+	hidden(&b, f);
+	sbuf_adds(&b, "<label for=\"email\">Email</label>\n<input id=\"email\" name=\"email\" type=\"email\" "
+		      "autocomplete=\"username\" required value=\"");
+	page_escape(&b, email ? email : "");
+	sbuf_adds(&b,
+		  "\">\n<label for=\"password\">Password</label>\n<input id=\"password\" name=\"password\" "
+		  "type=\"password\" autocomplete=\"current-password\" required>\n"
+		  "<button type=\"submit\">Sign in</button>\n</form>\n");
+	finish(resp, status, &b, f->redirect_uri);
+}
+
+void page_consent(struct response *resp, const struct page_flow *f, const char *email,
+		  const char *const *scopes, const char *const *texts, size_t n)
+{
+	struct sbuf b = {0};
+	head(&b, "Allow access?");
+	client_line(&b, f, "asks for access to your account");
+	sbuf_adds(&b, "<p>Signed in as <strong>");
+	page_escape(&b, email);
+	sbuf_adds(&b, "</strong>. The access is for <code>");
+	page_escape(&b, f->resource);
+	sbuf_adds(&b, "</code>.</p>\n");
+	if (n) {
+		sbuf_adds(&b, "<p>If you allow it, it may:</p>\n<ul>\n");
+		for (size_t i = 0; i < n; i++) {
+			sbuf_adds(&b, "<li>");
+			page_escape(&b, texts[i]);
+			sbuf_adds(&b, " (<code>");
+			page_escape(&b, scopes[i]);
+			sbuf_adds(&b, "</code>)</li>\n");
+		}
+		sbuf_adds(&b, "</ul>\n");
+	} else {
+		sbuf_adds(&b, "<p>It asks for nothing beyond knowing that you signed in.</p>\n");
+	}
+	sbuf_adds(&b, "<p>You can take this back later; an administrator does it with <code>mcpauth grant "
+		      "revoke</code>.</p>\n<form method=\"post\" action=\"/authorize/consent\">\n");
+	hidden(&b, f);
+	sbuf_adds(&b, "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n"
+		      "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\n</form>\n");
+	finish(resp, 200, &b, f->redirect_uri);
+}
+
+void page_error(struct response *resp, int status, const char *title, const char *message)
+{
+	struct sbuf b = {0};
+	head(&b, title);
+	sbuf_adds(&b, "<p role=\"alert\">");
+	page_escape(&b, message);
+	sbuf_adds(&b, "</p>\n<p>Go back to the application you came from and try again.</p>\n");
+	finish(resp, status, &b, NULL);
+}

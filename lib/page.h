@@ -1,0 +1,43 @@
+/* page: the authorization server's HTML pages (login, consent, error):
+ * server-rendered, working without JavaScript, every value HTML-escaped,
+ * with the headers that keep them out of frames, caches and Referers. */
+#ifndef MCPAUTH_PAGE_H
+#define MCPAUTH_PAGE_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "util.h"
+
+/* What a login or consent page shows and carries. */
+struct page_flow {
+	const char *client_name, *client_id; /* the client, as its metadata names it */
+	const char *resource;		     /* the resource the tokens are for */
+	const char *redirect_uri;	     /* where an answer goes: allowed as a form target */
+	const char *csrf, *request_id;	     /* the hidden fields */
+};
+
+/* The headers every page carries: Content-Security-Policy (no script, no
+ * framing, forms only to this site and to the origin of redirect_uri, which
+ * may be NULL), X-Frame-Options, Cache-Control, Referrer-Policy. */
+void page_headers(struct response *resp, const char *redirect_uri);
+
+/* The login form (POST /authorize: email, password, csrf_token,
+ * request_id); alert (may be NULL) is shown with role="alert". */
+void page_login(struct response *resp, int status, const struct page_flow *f, const char *email,
+		const char *alert);
+
+/* The consent form (POST /authorize/consent, decision allow or deny): the
+ * client, the user, the resource and one line per scope (n words with
+ * their sentences). */
+void page_consent(struct response *resp, const struct page_flow *f, const char *email,
+		  const char *const *scopes, const char *const *texts, size_t n);
+
+/* An error that cannot go back to the client (unknown client, a redirect
+ * URI not its own, a bad form): status, a title and a sentence. */
+void page_error(struct response *resp, int status, const char *title, const char *message);
+
+/* s HTML-escaped onto b. */
+void page_escape(struct sbuf *b, const char *s);
+
+#endif
