@@ -76,6 +76,14 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 		return -1;
 	if (audit_open(c->audit_log, err, errlen) < 0)
 		return -1;
+	/* How client metadata documents (local issuer) and the tenant (Auth0
+	 * mode) are fetched. */
+	app.fetch.ca_file = c->ca_file;
+	app.fetch.timeout = c->http_timeout;
+	app.fetch.allow_private = c->client_document_allow_private;
+	if (c->client_document_allow_private)
+		log_msg("WARNING: MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata documents are fetched "
+			"from loopback and private addresses too; for tests only, never in production");
 	if (c->demo_tokens)
 		log_msg("WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
 			"mock-jwt-readonly are accepted; never enable this in production");

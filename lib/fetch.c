@@ -1,7 +1,9 @@
 #include "fetch.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -223,6 +225,102 @@ long fetch_parse_retry_after(const char *value, time_t now)
 	return t - now > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : (long)(t - now);
 }
 
+/* IPv4 in host order: 1 when public. */
+static int ipv4_public(uint32_t a)
+{
+	static const struct {
+		uint32_t net, mask;
+	} refused[] = {
+	    {0x00000000, 0xff000000}, /* 0/8: this network, unspecified */
+	    {0x0a000000, 0xff000000}, /* 10/8 */
+	    {0x64400000, 0xffc00000}, /* 100.64/10: CGNAT */
+	    {0x7f000000, 0xff000000}, /* 127/8 */
+	    {0xa9fe0000, 0xffff0000}, /* 169.254/16: link-local, cloud metadata */
+	    {0xac100000, 0xfff00000}, /* 172.16/12 */
+	    {0xc0000000, 0xffffff00}, /* 192.0.0/24: IETF protocol assignments */
+	    {0xc0a80000, 0xffff0000}, /* 192.168/16 */
+	    {0xc6120000, 0xfffe0000}, /* 198.18/15: benchmarking */
+	    {0xe0000000, 0xf0000000}, /* 224/4: multicast */
+	    {0xf0000000, 0xf0000000}, /* 240/4: reserved, broadcast */
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if ((a & refused[i].mask) == refused[i].net)
+			return 0;
+	return 1;
+}
+
+static uint32_t ipv4_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int ipv6_public(const unsigned char *a)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const unsigned char zero[12] = {0};
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
+		return ipv4_public(ipv4_at(a + 12));
+	if (memcmp(a, zero, 12) == 0) /* ::, ::1 and the IPv4-compatible ::a.b.c.d */
+		return 0;
+	if (a[0] == 0x20 && a[1] == 0x02) /* 6to4: 2002:a.b.c.d::/48 */
+		return ipv4_public(ipv4_at(a + 2));
+	if ((a[0] & 0xfe) == 0xfc) /* fc00::/7: unique local */
+		return 0;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) /* fe80::/10: link-local */
+		return 0;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) /* fec0::/10: site-local */
+		return 0;
+	return a[0] != 0xff; /* ff00::/8: multicast */
+}
+
+int fetch_addr_public(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return ipv4_public(ntohl(in->sin_addr.s_addr));
+	}
+	if (sa->sa_family == AF_INET6)
+		return ipv6_public(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+	return 0;
+}
+
+/* The cloud metadata addresses, refused even when private ones are allowed. */
+static int addr_is_metadata(const struct sockaddr *sa)
+{
+	/* fd00:ec2::254 */
+	static const unsigned char aws6[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+	if (sa->sa_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) == 0xa9fea9fe;
+	if (sa->sa_family == AF_INET6)
+		return memcmp(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr, aws6, 16) == 0;
+	return 0;
+}
+
+struct guard {
+	int public_only;
+	int refused;
+	char addr[INET6_ADDRSTRLEN];
+};
+
+/* libcurl's open-socket callback: the address it is about to connect to. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct guard *g = arg;
+	const struct sockaddr *sa = &a->addr;
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    (addr_is_metadata(sa) || (g->public_only && !fetch_addr_public(sa)))) {
+		const void *bytes = sa->sa_family == AF_INET6
+					? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+					: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+		if (!inet_ntop(sa->sa_family, bytes, g->addr, sizeof g->addr))
+			snprintf(g->addr, sizeof g->addr, "?");
+		g->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 struct sink {
 	struct fetch_result *r;
 	size_t max;
@@ -258,6 +356,27 @@ static char *header_value(const char *line, size_t len, const char *name)
 	return ck_strndup(v, (size_t)(end - v));
 }
 
+/* max-age of a Cache-Control value: 0 with no-store or no-cache, -1 without. */
+static long cache_max_age(const char *v)
+{
+	long age = -1;
+	for (const char *p = v; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		if ((n >= 8 && strncasecmp(p, "no-store", 8) == 0) ||
+		    (n >= 8 && strncasecmp(p, "no-cache", 8) == 0))
+			return 0;
+		if (n > 8 && strncasecmp(p, "max-age=", 8) == 0 && isdigit((unsigned char)p[8])) {
+			errno = 0;
+			long a = strtol(p + 8, NULL, 10);
+			age = errno ? 86400L * 365 : a;
+		}
+		p += n;
+	}
+	return age;
+}
+
 struct head {
 	struct fetch_result *r;
 	long reset; /* X-RateLimit-Reset: epoch seconds, when no Retry-After */
@@ -270,6 +389,12 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 	char *v;
 	if ((v = header_value(line, len, "Retry-After"))) {
 		h->r->retry_after = fetch_parse_retry_after(v, time(NULL));
+		free(v);
+	} else if ((v = header_value(line, len, "Content-Type"))) {
+		snprintf(h->r->content_type, sizeof h->r->content_type, "%s", v);
+		free(v);
+	} else if ((v = header_value(line, len, "Cache-Control"))) {
+		h->r->max_age = cache_max_age(v);
 		free(v);
 	} else if ((v = header_value(line, len, "X-RateLimit-Reset"))) {
 		char *end;
@@ -286,6 +411,7 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 {
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
+	r->max_age = -1;
 	if (!fetch_url_allowed(url, o->allow_insecure_localhost)) {
 		snprintf(r->error, sizeof r->error,
 			 "URL refused: only https (or http://127.0.0.1 or http://[::1] when allowed), no "
@@ -303,6 +429,7 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 	cu.easy_reset(handle); /* options go, open connections stay */
 	struct sink sink = {r, max, 0};
 	struct head head = {r, -1};
+	struct guard guard = {o->public_only, 0, ""};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
 	char *auth = NULL;
@@ -335,6 +462,15 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 		cu.easy_setopt(c, CURLOPT_POSTFIELDS, form);
 		hdrs = cu.slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
 	}
+	cu.easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	cu.easy_setopt(c, CURLOPT_OPENSOCKETDATA, &guard);
+	if (o->public_only) {
+		/* A proxy would be the address checked; a kept connection was
+		 * checked for another fetch. */
+		cu.easy_setopt(c, CURLOPT_PROXY, "");
+		cu.easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+		cu.easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+	}
 	cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	CURLcode rc = cu.easy_perform(c);
 	cu.easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
@@ -344,11 +480,15 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 	if (auth)
 		secure_free(auth, strlen(auth));
 	if (rc != CURLE_OK) {
-		if (sink.over || rc == CURLE_FILESIZE_EXCEEDED)
+		if (sink.over || rc == CURLE_FILESIZE_EXCEEDED) {
 			snprintf(r->error, sizeof r->error, "answer larger than %zu bytes", max);
-		else
-			snprintf(r->error, sizeof r->error, "%s",
-				 errbuf[0] ? errbuf : cu.easy_strerror(rc));
+			r->too_large = 1;
+		} else if (guard.refused) {
+			snprintf(r->error, sizeof r->error, "address %s is not public", guard.addr);
+			r->refused_addr = 1;
+		} else {
+			snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : cu.easy_strerror(rc));
+		}
 		if (r->body)
 			secure_free(r->body, r->len);
 		r->body = NULL;

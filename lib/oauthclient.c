@@ -614,20 +614,258 @@ int oauthclient_secret_ok(sqlite3 *db, const struct oauth_client *c, const char 
 	return ok;
 }
 
+/* --- metadata documents ------------------------------------------------ */
+
+#define DOC_MAX_BYTES 5120 /* a document lists a few URIs and names */
+#define DOC_TIMEOUT_MAX 5  /* seconds: a user waits on the page */
+#define DOC_CACHE_SLOTS 64
+#define DOC_TTL_DEFAULT 600 /* without Cache-Control max-age */
+#define DOC_TTL_MIN 60	    /* a page load (authorize, login, consent, token) fetches once */
+#define DOC_TTL_MAX 86400
+#define DOC_TTL_INVALID 60     /* a broken document is not fetched again at once */
+#define DOC_TTL_UNAVAILABLE 10 /* nor a server that did not answer, for a while */
+
+struct doc_entry {
+	char *url;
+	enum oauthclient_status status;
+	struct oauth_client client; /* when OAUTHCLIENT_OK */
+	char err[384];
+	time_t expires, used;
+};
+
+static struct doc_entry doc_cache[DOC_CACHE_SLOTS];
+
+static int has_dot_segment(const char *path)
+{
+	for (const char *p = path; *p;) {
+		p++; /* past '/' */
+		size_t n = strcspn(p, "/?");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		p += n;
+		if (*p != '/')
+			break;
+	}
+	return 0;
+}
+
+/* The client_id URL of a document: https, a host, no userinfo, a path
+ * other than "/" without dot segments, no fragment. 0, or -1 with err. */
+static int doc_url_ok(const char *url, char *err, size_t errlen)
+{
+	struct fetch_url u;
+	if (strncmp(url, "https://", 8) != 0) {
+		snprintf(err, errlen, "A client_id URL must be https");
+		return -1;
+	}
+	const char *path = url + 8 + strcspn(url + 8, "/?#");
+	if (fetch_url_parse(url, &u) < 0 || strchr(url, '#') || strchr(url, '%')) {
+		snprintf(err, errlen,
+			 "The client_id URL is malformed (userinfo, fragment, escapes or a bad host)");
+		return -1;
+	}
+	if (path[0] != '/' || path[1] == '\0' || path[1] == '?' || has_dot_segment(path)) {
+		snprintf(err, errlen, "A client_id URL must have a path, without . or .. segments");
+		return -1;
+	}
+	return 0;
+}
+
+static char **dup_uris(char *const *uris, size_t n)
+{
+	char **d = ck_calloc(n ? n : 1, sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		d[i] = ck_strdup(uris[i]);
+	return d;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? ck_strdup(s) : NULL;
+}
+
+static void client_copy(struct oauth_client *d, const struct oauth_client *s)
+{
+	*d = *s;
+	d->client_id = dup_or_null(s->client_id);
+	d->client_name = dup_or_null(s->client_name);
+	d->client_uri = dup_or_null(s->client_uri);
+	d->redirect_uris = dup_uris(s->redirect_uris, s->nredirect_uris);
+	d->grant_types = dup_or_null(s->grant_types);
+	d->response_types = dup_or_null(s->response_types);
+	d->scope = dup_or_null(s->scope);
+}
+
+static void entry_clear(struct doc_entry *e)
+{
+	free(e->url);
+	oauthclient_free(&e->client);
+	memset(e, 0, sizeof *e);
+}
+
+void oauthclient_cache_clear(void)
+{
+	for (size_t i = 0; i < DOC_CACHE_SLOTS; i++)
+		entry_clear(&doc_cache[i]);
+}
+
+static struct doc_entry *cache_find(const char *url, time_t now)
+{
+	for (size_t i = 0; i < DOC_CACHE_SLOTS; i++) {
+		struct doc_entry *e = &doc_cache[i];
+		if (e->url && strcmp(e->url, url) == 0) {
+			if (now < e->expires) {
+				e->used = now;
+				return e;
+			}
+			entry_clear(e);
+		}
+	}
+	return NULL;
+}
+
+/* A slot for a new entry: a free or expired one, else the least used. */
+static struct doc_entry *cache_slot(time_t now)
+{
+	struct doc_entry *victim = &doc_cache[0];
+	for (size_t i = 0; i < DOC_CACHE_SLOTS; i++) {
+		struct doc_entry *e = &doc_cache[i];
+		if (!e->url || now >= e->expires) {
+			victim = e;
+			break;
+		}
+		if (e->used < victim->used)
+			victim = e;
+	}
+	entry_clear(victim);
+	return victim;
+}
+
+static enum oauthclient_status doc_answer(const struct doc_entry *e, struct oauth_client *out, char *err,
+					  size_t errlen)
+{
+	if (e->status == OAUTHCLIENT_OK)
+		client_copy(out, &e->client);
+	else
+		snprintf(err, errlen, "%s", e->err);
+	return e->status;
+}
+
+/* Why a fetch brought no usable answer: the status, err filled. */
+static enum oauthclient_status fetch_refusal(const struct fetch_result *r, char *err, size_t errlen)
+{
+	if (r->refused_addr) {
+		snprintf(err, errlen,
+			 "The client's document is refused: %s (only public addresses are fetched)",
+			 r->error);
+		return OAUTHCLIENT_INVALID;
+	}
+	if (r->too_large) {
+		snprintf(err, errlen, "The client's document is larger than %d bytes", DOC_MAX_BYTES);
+		return OAUTHCLIENT_INVALID;
+	}
+	if (!r->reached) {
+		snprintf(err, errlen, "The client's document could not be fetched: %s", r->error);
+		return OAUTHCLIENT_UNAVAILABLE;
+	}
+	if (r->status >= 300 && r->status < 400) {
+		snprintf(err, errlen,
+			 "The client's document URL answered a redirect (HTTP %ld), which is not followed",
+			 r->status);
+		return OAUTHCLIENT_INVALID;
+	}
+	if (r->status != 200) {
+		snprintf(err, errlen, "The client's document URL answered HTTP %ld", r->status);
+		return OAUTHCLIENT_UNAVAILABLE;
+	}
+	snprintf(err, errlen, "The client's document is not application/json");
+	return OAUTHCLIENT_INVALID;
+}
+
+/* Fetches and checks the document at url into *out; *ttl: how long the
+ * answer (good or bad) may be kept. */
+static enum oauthclient_status doc_fetch(const struct fetch_opts *opts, const char *url,
+					 struct oauth_client *out, char *err, size_t errlen, long *ttl)
+{
+	struct fetch_opts o = {.timeout = DOC_TIMEOUT_MAX, .public_only = 1};
+	if (opts) {
+		o.ca_file = opts->ca_file;
+		if (opts->timeout > 0 && opts->timeout < DOC_TIMEOUT_MAX)
+			o.timeout = opts->timeout;
+		o.public_only = !opts->allow_private;
+	}
+	*ttl = DOC_TTL_UNAVAILABLE;
+	if (fetch_init() < 0) {
+		log_msg("libcurl cannot be loaded: %s (apt-get install libcurl4)", fetch_init_error());
+		snprintf(err, errlen, "Client metadata documents cannot be fetched on this server");
+		return OAUTHCLIENT_UNAVAILABLE;
+	}
+	struct fetch_result r;
+	fetch_get(&o, url, NULL, DOC_MAX_BYTES, &r);
+	enum oauthclient_status st;
+	if (!r.reached || r.status != 200 || !http_content_type_is_json(r.content_type)) {
+		st = fetch_refusal(&r, err, errlen);
+	} else {
+		json_object *doc = http_body_parse(r.body, r.len);
+		const char *error;
+		st = oauthclient_parse(doc, 1, url, NULL, out, &error, err, errlen) == 0
+			 ? OAUTHCLIENT_OK
+			 : OAUTHCLIENT_INVALID;
+		json_object_put(doc);
+		if (!doc)
+			snprintf(err, errlen, "The client's document is not a JSON object");
+	}
+	if (st == OAUTHCLIENT_OK) {
+		*ttl = r.max_age < 0 ? DOC_TTL_DEFAULT : r.max_age;
+		*ttl = *ttl < DOC_TTL_MIN ? DOC_TTL_MIN : *ttl > DOC_TTL_MAX ? DOC_TTL_MAX : *ttl;
+	} else if (st == OAUTHCLIENT_INVALID) {
+		*ttl = DOC_TTL_INVALID;
+	}
+	if (st != OAUTHCLIENT_OK)
+		log_msg("client document %s refused: %s", url, err);
+	fetch_result_free(&r);
+	return st;
+}
+
+static enum oauthclient_status find_document(const struct fetch_opts *opts, const char *url, time_t now,
+					     struct oauth_client *out, char *err, size_t errlen)
+{
+	if (doc_url_ok(url, err, errlen) < 0)
+		return OAUTHCLIENT_INVALID;
+	struct doc_entry *e = cache_find(url, now);
+	if (e)
+		return doc_answer(e, out, err, errlen);
+	long ttl;
+	struct oauth_client c;
+	char why[sizeof e->err] = "";
+	enum oauthclient_status st = doc_fetch(opts, url, &c, why, sizeof why, &ttl);
+	if (st == OAUTHCLIENT_OK) {
+		if (!c.client_name)
+			c.client_name = ck_strdup(url);
+		c.issued_at = now;
+	}
+	e = cache_slot(now);
+	e->url = ck_strdup(url);
+	e->status = st;
+	e->client = st == OAUTHCLIENT_OK ? c : (struct oauth_client){0};
+	snprintf(e->err, sizeof e->err, "%s", why);
+	e->expires = now + ttl;
+	e->used = now;
+	return doc_answer(e, out, err, errlen);
+}
+
 /* --- lookup ------------------------------------------------------------ */
 
 enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *opts, const char *client_id,
 					 time_t now, struct oauth_client *out, char *err, size_t errlen)
 {
-	(void)opts, (void)now;
 	memset(out, 0, sizeof *out);
 	if (!client_id || !*client_id || strlen(client_id) > OAUTHCLIENT_MAX_URI_LEN) {
 		snprintf(err, errlen, "Unknown client");
 		return OAUTHCLIENT_NOT_FOUND;
 	}
-	if (strncasecmp(client_id, "https:", 6) == 0 || strncasecmp(client_id, "http:", 5) == 0) {
-		snprintf(err, errlen, "Client ID Metadata Documents are not supported yet");
-		return OAUTHCLIENT_INVALID;
-	}
+	/* A URL is a document's; registered ids are base64url, never one. */
+	if (scheme_len(client_id) > 0)
+		return find_document(opts, client_id, now, out, err, errlen);
 	return find_registered(db, client_id, out, err, errlen);
 }

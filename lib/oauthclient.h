@@ -66,10 +66,18 @@ struct oauth_client {
 
 /* Finds the client named client_id: an https URL is a metadata document
  * (fetched with opts, or from the cache), anything else a registered
- * client in db. On OAUTHCLIENT_OK fills *out (free with
+ * client in db. Documents: https only, with a path; fetched with no
+ * redirect, within min(opts->timeout, 5 s), at most 5120 bytes, JSON only,
+ * behind the SSRF guard unless opts->allow_private (opts may be NULL:
+ * system CAs, 5 s, guarded); kept in a per-process cache of 64 entries
+ * for the answer's max-age within [60 s, 1 day] (600 s without one),
+ * refusals for 60 s (10 s when the server did not answer). On OAUTHCLIENT_OK fills *out (free with
  * oauthclient_free); otherwise err holds one line for the user. */
 enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *opts, const char *client_id,
 					 time_t now, struct oauth_client *out, char *err, size_t errlen);
+
+/* Forgets every cached metadata document (tests, and a program's end). */
+void oauthclient_cache_clear(void);
 
 /* 1 when redirect_uri is one of the client's: exactly, except that a
  * loopback http URI (127.0.0.1, [::1], localhost) matches on any port

@@ -141,5 +141,111 @@ expect_eq "$(DB "SELECT count(*) FROM oauth_clients WHERE client_id='$CONF_ID'")
 expect_eq "$?" 3 "client delete of an unknown client: exit 3"
 grep -q "no registered client" "$TMP_ROOT/err" && ok "client delete says why" || not_ok "client delete: $(cat "$TMP_ROOT/err")"
 
+# --- Client ID Metadata Documents ----------------------------------------------
+# Served over real HTTPS by tests/integration/client-docs.js with a
+# certificate (127.0.0.1 and localhost) from a CA made here; client_lookup
+# runs oauthclient_find in one process, as a FastCGI program would, with
+# the settings from the environment.
+T="$TMP_ROOT/docs"
+mkdir -p "$T"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 \
+	-subj "/CN=mcpauth test CA" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$T/server.key" -out "$T/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$T/ext"
+openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+	-extfile "$T/ext" -out "$T/server.pem" 2>/dev/null
+NODE=${NODE:-$(command -v node || command -v nodejs)}
+"$NODE" "$top_srcdir/tests/integration/client-docs.js" "$T/server.pem" "$T/server.key" "$T/port" 2>>"$TMP_ROOT/docs.log" &
+DOCS_PID=$!
+trap 'kill "$DOCS_PID" 2>/dev/null; cleanup' EXIT
+for i in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+P=$(cat "$T/port")
+D="https://127.0.0.1:$P/docs"
+LOOKUP="$top_builddir/tests/integration/client_lookup"
+# lookup ARGS...: one JSON line per client_id, in $TMP_ROOT/lookup.
+lookup() {
+	env MCPAUTH_STATE_DIR="$TMP_ROOT/lookup-state" MCPAUTH_CA_FILE="$T/ca.pem" "$LOOKUP" "$@" >"$TMP_ROOT/lookup" 2>"$TMP_ROOT/lookup.err"
+}
+# line N FILTER: jq of the Nth answer.
+line() { sed -n "${1}p" "$TMP_ROOT/lookup" | jq -r "$2"; }
+hits() { curl -s --cacert "$T/ca.pem" "https://127.0.0.1:$P/_counts" | jq -r --arg p "$1" '.[$p] // 0'; }
+
+# The guard: loopback is refused before any connection, by address or by name.
+lookup "$D/good.json" "https://localhost:$P/docs/good.json" "https://[::1]:$P/docs/good.json"
+expect_eq "$(line 1 '.status + "|" + (.err | test("not public") | tostring)')" "invalid|true" "a document on 127.0.0.1 is refused without the test setting"
+expect_eq "$(line 2 '.status + "|" + (.err | test("not public") | tostring)')" "invalid|true" "a name resolving to loopback (localhost) is refused"
+expect_eq "$(line 3 .status)" invalid "[::1] is refused"
+expect_eq "$(hits /docs/good.json)" 0 "the guard refused before connecting: the server saw no request"
+lookup "http://127.0.0.1:$P/docs/good.json" "https://127.0.0.1:$P" "https://127.0.0.1:$P/" \
+	"https://u@127.0.0.1:$P/docs/good.json" "$D/../docs/good.json" "$D/good.json#x" "$D/%67ood.json" "HTTPS://127.0.0.1:$P/docs/good.json"
+for n in 1 2 3 4 5 6 7 8; do
+	[ "$(line $n .status)" = invalid ] && ok "client_id $(sed -n "${n}p" "$TMP_ROOT/lookup" | jq -r .err | cut -c1-50): refused" ||
+		not_ok "malformed client_id $n accepted: $(sed -n "${n}p" "$TMP_ROOT/lookup")"
+done
+expect_eq "$(line 1 .err)" "A client_id URL must be https" "a non-https client_id: refused, saying why"
+
+export MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1
+lookup "$D/good.json" "$D/good.json" +59 "$D/good.json"
+expect_eq "$(line 1 '.status + "|" + .client_id + "|" + .client_name + "|" + .auth')" "ok|$D/good.json|Doc Agent|none" \
+	"with the test setting: the document is the client"
+expect_eq "$(line 1 '.redirect_uris | join(" ")')" "http://127.0.0.1/callback https://agent.example/cb" "its redirect_uris"
+expect_eq "$(hits /docs/good.json)" 1 "looked up three times in one process: fetched once (cached)"
+# Lifetimes: max-age within [60 s, 1 day], 600 s without one.
+lookup "$D/maxage.json" +100 "$D/maxage.json" +30 "$D/maxage.json"
+expect_eq "$(hits /docs/maxage.json)" 2 "max-age=120: kept 100 s, fetched again after 130 s"
+lookup "$D/nostore.json" +50 "$D/nostore.json" +20 "$D/nostore.json"
+expect_eq "$(hits /docs/nostore.json)" 2 "no-store: still kept the 60 s minimum"
+lookup "$D/longlived.json" +86000 "$D/longlived.json" +500 "$D/longlived.json"
+expect_eq "$(hits /docs/longlived.json)" 2 "max-age of a year: kept one day at most"
+lookup "$D/good-a.json" +590 "$D/good-a.json" +20 "$D/good-a.json"
+expect_eq "$(hits /docs/good-a.json)" 2 "no Cache-Control: kept 600 s"
+# Bounded: 64 entries, the least used goes first.
+args=()
+for i in $(seq 1 70); do args+=("$D/good.json?n=$i"); done
+lookup "${args[@]}" "$D/good.json?n=70" "$D/good.json?n=1"
+expect_eq "$(grep -c '"status":"ok"' "$TMP_ROOT/lookup")" 72 "70 documents with a query: each a client"
+expect_eq "$(hits '/docs/good.json?n=70')" 1 "the cache holds the newest"
+expect_eq "$(hits '/docs/good.json?n=1')" 2 "the cache is bounded: the oldest of 70 was dropped and fetched again"
+
+# Documents refused, each with its reason.
+lookup "$D/mismatch.json" "$D/mismatch-slash.json" "$D/redirect.json" "$D/big.json" "$D/fits.json" "$D/text.json" \
+	"$D/charset.json" "$D/secret.json" "$D/withsecret.json" "$D/pkjwt.json" "$D/nouris.json" "$D/baduri.json" \
+	"$D/garbage.json" "$D/array.json" "$D/none.json" "$D/noname.json"
+expect_eq "$(line 1 '.status + "|" + .err')" "invalid|The document's client_id must equal the URL it was fetched from" "a document whose client_id differs from its URL"
+expect_eq "$(line 2 .status)" invalid "a client_id differing by a trailing slash"
+expect_eq "$(line 3 '.status + "|" + (.err | test("redirect") | tostring)')" "invalid|true" "a redirect answer: refused"
+expect_eq "$(hits /docs/good.json)" 1 "the redirect was not followed"
+expect_eq "$(line 4 '.status + "|" + .err')" "invalid|The client's document is larger than 5120 bytes" "a document of 5121 bytes: refused"
+expect_eq "$(line 5 .status)" ok "a document of 5120 bytes: accepted"
+expect_eq "$(line 6 '.status + "|" + .err')" "invalid|The client's document is not application/json" "text/plain: refused"
+expect_eq "$(line 7 .status)" ok "application/json; charset=utf-8: accepted"
+expect_eq "$(line 8 '.status + "|" + (.err | test("must be none") | tostring)')" "invalid|true" "client_secret_basic in a document: refused"
+expect_eq "$(line 9 .status)" invalid "a document holding a client_secret: refused"
+expect_eq "$(line 10 '.status + "|" + (.err | test("private_key_jwt") | tostring)')" "invalid|true" "private_key_jwt: refused as unsupported"
+expect_eq "$(line 11 .status)" invalid "a document without redirect_uris: refused"
+expect_eq "$(line 12 .status)" invalid "a document with an http redirect URI off loopback: refused"
+expect_eq "$(line 13 .status)" invalid "a document that is not JSON: refused"
+expect_eq "$(line 14 .status)" invalid "a JSON array: refused"
+expect_eq "$(line 15 '.status + "|" + .err')" "unavailable|The client's document URL answered HTTP 404" "a 404: unavailable"
+expect_eq "$(line 16 .client_name)" "$D/noname.json" "no client_name: the URL is the name"
+lookup "$D/mismatch.json?n" "$D/mismatch.json?n" +61 "$D/mismatch.json?n"
+expect_eq "$(hits '/docs/mismatch.json?n')" 2 "a refused document is not fetched again for 60 s"
+# Time and trust.
+start=$(date +%s%N)
+MCPAUTH_HTTP_TIMEOUT=2 lookup "$D/slow.json"
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "$(line 1 .status)" unavailable "a server slower than MCPAUTH_HTTP_TIMEOUT: unavailable"
+if [ "$ms" -lt 5000 ]; then ok "given up after $ms ms (MCPAUTH_HTTP_TIMEOUT=2)"; else not_ok "the slow document took $ms ms"; fi
+env -u MCPAUTH_CA_FILE MCPAUTH_STATE_DIR="$TMP_ROOT/lookup-state" "$LOOKUP" "$D/good.json?ca" >"$TMP_ROOT/lookup"
+expect_eq "$(line 1 '.status + "|" + (.err | test("certificate") | tostring)')" "unavailable|true" "a certificate from no trusted CA: refused"
+if grep -q "shh" "$TMP_ROOT/lookup.err" "$TMP_ROOT/lookup"; then not_ok "a document's secret reached a log"; else ok "a document's secret is not logged"; fi
+
+# The programs say at start that the guard is lifted.
+stop_server
+restart_server 1
+server_log | grep -q 'WARNING: MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1' && ok "the lifted guard is logged at start" ||
+	not_ok "no start-up warning for MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1"
+unset MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE
+
 expect_clean_log
 finish

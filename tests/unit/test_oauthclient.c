@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
+#include "fetch.h"
 #include "oauthclient.h"
 #include "userdb.h"
 #include "util.h"
@@ -350,6 +353,87 @@ START_TEST(test_register_limits)
 }
 END_TEST
 
+/* fetch_addr_public of a textual address. */
+static int public_addr(const char *text)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET};
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+	if (inet_pton(AF_INET, text, &in.sin_addr) == 1)
+		return fetch_addr_public((struct sockaddr *)&in);
+	ck_assert_msg(inet_pton(AF_INET6, text, &in6.sin6_addr) == 1, "bad test address %s", text);
+	return fetch_addr_public((struct sockaddr *)&in6);
+}
+
+START_TEST(test_ssrf_guard_addresses)
+{
+	const char *refused[] = {"127.0.0.1",
+				 "127.255.255.254",
+				 "10.0.0.1",
+				 "10.255.255.255",
+				 "172.16.0.1",
+				 "172.31.255.255",
+				 "192.168.0.1",
+				 "169.254.169.254",
+				 "169.254.0.1",
+				 "100.64.0.1",
+				 "100.127.255.254",
+				 "0.0.0.0",
+				 "0.1.2.3",
+				 "224.0.0.1",
+				 "239.255.255.250",
+				 "240.0.0.1",
+				 "255.255.255.255",
+				 "198.18.0.1",
+				 "192.0.0.8",
+				 "::",
+				 "::1",
+				 "::ffff:127.0.0.1",
+				 "::ffff:10.1.2.3",
+				 "::ffff:169.254.169.254",
+				 "::127.0.0.1",
+				 "64:ff9b::a9fe:a9fe",
+				 "2002:7f00:1::",
+				 "2002:c0a8:101::1",
+				 "fc00::1",
+				 "fd00:ec2::254",
+				 "fe80::1",
+				 "febf::1",
+				 "fec0::1",
+				 "ff02::1",
+				 "ff0e::1"};
+	const char *allowed[] = {
+	    "1.1.1.1",	      "8.8.8.8",	 "93.184.216.34",	 "172.15.255.255", "172.32.0.1",
+	    "100.63.255.255", "100.128.0.1",	 "169.253.1.1",		 "192.0.2.1",	   "223.255.255.255",
+	    "198.20.0.1",     "2606:4700::1111", "2001:4860:4860::8888", "::ffff:8.8.8.8", "64:ff9b::808:808",
+	    "2002:808:808::1"};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		ck_assert_msg(public_addr(refused[i]) == 0, "%s taken for public", refused[i]);
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		ck_assert_msg(public_addr(allowed[i]) == 1, "%s refused", allowed[i]);
+	struct sockaddr unix_sa = {.sa_family = AF_UNIX};
+	ck_assert_int_eq(fetch_addr_public(&unix_sa), 0);
+}
+END_TEST
+
+START_TEST(test_document_url_refused_before_fetch)
+{
+	/* Refused on their form alone: no fetch (opts NULL, no server). */
+	const char *bad[] = {
+	    "http://c.example/doc.json", "https://c.example",	    "https://c.example/",
+	    "https://c.example/?x",	 "https://u@c.example/doc", "https://c.example/a/../doc",
+	    "https://c.example/./doc",	 "https://c.example/doc#f", "https://c.example/%2e%2e/doc",
+	    "ftp://c.example/doc",	 "HTTPS://c.example/doc",   "https://c.example:0/doc"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct oauth_client c;
+		char err[256] = "";
+		ck_assert_msg(oauthclient_find(NULL, NULL, bad[i], T0, &c, err, sizeof err) ==
+				  OAUTHCLIENT_INVALID,
+			      "%s not refused", bad[i]);
+		ck_assert_msg(err[0], "%s: no reason", bad[i]);
+	}
+}
+END_TEST
+
 static Suite *oauthclient_suite(void)
 {
 	Suite *s = suite_create("oauthclient");
@@ -358,6 +442,8 @@ static Suite *oauthclient_suite(void)
 	tcase_add_test(t, test_redirect_loopback_any_port);
 	tcase_add_test(t, test_redirect_uri_valid);
 	tcase_add_test(t, test_parse_defaults_and_refusals);
+	tcase_add_test(t, test_ssrf_guard_addresses);
+	tcase_add_test(t, test_document_url_refused_before_fetch);
 	suite_add_tcase(s, t);
 	t = tcase_create("registered");
 	tcase_add_checked_fixture(t, db_setup, db_teardown);
