@@ -1,5 +1,5 @@
 /* auth: the public index, login at the local issuer, refresh tokens and
- * logout, and the well-known documents (JWKS, protected resource metadata). */
+ * logout. The well-known documents its table also routes are wellknown.c's. */
 #include "app.h"
 #include "audit.h"
 #include "auth0.h"
@@ -12,6 +12,7 @@
 #include "userdb.h"
 #include "util.h"
 #include "validate.h"
+#include "wellknown.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -356,46 +357,6 @@ static void logout_post(struct request *req, struct response *resp)
 		response_json(resp, 200, body);
 	}
 	refresh_grant_free(&g);
-}
-
-static void jwks_get(struct request *req, struct response *resp)
-{
-	/* Auth0 mode: the tenant's keys as this suite trusts them now. */
-	time_t now = app.now();
-	if (app.auth0)
-		jwks_cache_tick(&app.jwks_cache, now);
-	json_object *keys = json_object_new_array();
-	for (size_t i = 0; i < app.keys.nkeys; i++) {
-		if (jwks_key_retired(&app.keys.keys[i], now))
-			continue; /* no longer trusted: not offered to anyone either */
-		char *jwk = jwks_public_jwk(app.keys.keys[i].pkey, app.keys.keys[i].kid);
-		if (jwk)
-			json_object_array_add(keys, json_tokener_parse(jwk));
-		free(jwk);
-	}
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "keys", keys);
-	response_json(resp, 200, body);
-	response_header(resp, "Cache-Control", "public, max-age=300");
-}
-
-static void protected_resource_get(struct request *req, struct response *resp)
-{
-	char *resource = guard_resource_url(req);
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "resource", json_object_new_string(resource));
-	json_object *as = json_object_new_array();
-	json_object_array_add(as, json_object_new_string(app.config.issuer));
-	json_object_object_add(body, "authorization_servers", as);
-	char *scopes = route_scopes(app.groups, app.ngroups);
-	json_object_object_add(body, "scopes_supported", json_word_array(scopes));
-	free(scopes);
-	json_object *methods = json_object_new_array();
-	json_object_array_add(methods, json_object_new_string("header"));
-	json_object_object_add(body, "bearer_methods_supported", methods);
-	json_object_object_add(body, "resource_name", json_object_new_string("mcpauth"));
-	response_json(resp, 200, body);
-	free(resource);
 }
 
 static const char login_schema[] =

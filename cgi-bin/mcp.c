@@ -27,6 +27,7 @@ enum {
 	RPC_INVALID_PARAMS = -32602,
 	RPC_REFUSED = -32000,	   /* the transport refuses the request: Origin, media types */
 	RPC_UNAUTHORIZED = -32001, /* the tool needs a (valid) token: HTTP 401 */
+	RPC_STEP_UP = -32003,	   /* the token lacks a grant the user can give: HTTP 403 */
 };
 
 static const char *supported_version(const char *v)
@@ -71,11 +72,20 @@ static json_object *tool_json(const struct tool *t, int express)
 	return o;
 }
 
+/* Routes that take credentials are no tools of /mcp (ROUTE_NO_MCP): a
+ * password or refresh token never passes through a model's context. The
+ * Express-MCP endpoints keep them for the original example's scripts. */
+static int on_mcp(const struct tool *t)
+{
+	return !(t->route->flags & ROUTE_NO_MCP);
+}
+
 static json_object *tools_array(const struct toolset *ts, int express)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < ts->ntools; i++)
-		json_object_array_add(a, tool_json(&ts->tools[i], express));
+		if (express || on_mcp(&ts->tools[i]))
+			json_object_array_add(a, tool_json(&ts->tools[i], express));
 	return a;
 }
 
@@ -101,6 +111,20 @@ static void tools_get(struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
+/* The route's own status and headers (WWW-Authenticate, Cache-Control...)
+ * around its body. Takes r's body. */
+static void invoke_answer(struct response *resp, struct response *r)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		response_header(resp, r->headers[i].name, "%s", r->headers[i].value);
+	json_object *body = json_object_new_object();
+	json_object_object_add(body, "ok", json_object_new_boolean(r->status < 400));
+	json_object_object_add(body, "result", r->body);
+	json_object_object_add(body, "status", json_object_new_int(r->status));
+	r->body = NULL;
+	response_json(resp, r->status, body);
+}
+
 static void invoke_post(struct request *req, struct response *resp)
 {
 	const char *name;
@@ -122,7 +146,10 @@ static void invoke_post(struct request *req, struct response *resp)
 	struct response r;
 	char err[256];
 	response_init(&r);
-	if (!t) {
+	if (!guard_bearer(req, &r)) {
+		/* A token that fails: 401 whatever the tool, in this endpoint's shape. */
+		invoke_answer(resp, &r);
+	} else if (!t) {
 		char *msg = ck_asprintf("No tool is named '%s'; GET /mcp/tools lists them", name);
 		json_object *body = response_error(resp, 404, "Tool not found", msg);
 		json_object_object_add(body, "toolName", json_object_new_string(name));
@@ -130,15 +157,7 @@ static void invoke_post(struct request *req, struct response *resp)
 	} else if (tool_call(t, args, req, &r, err, sizeof err) < 0) {
 		response_error(resp, 400, "Invalid arguments", err);
 	} else {
-		/* The route's own status and headers (WWW-Authenticate, Cache-Control...). */
-		for (size_t i = 0; i < r.nheaders; i++)
-			response_header(resp, r.headers[i].name, "%s", r.headers[i].value);
-		json_object *body = json_object_new_object();
-		json_object_object_add(body, "ok", json_object_new_boolean(r.status < 400));
-		json_object_object_add(body, "result", r.body);
-		json_object_object_add(body, "status", json_object_new_int(r.status));
-		r.body = NULL;
-		response_json(resp, r.status, body);
+		invoke_answer(resp, &r);
 	}
 	response_free(&r);
 }
@@ -288,6 +307,8 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 	struct response r;
 	char err[256];
 	response_init(&r);
+	if (t && !on_mcp(t))
+		t = NULL;
 	if (!t) {
 		char *msg = ck_asprintf("Unknown tool: %s", name);
 		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, msg, NULL);
@@ -299,15 +320,29 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		free(msg);
 	} else if (r.status == 401 && t->route->req != ROUTE_PUBLIC) {
 		/* No token or a bad one: the HTTP challenge, so a client can start its
-		 * authorization flow from the resource metadata it names. */
+		 * authorization flow from the resource metadata it names; made for
+		 * this endpoint, so it names every tool's scopes. */
 		const char *challenge = response_get_header(&r, "WWW-Authenticate");
 		const char *why = json_get_string(r.body, "error");
 		char *msg = ck_asprintf("Unauthorized: %s", why ? why : "a valid access token is required");
-		if (challenge)
-			response_header(resp, "WWW-Authenticate", "%s", challenge);
+		if (challenge && strstr(challenge, "error=\"invalid_token\""))
+			guard_challenge(req, resp, "invalid_token", json_get_string(r.body, "message"));
+		else
+			guard_challenge(req, resp, NULL, NULL);
 		rpc_error(resp, 401, id, RPC_UNAUTHORIZED, msg, r.body);
 		r.body = NULL;
 		free(msg);
+	} else if (r.status == 403 && json_get_string(r.body, "error") &&
+		   strcmp(json_get_string(r.body, "error"), "insufficient_scope") == 0) {
+		/* Step-up: the user can grant what the token lacks. The HTTP 403
+		 * and its challenge make the client ask the user again (an isError
+		 * result would reach the model instead). */
+		const char *challenge = response_get_header(&r, "WWW-Authenticate");
+		if (challenge)
+			response_header(resp, "WWW-Authenticate", "%s", challenge);
+		rpc_error(resp, 403, id, RPC_STEP_UP,
+			  "Insufficient scope: authorize again with the scope named", r.body);
+		r.body = NULL;
 	} else {
 		const char *text = r.body ? json_text(r.body) : http_reason(r.status);
 		int is_error = r.status >= 400;
@@ -424,7 +459,24 @@ static void mcp_post(struct request *req, struct response *resp)
 		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "A JSON-RPC message is a JSON object", NULL);
 		return;
 	}
-	rpc_message(req, resp, req->body);
+	struct response r;
+	response_init(&r);
+	if (guard_bearer(req, &r)) {
+		rpc_message(req, resp, req->body);
+	} else {
+		/* A token that fails, whatever the method: HTTP 401 and its
+		 * challenge (for this endpoint: every tool's scopes), the guard's
+		 * body as the error's data. */
+		json_object *id = NULL;
+		json_object_object_get_ex(req->body, "id", &id);
+		char *msg = ck_asprintf("Unauthorized: %s", json_get_string(r.body, "error"));
+		for (size_t i = 0; i < r.nheaders; i++)
+			response_header(resp, r.headers[i].name, "%s", r.headers[i].value);
+		rpc_error(resp, r.status, valid_id(id) ? id : NULL, RPC_UNAUTHORIZED, msg, r.body);
+		r.body = NULL;
+		free(msg);
+	}
+	response_free(&r);
 }
 
 static const char invoke_schema[] =

@@ -248,6 +248,26 @@ static int valid_issuer(const char *s)
 	return 1;
 }
 
+int config_resource_ok(const struct config *c, const char *aud, const char *host, const char *server_addr,
+		       int https)
+{
+	if (c->resource_url) {
+		const char *r = c->resource_url, *scheme_end = strstr(r, "://");
+		size_t o =
+		    scheme_end ? strcspn(scheme_end + 3, "/") + (size_t)(scheme_end + 3 - r) : strlen(r);
+		return strcmp(aud, r) == 0 || (strncmp(aud, r, o) == 0 && strcmp(aud + o, "/") == 0);
+	}
+	/* Never a host a request could not have been answered for (DNS rebinding). */
+	if (!host || !*host || !config_host_allowed(c, host, server_addr))
+		return 0;
+	const char *scheme = https ? "https://" : "http://";
+	size_t sn = strlen(scheme), hn = strlen(host);
+	if (strncmp(aud, scheme, sn) != 0 || strncasecmp(aud + sn, host, hn) != 0)
+		return 0;
+	aud += sn + hn;
+	return strcmp(aud, "/mcp") == 0 || strcmp(aud, "/") == 0;
+}
+
 /* The settings of Auth0 mode: where the keys come from, how often, and
  * the tenant APIs the suite calls. */
 static int config_load_auth0(struct config *c, char *err, size_t errlen)

@@ -67,6 +67,13 @@ void config_free(struct config *c);
  * port. A missing or empty Host is allowed, a malformed one never. */
 int config_host_allowed(const struct config *c, const char *host, const char *server_addr);
 
+/* aud is one of the suite's own resource URLs for a request to host (its
+ * Host header, server_addr as above) over https or not: MCPAUTH_RESOURCE_URL
+ * or its origin + "/" when set; otherwise scheme://host/mcp or
+ * scheme://host/ for an allowed host. */
+int config_resource_ok(const struct config *c, const char *aud, const char *host, const char *server_addr,
+		       int https);
+
 /* The Origin header value is one of MCPAUTH_ALLOWED_ORIGINS or of
  * MCPAUTH_CORS_ORIGINS, exactly (scheme and host compared
  * case-insensitively): the origins the MCP endpoints accept. */

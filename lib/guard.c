@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *safe_host(const struct request *req)
 {
@@ -23,23 +24,50 @@ static const char *safe_host(const struct request *req)
 	return h;
 }
 
-/* The resource URL into b. */
-static void add_resource_url(struct sbuf *b, const struct request *req)
+/* The MCP endpoint's requests (/mcp, /mcp/..., and the routes a tool call
+ * runs) belong to the resource at /mcp; every other route to the root. */
+static int request_is_mcp(const struct request *req)
 {
-	if (app.config.resource_url) {
-		sbuf_adds(b, app.config.resource_url);
+	return req->via_mcp || !req->path ||
+	       (strncmp(req->path, "/mcp", 4) == 0 && (req->path[4] == '\0' || req->path[4] == '/'));
+}
+
+/* The length of a URL's scheme and authority ("https://a.example:8443"). */
+static size_t origin_len(const char *url)
+{
+	const char *scheme_end = strstr(url, "://");
+	const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+	return path ? (size_t)(path - url) : strlen(url);
+}
+
+/* The resource URL into b: the MCP endpoint, or the root (origin + "/"). */
+static void add_resource_url(struct sbuf *b, const struct request *req, int mcp)
+{
+	const char *configured = app.config.resource_url;
+	if (configured) {
+		if (mcp)
+			sbuf_adds(b, configured);
+		else {
+			sbuf_add(b, configured, origin_len(configured));
+			sbuf_adds(b, "/");
+		}
 		return;
 	}
 	sbuf_adds(b, req->https ? "https://" : "http://");
 	sbuf_adds(b, safe_host(req));
-	sbuf_adds(b, "/mcp");
+	sbuf_adds(b, mcp ? "/mcp" : "/");
+}
+
+char *guard_resource_url_of(const struct request *req, int mcp)
+{
+	struct sbuf b = {0};
+	add_resource_url(&b, req, mcp);
+	return sbuf_take(&b);
 }
 
 char *guard_resource_url(const struct request *req)
 {
-	struct sbuf b = {0};
-	add_resource_url(&b, req);
-	return sbuf_take(&b);
+	return guard_resource_url_of(req, request_is_mcp(req));
 }
 
 /* RFC 9728 section 3.1: the well-known segment goes between the origin and
@@ -47,14 +75,13 @@ char *guard_resource_url(const struct request *req)
 static void add_resource_metadata_url(struct sbuf *b, const struct request *req)
 {
 	struct sbuf res = {0};
-	add_resource_url(&res, req);
-	const char *scheme_end = strstr(res.p, "://");
-	const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
-	size_t origin = path ? (size_t)(path - res.p) : res.len;
+	add_resource_url(&res, req, request_is_mcp(req));
+	size_t origin = origin_len(res.p);
+	const char *path = res.p + origin;
 	size_t start = b->len;
 	sbuf_add(b, res.p, origin);
 	sbuf_adds(b, "/.well-known/oauth-protected-resource");
-	if (path && path[1])
+	if (*path && path[1])
 		sbuf_adds(b, path);
 	if (b->len > start && b->p[b->len - 1] == '/')
 		b->p[--b->len] = '\0';
@@ -68,6 +95,63 @@ char *guard_resource_metadata_url(const struct request *req)
 	return sbuf_take(&b);
 }
 
+int guard_own_resource(const void *arg, const char *aud)
+{
+	const struct request *req = arg;
+	/* Built from the request as its metadata is: its scheme and Host. */
+	return config_resource_ok(&app.config, aud, req->host, req->server_addr, req->https);
+}
+
+/* The scopes every route of the program's groups needs, once, in table
+ * order (what the MCP endpoint's tools need). Built once per group set. */
+static const char *all_needs(void)
+{
+	static char *needs;
+	static const struct route_group *const *built_for;
+	if (needs && built_for == app.groups)
+		return needs;
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	for (size_t g = 0; g < app.ngroups; g++)
+		for (size_t i = 0; i < app.groups[g]->nroutes; i++) {
+			const char *need = app.groups[g]->routes[i].need;
+			if (need && *need && !words_has(b.p, need, strlen(need))) {
+				if (b.len)
+					sbuf_adds(&b, " ");
+				sbuf_adds(&b, need);
+			}
+		}
+	free(needs);
+	needs = sbuf_take(&b);
+	built_for = app.groups;
+	return needs;
+}
+
+/* A header value's quoted string holds no '"', '\\' or control: words of
+ * a token's scope that would break it are left out. */
+static void add_scope_words(struct sbuf *b, const char *words)
+{
+	for (const char *s = words; s && *s;) {
+		while (*s == ' ')
+			s++;
+		size_t n = strcspn(s, " ");
+		int ok = n > 0;
+		for (size_t i = 0; i < n && ok; i++)
+			ok = (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"' &&
+			     s[i] != '\\';
+		if (ok) {
+			if (b->len && b->p[b->len - 1] != '"')
+				sbuf_adds(b, " ");
+			sbuf_add(b, s, n);
+		}
+		s += n;
+	}
+}
+
+/* Past this a challenge names no scope: a header stays well under the
+ * servers' limits, and scopes_supported still lists them all. */
+#define CHALLENGE_SCOPE_MAX 1024
+
 void guard_challenge(const struct request *req, struct response *resp, const char *error,
 		     const char *description)
 {
@@ -78,8 +162,21 @@ void guard_challenge(const struct request *req, struct response *resp, const cha
 	if (error) {
 		sbuf_adds(&b, "error=\"");
 		sbuf_adds(&b, error);
-		sbuf_adds(&b, "\", error_description=\"");
-		sbuf_adds(&b, description);
+		if (description) {
+			sbuf_adds(&b, "\", error_description=\"");
+			sbuf_adds(&b, description);
+		}
+		sbuf_adds(&b, "\", ");
+	}
+	/* What to ask for: the route's need, or (the MCP endpoint, a route
+	 * needing none) every tool's; and offline_access, so that the client
+	 * keeps working on a refresh token. */
+	const struct route *r = req->route;
+	const char *need = r && r->need && *r->need ? r->need : all_needs();
+	if (strlen(need) < CHALLENGE_SCOPE_MAX) {
+		sbuf_adds(&b, "scope=\"");
+		add_scope_words(&b, need);
+		add_scope_words(&b, "offline_access");
 		sbuf_adds(&b, "\", ");
 	}
 	sbuf_adds(&b, "resource_metadata=\"");
@@ -176,13 +273,18 @@ static enum token_status authenticate(struct request *req, const char **reason)
 	time_t now = app.now();
 	if (app.auth0)
 		jwks_cache_tick(&app.jwks_cache, now);
+	/* aud may also be one of the suite's own resource URLs, which depend
+	 * on the request (its Host and scheme): checked against this one. */
+	struct token_verifier v = app.verifier;
+	v.resource_ok = guard_own_resource;
+	v.resource_arg = req;
 	unsigned char hash[32];
-	if (tokencache_get(token, len, now, &app.verifier, hash, &req->principal)) {
+	if (tokencache_get(token, len, now, &v, hash, &req->principal)) {
 		req->has_principal = 1;
 		fill_from_store(&req->principal);
 		return TOKEN_OK;
 	}
-	enum token_status st = token_verify(&app.verifier, token, len, now, &req->principal, reason);
+	enum token_status st = token_verify(&v, token, len, now, &req->principal, reason);
 	if (st == TOKEN_OK) {
 		req->has_principal = 1;
 		tokencache_put(hash, &req->principal);
@@ -191,16 +293,55 @@ static enum token_status authenticate(struct request *req, const char **reason)
 	return st;
 }
 
-int guard_check(struct request *req, struct response *resp)
+/* Step-up (MCP): a token from the authorization flow (it names its client)
+ * lacks what the route needs, and the user holds it now: 403
+ * insufficient_scope naming the token's scope plus the need, so that the
+ * client asks the user again. 1 when answered. */
+static int step_up(struct request *req, struct response *resp, int permission)
 {
-	const struct route *r = req->route;
-	if (r->req == ROUTE_PUBLIC)
-		return 1;
+	const struct principal *p = &req->principal;
+	const char *need = req->route->need;
+	const struct user *u;
+	if (!p->client_id || userdb_peek_by_sub(app.db, p->sub, &u) != USERDB_OK ||
+	    !words_has(permission ? u->permissions : u->scope, need, strlen(need)))
+		return 0;
+	struct sbuf scope = {0};
+	sbuf_adds(&scope, "");
+	if (p->scope && strlen(p->scope) < CHALLENGE_SCOPE_MAX)
+		add_scope_words(&scope, p->scope);
+	if (!p->scope || !words_has(p->scope, need, strlen(need)))
+		add_scope_words(&scope, need);
+	audit_event(req, "step_up_required", "sub", p->sub, "client_id", p->client_id, "need", need, NULL);
+	char *msg =
+	    ck_asprintf("%s '%s' was not granted to this client; authorize again with the scope named here",
+			permission ? "Permission" : "Scope", need);
+	json_object *body = response_error(resp, 403, "insufficient_scope", msg);
+	json_object_object_add(body, "scope", json_object_new_string(scope.p));
+	free(msg);
+	struct sbuf h = {0};
+	sbuf_adds(&h, "Bearer realm=\"mcpauth\", error=\"insufficient_scope\", scope=\"");
+	sbuf_adds(&h, scope.p);
+	sbuf_adds(&h, "\", resource_metadata=\"");
+	add_resource_metadata_url(&h, req);
+	sbuf_adds(&h, "\"");
+	response_header_take(resp, "WWW-Authenticate", sbuf_take(&h));
+	sbuf_free(&scope);
+	return 1;
+}
+
+/* The token's check: 1 with req->principal filled, or 0 with the 401 (or
+ * 503) in resp. A missing token passes when public. */
+static int check_token(struct request *req, struct response *resp, int public)
+{
 	const char *reason;
+	if (req->has_principal)
+		return 1; /* a tool call's, checked on the caller's request */
 	switch (authenticate(req, &reason)) {
 	case TOKEN_OK:
-		break;
+		return 1;
 	case TOKEN_MISSING:
+		if (public)
+			return 1;
 		guard_challenge(req, resp, NULL, NULL);
 		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
 		return 0;
@@ -210,6 +351,8 @@ int guard_check(struct request *req, struct response *resp)
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
 		return 0;
 	case TOKEN_UNAVAILABLE:
+		if (public)
+			return 1; /* it cannot be told bad yet, and the route needs none */
 		/* Not the caller's fault: the tenant's keys have not been fetched yet. */
 		response_error(resp, 503, "Service unavailable",
 			       "The signing keys of the Auth0 tenant cannot be fetched yet; try again shortly");
@@ -222,8 +365,28 @@ int guard_check(struct request *req, struct response *resp)
 		response_error(resp, 401, "Invalid token", "Token validation failed");
 		return 0;
 	}
+}
+
+int guard_bearer(struct request *req, struct response *resp)
+{
+	/* Other schemes (Basic, for a token endpoint) are not this guard's. */
+	return !req->authorization || check_token(req, resp, 1);
+}
+
+int guard_check(struct request *req, struct response *resp)
+{
+	const struct route *r = req->route;
+	/* A public route is served without a token and with a good one; a
+	 * Bearer token that fails is answered 401 all the same (MCP: invalid
+	 * or expired tokens get a 401), so a client learns it at once. */
+	if (r->req == ROUTE_PUBLIC)
+		return (r->flags & ROUTE_CHECKS_TOKEN) || guard_bearer(req, resp);
+	if (!check_token(req, resp, 0))
+		return 0;
 	const struct principal *p = &req->principal;
 	if (r->req == ROUTE_PERMISSION && !principal_has_permission(p, r->need)) {
+		if (step_up(req, resp, 1))
+			return 0;
 		audit_event(req, "permission_denied", "sub", p->sub, "need", r->need, NULL);
 		insufficient(req, resp, "Insufficient permissions", "Permission", "userPermissions",
 			     p->permissions ? json_object_get(p->permissions) : json_object_new_array());
@@ -237,6 +400,8 @@ int guard_check(struct request *req, struct response *resp)
 			return 0;
 		}
 		if (!principal_has_scope(p, r->need)) {
+			if (step_up(req, resp, 0))
+				return 0;
 			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, NULL);
 			insufficient(req, resp, "Insufficient scope", "Scope", "userScopes", json_word_array(p->scope));
 			return 0;

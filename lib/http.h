@@ -36,6 +36,7 @@ struct request {
 	const char *host;         /* Host header, for absolute URLs */
 	const char *server_addr;  /* SERVER_ADDR: the address the request arrived on */
 	int https;
+	int via_mcp;              /* built by a tool call (lib/tool.c): the MCP endpoint's */
 	const char *content_type, *accept, *origin, *protocol_version;
 	const char *cookie;       /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;

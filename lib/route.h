@@ -18,6 +18,12 @@ enum {
 	ROUTE_RAW_BODY = 1 << 0,  /* the handler answers a malformed body itself */
 	ROUTE_JSON_ONLY = 1 << 1, /* 415 unless the body is application/json: no form of
 				     another site can post it without a CORS preflight */
+	/* Not a tool on /mcp: it takes credentials (passwords, refresh tokens),
+	 * which never pass through a model; /mcp/tools and /mcp/invoke keep it. */
+	ROUTE_NO_MCP = 1 << 2,
+	/* Public, and its handler answers a failing Bearer token itself
+	 * (guard_bearer), in its own shape (JSON-RPC). */
+	ROUTE_CHECKS_TOKEN = 1 << 3,
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);
@@ -66,13 +72,27 @@ char *route_scopes(const struct route_group *const *groups, size_t ngroups);
  * returns 1, otherwise fills resp with the 401 or 403 and returns 0. */
 int guard_check(struct request *req, struct response *resp);
 
-/* The absolute URL of the protected resource metadata, for 401 challenges. */
+/* A Bearer token, when the request presents one, is valid: 1 (and the
+ * principal filled), or 0 with the 401 in resp. No Authorization header, or
+ * another scheme, is 1: what a public route does with any request. */
+int guard_bearer(struct request *req, struct response *resp);
+
+/* The absolute URL of the protected resource metadata of the request's
+ * resource, for challenges: the MCP endpoint's for /mcp and the routes a
+ * tool call runs, the root's for every other route. */
 char *guard_resource_metadata_url(const struct request *req);
-/* The canonical resource URL (the MCP endpoint). */
+/* The canonical URL of the request's resource (as above). */
 char *guard_resource_url(const struct request *req);
+/* The MCP endpoint's URL (mcp), or the root's (origin + "/"):
+ * MCPAUTH_RESOURCE_URL's, or built from the request's scheme and Host. */
+char *guard_resource_url_of(const struct request *req, int mcp);
+/* 1 when aud is one of the suite's own resource URLs for the request arg
+ * (a const struct request *): a token_verifier's resource_ok. */
+int guard_own_resource(const void *arg, const char *aud);
 /* Sets the WWW-Authenticate of a 401: Bearer, realm, error and
- * error_description when error is not NULL, and resource_metadata. Every
- * 401 of the suite carries one. */
+ * error_description when error is not NULL, scope (the route's need, or
+ * every route's for one that needs none, such as /mcp; and offline_access)
+ * and resource_metadata. Every 401 of the suite carries one. */
 void guard_challenge(const struct request *req, struct response *resp, const char *error,
 		     const char *description);
 

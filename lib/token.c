@@ -238,6 +238,28 @@ static int audience_matches(json_object *claims, const char *audience)
 	return 0;
 }
 
+/* The first value of aud the verifier's resource_ok accepts, or NULL. */
+static const char *resource_matches(json_object *claims, const struct token_verifier *v)
+{
+	json_object *aud;
+	if (!v->resource_ok || !json_object_object_get_ex(claims, "aud", &aud))
+		return NULL;
+	if (json_object_is_type(aud, json_type_string))
+		return v->resource_ok(v->resource_arg, json_object_get_string(aud))
+			   ? json_object_get_string(aud)
+			   : NULL;
+	if (!json_object_is_type(aud, json_type_array))
+		return NULL;
+	size_t n = json_object_array_length(aud);
+	for (size_t i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(aud, i);
+		if (json_object_is_type(a, json_type_string) &&
+		    v->resource_ok(v->resource_arg, json_object_get_string(a)))
+			return json_object_get_string(a);
+	}
+	return NULL;
+}
+
 static int string_array(json_object *a)
 {
 	if (!json_object_is_type(a, json_type_array))
@@ -329,7 +351,8 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 	const char *iss = get_string(claims, "iss", &present);
 	if (!iss || strcmp(iss, v->issuer) != 0)
 		FAIL(TOKEN_INVALID, "wrong iss");
-	if (!audience_matches(claims, v->audience))
+	const char *resource = NULL;
+	if (!audience_matches(claims, v->audience) && !(resource = resource_matches(claims, v)))
 		FAIL(TOKEN_INVALID, "wrong aud");
 	double exp, nbf, iat, t = (double)now;
 	int has = get_number(claims, "exp", &exp);
@@ -356,6 +379,7 @@ enum token_status token_verify(const struct token_verifier *v, const char *token
 		FAIL(TOKEN_EXPIRED, "expired");
 
 	token_principal(v, claims, exp, p);
+	p->resource = resource;
 	p->retire_at = (double)key->retire_at;
 	claims = NULL;
 	rc = TOKEN_OK;
@@ -376,6 +400,7 @@ void token_principal(const struct token_verifier *v, json_object *claims, double
 	if (json_object_object_get_ex(claims, "permissions", &perms))
 		p->permissions = perms;
 	p->scope = json_get_string(claims, "scope");
+	p->client_id = json_get_string(claims, "client_id");
 	p->exp = exp;
 }
 

@@ -29,6 +29,11 @@ struct token_verifier {
 	 * does now. May be NULL (a fixed key set). */
 	int (*unknown_kid)(void *arg, const char *kid, time_t now);
 	void *unknown_kid_arg;
+	/* aud may hold, instead of audience, a value this accepts (the suite's
+	 * own resource URLs, which depend on the request resource_arg points
+	 * to). May be NULL: audience only. */
+	int (*resource_ok)(const void *arg, const char *aud);
+	const void *resource_arg;
 };
 
 struct principal {
@@ -39,6 +44,8 @@ struct principal {
 	json_object *fill;        /* owned: email/name found elsewhere (the user store), or NULL */
 	json_object *permissions; /* array of strings, or NULL when absent */
 	const char *scope;        /* NULL when the token has no scope claim */
+	const char *client_id;	  /* RFC 9068 client_id: a token of the authorization flow; or NULL */
+	const char *resource;	  /* the aud value resource_ok accepted; NULL when audience matched */
 	double exp;
 	double retire_at; /* the verifying key's retire time, 0 when none */
 };

@@ -69,14 +69,16 @@ static struct entry *slot_for(const unsigned char hash[32])
  * own permissions array reserves 32 slots, and five separate strings cost
  * a block each: a whole entry took about 1.1 KiB, times every entry of
  * every process. */
-enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_SET = 0x40 };
+enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_CLIENT = 8, T_RESOURCE = 16, T_SET = 0x40 };
 
 static json_object *compact(const struct principal *p)
 {
 	struct sbuf t = {0};
-	char flags = (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) | (p->scope ? T_SCOPE : 0));
+	char flags =
+	    (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) | (p->scope ? T_SCOPE : 0) |
+		   (p->client_id ? T_CLIENT : 0) | (p->resource ? T_RESOURCE : 0));
 	sbuf_add(&t, &flags, 1);
-	const char *parts[] = {p->sub, p->email, p->name, p->scope};
+	const char *parts[] = {p->sub, p->email, p->name, p->scope, p->client_id, p->resource};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		if (parts[i])
 			sbuf_add(&t, parts[i], strlen(parts[i]) + 1);
@@ -115,6 +117,8 @@ static void principal_from(json_object *c, double exp, struct principal *p)
 	p->email = flags & T_EMAIL ? next_part(&t) : NULL;
 	p->name = flags & T_NAME ? next_part(&t) : NULL;
 	p->scope = flags & T_SCOPE ? next_part(&t) : NULL;
+	p->client_id = flags & T_CLIENT ? next_part(&t) : NULL;
+	p->resource = flags & T_RESOURCE ? next_part(&t) : NULL;
 	p->permissions = json_object_array_get_idx(c, 1);
 	p->exp = exp;
 }
@@ -141,6 +145,13 @@ int tokencache_get(const char *token, size_t len, time_t now, const struct token
 		return 0;
 	}
 	principal_from(e->claims, e->exp, p);
+	/* Accepted for one of the suite's resource URLs, which depend on the
+	 * request (its Host): it must be one for this request too, or the
+	 * token is verified anew. */
+	if (p->resource && (!v->resource_ok || !v->resource_ok(v->resource_arg, p->resource))) {
+		principal_free(p);
+		return 0;
+	}
 	p->retire_at = e->retire_at;
 	return 1;
 }

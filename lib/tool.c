@@ -439,6 +439,15 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 	out->host = caller->host;
 	out->server_addr = caller->server_addr;
 	out->https = caller->https;
+	out->via_mcp = 1;
+	/* The MCP endpoints checked the caller's token first: the route's
+	 * guard takes that principal rather than verifying the same token again. */
+	if (caller->has_principal) {
+		out->principal = caller->principal;
+		json_object_get(out->principal.claims);
+		json_object_get(out->principal.fill);
+		out->has_principal = 1;
+	}
 	out->accept = "application/json";
 	return 0;
 bad:

@@ -779,6 +779,21 @@ static json_object *decode_segment(const char *s, size_t n)
 	return o;
 }
 
+/* The server accepts aud = one of its resource URLs for the Host a request
+ * names; offline, any host it answers for (MCPAUTH_ALLOWED_HOSTS, or the
+ * loopback names) stands for that request. */
+static int resource_for_its_host(const void *arg, const char *aud)
+{
+	int https = strncmp(aud, "https://", 8) == 0;
+	if (!https && strncmp(aud, "http://", 7) != 0)
+		return 0;
+	const char *host = aud + (https ? 8 : 7);
+	char *h = ck_strndup(host, strcspn(host, "/"));
+	int ok = config_resource_ok(arg, aud, h, NULL, https);
+	free(h);
+	return ok;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	int n = parse_opts(argc, argv, NULL, 0);
@@ -824,7 +839,12 @@ static int cmd_verify(int argc, char **argv)
 			secure_free(buf, TOKEN_MAX_LEN * 4);
 		return EX_ERROR;
 	}
-	struct token_verifier v = {.keys = &keys, .issuer = cfg.issuer, .audience = cfg.audience, .leeway = cfg.leeway};
+	struct token_verifier v = {.keys = &keys,
+				   .issuer = cfg.issuer,
+				   .audience = cfg.audience,
+				   .leeway = cfg.leeway,
+				   .resource_ok = resource_for_its_host,
+				   .resource_arg = &cfg};
 	struct principal p;
 	const char *reason = NULL;
 	time_t now = time(NULL);

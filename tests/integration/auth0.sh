@@ -169,6 +169,34 @@ expect_json '.profile.email + "|" + .profile.name' "user@example.com|John Doe" "
 req GET /api/email -H "$(au "$TOKEN")"
 expect_json .email "user@example.com" "/api/email for a tenant user known locally"
 
+# --- what an MCP client sees: the tenant is the authorization server ------------
+for p in /.well-known/oauth-protected-resource /.well-known/oauth-protected-resource/mcp; do
+	req GET "$p"
+	expect_json '.authorization_servers | join(",")' "$ISS" "$p names the tenant"
+done
+expect_json .resource "$BASE/mcp" "the /mcp form describes /mcp"
+for p in /.well-known/oauth-authorization-server /.well-known/openid-configuration; do
+	req GET "$p"
+	expect_status 404 "$p: not this suite's in Auth0 mode"
+	expect_json '.message | contains("'"$ISS"'")' true "$p: the 404 names the tenant"
+done
+req GET /api/profile
+expect_header WWW-Authenticate '^Bearer realm="mcpauth", scope="read:profile offline_access", resource_metadata="[^"]*/oauth-protected-resource"$' \
+	"a route's challenge: its scope and the root metadata"
+req POST /mcp -H 'Accept: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_users"}}'
+expect_status 401 "tools/call without a token"
+expect_header WWW-Authenticate 'scope="read:profile write:profile email read:users write:users admin:all offline_access", resource_metadata="[^"]*/oauth-protected-resource/mcp"' \
+	"/mcp's challenge: every tool's scope and the /mcp metadata"
+# The tenant's API identifier may be the MCP resource URL itself.
+TOKEN=$(mint "{\"claims\":{\"aud\":\"$BASE/mcp\"}}")
+expect_eq "$(code "$TOKEN")" 200 "aud = the MCP resource URL (the tenant's API identifier)"
+req POST /mcp -H 'Accept: application/json' -H "$(au "$TOKEN")" -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_profile"}}'
+expect_json .result.structuredContent.profile.id "auth0|standin-1" "that token through /mcp"
+TOKEN=$(mint '{"claims":{"exp":1}}')
+req GET / -H "$(au "$TOKEN")"
+expect_status 401 "an expired tenant token on a public route"
+expect_header WWW-Authenticate 'error="invalid_token"' "its challenge"
+
 # --- refusals -----------------------------------------------------------------
 reset_log
 TOKEN=$(mint '{"claims":{"iss":"https://mcpauth.local/"}}')

@@ -184,6 +184,14 @@ expect_eq "$(out | tail -1)" "invalid: unknown kid" "verify says why: unknown ki
 OTHER_AUD=$(env AUTH0_AUDIENCE=https://other.example.com "$MCPAUTH" mint ops@example.com)
 expect_rc 5 "verify a token for another audience" mcp verify "$OTHER_AUD"
 expect_eq "$(out | tail -1)" "invalid: wrong aud" "verify says why: wrong aud"
+# A token of the authorization flow: aud is the resource it was asked for.
+KEYFILE="$MCPAUTH_STATE_DIR/signing-key.pem"
+FLOW=$(sign_token "{\"alg\":\"RS256\",\"kid\":\"$(server_kid)\"}" \
+	"$(claims_of "$MINTED" | jq -c --arg a "$BASE/mcp" '.aud = $a | .client_id = "https://client.example/app.json"')" "$KEYFILE")
+expect_rc 0 "verify a token bound to the MCP resource (aud = its URL)" mcp verify "$FLOW"
+NOTOURS=$(sign_token "{\"alg\":\"RS256\",\"kid\":\"$(server_kid)\"}" \
+	"$(claims_of "$MINTED" | jq -c '.aud = "http://evil.example/mcp"')" "$KEYFILE")
+expect_rc 5 "verify a token bound to a host this suite does not answer for" mcp verify "$NOTOURS"
 SHORT=$(mcp mint ops@example.com --ttl 1)
 sleep 2
 expect_rc 6 "verify an expired token" env MCPAUTH_LEEWAY=0 "$MCPAUTH" verify "$SHORT"

@@ -81,8 +81,8 @@ req GET /.well-known/oauth-protected-resource/mcp -H "Host: localhost:$MCPAUTH_P
 expect_json .resource "http://localhost:$MCPAUTH_PORT/mcp" "the metadata names the allowed Host"
 req GET /api/profile -H "Host: [::1]:$MCPAUTH_PORT"
 req GET /api/profile -H "Host: [::1]:$MCPAUTH_PORT"
-expect_header WWW-Authenticate "resource_metadata=\"http://\[::1\]:$MCPAUTH_PORT/\.well-known/oauth-protected-resource/mcp\"" \
-	"a 401 challenge names the allowed Host"
+expect_header WWW-Authenticate "resource_metadata=\"http://\[::1\]:$MCPAUTH_PORT/\.well-known/oauth-protected-resource\"" \
+	"a 401 challenge names the allowed Host (an API route: the root's metadata)"
 # HTTP/1.0 without a Host: no browser sends it, so it cannot be rebinding.
 STATUS=$(curl -s -0 -H 'Host:' -o "$TMP_ROOT/body" -D "$TMP_ROOT/headers" -w '%{http_code}' \
 	"$BASE/.well-known/oauth-protected-resource/mcp")

@@ -200,11 +200,11 @@ expect_json '(.id | tostring) + " " + (.result | tojson)' "3 {}" "ping answers a
 # --- /mcp: tools/list -----------------------------------------------------------------------
 rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H 'MCP-Protocol-Version: 2025-06-18'
 expect_status 200 "tools/list without a token"
-expect_json '.result.tools | length' 13 "tools/list lists every tool"
+expect_json '.result.tools | length' 10 "tools/list lists every tool but those taking credentials"
 expect_json "[.result.tools[].name | test(\"$NAME_RE\")] | all" true "every name follows the MCP naming rule"
 expect_json '[.result.tools[].name] | length == (unique | length)' true "names are unique"
 expect_json '[.result.tools[].name] | join(",")' \
-	"get_root,post_auth_login,post_auth_refresh,post_auth_logout,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id" \
+	"get_root,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id" \
 	"the MCP names"
 expect_json '[.result.tools[] | select(.inputSchema.type != "object")] | length' 0 'every inputSchema.type is "object"'
 expect_json '.result.tools[] | select(.name == "get_api_user_id") | .title + "|" + (.inputSchema.required | join(","))' \
@@ -272,10 +272,13 @@ expect_json '(.result.isError | tostring) + " " + .result.content[0].text' \
 call post_api_users '{"name":"N","email":"n@example.com","permissions":"admin:all"}' -H "$(au "$ADMIN")"
 expect_json '(.result.isError | tostring) + " " + .result.content[0].text' \
 	"true Invalid arguments: Argument 'permissions' must be an array, not string" "wrong argument type text"
-call post_auth_login '{"email":"user@example.com","password":"wrong"}'
-expect_status 200 "a public tool's own 401 (bad password) is a tool error, not a challenge"
-expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .error)' "true Invalid credentials" \
-	"bad password text"
+# Credentials never pass through a model: the login, refresh and logout
+# routes are no tools of /mcp (they stay on /mcp/invoke, below).
+for t in post_auth_login post_auth_refresh post_auth_logout; do
+	call $t '{"email":"user@example.com","password":"password"}'
+	expect_json '(.error.code | tostring) + " " + .error.message' "-32602 Unknown tool: $t" "$t is not callable on /mcp"
+	if grep -q access_token "$TMP_ROOT/body"; then not_ok "$t: no token answered"; else ok "$t: no token answered"; fi
+done
 call nope_tool '{}'
 expect_json '(.id | tostring) + " " + (.error.code | tostring)' "7 -32602" "unknown tool: -32602"
 call GET_/api/profile '{}' -H "$(au "$USER")"
@@ -364,7 +367,10 @@ expect_status 406 "Accept application/json;q=0: 406"
 for p in /.well-known/oauth-protected-resource /.well-known/oauth-protected-resource/mcp; do
 	req GET "$p"
 	expect_status 200 "$p is public"
-	expect_json '.resource' "$BASE/mcp" "$p: resource is the MCP endpoint"
+	# RFC 9728 section 3.3: each names the resource its URL is built from.
+	want=$BASE/mcp
+	[ "$p" = /.well-known/oauth-protected-resource ] && want=$BASE/
+	expect_json '.resource' "$want" "$p: resource is $want"
 	expect_json '.authorization_servers | join(",")' "$MCPAUTH_ISSUER" "$p: the local issuer, a reachable URL"
 	expect_json '.bearer_methods_supported | join(",")' header "$p: header only"
 	expect_json '[.scopes_supported[] | select(. == "read:profile" or . == "admin:all" or . == "email")] | length' 3 \
@@ -396,8 +402,10 @@ call get_api_profile '{}'
 expect_header WWW-Authenticate 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"' \
 	"the challenge names the configured resource's metadata"
 req GET /api/profile
-expect_header WWW-Authenticate 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"' \
-	"a direct 401 names the same metadata"
+expect_header WWW-Authenticate 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"$' \
+	"a direct 401 names the metadata of the configured origin's root"
+req GET /.well-known/oauth-protected-resource
+expect_json .resource "https://api.example.com/" "the root form: the configured URL's origin"
 stop_server
 MCPAUTH_ALLOWED_ORIGINS='https://app.example.com/path' MCPAUTH_STATE_DIR="$TMP_ROOT/x" \
 	"$top_builddir/cgi-bin/mcp" </dev/null 2>"$TMP_ROOT/origins.err" && not_ok "a bad origin list stops the program" ||
@@ -409,7 +417,7 @@ AUTH0_DOMAIN=tenant.example.com MCPAUTH_JWKS_FILE="$TMP_ROOT/tenant-jwks.json" s
 req GET /.well-known/oauth-protected-resource
 expect_json '.authorization_servers | join(",")' "https://tenant.example.com/" "Auth0 mode: the tenant is the authorization server"
 rpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
-expect_json '.result.tools | length' 13 "Auth0 mode: the mcp program starts and lists the tools"
+expect_json '.result.tools | length' 10 "Auth0 mode: the mcp program starts and lists the tools"
 expect_clean_log
 
 finish

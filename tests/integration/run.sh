@@ -107,7 +107,9 @@ req GET /api/profile
 expect_status 401 "no token"
 expect_json '.error + "|" + .message' "No token provided|Authorization header with Bearer token required" "no token body"
 expect_header WWW-Authenticate '^Bearer ' "401 challenge"
-expect_header WWW-Authenticate 'resource_metadata="http://127.0.0.1:[0-9]+/.well-known/oauth-protected-resource/mcp"' "401 names the resource metadata"
+expect_header WWW-Authenticate 'resource_metadata="http://127.0.0.1:[0-9]+/.well-known/oauth-protected-resource"$' \
+	"401 names the metadata of the resource at the root (RFC 9728 section 3.3)"
+expect_header WWW-Authenticate 'scope="read:profile offline_access"' "401 names the scope the route needs"
 req GET /api/profile -H "Authorization: Basic dXNlcjpwYXNz"
 expect_status 401 "Basic is not a Bearer token"
 expect_json .error "No token provided" "Basic: no token body"

@@ -34,7 +34,7 @@ if [ "$rc" -eq 0 ] && grep -qx '# done' "$TMP_ROOT/sdk.out"; then
 else
 	not_ok "the SDK client script ran to its end (exit $rc): $(head -c 600 "$TMP_ROOT/sdk.err")"
 fi
-expect_eq "$(grep -c '^ok - ' "$TMP_ROOT/sdk.out")" 31 "the SDK script made all its checks"
+expect_eq "$(grep -c '^ok - ' "$TMP_ROOT/sdk.out")" 32 "the SDK script made all its checks"
 
 # --- the Inspector CLI ----------------------------------------------------------------------
 # inspector [args]: npx @modelcontextprotocol/inspector --cli against /mcp;
@@ -52,7 +52,7 @@ mkdir -p "$TMP_ROOT/home"
 
 inspector --method tools/list --header "Authorization: Bearer $USER"
 expect_eq "$RC" 0 "Inspector: tools/list with a token exits 0"
-expect_eq "$(ijson '.tools | length')" 13 "Inspector: tools/list lists 13 tools"
+expect_eq "$(ijson '.tools | length')" 10 "Inspector: tools/list lists 10 tools"
 expect_eq "$(ijson '[.tools[].name] | index("get_api_auth0_user_id") != null')" true "Inspector: MCP tool names"
 
 inspector --method tools/call --tool-name get_api_profile --header "Authorization: Bearer $USER"

@@ -56,7 +56,9 @@ const text = (result) => JSON.parse(result.content?.[0]?.text ?? 'null');
 
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  check(tools.length === 13, 'tools/list: 13 tools', names.join(','));
+  check(tools.length === 10, 'tools/list: 10 tools', names.join(','));
+  check(!names.some((n) => n.startsWith('post_auth_')), 'no tool takes a password or refresh token',
+    names.join(','));
   check(names.every((n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n)), 'every tool name follows the MCP rule');
   check(new Set(names).size === names.length, 'tool names are unique');
   check(['get_api_profile', 'get_api_auth0_user_id', 'get_root', 'post_api_users'].every((n) => names.includes(n)),
@@ -84,12 +86,11 @@ const text = (result) => JSON.parse(result.content?.[0]?.text ?? 'null');
   await client.close();
 }
 
-// --- a bad token: 401 too ----------------------------------------------------------------
+// --- a bad token: 401 from the first request on, the handshake included -----------------
 {
-  const { client } = await connect('not.a.token');
-  const e = await thrown(client.callTool({ name: 'get_api_profile', arguments: {} }));
-  check(e instanceof StreamableHTTPError && e.code === 401, 'a bad token: HTTP 401', `${e?.code} ${e?.message}`);
-  await client.close();
+  const e = await thrown(connect('not.a.token'));
+  check(e instanceof StreamableHTTPError && e.code === 401, 'a bad token: HTTP 401 at initialize',
+    `${e?.code} ${e?.message}`);
 }
 
 // --- each demo user: the tool answers what GET /api/profile answers -----------------

@@ -481,10 +481,13 @@ START_TEST(test_call_runs_the_route_handler_in_process)
 	struct toolset ts;
 	struct response resp;
 	char err[256];
+	/* No token: a public route checks one only when it is presented. */
+	struct request no_token = caller;
+	no_token.authorization = NULL;
 	toolset_init(&ts, echo_groups, 1);
 	json_object *args = args_of("{\"id\":\"7\",\"note\":\"hi\"}");
 	response_init(&resp);
-	ck_assert_int_eq(tool_call(&ts.tools[0], args, &caller, &resp, err, sizeof err), 0);
+	ck_assert_int_eq(tool_call(&ts.tools[0], args, &no_token, &resp, err, sizeof err), 0);
 	ck_assert_int_eq(resp.status, 201);
 	ck_assert_str_eq(str_at(resp.body, "method"), "POST");
 	ck_assert_str_eq(str_at(resp.body, "id"), "7");
@@ -507,9 +510,10 @@ START_TEST(test_call_runs_the_requirement_check_on_the_callers_header)
 	ck_assert_int_eq(tool_call(&ts.tools[1], args, &anonymous, &resp, err, sizeof err), 0);
 	ck_assert_int_eq(resp.status, 401);
 	ck_assert_str_eq(str_at(resp.body, "error"), "No token provided");
-	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
-			 "Bearer realm=\"mcpauth\", resource_metadata=\"http://127.0.0.1:3009/.well-known/"
-			 "oauth-protected-resource/mcp\"");
+	ck_assert_str_eq(
+	    response_get_header(&resp, "WWW-Authenticate"),
+	    "Bearer realm=\"mcpauth\", scope=\"offline_access\", resource_metadata=\"http://127.0.0.1:3009/"
+	    ".well-known/oauth-protected-resource/mcp\"");
 	ck_assert_ptr_null(str_at(resp.body, "method")); /* the handler did not run */
 	response_free(&resp);
 	json_object_put(args);
@@ -583,6 +587,20 @@ START_TEST(test_config_resource_url_loses_its_trailing_slash)
 	ck_assert_str_eq(meta, "https://api.example.com/.well-known/oauth-protected-resource/mcp");
 	free(res);
 	free(meta);
+	/* A route off the MCP endpoint belongs to the resource at the root. */
+	struct request api = {.host = "other.example.com", .path = "/api/profile"};
+	res = guard_resource_url(&api);
+	meta = guard_resource_metadata_url(&api);
+	ck_assert_str_eq(res, "https://api.example.com/");
+	ck_assert_str_eq(meta, "https://api.example.com/.well-known/oauth-protected-resource");
+	free(res);
+	free(meta);
+	/* The tokens accepted for either; no other URL of that origin. */
+	ck_assert(guard_own_resource(&api, "https://api.example.com/mcp"));
+	ck_assert(guard_own_resource(&api, "https://api.example.com/"));
+	ck_assert(!guard_own_resource(&api, "https://api.example.com/mcp/"));
+	ck_assert(!guard_own_resource(&api, "https://api.example.com"));
+	ck_assert(!guard_own_resource(&api, "https://other.example.com/mcp"));
 	config_free(&app.config);
 	unsetenv("MCPAUTH_RESOURCE_URL");
 }
@@ -620,19 +638,30 @@ START_TEST(test_resource_metadata_url_shapes)
 	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
 	unsetenv("MCPAUTH_ALLOWED_HOSTS");
 	struct request req = {.host = "h.example.com:3009", .https = 1};
+	/* A token's aud may be the resource URL built from the request: its
+	 * scheme and allowed Host, /mcp or the root; never another host's. */
+	ck_assert(guard_own_resource(&req, "https://h.example.com:3009/mcp"));
+	ck_assert(guard_own_resource(&req, "https://H.example.com:3009/"));
+	ck_assert(!guard_own_resource(&req, "http://h.example.com:3009/mcp"));
+	ck_assert(!guard_own_resource(&req, "https://h.example.com:3010/mcp"));
+	ck_assert(!guard_own_resource(&req, "https://h.example.com:3009/mcpx"));
+	struct request rebound = {.host = "evil.example.com:3009", .https = 1};
+	ck_assert(!guard_own_resource(&rebound, "https://evil.example.com:3009/mcp"));
 	meta = guard_resource_metadata_url(&req);
 	ck_assert_str_eq(meta, "https://h.example.com:3009/.well-known/oauth-protected-resource/mcp");
 	free(meta);
 	struct response resp;
 	response_init(&resp);
 	guard_challenge(&req, &resp, "invalid_token", "The token expired");
-	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
-			 "Bearer realm=\"mcpauth\", error=\"invalid_token\", error_description=\"The token expired\", "
-			 "resource_metadata=\"https://h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
+	ck_assert_str_eq(
+	    response_get_header(&resp, "WWW-Authenticate"),
+	    "Bearer realm=\"mcpauth\", error=\"invalid_token\", error_description=\"The token expired\", "
+	    "scope=\"offline_access\", "
+	    "resource_metadata=\"https://h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
 	guard_challenge(&req, &resp, NULL, NULL);
 	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
-			 "Bearer realm=\"mcpauth\", resource_metadata=\"https://h.example.com:3009/.well-known/"
-			 "oauth-protected-resource/mcp\"");
+			 "Bearer realm=\"mcpauth\", scope=\"offline_access\", resource_metadata=\"https://"
+			 "h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
 	response_free(&resp);
 	config_free(&app.config);
 }
