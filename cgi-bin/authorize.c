@@ -82,7 +82,7 @@ static int redirect_syntax_ok(const char *u)
  * and the site's root. */
 static int resource_ok(const struct request *req, const char *resource)
 {
-	char *mcp = guard_resource_url(req);
+	char *mcp = guard_resource_url_of(req, 1);
 	const char *scheme_end = strstr(mcp, "://");
 	const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
 	size_t origin = path ? (size_t)(path - mcp) : strlen(mcp);
@@ -176,7 +176,7 @@ static const char *scope_text(const char *scope, struct sbuf *own)
 static void flow_page(const struct request *req, const struct flow_request *r, const struct flow_session *s,
 		      struct page_flow *f, char **resource)
 {
-	*resource = r->resource ? ck_strdup(r->resource) : guard_resource_url(req);
+	*resource = r->resource ? ck_strdup(r->resource) : guard_resource_url_of(req, 1);
 	*f = (struct page_flow){r->client_name, r->client_id, *resource, r->redirect_uri, s->csrf, r->id};
 }
 
