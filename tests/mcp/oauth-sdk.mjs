@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { check, thrown, HttpBrowser, authorize, postForm, discover, TestProvider } from './oauth-lib.mjs';
+import { check, thrown, HttpBrowser, authorize, authorizationRequest, postForm, discover, TestProvider } from './oauth-lib.mjs';
 
 const base = process.env.BASE;
 const mcpUrl = new URL('/mcp', base);
@@ -136,14 +136,23 @@ async function run(label, clientDoc) {
     t('auth() after revocation: the refresh is refused, a new authorization starts'),
     `${after} ${provider.invalidated.join(',')}`);
 
-  // 7. Same browser: logged in already and the grant remembered, so
-  // /authorize redirects at once (no login, no consent).
-  const r2 = await authorize(browser, provider.redirects.at(-1).href, redirectUrl);
-  check(r2.pages.length === 0 && r2.params.code, t('signed in and granted already: straight back with a code'),
+  // 7. Same browser, already signed in: no login page. The SDK asks
+  // prompt=consent (it asks offline_access), so consent is shown; a request
+  // without prompt whose scopes the remembered grant covers is answered at
+  // once with a code.
+  const url2 = provider.redirects.at(-1);
+  check(url2.searchParams.get('prompt') === 'consent', t('the SDK asks prompt=consent with offline_access'), url2.search);
+  const r2 = await authorize(browser, url2.href, redirectUrl);
+  check(r2.pages.join(',') === 'consent' && r2.params.code, t('signed in already: consent only, no login page'),
     r2.pages.join(','));
   await transport.finishAuth(r2.params.code);
   const res3 = await client.callTool({ name: 'get_api_profile', arguments: {} });
   check(!res3.isError && res3.structuredContent?.profile?.email === 'user@example.com', t('tools/call with the new tokens'));
+  const quiet = () => authorizationRequest(meta, { clientId, redirectUri: redirectUrl, scope: q.get('scope'),
+    resource: mcpUrl.href }).url;
+  const r2b = await authorize(browser, quiet(), redirectUrl);
+  check(r2b.pages.length === 0 && r2b.params.code, t('the grant is remembered: without prompt, straight back with a code'),
+    r2b.pages.join(','));
 
   // 8. `mcpauth grant revoke`: the user's grant to this client is gone, so
   // its refresh token is refused and the consent page is shown again.
@@ -157,7 +166,7 @@ async function run(label, clientDoc) {
     t('after grant revoke the refresh token is refused'), `${refused.status} ${JSON.stringify(refused.body)}`);
   const after2 = await auth(provider, { serverUrl: mcpUrl });
   check(after2 === 'REDIRECT', t('auth() after grant revoke starts a new authorization'), after2);
-  const r3 = await authorize(browser, provider.redirects.at(-1).href, redirectUrl);
+  const r3 = await authorize(browser, quiet(), redirectUrl);
   check(r3.pages.join(',') === 'consent', t('after grant revoke the consent page is shown again (no login)'),
     r3.pages.join(','));
 

@@ -83,7 +83,7 @@ ok "lighttpd started with MCPAUTH_ISSUER=$BASE"
 # --- 1. the TypeScript SDK ------------------------------------------------------------
 BASE="$BASE" CLIENT_DOC="$DOC_URL" MCPAUTH_CLI="$top_builddir/tools/mcpauth" \
 	timeout 180 node "$NODE_DIR/oauth-sdk.mjs" >"$TMP_ROOT/sdk.out" 2>"$TMP_ROOT/sdk.err"
-node_checks SDK "$TMP_ROOT/sdk.out" "$TMP_ROOT/sdk.err" $? 72
+node_checks SDK "$TMP_ROOT/sdk.out" "$TMP_ROOT/sdk.err" $? 74
 if grep -q '^GET /clients/sdk.json 200' "$TMP_ROOT/docs.log"; then
 	ok "the server fetched the client metadata document"
 else
@@ -112,17 +112,18 @@ mcp_remote() {
 		BROWSER="$NODE_DIR/oauth-opener.mjs" OPENER_LOG="$OPENER_LOG" \
 		timeout 150 npx --no -- mcp-remote "$BASE/mcp" --host 127.0.0.1 --auth-timeout 90 \
 		>"$MR_OUT" 2>>"$TMP_ROOT/mr.err"; }
+	local pid=$MR_PID # bash unsets MR_PID once the coprocess is reaped
 	printf '%s\n' \
 		'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"desktop","version":"1"}}}' \
 		'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
 		'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}' >&"${MR[1]}"
 	for _ in $(seq 1 1500); do
 		grep -q '"id":2,' "$MR_OUT" && break
-		kill -0 "$MR_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	eval "exec ${MR[1]}>&-"
-	wait "$MR_PID" 2>/dev/null
+	wait "$pid" 2>/dev/null
 }
 mr() { grep "\"id\":$1," "$MR_OUT" | head -1 | jq -r "$2" 2>/dev/null; }
 
