@@ -3,16 +3,15 @@
 //  1. the whole flow's time: the official SDK client with no token, from
 //     connect to its first tool call's answer (initialize, 401, discovery,
 //     authorization URL, login form, consent form, code exchange with
-//     PKCE, tools/call), median of ROUNDS; once with the consent page
-//     (the grant revoked before each round, untimed) and once with the
-//     grant remembered (login only). Each round is a new user agent.
+//     PKCE, tools/call), median of ROUNDS; once with a new user agent
+//     each round (login and consent), once with a browser that stays
+//     signed in (consent only: the SDK asks prompt=consent).
 //  2. the token endpoint's refresh_token grants per second: CONC workers,
 //     each on its own refresh token chain (rotation: every answer's token
 //     is the next request's), BENCH_SECONDS long, median of 3 runs. The chains
 //     are made before the clock starts, so no password hash is timed.
 // Prints one JSON object.
-//   BASE=... MCPAUTH_CLI=... [ROUNDS=21 CONC=16 BENCH_SECONDS=10] node oauth.mjs
-import { execFileSync } from 'node:child_process';
+//   BASE=... [ROUNDS=21 CONC=16 BENCH_SECONDS=10] node oauth.mjs
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { HttpBrowser, authorize, authorizationRequest, postForm, discover, TestProvider, thrown } from './oauth-lib.mjs';
@@ -45,8 +44,9 @@ const registered = await reg.json();
 if (reg.status !== 201) throw new Error(`registration: ${reg.status} ${JSON.stringify(registered)}`);
 const clientId = registered.client_id;
 
-// One sign-in as a new MCP client would do it; answers the times (ms).
-async function flowOnce() {
+// One sign-in as a new MCP client would do it, the user's part done by
+// browser; answers the times (ms).
+async function flowOnce(browser) {
   const t0 = performance.now();
   const provider = new TestProvider('bench', redirectUri);
   provider.client = { ...registered };
@@ -55,7 +55,7 @@ async function flowOnce() {
   await client.connect(transport);
   const e = await thrown(client.callTool({ name: 'get_api_profile', arguments: {} }));
   if (!provider.redirects.length) throw new Error(`no authorization started: ${e?.message}`);
-  const r = await authorize(new HttpBrowser(), provider.redirects.at(-1).href, redirectUri);
+  const r = await authorize(browser, provider.redirects.at(-1).href, redirectUri);
   await transport.finishAuth(r.params.code);
   const res = await client.callTool({ name: 'get_api_profile', arguments: {} });
   const total = performance.now() - t0;
@@ -64,19 +64,18 @@ async function flowOnce() {
   return { total, pages: r.pages.join(','), login: r.timings.login ?? NaN };
 }
 
-function revokeGrant() {
-  execFileSync(process.env.MCPAUTH_CLI, ['grant', 'revoke', 'user@example.com', clientId], { stdio: 'ignore' });
-}
-
+// New user agents (login, then consent), then one that stays signed in (the
+// SDK asks prompt=consent with offline_access, so consent only: no
+// password hash).
 const flows = {};
-for (const [name, before] of [['consent', revokeGrant], ['remembered', () => {}]]) {
+const signedIn = new HttpBrowser();
+for (const [name, browser] of [['new', () => new HttpBrowser()], ['signed_in', () => signedIn]]) {
   const times = [];
   const logins = [];
   let pages;
-  await flowOnce(); // warm-up (and, for "remembered", the grant)
+  await flowOnce(browser()); // warm-up (and, for signed_in, the session)
   for (let i = 0; i < ROUNDS; i++) {
-    before();
-    const f = await flowOnce();
+    const f = await flowOnce(browser());
     times.push(f.total);
     logins.push(f.login);
     pages = f.pages;
@@ -128,4 +127,34 @@ await refreshRun(); // warm-up
 const runs = [];
 for (let i = 0; i < 3; i++) runs.push(await refreshRun());
 const byRps = [...runs].sort((a, b) => a.rps - b.rps);
-console.log(JSON.stringify({ rounds: ROUNDS, conc: CONC, seconds: SECONDS, flows, refresh: byRps[1], refresh_runs: runs }));
+
+// One chain, one request at a time: /oauth/token against the JSON route
+// POST /auth/refresh (the same rotation, the chain from one /auth/login).
+async function sequential(next, rt) {
+  const lat = [];
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    const s = performance.now();
+    rt = await next(rt);
+    lat.push(performance.now() - s);
+  }
+  return { rps: lat.length / (lat.reduce((a, b) => a + b, 0) / 1000), p50_ms: pct(lat, 0.5), p99_ms: pct(lat, 0.99) };
+}
+const oauthNext = async (rt) => {
+  const r = await postForm(meta.token_endpoint, { grant_type: 'refresh_token', refresh_token: rt, client_id: clientId });
+  if (r.status !== 200) throw new Error(`/oauth/token: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.refresh_token;
+};
+const jsonPost = async (path, body) => {
+  const res = await fetch(new URL(path, base), { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body) });
+  const out = await res.json();
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(out)}`);
+  return out.refresh_token;
+};
+const one = {
+  oauth_token: await sequential(oauthNext, await newChain()),
+  auth_refresh: await sequential((rt) => jsonPost('/auth/refresh', { refresh_token: rt }),
+    await jsonPost('/auth/login', { email: 'user@example.com', password: 'password', scope: 'openid offline_access' })),
+};
+console.log(JSON.stringify({ rounds: ROUNDS, conc: CONC, seconds: SECONDS, flows, refresh: byRps[1], refresh_runs: runs, one }));

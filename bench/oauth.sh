@@ -48,7 +48,8 @@ build/tools/mcpauth init --demo-users >/dev/null 2>&1
 SUITE_PID=$!
 for _ in $(seq 1 200); do curl -s -o /dev/null "$SUITE/" && break; sleep 0.05; done
 
-BASE=$SUITE MCPAUTH_CLI=$PWD/build/tools/mcpauth BENCH_SECONDS=$SECONDS_EACH \
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+BASE=$SUITE BENCH_SECONDS=$SECONDS_EACH \
 	node "$NODE_DIR/bench-oauth.mjs" >"$BENCH_DIR/out.json"
 R=$BENCH_DIR/out.json
 j() { jq -r "$1" "$R"; }
@@ -63,8 +64,8 @@ section=$BENCH_DIR/section.md
 	echo
 	echo "| sign-in, SDK client with no token to its first tool call's answer (median of $ROUNDS) | ms | p90 ms | of which the login post (scrypt) |"
 	echo "|---|---:|---:|---:|"
-	echo "| first sign-in: initialize, 401, discovery, login page, login, consent, code + PKCE, tools/call | $(f1 .flows.consent.median_ms) | $(f1 .flows.consent.p90_ms) | $(f1 .flows.consent.login_post_median_ms) |"
-	echo "| grant remembered: the same without the consent page | $(f1 .flows.remembered.median_ms) | $(f1 .flows.remembered.p90_ms) | $(f1 .flows.remembered.login_post_median_ms) |"
+	echo "| a new browser: initialize, 401, discovery, login page, login, consent, code + PKCE, tools/call | $(f1 .flows.new.median_ms) | $(f1 .flows.new.p90_ms) | $(f1 .flows.new.login_post_median_ms) |"
+	echo "| a browser already signed in: the same without the login (the SDK's prompt=consent still shows consent) | $(f1 .flows.signed_in.median_ms) | $(f1 .flows.signed_in.p90_ms) | - |"
 	echo
 	echo "| POST /oauth/token, grant_type=refresh_token ($CONC chains, ${SECONDS_EACH}s, median of 3) | value |"
 	echo "|---|---:|"
@@ -73,8 +74,14 @@ section=$BENCH_DIR/section.md
 	echo "| p99 ms | $(f1 .refresh.p99_ms) |"
 	echo "| refused | $(j .refresh.errors) |"
 	echo
+	echo "| one chain, one request at a time (${SECONDS_EACH}s) | req/s | p50 ms | p99 ms |"
+	echo "|---|---:|---:|---:|"
+	echo "| POST /oauth/token, grant_type=refresh_token (form) | $(printf '%.0f' "$(j .one.oauth_token.rps)") | $(f1 .one.oauth_token.p50_ms) | $(f1 .one.oauth_token.p99_ms) |"
+	echo "| POST /auth/refresh (JSON, the same rotation) | $(printf '%.0f' "$(j .one.auth_refresh.rps)") | $(f1 .one.auth_refresh.p50_ms) | $(f1 .one.auth_refresh.p99_ms) |"
+	echo
 	echo "(One Node process is the client, on the same 2 cores as the server. The chains are made before the"
-	echo "clock starts, so the password hash is outside the req/s; the flow's own time includes it, once.)"
+	echo "clock starts, so the password hash is outside the req/s; the flow's own time includes it, once."
+	echo "Load average when it started: $LOAD.)"
 } >"$section"
 cat "$section"
 
