@@ -8,6 +8,7 @@
 //   BASE=http://127.0.0.1:PORT CLIENT_DOC=https://127.0.0.1:PORT2/clients/sdk.json
 //   MCPAUTH_CLI=build/tools/mcpauth node oauth-sdk.mjs
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -25,6 +26,10 @@ const spoil = (jwt) => jwt.slice(0, -6) + (jwt.endsWith('AAAAAA') ? 'BBBBBB' : '
 const profileOf = async (token) =>
   (await fetch(new URL('/api/profile', base), { headers: { Authorization: `Bearer ${token}` } })).json();
 
+const secrets = (...xs) => {
+  if (process.env.SECRETS_OUT) appendFileSync(process.env.SECRETS_OUT, xs.filter(Boolean).map((x) => `${x}\n`).join(''));
+};
+
 // The mcpauth tool, on the suite's state directory (MCPAUTH_STATE_DIR).
 function cli(...args) {
   try {
@@ -40,6 +45,12 @@ async function run(label, clientDoc) {
   // the test reads the code from the redirect instead.
   const redirectUrl = `http://127.0.0.1:${20000 + Math.floor(Math.random() * 40000)}/callback`;
   const provider = new TestProvider(label, redirectUrl, clientDoc);
+  // Every token the SDK got, for the suite to look for in the server's logs.
+  const save = provider.saveTokens.bind(provider);
+  provider.saveTokens = (tk) => {
+    secrets(tk.access_token, tk.refresh_token);
+    save(tk);
+  };
   const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
   const client = new Client({ name: `mcpauth-oauth-${label}`, version: '1.0.0' });
   await client.connect(transport);
@@ -71,6 +82,7 @@ async function run(label, clientDoc) {
   // 2. The user: login form, consent form, redirect with code, state, iss.
   const browser = new HttpBrowser();
   const r = await authorize(browser, url.href, redirectUrl);
+  secrets(r.params.code);
   check(r.pages.join(',') === 'login,consent', t('the user saw the login page, then the consent page'), r.pages.join(','));
   const login = r.responses[0];
   check(/frame-ancestors 'none'/.test(login.headers.get('content-security-policy') ?? '') &&

@@ -81,7 +81,7 @@ start_server 2 || { not_ok "start lighttpd"; finish; exit 1; }
 ok "lighttpd started with MCPAUTH_ISSUER=$BASE"
 
 # --- 1. the TypeScript SDK ------------------------------------------------------------
-BASE="$BASE" CLIENT_DOC="$DOC_URL" MCPAUTH_CLI="$top_builddir/tools/mcpauth" \
+BASE="$BASE" CLIENT_DOC="$DOC_URL" MCPAUTH_CLI="$top_builddir/tools/mcpauth" SECRETS_OUT="$TMP_ROOT/secrets" \
 	timeout 180 node "$NODE_DIR/oauth-sdk.mjs" >"$TMP_ROOT/sdk.out" 2>"$TMP_ROOT/sdk.err"
 node_checks SDK "$TMP_ROOT/sdk.out" "$TMP_ROOT/sdk.err" $? 74
 if grep -q '^GET /clients/sdk.json 200' "$TMP_ROOT/docs.log"; then
@@ -93,7 +93,13 @@ fi
 # --- 2. a real browser -------------------------------------------------------------
 BASE="$BASE" timeout 150 node "$NODE_DIR/oauth-browser.mjs" >"$TMP_ROOT/browser.out" 2>"$TMP_ROOT/browser.err"
 node_checks chromium "$TMP_ROOT/browser.out" "$TMP_ROOT/browser.err" $? 14
-if server_log | grep -qF not-the-password; then not_ok "no password in the logs"; else ok "no password in the logs"; fi
+server_log >"$TMP_ROOT/all.log"
+if grep -qF not-the-password "$TMP_ROOT/all.log"; then not_ok "no password in the logs"; else ok "no password in the logs"; fi
+if [ "$(grep -c . "$TMP_ROOT/secrets" 2>/dev/null)" -ge 10 ] && ! grep -qFf "$TMP_ROOT/secrets" "$TMP_ROOT/all.log"; then
+	ok "none of the SDK's tokens and codes is in the logs"
+else
+	not_ok "none of the SDK's tokens and codes is in the logs ($(grep -c . "$TMP_ROOT/secrets" 2>/dev/null) recorded)"
+fi
 
 # --- 3. mcp-remote's own OAuth flow ----------------------------------------------------
 # mcp-remote opens the authorization URL with the open package, whose
