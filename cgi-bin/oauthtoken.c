@@ -138,7 +138,8 @@ done:
  * what u holds now; permissions are u's that were granted; aud is the
  * resource or the audience. */
 static void token_answer(struct response *resp, const struct user *u, const char *scope,
-			 const char *client_id, const char *resource, const char *refresh)
+			 const char *client_id, const char *resource, const char *grant_id,
+			 const char *refresh)
 {
 	char *held = flow_user_scopes(u->permissions, u->scope);
 	char *granted = flow_scope_intersect(scope, held);
@@ -148,6 +149,8 @@ static void token_answer(struct response *resp, const struct user *u, const char
 	json_object_object_add(claims, "permissions", json_word_array(perms));
 	json_object_object_add(claims, "scope", json_object_new_string(granted));
 	json_object_object_add(claims, "client_id", json_object_new_string(client_id));
+	/* The grant (refresh family) it comes from: revoking it ends this token too. */
+	json_object_object_add(claims, "grant_id", json_object_new_string(grant_id));
 	char *token = issuer_sign(&app.issuer, claims);
 	json_object_put(claims);
 	if (!token) {
@@ -234,7 +237,7 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 		refresh_revoke_family(app.db, g.family);
 		oauth_error(resp, 400, "invalid_target", "resource is not the one the code was issued for");
 	} else if (grant_user(resp, &g, &u)) {
-		token_answer(resp, &u, g.scope, c->client_id, g.resource, refresh);
+		token_answer(resp, &u, g.scope, c->client_id, g.resource, g.family, refresh);
 		if (resp->status == 200)
 			audit_event(req, "token_issued", "sub", u.sub, "email", u.email, "client_id",
 				    c->client_id, "grant_type", "authorization_code", "scope", g.scope,
@@ -281,7 +284,7 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 		/* A narrower scope may be asked; words never granted are dropped. */
 		char *narrow = scope ? flow_scope_intersect(scope, g.scope) : ck_strdup(g.scope);
 		if (grant_user(resp, &g, &u)) {
-			token_answer(resp, &u, narrow, c->client_id, g.resource, next);
+			token_answer(resp, &u, narrow, c->client_id, g.resource, g.family, next);
 			if (resp->status == 200)
 				audit_event(req, "refresh", "sub", u.sub, "email", u.email, "client_id",
 					    c->client_id, "family", g.family, NULL);

@@ -1,12 +1,15 @@
 #include "flowstore.h"
 #include "txn.h"
+#include "userdb.h"
 #include "util.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HASH_LEN 32
 
@@ -417,6 +420,8 @@ int flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id, 
 		return FLOW_NOT_FOUND;
 	if (txn_run(db, redeem_fn, &o) != SQLITE_OK)
 		o.st = FLOW_ERROR;
+	else if (o.st == FLOW_USED)
+		userdb_touch(db); /* a family may be revoked: caches of live grants must see it */
 	if (o.st != FLOW_OK) {
 		refresh_token_free(o.token);
 		refresh_grant_free(g);
@@ -466,6 +471,7 @@ int flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id)
 	struct revoke_op o = {.sub = sub, .client_id = client_id};
 	if (txn_run(db, grant_revoke_fn, &o) != SQLITE_OK)
 		return FLOW_ERROR;
+	userdb_touch(db);
 	return o.changed ? FLOW_OK : FLOW_NOT_FOUND;
 }
 
@@ -490,4 +496,53 @@ int flowstore_grant_each(sqlite3 *db, const char *sub, void (*fn)(const struct f
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? FLOW_OK : FLOW_ERROR;
+}
+
+/* The live-grant cache: a slot per family hash, tagged with the change
+ * counter read before the query and the time, as userdb.c's row cache. */
+#define LIVE_SLOTS 1024
+#define LIVE_TTL_MS 1000
+
+static struct live {
+	char family[REFRESH_FAMILY_LEN + 1];
+	int live;
+	unsigned long long gen;
+	long long at_ms;
+} live_cache[LIVE_SLOTS];
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int flowstore_grant_live(sqlite3 *db, const char *family)
+{
+	if (!family || strlen(family) != REFRESH_FAMILY_LEN)
+		return 0;
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)family; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	struct live *e = &live_cache[h & (LIVE_SLOTS - 1)];
+	unsigned long long gen;
+	int cached = userdb_generation(db, &gen) == 0;
+	long long now = mono_ms();
+	if (cached && e->gen == gen && now - e->at_ms < LIVE_TTL_MS && strcmp(e->family, family) == 0)
+		return e->live;
+	sqlite3_stmt *q;
+	int rc = txn_exec(db, &q, "SELECT max(revoked) FROM refresh_tokens WHERE family = ?", TXN_TEXT,
+			  family, TXN_END);
+	if (rc != SQLITE_ROW)
+		return -1;
+	/* No row (max of nothing is NULL): the family is gone, and so is the grant. */
+	int live = sqlite3_column_type(q, 0) != SQLITE_NULL && sqlite3_column_int(q, 0) == 0;
+	sqlite3_finalize(q);
+	if (cached) {
+		memcpy(e->family, family, REFRESH_FAMILY_LEN + 1);
+		e->live = live;
+		e->gen = gen;
+		e->at_ms = now;
+	}
+	return live;
 }

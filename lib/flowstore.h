@@ -133,6 +133,13 @@ char *flow_scope_intersect(const char *a, const char *b);
 /* What a user can grant: its permissions, its scope words, offline_access. */
 char *flow_user_scopes(const char *permissions, const char *scope);
 
+/* Whether the grant an access token names (its refresh family, claim
+ * grant_id) still stands: 1, 0 when it was revoked (or is gone), -1 on a
+ * store error. Answers from a per-process cache while the database's
+ * change counter (userdb_generation) is unchanged, for at most a second:
+ * no query per request. */
+int flowstore_grant_live(sqlite3 *db, const char *family);
+
 /* 1 when every word of want is one of have. */
 int flow_scope_covers(const char *have, const char *want);
 

@@ -2,6 +2,7 @@
  * and the one shape of every 401 and 403. */
 #include "app.h"
 #include "audit.h"
+#include "flowstore.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "route.h"
@@ -259,6 +260,20 @@ static void fill_from_store(struct principal *p)
 	}
 }
 
+/* The authorization server's tokens name their grant (grant_id, the
+ * refresh family): once it is revoked (POST /oauth/revoke, mcpauth grant
+ * revoke, a replayed code or refresh token) they stop working before they
+ * expire. A tenant's tokens are not ours to look up. */
+static int grant_live(const struct principal *p)
+{
+	if (!p->grant_id || app.auth0)
+		return 1;
+	int rc = flowstore_grant_live(app.db, p->grant_id);
+	if (rc < 0)
+		log_msg("cannot read whether a grant was revoked; its token is accepted until it expires");
+	return rc != 0;
+}
+
 static enum token_status authenticate(struct request *req, const char **reason)
 {
 	const char *token;
@@ -279,17 +294,21 @@ static enum token_status authenticate(struct request *req, const char **reason)
 	v.resource_ok = guard_own_resource;
 	v.resource_arg = req;
 	unsigned char hash[32];
-	if (tokencache_get(token, len, now, &v, hash, &req->principal)) {
-		req->has_principal = 1;
-		fill_from_store(&req->principal);
-		return TOKEN_OK;
-	}
-	enum token_status st = token_verify(&v, token, len, now, &req->principal, reason);
-	if (st == TOKEN_OK) {
-		req->has_principal = 1;
+	enum token_status st = TOKEN_OK;
+	if (!tokencache_get(token, len, now, &v, hash, &req->principal)) {
+		st = token_verify(&v, token, len, now, &req->principal, reason);
+		if (st != TOKEN_OK)
+			return st;
 		tokencache_put(hash, &req->principal);
-		fill_from_store(&req->principal);
 	}
+	req->has_principal = 1;
+	if (!grant_live(&req->principal)) {
+		*reason = "grant revoked";
+		principal_free(&req->principal);
+		req->has_principal = 0;
+		return TOKEN_INVALID;
+	}
+	fill_from_store(&req->principal);
 	return st;
 }
 

@@ -1,5 +1,6 @@
 #include "refresh.h"
 #include "txn.h"
+#include "userdb.h"
 #include "util.h"
 
 #include <openssl/crypto.h>
@@ -94,6 +95,7 @@ struct op {
 	char *token;	       /* the new token */
 	const char *client_id; /* rotation: the client presenting the token */
 	int check_client;
+	int revoked; /* a family was revoked: the access tokens' caches must see it */
 	struct refresh_grant *g;
 	enum refresh_status st;
 };
@@ -103,6 +105,7 @@ static void op_reset(struct op *o)
 	refresh_token_free(o->token);
 	o->token = NULL;
 	o->st = REFRESH_ERROR;
+	o->revoked = 0;
 }
 
 static int issue_fn(sqlite3 *db, void *arg);
@@ -242,7 +245,7 @@ static int rotate_fn(sqlite3 *db, void *arg)
 		 * the owner, no telling which, so the whole family goes. */
 		int rc = revoke_family(db, o->g->family);
 		if (rc == SQLITE_DONE)
-			o->st = REFRESH_REUSED;
+			o->st = REFRESH_REUSED, o->revoked = 1;
 		return rc;
 	}
 	int rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0",
@@ -262,6 +265,8 @@ static enum refresh_status run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct
 {
 	if (txn_run(db, fn, o) != SQLITE_OK)
 		op_reset(o);
+	else if (o->revoked)
+		userdb_touch(db);
 	return o->st;
 }
 
@@ -309,7 +314,7 @@ static int revoke_fn(sqlite3 *db, void *arg)
 	}
 	int rc = revoke_family(db, o->g->family);
 	if (rc == SQLITE_DONE)
-		o->st = REFRESH_OK;
+		o->st = REFRESH_OK, o->revoked = 1;
 	return rc;
 }
 
@@ -339,5 +344,8 @@ static int revoke_family_fn(sqlite3 *db, void *arg)
 
 enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family)
 {
-	return txn_run(db, revoke_family_fn, (void *)family) == SQLITE_OK ? REFRESH_OK : REFRESH_ERROR;
+	if (txn_run(db, revoke_family_fn, (void *)family) != SQLITE_OK)
+		return REFRESH_ERROR;
+	userdb_touch(db);
+	return REFRESH_OK;
 }

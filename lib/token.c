@@ -401,6 +401,7 @@ void token_principal(const struct token_verifier *v, json_object *claims, double
 		p->permissions = perms;
 	p->scope = json_get_string(claims, "scope");
 	p->client_id = json_get_string(claims, "client_id");
+	p->grant_id = json_get_string(claims, "grant_id");
 	p->exp = exp;
 }
 

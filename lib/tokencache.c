@@ -62,23 +62,23 @@ static struct entry *slot_for(const unsigned char hash[32])
 
 /* What a hit needs of the claims, and nothing else, in as few blocks as
  * json-c allows: [text, permissions]. text is one string holding a flags
- * byte, then sub, and email, name and scope when the token had them (email
- * and name already taken from the namespaced claims when it had them
- * there), each ended by a NUL; permissions is an array sized to its
+ * byte, then sub, and email, name, scope, client_id, resource and grant_id when the token had
+ * them (email and name already taken from the namespaced claims when it
+ * had them there), each ended by a NUL; permissions is an array sized to its
  * strings, which it shares with the verified claims, or null. The claims'
  * own permissions array reserves 32 slots, and five separate strings cost
  * a block each: a whole entry took about 1.1 KiB, times every entry of
  * every process. */
-enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_CLIENT = 8, T_RESOURCE = 16, T_SET = 0x40 };
+enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_CLIENT = 8, T_RESOURCE = 16, T_GRANT = 32, T_SET = 0x40 };
 
 static json_object *compact(const struct principal *p)
 {
 	struct sbuf t = {0};
-	char flags =
-	    (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) | (p->scope ? T_SCOPE : 0) |
-		   (p->client_id ? T_CLIENT : 0) | (p->resource ? T_RESOURCE : 0));
+	char flags = (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) |
+			    (p->scope ? T_SCOPE : 0) | (p->client_id ? T_CLIENT : 0) |
+			    (p->resource ? T_RESOURCE : 0) | (p->grant_id ? T_GRANT : 0));
 	sbuf_add(&t, &flags, 1);
-	const char *parts[] = {p->sub, p->email, p->name, p->scope, p->client_id, p->resource};
+	const char *parts[] = {p->sub, p->email, p->name, p->scope, p->client_id, p->resource, p->grant_id};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		if (parts[i])
 			sbuf_add(&t, parts[i], strlen(parts[i]) + 1);
@@ -119,6 +119,7 @@ static void principal_from(json_object *c, double exp, struct principal *p)
 	p->scope = flags & T_SCOPE ? next_part(&t) : NULL;
 	p->client_id = flags & T_CLIENT ? next_part(&t) : NULL;
 	p->resource = flags & T_RESOURCE ? next_part(&t) : NULL;
+	p->grant_id = flags & T_GRANT ? next_part(&t) : NULL;
 	p->permissions = json_object_array_get_idx(c, 1);
 	p->exp = exp;
 }

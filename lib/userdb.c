@@ -399,6 +399,20 @@ static void rows_changed(sqlite3 *db)
 		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
 }
 
+int userdb_generation(sqlite3 *db, unsigned long long *gen)
+{
+	use_db(db);
+	if (!change_counter)
+		return -1;
+	*gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void userdb_touch(sqlite3 *db)
+{
+	rows_changed(db);
+}
+
 static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 {
 	static const char *const sql[2] = {

@@ -57,8 +57,8 @@ int cmd_grant_revoke(int argc, char **argv)
 	if (rc == EX_OK) {
 		int st = flowstore_grant_revoke(db, u.sub, argv[1]);
 		if (st == FLOW_OK) {
-			printf("revoked: %s no longer grants %s anything; its refresh tokens are revoked\n",
-			       argv[0], argv[1]);
+			printf("revoked: %s no longer grants %s anything; its tokens are revoked\n", argv[0],
+			       argv[1]);
 		} else if (st == FLOW_NOT_FOUND) {
 			fail("%s has no grant or token of client %s", argv[0], argv[1]);
 			rc = EX_NOGRANT;

@@ -909,9 +909,9 @@ static const struct command commands[] = {
 	 "EMAIL.\n"},
 	{"grant revoke", cmd_grant_revoke, "grant revoke EMAIL CLIENT_ID",
 	 "Forgets the user's grant to the client and revokes every refresh token the\n"
-	 "client holds for the user; the client's next sign-in asks for consent again.\n"
-	 "Access tokens already issued stay valid until they expire. Exit 3 if there is\n"
-	 "no such user, 7 if the user has no grant or token of that client.\n"},
+	 "client holds for the user, and with them the access tokens issued under them;\n"
+	 "the client's next sign-in asks for consent again. Exit 3 if there is no such\n"
+	 "user, 7 if the user has no grant or token of that client.\n"},
 	{"grant", cmd_grant, "grant EMAIL PERMISSION...",
 	 "Adds permissions (a-z, ':', '_', '-') and prints the user's new set. The next\n"
 	 "token the user gets carries them.\n"},

@@ -110,7 +110,9 @@ keep_fields
 req POST /authorize -H "$FORM" -b "$JAR" --data-urlencode "request_id=$RID" \
 	--data-urlencode email=user@example.com --data-urlencode password=password
 expect_page 403 "login without a CSRF token"
-req POST /authorize -H "$FORM" -b "$JAR" --data-urlencode "csrf_token=${CSRF%?}A" --data-urlencode "request_id=$RID" \
+# Another token of the same shape: the last character changed.
+[ "${CSRF: -1}" = A ] && WRONG="${CSRF%?}B" || WRONG="${CSRF%?}A"
+req POST /authorize -H "$FORM" -b "$JAR" --data-urlencode "csrf_token=$WRONG" --data-urlencode "request_id=$RID" \
 	--data-urlencode email=user@example.com --data-urlencode password=password
 expect_page 403 "login with a wrong CSRF token"
 req POST /authorize -H "$FORM" --data-urlencode "csrf_token=$CSRF" --data-urlencode "request_id=$RID" \
@@ -188,6 +190,9 @@ audit_has '.event == "code_reuse_detected"' "the replay is audited"
 refresh_token "$RT" "$PUBLIC"
 expect_status 400 "the refresh token of a replayed code is dead"
 expect_json .error invalid_grant "dead refresh token: invalid_grant"
+req GET /api/profile -H "Authorization: Bearer $AT"
+expect_status 401 "the access token of a replayed code is dead too"
+audit_has '.event == "token_rejected" and .reason == "grant revoked"' "the refused token is audited: grant revoked"
 
 # --- remembered grant, session, resource, scope the user lacks -------------
 pkce
@@ -212,6 +217,7 @@ if has_loc_param state; then not_ok "state in the redirect though none was sent"
 expect_eq "$(loc iss)" "$ISS" "iss without state too"
 code_token "$(loc code)" "$VERIFIER" "$PUBLIC"
 expect_json .scope "read:profile write:profile" "the scope the user lacks is dropped"
+WIDE_AT=$(jbody .access_token)
 expect_eq "$(claims "$(jbody .access_token)" | jq -r '.permissions|join(" ")')" "read:profile write:profile" "permissions: granted ones only"
 
 # --- refresh ---------------------------------------------------------------
@@ -297,7 +303,7 @@ CONF=$CID
 CONF_SECRET=$SECRET
 conf_code() {
 	pkce
-	authorize client_id="$CONF" "scope=openid"
+	authorize client_id="$CONF" "scope=openid read:profile"
 	if [ "$STATUS" = 200 ]; then keep_fields; consent allow; fi
 	CODE=$(loc code)
 }
@@ -318,6 +324,9 @@ CRT=$(jbody .refresh_token)
 refresh_token "$CRT" "$CONF" --data-urlencode "client_secret=$CONF_SECRET"
 expect_status 200 "client_secret_post"
 CRT=$(jbody .refresh_token)
+CAT=$(jbody .access_token)
+req GET /api/profile -H "Authorization: Bearer $CAT"
+expect_status 200 "the confidential client's access token works"
 
 # --- revocation ------------------------------------------------------------
 req POST /oauth/revoke -H "$FORM" --data-urlencode "token=$CRT" --data-urlencode "client_id=$CONF"
@@ -326,6 +335,9 @@ req POST /oauth/revoke -H "$FORM" --data-urlencode "token=$CRT" --data-urlencode
 expect_status 200 "revoke a refresh token"
 refresh_token "$CRT" "$CONF" --data-urlencode "client_secret=$CONF_SECRET"
 expect_json .error invalid_grant "a revoked refresh token is dead"
+req GET /api/profile -H "Authorization: Bearer $CAT"
+expect_status 401 "and so is the access token issued under it"
+expect_header WWW-Authenticate 'error="invalid_token"' "revoked grant: invalid_token challenge"
 req POST /oauth/revoke -H "$FORM" --data-urlencode "token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --data-urlencode "client_id=$PUBLIC"
 expect_status 200 "revoke an unknown token: 200 (RFC 7009)"
 token --data-urlencode grant_type=password --data-urlencode "client_id=$PUBLIC"
@@ -345,14 +357,18 @@ expect_eq "$("$MCPAUTH" grant list | grep -c "	$OTHER	")" 0 "a denied client has
 refresh_token "$RT3" "$PUBLIC"
 expect_status 200 "the client refreshes before the revocation"
 RT4=$(jbody .refresh_token)
+req PUT /api/profile -H "Authorization: Bearer $WIDE_AT" -d '{"name":"John Doe"}'
+expect_status 200 "before grant revoke the client's access token works (write:profile granted)"
 "$MCPAUTH" grant revoke user@example.com "$PUBLIC" >/dev/null
 expect_eq "$?" 0 "grant revoke"
 refresh_token "$RT4" "$PUBLIC"
 expect_json .error invalid_grant "after grant revoke the client's refresh tokens are dead"
+req GET /api/profile -H "Authorization: Bearer $WIDE_AT"
+expect_status 401 "after grant revoke its access tokens are dead (every process sees it)"
 "$MCPAUTH" grant revoke user@example.com "$PUBLIC" 2>/dev/null
 expect_eq "$?" 7 "grant revoke of no grant: exit 7"
 pkce
-authorize "scope=openid read:profile"
+authorize client_id="$PUBLIC" "scope=openid read:profile"
 expect_status 200 "after grant revoke the client is asked for consent again"
 
 # --- what is stored --------------------------------------------------------

@@ -275,8 +275,15 @@ START_TEST(test_grant_widens_and_revoke_ends_refresh)
 	ck_assert_int_eq(
 	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NOW, 3600, &rt, &g),
 	    FLOW_OK);
-	refresh_grant_free(&g);
+	char family[REFRESH_FAMILY_LEN + 1];
+	memcpy(family, g.family, sizeof family);
+	ck_assert_int_eq(flowstore_grant_live(db, family), 1);
+	ck_assert_int_eq(flowstore_grant_live(db, family), 1); /* from the cache */
+	ck_assert_int_eq(flowstore_grant_live(db, "AAAAAAAAAAAAAAAAAAAAAA"), 0);
 	ck_assert_int_eq(flowstore_grant_revoke(db, "auth0|user123", "c1"), FLOW_OK);
+	/* The revocation bumped the change counter: the cache does not answer. */
+	ck_assert_int_eq(flowstore_grant_live(db, family), 0);
+	refresh_grant_free(&g);
 	scope = flowstore_grant_scope(db, "auth0|user123", "c1");
 	ck_assert_str_eq(scope, "");
 	free(scope);
