@@ -167,7 +167,7 @@ async function run(label, clientDoc) {
     r2b.pages.join(','));
 
   // 8. `mcpauth grant revoke`: the user's grant to this client is gone, so
-  // its refresh token is refused and the consent page is shown again.
+  // its tokens are refused and the consent page is shown again.
   const list = cli('grant', 'list', 'user@example.com');
   check(list.rc === 0 && list.out.includes(clientId), t('mcpauth grant list names the client'), list.out.slice(0, 300));
   const rk = cli('grant', 'revoke', 'user@example.com', clientId);
@@ -176,8 +176,13 @@ async function run(label, clientDoc) {
     { grant_type: 'refresh_token', refresh_token: provider._tokens.refresh_token, client_id: clientId });
   check(refused.status === 400 && refused.body?.error === 'invalid_grant',
     t('after grant revoke the refresh token is refused'), `${refused.status} ${JSON.stringify(refused.body)}`);
-  const after2 = await auth(provider, { serverUrl: mcpUrl });
-  check(after2 === 'REDIRECT', t('auth() after grant revoke starts a new authorization'), after2);
+  const denied = await fetch(new URL('/api/profile', base), {
+    headers: { Authorization: `Bearer ${provider._tokens.access_token}` } });
+  check(denied.status === 401, t('after grant revoke the access token is refused too'), denied.status);
+  const n = provider.redirects.length;
+  const e3 = await thrown(client.callTool({ name: 'get_api_profile', arguments: {} }));
+  check(e3 instanceof UnauthorizedError && provider.redirects.length === n + 1,
+    t('the SDK\'s next call: 401, the refresh refused, a new authorization starts'), `${e3?.name} ${e3?.message}`);
   const r3 = await authorize(browser, quiet(), redirectUrl);
   check(r3.pages.join(',') === 'consent', t('after grant revoke the consent page is shown again (no login)'),
     r3.pages.join(','));

@@ -83,7 +83,7 @@ ok "lighttpd started with MCPAUTH_ISSUER=$BASE"
 # --- 1. the TypeScript SDK ------------------------------------------------------------
 BASE="$BASE" CLIENT_DOC="$DOC_URL" MCPAUTH_CLI="$top_builddir/tools/mcpauth" SECRETS_OUT="$TMP_ROOT/secrets" \
 	timeout 180 node "$NODE_DIR/oauth-sdk.mjs" >"$TMP_ROOT/sdk.out" 2>"$TMP_ROOT/sdk.err"
-node_checks SDK "$TMP_ROOT/sdk.out" "$TMP_ROOT/sdk.err" $? 74
+node_checks SDK "$TMP_ROOT/sdk.out" "$TMP_ROOT/sdk.err" $? 76
 if grep -q '^GET /clients/sdk.json 200' "$TMP_ROOT/docs.log"; then
 	ok "the server fetched the client metadata document"
 else
