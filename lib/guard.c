@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const char *safe_host(const struct request *req)
 {
@@ -103,29 +102,19 @@ int guard_own_resource(const void *arg, const char *aud)
 	return config_resource_ok(&app.config, aud, req->host, req->server_addr, req->https);
 }
 
-/* The scopes every route of the program's groups needs, once, in table
- * order (what the MCP endpoint's tools need). Built once per group set. */
-static const char *all_needs(void)
+/* Every scope the suite knows (route_scopes), built once per group set:
+ * what a challenge names where the route needs none, such as /mcp, whose
+ * tools need them all. */
+static const char *all_scopes(void)
 {
-	static char *needs;
+	static char *scopes;
 	static const struct route_group *const *built_for;
-	if (needs && built_for == app.groups)
-		return needs;
-	struct sbuf b = {0};
-	sbuf_adds(&b, "");
-	for (size_t g = 0; g < app.ngroups; g++)
-		for (size_t i = 0; i < app.groups[g]->nroutes; i++) {
-			const char *need = app.groups[g]->routes[i].need;
-			if (need && *need && !words_has(b.p, need, strlen(need))) {
-				if (b.len)
-					sbuf_adds(&b, " ");
-				sbuf_adds(&b, need);
-			}
-		}
-	free(needs);
-	needs = sbuf_take(&b);
-	built_for = app.groups;
-	return needs;
+	if (!scopes || built_for != app.groups) {
+		free(scopes);
+		scopes = route_scopes(app.groups, app.ngroups);
+		built_for = app.groups;
+	}
+	return scopes;
 }
 
 /* A header value's quoted string holds no '"', '\\' or control: words of
@@ -169,15 +158,17 @@ void guard_challenge(const struct request *req, struct response *resp, const cha
 		}
 		sbuf_adds(&b, "\", ");
 	}
-	/* What to ask for: the route's need, or (the MCP endpoint, a route
-	 * needing none) every tool's; and offline_access, so that the client
-	 * keeps working on a refresh token. */
+	/* What to ask for: the route's need and offline_access (so that the
+	 * client keeps working on a refresh token), or where the route needs
+	 * none (the MCP endpoint) every scope the suite knows. */
 	const struct route *r = req->route;
-	const char *need = r && r->need && *r->need ? r->need : all_needs();
-	if (strlen(need) < CHALLENGE_SCOPE_MAX) {
+	int own = r && r->need && *r->need;
+	const char *scope = own ? r->need : all_scopes();
+	if (strlen(scope) < CHALLENGE_SCOPE_MAX) {
 		sbuf_adds(&b, "scope=\"");
-		add_scope_words(&b, need);
-		add_scope_words(&b, "offline_access");
+		add_scope_words(&b, scope);
+		if (own)
+			add_scope_words(&b, "offline_access");
 		sbuf_adds(&b, "\", ");
 	}
 	sbuf_adds(&b, "resource_metadata=\"");

@@ -90,8 +90,8 @@ char *guard_resource_url_of(const struct request *req, int mcp);
  * (a const struct request *): a token_verifier's resource_ok. */
 int guard_own_resource(const void *arg, const char *aud);
 /* Sets the WWW-Authenticate of a 401: Bearer, realm, error and
- * error_description when error is not NULL, scope (the route's need, or
- * every route's for one that needs none, such as /mcp; and offline_access)
+ * error_description when error is not NULL, scope (the route's need and
+ * offline_access, or route_scopes() for one that needs none, such as /mcp)
  * and resource_metadata. Every 401 of the suite carries one. */
 void guard_challenge(const struct request *req, struct response *resp, const char *error,
 		     const char *description);

@@ -185,7 +185,7 @@ expect_header WWW-Authenticate '^Bearer realm="mcpauth", scope="read:profile off
 	"a route's challenge: its scope and the root metadata"
 req POST /mcp -H 'Accept: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_users"}}'
 expect_status 401 "tools/call without a token"
-expect_header WWW-Authenticate 'scope="read:profile write:profile email read:users write:users admin:all offline_access", resource_metadata="[^"]*/oauth-protected-resource/mcp"' \
+expect_header WWW-Authenticate 'scope="openid profile email offline_access read:profile write:profile read:users write:users admin:all", resource_metadata="[^"]*/oauth-protected-resource/mcp"' \
 	"/mcp's challenge: every tool's scope and the /mcp metadata"
 # The tenant's API identifier may be the MCP resource URL itself.
 TOKEN=$(mint "{\"claims\":{\"aud\":\"$BASE/mcp\"}}")

@@ -184,7 +184,7 @@ server.bind = "127.0.0.1"
 server.port = $port
 server.errorlog = "$RUN/error.log"
 fastcgi.server = ( "/" => (( "socket" => "$sock", "bin-path" => "$MCPAUTH_BINDIR/admin",
-	"bin-environment" => ( "MCPAUTH_STATE_DIR" => "$STATE" ), "bin-copy-environment" => ( "ASAN_OPTIONS", "UBSAN_OPTIONS" ),
+	"bin-environment" => ( "MCPAUTH_STATE_DIR" => "$STATE" ), "bin-copy-environment" => ( "MCPAUTH_ISSUER", "ASAN_OPTIONS", "UBSAN_OPTIONS" ),
 	"max-procs" => 1, "check-local" => "disable" )) )
 CONF
 	"$LIGHTTPD" -D -f "$RUN/lighttpd.conf" 2>>"$RUN/stderr" &

@@ -211,6 +211,9 @@ launch_server() {
 						printf ', "%s" => "%s"' "$name" "${!name}"
 				done
 				echo ' )'
+			elif [ -n "${MCPAUTH_ISSUER:-}" ]; then
+				# The site's own URL, as a site adds it to the installed file's list.
+				echo "setenv.add-environment += ( \"MCPAUTH_ISSUER\" => \"$MCPAUTH_ISSUER\" )"
 			fi
 		} >"$TMP_ROOT/lighttpd-site.conf"
 		"$LIGHTTPD" -D -f "$TMP_ROOT/lighttpd-site.conf" 2>>"$TMP_ROOT/server.stderr" &

@@ -103,7 +103,7 @@ req GET /api/users
 expect_header WWW-Authenticate 'scope="read:users offline_access"' "another route's need"
 call get_api_admin_users '{}'
 expect_status 401 "tools/call without a token"
-expect_header WWW-Authenticate 'scope="read:profile write:profile email read:users write:users admin:all offline_access", resource_metadata="[^"]*/oauth-protected-resource/mcp"' \
+expect_header WWW-Authenticate 'scope="openid profile email offline_access read:profile write:profile read:users write:users admin:all", resource_metadata="[^"]*/oauth-protected-resource/mcp"' \
 	"/mcp's 401 names every tool's scope and the /mcp metadata"
 
 # --- step-up ----------------------------------------------------------------------------------

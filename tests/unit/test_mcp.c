@@ -510,10 +510,10 @@ START_TEST(test_call_runs_the_requirement_check_on_the_callers_header)
 	ck_assert_int_eq(tool_call(&ts.tools[1], args, &anonymous, &resp, err, sizeof err), 0);
 	ck_assert_int_eq(resp.status, 401);
 	ck_assert_str_eq(str_at(resp.body, "error"), "No token provided");
-	ck_assert_str_eq(
-	    response_get_header(&resp, "WWW-Authenticate"),
-	    "Bearer realm=\"mcpauth\", scope=\"offline_access\", resource_metadata=\"http://127.0.0.1:3009/"
-	    ".well-known/oauth-protected-resource/mcp\"");
+	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
+			 "Bearer realm=\"mcpauth\", scope=\"openid profile email offline_access\", "
+			 "resource_metadata=\"http://127.0.0.1:3009/"
+			 ".well-known/oauth-protected-resource/mcp\"");
 	ck_assert_ptr_null(str_at(resp.body, "method")); /* the handler did not run */
 	response_free(&resp);
 	json_object_put(args);
@@ -656,11 +656,12 @@ START_TEST(test_resource_metadata_url_shapes)
 	ck_assert_str_eq(
 	    response_get_header(&resp, "WWW-Authenticate"),
 	    "Bearer realm=\"mcpauth\", error=\"invalid_token\", error_description=\"The token expired\", "
-	    "scope=\"offline_access\", "
+	    "scope=\"openid profile email offline_access\", "
 	    "resource_metadata=\"https://h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
 	guard_challenge(&req, &resp, NULL, NULL);
 	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
-			 "Bearer realm=\"mcpauth\", scope=\"offline_access\", resource_metadata=\"https://"
+			 "Bearer realm=\"mcpauth\", scope=\"openid profile email offline_access\", "
+			 "resource_metadata=\"https://"
 			 "h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
 	response_free(&resp);
 	config_free(&app.config);
