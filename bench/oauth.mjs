@@ -5,7 +5,7 @@
 //     authorization URL, login form, consent form, code exchange with
 //     PKCE, tools/call), median of ROUNDS; once with a new user agent
 //     each round (login and consent), once with a browser that stays
-//     signed in (consent only: the SDK asks prompt=consent).
+//     signed in (no login; the grant remembered).
 //  2. the token endpoint's refresh_token grants per second: CONC workers,
 //     each on its own refresh token chain (rotation: every answer's token
 //     is the next request's), BENCH_SECONDS long, median of 3 runs. The chains
@@ -64,9 +64,8 @@ async function flowOnce(browser) {
   return { total, pages: r.pages.join(','), login: r.timings.login ?? NaN };
 }
 
-// New user agents (login, then consent), then one that stays signed in (the
-// SDK asks prompt=consent with offline_access, so consent only: no
-// password hash).
+// New user agents (login, then consent), then one that stays signed in:
+// no password hash, and the grant given in the warm-up is remembered.
 const flows = {};
 const signedIn = new HttpBrowser();
 for (const [name, browser] of [['new', () => new HttpBrowser()], ['signed_in', () => signedIn]]) {

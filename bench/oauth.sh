@@ -64,8 +64,8 @@ section=$BENCH_DIR/section.md
 	echo
 	echo "| sign-in, SDK client with no token to its first tool call's answer (median of $ROUNDS) | ms | p90 ms | of which the login post (scrypt) |"
 	echo "|---|---:|---:|---:|"
-	echo "| a new browser: initialize, 401, discovery, login page, login, consent, code + PKCE, tools/call | $(f1 .flows.new.median_ms) | $(f1 .flows.new.p90_ms) | $(f1 .flows.new.login_post_median_ms) |"
-	echo "| a browser already signed in: the same without the login (the SDK's prompt=consent still shows consent) | $(f1 .flows.signed_in.median_ms) | $(f1 .flows.signed_in.p90_ms) | - |"
+	echo "| a new browser: initialize, 401, discovery, the pages ($(j .flows.new.pages)), code + PKCE, tools/call | $(f1 .flows.new.median_ms) | $(f1 .flows.new.p90_ms) | $(f1 .flows.new.login_post_median_ms) |"
+	echo "| a browser already signed in, the grant remembered: the same, pages shown: $(j '.flows.signed_in.pages | if . == "" then "none" else . end') | $(f1 .flows.signed_in.median_ms) | $(f1 .flows.signed_in.p90_ms) | - |"
 	echo
 	echo "| POST /oauth/token, grant_type=refresh_token ($CONC chains, ${SECONDS_EACH}s, median of 3) | value |"
 	echo "|---|---:|"
