@@ -4,14 +4,15 @@
 //     connect to its first tool call's answer (initialize, 401, discovery,
 //     authorization URL, login form, consent form, code exchange with
 //     PKCE, tools/call), median of ROUNDS; once with a new user agent
-//     each round (login and consent), once with a browser that stays
-//     signed in (no login; the grant remembered).
+//     each round and the grant revoked before it (login and consent), once
+//     with a browser that stays signed in (no login; the grant remembered).
 //  2. the token endpoint's refresh_token grants per second: CONC workers,
 //     each on its own refresh token chain (rotation: every answer's token
 //     is the next request's), BENCH_SECONDS long, median of 3 runs. The chains
 //     are made before the clock starts, so no password hash is timed.
 // Prints one JSON object.
-//   BASE=... [ROUNDS=21 CONC=16 BENCH_SECONDS=10] node oauth.mjs
+//   BASE=... MCPAUTH_CLI=... [ROUNDS=21 CONC=16 BENCH_SECONDS=10] node oauth.mjs
+import { execFileSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { HttpBrowser, authorize, authorizationRequest, postForm, discover, TestProvider, thrown } from './oauth-lib.mjs';
@@ -64,16 +65,21 @@ async function flowOnce(browser) {
   return { total, pages: r.pages.join(','), login: r.timings.login ?? NaN };
 }
 
-// New user agents (login, then consent), then one that stays signed in:
-// no password hash, and the grant given in the warm-up is remembered.
+// A first sign-in: a new user agent, and the user's grant to the client
+// revoked before each round (untimed), so login then consent. Then a
+// browser that stays signed in, the grant remembered: no page at all.
+const revokeGrant = () =>
+  execFileSync(process.env.MCPAUTH_CLI, ['grant', 'revoke', 'user@example.com', clientId], { stdio: 'ignore' });
 const flows = {};
 const signedIn = new HttpBrowser();
-for (const [name, browser] of [['new', () => new HttpBrowser()], ['signed_in', () => signedIn]]) {
+for (const [name, browser, before] of [['new', () => new HttpBrowser(), revokeGrant],
+  ['signed_in', () => signedIn, () => {}]]) {
   const times = [];
   const logins = [];
   let pages;
-  await flowOnce(browser()); // warm-up (and, for signed_in, the session)
+  await flowOnce(browser()); // warm-up (and, for signed_in, the session and the grant)
   for (let i = 0; i < ROUNDS; i++) {
+    before();
     const f = await flowOnce(browser());
     times.push(f.total);
     logins.push(f.login);

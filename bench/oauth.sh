@@ -49,7 +49,7 @@ SUITE_PID=$!
 for _ in $(seq 1 200); do curl -s -o /dev/null "$SUITE/" && break; sleep 0.05; done
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-BASE=$SUITE BENCH_SECONDS=$SECONDS_EACH \
+BASE=$SUITE MCPAUTH_CLI=$PWD/build/tools/mcpauth BENCH_SECONDS=$SECONDS_EACH \
 	node "$NODE_DIR/bench-oauth.mjs" >"$BENCH_DIR/out.json"
 R=$BENCH_DIR/out.json
 j() { jq -r "$1" "$R"; }
@@ -64,7 +64,7 @@ section=$BENCH_DIR/section.md
 	echo
 	echo "| sign-in, SDK client with no token to its first tool call's answer (median of $ROUNDS) | ms | p90 ms | of which the login post (scrypt) |"
 	echo "|---|---:|---:|---:|"
-	echo "| a new browser: initialize, 401, discovery, the pages ($(j .flows.new.pages)), code + PKCE, tools/call | $(f1 .flows.new.median_ms) | $(f1 .flows.new.p90_ms) | $(f1 .flows.new.login_post_median_ms) |"
+	echo "| a new browser, no grant yet: initialize, 401, discovery, the pages ($(j .flows.new.pages)), code + PKCE, tools/call | $(f1 .flows.new.median_ms) | $(f1 .flows.new.p90_ms) | $(f1 .flows.new.login_post_median_ms) |"
 	echo "| a browser already signed in, the grant remembered: the same, pages shown: $(j '.flows.signed_in.pages | if . == "" then "none" else . end') | $(f1 .flows.signed_in.median_ms) | $(f1 .flows.signed_in.p90_ms) | - |"
 	echo
 	echo "| POST /oauth/token, grant_type=refresh_token ($CONC chains, ${SECONDS_EACH}s, median of 3) | value |"
