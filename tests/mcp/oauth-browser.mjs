@@ -55,6 +55,9 @@ try {
     check(first.status() === 200 && /frame-ancestors 'none'/.test(first.headers()['content-security-policy'] ?? ''),
       'the login page: 200 with frame-ancestors \'none\'');
     check(pages.join(',') === 'login,consent', 'the browser saw the login page, then the consent page', pages.join(','));
+    const consent = pages.texts.consent ?? '';
+    check(consent.includes('mcpauth browser test') && consent.includes(mcpUrl.href),
+      'the consent page names the client and the resource', consent.replace(/\s+/g, ' ').slice(0, 300));
     const params = await pending;
     check(params.state === a.state && params.iss === meta.issuer && typeof params.code === 'string',
       'the receiver got code, state and iss', JSON.stringify({ ...params, code: params.code ? '(code)' : undefined }));

@@ -326,9 +326,11 @@ export async function launchChromium() {
 
 // signIn(page, url, redirectUri, opts): the user in a real browser: opens
 // the authorization URL, fills the login form, clicks Allow, and waits for
-// the browser to reach redirectUri. Answers the pages it saw.
+// the browser to reach redirectUri. Answers the pages it saw (.texts.consent:
+// the consent page's text).
 export async function signIn(page, url, redirectUri, { email = 'user@example.com', password = 'password' } = {}) {
   const pages = [];
+  const texts = {}; // what the consent page said
   const target = new URL(redirectUri);
   const reached = () => {
     const u = new URL(page.url());
@@ -344,6 +346,7 @@ export async function signIn(page, url, redirectUri, { email = 'user@example.com
         page.locator('form[action$="/authorize"] button[type="submit"]').click()]);
     } else if (await page.locator('form[action$="/authorize/consent"]').count()) {
       pages.push('consent');
+      texts.consent = await page.locator('body').innerText();
       await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
         page.locator('button[name="decision"][value="allow"]').click()]);
     } else {
@@ -351,5 +354,6 @@ export async function signIn(page, url, redirectUri, { email = 'user@example.com
     }
   }
   if (!reached()) throw new Error(`the browser stopped at ${page.url()} after ${pages.join(',') || 'no page'}`);
+  pages.texts = texts;
   return pages;
 }

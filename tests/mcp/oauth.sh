@@ -92,7 +92,7 @@ fi
 
 # --- 2. a real browser -------------------------------------------------------------
 BASE="$BASE" timeout 150 node "$NODE_DIR/oauth-browser.mjs" >"$TMP_ROOT/browser.out" 2>"$TMP_ROOT/browser.err"
-node_checks chromium "$TMP_ROOT/browser.out" "$TMP_ROOT/browser.err" $? 14
+node_checks chromium "$TMP_ROOT/browser.out" "$TMP_ROOT/browser.err" $? 15
 server_log >"$TMP_ROOT/all.log"
 if grep -qF not-the-password "$TMP_ROOT/all.log"; then not_ok "no password in the logs"; else ok "no password in the logs"; fi
 if [ "$(grep -c . "$TMP_ROOT/secrets" 2>/dev/null)" -ge 10 ] && ! grep -qFf "$TMP_ROOT/secrets" "$TMP_ROOT/all.log"; then
