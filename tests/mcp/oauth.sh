@@ -109,7 +109,7 @@ MR_OUT=$TMP_ROOT/mr.out
 OPENER_LOG=$TMP_ROOT/opener.log
 : >"$OPENER_LOG"
 mkdir -p "$TMP_ROOT/home" "$TMP_ROOT/mcp-auth"
-# mcp_remote N: one mcp-remote session: initialize, then tools/call
+# mcp_remote: one mcp-remote session: initialize, then tools/call
 # get_api_profile; waits for the call's answer (id 2) at most 150 s.
 mcp_remote() {
 	: >"$MR_OUT"
@@ -146,6 +146,7 @@ expect_eq "$(jq -r '.iss' "$OPENER_LOG" 2>/dev/null)" "$BASE" "mcp-remote: its c
 mcp_remote
 expect_eq "$(mr 2 .result.structuredContent.profile.email)" user@example.com "mcp-remote: a second start calls the tool"
 expect_eq "$(wc -l <"$OPENER_LOG")" 1 "mcp-remote: a second start reuses its stored tokens (no browser)"
+# On a failure, what mcp-remote and the opener said.
 [ "$FAIL" -eq 0 ] || { echo "  mcp-remote: $(tail -c 1500 "$TMP_ROOT/mr.err")"; cat "$OPENER_LOG"; }
 
 expect_clean_log
