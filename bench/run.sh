@@ -369,6 +369,8 @@ table=$BENCH_DIR/table.md
 } >"$table"
 cat "$table"
 
+# bench/oauth.sh's section (the file's last) is kept as it was.
+oauth_section=$(sed -n '/^## The OAuth flow (bench\/oauth.sh)/,$p' bench/RESULTS.md 2>/dev/null || true)
 {
 	echo "# Benchmark results"
 	echo
@@ -378,5 +380,6 @@ cat "$table"
 	echo "Versions: $("$LIGHTTPD" -v 2>&1 | head -1 | cut -d' ' -f1), $(openssl version | cut -d' ' -f1-2), node $(node --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), express-jwt $(jq -r '.packages["node_modules/express-jwt"].version' bench/node/package-lock.json), jwks-rsa $(jq -r '.packages["node_modules/jwks-rsa"].version' bench/node/package-lock.json)."
 	echo
 	cat "$table"
+	[ -z "$oauth_section" ] || printf '\n%s\n' "$oauth_section"
 } >bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2

@@ -7,28 +7,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 
-NODE_DIR="$top_builddir/tests/mcp/node"
-
-# npm ci of the pinned clients, again only when the lock file changed.
-install_clients() {
-	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-		echo "node and npm are needed: apt-get install nodejs npm" >&2
-		return 1
-	fi
-	mkdir -p "$NODE_DIR"
-	install -m 644 "$here/package.json" "$here/package-lock.json" "$here/sdk-client.mjs" "$NODE_DIR/"
-	local stamp
-	stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
-	if [ -d "$NODE_DIR/node_modules" ] && [ "$(cat "$NODE_DIR/.installed" 2>/dev/null)" = "$stamp" ]; then
-		return 0
-	fi
-	if ! (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
-		>"$TMP_ROOT/npm.log" 2>&1; then
-		tail -20 "$TMP_ROOT/npm.log" >&2
-		return 1
-	fi
-	echo "$stamp" >"$NODE_DIR/.installed"
-}
+. "$here/npm.sh"
 
 if install_clients; then ok "npm ci installed the pinned MCP clients"; else
 	not_ok "npm ci installed the pinned MCP clients"

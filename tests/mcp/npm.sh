@@ -1,0 +1,33 @@
+# The pinned MCP clients (tests/mcp/package-lock.json), installed with
+# npm ci into the build tree's tests/mcp/node (the source tree may be
+# read-only), again only when the lock file changed; the test programs
+# (tests/mcp/*.mjs) are copied next to them so that they resolve them.
+# Sourced by the suites after tests/integration/lib.sh.
+# shellcheck shell=bash
+
+NODE_DIR="$top_builddir/tests/mcp/node"
+
+install_clients() {
+	local here stamp f
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		echo "node and npm are needed: apt-get install nodejs npm" >&2
+		return 1
+	fi
+	mkdir -p "$NODE_DIR"
+	install -m 644 "$here/package.json" "$here/package-lock.json" "$NODE_DIR/"
+	for f in "$here"/*.mjs; do
+		# The opener is run by mcp-remote as BROWSER, so it is a program.
+		case $f in *-opener.mjs) install -m 755 "$f" "$NODE_DIR/" ;; *) install -m 644 "$f" "$NODE_DIR/" ;; esac
+	done
+	stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
+	if [ -d "$NODE_DIR/node_modules" ] && [ "$(cat "$NODE_DIR/.installed" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	if ! (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+		>"$TMP_ROOT/npm.log" 2>&1; then
+		tail -20 "$TMP_ROOT/npm.log" >&2
+		return 1
+	fi
+	echo "$stamp" >"$NODE_DIR/.installed"
+}
