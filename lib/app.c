@@ -2,6 +2,7 @@
 #include "audit.h"
 #include "cors.h"
 #include "file.h"
+#include "password.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
@@ -121,7 +122,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (sqlite3_db_readonly(app.db, "main") == 1)
 		log_msg("WARNING: %s is read-only: reads are served, every write answers 503", c->db_file);
 	char demo[128];
-	if (userdb_demo_logins(app.db, demo, sizeof demo))
+	if (userdb_demo_logins(app.db, password_verify, demo, sizeof demo))
 		log_msg("WARNING: demo users log in with their published passwords: %s; remove them with "
 			"'mcpauth user del EMAIL' or set a password with 'mcpauth passwd EMAIL'",
 			demo);

@@ -62,8 +62,10 @@ int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
 int userdb_delete(sqlite3 *db, const char *sub);
 
 /* How many demo users still log in with their published password; their
- * emails, space-separated, in emails. */
-size_t userdb_demo_logins(sqlite3 *db, char *emails, size_t len);
+ * emails, space-separated, in emails. verify is password_verify (lib/auth),
+ * handed in: the store sits below it. */
+size_t userdb_demo_logins(sqlite3 *db, int (*verify)(const char *password, const char *stored), char *emails,
+			  size_t len);
 
 /* Calls fn for each user, ordered by creation. */
 int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg);
