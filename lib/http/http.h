@@ -7,13 +7,13 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-#include "token.h"
-
 #define HTTP_MAX_BODY (64 * 1024)
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 12
 
 struct route;
+struct principal; /* lib/auth/token.h */
+struct app;	  /* lib/auth/context.h */
 
 struct http_param {
 	const char *name;     /* points into the route pattern */
@@ -41,8 +41,13 @@ struct request {
 	const char *content_type, *accept, *origin, *protocol_version;
 	const char *cookie;       /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;
-	struct principal principal; /* filled when the route's requirement passed */
-	int has_principal;
+	/* The program's context, set by the orchestrator (lib/app.c) before
+	 * any step runs: what handlers and the guard read, not a global. */
+	const struct app *app;
+	/* The guard's, once a token passed (lib/auth/guard.h); NULL until
+	 * then. A tool call's request borrows its caller's. The orchestrator
+	 * frees the one its guard set. */
+	struct principal *principal;
 };
 
 struct http_header {
@@ -56,6 +61,14 @@ struct response {
 	json_object *body;        /* owned; NULL means no body */
 	char *text;               /* owned: a body that is not JSON (the HTML pages), or NULL */
 	const char *text_type;    /* its Content-Type */
+};
+
+/* Serves one request: fills resp. What an adapter (lib/http/fcgi.c,
+ * cgi.c) is handed to serve with, and a tool call (lib/mcp/tool.c) runs
+ * its request through: both sit below the orchestrator that provides it. */
+struct http_handler {
+	void (*serve)(void *ctx, struct request *req, struct response *resp);
+	void *ctx;
 };
 
 /* Parses a request body: one JSON value, trailing whitespace allowed, UTF-8
