@@ -1,5 +1,5 @@
 /* register: Dynamic Client Registration (RFC 7591). The metadata is
- * checked by lib/oauthclient.c; this handler answers in RFC 7591's shape,
+ * checked by lib/store/oauthclient.c; this handler answers in RFC 7591's shape,
  * every error with error, error_description and the suite's message. */
 #include "register.h"
 #include "context.h"

@@ -1,5 +1,5 @@
 /* http: the request and response that handlers see. Nothing here knows
- * FastCGI; lib/fcgi.c converts both ways, and the mcp program builds
+ * FastCGI; lib/http/fcgi.c converts both ways, and the mcp program builds
  * requests from tool calls. */
 #ifndef MCPAUTH_HTTP_H
 #define MCPAUTH_HTTP_H
@@ -31,13 +31,13 @@ struct request {
 	size_t body_len;
 	json_object *body;        /* parsed JSON body, or NULL; owned */
 	int body_invalid;         /* a body was sent and is not JSON */
-	json_object *fields;	  /* the route's fields, checked (lib/field.h); owned */
+	json_object *fields;	  /* the route's fields, checked (lib/http/field.h); owned */
 	const char *authorization;
 	const char *remote_addr;
 	const char *host;         /* Host header, for absolute URLs */
 	const char *server_addr;  /* SERVER_ADDR: the address the request arrived on */
 	int https;
-	int via_mcp;              /* built by a tool call (lib/tool.c): the MCP endpoint's */
+	int via_mcp;              /* built by a tool call (lib/mcp/tool.c): the MCP endpoint's */
 	const char *content_type, *accept, *origin, *protocol_version;
 	const char *cookie;       /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;

@@ -134,7 +134,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX login_failures_at ON login_failures(at);",
 	/* 3: OAuth clients registered by Dynamic Client Registration. */
 	OAUTHCLIENT_SCHEMA,
-	/* 4: the authorization server: sessions, requests, codes, grants (lib/flowstore.h). */
+	/* 4: the authorization server: sessions, requests, codes, grants (lib/store/flowstore.h). */
 	FLOWSTORE_SCHEMA,
 };
 

@@ -38,7 +38,7 @@ void user_free(struct user *u);
 int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u);
 
 /* The shared change counter behind that cache, for other per-process
- * caches of the database (revoked grants, lib/flowstore.c): 0 with *gen
+ * caches of the database (revoked grants, lib/store/flowstore.c): 0 with *gen
  * set, or -1 when it cannot be mapped (then nothing may be cached).
  * userdb_touch bumps it after a committed write such a cache keeps. */
 int userdb_generation(sqlite3 *db, unsigned long long *gen);
