@@ -3,7 +3,7 @@
  * Built twice: as is, it closes each connection the way libfcgi does by
  * default (shut down its side, then wait for the server to close); with
  * -DCLOSE_AT_ONCE it closes at once, as the suite's programs do when a
- * request's input was read to its end (lib/fcgi.c). */
+ * request's input was read to its end (lib/http/fcgi.c). */
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* admin: users and their permissions. */
-#include "app.h"
+#include "context.h"
 #include "auth0.h"
 #include "audit.h"
 #include "grant.h"
@@ -31,10 +31,11 @@ static void add_admin_row(const struct user *u, void *arg)
 	json_object_array_add(arg, o);
 }
 
-static void list(struct response *resp, void (*row)(const struct user *, void *), int with_total)
+static void list(const struct app *app, struct response *resp, void (*row)(const struct user *, void *),
+		 int with_total)
 {
 	json_object *users = json_object_new_array();
-	if (userdb_each(app.db, row, users) != USERDB_OK) {
+	if (userdb_each(app->db, row, users) != USERDB_OK) {
 		json_object_put(users);
 		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
 		return;
@@ -48,16 +49,19 @@ static void list(struct response *resp, void (*row)(const struct user *, void *)
 
 static void users_get(struct request *req, struct response *resp)
 {
-	list(resp, add_user_row, 0);
+	const struct app *app = req->app;
+	list(app, resp, add_user_row, 0);
 }
 
 static void admin_users_get(struct request *req, struct response *resp)
 {
-	list(resp, add_admin_row, 1);
+	const struct app *app = req->app;
+	list(app, resp, add_admin_row, 1);
 }
 
 static void users_post(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	const char *name = field_str(req, "name"), *email = field_str(req, "email");
 	const char *password = field_str(req, "password");
 	char *perms = field_words(req, "permissions");
@@ -73,11 +77,11 @@ static void users_post(struct request *req, struct response *resp)
 	struct user u = {.sub = sub, .email = (char *)email, .name = (char *)name,
 			 .permissions = perms ? perms : (char *)"", .created_at = created};
 	u.password_hash = password ? password_hash(password) : NULL;
-	int rc = password && !u.password_hash ? USERDB_ERROR : userdb_create(app.db, &u);
+	int rc = password && !u.password_hash ? USERDB_ERROR : userdb_create(app->db, &u);
 	free(u.password_hash);
 	if (rc == USERDB_OK)
-		audit_event(req, "user_created", "sub", req->principal.sub, "target", sub, "target_email", email,
-			    "permissions", perms ? perms : "", NULL);
+		audit_event(req, "user_created", "sub", req->principal->sub, "target", sub, "target_email",
+			    email, "permissions", perms ? perms : "", NULL);
 	free(perms);
 	if (rc == USERDB_CONFLICT) {
 		response_error(resp, 409, "Email already in use", "Another user has this email");
@@ -104,14 +108,15 @@ enum { GRANT_REFUSED = 100, STORE_RETRIES = 3, STORE_STALE = -2 };
 static int replace_permissions(const struct request *req, struct response *resp, const char *user_id,
 			       const char *perms)
 {
+	const struct app *app = req->app;
 	for (int i = 0; i < STORE_RETRIES; i++) {
 		struct user u;
-		int rc = userdb_find_by_sub(app.db, user_id, &u);
+		int rc = userdb_find_by_sub(app->db, user_id, &u);
 		if (rc != USERDB_OK)
 			return rc;
 		if (!grant_check(req, resp, u.permissions, perms, user_id, u.email))
 			rc = GRANT_REFUSED;
-		else if ((rc = userdb_swap_permissions(app.db, user_id, u.permissions, perms)) ==
+		else if ((rc = userdb_swap_permissions(app->db, user_id, u.permissions, perms)) ==
 			 USERDB_NOT_FOUND)
 			rc = STORE_STALE; /* changed (or gone) meanwhile: read again */
 		user_free(&u);
@@ -133,8 +138,8 @@ static void permissions_post(struct request *req, struct response *resp)
 	} else if (rc != USERDB_OK) {
 		response_error(resp, 503, "Service unavailable", "The permissions could not be stored; try again");
 	} else {
-		audit_event(req, "permissions_changed", "sub", req->principal.sub, "target", user_id, "permissions",
-			    perms, NULL);
+		audit_event(req, "permissions_changed", "sub", req->principal->sub, "target", user_id,
+			    "permissions", perms, NULL);
 		json_object *body = json_object_new_object();
 		json_object_object_add(body, "message", json_object_new_string("Permissions updated"));
 		json_object_object_add(body, "userId", json_object_new_string(user_id));
@@ -147,8 +152,9 @@ static void permissions_post(struct request *req, struct response *resp)
 /* Auth0 mode: the user as the tenant's Management API v2 gives it. */
 static void auth0_user_get_handler(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	struct auth0_result r;
-	auth0_user_get(&app.config, &app.fetch, request_param(req, "id"), app.now(), &r);
+	auth0_user_get(&app->config, &app->fetch, request_param(req, "id"), app->now(), &r);
 	if (r.status == AUTH0_OK)
 		response_json(resp, 200, json_object_get(r.body));
 	else
@@ -158,8 +164,9 @@ static void auth0_user_get_handler(struct request *req, struct response *resp)
 
 static void user_get(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	struct user u;
-	int rc = userdb_find_by_sub(app.db, request_param(req, "id"), &u);
+	int rc = userdb_find_by_sub(app->db, request_param(req, "id"), &u);
 	if (rc == USERDB_NOT_FOUND) {
 		response_error(resp, 404, "User not found", "No user has this id");
 		return;
@@ -180,7 +187,8 @@ static void user_get(struct request *req, struct response *resp)
 
 static void auth0_user(struct request *req, struct response *resp)
 {
-	if (app.auth0)
+	const struct app *app = req->app;
+	if (app->auth0)
 		auth0_user_get_handler(req, resp);
 	else
 		user_get(req, resp);

@@ -1,6 +1,6 @@
 /* auth: the public index, login at the local issuer, refresh tokens and
  * logout. The well-known documents its table also routes are wellknown.c's. */
-#include "app.h"
+#include "guard.h"
 #include "audit.h"
 #include "auth0.h"
 #include "oauth.h"
@@ -30,10 +30,11 @@ static const char *requirement_text(const struct route *r, char *buf, size_t n)
 
 static void index_get(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	json_object *pub = json_object_new_array(), *prot = json_object_new_array();
-	for (size_t g = 0; g < app.ngroups; g++) {
-		for (size_t i = 0; i < app.groups[g]->nroutes; i++) {
-			const struct route *r = &app.groups[g]->routes[i];
+	for (size_t g = 0; g < app->ngroups; g++) {
+		for (size_t i = 0; i < app->groups[g]->nroutes; i++) {
+			const struct route *r = &app->groups[g]->routes[i];
 			json_object *e = json_object_new_object();
 			json_object_object_add(e, "method", json_object_new_string(r->method));
 			json_object_object_add(e, "path", json_object_new_string(r->pattern));
@@ -50,9 +51,9 @@ static void index_get(struct request *req, struct response *resp)
 	json_object_object_add(endpoints, "public", pub);
 	json_object_object_add(endpoints, "protected", prot);
 	json_object *auth0 = json_object_new_object();
-	json_object_object_add(auth0, "domain", json_string_or_null(app.config.auth0_domain));
-	json_object_object_add(auth0, "audience", json_object_new_string(app.config.audience));
-	json_object_object_add(auth0, "clientId", json_string_or_null(app.config.client_id));
+	json_object_object_add(auth0, "domain", json_string_or_null(app->config.auth0_domain));
+	json_object_object_add(auth0, "audience", json_object_new_string(app->config.audience));
+	json_object_object_add(auth0, "clientId", json_string_or_null(app->config.client_id));
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "message", json_object_new_string("Auth0 Integration Example"));
 	json_object_object_add(body, "endpoints", endpoints);
@@ -95,13 +96,14 @@ static void no_store(struct response *resp)
 
 /* 200 with a signed access token for u (with scope when not NULL, the
  * user's own otherwise) and the refresh token when there is one. */
-static void token_answer(struct response *resp, const struct user *u, const char *scope, const char *refresh_token)
+static void token_answer(const struct app *app, struct response *resp, const struct user *u,
+			 const char *scope, const char *refresh_token)
 {
-	json_object *claims = issuer_access_claims(app.config.issuer, app.config.audience, u, app.now(),
-						    app.config.token_ttl);
+	json_object *claims = issuer_access_claims(app->config.issuer, app->config.audience, u, app->now(),
+						   app->config.token_ttl);
 	if (scope)
 		json_object_object_add(claims, "scope", json_object_new_string(scope));
-	char *token = issuer_sign(&app.issuer, claims);
+	char *token = issuer_sign(&app->issuer, claims);
 	json_object_put(claims);
 	if (!token) {
 		log_msg("signing a token failed");
@@ -115,7 +117,7 @@ static void token_answer(struct response *resp, const struct user *u, const char
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "access_token", json_object_new_string(token));
 	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
-	json_object_object_add(body, "expires_in", json_object_new_int64(app.config.token_ttl));
+	json_object_object_add(body, "expires_in", json_object_new_int64(app->config.token_ttl));
 	if (refresh_token)
 		json_object_object_add(body, "refresh_token", json_object_new_string(refresh_token));
 	if (scope)
@@ -125,19 +127,20 @@ static void token_answer(struct response *resp, const struct user *u, const char
 	secure_free(token, strlen(token));
 }
 
-static struct ratelimit login_limits(void)
+static struct ratelimit login_limits(const struct app *app)
 {
-	const struct config *c = &app.config;
+	const struct config *c = &app->config;
 	return (struct ratelimit){c->login_email_limit, c->login_addr_limit, c->login_window};
 }
 
 /* 429 while the email or the address has too many recent failures. */
 static int rate_limited(const struct request *req, struct response *resp, const char *email)
 {
-	struct ratelimit rl = login_limits();
+	const struct app *app = req->app;
+	struct ratelimit rl = login_limits(app);
 	long wait;
 	const char *which;
-	int rc = ratelimit_check(app.db, &rl, email, req->remote_addr, app.now(), &wait, &which);
+	int rc = ratelimit_check(app->db, &rl, email, req->remote_addr, app->now(), &wait, &which);
 	if (rc == RATELIMIT_ERROR)
 		log_msg("cannot read the failed logins; this login is not rate limited");
 	if (rc != RATELIMIT_BLOCKED)
@@ -158,18 +161,19 @@ static int rate_limited(const struct request *req, struct response *resp, const 
 static void login_at_tenant(const struct request *req, const char *email, const char *password,
 			    struct response *resp)
 {
+	const struct app *app = req->app;
 	if (rate_limited(req, resp, email))
 		return;
 	struct auth0_result r;
-	auth0_password_grant(&app.config, &app.fetch, email, password, &r);
+	auth0_password_grant(&app->config, &app->fetch, email, password, &r);
 	if (r.status == AUTH0_OK) {
-		if (ratelimit_success(app.db, email) != RATELIMIT_OK)
+		if (ratelimit_success(app->db, email) != RATELIMIT_OK)
 			log_msg("cannot reset the failed logins of a user who logged in");
 		response_json(resp, 200, json_object_get(r.body));
 	} else {
-		struct ratelimit rl = login_limits();
+		struct ratelimit rl = login_limits(app);
 		if (r.status == AUTH0_DENIED &&
-		    ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
+		    ratelimit_fail(app->db, &rl, email, req->remote_addr, app->now()) != RATELIMIT_OK)
 			log_msg("cannot record a failed login");
 		auth0_error_response(&r, resp);
 	}
@@ -178,12 +182,12 @@ static void login_at_tenant(const struct request *req, const char *email, const 
 
 /* Auth0 mode: tokens (and refresh tokens) come from the tenant. 1 with a
  * 404 in resp when this route is the local issuer's only. */
-static int tenant_only(struct response *resp, int proxied)
+static int tenant_only(const struct app *app, struct response *resp, int proxied)
 {
-	if (!app.auth0 || (proxied && app.config.login_realm))
+	if (!app->auth0 || (proxied && app->config.login_realm))
 		return 0;
 	char *msg = ck_asprintf("Tokens come from the Auth0 tenant https://%s/ (this suite verifies them)",
-				app.config.auth0_domain);
+				app->config.auth0_domain);
 	response_error(resp, 404, "Not found", msg);
 	free(msg);
 	return 1;
@@ -191,19 +195,20 @@ static int tenant_only(struct response *resp, int proxied)
 
 static void login(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	no_store(resp);
-	if (tenant_only(resp, 1))
+	if (tenant_only(app, resp, 1))
 		return;
 	const char *email = field_str(req, "email"), *password = field_str(req, "password");
 	const char *asked = field_str(req, "scope");
-	if (app.auth0) {
+	if (app->auth0) {
 		login_at_tenant(req, email, password, resp);
 		return;
 	}
 	if (rate_limited(req, resp, email))
 		return;
 	struct user u;
-	int rc = userdb_find_by_email(app.db, email, &u);
+	int rc = userdb_find_by_email(app->db, email, &u);
 	if (rc == USERDB_ERROR) {
 		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
 		return;
@@ -212,8 +217,8 @@ static void login(struct request *req, struct response *resp)
 	 * tells nothing. */
 	int ok = password_verify(password, rc == USERDB_OK ? u.password_hash : NULL);
 	if (!ok) {
-		struct ratelimit rl = login_limits();
-		if (ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
+		struct ratelimit rl = login_limits(app);
+		if (ratelimit_fail(app->db, &rl, email, req->remote_addr, app->now()) != RATELIMIT_OK)
 			log_msg("cannot record a failed login");
 		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email, "reason",
 			    rc == USERDB_OK ? "wrong password" : "unknown email", NULL);
@@ -223,16 +228,17 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 401, "Invalid credentials", "Authentication failed");
 		return;
 	}
-	if (ratelimit_success(app.db, email) != RATELIMIT_OK)
+	if (ratelimit_success(app->db, email) != RATELIMIT_OK)
 		log_msg("cannot reset the failed logins of a user who logged in");
 	char *scope = asked ? granted_scope(asked, u.scope) : NULL;
 	char *refresh = NULL;
 	struct refresh_grant g = {0};
 	if (scope && words_has(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
-	    refresh_issue(app.db, u.sub, scope, app.now(), app.config.refresh_ttl, &refresh, &g) != REFRESH_OK) {
+	    refresh_issue(app->db, u.sub, scope, app->now(), app->config.refresh_ttl, &refresh, &g) !=
+		REFRESH_OK) {
 		response_error(resp, 503, "Service unavailable", "The refresh token could not be stored; try again");
 	} else {
-		token_answer(resp, &u, scope, refresh);
+		token_answer(app, resp, &u, scope, refresh);
 		if (resp->status == 200)
 			audit_event(req, "login_success", "sub", u.sub, "email", u.email, "scope", scope,
 				    "family", refresh ? g.family : NULL, NULL);
@@ -261,18 +267,19 @@ static void refresh_refused(const struct request *req, struct response *resp, en
 
 static void refresh_post(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	const char *old = field_str(req, "refresh_token");
 	no_store(resp);
-	if (tenant_only(resp, 0))
+	if (tenant_only(app, resp, 0))
 		return;
 	struct refresh_grant g;
 	char *next = NULL;
-	enum refresh_status st = refresh_rotate_client(app.db, old, NULL, app.now(), &next, &g);
+	enum refresh_status st = refresh_rotate_client(app->db, old, NULL, app->now(), &next, &g);
 	struct user u;
 	int rc = USERDB_ERROR;
-	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app.db, g.sub, &u)) == USERDB_NOT_FOUND) {
+	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app->db, g.sub, &u)) == USERDB_NOT_FOUND) {
 		/* The user is gone: so is every token of theirs. */
-		refresh_revoke_family(app.db, g.family);
+		refresh_revoke_family(app->db, g.family);
 		st = REFRESH_REVOKED;
 	}
 	if (st == REFRESH_ERROR || (st == REFRESH_OK && rc != USERDB_OK)) {
@@ -282,7 +289,7 @@ static void refresh_post(struct request *req, struct response *resp)
 	} else {
 		/* The user's permissions and scope as they are now. */
 		char *scope = granted_scope(g.scope, u.scope);
-		token_answer(resp, &u, scope, next);
+		token_answer(app, resp, &u, scope, next);
 		if (resp->status == 200)
 			audit_event(req, "refresh", "sub", u.sub, "email", u.email, "family", g.family, NULL);
 		free(scope);
@@ -294,10 +301,11 @@ static void refresh_post(struct request *req, struct response *resp)
 
 static void logout_post(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	const char *token = field_str(req, "refresh_token");
 	no_store(resp);
 	struct refresh_grant g;
-	enum refresh_status st = refresh_revoke(app.db, token, &g);
+	enum refresh_status st = refresh_revoke(app->db, token, &g);
 	if (st == REFRESH_ERROR) {
 		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
 	} else {

@@ -28,7 +28,7 @@ ROUTE("GET", "/.well-known/openid-configuration", ROUTE_PUBLIC, NULL,
       "OpenID Connect Discovery: the local issuer's metadata", NULL, openid_configuration_get, 0)
 /* No field table: RFC 7591 answers bad client metadata with its own error
  * codes (invalid_client_metadata, invalid_redirect_uri) and ignores
- * unknown members; lib/oauthclient.c holds those rules, once. */
+ * unknown members; lib/store/oauthclient.c holds those rules, once. */
 ROUTE("POST", "/oauth/register", ROUTE_PUBLIC, NULL,
       "Register an OAuth client (Dynamic Client Registration, RFC 7591); a confidential client's secret is "
       "shown once",

@@ -6,7 +6,7 @@
  * form. A browser that logged in within FLOW_SESSION_TTL is not asked
  * again; a client whose remembered grant covers what it asks for gets its
  * code without the consent page. */
-#include "app.h"
+#include "guard.h"
 #include "audit.h"
 #include "flowstore.h"
 #include "form.h"
@@ -29,14 +29,14 @@
 #define SCOPE_MAX 1024
 #define EMAIL_MAX 256
 
-int oauth_tenant_only(struct response *resp)
+int oauth_tenant_only(const struct app *app, struct response *resp)
 {
-	if (!app.auth0)
+	if (!app->auth0)
 		return 0;
 	char *msg =
 	    ck_asprintf("The authorization server is the Auth0 tenant https://%s/ (this suite verifies "
 			"its tokens)",
-			app.config.auth0_domain);
+			app->config.auth0_domain);
 	response_error(resp, 404, "Not found", msg);
 	free(msg);
 	return 1;
@@ -83,7 +83,8 @@ static int redirect_syntax_ok(const char *u)
  * configured audience. */
 static int resource_ok(const struct request *req, const char *resource)
 {
-	return strcmp(resource, app.config.audience) == 0 || guard_own_resource(req, resource);
+	const struct app *app = req->app;
+	return strcmp(resource, app->config.audience) == 0 || guard_own_resource(req, resource);
 }
 
 /* 302 to uri with the pairs (name, value; NULL values left out; NULL
@@ -115,11 +116,11 @@ static void redirect_with(struct response *resp, const char *uri, ...)
 }
 
 /* RFC 6749 section 4.1.2.1 with RFC 9207's iss. */
-static void redirect_error(struct response *resp, const char *uri, const char *state, const char *error,
-			   const char *description)
+static void redirect_error(const struct app *app, struct response *resp, const char *uri, const char *state,
+			   const char *error, const char *description)
 {
 	redirect_with(resp, uri, "error", error, "error_description", description, "state", state, "iss",
-		      app.config.issuer, NULL);
+		      app->config.issuer, NULL);
 }
 
 static void set_cookie(const struct request *req, struct response *resp, const char *value)
@@ -130,7 +131,7 @@ static void set_cookie(const struct request *req, struct response *resp, const c
 
 /* A sentence per scope for the consent page: the standard ones, the
  * suite's permissions, and for any other the summaries of its routes. */
-static const char *scope_text(const char *scope, struct sbuf *own)
+static const char *scope_text(const struct app *app, const char *scope, struct sbuf *own)
 {
 	static const struct {
 		const char *scope, *text;
@@ -151,9 +152,9 @@ static const char *scope_text(const char *scope, struct sbuf *own)
 	own->len = 0;
 	sbuf_adds(own, "Use the API: ");
 	size_t found = 0;
-	for (size_t g = 0; g < app.ngroups; g++)
-		for (size_t i = 0; i < app.groups[g]->nroutes; i++) {
-			const struct route *r = &app.groups[g]->routes[i];
+	for (size_t g = 0; g < app->ngroups; g++)
+		for (size_t i = 0; i < app->groups[g]->nroutes; i++) {
+			const struct route *r = &app->groups[g]->routes[i];
 			if (r->need && strcmp(r->need, scope) == 0 && found++ < 3) {
 				if (found > 1)
 					sbuf_adds(own, "; ");
@@ -175,6 +176,7 @@ static void flow_page(const struct request *req, const struct flow_request *r, c
 static void consent_page(const struct request *req, struct response *resp, const struct flow_request *r,
 			 const struct flow_session *s, const struct user *u, const char *granted)
 {
+	const struct app *app = req->app;
 	const char *words[64], *texts[64];
 	struct sbuf own[64];
 	size_t n = 0;
@@ -185,7 +187,7 @@ static void consent_page(const struct request *req, struct response *resp, const
 		size_t len = strcspn(p, " ");
 		if (len) {
 			words[n] = ck_strndup(p, len);
-			texts[n] = scope_text(words[n], &own[n]);
+			texts[n] = scope_text(app, words[n], &own[n]);
 			n++;
 		}
 		p += len;
@@ -205,15 +207,17 @@ static void consent_page(const struct request *req, struct response *resp, const
 static void send_code(struct request *req, struct response *resp, const struct flow_request *r,
 		      const char *sub, const char *granted, int remember)
 {
+	const struct app *app = req->app;
 	char *code;
-	if (flowstore_code_issue(app.db, r, sub, granted, remember, app.now(), &code) != FLOW_OK) {
+	if (flowstore_code_issue(app->db, r, sub, granted, remember, app->now(), &code) != FLOW_OK) {
 		page_error(resp, 503, "Service unavailable",
 			   "The authorization could not be stored; try again");
 		return;
 	}
 	audit_event(req, "authorization_code", "sub", sub, "client_id", r->client_id, "scope", granted,
 		    "consent", remember ? "given" : "remembered", NULL);
-	redirect_with(resp, r->redirect_uri, "code", code, "state", r->state, "iss", app.config.issuer, NULL);
+	redirect_with(resp, r->redirect_uri, "code", code, "state", r->state, "iss", app->config.issuer,
+		      NULL);
 	secure_free(code, strlen(code));
 }
 
@@ -222,8 +226,9 @@ static void send_code(struct request *req, struct response *resp, const struct f
 static void after_login(struct request *req, struct response *resp, const struct flow_request *r,
 			const struct flow_session *s)
 {
+	const struct app *app = req->app;
 	struct user u;
-	int rc = userdb_find_by_sub(app.db, s->sub, &u);
+	int rc = userdb_find_by_sub(app->db, s->sub, &u);
 	if (rc != USERDB_OK) {
 		page_error(resp, rc == USERDB_ERROR ? 503 : 403, "Cannot sign in",
 			   rc == USERDB_ERROR ? "The user store cannot be read; try again"
@@ -232,7 +237,7 @@ static void after_login(struct request *req, struct response *resp, const struct
 	}
 	char *held = flow_user_scopes(u.permissions, u.scope);
 	char *granted = flow_scope_intersect(r->scope, held);
-	char *have = flowstore_grant_scope(app.db, u.sub, r->client_id);
+	char *have = flowstore_grant_scope(app->db, u.sub, r->client_id);
 	if (!have)
 		page_error(resp, 503, "Service unavailable", "The grants cannot be read; try again");
 	else if (*have && flow_scope_covers(have, granted))
@@ -246,7 +251,8 @@ static void after_login(struct request *req, struct response *resp, const struct
 }
 
 /* The client and its redirect URI, or 0 with the error page in resp. */
-static int trusted_client(struct response *resp, const struct form *q, struct oauth_client *c)
+static int trusted_client(const struct app *app, struct response *resp, const struct form *q,
+			  struct oauth_client *c)
 {
 	const char *id = form_get(q, "client_id"), *redirect = form_get(q, "redirect_uri");
 	char err[256] = "";
@@ -255,7 +261,8 @@ static int trusted_client(struct response *resp, const struct form *q, struct oa
 		page_error(resp, 400, "Unknown application", "The request names no valid client (client_id)");
 		return 0;
 	}
-	enum oauthclient_status st = oauthclient_find(app.db, &app.fetch, id, app.now(), c, err, sizeof err);
+	enum oauthclient_status st =
+	    oauthclient_find(app->db, &app->fetch, id, app->now(), c, err, sizeof err);
 	if (st != OAUTHCLIENT_OK) {
 		char *msg = ck_asprintf("The application cannot be used: %s", *err ? err : "unknown client");
 		page_error(resp, st == OAUTHCLIENT_ERROR ? 503 : 400, "Unknown application", msg);
@@ -282,17 +289,18 @@ static int trusted_client(struct response *resp, const struct form *q, struct oa
 static int request_ok(const struct request *req, struct response *resp, const struct form *q,
 		      const struct oauth_client *c, struct flow_request *r)
 {
+	const struct app *app = req->app;
 	const char *redirect = form_get(q, "redirect_uri"), *state = form_get(q, "state");
 	const char *type = form_get(q, "response_type"), *challenge = form_get(q, "code_challenge");
 	const char *method = form_get(q, "code_challenge_method"), *scope = form_get(q, "scope");
 	const char *resource = form_get(q, "resource");
 	if (state && (strlen(state) > STATE_MAX || !printable(state, 1, 1))) {
-		redirect_error(resp, redirect, NULL, "invalid_request",
+		redirect_error(app, resp, redirect, NULL, "invalid_request",
 			       "state is over 512 characters or not printable");
 		return 0;
 	}
 	const char *error = NULL, *why = NULL;
-	char *all = route_scopes(app.groups, app.ngroups);
+	char *all = route_scopes(app->groups, app->ngroups);
 	if (!type || strcmp(type, "code") != 0) {
 		error = "unsupported_response_type", why = "Only response_type=code is supported";
 	} else if (!challenge || !method || strcmp(method, "S256") != 0) {
@@ -309,7 +317,7 @@ static int request_ok(const struct request *req, struct response *resp, const st
 		error = "invalid_target", why = "resource is not a resource of this server";
 	}
 	if (error) {
-		redirect_error(resp, redirect, state, error, why);
+		redirect_error(app, resp, redirect, state, error, why);
 		free(all);
 		return 0;
 	}
@@ -328,7 +336,8 @@ static int request_ok(const struct request *req, struct response *resp, const st
 
 void authorize_get(struct request *req, struct response *resp)
 {
-	if (oauth_tenant_only(resp))
+	const struct app *app = req->app;
+	if (oauth_tenant_only(app, resp))
 		return;
 	struct form q;
 	enum form_status fs = form_parse(&q, req->query, strlen(req->query));
@@ -342,19 +351,19 @@ void authorize_get(struct request *req, struct response *resp)
 	struct flow_request r = {0};
 	struct flow_session s = {0};
 	char *cookie = NULL;
-	if (!trusted_client(resp, &q, &c))
+	if (!trusted_client(app, resp, &q, &c))
 		goto done;
 	if (!request_ok(req, resp, &q, &c, &r))
 		goto client;
 	cookie = form_cookie(req->cookie, COOKIE);
-	int st = cookie ? flowstore_session_get(app.db, cookie, app.now(), &s) : FLOW_NOT_FOUND;
+	int st = cookie ? flowstore_session_get(app->db, cookie, app->now(), &s) : FLOW_NOT_FOUND;
 	if (st == FLOW_NOT_FOUND) {
 		free(cookie);
-		st = flowstore_session_new(app.db, NULL, app.now(), &cookie, &s);
+		st = flowstore_session_new(app->db, NULL, app->now(), &cookie, &s);
 		if (st == FLOW_OK)
 			set_cookie(req, resp, cookie);
 	}
-	if (st != FLOW_OK || flowstore_request_new(app.db, cookie, &r, app.now()) != FLOW_OK) {
+	if (st != FLOW_OK || flowstore_request_new(app->db, cookie, &r, app->now()) != FLOW_OK) {
 		page_error(resp, 503, "Service unavailable", "The sign-in could not be stored; try again");
 	} else if (s.sub) {
 		after_login(req, resp, &r, &s);
@@ -380,6 +389,7 @@ done:
 static int form_checked(struct request *req, struct response *resp, struct form *f, char **cookie,
 			struct flow_session *s, struct flow_request *r)
 {
+	const struct app *app = req->app;
 	*cookie = NULL;
 	memset(s, 0, sizeof *s);
 	memset(r, 0, sizeof *r);
@@ -398,7 +408,7 @@ static int form_checked(struct request *req, struct response *resp, struct form 
 	}
 	*cookie = form_cookie(req->cookie, COOKIE);
 	const char *csrf = form_get(f, "csrf_token");
-	int st = *cookie ? flowstore_session_get(app.db, *cookie, app.now(), s) : FLOW_NOT_FOUND;
+	int st = *cookie ? flowstore_session_get(app->db, *cookie, app->now(), s) : FLOW_NOT_FOUND;
 	if (st == FLOW_ERROR) {
 		page_error(resp, 503, "Service unavailable", "The sign-in cannot be read; try again");
 		return 0;
@@ -417,7 +427,7 @@ static int form_checked(struct request *req, struct response *resp, struct form 
 		    "the sign-in session ended); start again from the application");
 		return 0;
 	}
-	st = flowstore_request_get(app.db, *cookie, form_get(f, "request_id"), app.now(), r);
+	st = flowstore_request_get(app->db, *cookie, form_get(f, "request_id"), app->now(), r);
 	if (st != FLOW_OK) {
 		page_error(resp, st == FLOW_ERROR ? 503 : 400, "Sign-in expired",
 			   "This sign-in request is unknown or expired; start again from the application");
@@ -426,9 +436,9 @@ static int form_checked(struct request *req, struct response *resp, struct form 
 	return 1;
 }
 
-static struct ratelimit login_limits(void)
+static struct ratelimit login_limits(const struct app *app)
 {
-	const struct config *c = &app.config;
+	const struct config *c = &app->config;
 	return (struct ratelimit){c->login_email_limit, c->login_addr_limit, c->login_window};
 }
 
@@ -445,7 +455,8 @@ static void login_again(const struct request *req, struct response *resp, const 
 
 void authorize_post(struct request *req, struct response *resp)
 {
-	if (oauth_tenant_only(resp))
+	const struct app *app = req->app;
+	if (oauth_tenant_only(app, resp))
 		return;
 	struct form f;
 	struct flow_session s;
@@ -459,10 +470,10 @@ void authorize_post(struct request *req, struct response *resp)
 			    "Enter your email and password");
 		goto done;
 	}
-	struct ratelimit rl = login_limits();
+	struct ratelimit rl = login_limits(app);
 	long wait;
 	const char *which;
-	int limited = ratelimit_check(app.db, &rl, email, req->remote_addr, app.now(), &wait, &which);
+	int limited = ratelimit_check(app->db, &rl, email, req->remote_addr, app->now(), &wait, &which);
 	if (limited == RATELIMIT_BLOCKED) {
 		char secs[24];
 		snprintf(secs, sizeof secs, "%ld", wait);
@@ -475,14 +486,14 @@ void authorize_post(struct request *req, struct response *resp)
 		goto done;
 	}
 	struct user u;
-	int rc = userdb_find_by_email(app.db, email, &u);
+	int rc = userdb_find_by_email(app->db, email, &u);
 	if (rc == USERDB_ERROR) {
 		page_error(resp, 503, "Service unavailable", "The user store cannot be read; try again");
 		goto done;
 	}
 	/* Unknown users pay for a hash and a recorded failure too. */
 	if (!password_verify(password, rc == USERDB_OK ? u.password_hash : NULL)) {
-		if (ratelimit_fail(app.db, &rl, email, req->remote_addr, app.now()) != RATELIMIT_OK)
+		if (ratelimit_fail(app->db, &rl, email, req->remote_addr, app->now()) != RATELIMIT_OK)
 			log_msg("cannot record a failed login");
 		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email,
 			    "reason", rc == USERDB_OK ? "wrong password" : "unknown email", "client_id",
@@ -492,11 +503,11 @@ void authorize_post(struct request *req, struct response *resp)
 		login_again(req, resp, &r, &s, 401, email, "Wrong email or password");
 		goto done;
 	}
-	if (ratelimit_success(app.db, email) != RATELIMIT_OK)
+	if (ratelimit_success(app->db, email) != RATELIMIT_OK)
 		log_msg("cannot reset the failed logins of a user who logged in");
 	char *fresh;
 	struct flow_session in;
-	if (flowstore_session_login(app.db, cookie, u.sub, app.now(), &fresh, &in) != FLOW_OK) {
+	if (flowstore_session_login(app->db, cookie, u.sub, app->now(), &fresh, &in) != FLOW_OK) {
 		page_error(resp, 503, "Service unavailable", "The sign-in could not be stored; try again");
 	} else {
 		audit_event(req, "login_success", "sub", u.sub, "email", u.email, "client_id", r.client_id,
@@ -517,7 +528,8 @@ done:
 
 void authorize_consent_post(struct request *req, struct response *resp)
 {
-	if (oauth_tenant_only(resp))
+	const struct app *app = req->app;
+	if (oauth_tenant_only(app, resp))
 		return;
 	struct form f;
 	struct flow_session s;
@@ -529,13 +541,14 @@ void authorize_consent_post(struct request *req, struct response *resp)
 	if (!s.sub) {
 		page_error(resp, 403, "Forbidden", "Sign in first; start again from the application");
 	} else if (decision && strcmp(decision, "deny") == 0) {
-		if (flowstore_request_del(app.db, r.id) != FLOW_OK)
+		if (flowstore_request_del(app->db, r.id) != FLOW_OK)
 			log_msg("cannot remove a denied authorization request");
 		audit_event(req, "consent_denied", "sub", s.sub, "client_id", r.client_id, NULL);
-		redirect_error(resp, r.redirect_uri, r.state, "access_denied", "The user denied the request");
+		redirect_error(app, resp, r.redirect_uri, r.state, "access_denied",
+			       "The user denied the request");
 	} else if (decision && strcmp(decision, "allow") == 0) {
 		struct user u;
-		int rc = userdb_find_by_sub(app.db, s.sub, &u);
+		int rc = userdb_find_by_sub(app->db, s.sub, &u);
 		if (rc != USERDB_OK) {
 			page_error(resp, rc == USERDB_ERROR ? 503 : 403, "Cannot sign in",
 				   rc == USERDB_ERROR ? "The user store cannot be read; try again"

@@ -3,7 +3,7 @@
  * Streamable HTTP transport (one JSON answer per POST: no SSE, no session).
  * A tool call runs its route in process, through the same table and the
  * same requirement check, with the caller's own Authorization. */
-#include "app.h"
+#include "guard.h"
 #include "routes.h"
 #include "tool.h"
 #include "util.h"
@@ -41,7 +41,8 @@ static const char *supported_version(const char *v)
  * (DNS rebinding: a page must not reach a local server through a browser). */
 static int origin_allowed(const struct request *req)
 {
-	return !req->origin || config_origin_allowed(&app.config, req->origin);
+	const struct app *app = req->app;
+	return !req->origin || config_origin_allowed(&app->config, req->origin);
 }
 
 static json_object *tool_json(const struct tool *t, int express)
@@ -87,12 +88,12 @@ static json_object *tools_array(const struct toolset *ts, int express)
 }
 
 /* The tool list is a function of the route tables: built once per process. */
-static const struct toolset *tools(void)
+static const struct toolset *tools(const struct app *app)
 {
 	static struct toolset ts;
 	static int built;
 	if (!built) {
-		toolset_init(&ts, app.groups, app.ngroups);
+		toolset_init(&ts, app->groups, app->ngroups);
 		built = 1;
 	}
 	return &ts;
@@ -102,7 +103,8 @@ static const struct toolset *tools(void)
 
 static void tools_get(struct request *req, struct response *resp)
 {
-	const struct toolset *ts = tools();
+	const struct app *app = req->app;
+	const struct toolset *ts = tools(app);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "tools", tools_array(ts, 1));
 	response_json(resp, 200, body);
@@ -124,13 +126,14 @@ static void invoke_answer(struct response *resp, struct response *r)
 
 static void invoke_post(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	const char *name = field_str(req, "toolName");
 	json_object *args = field_get(req, "args");
 	if (!origin_allowed(req)) {
 		response_error(resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints");
 		return;
 	}
-	const struct toolset *ts = tools();
+	const struct toolset *ts = tools(app);
 	const struct tool *t = toolset_find(ts, name, TOOL_NAME_ANY);
 	struct response r;
 	response_init(&r);
@@ -143,7 +146,7 @@ static void invoke_post(struct request *req, struct response *resp)
 		json_object_object_add(body, "toolName", json_object_new_string(name));
 		free(msg);
 	} else {
-		tool_call(t, args, req, &r);
+		tool_call(t, args, req, &req->app->dispatch, &r);
 		invoke_answer(resp, &r);
 	}
 	response_free(&r);
@@ -278,6 +281,7 @@ static void tool_result(struct response *resp, json_object *id, const char *text
 static void rpc_tools_call(const struct request *req, struct response *resp, json_object *id,
 			   json_object *params)
 {
+	const struct app *app = req->app;
 	const char *name = json_get_string(params, "name");
 	json_object *args = NULL;
 	if (!name) {
@@ -289,14 +293,14 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params.arguments must be an object", NULL);
 		return;
 	}
-	const struct toolset *ts = tools();
+	const struct toolset *ts = tools(app);
 	const struct tool *t = toolset_find(ts, name, TOOL_NAME_MCP);
 	struct response r;
 	response_init(&r);
 	if (t && !on_mcp(t))
 		t = NULL;
 	if (t)
-		tool_call(t, args, req, &r);
+		tool_call(t, args, req, &req->app->dispatch, &r);
 	if (!t) {
 		char *msg = ck_asprintf("Unknown tool: %s", name);
 		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, msg, NULL);
@@ -339,9 +343,9 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 	response_free(&r);
 }
 
-static void rpc_tools_list(struct response *resp, json_object *id)
+static void rpc_tools_list(const struct app *app, struct response *resp, json_object *id)
 {
-	const struct toolset *ts = tools();
+	const struct toolset *ts = tools(app);
 	json_object *result = json_object_new_object();
 	json_object_object_add(result, "tools", tools_array(ts, 0));
 	rpc_answer(resp, 200, id, "result", result);
@@ -400,7 +404,7 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 	} else if (strcmp(m, "ping") == 0) {
 		rpc_answer(resp, 200, id, "result", json_object_new_object());
 	} else if (strcmp(m, "tools/list") == 0) {
-		rpc_tools_list(resp, id);
+		rpc_tools_list(req->app, resp, id);
 	} else if (strcmp(m, "tools/call") == 0) {
 		rpc_tools_call(req, resp, id, params);
 	} else {

@@ -16,6 +16,6 @@ void oauth_revoke_post(struct request *req, struct response *resp);
 
 /* Auth0 mode: 1 with a 404 naming the tenant, which is then the
  * authorization server. */
-int oauth_tenant_only(struct response *resp);
+int oauth_tenant_only(const struct app *app, struct response *resp);
 
 #endif

@@ -3,7 +3,7 @@
  * client_secret_basic or client_secret_post (public clients by nothing:
  * PKCE and the code's binding protect them), errors as RFC 6749 section
  * 5.2 JSON. */
-#include "app.h"
+#include "context.h"
 #include "audit.h"
 #include "flowstore.h"
 #include "form.h"
@@ -75,6 +75,7 @@ static char *basic_part(const char *s, size_t n)
 static int client_auth(const struct request *req, struct response *resp, const struct form *f,
 		       struct oauth_client *c)
 {
+	const struct app *app = req->app;
 	const char *id = form_get(f, "client_id"), *secret = form_get(f, "client_secret");
 	char *bid = NULL, *bsecret = NULL;
 	int basic = req->authorization && strncasecmp(req->authorization, "Basic ", 6) == 0;
@@ -106,7 +107,8 @@ static int client_auth(const struct request *req, struct response *resp, const s
 		goto done;
 	}
 	char err[256] = "";
-	enum oauthclient_status st = oauthclient_find(app.db, &app.fetch, id, app.now(), c, err, sizeof err);
+	enum oauthclient_status st =
+	    oauthclient_find(app->db, &app->fetch, id, app->now(), c, err, sizeof err);
 	if (st == OAUTHCLIENT_ERROR) {
 		oauth_error(resp, 503, "temporarily_unavailable",
 			    "The client store cannot be read; try again");
@@ -114,7 +116,7 @@ static int client_auth(const struct request *req, struct response *resp, const s
 	}
 	/* A secret presented must be right, even a public client's (it has none). */
 	if (st != OAUTHCLIENT_OK || ((c->auth != OAUTHCLIENT_AUTH_NONE || secret) &&
-				     (!secret || !oauthclient_secret_ok(app.db, c, secret)))) {
+				     (!secret || !oauthclient_secret_ok(app->db, c, secret)))) {
 		audit_event(req, "client_auth_failure", "client_id", id, "reason",
 			    st != OAUTHCLIENT_OK ? "unknown client"
 			    : secret		 ? "wrong secret"
@@ -137,21 +139,22 @@ done:
 /* 200 with an access token for u: scope is what the grant holds, cut to
  * what u holds now; permissions are u's that were granted; aud is the
  * resource or the audience. */
-static void token_answer(struct response *resp, const struct user *u, const char *scope,
-			 const char *client_id, const char *resource, const char *grant_id,
+static void token_answer(const struct app *app, struct response *resp, const struct user *u,
+			 const char *scope, const char *client_id, const char *resource, const char *grant_id,
 			 const char *refresh)
 {
 	char *held = flow_user_scopes(u->permissions, u->scope);
 	char *granted = flow_scope_intersect(scope, held);
 	char *perms = flow_scope_intersect(granted, u->permissions);
-	json_object *claims = issuer_access_claims(
-	    app.config.issuer, resource ? resource : app.config.audience, u, app.now(), app.config.token_ttl);
+	json_object *claims =
+	    issuer_access_claims(app->config.issuer, resource ? resource : app->config.audience, u,
+				 app->now(), app->config.token_ttl);
 	json_object_object_add(claims, "permissions", json_word_array(perms));
 	json_object_object_add(claims, "scope", json_object_new_string(granted));
 	json_object_object_add(claims, "client_id", json_object_new_string(client_id));
 	/* The grant (refresh family) it comes from: revoking it ends this token too. */
 	json_object_object_add(claims, "grant_id", json_object_new_string(grant_id));
-	char *token = issuer_sign(&app.issuer, claims);
+	char *token = issuer_sign(&app->issuer, claims);
 	json_object_put(claims);
 	if (!token) {
 		log_msg("signing a token failed");
@@ -160,7 +163,7 @@ static void token_answer(struct response *resp, const struct user *u, const char
 		json_object *body = json_object_new_object();
 		json_object_object_add(body, "access_token", json_object_new_string(token));
 		json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
-		json_object_object_add(body, "expires_in", json_object_new_int64(app.config.token_ttl));
+		json_object_object_add(body, "expires_in", json_object_new_int64(app->config.token_ttl));
 		json_object_object_add(body, "scope", json_object_new_string(granted));
 		json_object_object_add(body, "refresh_token", json_object_new_string(refresh));
 		response_json(resp, 200, body);
@@ -173,13 +176,14 @@ static void token_answer(struct response *resp, const struct user *u, const char
 
 /* The user of a grant, or 0 with the error (the family revoked when the
  * user is gone). */
-static int grant_user(struct response *resp, const struct refresh_grant *g, struct user *u)
+static int grant_user(const struct app *app, struct response *resp, const struct refresh_grant *g,
+		      struct user *u)
 {
-	int rc = userdb_find_by_sub(app.db, g->sub, u);
+	int rc = userdb_find_by_sub(app->db, g->sub, u);
 	if (rc == USERDB_OK)
 		return 1;
 	if (rc == USERDB_NOT_FOUND) {
-		refresh_revoke_family(app.db, g->family);
+		refresh_revoke_family(app->db, g->family);
 		oauth_error(resp, 400, "invalid_grant", "The user of this grant no longer exists");
 	} else {
 		oauth_error(resp, 503, "temporarily_unavailable", "The user store cannot be read; try again");
@@ -197,6 +201,7 @@ static int verifier_ok(const char *v)
 static void code_grant(struct request *req, struct response *resp, const struct form *f,
 		       const struct oauth_client *c)
 {
+	const struct app *app = req->app;
 	const char *code = form_get(f, "code"), *redirect = form_get(f, "redirect_uri");
 	const char *verifier = form_get(f, "code_verifier"), *resource = form_get(f, "resource");
 	if (!code || !redirect || !verifier) {
@@ -218,8 +223,8 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 	};
 	char *refresh;
 	struct refresh_grant g;
-	int st = flowstore_code_redeem(app.db, code, c->client_id, redirect, verifier, app.now(),
-				       app.config.refresh_ttl, &refresh, &g);
+	int st = flowstore_code_redeem(app->db, code, c->client_id, redirect, verifier, app->now(),
+				       app->config.refresh_ttl, &refresh, &g);
 	if (st == FLOW_ERROR) {
 		oauth_error(resp, 503, "temporarily_unavailable",
 			    "The token store cannot be used; try again");
@@ -234,10 +239,10 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 	struct user u;
 	if (resource && (!g.resource || strcmp(resource, g.resource) != 0)) {
 		/* The code is spent: so is what it gave. */
-		refresh_revoke_family(app.db, g.family);
+		refresh_revoke_family(app->db, g.family);
 		oauth_error(resp, 400, "invalid_target", "resource is not the one the code was issued for");
-	} else if (grant_user(resp, &g, &u)) {
-		token_answer(resp, &u, g.scope, c->client_id, g.resource, g.family, refresh);
+	} else if (grant_user(app, resp, &g, &u)) {
+		token_answer(app, resp, &u, g.scope, c->client_id, g.resource, g.family, refresh);
 		if (resp->status == 200)
 			audit_event(req, "token_issued", "sub", u.sub, "email", u.email, "client_id",
 				    c->client_id, "grant_type", "authorization_code", "scope", g.scope,
@@ -251,6 +256,7 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 static void refresh_grant(struct request *req, struct response *resp, const struct form *f,
 			  const struct oauth_client *c)
 {
+	const struct app *app = req->app;
 	const char *old = form_get(f, "refresh_token"), *scope = form_get(f, "scope");
 	const char *resource = form_get(f, "resource");
 	if (!old) {
@@ -264,7 +270,7 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 	}
 	char *next = NULL;
 	struct refresh_grant g;
-	enum refresh_status st = refresh_rotate_client(app.db, old, c->client_id, app.now(), &next, &g);
+	enum refresh_status st = refresh_rotate_client(app->db, old, c->client_id, app->now(), &next, &g);
 	if (st == REFRESH_ERROR) {
 		oauth_error(resp, 503, "temporarily_unavailable",
 			    "The token store cannot be used; try again");
@@ -283,8 +289,8 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 		struct user u;
 		/* A narrower scope may be asked; words never granted are dropped. */
 		char *narrow = scope ? flow_scope_intersect(scope, g.scope) : ck_strdup(g.scope);
-		if (grant_user(resp, &g, &u)) {
-			token_answer(resp, &u, narrow, c->client_id, g.resource, g.family, next);
+		if (grant_user(app, resp, &g, &u)) {
+			token_answer(app, resp, &u, narrow, c->client_id, g.resource, g.family, next);
 			if (resp->status == 200)
 				audit_event(req, "refresh", "sub", u.sub, "email", u.email, "client_id",
 					    c->client_id, "family", g.family, NULL);
@@ -299,10 +305,11 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 /* The request's form, checked, and its client: 1, or 0 with the error. */
 static int token_request(struct request *req, struct response *resp, struct form *f, struct oauth_client *c)
 {
+	const struct app *app = req->app;
 	memset(f, 0, sizeof *f);
 	memset(c, 0, sizeof *c);
 	no_store(resp);
-	if (oauth_tenant_only(resp))
+	if (oauth_tenant_only(app, resp))
 		return 0;
 	if (!form_content_type_ok(req->content_type)) {
 		oauth_error(resp, 400, "invalid_request",
@@ -341,6 +348,7 @@ void oauth_token_post(struct request *req, struct response *resp)
 
 void oauth_revoke_post(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	struct form f;
 	struct oauth_client c;
 	if (token_request(req, resp, &f, &c)) {
@@ -349,7 +357,7 @@ void oauth_revoke_post(struct request *req, struct response *resp)
 		enum refresh_status st;
 		if (!token) {
 			oauth_error(resp, 400, "invalid_request", "token is required");
-		} else if ((st = refresh_revoke_client(app.db, token, c.client_id, &g)) == REFRESH_ERROR) {
+		} else if ((st = refresh_revoke_client(app->db, token, c.client_id, &g)) == REFRESH_ERROR) {
 			oauth_error(resp, 503, "temporarily_unavailable",
 				    "The token store cannot be used; try again");
 		} else {

@@ -1,5 +1,5 @@
 /* profile: the caller's own profile and email. */
-#include "app.h"
+#include "context.h"
 #include "audit.h"
 #include "routes.h"
 #include "userdb.h"
@@ -15,10 +15,11 @@ static json_object *profile_object(const char *id, const char *name, const char 
 
 static void profile_get(struct request *req, struct response *resp)
 {
-	const struct principal *p = &req->principal;
+	const struct app *app = req->app;
+	const struct principal *p = req->principal;
 	const struct user *u;
 	/* The store is the truth for the profile; the token may predate an update. */
-	userdb_peek_by_sub(app.db, p->sub, &u);
+	userdb_peek_by_sub(app->db, p->sub, &u);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "profile", profile_object(p->sub, u ? u->name : p->name, u ? u->email : p->email));
 	json_object_object_add(body, "permissions",
@@ -29,12 +30,13 @@ static void profile_get(struct request *req, struct response *resp)
 
 static void profile_put(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	const char *name = field_str(req, "name"), *email = field_str(req, "email");
 	if (!name && !email) {
 		response_error(resp, 400, "Invalid request", "Give at least one of 'name' and 'email'");
 		return;
 	}
-	switch (userdb_update_profile(app.db, req->principal.sub, name, email)) {
+	switch (userdb_update_profile(app->db, req->principal->sub, name, email)) {
 	case USERDB_OK:
 		break;
 	case USERDB_NOT_FOUND:
@@ -47,9 +49,10 @@ static void profile_put(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The profile could not be stored; try again");
 		return;
 	}
-	audit_event(req, "profile_updated", "sub", req->principal.sub, "new_name", name, "new_email", email, NULL);
+	audit_event(req, "profile_updated", "sub", req->principal->sub, "new_name", name, "new_email", email,
+		    NULL);
 	struct user u;
-	if (userdb_find_by_sub(app.db, req->principal.sub, &u) != USERDB_OK) {
+	if (userdb_find_by_sub(app->db, req->principal->sub, &u) != USERDB_OK) {
 		response_error(resp, 503, "Service unavailable", "The profile could not be read back");
 		return;
 	}
@@ -62,9 +65,10 @@ static void profile_put(struct request *req, struct response *resp)
 
 static void email_get(struct request *req, struct response *resp)
 {
-	const struct principal *p = &req->principal;
+	const struct app *app = req->app;
+	const struct principal *p = req->principal;
 	const struct user *u;
-	userdb_peek_by_sub(app.db, p->sub, &u);
+	userdb_peek_by_sub(app->db, p->sub, &u);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "email", json_string_or_null(u ? u->email : p->email));
 	json_object_object_add(body, "verified", json_object_new_boolean(u && u->email_verified));

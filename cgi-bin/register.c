@@ -1,8 +1,8 @@
 /* register: Dynamic Client Registration (RFC 7591). The metadata is
- * checked by lib/oauthclient.c; this handler answers in RFC 7591's shape,
+ * checked by lib/store/oauthclient.c; this handler answers in RFC 7591's shape,
  * every error with error, error_description and the suite's message. */
 #include "register.h"
-#include "app.h"
+#include "context.h"
 #include "audit.h"
 #include "oauthclient.h"
 #include "util.h"
@@ -51,6 +51,7 @@ static json_object *registered_body(const struct oauth_client *c, const char *se
 static void refused_store(const struct request *req, struct response *resp, enum oauthclient_status st,
 			  long retry_after)
 {
+	const struct app *app = req->app;
 	if (st == OAUTHCLIENT_LIMITED) {
 		char secs[24];
 		snprintf(secs, sizeof secs, "%ld", retry_after);
@@ -64,7 +65,7 @@ static void refused_store(const struct request *req, struct response *resp, enum
 		log_msg("client registration refused: %ld clients are stored (MCPAUTH_CLIENT_LIMIT); remove "
 			"unused "
 			"ones with 'mcpauth client delete ID'",
-			app.config.client_limit);
+			app->config.client_limit);
 		oauth_error(resp, 503, "temporarily_unavailable", "No more clients can be registered now");
 	} else {
 		oauth_error(resp, 503, "temporarily_unavailable",
@@ -74,10 +75,11 @@ static void refused_store(const struct request *req, struct response *resp, enum
 
 void register_post(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	/* The answer holds a secret (RFC 7591 section 3.2.1: no-store). */
 	response_header(resp, "Cache-Control", "no-store");
 	response_header(resp, "Pragma", "no-cache");
-	if (app.auth0) {
+	if (app->auth0) {
 		oauth_error(resp, 404, "Not found", "Clients register with the Auth0 tenant");
 		return;
 	}
@@ -89,18 +91,18 @@ void register_post(struct request *req, struct response *resp)
 	struct oauth_client c;
 	const char *error;
 	char desc[256];
-	char *known = route_scopes(app.groups, app.ngroups);
+	char *known = route_scopes(app->groups, app->ngroups);
 	int rc = oauthclient_parse(req->body, 0, NULL, known, &c, &error, desc, sizeof desc);
 	free(known);
 	if (rc < 0) {
 		oauth_error(resp, 400, error, desc);
 		return;
 	}
-	struct oauthclient_limits lim = {app.config.register_limit, 3600, app.config.client_limit};
+	struct oauthclient_limits lim = {app->config.register_limit, 3600, app->config.client_limit};
 	char *secret = NULL;
 	long retry_after = 0;
 	enum oauthclient_status st =
-	    oauthclient_register(app.db, &lim, &c, req->remote_addr, app.now(), &secret, &retry_after);
+	    oauthclient_register(app->db, &lim, &c, req->remote_addr, app->now(), &secret, &retry_after);
 	if (st != OAUTHCLIENT_OK) {
 		refused_store(req, resp, st, retry_after);
 	} else {

@@ -1,7 +1,7 @@
 /* The route groups, one per program. Each group's rows are written once,
  * in cgi-bin/<group>_routes.h, as ROUTE(method, pattern, requirement,
  * need, summary, fields, handler, flags) lines, fields
- * being a struct route_fields * (lib/field.h) or NULL:
+ * being a struct route_fields * (lib/http/field.h) or NULL:
  *   - <group>.c includes them with ROUTE_ROW: its route table, handlers
  *     and all (<group>_group);
  *   - index.c includes the other groups' with ROUTE_ROW_NO_HANDLER: rows with

@@ -1,6 +1,6 @@
 /* wellknown: the documents clients discover the suite with. */
 #include "wellknown.h"
-#include "app.h"
+#include "guard.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -8,16 +8,17 @@
 
 void jwks_get(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	(void)req;
 	/* Auth0 mode: the tenant's keys as this suite trusts them now. */
-	time_t now = app.now();
-	if (app.auth0)
-		jwks_cache_tick(&app.jwks_cache, now);
+	time_t now = app->now();
+	if (app->auth0)
+		jwks_cache_tick(app->jwks_cache, now);
 	json_object *keys = json_object_new_array();
-	for (size_t i = 0; i < app.keys.nkeys; i++) {
-		if (jwks_key_retired(&app.keys.keys[i], now))
+	for (size_t i = 0; i < app->keys.nkeys; i++) {
+		if (jwks_key_retired(&app->keys.keys[i], now))
 			continue; /* no longer trusted: not offered to anyone either */
-		char *jwk = jwks_public_jwk(app.keys.keys[i].pkey, app.keys.keys[i].kid);
+		char *jwk = jwks_public_jwk(app->keys.keys[i].pkey, app->keys.keys[i].kid);
 		if (jwk)
 			json_object_array_add(keys, json_tokener_parse(jwk));
 		free(jwk);
@@ -44,11 +45,12 @@ static json_object *string_array(const char *const *s, size_t n)
  * (section 3.3). */
 static void protected_resource(struct request *req, struct response *resp, int mcp)
 {
+	const struct app *app = req->app;
 	char *resource = guard_resource_url_of(req, mcp);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "resource", json_object_new_string(resource));
-	json_object_object_add(body, "authorization_servers", STRINGS(app.config.issuer));
-	char *scopes = route_scopes(app.groups, app.ngroups);
+	json_object_object_add(body, "authorization_servers", STRINGS(app->config.issuer));
+	char *scopes = route_scopes(app->groups, app->ngroups);
 	json_object_object_add(body, "scopes_supported", json_word_array(scopes));
 	free(scopes);
 	json_object_object_add(body, "bearer_methods_supported", STRINGS("header"));
@@ -71,9 +73,9 @@ void protected_resource_mcp_get(struct request *req, struct response *resp)
 /* The issuer's origin and path without a trailing slash, then path: the
  * issuer https://a.example/ gives https://a.example/authorize, and
  * https://a.example/t gives https://a.example/t/authorize. */
-static json_object *endpoint(const char *path)
+static json_object *endpoint(const struct app *app, const char *path)
 {
-	const char *iss = app.config.issuer;
+	const char *iss = app->config.issuer;
 	size_t n = strlen(iss);
 	while (n > 0 && iss[n - 1] == '/')
 		n--;
@@ -87,25 +89,25 @@ static json_object *endpoint(const char *path)
 
 /* The same facts for RFC 8414 and OpenID Connect Discovery; the issuer
  * verbatim, as tokens and the authorization response's iss carry it. */
-static void server_metadata(struct response *resp, int oidc)
+static void server_metadata(const struct app *app, struct response *resp, int oidc)
 {
-	if (app.auth0) {
+	if (app->auth0) {
 		char *msg =
 		    ck_asprintf("The authorization server is the Auth0 tenant https://%s/ (its metadata: "
 				"https://%s/.well-known/openid-configuration)",
-				app.config.auth0_domain, app.config.auth0_domain);
+				app->config.auth0_domain, app->config.auth0_domain);
 		response_error(resp, 404, "Not found", msg);
 		free(msg);
 		return;
 	}
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "issuer", json_object_new_string(app.config.issuer));
-	json_object_object_add(o, "authorization_endpoint", endpoint("/authorize"));
-	json_object_object_add(o, "token_endpoint", endpoint("/oauth/token"));
-	json_object_object_add(o, "registration_endpoint", endpoint("/oauth/register"));
-	json_object_object_add(o, "revocation_endpoint", endpoint("/oauth/revoke"));
-	json_object_object_add(o, "jwks_uri", endpoint("/.well-known/jwks.json"));
-	char *scopes = route_scopes(app.groups, app.ngroups);
+	json_object_object_add(o, "issuer", json_object_new_string(app->config.issuer));
+	json_object_object_add(o, "authorization_endpoint", endpoint(app, "/authorize"));
+	json_object_object_add(o, "token_endpoint", endpoint(app, "/oauth/token"));
+	json_object_object_add(o, "registration_endpoint", endpoint(app, "/oauth/register"));
+	json_object_object_add(o, "revocation_endpoint", endpoint(app, "/oauth/revoke"));
+	json_object_object_add(o, "jwks_uri", endpoint(app, "/.well-known/jwks.json"));
+	char *scopes = route_scopes(app->groups, app->ngroups);
 	json_object_object_add(o, "scopes_supported", json_word_array(scopes));
 	free(scopes);
 	json_object_object_add(o, "response_types_supported", STRINGS("code"));
@@ -129,12 +131,14 @@ static void server_metadata(struct response *resp, int oidc)
 
 void authorization_server_get(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	(void)req;
-	server_metadata(resp, 0);
+	server_metadata(app, resp, 0);
 }
 
 void openid_configuration_get(struct request *req, struct response *resp)
 {
+	const struct app *app = req->app;
 	(void)req;
-	server_metadata(resp, 1);
+	server_metadata(app, resp, 1);
 }

@@ -1,12 +1,21 @@
+/* app: the orchestrator. The only file that knows every layer: it sets
+ * the program up, hands the adapters and the tool calls their handler, and
+ * runs each request's steps in order. */
 #include "app.h"
 #include "audit.h"
+#include "cgi.h"
 #include "cors.h"
+#include "fcgi.h"
+#include "field.h"
 #include "file.h"
+#include "guard.h"
+#include "password.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +23,7 @@
 #include <unistd.h>
 
 struct app app;
+static struct jwks_cache jwks_cache; /* Auth0 mode's; app.jwks_cache points here */
 
 static time_t wall_clock(void)
 {
@@ -43,14 +53,23 @@ static int init_auth0_keys(char *err, size_t errlen)
 	app.fetch.ca_file = c->ca_file;
 	app.fetch.timeout = c->http_timeout;
 	app.fetch.allow_insecure_localhost = c->allow_insecure_localhost;
-	jwks_cache_init(&app.jwks_cache, c->jwks_url, c->jwks_file, c->jwks_refresh, c->jwks_min_interval,
+	app.jwks_cache = &jwks_cache;
+	jwks_cache_init(app.jwks_cache, c->jwks_url, c->jwks_file, c->jwks_refresh, c->jwks_min_interval,
 			&app.fetch, &app.keys);
-	jwks_cache_start(&app.jwks_cache, app.now());
+	jwks_cache_start(app.jwks_cache, app.now());
 	if (app.keys.nkeys == 0)
 		log_msg("no key from %s yet: tokens are answered 503 until it can be fetched", c->jwks_url);
 	app.verifier.unknown_kid = unknown_kid;
-	app.verifier.unknown_kid_arg = &app.jwks_cache;
+	app.verifier.unknown_kid_arg = app.jwks_cache;
 	return 0;
+}
+
+/* A tool call's request: through every group, after the Host check its
+ * caller passed (app_dispatch). */
+static void dispatch_all(void *ctx, struct request *req, struct response *resp)
+{
+	const struct app *a = ctx;
+	app_dispatch(a->groups, a->ngroups, req, resp);
 }
 
 int app_init(const char *program, const struct route_group *const *groups, size_t ngroups,
@@ -61,6 +80,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	app.groups = groups;
 	app.ngroups = ngroups;
 	app.now = wall_clock;
+	app.dispatch = (struct http_handler){dispatch_all, &app};
 	log_set_program(program);
 	if (config_load(&app.config, err, errlen) < 0)
 		return -1;
@@ -121,7 +141,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (sqlite3_db_readonly(app.db, "main") == 1)
 		log_msg("WARNING: %s is read-only: reads are served, every write answers 503", c->db_file);
 	char demo[128];
-	if (userdb_demo_logins(app.db, demo, sizeof demo))
+	if (userdb_demo_logins(app.db, password_verify, demo, sizeof demo))
 		log_msg("WARNING: demo users log in with their published passwords: %s; remove them with "
 			"'mcpauth user del EMAIL' or set a password with 'mcpauth passwd EMAIL'",
 			demo);
@@ -133,7 +153,7 @@ void app_free(void)
 	tokencache_free();
 	token_release_keys();
 	if (app.auth0) {
-		jwks_cache_free(&app.jwks_cache);
+		jwks_cache_free(app.jwks_cache);
 		fetch_cleanup();
 	}
 	jwks_free(&app.keys);
@@ -142,6 +162,44 @@ void app_free(void)
 	config_free(&app.config);
 	audit_close();
 	memset(&app, 0, sizeof app);
+}
+
+/* What the adapters serve with: the group this program serves (ctx). */
+static void serve_group(void *ctx, struct request *req, struct response *resp)
+{
+	const struct route_group *group = ctx;
+	app_handle(&group, 1, req, resp);
+}
+
+int app_main(const char *program, const struct route_group *const *groups, size_t ngroups)
+{
+	const struct route_group *serve = NULL;
+	for (size_t i = 0; i < ngroups; i++)
+		if (strcmp(groups[i]->name, program) == 0)
+			serve = groups[i];
+	char err[512];
+	if (!serve) {
+		fprintf(stderr, "mcpauth-%s: no route group of that name\n", program);
+		return 1;
+	}
+	/* The settings first: a bad one is reported however the program runs. */
+	if (app_init(program, groups, ngroups, serve->flags, err, sizeof err) < 0) {
+		fprintf(stderr, "mcpauth-%s: %s\n", program, err);
+		return 1;
+	}
+	struct http_handler h = {serve_group, (void *)serve};
+	long timeout_ms = app.config.request_timeout * 1000L;
+	int rc;
+	if (!fcgi_started()) {
+		/* No listening socket: a CGI server started us for one request. */
+		signal(SIGPIPE, SIG_IGN);
+		app.cgi = 1;
+		rc = cgi_serve(program, &h, timeout_ms, 0, 1);
+	} else {
+		rc = fcgi_run(program, &h, timeout_ms);
+	}
+	app_free();
+	return rc;
 }
 
 void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
@@ -180,11 +238,44 @@ void app_dispatch(const struct route_group *const *groups, size_t ngroups, struc
 {
 	/* OPTIONS is answered before any route lookup: no route lists it. */
 	if (strcmp(req->method, "OPTIONS") == 0) {
-		cors_preflight(groups, ngroups, req, resp);
+		cors_preflight(&app.config, groups, ngroups, req, resp);
 	} else {
-		route_dispatch(groups, ngroups, req, resp);
-		cors_decorate(req, resp);
+		app_route(groups, ngroups, req, resp);
+		cors_decorate(&app.config, req, resp);
 	}
 	if (resp->status >= 500)
 		log_msg("%s %s answered %d", req->method, req->path, resp->status);
+}
+
+/* The body step: 415 for a route that takes JSON only, 400 for a body
+ * that is not JSON (unless the handler answers that itself). 1 to go on. */
+static int check_body(const struct route *r, const struct request *req, struct response *resp)
+{
+	if ((r->flags & ROUTE_JSON_ONLY) && !http_content_type_is_json(req->content_type)) {
+		response_error(resp, 415, "Unsupported media type", "Content-Type must be application/json");
+		return 0;
+	}
+	if (req->body_invalid && !(r->flags & ROUTE_RAW_BODY)) {
+		response_error(resp, 400, "Invalid JSON", "The request body is not valid JSON");
+		return 0;
+	}
+	return 1;
+}
+
+void app_route(const struct route_group *const *groups, size_t ngroups, struct request *req,
+	       struct response *resp)
+{
+	/* A tool call's request borrows its caller's principal: not ours to free. */
+	struct principal *borrowed = req->principal;
+	req->app = &app;
+	/* Fields before the token: one bad input gets one answer, whoever sends it. */
+	if (route_find(groups, ngroups, req, resp) && check_body(req->route, req, resp) &&
+	    field_check_request(req->route->fields, route_in_query(req->route), req, resp) &&
+	    guard_check(req, resp))
+		req->route->handler(req, resp);
+	if (req->principal != borrowed) {
+		principal_free(req->principal);
+		free(req->principal);
+		req->principal = borrowed;
+	}
 }

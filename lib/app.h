@@ -1,36 +1,17 @@
-/* app: what a program holds for its whole life, set up once at start:
- * settings, verification keys, the signing key, the database. */
+/* app: the orchestrator, top of libauth. It sets the program up once
+ * (struct app, lib/auth/context.h), owns its loop (FastCGI or CGI, through
+ * the adapters of lib/http), and runs each request through its steps in
+ * order: route, body, fields, guard, handler. */
 #ifndef MCPAUTH_APP_H
 #define MCPAUTH_APP_H
 
-#include <sqlite3.h>
-#include <time.h>
-
-#include "config.h"
-#include "fetch.h"
-#include "issuer.h"
-#include "jwks.h"
-#include "jwks_cache.h"
+#include "context.h"
+#include "http.h"
 #include "route.h"
-#include "token.h"
 
-struct app {
-	const char *program;
-	struct config config;
-	struct jwks keys;
-	struct token_verifier verifier;
-	struct fetch_opts fetch;       /* Auth0 mode: how the tenant is reached */
-	struct jwks_cache jwks_cache;  /* Auth0 mode: where keys comes from */
-	int auth0;                     /* Auth0 mode (AUTH0_DOMAIN set) */
-	struct issuer issuer;     /* only in programs that sign */
-	int has_issuer;
-	sqlite3 *db;
-	const struct route_group *const *groups; /* every group, for the index and mcp */
-	size_t ngroups;
-	time_t (*now)(void);      /* the clock; tests replace it */
-	int cgi;                  /* plain CGI: this process serves one request */
-};
-
+/* The one program state (struct app, lib/auth/context.h): main, the
+ * tests' set-up and this file's entry points use it; everything they call
+ * gets it through the request (req->app). */
 extern struct app app;
 
 /* Loads everything once; on failure err says why in one line. */
@@ -42,8 +23,8 @@ void app_free(void);
  * socket found on fd 0, else the one CGI request of its environment. */
 int app_main(const char *program, const struct route_group *const *groups, size_t ngroups);
 
-/* Runs one request through the FastCGI-independent path; used by the
- * adapters and the tests. A Host that is not allowed (MCPAUTH_ALLOWED_HOSTS)
+/* Runs one request through the FastCGI-independent path; what the
+ * adapters are handed, and the tests call. A Host that is not allowed (MCPAUTH_ALLOWED_HOSTS)
  * gets 421 before anything else, OPTIONS included. */
 void app_handle(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		struct response *resp);
@@ -51,5 +32,11 @@ void app_handle(const struct route_group *const *groups, size_t ngroups, struct 
  * carry the Host of the request that was checked. */
 void app_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		  struct response *resp);
+/* The steps a route runs, each of which may answer: the route for method
+ * and path (404, 405 with Allow, 400 for a bad path parameter), the body
+ * (415, 400), the field table (lib/http/field.h), the guard (401, 403),
+ * then the handler. The principal the guard set is freed after it. */
+void app_route(const struct route_group *const *groups, size_t ngroups, struct request *req,
+	       struct response *resp);
 
 #endif

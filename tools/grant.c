@@ -1,5 +1,5 @@
 /* mcpauth grant list / grant revoke: the grants users gave OAuth clients
- * on the consent page (lib/flowstore.h). */
+ * on the consent page (lib/store/flowstore.h). */
 #include "flowstore.h"
 #include "mcpauth.h"
 #include "util.h"

@@ -21,6 +21,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* What app_main hands the adapter: the profile group, through app_handle. */
+static void serve_profile(void *ctx, struct request *req, struct response *resp)
+{
+	(void)ctx;
+	const struct route_group *g = &profile_group;
+	app_handle(&g, 1, req, resp);
+}
+static const struct http_handler profile_handler = {serve_profile, NULL};
+
 static void cleanup(void)
 {
 	fcgi_buffers_free();
@@ -40,7 +49,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_fcgi: FCGX_Init failed\n");
 		exit(1);
 	}
-	fcgi_group = &profile_group;
 	/* Every input arrives with its end, so nothing should wait; over
 	 * libFuzzer's -timeout (20 s in run.sh), a wait is a finding rather
 	 * than a connection quietly dropped. */
@@ -117,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_t tf, td;
 	if (pthread_create(&tf, NULL, feed, &f) != 0 || pthread_create(&td, NULL, drain, &d) != 0)
 		abort();
-	fcgi_serve(sv[1]); /* closes sv[1] */
+	fcgi_serve(sv[1], &profile_handler); /* closes sv[1] */
 	pthread_join(tf, NULL);
 	pthread_join(td, NULL);
 	close(sv[0]);

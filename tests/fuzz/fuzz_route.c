@@ -1,9 +1,10 @@
 /* Fuzz target: a request line to a route (route_match over the real route
- * tables, route_dispatch over a table built to stress it: parameters,
+ * tables, app_route over a table built to stress it: parameters,
  * many methods on one path, rows without a handler, query fields checked
  * against a field table), path parameters and query values decoded
  * (url_decode, request_query), and url_encode. */
 #include "fuzz.h"
+#include "app.h"
 #include "http.h"
 #include "route.h"
 #include "routes.h"
@@ -103,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct route_group *groups[] = {&fuzz_group, &fuzz_rows_group};
 	struct response resp;
 	response_init(&resp);
-	route_dispatch(groups, 2, &req, &resp);
+	app_route(groups, 2, &req, &resp);
 	FUZZ_CHECK(resp.status == 200 || resp.status == 400 || resp.status == 404 || resp.status == 405,
 		   "an unexpected status");
 	FUZZ_CHECK(resp.status != 405 || response_get_header(&resp, "Allow"), "405 without Allow");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The FastCGI connection, spoken by hand (tests/integration/fcgi_client.py)
 # to the profile and admin programs started as lighttpd and spawn-fcgi
-# start them, served by libfcgi through the adapter (lib/fcgi.c): a request
+# start them, served by libfcgi through the adapter (lib/http/fcgi.c): a request
 # whose input was read to its end closes at once; a body refused unread gets
 # the careful close so the answer is not lost; bodies in padded records;
 # FCGI_KEEP_CONN; FCGI_GET_VALUES of 64 000 bytes; the caps; the request

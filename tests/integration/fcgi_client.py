@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The FastCGI connection itself, spoken by hand to programs started the
 way lighttpd and spawn-fcgi start them (fd 0 = their listening Unix socket),
-served by libfcgi through the adapter (lib/fcgi.c): how a connection is
+served by libfcgi through the adapter (lib/http/fcgi.c): how a connection is
 closed, bodies in several records, FCGI_KEEP_CONN, the protocol's other
 records, the caps, the deadline and the idle and write bounds
 (MCPAUTH_REQUEST_TIMEOUT, 4 s here), FCGI_WEB_SERVER_ADDRS.

@@ -2,7 +2,7 @@
  * builds: tests/integration/sanitizer.sh serves it in place of the profile
  * program to prove that a sanitizer report in a FastCGI program reaches
  * the server's log and fails the suite. It is served the way the real
- * programs are (lib/fcgi.c); GET /api/profile/ubsan overflows a signed
+ * programs are (lib/http/fcgi.c); GET /api/profile/ubsan overflows a signed
  * int, any other GET /api/profile... reads past a heap block. */
 #include "app.h"
 #include "http.h"

@@ -432,7 +432,7 @@ START_TEST(test_userdb_creates_no_demo_users_unless_asked)
 	ck_assert_msg(userdb_open(&db, path, state_dir, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 0);
 	char demo[128];
-	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 0);
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 0);
 	ck_assert_str_eq(demo, "");
 	userdb_close(db);
 	free(path);
@@ -448,7 +448,7 @@ START_TEST(test_userdb_demo_logins_found_until_changed)
 	ck_assert_msg(userdb_open_ex(&db, path, state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 3);
 	char demo[128];
-	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 3);
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 3);
 	ck_assert_str_eq(demo, "user@example.com admin@example.com viewer@example.com");
 	/* The seeded hashes are real hashes of the published passwords. */
 	struct user u;
@@ -463,11 +463,11 @@ START_TEST(test_userdb_demo_logins_found_until_changed)
 	hash = password_hash("readonly");
 	ck_assert_int_eq(userdb_set_password(db, "auth0|readonly789", hash), USERDB_OK);
 	free(hash);
-	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 2);
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 2);
 	ck_assert_str_eq(demo, "user@example.com viewer@example.com");
 	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_OK);
 	ck_assert_int_eq(userdb_set_password(db, "auth0|readonly789", NULL), USERDB_OK);
-	ck_assert_uint_eq(userdb_demo_logins(db, demo, sizeof demo), 0);
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 0);
 	userdb_close(db);
 	free(path);
 }

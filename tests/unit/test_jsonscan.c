@@ -1,4 +1,4 @@
-/* Unit tests of the strict JSON scan (lib/jsonscan.c) and of what it
+/* Unit tests of the strict JSON scan (lib/core/jsonscan.c) and of what it
  * refuses in tokens and request bodies: duplicate member names, \u0000 and
  * ill-formed UTF-8, which json-c reads differently from other parsers. */
 #include <check.h>

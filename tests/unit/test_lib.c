@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "field.h"
+#include "app.h"
 #include "http.h"
 #include "issuer.h"
 #include "jwks.h"
@@ -328,7 +329,7 @@ START_TEST(test_route_match_bad_escape_gives_minus_one)
 }
 END_TEST
 
-/* --- route_dispatch ---------------------------------------------------- */
+/* --- app_route: route, body, fields, guard, handler ---------------------- */
 
 static void say(struct response *resp, const char *who, const char *id)
 {
@@ -372,7 +373,7 @@ static void dispatch(const char *method, const char *path, struct response *resp
 	req.path = ck_strdup(path);
 	req.query = ck_strdup("");
 	response_init(resp);
-	route_dispatch(test_groups, 1, &req, resp);
+	app_route(test_groups, 1, &req, resp);
 	request_free(&req);
 }
 
@@ -588,7 +589,7 @@ START_TEST(test_field_schema_carries_the_rules)
 }
 END_TEST
 
-/* --- route_dispatch with field tables --------------------------------------- */
+/* --- app_route with field tables ------------------------------------------- */
 
 static int fields_seen_null;
 
@@ -644,7 +645,7 @@ static void dispatch_with(const char *method, const char *path, const char *quer
 		req.body_invalid = req.body == NULL;
 	}
 	response_init(resp);
-	route_dispatch(groups, 1, &req, resp);
+	app_route(groups, 1, &req, resp);
 	request_free(&req);
 }
 
@@ -1329,7 +1330,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_route_match_bad_escape_gives_minus_one);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("route_dispatch");
+	tc = tcase_create("app_route");
 	tcase_add_test(tc, test_dispatch_runs_matching_handler);
 	tcase_add_test(tc, test_dispatch_passes_decoded_param);
 	tcase_add_test(tc, test_dispatch_answers_404_for_unknown_path);

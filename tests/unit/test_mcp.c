@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "guard.h"
 #include "config.h"
 #include "http.h"
 #include "route.h"
@@ -489,7 +490,7 @@ static void echo_handler(struct request *req, struct response *resp)
 	json_object_object_add(o, "method", json_object_new_string(req->method));
 	json_object_object_add(o, "id", json_string_or_null(request_param(req, "id")));
 	json_object_object_add(o, "note", json_string_or_null(json_get_string(req->body, "note")));
-	json_object_object_add(o, "sub", json_string_or_null(req->has_principal ? req->principal.sub : NULL));
+	json_object_object_add(o, "sub", json_string_or_null(req->principal ? req->principal->sub : NULL));
 	response_json(resp, 201, o);
 }
 
@@ -504,6 +505,15 @@ static const struct route echo_routes[] = {
 };
 static const struct route_group echo_group = {"echo", ROUTE_TABLE(echo_routes), 0};
 static const struct route_group *const echo_groups[] = {&echo_group};
+
+/* What the mcp program hands tool_call (lib/app.c's dispatcher), over the
+ * echo group. */
+static void echo_dispatch(void *ctx, struct request *req, struct response *resp)
+{
+	(void)ctx;
+	app_dispatch(echo_groups, 1, req, resp);
+}
+static const struct http_handler echo_dispatcher = {echo_dispatch, NULL};
 
 static void call_setup(void)
 {
@@ -527,7 +537,7 @@ START_TEST(test_call_runs_the_route_handler_in_process)
 	toolset_init(&ts, echo_groups, 1);
 	json_object *args = args_of("{\"id\":\"7\",\"note\":\"hi\"}");
 	response_init(&resp);
-	tool_call(&ts.tools[0], args, &no_token, &resp);
+	tool_call(&ts.tools[0], args, &no_token, &echo_dispatcher, &resp);
 	ck_assert_int_eq(resp.status, 201);
 	ck_assert_str_eq(str_at(resp.body, "method"), "POST");
 	ck_assert_str_eq(str_at(resp.body, "id"), "7");
@@ -546,7 +556,7 @@ START_TEST(test_call_runs_the_requirement_check_on_the_callers_header)
 	toolset_init(&ts, echo_groups, 1);
 	json_object *args = args_of("{\"id\":\"7\"}");
 	response_init(&resp);
-	tool_call(&ts.tools[1], args, &anonymous, &resp);
+	tool_call(&ts.tools[1], args, &anonymous, &echo_dispatcher, &resp);
 	ck_assert_int_eq(resp.status, 401);
 	ck_assert_str_eq(str_at(resp.body, "error"), "No token provided");
 	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
@@ -577,7 +587,7 @@ START_TEST(test_call_refuses_bad_arguments_as_http_does)
 		struct response via, direct;
 		json_object *args = args_of(cases[i][0]);
 		response_init(&via);
-		tool_call(&ts.tools[0], args, &caller, &via);
+		tool_call(&ts.tools[0], args, &caller, &echo_dispatcher, &via);
 		ck_assert_int_eq(via.status, 400);
 		ck_assert_str_eq(str_at(via.body, "error"), "Invalid request");
 		ck_assert_str_eq(str_at(via.body, "message"), cases[i][1]);
@@ -664,14 +674,14 @@ START_TEST(test_config_resource_url_loses_its_trailing_slash)
 	char err[256];
 	ck_assert_int_eq(load_with("https://api.example.com/mcp/", NULL, &app.config, err, sizeof err), 0);
 	ck_assert_str_eq(app.config.resource_url, "https://api.example.com/mcp");
-	struct request req = {.host = "other.example.com"};
+	struct request req = {.app = &app, .host = "other.example.com"};
 	char *res = guard_resource_url(&req), *meta = guard_resource_metadata_url(&req);
 	ck_assert_str_eq(res, "https://api.example.com/mcp");
 	ck_assert_str_eq(meta, "https://api.example.com/.well-known/oauth-protected-resource/mcp");
 	free(res);
 	free(meta);
 	/* A route off the MCP endpoint belongs to the resource at the root. */
-	struct request api = {.host = "other.example.com", .path = "/api/profile"};
+	struct request api = {.app = &app, .host = "other.example.com", .path = "/api/profile"};
 	res = guard_resource_url(&api);
 	meta = guard_resource_metadata_url(&api);
 	ck_assert_str_eq(res, "https://api.example.com/");
@@ -702,7 +712,7 @@ START_TEST(test_resource_metadata_url_shapes)
 	char err[256];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		ck_assert_int_eq(load_with(cases[i][0], NULL, &app.config, err, sizeof err), 0);
-		struct request req = {.host = "ignored.example.com"};
+		struct request req = {.app = &app, .host = "ignored.example.com"};
 		char *meta = guard_resource_metadata_url(&req);
 		ck_assert_str_eq(meta, cases[i][1]);
 		free(meta);
@@ -712,7 +722,7 @@ START_TEST(test_resource_metadata_url_shapes)
 	/* Without a configured URL: the request's scheme and host, when that
 	 * host is allowed; never one that is not (DNS rebinding). */
 	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
-	struct request refused = {.host = "h.example.com:3009", .https = 1};
+	struct request refused = {.app = &app, .host = "h.example.com:3009", .https = 1};
 	char *meta = guard_resource_metadata_url(&refused);
 	ck_assert_str_eq(meta, "https://localhost/.well-known/oauth-protected-resource/mcp");
 	free(meta);
@@ -720,7 +730,7 @@ START_TEST(test_resource_metadata_url_shapes)
 	setenv("MCPAUTH_ALLOWED_HOSTS", "h.example.com", 1);
 	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
 	unsetenv("MCPAUTH_ALLOWED_HOSTS");
-	struct request req = {.host = "h.example.com:3009", .https = 1};
+	struct request req = {.app = &app, .host = "h.example.com:3009", .https = 1};
 	/* A token's aud may be the resource URL built from the request: its
 	 * scheme and allowed Host, /mcp or the root; never another host's. */
 	ck_assert(guard_own_resource(&req, "https://h.example.com:3009/mcp"));
@@ -728,7 +738,7 @@ START_TEST(test_resource_metadata_url_shapes)
 	ck_assert(!guard_own_resource(&req, "http://h.example.com:3009/mcp"));
 	ck_assert(!guard_own_resource(&req, "https://h.example.com:3010/mcp"));
 	ck_assert(!guard_own_resource(&req, "https://h.example.com:3009/mcpx"));
-	struct request rebound = {.host = "evil.example.com:3009", .https = 1};
+	struct request rebound = {.app = &app, .host = "evil.example.com:3009", .https = 1};
 	ck_assert(!guard_own_resource(&rebound, "https://evil.example.com:3009/mcp"));
 	meta = guard_resource_metadata_url(&req);
 	ck_assert_str_eq(meta, "https://h.example.com:3009/.well-known/oauth-protected-resource/mcp");

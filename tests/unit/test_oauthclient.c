@@ -1,4 +1,4 @@
-/* Unit tests of lib/oauthclient.c: metadata checks, redirect URI
+/* Unit tests of lib/store/oauthclient.c: metadata checks, redirect URI
  * matching, registration in a real SQLite database (limits, stored
  * hashes), secrets compared over their hash. */
 #include <check.h>

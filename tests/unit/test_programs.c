@@ -56,7 +56,7 @@ START_TEST(test_dispatch_skips_rows_without_handler)
 	struct request req = {.method = "GET", .path = ck_strdup("/api/profile"), .query = ck_strdup("")};
 	struct response resp;
 	response_init(&resp);
-	route_dispatch(route_index, route_nindex, &req, &resp);
+	app_route(route_index, route_nindex, &req, &resp);
 	ck_assert_int_eq(resp.status, 404);
 	ck_assert_ptr_null(req.route);
 	response_free(&resp);

@@ -20,6 +20,7 @@
 #include "ratelimit.h"
 #include "refresh.h"
 #include "route.h"
+#include "token.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -844,12 +845,13 @@ static void grant_request(struct request *req, const char *perms)
 	req->method = "POST";
 	req->remote_addr = "127.0.0.1";
 	if (perms) {
-		req->principal.claims = json_object_new_object();
-		json_object_object_add(req->principal.claims, "sub", json_object_new_string("auth0|ops"));
-		json_object_object_add(req->principal.claims, "permissions", json_word_array(perms));
-		req->principal.sub = json_get_string(req->principal.claims, "sub");
-		json_object_object_get_ex(req->principal.claims, "permissions", &req->principal.permissions);
-		req->has_principal = 1;
+		struct principal *p = ck_calloc(1, sizeof *p);
+		p->claims = json_object_new_object();
+		json_object_object_add(p->claims, "sub", json_object_new_string("auth0|ops"));
+		json_object_object_add(p->claims, "permissions", json_word_array(perms));
+		p->sub = json_get_string(p->claims, "sub");
+		json_object_object_get_ex(p->claims, "permissions", &p->permissions);
+		req->principal = p;
 	}
 }
 
@@ -876,7 +878,8 @@ START_TEST(test_grant_check_refuses_a_permission_the_caller_lacks)
 	ck_assert_int_eq(grant_check(&req, &resp, "", "write", NULL, NULL), 0);
 	ck_assert_str_eq(json_get_string(resp.body, "permission"), "write");
 	response_free(&resp);
-	principal_free(&req.principal);
+	principal_free(req.principal);
+	free(req.principal);
 	/* No token: nothing can be granted. */
 	grant_request(&req, NULL);
 	response_init(&resp);
@@ -907,7 +910,8 @@ START_TEST(test_grant_check_allows_held_kept_and_removed)
 	    grant_check(&req, &resp, "read:profile", "read:profile write:users", "auth0|x", NULL), 0);
 	ck_assert_str_eq(json_get_string(resp.body, "permission"), "write:users");
 	response_free(&resp);
-	principal_free(&req.principal);
+	principal_free(req.principal);
+	free(req.principal);
 }
 END_TEST
 

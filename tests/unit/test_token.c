@@ -1,4 +1,4 @@
-/* Unit tests of RS256 token verification (lib/token.c). */
+/* Unit tests of RS256 token verification (lib/auth/token.c). */
 #include <check.h>
 #include <json-c/json.h>
 #include <stdio.h>

@@ -58,8 +58,8 @@ int route_in_query(const struct route *r)
 	       strcmp(r->method, "HEAD") == 0;
 }
 
-void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
-		    struct response *resp)
+int route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
+	       struct response *resp)
 {
 	const struct route *found = NULL;
 	char allow[128] = "";
@@ -84,31 +84,18 @@ void route_dispatch(const struct route_group *const *groups, size_t ngroups, str
 	if (!found && *allow) {
 		response_header(resp, "Allow", "%s", allow);
 		response_error(resp, 405, "Method not allowed", "This route does not accept that method");
-		return;
+		return 0;
 	}
 	if (!found) {
 		response_error(resp, 404, "Not found", "No route matches this path");
-		return;
+		return 0;
 	}
 	req->route = found;
 	if (route_match(found, req->path, req) < 0) {
 		response_error(resp, 400, "Bad request", "A path parameter is not valid percent-encoding");
-		return;
+		return 0;
 	}
-	if ((found->flags & ROUTE_JSON_ONLY) && !http_content_type_is_json(req->content_type)) {
-		response_error(resp, 415, "Unsupported media type", "Content-Type must be application/json");
-		return;
-	}
-	if (req->body_invalid && !(found->flags & ROUTE_RAW_BODY)) {
-		response_error(resp, 400, "Invalid JSON", "The request body is not valid JSON");
-		return;
-	}
-	/* Fields before the token: one bad input gets one answer, whoever sends it. */
-	if (!field_check_request(found->fields, route_in_query(found), req, resp))
-		return;
-	if (!guard_check(req, resp))
-		return;
-	found->handler(req, resp);
+	return 1;
 }
 
 char *route_scopes(const struct route_group *const *groups, size_t ngroups)

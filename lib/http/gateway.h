@@ -1,5 +1,5 @@
 /* gateway: the CGI/1.1 side of a request, shared by the FastCGI adapter
- * (lib/fcgi.c) and plain CGI: which parameters a request reads, how they
+ * (lib/http/fcgi.c) and plain CGI: which parameters a request reads, how they
  * and the body become a struct request, and how a response becomes CGI
  * output (Status line, headers, JSON body). */
 #ifndef MCPAUTH_GATEWAY_H

@@ -1,8 +1,7 @@
 #include "userdb.h"
+#include "file.h"
 #include "flowstore.h"
-#include "issuer.h"
 #include "oauthclient.h"
-#include "password.h"
 #include "txn.h"
 #include "util.h"
 
@@ -135,7 +134,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX login_failures_at ON login_failures(at);",
 	/* 3: OAuth clients registered by Dynamic Client Registration. */
 	OAUTHCLIENT_SCHEMA,
-	/* 4: the authorization server: sessions, requests, codes, grants (lib/flowstore.h). */
+	/* 4: the authorization server: sessions, requests, codes, grants (lib/store/flowstore.h). */
 	FLOWSTORE_SCHEMA,
 };
 
@@ -238,7 +237,8 @@ static sqlite3 *open_read_only_media(const char *path)
 	return db;
 }
 
-size_t userdb_demo_logins(sqlite3 *db, char *emails, size_t len)
+size_t userdb_demo_logins(sqlite3 *db, int (*verify)(const char *password, const char *stored), char *emails,
+			  size_t len)
 {
 	size_t n = 0;
 	*emails = '\0';
@@ -249,7 +249,7 @@ size_t userdb_demo_logins(sqlite3 *db, char *emails, size_t len)
 		/* The seeded hash is a string compare; a database seeded before
 		 * the hashes were fixed costs one scrypt per demo user. */
 		int demo = u.password_hash && (strcmp(u.password_hash, demo_users[i].hash) == 0 ||
-					       password_verify(demo_users[i].password, u.password_hash));
+					       verify(demo_users[i].password, u.password_hash));
 		user_free(&u);
 		if (!demo)
 			continue;
@@ -289,7 +289,7 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 	}
 	struct init_args a = {db, flags, err, errlen};
 	int read_only = 0;
-	if (state_locked(state_dir, init_locked, &a) < 0) {
+	if (file_dir_locked(state_dir, init_locked, &a) < 0) {
 		sqlite3_close(db);
 		db = open_read_only_media(path);
 		if (!db)
@@ -297,7 +297,7 @@ int userdb_open_ex(sqlite3 **dbp, const char *path, const char *state_dir, unsig
 		read_only = 1;
 	}
 	/* Read-only media cannot be migrated: it is served as it is. */
-	if (!read_only && state_locked(state_dir, migrate_locked, &a) < 0) {
+	if (!read_only && file_dir_locked(state_dir, migrate_locked, &a) < 0) {
 		sqlite3_close(db);
 		return -1;
 	}

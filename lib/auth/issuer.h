@@ -44,7 +44,4 @@ struct user;
 json_object *issuer_access_claims(const char *iss, const char *aud, const struct user *u, time_t now,
 				  long ttl);
 
-/* Runs fn under an exclusive flock of <state_dir>/.lock. */
-int state_locked(const char *state_dir, int (*fn)(void *), void *arg);
-
 #endif

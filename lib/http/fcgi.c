@@ -32,8 +32,6 @@
 #define _GNU_SOURCE /* POLLRDHUP */
 #include "fcgi.h"
 
-#include "app.h"
-#include "cgi.h"
 #include "gateway.h"
 #include "util.h"
 
@@ -72,7 +70,6 @@ static char *pbuf;	       /* a request's parameters as received */
 static char *body;	       /* HTTP_MAX_BODY + 2 */
 static struct sbuf cgi;	       /* the CGI output of an answer */
 
-const struct route_group *fcgi_group;
 long fcgi_timeout_ms = 10000;
 
 /* What the look at a request's input found. */
@@ -510,7 +507,7 @@ static int refuse(FCGX_Request *r, int status, const char *error, const char *me
 /* Answers one request libfcgi has accepted. 1 when its input was read to
  * the end, 0 when some is left unread (the careful close), -1 when the
  * connection is to be dropped at once. */
-static int serve_request(FCGX_Request *r, const struct scan *s)
+static int serve_request(FCGX_Request *r, const struct scan *s, const struct http_handler *h)
 {
 	const char *param[GW_COUNT];
 	params_pick(r->envp, param);
@@ -533,7 +530,7 @@ static int serve_request(FCGX_Request *r, const struct scan *s)
 	struct response resp;
 	response_init(&resp);
 	gateway_request(&req, param, body, len);
-	app_handle(&fcgi_group, 1, &req, &resp);
+	h->serve(h->ctx, &req, &resp);
 	int rc = send_response(r, &resp);
 	response_free(&resp);
 	request_free(&req);
@@ -542,7 +539,7 @@ static int serve_request(FCGX_Request *r, const struct scan *s)
 
 /* Serves one connection until the server closes it, or, without
  * FCGI_KEEP_CONN, until its one request is answered; closes it. */
-void fcgi_serve(int fd)
+void fcgi_serve(int fd, const struct http_handler *h)
 {
 	writes_bounded = 0;
 	int fresh = 1;
@@ -577,7 +574,7 @@ void fcgi_serve(int fd)
 			FCGX_Free(&r, 1);
 			return;
 		}
-		int read_all = serve_request(&r, &s);
+		int read_all = serve_request(&r, &s, h);
 		if (read_all == 1) {
 			FCGX_Detach(&r); /* nothing unread: close at once */
 		} else if (read_all == 0) {
@@ -668,46 +665,22 @@ static int peer_allowed(int fd, const char *allowed)
 }
 
 /* Whether fd 0 is a listening socket (the web server, mod_fcgid or
- * spawn-fcgi started this program as FastCGI). The one place that decides
- * how the program runs. */
-static int started_as_fastcgi(void)
+ * spawn-fcgi started this program as FastCGI): what app_main asks to
+ * choose how the program runs. */
+int fcgi_started(void)
 {
 	int listening = 0;
 	socklen_t optlen = sizeof listening;
 	return getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) == 0 && listening;
 }
 
-int app_main(const char *program, const struct route_group *const *groups, size_t ngroups)
+int fcgi_run(const char *program, const struct http_handler *h, long timeout_ms)
 {
-	const struct route_group *serve = NULL;
-	for (size_t i = 0; i < ngroups; i++)
-		if (strcmp(groups[i]->name, program) == 0)
-			serve = groups[i];
-	char err[512];
-	if (!serve) {
-		fprintf(stderr, "mcpauth-%s: no route group of that name\n", program);
-		return 1;
-	}
-	/* The settings first: a bad one is reported however the program runs. */
-	if (app_init(program, groups, ngroups, serve->flags, err, sizeof err) < 0) {
-		fprintf(stderr, "mcpauth-%s: %s\n", program, err);
-		return 1;
-	}
-	if (!started_as_fastcgi()) {
-		/* No listening socket: a CGI server started us for one request. */
-		signal(SIGPIPE, SIG_IGN);
-		app.cgi = 1;
-		int rc = cgi_serve(program, serve, 0, 1);
-		app_free();
-		return rc;
-	}
 	if (fcgi_init() < 0) {
 		fprintf(stderr, "mcpauth-%s: libfcgi could not start\n", program);
-		app_free();
 		return 1;
 	}
-	fcgi_group = serve;
-	fcgi_timeout_ms = app.config.request_timeout * 1000;
+	fcgi_timeout_ms = timeout_ms;
 	fcgi_buffers();
 	const char *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
 	for (;;) {
@@ -726,9 +699,8 @@ int app_main(const char *program, const struct route_group *const *groups, size_
 			close(fd);
 			continue;
 		}
-		fcgi_serve(fd);
+		fcgi_serve(fd, h);
 	}
 	fcgi_buffers_free();
-	app_free();
 	return 0;
 }

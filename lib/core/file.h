@@ -16,15 +16,16 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
  * hold a secret. */
 char *file_read(const char *path, size_t max, size_t *len);
 
-/* Opens a lock file: created 0600 with O_EXCL when new, never through a
- * symlink (O_NOFOLLOW: a planted link fails with ELOOP); read-only when
- * the directory is. Returns the descriptor, or -1. */
-int file_lock_open(const char *path);
-/* Takes an exclusive flock on path (opened as file_lock_open does). wait:
- * block until it is free; otherwise give up at once when another process
- * holds it. Returns the descriptor to pass to file_unlock, or -1. */
+/* Takes an exclusive flock on path: the lock file is created 0600 with
+ * O_EXCL when new, never opened through a symlink (O_NOFOLLOW: a planted
+ * link fails with ELOOP), read-only when the directory is. wait: block
+ * until it is free; otherwise give up at once when another process holds
+ * it. Returns the descriptor to pass to file_unlock, or -1. */
 int file_lock(const char *path, int wait);
 void file_unlock(int fd);
+/* Runs fn(arg) holding <dir>/.lock (file_lock, waiting): fn's result, or
+ * -1 when the lock cannot be had. The state directory's one lock. */
+int file_dir_locked(const char *dir, int (*fn)(void *), void *arg);
 
 /* The state directory holds the signing key and password hashes: makes it
  * 0700 and each regular file in it 0600 (symlinks are not followed), with

@@ -1,5 +1,4 @@
 #include "tool.h"
-#include "app.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -356,17 +355,13 @@ int tool_request(const struct tool *t, json_object *args, const struct request *
 	out->via_mcp = 1;
 	/* The MCP endpoints checked the caller's token first: the route's
 	 * guard takes that principal rather than verifying the same token again. */
-	if (caller->has_principal) {
-		out->principal = caller->principal;
-		json_object_get(out->principal.claims);
-		json_object_get(out->principal.fill);
-		out->has_principal = 1;
-	}
+	out->principal = caller->principal; /* borrowed: the caller outlives the call */
 	out->accept = "application/json";
 	return 0;
 }
 
-void tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp)
+void tool_call(const struct tool *t, json_object *args, const struct request *caller,
+	       const struct http_handler *dispatch, struct response *resp)
 {
 	struct request req;
 	char err[FIELD_MSG_MAX];
@@ -381,6 +376,6 @@ void tool_call(const struct tool *t, json_object *args, const struct request *ca
 		return;
 	}
 	/* The outer request's Host was checked; this one carries it. */
-	app_dispatch(app.groups, app.ngroups, &req, resp);
+	dispatch->serve(dispatch->ctx, &req, resp);
 	request_free(&req);
 }

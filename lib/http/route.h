@@ -1,5 +1,5 @@
-/* route: the route table and its dispatch. Requirements are data: the
- * library checks them before any handler runs. */
+/* route: the route table and its lookup. Requirements are data: the
+ * orchestrator (lib/app.c) checks them before any handler runs. */
 #ifndef MCPAUTH_ROUTE_H
 #define MCPAUTH_ROUTE_H
 
@@ -62,43 +62,17 @@ int route_match(const struct route *r, const char *path, struct request *req);
  * when it is the JSON body. */
 int route_in_query(const struct route *r);
 
-/* Finds the route for req in the groups, checks its fields (lib/field.h)
- * and its requirement and runs it: 404 for no path, 405 with Allow for a wrong method. Rows without a
- * handler are skipped. */
-void route_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
-		    struct response *resp);
+/* Finds the route for req in the groups: 1 with req->route set and its
+ * path parameters in req->params; 0 with resp answered: 404 for no path,
+ * 405 with Allow for a wrong method, 400 for a path parameter that does
+ * not decode. Rows without a handler are skipped. The steps after it are
+ * the orchestrator's (app_route, lib/app.h). */
+int route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
+	       struct response *resp);
 
 /* The scopes the suite knows, space-separated: "openid profile email
  * offline_access", then each permission or scope a route of groups needs,
  * once, in table order (rows without handlers count). Caller frees. */
 char *route_scopes(const struct route_group *const *groups, size_t ngroups);
-
-/* Checks req->route's requirement; on success fills req->principal and
- * returns 1, otherwise fills resp with the 401 or 403 and returns 0. */
-int guard_check(struct request *req, struct response *resp);
-
-/* A Bearer token, when the request presents one, is valid: 1 (and the
- * principal filled), or 0 with the 401 in resp. No Authorization header, or
- * another scheme, is 1: what a public route does with any request. */
-int guard_bearer(struct request *req, struct response *resp);
-
-/* The absolute URL of the protected resource metadata of the request's
- * resource, for challenges: the MCP endpoint's for /mcp and the routes a
- * tool call runs, the root's for every other route. */
-char *guard_resource_metadata_url(const struct request *req);
-/* The canonical URL of the request's resource (as above). */
-char *guard_resource_url(const struct request *req);
-/* The MCP endpoint's URL (mcp), or the root's (origin + "/"):
- * MCPAUTH_RESOURCE_URL's, or built from the request's scheme and Host. */
-char *guard_resource_url_of(const struct request *req, int mcp);
-/* 1 when aud is one of the suite's own resource URLs for the request arg
- * (a const struct request *): a token_verifier's resource_ok. */
-int guard_own_resource(const void *arg, const char *aud);
-/* Sets the WWW-Authenticate of a 401: Bearer, realm, error and
- * error_description when error is not NULL, scope (the route's need and
- * offline_access, or route_scopes() for one that needs none, such as /mcp)
- * and resource_metadata. Every 401 of the suite carries one. */
-void guard_challenge(const struct request *req, struct response *resp, const char *error,
-		     const char *description);
 
 #endif

@@ -1,11 +1,10 @@
 /* guard: the requirement check every route passes before its handler,
  * and the one shape of every 401 and 403. */
-#include "app.h"
+#include "guard.h"
 #include "audit.h"
 #include "flowstore.h"
 #include "tokencache.h"
 #include "userdb.h"
-#include "route.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -15,8 +14,9 @@
 static const char *safe_host(const struct request *req)
 {
 	const char *h = req->host;
+	const struct app *app = req->app;
 	/* Never a Host the request could not have been answered for. */
-	if (!h || !*h || strlen(h) > 255 || !config_host_allowed(&app.config, h, req->server_addr))
+	if (!h || !*h || strlen(h) > 255 || !config_host_allowed(&app->config, h, req->server_addr))
 		return "localhost";
 	for (const char *p = h; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
@@ -43,7 +43,7 @@ static size_t origin_len(const char *url)
 /* The resource URL into b: the MCP endpoint, or the root (origin + "/"). */
 static void add_resource_url(struct sbuf *b, const struct request *req, int mcp)
 {
-	const char *configured = app.config.resource_url;
+	const char *configured = req->app->config.resource_url;
 	if (configured) {
 		if (mcp)
 			sbuf_adds(b, configured);
@@ -99,20 +99,20 @@ int guard_own_resource(const void *arg, const char *aud)
 {
 	const struct request *req = arg;
 	/* Built from the request as its metadata is: its scheme and Host. */
-	return config_resource_ok(&app.config, aud, req->host, req->server_addr, req->https);
+	return config_resource_ok(&req->app->config, aud, req->host, req->server_addr, req->https);
 }
 
 /* Every scope the suite knows (route_scopes), built once per group set:
  * what a challenge names where the route needs none, such as /mcp, whose
  * tools need them all. */
-static const char *all_scopes(void)
+static const char *all_scopes(const struct app *app)
 {
 	static char *scopes;
 	static const struct route_group *const *built_for;
-	if (!scopes || built_for != app.groups) {
+	if (!scopes || built_for != app->groups) {
 		free(scopes);
-		scopes = route_scopes(app.groups, app.ngroups);
-		built_for = app.groups;
+		scopes = route_scopes(app->groups, app->ngroups);
+		built_for = app->groups;
 	}
 	return scopes;
 }
@@ -163,7 +163,7 @@ void guard_challenge(const struct request *req, struct response *resp, const cha
 	 * none (the MCP endpoint) every scope the suite knows. */
 	const struct route *r = req->route;
 	int own = r && r->need && *r->need;
-	const char *scope = own ? r->need : all_scopes();
+	const char *scope = own ? r->need : all_scopes(req->app);
 	if (strlen(scope) < CHALLENGE_SCOPE_MAX) {
 		sbuf_adds(&b, "scope=\"");
 		add_scope_words(&b, scope);
@@ -197,7 +197,7 @@ static void insufficient(struct request *req, struct response *resp, const char 
 /* MCPAUTH_DEMO_TOKENS=1: the example's literal tokens stand for the demo
  * users, with their stored permissions. Local issuer only (config refuses
  * it otherwise). */
-static int demo_principal(const char *token, size_t len, struct principal *p)
+static int demo_principal(const struct app *app, const char *token, size_t len, struct principal *p)
 {
 	static const char *const map[][2] = {
 		{"mock-jwt-user", "user@example.com"},
@@ -208,7 +208,7 @@ static int demo_principal(const char *token, size_t len, struct principal *p)
 		if (strlen(map[i][0]) != len || memcmp(map[i][0], token, len) != 0)
 			continue;
 		struct user u;
-		if (userdb_find_by_email(app.db, map[i][1], &u) != USERDB_OK)
+		if (userdb_find_by_email(app->db, map[i][1], &u) != USERDB_OK)
 			return 0;
 		json_object *c = json_object_new_object();
 		json_object_object_add(c, "sub", json_object_new_string(u.sub));
@@ -224,7 +224,7 @@ static int demo_principal(const char *token, size_t len, struct principal *p)
 		p->name = json_get_string(c, "name");
 		json_object_object_get_ex(c, "permissions", &p->permissions);
 		p->scope = json_get_string(c, "scope");
-		p->exp = (double)app.now() + 3600;
+		p->exp = (double)app->now() + 3600;
 		return 1;
 	}
 	return 0;
@@ -233,12 +233,12 @@ static int demo_principal(const char *token, size_t len, struct principal *p)
 /* A tenant's access tokens carry no email or name unless an Action adds
  * them: take what the token lacks from the user store by sub. Never fails
  * the request; what is found nowhere stays NULL. */
-static void fill_from_store(struct principal *p)
+static void fill_from_store(const struct app *app, struct principal *p)
 {
 	if (p->email && p->name)
 		return;
 	const struct user *u;
-	if (userdb_peek_by_sub(app.db, p->sub, &u) != USERDB_OK)
+	if (userdb_peek_by_sub(app->db, p->sub, &u) != USERDB_OK)
 		return;
 	p->fill = json_object_new_object();
 	if (!p->email) {
@@ -255,52 +255,58 @@ static void fill_from_store(struct principal *p)
  * refresh family): once it is revoked (POST /oauth/revoke, mcpauth grant
  * revoke, a replayed code or refresh token) they stop working before they
  * expire. A tenant's tokens are not ours to look up. */
-static int grant_live(const struct principal *p)
+static int grant_live(const struct app *app, const struct principal *p)
 {
-	if (!p->grant_id || app.auth0)
+	if (!p->grant_id || app->auth0)
 		return 1;
-	int rc = flowstore_grant_live(app.db, p->grant_id);
+	int rc = flowstore_grant_live(app->db, p->grant_id);
 	if (rc < 0)
 		log_msg("cannot read whether a grant was revoked; its token is accepted until it expires");
 	return rc != 0;
 }
 
+/* The principal in req, for the request's life (the orchestrator frees it). */
+static enum token_status set_principal(struct request *req, const struct principal *p)
+{
+	req->principal = ck_malloc(sizeof *req->principal);
+	*req->principal = *p;
+	return TOKEN_OK;
+}
+
 static enum token_status authenticate(struct request *req, const char **reason)
 {
+	const struct app *app = req->app;
 	const char *token;
 	size_t len;
+	struct principal p;
 	*reason = "no bearer token";
 	if (token_from_header(req->authorization, &token, &len) != TOKEN_OK)
 		return TOKEN_MISSING;
-	if (app.config.demo_tokens && demo_principal(token, len, &req->principal)) {
-		req->has_principal = 1;
-		return TOKEN_OK;
-	}
-	time_t now = app.now();
-	if (app.auth0)
-		jwks_cache_tick(&app.jwks_cache, now);
+	if (app->config.demo_tokens && demo_principal(app, token, len, &p))
+		return set_principal(req, &p);
+	time_t now = app->now();
+	if (app->auth0)
+		jwks_cache_tick(app->jwks_cache, now);
 	/* aud may also be one of the suite's own resource URLs, which depend
 	 * on the request (its Host and scheme): checked against this one. */
-	struct token_verifier v = app.verifier;
+	struct token_verifier v = app->verifier;
 	v.resource_ok = guard_own_resource;
 	v.resource_arg = req;
 	unsigned char hash[32];
 	enum token_status st = TOKEN_OK;
-	if (!tokencache_get(token, len, now, &v, hash, &req->principal)) {
-		st = token_verify(&v, token, len, now, &req->principal, reason);
+	if (!tokencache_get(token, len, now, &v, hash, &p)) {
+		st = token_verify(&v, token, len, now, &p, reason);
 		if (st != TOKEN_OK)
 			return st;
-		tokencache_put(hash, &req->principal);
+		tokencache_put(hash, &p);
 	}
-	req->has_principal = 1;
-	if (!grant_live(&req->principal)) {
+	if (!grant_live(app, &p)) {
 		*reason = "grant revoked";
-		principal_free(&req->principal);
-		req->has_principal = 0;
+		principal_free(&p);
 		return TOKEN_INVALID;
 	}
-	fill_from_store(&req->principal);
-	return st;
+	fill_from_store(app, &p);
+	return set_principal(req, &p);
 }
 
 /* Step-up (MCP): a token from the authorization flow (it names its client)
@@ -309,10 +315,10 @@ static enum token_status authenticate(struct request *req, const char **reason)
  * client asks the user again. 1 when answered. */
 static int step_up(struct request *req, struct response *resp, int permission)
 {
-	const struct principal *p = &req->principal;
+	const struct principal *p = req->principal;
 	const char *need = req->route->need;
 	const struct user *u;
-	if (!p->client_id || userdb_peek_by_sub(app.db, p->sub, &u) != USERDB_OK ||
+	if (!p->client_id || userdb_peek_by_sub(req->app->db, p->sub, &u) != USERDB_OK ||
 	    !words_has(permission ? u->permissions : u->scope, need, strlen(need)))
 		return 0;
 	struct sbuf scope = {0};
@@ -344,7 +350,7 @@ static int step_up(struct request *req, struct response *resp, int permission)
 static int check_token(struct request *req, struct response *resp, int public)
 {
 	const char *reason;
-	if (req->has_principal)
+	if (req->principal)
 		return 1; /* a tool call's, checked on the caller's request */
 	switch (authenticate(req, &reason)) {
 	case TOKEN_OK:
@@ -366,7 +372,7 @@ static int check_token(struct request *req, struct response *resp, int public)
 		/* Not the caller's fault: the tenant's keys have not been fetched yet. */
 		response_error(resp, 503, "Service unavailable",
 			       "The signing keys of the Auth0 tenant cannot be fetched yet; try again shortly");
-		response_header(resp, "Retry-After", "%ld", app.config.jwks_min_interval);
+		response_header(resp, "Retry-After", "%ld", req->app->config.jwks_min_interval);
 		return 0;
 	case TOKEN_INVALID:
 	default:
@@ -393,7 +399,7 @@ int guard_check(struct request *req, struct response *resp)
 		return (r->flags & ROUTE_CHECKS_TOKEN) || guard_bearer(req, resp);
 	if (!check_token(req, resp, 0))
 		return 0;
-	const struct principal *p = &req->principal;
+	const struct principal *p = req->principal;
 	if (r->req == ROUTE_PERMISSION && !principal_has_permission(p, r->need)) {
 		if (step_up(req, resp, 1))
 			return 0;

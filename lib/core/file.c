@@ -87,7 +87,7 @@ char *file_read(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-int file_lock_open(const char *path)
+static int lock_open(const char *path)
 {
 	/* New: created 0600, exclusively. There: opened, but never through a symlink. */
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -102,7 +102,7 @@ int file_lock_open(const char *path)
 
 int file_lock(const char *path, int wait)
 {
-	int fd = file_lock_open(path);
+	int fd = lock_open(path);
 	if (fd < 0)
 		return -1;
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
@@ -118,6 +118,18 @@ void file_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd); /* releases the lock */
+}
+
+int file_dir_locked(const char *dir, int (*fn)(void *), void *arg)
+{
+	char *path = ck_asprintf("%s/.lock", dir);
+	int fd = file_lock(path, 1);
+	free(path);
+	if (fd < 0)
+		return -1;
+	int rc = fn(arg);
+	file_unlock(fd);
+	return rc;
 }
 
 /* Takes away any permission beyond want from fd's file (st its stat),

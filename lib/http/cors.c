@@ -1,4 +1,3 @@
-#include "app.h"
 #include "cors.h"
 
 #include <string.h>
@@ -10,18 +9,18 @@ static int mcp_path(const char *path)
 	return path && strncmp(path, "/mcp", 4) == 0 && (path[4] == '\0' || path[4] == '/');
 }
 
-int cors_origin_allowed(const struct request *req)
+int cors_origin_allowed(const struct config *c, const struct request *req)
 {
 	if (!req->origin)
 		return 0;
 	if (mcp_path(req->path))
-		return config_origin_allowed(&app.config, req->origin);
-	return config_cors_origin_allowed(&app.config, req->origin);
+		return config_origin_allowed(c, req->origin);
+	return config_cors_origin_allowed(c, req->origin);
 }
 
-static int any_origin_configured(void)
+static int any_origin_configured(const struct config *c)
 {
-	return app.config.cors_origins != NULL || app.config.allowed_origins != NULL;
+	return c->cors_origins != NULL || c->allowed_origins != NULL;
 }
 
 size_t cors_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path, char *buf,
@@ -55,16 +54,16 @@ size_t cors_path_methods(const struct route_group *const *groups, size_t ngroups
 	return count;
 }
 
-void cors_preflight(const struct route_group *const *groups, size_t ngroups, const struct request *req,
-		    struct response *resp)
+void cors_preflight(const struct config *c, const struct route_group *const *groups, size_t ngroups,
+		    const struct request *req, struct response *resp)
 {
 	char methods[128];
 	if (!cors_path_methods(groups, ngroups, req->path, methods, sizeof methods)) {
 		response_error(resp, 404, "Not found", "No route matches this path");
-		cors_decorate(req, resp);
+		cors_decorate(c, req, resp);
 		return;
 	}
-	if (any_origin_configured())
+	if (any_origin_configured(c))
 		response_header(resp, "Vary", "Origin");
 	if (!req->origin) {
 		/* Not a browser's preflight: say what the path takes. */
@@ -72,7 +71,7 @@ void cors_preflight(const struct route_group *const *groups, size_t ngroups, con
 		response_json(resp, 204, NULL);
 		return;
 	}
-	if (!cors_origin_allowed(req)) {
+	if (!cors_origin_allowed(c, req)) {
 		response_error(resp, 403, "Origin not allowed",
 			       "This Origin may not call this API from a browser");
 		return;
@@ -85,11 +84,11 @@ void cors_preflight(const struct route_group *const *groups, size_t ngroups, con
 	response_json(resp, 204, NULL);
 }
 
-void cors_decorate(const struct request *req, struct response *resp)
+void cors_decorate(const struct config *c, const struct request *req, struct response *resp)
 {
-	if (any_origin_configured())
+	if (any_origin_configured(c))
 		response_header(resp, "Vary", "Origin");
-	if (!cors_origin_allowed(req))
+	if (!cors_origin_allowed(c, req))
 		return;
 	response_header(resp, "Access-Control-Allow-Origin", "%s", req->origin);
 	response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);

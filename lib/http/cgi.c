@@ -4,7 +4,6 @@
  * adapter's, through the same gateway functions. */
 #include "cgi.h"
 
-#include "app.h"
 #include "gateway.h"
 #include "util.h"
 
@@ -110,7 +109,7 @@ static int refuse(int out, int status, const char *error, const char *message)
 	return rc;
 }
 
-int cgi_serve(const char *program, const struct route_group *group, int in, int out)
+int cgi_serve(const char *program, const struct http_handler *h, long timeout_ms, int in, int out)
 {
 	const char *param[GW_COUNT];
 	for (int i = 0; i < GW_COUNT; i++)
@@ -137,14 +136,14 @@ int cgi_serve(const char *program, const struct route_group *group, int in, int 
 		 * program that exits with its input unread can make the server
 		 * drop the connection, answer included. */
 		refuse(out, 413, "Payload too large", "The request body is over 64 KiB");
-		drain(in, expect < DRAIN_MAX ? (size_t)expect : DRAIN_MAX, app.config.request_timeout * 1000L);
+		drain(in, expect < DRAIN_MAX ? (size_t)expect : DRAIN_MAX, timeout_ms);
 		return 0;
 	}
 	char *body = NULL;
 	size_t n = 0;
 	if (expect > 0) {
 		body = ck_malloc((size_t)expect + 1);
-		if (read_body(in, body, (size_t)expect, &n, app.config.request_timeout * 1000L) < 0) {
+		if (read_body(in, body, (size_t)expect, &n, timeout_ms) < 0) {
 			refuse(out, 408, "Request timeout", "The request body did not arrive in time");
 			free(body);
 			return 0;
@@ -155,7 +154,7 @@ int cgi_serve(const char *program, const struct route_group *group, int in, int 
 	struct response resp;
 	response_init(&resp);
 	gateway_request(&req, param, body, n);
-	app_handle(&group, 1, &req, &resp);
+	h->serve(h->ctx, &req, &resp);
 	send_response(out, &resp);
 	response_free(&resp);
 	request_free(&req);

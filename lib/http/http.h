@@ -1,5 +1,5 @@
 /* http: the request and response that handlers see. Nothing here knows
- * FastCGI; lib/fcgi.c converts both ways, and the mcp program builds
+ * FastCGI; lib/http/fcgi.c converts both ways, and the mcp program builds
  * requests from tool calls. */
 #ifndef MCPAUTH_HTTP_H
 #define MCPAUTH_HTTP_H
@@ -7,13 +7,13 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-#include "token.h"
-
 #define HTTP_MAX_BODY (64 * 1024)
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 12
 
 struct route;
+struct principal; /* lib/auth/token.h */
+struct app;	  /* lib/auth/context.h */
 
 struct http_param {
 	const char *name;     /* points into the route pattern */
@@ -31,18 +31,23 @@ struct request {
 	size_t body_len;
 	json_object *body;        /* parsed JSON body, or NULL; owned */
 	int body_invalid;         /* a body was sent and is not JSON */
-	json_object *fields;	  /* the route's fields, checked (lib/field.h); owned */
+	json_object *fields;	  /* the route's fields, checked (lib/http/field.h); owned */
 	const char *authorization;
 	const char *remote_addr;
 	const char *host;         /* Host header, for absolute URLs */
 	const char *server_addr;  /* SERVER_ADDR: the address the request arrived on */
 	int https;
-	int via_mcp;              /* built by a tool call (lib/tool.c): the MCP endpoint's */
+	int via_mcp;              /* built by a tool call (lib/mcp/tool.c): the MCP endpoint's */
 	const char *content_type, *accept, *origin, *protocol_version;
 	const char *cookie;       /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;
-	struct principal principal; /* filled when the route's requirement passed */
-	int has_principal;
+	/* The program's context, set by the orchestrator (lib/app.c) before
+	 * any step runs: what handlers and the guard read, not a global. */
+	const struct app *app;
+	/* The guard's, once a token passed (lib/auth/guard.h); NULL until
+	 * then. A tool call's request borrows its caller's. The orchestrator
+	 * frees the one its guard set. */
+	struct principal *principal;
 };
 
 struct http_header {
@@ -56,6 +61,14 @@ struct response {
 	json_object *body;        /* owned; NULL means no body */
 	char *text;               /* owned: a body that is not JSON (the HTML pages), or NULL */
 	const char *text_type;    /* its Content-Type */
+};
+
+/* Serves one request: fills resp. What an adapter (lib/http/fcgi.c,
+ * cgi.c) is handed to serve with, and a tool call (lib/mcp/tool.c) runs
+ * its request through: both sit below the orchestrator that provides it. */
+struct http_handler {
+	void (*serve)(void *ctx, struct request *req, struct response *resp);
+	void *ctx;
 };
 
 /* Parses a request body: one JSON value, trailing whitespace allowed, UTF-8

@@ -5,6 +5,7 @@
 #ifndef MCPAUTH_CORS_H
 #define MCPAUTH_CORS_H
 
+#include "config.h"
 #include "route.h"
 
 #define CORS_ALLOW_HEADERS "Authorization, Content-Type, MCP-Protocol-Version"
@@ -12,20 +13,20 @@
 #define CORS_MAX_AGE 600
 
 /* The request's Origin may use the API from a browser. */
-int cors_origin_allowed(const struct request *req);
+int cors_origin_allowed(const struct config *c, const struct request *req);
 
 /* Answers OPTIONS before any route lookup: 404 when no route has the path;
  * with an allowed Origin the preflight answer, 204 with
  * Access-Control-Allow-Origin, -Methods (the path's), -Headers and
  * -Max-Age; with any other Origin 403 and no CORS header; without Origin
  * 204 with Allow. */
-void cors_preflight(const struct route_group *const *groups, size_t ngroups, const struct request *req,
-		    struct response *resp);
+void cors_preflight(const struct config *c, const struct route_group *const *groups, size_t ngroups,
+		    const struct request *req, struct response *resp);
 
 /* After a route answered: Access-Control-Allow-Origin and -Expose-Headers
  * for an allowed Origin; Vary: Origin on every answer once any origin is
  * configured, so that caches keep the answers apart. */
-void cors_decorate(const struct request *req, struct response *resp);
+void cors_decorate(const struct config *c, const struct request *req, struct response *resp);
 
 /* The methods of the routes matching path, "GET, PUT", into buf; 0 when
  * no route matches. Rows without a handler are skipped. */

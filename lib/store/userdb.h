@@ -38,7 +38,7 @@ void user_free(struct user *u);
 int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u);
 
 /* The shared change counter behind that cache, for other per-process
- * caches of the database (revoked grants, lib/flowstore.c): 0 with *gen
+ * caches of the database (revoked grants, lib/store/flowstore.c): 0 with *gen
  * set, or -1 when it cannot be mapped (then nothing may be cached).
  * userdb_touch bumps it after a committed write such a cache keeps. */
 int userdb_generation(sqlite3 *db, unsigned long long *gen);
@@ -62,8 +62,10 @@ int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
 int userdb_delete(sqlite3 *db, const char *sub);
 
 /* How many demo users still log in with their published password; their
- * emails, space-separated, in emails. */
-size_t userdb_demo_logins(sqlite3 *db, char *emails, size_t len);
+ * emails, space-separated, in emails. verify is password_verify (lib/auth),
+ * handed in: the store sits below it. */
+size_t userdb_demo_logins(sqlite3 *db, int (*verify)(const char *password, const char *stored), char *emails,
+			  size_t len);
 
 /* Calls fn for each user, ordered by creation. */
 int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg);

@@ -42,8 +42,6 @@ void request_free(struct request *req)
 		free(req->params[i].value);
 	json_object_put(req->body);
 	json_object_put(req->fields);
-	if (req->has_principal)
-		principal_free(&req->principal);
 	memset(req, 0, sizeof *req);
 }
 

@@ -2,6 +2,7 @@
 #include "file.h"
 #include "http.h"
 #include "jwks.h"
+#include "token.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -19,23 +20,6 @@
 #include <unistd.h>
 
 #define KEY_FILE "signing-key.pem"
-
-int state_locked(const char *state_dir, int (*fn)(void *), void *arg)
-{
-	char *path = ck_asprintf("%s/.lock", state_dir);
-	int fd = file_lock_open(path);
-	free(path);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	int rc = fn(arg);
-	close(fd); /* releases the lock */
-	return rc;
-}
 
 static EVP_PKEY *pem_to_key(const char *pem, size_t len)
 {
@@ -143,7 +127,7 @@ int issuer_ensure_keys(const char *state_dir, const char *jwks_path, char *err, 
 	}
 	struct ensure_args a = {state_dir, jwks_path, err, errlen};
 	snprintf(err, errlen, "cannot lock %s/.lock", state_dir);
-	return state_locked(state_dir, ensure_locked, &a);
+	return file_dir_locked(state_dir, ensure_locked, &a);
 }
 
 int issuer_load(struct issuer *is, const char *state_dir, char *err, size_t errlen)
@@ -261,7 +245,7 @@ int issuer_rotate(const char *state_dir, const char *jwks_path, time_t now, long
 {
 	struct rotate_args a = {state_dir, jwks_path, now, keep, NULL, err, errlen};
 	snprintf(err, errlen, "cannot lock %s/.lock", state_dir);
-	int rc = state_locked(state_dir, rotate_locked, &a);
+	int rc = file_dir_locked(state_dir, rotate_locked, &a);
 	if (rc == 0 && new_kid)
 		*new_kid = a.new_kid;
 	else

@@ -1,7 +1,8 @@
 /* tool: every route of the route tables as an MCP tool. Its names, its
  * input schema and description come from the route entry; a call builds a
  * request from the tool's arguments and the caller's own Authorization and
- * runs it through the same table and requirement check as HTTP does. */
+ * runs it through the dispatcher it is handed: the same table and
+ * requirement check as HTTP. */
 #ifndef MCPAUTH_TOOL_H
 #define MCPAUTH_TOOL_H
 
@@ -70,9 +71,11 @@ const char *tool_requirement(const struct tool *t, char *buf, size_t n);
 int tool_request(const struct tool *t, json_object *args, const struct request *caller, struct request *out,
 		 char *err, size_t errlen);
 
-/* tool_request, then the request through app_dispatch over every group of
- * the app: resp holds the route's answer, or the 400 or 413 of refused
+/* tool_request, then the request through dispatch (the orchestrator's,
+ * over every group: req->app->dispatch), handed in since tool sits below
+ * it: resp holds the route's answer, or the 400 or 413 of refused
  * arguments, as HTTP answers them. */
-void tool_call(const struct tool *t, json_object *args, const struct request *caller, struct response *resp);
+void tool_call(const struct tool *t, json_object *args, const struct request *caller,
+	       const struct http_handler *dispatch, struct response *resp);
 
 #endif

@@ -1,5 +1,6 @@
 #include "grant.h"
 #include "audit.h"
+#include "token.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -14,10 +15,10 @@ int grant_check(const struct request *req, struct response *resp, const char *he
 		size_t n = strcspn(s, " ");
 		if (n && !words_has(held, s, n)) {
 			char *perm = ck_strndup(s, n);
-			if (!req->has_principal || !principal_has_permission(&req->principal, perm)) {
+			if (!req->principal || !principal_has_permission(req->principal, perm)) {
 				audit_event(req, "grant_refused", "sub",
-					    req->has_principal ? req->principal.sub : NULL, "permission",
-					    perm, "target", target, "target_email", target_email, NULL);
+					    req->principal ? req->principal->sub : NULL, "permission", perm,
+					    "target", target, "target_email", target_email, NULL);
 				char *msg =
 				    ck_asprintf("Cannot grant '%s': the caller does not hold it", perm);
 				json_object *body = response_error(resp, 403, "Permission not held", msg);

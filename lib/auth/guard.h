@@ -1,0 +1,39 @@
+/* guard: the requirement check every route passes before its handler,
+ * and the one shape of every 401 and 403. Its context (settings, keys,
+ * database) comes through the request (req->app). */
+#ifndef MCPAUTH_GUARD_H
+#define MCPAUTH_GUARD_H
+
+#include "context.h"
+#include "http.h"
+#include "route.h"
+
+/* Checks req->route's requirement; on success sets req->principal and
+ * returns 1, otherwise fills resp with the 401 or 403 and returns 0. */
+int guard_check(struct request *req, struct response *resp);
+
+/* A Bearer token, when the request presents one, is valid: 1 (and the
+ * principal filled), or 0 with the 401 in resp. No Authorization header, or
+ * another scheme, is 1: what a public route does with any request. */
+int guard_bearer(struct request *req, struct response *resp);
+
+/* The absolute URL of the protected resource metadata of the request's
+ * resource, for challenges: the MCP endpoint's for /mcp and the routes a
+ * tool call runs, the root's for every other route. */
+char *guard_resource_metadata_url(const struct request *req);
+/* The canonical URL of the request's resource (as above). */
+char *guard_resource_url(const struct request *req);
+/* The MCP endpoint's URL (mcp), or the root's (origin + "/"):
+ * MCPAUTH_RESOURCE_URL's, or built from the request's scheme and Host. */
+char *guard_resource_url_of(const struct request *req, int mcp);
+/* 1 when aud is one of the suite's own resource URLs for the request arg
+ * (a const struct request *): a token_verifier's resource_ok. */
+int guard_own_resource(const void *arg, const char *aud);
+/* Sets the WWW-Authenticate of a 401: Bearer, realm, error and
+ * error_description when error is not NULL, scope (the route's need and
+ * offline_access, or route_scopes() for one that needs none, such as /mcp)
+ * and resource_metadata. Every 401 of the suite carries one. */
+void guard_challenge(const struct request *req, struct response *resp, const char *error,
+		     const char *description);
+
+#endif
