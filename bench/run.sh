@@ -369,6 +369,9 @@ table=$BENCH_DIR/table.md
 } >"$table"
 cat "$table"
 
+# The notes on design choices below the tables are kept, not measured here.
+notes=$BENCH_DIR/notes.md
+sed -n '/^## Measurements behind design choices/,$p' bench/RESULTS.md >"$notes" 2>/dev/null || :
 {
 	echo "# Benchmark results"
 	echo
@@ -378,5 +381,9 @@ cat "$table"
 	echo "Versions: $("$LIGHTTPD" -v 2>&1 | head -1 | cut -d' ' -f1), $(openssl version | cut -d' ' -f1-2), node $(node --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), express-jwt $(jq -r '.packages["node_modules/express-jwt"].version' bench/node/package-lock.json), jwks-rsa $(jq -r '.packages["node_modules/jwks-rsa"].version' bench/node/package-lock.json)."
 	echo
 	cat "$table"
+	if [ -s "$notes" ]; then
+		echo
+		cat "$notes"
+	fi
 } >bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2
