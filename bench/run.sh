@@ -369,8 +369,10 @@ table=$BENCH_DIR/table.md
 } >"$table"
 cat "$table"
 
-# bench/oauth.sh's section (the file's last) is kept as it was.
-oauth_section=$(sed -n '/^## The OAuth flow (bench\/oauth.sh)/,$p' bench/RESULTS.md 2>/dev/null || true)
+# The sections below the tables are kept, not measured here: the notes on
+# design choices and bench/oauth.sh's (the file's last).
+notes=$BENCH_DIR/notes.md
+sed -n '/^## \(Measurements behind design choices\|The OAuth flow\)/,$p' bench/RESULTS.md >"$notes" 2>/dev/null || :
 {
 	echo "# Benchmark results"
 	echo
@@ -380,6 +382,9 @@ oauth_section=$(sed -n '/^## The OAuth flow (bench\/oauth.sh)/,$p' bench/RESULTS
 	echo "Versions: $("$LIGHTTPD" -v 2>&1 | head -1 | cut -d' ' -f1), $(openssl version | cut -d' ' -f1-2), node $(node --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), express-jwt $(jq -r '.packages["node_modules/express-jwt"].version' bench/node/package-lock.json), jwks-rsa $(jq -r '.packages["node_modules/jwks-rsa"].version' bench/node/package-lock.json)."
 	echo
 	cat "$table"
-	[ -z "$oauth_section" ] || printf '\n%s\n' "$oauth_section"
+	if [ -s "$notes" ]; then
+		echo
+		cat "$notes"
+	fi
 } >bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2

@@ -1,9 +1,12 @@
-/* mcpauth: what the tool's command files share (tools/mcpauth.c holds the
- * dispatch and most commands; tools/grant.c the OAuth grant commands). */
+/* mcpauth: what the tool's files share. One file per room: cli.c (main,
+ * options, the command table), state.c (init, the state directory and the
+ * database), term.c (terminal input), users.c, clients.c, grant.c (OAuth
+ * grants), keys.c, tokens.c (mint, verify). */
 #ifndef MCPAUTH_TOOL_H
 #define MCPAUTH_TOOL_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "userdb.h"
@@ -20,6 +23,8 @@ enum {
 	EX_NOGRANT = 7,	 /* grant revoke: the user has no grant of that client */
 };
 
+#define TOOL_NAME "mcpauth" /* the prefix of every message on stderr */
+
 extern struct config cfg;
 
 /* "mcpauth: " and the message on stderr. */
@@ -30,7 +35,48 @@ int open_db(sqlite3 **db, unsigned flags);
 /* EX_OK with u filled, or EX_NOUSER / EX_ERROR (said on stderr). */
 int find_user(sqlite3 *db, const char *email, struct user *u);
 
+/* Option values found in argv (cli.c). */
+struct opt {
+	const char *name; /* "--name" */
+	int takes_value;
+	const char *value; /* set when given; "" for a flag */
+};
+
+/* Splits argv into options (known ones only) and positional arguments,
+ * which are moved to the front. Returns their count, or -1. */
+int parse_opts(int argc, char **argv, struct opt *opts, size_t nopts);
+/* 0 with *out set when s is a whole number in [min, max], else -1. */
+int parse_seconds(const char *s, long min, long max, long *out);
+
+/* A userdb status as the tool's exit code, said on stderr (state.c). */
+int write_status(sqlite3 *db, int rc, const char *email);
+/* 0 when the suite issues its own tokens, else -1 after saying so (keys.c). */
+int need_local_issuer(void);
+
+/* Terminal input (term.c). One line from fd into buf (NUL-terminated,
+ * newline stripped): its length, or -1 when it does not fit or nothing was
+ * read. */
+long read_line(int fd, char *buf, size_t size);
+/* A new password, typed twice or read from stdin, hashed; NULL after
+ * saying why. */
+char *new_password_hash(void);
+
+/* The commands: each takes the arguments after its name and returns an
+ * exit code. */
+int cmd_init(int argc, char **argv);
+int cmd_user_add(int argc, char **argv);
+int cmd_user_del(int argc, char **argv);
+int cmd_users(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
+int cmd_grant(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_client_list(int argc, char **argv);
+int cmd_client_delete(int argc, char **argv);
 int cmd_grant_list(int argc, char **argv);
 int cmd_grant_revoke(int argc, char **argv);
+int cmd_rotate_key(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_mint(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -66,9 +66,9 @@ static struct entry *slot_for(const unsigned char hash[32])
  * them (email and name already taken from the namespaced claims when it
  * had them there), each ended by a NUL; permissions is an array sized to its
  * strings, which it shares with the verified claims, or null. The claims'
- * own permissions array reserves 32 slots, and five separate strings cost
- * a block each: a whole entry took about 1.1 KiB, times every entry of
- * every process. */
+ * own permissions array reserves 32 slots, and five separate strings take
+ * a block each, paid for every entry of every process (the figures:
+ * bench/RESULTS.md, "Measurements behind design choices"). */
 enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_CLIENT = 8, T_RESOURCE = 16, T_GRANT = 32, T_SET = 0x40 };
 
 static json_object *compact(const struct principal *p)

@@ -18,9 +18,10 @@
 #define RETRY_AFTER_MAX 3600L
 
 /* libcurl is loaded when it is first needed (Auth0 mode), not linked: a
- * program of the local issuer never maps it nor the thirty-odd libraries
- * it pulls in (TLS, Kerberos, LDAP, SSH...), about 4 MiB of RSS and 1 MiB
- * of PSS per process, and none of their start-up code runs. */
+ * program of the local issuer never maps it nor the libraries it pulls in
+ * (TLS, Kerberos, LDAP, SSH...), whose memory every process would carry
+ * (bench/RESULTS.md, "Measurements behind design choices"), and none of
+ * their start-up code runs. */
 #ifndef MCPAUTH_LIBCURL
 #define MCPAUTH_LIBCURL "libcurl.so.4"
 #endif

@@ -499,7 +499,7 @@ int flowstore_grant_each(sqlite3 *db, const char *sub, void (*fn)(const struct f
 }
 
 /* The live-grant cache: a slot per family hash, tagged with the change
- * counter read before the query and the time, as userdb.c's row cache. */
+ * counter read before the query and the time, as store/usercache.c's row cache. */
 #define LIVE_SLOTS 1024
 #define LIVE_TTL_MS 1000
 

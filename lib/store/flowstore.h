@@ -17,7 +17,7 @@
 #define FLOW_SESSION_TTL 3600  /* a browser's login, after which it is asked again */
 #define FLOW_PRUNE_AFTER 86400 /* used codes are kept a day, so that a replay still revokes */
 
-/* The tables, as userdb.c's migration adds them: refresh families learn
+/* The tables, as store/schema.c's migration adds them: refresh families learn
  * their client and resource; sessions, requests, codes and grants. */
 #define FLOWSTORE_SCHEMA                                                                                     \
 	"ALTER TABLE refresh_tokens ADD COLUMN client_id TEXT;"                                              \

@@ -13,7 +13,7 @@
 
 #include "fetch.h"
 
-/* The registered clients' table, created by userdb.c's migrations (the
+/* The registered clients' table, created by store/schema.c's migrations (the
  * schema version that adds it). redirect_uris is a JSON array; grant_types
  * and response_types are space-separated; secret_hash is the SHA-256 of
  * the secret, NULL for a public client; created_addr is the address (an

@@ -13,6 +13,7 @@
 #include "testkeys.h"
 #include "token.h"
 #include "util.h"
+#include "unit.h"
 
 #define NOW ((time_t)1700000000)
 #define ISSUER "https://issuer.test/"
@@ -381,7 +382,7 @@ START_TEST(test_body_parse)
 }
 END_TEST
 
-static Suite *jsonscan_suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("jsonscan");
 	TCase *tc = tcase_create("scan");
@@ -412,13 +413,4 @@ static Suite *jsonscan_suite(void)
 	tcase_add_test(tc, test_body_parse);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(jsonscan_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -17,29 +17,13 @@
 #include "oauthclient.h"
 #include "userdb.h"
 #include "util.h"
+#include "unit.h"
 
 #define KNOWN "openid profile email offline_access read:profile write:profile"
 #define T0 1800000000
 
 static char tmpdir[64];
 static sqlite3 *db;
-
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char *p = ck_asprintf("%s/%s", dir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static void db_setup(void)
 {
@@ -55,7 +39,7 @@ static void db_teardown(void)
 {
 	userdb_close(db);
 	db = NULL;
-	rm_rf(tmpdir);
+	unit_rm_rf(tmpdir);
 }
 
 /* Parses text as registration metadata: the RFC 7591 error, or NULL. */
@@ -434,7 +418,7 @@ START_TEST(test_document_url_refused_before_fetch)
 }
 END_TEST
 
-static Suite *oauthclient_suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("oauthclient");
 	TCase *t = tcase_create("redirect");
@@ -451,13 +435,4 @@ static Suite *oauthclient_suite(void)
 	tcase_add_test(t, test_register_limits);
 	suite_add_tcase(s, t);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(oauthclient_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -15,6 +15,7 @@
 #include "issuer.h"
 #include "routes.h"
 #include "util.h"
+#include "unit.h"
 
 static int same(const char *a, const char *b)
 {
@@ -196,7 +197,7 @@ START_TEST(test_auth_index_lists_every_group)
 }
 END_TEST
 
-static Suite *programs_suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("programs");
 	TCase *tc = tcase_create("tables");
@@ -212,13 +213,4 @@ static Suite *programs_suite(void)
 	tcase_add_test(tc, test_auth_index_lists_every_group);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(programs_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include "testkeys.h"
 #include "token.h"
 #include "util.h"
+#include "unit.h"
 
 #define NOW ((time_t)1700000000)
 #define ISSUER "https://issuer.test/"
@@ -894,7 +895,7 @@ START_TEST(test_has_permission_without_permissions_claim)
 }
 END_TEST
 
-static Suite *token_suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("token");
 	TCase *tc;
@@ -1009,13 +1010,4 @@ static Suite *token_suite(void)
 	suite_add_tcase(s, tc);
 
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(token_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,5 +1,6 @@
-/* The verified-token cache: hits skip verification, but never outlive exp,
- * never hold a refusal, and forget everything when cleared. */
+/* Unit tests of lib/tokencache.c: the verified-token cache: hits skip verification, but
+ * never outlive exp, never hold a refusal, and forget everything when cleared. */
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +9,15 @@
 #include "testkeys.h"
 #include "token.h"
 #include "tokencache.h"
+#include "unit.h"
 
 #define NOW 1700000000
 #define LEEWAY 30
 
 static struct jwks keys;
 static EVP_PKEY *key1;
-static struct token_verifier verifier = {.keys = &keys, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = LEEWAY};
+static struct token_verifier verifier = {
+    .keys = &keys, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = LEEWAY};
 
 static char *make_token(const char *sub, long exp)
 {
@@ -97,7 +100,8 @@ START_TEST(test_cache_hit_keeps_namespaced_email_and_name)
 		ck_assert(!principal_has_permission(&p, "admin:all"));
 		/* The same array, in order: the profile answer shows it. */
 		ck_assert_int_eq((int)json_object_array_length(p.permissions), 2);
-		ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(p.permissions, 0)), "read:profile");
+		ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(p.permissions, 0)),
+				 "read:profile");
 		ck_assert_int_eq(p.exp, NOW + 600);
 		principal_free(&p);
 	}
@@ -112,7 +116,8 @@ START_TEST(test_cache_hit_keeps_absent_claims_absent)
 	char payload[256];
 	snprintf(payload, sizeof payload,
 		 "{\"iss\":\"https://issuer.test/\",\"aud\":\"https://api.test\",\"sub\":\"auth0|bare\","
-		 "\"iat\":%d,\"exp\":%d}", NOW, NOW + 600);
+		 "\"iat\":%d,\"exp\":%d}",
+		 NOW, NOW + 600);
 	char *tok = testkeys_rs256(key1, "{\"alg\":\"RS256\",\"kid\":\"" TESTKEYS_KID1 "\"}", payload);
 	struct principal p;
 	int hit;
@@ -239,10 +244,12 @@ START_TEST(test_cache_is_bounded)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("tokencache");
-	TCase *tc = tcase_create("cache");
+	TCase *tc;
+
+	tc = tcase_create("cache");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_cache_second_use_is_a_hit_with_the_same_principal);
@@ -255,9 +262,6 @@ int main(void)
 	tcase_add_test(tc, test_cache_disabled_never_hits);
 	tcase_add_test(tc, test_cache_is_bounded);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	return s;
 }

@@ -1,6 +1,6 @@
-/* The authorization server's library parts: the form decoder, the flow
- * store (sessions, codes single use and bound, grants), refresh tokens
- * bound to their client, and the pages' escaping and headers. */
+/* Unit tests of lib/flowstore.c: sessions, codes single use and bound, grants, and refresh
+ * tokens bound to their client. */
+
 #include <check.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -14,113 +14,9 @@
 #include "gateway.h"
 #include "page.h"
 #include "refresh.h"
+#include "unit.h"
 #include "userdb.h"
 #include "util.h"
-
-/* ---- form ---------------------------------------------------------------- */
-
-START_TEST(test_form_decodes_plus_and_escapes)
-{
-	struct form f;
-	const char *t = "a=1+2&b=%C3%A9%26x&c=&d";
-	ck_assert_int_eq(form_parse(&f, t, strlen(t)), FORM_OK);
-	ck_assert_str_eq(form_get(&f, "a"), "1 2");
-	ck_assert_str_eq(form_get(&f, "b"), "\xc3\xa9&x");
-	ck_assert_ptr_null(form_get(&f, "c")); /* empty: as if omitted */
-	ck_assert_ptr_null(form_get(&f, "d"));
-	ck_assert_ptr_null(form_get(&f, "e"));
-	form_free(&f);
-}
-END_TEST
-
-START_TEST(test_form_refuses_duplicate)
-{
-	struct form f;
-	const char *t = "client_id=a&x=1&client_id=b";
-	ck_assert_int_eq(form_parse(&f, t, strlen(t)), FORM_DUPLICATE);
-	ck_assert_uint_eq(f.n, 0);
-	form_free(&f);
-}
-END_TEST
-
-START_TEST(test_form_refuses_bad_escape_and_nul)
-{
-	struct form f;
-	ck_assert_int_eq(form_parse(&f, "a=%zz", 5), FORM_MALFORMED);
-	ck_assert_int_eq(form_parse(&f, "a=%00", 5), FORM_MALFORMED);
-	ck_assert_int_eq(form_parse(&f, "=x", 2), FORM_MALFORMED);
-}
-END_TEST
-
-START_TEST(test_form_caps_fields_and_length)
-{
-	struct sbuf b = {0};
-	for (int i = 0; i <= FORM_MAX_FIELDS; i++) {
-		char one[16];
-		snprintf(one, sizeof one, "f%d=1&", i);
-		sbuf_adds(&b, one);
-	}
-	struct form f;
-	ck_assert_int_eq(form_parse(&f, b.p, b.len), FORM_TOO_MANY);
-	sbuf_free(&b);
-	ck_assert_int_eq(form_parse(&f, "a=1", FORM_MAX_LEN + 1), FORM_TOO_LONG);
-}
-END_TEST
-
-START_TEST(test_form_content_type_and_cookie)
-{
-	ck_assert(form_content_type_ok("application/x-www-form-urlencoded; charset=UTF-8"));
-	ck_assert(!form_content_type_ok("application/json"));
-	ck_assert(!form_content_type_ok(NULL));
-	char *v = form_cookie("a=1; mcpauth_session=abc; b=2", "mcpauth_session");
-	ck_assert_str_eq(v, "abc");
-	free(v);
-	ck_assert_ptr_null(form_cookie("xmcpauth_session=abc", "mcpauth_session"));
-	ck_assert_ptr_null(form_cookie(NULL, "mcpauth_session"));
-}
-END_TEST
-
-/* ---- pages ----------------------------------------------------------------- */
-
-START_TEST(test_page_escapes_and_sets_headers)
-{
-	struct response resp;
-	response_init(&resp);
-	struct page_flow f = {"<script>x</script>",	   "id\"'&", "https://h/mcp",
-			      "http://127.0.0.1:9/cb?x=1", "C",	     "R"};
-	page_login(&resp, 401, &f, "a\"@b", "Wrong <email>");
-	ck_assert_int_eq(resp.status, 401);
-	ck_assert_ptr_null(strstr(resp.text, "<script>"));
-	ck_assert_ptr_nonnull(strstr(resp.text, "&lt;script&gt;x&lt;/script&gt;"));
-	ck_assert_ptr_nonnull(strstr(resp.text, "id&quot;&#39;&amp;"));
-	ck_assert_ptr_nonnull(strstr(resp.text, "value=\"a&quot;@b\""));
-	ck_assert_ptr_nonnull(strstr(resp.text, "role=\"alert\">Wrong &lt;email&gt;<"));
-	const char *csp = response_get_header(&resp, "Content-Security-Policy");
-	ck_assert_str_eq(csp, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "
-			      "http://127.0.0.1:9; frame-ancestors 'none'; base-uri 'none'");
-	ck_assert_str_eq(response_get_header(&resp, "X-Frame-Options"), "DENY");
-	ck_assert_str_eq(response_get_header(&resp, "Cache-Control"), "no-store");
-	ck_assert_str_eq(response_get_header(&resp, "Referrer-Policy"), "no-referrer");
-	struct sbuf out = {0};
-	gateway_response_text(&out, &resp);
-	ck_assert_ptr_nonnull(strstr(out.p, "Content-Type: text/html; charset=utf-8\r\n"));
-	sbuf_free(&out);
-	response_free(&resp);
-}
-END_TEST
-
-START_TEST(test_page_csp_skips_unsafe_redirect_origin)
-{
-	struct response resp;
-	response_init(&resp);
-	page_headers(&resp, "https://a.example;script-src *");
-	ck_assert_ptr_null(strstr(response_get_header(&resp, "Content-Security-Policy"), "script-src"));
-	page_headers(&resp, "cursor://callback");
-	ck_assert_ptr_nonnull(
-	    strstr(response_get_header(&resp, "Content-Security-Policy"), "'self' cursor:;"));
-	response_free(&resp);
-}
-END_TEST
 
 /* ---- the store ------------------------------------------------------------- */
 
@@ -326,32 +222,11 @@ START_TEST(test_session_login_replaces_cookie_and_moves_requests)
 }
 END_TEST
 
-START_TEST(test_scope_helpers)
+Suite *unit_suite(void)
 {
-	char *s = flow_scope_intersect("openid admin:all read:profile openid", "read:profile openid email");
-	ck_assert_str_eq(s, "openid read:profile");
-	free(s);
-	ck_assert(flow_scope_covers("a b c", "c a"));
-	ck_assert(!flow_scope_covers("a b", "a d"));
-	ck_assert(flow_scope_covers("", ""));
-}
-END_TEST
+	Suite *s = suite_create("flowstore");
+	TCase *tc;
 
-static Suite *flow_suite(void)
-{
-	Suite *s = suite_create("flow");
-	TCase *tc = tcase_create("form");
-	tcase_add_test(tc, test_form_decodes_plus_and_escapes);
-	tcase_add_test(tc, test_form_refuses_duplicate);
-	tcase_add_test(tc, test_form_refuses_bad_escape_and_nul);
-	tcase_add_test(tc, test_form_caps_fields_and_length);
-	tcase_add_test(tc, test_form_content_type_and_cookie);
-	tcase_add_test(tc, test_scope_helpers);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("page");
-	tcase_add_test(tc, test_page_escapes_and_sets_headers);
-	tcase_add_test(tc, test_page_csp_skips_unsafe_redirect_origin);
-	suite_add_tcase(s, tc);
 	tc = tcase_create("store");
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, db_setup, db_teardown);
@@ -361,14 +236,6 @@ static Suite *flow_suite(void)
 	tcase_add_test(tc, test_grant_widens_and_revoke_ends_refresh);
 	tcase_add_test(tc, test_session_login_replaces_cookie_and_moves_requests);
 	suite_add_tcase(s, tc);
-	return s;
-}
 
-int main(void)
-{
-	SRunner *sr = srunner_create(flow_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

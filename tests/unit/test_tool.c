@@ -1,7 +1,6 @@
-/* Unit tests of what the mcp program is built on: tools generated from
- * the real route tables (names, schemas, descriptions), the requests a
- * tool call builds, a call run in process, and the MCP settings
- * (allowed origins, the canonical resource URL). */
+/* Unit tests of lib/tool.c: tools generated from the real route tables (names, schemas,
+ * descriptions), the requests a tool call builds, and a call run in process. */
+
 #include <check.h>
 #include <json-c/json.h>
 #include <regex.h>
@@ -16,6 +15,7 @@
 #include "route.h"
 #include "routes.h"
 #include "tool.h"
+#include "unit.h"
 #include "util.h"
 
 static struct toolset api;
@@ -50,6 +50,119 @@ static const char *str_at(json_object *o, const char *key)
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+static void handler_none(struct request *req, struct response *resp)
+{
+	(void)req;
+	response_json(resp, 200, json_object_new_object());
+}
+
+static const struct route clash_routes[] = {
+    {"GET", "/a/b", ROUTE_PUBLIC, NULL, "one", NULL, handler_none, 0},
+    {"GET", "/a-b", ROUTE_PUBLIC, NULL, "two", NULL, handler_none, 0},
+    {"GET", "/a/:b", ROUTE_PUBLIC, NULL, "three", NULL, handler_none, 0},
+    {"GET", "/x0123456789/x0123456789/x0123456789/x0123456789/x0123456789/x01234567", ROUTE_PUBLIC, NULL,
+     "long", NULL, handler_none, 0},
+    {"GET", "/x0123456789/x0123456789/x0123456789/x0123456789/x0123456789/x01234567/more", ROUTE_PUBLIC, NULL,
+     "long too", NULL, handler_none, 0},
+};
+static const struct route_group clash_group = {"clash", ROUTE_TABLE(clash_routes), 0};
+static const struct route_group *const clash_groups[] = {&clash_group};
+
+static const struct route_group hidden_group = {"hidden", ROUTE_TABLE(clash_routes), GROUP_NO_TOOLS};
+static const struct route_group *const hidden_groups[] = {&hidden_group};
+
+/* --- schema, description, annotations ------------------------------------ */
+
+static json_object *prop(json_object *schema, const char *name)
+{
+	json_object *props, *p;
+	ck_assert(json_object_object_get_ex(schema, "properties", &props));
+	if (!json_object_object_get_ex(props, name, &p))
+		return NULL;
+	return p;
+}
+
+static const char *required_list(json_object *schema, char *buf, size_t n)
+{
+	json_object *req;
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(schema, "required", &req))
+		return buf;
+	for (size_t i = 0; i < json_object_array_length(req); i++) {
+		if (i)
+			strncat(buf, ",", n - strlen(buf) - 1);
+		strncat(buf, json_object_get_string(json_object_array_get_idx(req, i)), n - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+/* --- tool_request --------------------------------------------------------- */
+
+static const struct request caller = {
+    .authorization = "Bearer abc.def.ghi",
+    .host = "api.example.com:8443",
+    .https = 1,
+    .remote_addr = "127.0.0.1",
+};
+
+static const struct field search_in[] = {
+    {.name = "q", .type = FIELD_STRING, .min = 1, .max = 64},
+    {.name = "limit", .type = FIELD_INTEGER, .min = 1, .max = 100},
+    {.name = "all", .type = FIELD_BOOLEAN},
+};
+static const struct route_fields search_fields = {.in = FIELD_LIST(search_in)};
+
+static const struct route search_routes[] = {
+    {"GET", "/things/:kind/search", ROUTE_PUBLIC, NULL, "search", &search_fields, handler_none, 0},
+};
+static const struct route_group search_group = {"search", ROUTE_TABLE(search_routes), 0};
+static const struct route_group *const search_groups[] = {&search_group};
+
+/* --- tool_call: in process ---------------------------------------------- */
+
+static void echo_handler(struct request *req, struct response *resp)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string(req->method));
+	json_object_object_add(o, "id", json_string_or_null(request_param(req, "id")));
+	json_object_object_add(o, "note", json_string_or_null(json_get_string(req->body, "note")));
+	json_object_object_add(o, "sub", json_string_or_null(req->principal ? req->principal->sub : NULL));
+	response_json(resp, 201, o);
+}
+
+static const struct field echo_in[] = {
+    {.name = "note", .type = FIELD_STRING, .min = 1, .max = 16},
+};
+static const struct route_fields echo_fields = {.in = FIELD_LIST(echo_in)};
+
+static const struct route echo_routes[] = {
+    {"POST", "/echo/:id", ROUTE_PUBLIC, NULL, "echo", &echo_fields, echo_handler, 0},
+    {"POST", "/secret/:id", ROUTE_TOKEN, NULL, "needs a token", &echo_fields, echo_handler, 0},
+};
+static const struct route_group echo_group = {"echo", ROUTE_TABLE(echo_routes), 0};
+static const struct route_group *const echo_groups[] = {&echo_group};
+
+/* What the mcp program hands tool_call (lib/app.c's dispatcher), over the
+ * echo group. */
+static void echo_dispatch(void *ctx, struct request *req, struct response *resp)
+{
+	(void)ctx;
+	app_dispatch(echo_groups, 1, req, resp);
+}
+static const struct http_handler echo_dispatcher = {echo_dispatch, NULL};
+
+static void call_setup(void)
+{
+	memset(&app, 0, sizeof app);
+	app.groups = echo_groups;
+	app.ngroups = 1;
+}
+
+static void call_teardown(void)
+{
+	memset(&app, 0, sizeof app);
 }
 
 /* --- names --------------------------------------------------------------- */
@@ -119,12 +232,6 @@ START_TEST(test_toolset_find_mcp_only_refuses_other_forms)
 }
 END_TEST
 
-static void handler_none(struct request *req, struct response *resp)
-{
-	(void)req;
-	response_json(resp, 200, json_object_new_object());
-}
-
 START_TEST(test_tool_base_name_maps_symbols_and_root)
 {
 	char name[TOOL_NAME_MAX + 1];
@@ -145,18 +252,6 @@ START_TEST(test_tool_base_name_maps_symbols_and_root)
 }
 END_TEST
 
-static const struct route clash_routes[] = {
-    {"GET", "/a/b", ROUTE_PUBLIC, NULL, "one", NULL, handler_none, 0},
-    {"GET", "/a-b", ROUTE_PUBLIC, NULL, "two", NULL, handler_none, 0},
-    {"GET", "/a/:b", ROUTE_PUBLIC, NULL, "three", NULL, handler_none, 0},
-    {"GET", "/x0123456789/x0123456789/x0123456789/x0123456789/x0123456789/x01234567", ROUTE_PUBLIC, NULL,
-     "long", NULL, handler_none, 0},
-    {"GET", "/x0123456789/x0123456789/x0123456789/x0123456789/x0123456789/x01234567/more", ROUTE_PUBLIC, NULL,
-     "long too", NULL, handler_none, 0},
-};
-static const struct route_group clash_group = {"clash", ROUTE_TABLE(clash_routes), 0};
-static const struct route_group *const clash_groups[] = {&clash_group};
-
 START_TEST(test_toolset_gives_clashing_names_a_suffix_in_table_order)
 {
 	struct toolset ts;
@@ -173,9 +268,6 @@ START_TEST(test_toolset_gives_clashing_names_a_suffix_in_table_order)
 }
 END_TEST
 
-static const struct route_group hidden_group = {"hidden", ROUTE_TABLE(clash_routes), GROUP_NO_TOOLS};
-static const struct route_group *const hidden_groups[] = {&hidden_group};
-
 START_TEST(test_toolset_skips_group_flagged_no_tools)
 {
 	struct toolset ts;
@@ -184,31 +276,6 @@ START_TEST(test_toolset_skips_group_flagged_no_tools)
 	toolset_free(&ts);
 }
 END_TEST
-
-/* --- schema, description, annotations ------------------------------------ */
-
-static json_object *prop(json_object *schema, const char *name)
-{
-	json_object *props, *p;
-	ck_assert(json_object_object_get_ex(schema, "properties", &props));
-	if (!json_object_object_get_ex(props, name, &p))
-		return NULL;
-	return p;
-}
-
-static const char *required_list(json_object *schema, char *buf, size_t n)
-{
-	json_object *req;
-	buf[0] = '\0';
-	if (!json_object_object_get_ex(schema, "required", &req))
-		return buf;
-	for (size_t i = 0; i < json_object_array_length(req); i++) {
-		if (i)
-			strncat(buf, ",", n - strlen(buf) - 1);
-		strncat(buf, json_object_get_string(json_object_array_get_idx(req, i)), n - strlen(buf) - 1);
-	}
-	return buf;
-}
 
 START_TEST(test_input_schema_has_path_parameter_as_required_string)
 {
@@ -297,15 +364,6 @@ START_TEST(test_annotations_read_only_for_get_idempotent_for_put)
 	json_object_put(a);
 }
 END_TEST
-
-/* --- tool_request --------------------------------------------------------- */
-
-static const struct request caller = {
-    .authorization = "Bearer abc.def.ghi",
-    .host = "api.example.com:8443",
-    .https = 1,
-    .remote_addr = "127.0.0.1",
-};
 
 START_TEST(test_request_fills_the_path_parameter_url_encoded)
 {
@@ -409,19 +467,6 @@ START_TEST(test_request_sends_post_arguments_as_the_json_body)
 }
 END_TEST
 
-static const struct field search_in[] = {
-    {.name = "q", .type = FIELD_STRING, .min = 1, .max = 64},
-    {.name = "limit", .type = FIELD_INTEGER, .min = 1, .max = 100},
-    {.name = "all", .type = FIELD_BOOLEAN},
-};
-static const struct route_fields search_fields = {.in = FIELD_LIST(search_in)};
-
-static const struct route search_routes[] = {
-    {"GET", "/things/:kind/search", ROUTE_PUBLIC, NULL, "search", &search_fields, handler_none, 0},
-};
-static const struct route_group search_group = {"search", ROUTE_TABLE(search_routes), 0};
-static const struct route_group *const search_groups[] = {&search_group};
-
 START_TEST(test_request_sends_get_arguments_as_the_query_string)
 {
 	struct toolset ts;
@@ -481,51 +526,6 @@ START_TEST(test_every_tool_request_dispatches_to_its_own_route)
 	}
 }
 END_TEST
-
-/* --- tool_call: in process ---------------------------------------------- */
-
-static void echo_handler(struct request *req, struct response *resp)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "method", json_object_new_string(req->method));
-	json_object_object_add(o, "id", json_string_or_null(request_param(req, "id")));
-	json_object_object_add(o, "note", json_string_or_null(json_get_string(req->body, "note")));
-	json_object_object_add(o, "sub", json_string_or_null(req->principal ? req->principal->sub : NULL));
-	response_json(resp, 201, o);
-}
-
-static const struct field echo_in[] = {
-    {.name = "note", .type = FIELD_STRING, .min = 1, .max = 16},
-};
-static const struct route_fields echo_fields = {.in = FIELD_LIST(echo_in)};
-
-static const struct route echo_routes[] = {
-    {"POST", "/echo/:id", ROUTE_PUBLIC, NULL, "echo", &echo_fields, echo_handler, 0},
-    {"POST", "/secret/:id", ROUTE_TOKEN, NULL, "needs a token", &echo_fields, echo_handler, 0},
-};
-static const struct route_group echo_group = {"echo", ROUTE_TABLE(echo_routes), 0};
-static const struct route_group *const echo_groups[] = {&echo_group};
-
-/* What the mcp program hands tool_call (lib/app.c's dispatcher), over the
- * echo group. */
-static void echo_dispatch(void *ctx, struct request *req, struct response *resp)
-{
-	(void)ctx;
-	app_dispatch(echo_groups, 1, req, resp);
-}
-static const struct http_handler echo_dispatcher = {echo_dispatch, NULL};
-
-static void call_setup(void)
-{
-	memset(&app, 0, sizeof app);
-	app.groups = echo_groups;
-	app.ngroups = 1;
-}
-
-static void call_teardown(void)
-{
-	memset(&app, 0, sizeof app);
-}
 
 START_TEST(test_call_runs_the_route_handler_in_process)
 {
@@ -614,156 +614,9 @@ START_TEST(test_call_refuses_bad_arguments_as_http_does)
 }
 END_TEST
 
-/* --- config: origins, resource URL ----------------------------------------- */
-
-static int load_with(const char *resource, const char *origins, struct config *c, char *err, size_t n)
+Suite *unit_suite(void)
 {
-	setenv("MCPAUTH_STATE_DIR", "/tmp/mcpauth-unit", 1);
-	if (resource)
-		setenv("MCPAUTH_RESOURCE_URL", resource, 1);
-	else
-		unsetenv("MCPAUTH_RESOURCE_URL");
-	if (origins)
-		setenv("MCPAUTH_ALLOWED_ORIGINS", origins, 1);
-	else
-		unsetenv("MCPAUTH_ALLOWED_ORIGINS");
-	return config_load(c, err, n);
-}
-
-START_TEST(test_config_allows_listed_origins_only)
-{
-	struct config c;
-	char err[256];
-	ck_assert_int_eq(
-	    load_with(NULL, " https://app.example.com , http://localhost:5173", &c, err, sizeof err), 0);
-	ck_assert(config_origin_allowed(&c, "https://app.example.com"));
-	ck_assert(config_origin_allowed(&c, "HTTPS://APP.example.com"));
-	ck_assert(config_origin_allowed(&c, "http://localhost:5173"));
-	ck_assert(!config_origin_allowed(&c, "http://localhost:5174"));
-	ck_assert(!config_origin_allowed(&c, "https://app.example.com.evil.com"));
-	ck_assert(!config_origin_allowed(&c, "https://app.example"));
-	ck_assert(!config_origin_allowed(&c, "null"));
-	ck_assert(!config_origin_allowed(&c, NULL));
-	config_free(&c);
-	ck_assert_int_eq(load_with(NULL, NULL, &c, err, sizeof err), 0);
-	ck_assert(!config_origin_allowed(&c, "https://app.example.com"));
-	config_free(&c);
-}
-END_TEST
-
-START_TEST(test_config_refuses_origins_that_are_not_origins)
-{
-	static const char *const bad[] = {"*",
-					  "app.example.com",
-					  "https://app.example.com/",
-					  "ftp://x.example.com",
-					  "https://a.example.com,https://b.example.com/path",
-					  ","};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct config c;
-		char err[256] = "";
-		ck_assert_msg(load_with(NULL, bad[i], &c, err, sizeof err) == -1, "accepted %s", bad[i]);
-		ck_assert_ptr_nonnull(strstr(err, "MCPAUTH_ALLOWED_ORIGINS"));
-		config_free(&c);
-	}
-}
-END_TEST
-
-START_TEST(test_config_resource_url_loses_its_trailing_slash)
-{
-	char err[256];
-	ck_assert_int_eq(load_with("https://api.example.com/mcp/", NULL, &app.config, err, sizeof err), 0);
-	ck_assert_str_eq(app.config.resource_url, "https://api.example.com/mcp");
-	struct request req = {.app = &app, .host = "other.example.com"};
-	char *res = guard_resource_url(&req), *meta = guard_resource_metadata_url(&req);
-	ck_assert_str_eq(res, "https://api.example.com/mcp");
-	ck_assert_str_eq(meta, "https://api.example.com/.well-known/oauth-protected-resource/mcp");
-	free(res);
-	free(meta);
-	/* A route off the MCP endpoint belongs to the resource at the root. */
-	struct request api = {.app = &app, .host = "other.example.com", .path = "/api/profile"};
-	res = guard_resource_url(&api);
-	meta = guard_resource_metadata_url(&api);
-	ck_assert_str_eq(res, "https://api.example.com/");
-	ck_assert_str_eq(meta, "https://api.example.com/.well-known/oauth-protected-resource");
-	free(res);
-	free(meta);
-	/* The tokens accepted for either; no other URL of that origin. */
-	ck_assert(guard_own_resource(&api, "https://api.example.com/mcp"));
-	ck_assert(guard_own_resource(&api, "https://api.example.com/"));
-	ck_assert(!guard_own_resource(&api, "https://api.example.com/mcp/"));
-	ck_assert(!guard_own_resource(&api, "https://api.example.com"));
-	ck_assert(!guard_own_resource(&api, "https://other.example.com/mcp"));
-	config_free(&app.config);
-	unsetenv("MCPAUTH_RESOURCE_URL");
-}
-END_TEST
-
-/* RFC 9728 section 3.1 for each shape of resource URL, and the challenge
- * built around it. */
-START_TEST(test_resource_metadata_url_shapes)
-{
-	static const char *const cases[][2] = {
-		{"https://api.example.com", "https://api.example.com/.well-known/oauth-protected-resource"},
-		{"https://api.example.com/", "https://api.example.com/.well-known/oauth-protected-resource"},
-		{"https://api.example.com/a/b", "https://api.example.com/.well-known/oauth-protected-resource/a/b"},
-		{"https://api.example.com:8443/mcp", "https://api.example.com:8443/.well-known/oauth-protected-resource/mcp"},
-	};
-	char err[256];
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		ck_assert_int_eq(load_with(cases[i][0], NULL, &app.config, err, sizeof err), 0);
-		struct request req = {.app = &app, .host = "ignored.example.com"};
-		char *meta = guard_resource_metadata_url(&req);
-		ck_assert_str_eq(meta, cases[i][1]);
-		free(meta);
-		config_free(&app.config);
-	}
-	unsetenv("MCPAUTH_RESOURCE_URL");
-	/* Without a configured URL: the request's scheme and host, when that
-	 * host is allowed; never one that is not (DNS rebinding). */
-	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
-	struct request refused = {.app = &app, .host = "h.example.com:3009", .https = 1};
-	char *meta = guard_resource_metadata_url(&refused);
-	ck_assert_str_eq(meta, "https://localhost/.well-known/oauth-protected-resource/mcp");
-	free(meta);
-	config_free(&app.config);
-	setenv("MCPAUTH_ALLOWED_HOSTS", "h.example.com", 1);
-	ck_assert_int_eq(load_with(NULL, NULL, &app.config, err, sizeof err), 0);
-	unsetenv("MCPAUTH_ALLOWED_HOSTS");
-	struct request req = {.app = &app, .host = "h.example.com:3009", .https = 1};
-	/* A token's aud may be the resource URL built from the request: its
-	 * scheme and allowed Host, /mcp or the root; never another host's. */
-	ck_assert(guard_own_resource(&req, "https://h.example.com:3009/mcp"));
-	ck_assert(guard_own_resource(&req, "https://H.example.com:3009/"));
-	ck_assert(!guard_own_resource(&req, "http://h.example.com:3009/mcp"));
-	ck_assert(!guard_own_resource(&req, "https://h.example.com:3010/mcp"));
-	ck_assert(!guard_own_resource(&req, "https://h.example.com:3009/mcpx"));
-	struct request rebound = {.app = &app, .host = "evil.example.com:3009", .https = 1};
-	ck_assert(!guard_own_resource(&rebound, "https://evil.example.com:3009/mcp"));
-	meta = guard_resource_metadata_url(&req);
-	ck_assert_str_eq(meta, "https://h.example.com:3009/.well-known/oauth-protected-resource/mcp");
-	free(meta);
-	struct response resp;
-	response_init(&resp);
-	guard_challenge(&req, &resp, "invalid_token", "The token expired");
-	ck_assert_str_eq(
-	    response_get_header(&resp, "WWW-Authenticate"),
-	    "Bearer realm=\"mcpauth\", error=\"invalid_token\", error_description=\"The token expired\", "
-	    "scope=\"openid profile email offline_access\", "
-	    "resource_metadata=\"https://h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
-	guard_challenge(&req, &resp, NULL, NULL);
-	ck_assert_str_eq(response_get_header(&resp, "WWW-Authenticate"),
-			 "Bearer realm=\"mcpauth\", scope=\"openid profile email offline_access\", "
-			 "resource_metadata=\"https://"
-			 "h.example.com:3009/.well-known/oauth-protected-resource/mcp\"");
-	response_free(&resp);
-	config_free(&app.config);
-}
-END_TEST
-
-static Suite *mcp_suite(void)
-{
-	Suite *s = suite_create("mcp");
+	Suite *s = suite_create("tool");
 	TCase *tc;
 
 	tc = tcase_create("names");
@@ -805,22 +658,5 @@ static Suite *mcp_suite(void)
 	tcase_add_test(tc, test_call_refuses_bad_arguments_as_http_does);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("config");
-	tcase_add_checked_fixture(tc, call_setup, call_teardown);
-	tcase_add_test(tc, test_config_allows_listed_origins_only);
-	tcase_add_test(tc, test_config_refuses_origins_that_are_not_origins);
-	tcase_add_test(tc, test_config_resource_url_loses_its_trailing_slash);
-	tcase_add_test(tc, test_resource_metadata_url_shapes);
-	suite_add_tcase(s, tc);
-
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(mcp_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,0 +1,146 @@
+#include "usercache.h"
+#include "userdb.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The user row cache of the request path. A row is served from here while
+ * the database's change counter is what it was before the row was read,
+ * and for at most ROW_TTL_MS. Every write of this library bumps the
+ * counter after its commit: it is an 8-byte file next to the database
+ * (<db>-gen), mapped shared by every process of every program, so a write
+ * in one process is seen by the next read in any other. The age bound
+ * covers writers that do not bump it (the sqlite3 shell). A process that
+ * cannot map the counter (read-only media, another owner) does not cache.
+ * Rows are kept without the password hash. */
+#define ROW_SLOTS 4096
+#define ROW_TTL_MS 1000
+
+struct row {
+	char *key;     /* the sub looked up; NULL: empty slot */
+	int found;     /* 0: no such user (a tenant's user unknown here) */
+	struct user u; /* when found, password_hash NULL */
+	uint64_t gen;
+	long long at_ms;
+};
+static struct row rows[ROW_SLOTS];
+static uint64_t *change_counter;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void row_drop(struct row *r)
+{
+	free(r->key);
+	r->key = NULL;
+	user_free(&r->u);
+}
+
+static uint64_t *counter_map(sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+	if (!path || !*path || sqlite3_db_readonly(db, "main") != 0)
+		return NULL;
+	char *name = ck_asprintf("%s-gen", path);
+	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(name);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	void *m = MAP_FAILED;
+	/* A new file is all zeros once it has its size: counter 0. */
+	if (fstat(fd, &st) == 0 &&
+	    (st.st_size >= (off_t)sizeof(uint64_t) || ftruncate(fd, sizeof(uint64_t)) == 0))
+		m = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* The database whose rows are cached: a process has one; a caller that
+ * switches (the unit tests) drops them. */
+static sqlite3 *cache_db;
+
+static void use_db(sqlite3 *db)
+{
+	if (db == cache_db)
+		return;
+	/* Only the slots in use: writing to all would fault in every page of
+	 * the table, a cost a CGI process pays twice for one request. */
+	for (size_t i = 0; i < ROW_SLOTS; i++)
+		if (rows[i].key)
+			row_drop(&rows[i]);
+	if (change_counter)
+		munmap(change_counter, sizeof(uint64_t));
+	change_counter = db ? counter_map(db) : NULL;
+	cache_db = db;
+}
+
+void usercache_forget(sqlite3 *db)
+{
+	if (db && db == cache_db)
+		use_db(NULL);
+}
+
+int userdb_generation(sqlite3 *db, unsigned long long *gen)
+{
+	use_db(db);
+	if (!change_counter)
+		return -1;
+	*gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void userdb_touch(sqlite3 *db)
+{
+	use_db(db);
+	if (change_counter)
+		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
+}
+
+int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u)
+{
+	*u = NULL;
+	use_db(db);
+	struct row *r = &rows[0];
+	uint64_t gen = 0;
+	long long now = now_ms();
+	if (change_counter) {
+		uint32_t h = 2166136261u;
+		for (const unsigned char *p = (const unsigned char *)sub; *p; p++)
+			h = (h ^ *p) * 16777619u;
+		r = &rows[h & (ROW_SLOTS - 1)];
+		gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+		if (r->key && r->gen == gen && now - r->at_ms < ROW_TTL_MS && strcmp(r->key, sub) == 0) {
+			*u = r->found ? &r->u : NULL;
+			return r->found ? USERDB_OK : USERDB_NOT_FOUND;
+		}
+	}
+	/* Without the counter, slot 0 only holds the answer until the next call. */
+	row_drop(r);
+	int rc = userdb_find_by_sub(db, sub, &r->u);
+	if (r->u.password_hash) {
+		secure_free(r->u.password_hash, strlen(r->u.password_hash));
+		r->u.password_hash = NULL;
+	}
+	if (rc == USERDB_ERROR)
+		return rc;
+	/* Tagged with the counter read before the query: a write committed in
+	 * between makes the next lookup read again. */
+	r->key = change_counter ? ck_strdup(sub) : NULL;
+	r->found = rc == USERDB_OK;
+	r->gen = gen;
+	r->at_ms = now;
+	*u = r->found ? &r->u : NULL;
+	return rc;
+}

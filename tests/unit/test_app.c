@@ -1,0 +1,64 @@
+/* Unit tests of lib/app.c: the Host rule as a program applies it to a request. */
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "audit.h"
+#include "config.h"
+#include "cors.h"
+#include "grant.h"
+#include "ratelimit.h"
+#include "refresh.h"
+#include "route.h"
+#include "unit.h"
+#include "userdb.h"
+#include "util.h"
+
+START_TEST(test_hosts_refused_before_routing_options_included)
+{
+	static const char *const methods[][2] = {{"GET", "/api/thing"},
+						 {"OPTIONS", "/api/thing"},
+						 {"DELETE", "/api/thing/7"},
+						 {"GET", "/nowhere"}};
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		struct response resp;
+		unit_serve(methods[i][0], methods[i][1], "evil.example:3009", "https://app.example.com",
+			   &resp);
+		ck_assert_int_eq(resp.status, 421);
+		ck_assert_str_eq(json_get_string(resp.body, "error"), "Misdirected request");
+		ck_assert_ptr_nonnull(json_get_string(resp.body, "message"));
+		ck_assert_ptr_null(strstr(json_text(resp.body), "evil"));
+		ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Origin"));
+		response_free(&resp);
+		unit_serve(methods[i][0], methods[i][1], "localhost:3009", "https://app.example.com", &resp);
+		ck_assert_int_ne(resp.status, 421);
+		response_free(&resp);
+	}
+	ck_assert_ptr_nonnull(strstr(audit_last_line(), "\"event\":\"host_refused\""));
+	/* The setting is unset here: the audit line names it. */
+	ck_assert_ptr_nonnull(strstr(audit_last_line(), "\"reason\":\"MCPAUTH_ALLOWED_HOSTS unset"));
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("app");
+	TCase *tc;
+
+	tc = tcase_create("hosts_app");
+	tcase_add_checked_fixture(tc, unit_app_setup, unit_app_teardown);
+	tcase_add_test(tc, test_hosts_refused_before_routing_options_included);
+	suite_add_tcase(s, tc);
+
+	return s;
+}

@@ -1,0 +1,223 @@
+/* Unit tests of lib/userdb.c: the user store's writes that only the tool uses (no demo
+ * users, passwords, deletion) and the permission swap. */
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "http.h"
+#include "issuer.h"
+#include "jwks.h"
+#include "password.h"
+#include "refresh.h"
+#include "token.h"
+#include "tokencache.h"
+#include "unit.h"
+#include "userdb.h"
+#include "util.h"
+
+static void count_user(const struct user *u, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static int nusers(sqlite3 *db)
+{
+	int n = 0;
+	ck_assert_int_eq(userdb_each(db, count_user, &n), USERDB_OK);
+	return n;
+}
+
+/* A refresh token of sub, taken at now; the caller frees it. */
+static char *refresh_of(sqlite3 *db, const char *sub, time_t now)
+{
+	char *tok = NULL;
+	struct refresh_grant g;
+	ck_assert_int_eq(refresh_issue(db, sub, "openid offline_access", now, 3600, &tok, &g), REFRESH_OK);
+	refresh_grant_free(&g);
+	return tok;
+}
+
+/* REFRESH_OK (the next token replaces *tok) or the refusal. */
+static enum refresh_status refresh_next(sqlite3 *db, char **tok, time_t now)
+{
+	char *next = NULL;
+	struct refresh_grant g;
+	enum refresh_status st = refresh_rotate(db, *tok, now, &next, &g);
+	refresh_grant_free(&g);
+	if (st == REFRESH_OK) {
+		refresh_token_free(*tok);
+		*tok = next;
+	}
+	return st;
+}
+
+START_TEST(test_userdb_creates_no_demo_users_unless_asked)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
+	sqlite3 *db;
+	/* A program's open of a new database: no user at all. */
+	ck_assert_msg(userdb_open(&db, path, unit_state_dir, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(nusers(db), 0);
+	char demo[128];
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 0);
+	ck_assert_str_eq(demo, "");
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_demo_logins_found_until_changed)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
+		      err);
+	ck_assert_int_eq(nusers(db), 3);
+	char demo[128];
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 3);
+	ck_assert_str_eq(demo, "user@example.com admin@example.com viewer@example.com");
+	/* The seeded hashes are real hashes of the published passwords. */
+	struct user u;
+	ck_assert_int_eq(userdb_find_by_email(db, "admin@example.com", &u), USERDB_OK);
+	ck_assert_int_eq(password_verify("admin", u.password_hash), 1);
+	user_free(&u);
+	/* A changed password is no demo login; a hash made anew for the demo
+	 * password (a database seeded by an older version) still is. */
+	char *hash = password_hash("a-real-secret");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|admin456", hash), USERDB_OK);
+	free(hash);
+	hash = password_hash("readonly");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|readonly789", hash), USERDB_OK);
+	free(hash);
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 2);
+	ck_assert_str_eq(demo, "user@example.com viewer@example.com");
+	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_OK);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|readonly789", NULL), USERDB_OK);
+	ck_assert_uint_eq(userdb_demo_logins(db, password_verify, demo, sizeof demo), 0);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_password_and_deletion_revoke_refresh_tokens)
+{
+	char err[256] = "";
+	time_t now = 1800000000;
+	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
+		      err);
+	/* Two logins of user123 (one rotated already), one of the viewer. */
+	char *a = refresh_of(db, "auth0|user123", now), *b = refresh_of(db, "auth0|user123", now);
+	char *v = refresh_of(db, "auth0|readonly789", now);
+	ck_assert_int_eq(refresh_next(db, &a, now), REFRESH_OK);
+	/* A permission change is no credential change: the tokens live on. */
+	ck_assert_int_eq(userdb_set_permissions(db, "auth0|user123", "read:profile"), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_OK);
+	char *hash = password_hash("new-password");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &a, now), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_next(db, &v, now), REFRESH_OK);
+	/* A login after the change works; "no password" revokes too. */
+	char *c = refresh_of(db, "auth0|user123", now);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", NULL), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &c, now), REFRESH_REVOKED);
+	/* Deletion: the viewer's tokens go with the viewer. */
+	ck_assert_int_eq(userdb_delete(db, "auth0|readonly789"), USERDB_OK);
+	ck_assert_int_eq(refresh_next(db, &v, now), REFRESH_REVOKED);
+	refresh_token_free(a);
+	refresh_token_free(b);
+	refresh_token_free(c);
+	refresh_token_free(v);
+	free(hash);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_swap_permissions_only_from_what_was_read)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
+		      err);
+	const char *had = "read:profile write:profile";
+	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|user123", "read:profile", "admin:all"),
+			 USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|nobody", had, "admin:all"), USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_swap_permissions(db, "auth0|user123", had, "read:profile"), USERDB_OK);
+	struct user u;
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_OK);
+	ck_assert_str_eq(u.permissions, "read:profile");
+	user_free(&u);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_userdb_set_password_and_delete)
+{
+	char err[256] = "";
+	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
+	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
+	sqlite3 *db;
+	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
+		      err);
+	ck_assert_int_eq(nusers(db), 3);
+	char *hash = password_hash("new-password");
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
+	struct user u;
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_OK);
+	ck_assert_int_eq(password_verify("new-password", u.password_hash), 1);
+	ck_assert_int_eq(password_verify("password", u.password_hash), 0);
+	user_free(&u);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", NULL), USERDB_OK);
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_OK);
+	ck_assert_ptr_null(u.password_hash);
+	user_free(&u);
+	ck_assert_int_eq(userdb_set_password(db, "auth0|nobody", hash), USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_OK);
+	ck_assert_int_eq(userdb_delete(db, "auth0|user123"), USERDB_NOT_FOUND);
+	ck_assert_int_eq(userdb_find_by_sub(db, "auth0|user123", &u), USERDB_NOT_FOUND);
+	ck_assert_int_eq(nusers(db), 2);
+	free(hash);
+	userdb_close(db);
+	free(path);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("userdb");
+	TCase *tc;
+
+	tc = tcase_create("userdb");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
+	tcase_add_test(tc, test_userdb_creates_no_demo_users_unless_asked);
+	tcase_add_test(tc, test_userdb_demo_logins_found_until_changed);
+	tcase_add_test(tc, test_userdb_set_password_and_delete);
+	tcase_add_test(tc, test_userdb_password_and_deletion_revoke_refresh_tokens);
+	tcase_add_test(tc, test_userdb_swap_permissions_only_from_what_was_read);
+	suite_add_tcase(s, tc);
+
+	return s;
+}

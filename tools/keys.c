@@ -1,0 +1,90 @@
+/* mcpauth rotate-key and keys: the issuer's signing keys and jwks.json. */
+#include "config.h"
+#include "issuer.h"
+#include "jwks.h"
+#include "mcpauth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define DEFAULT_KEEP (86400 + 300) /* the longest token lifetime plus the largest leeway */
+
+int need_local_issuer(void)
+{
+	if (config_local_issuer(&cfg))
+		return 0;
+	fail("AUTH0_DOMAIN is set: the keys are the Auth0 tenant's, not ours");
+	return -1;
+}
+
+int cmd_rotate_key(int argc, char **argv)
+{
+	struct opt o[] = {{"--keep", 1, NULL}};
+	long keep = DEFAULT_KEEP;
+	if (parse_opts(argc, argv, o, 1) != 0 ||
+	    (o[0].value && parse_seconds(o[0].value, 0, 366L * 86400, &keep) < 0)) {
+		fail("usage: mcpauth rotate-key [--keep SECONDS]");
+		return EX_USAGE;
+	}
+	if (need_local_issuer() < 0)
+		return EX_USAGE;
+	struct stat st;
+	char err[512], *kid = NULL;
+	if (act_as_owner() < 0)
+		return EX_ERROR;
+	if (stat(cfg.state_dir, &st) < 0) {
+		fail("no state directory %s: run 'mcpauth init' first", cfg.state_dir);
+		return EX_ERROR;
+	}
+	if (issuer_rotate(cfg.state_dir, cfg.jwks_file, time(NULL), keep, &kid, err, sizeof err) < 0) {
+		fail("%s", err);
+		return EX_ERROR;
+	}
+	printf("%s\n", kid);
+	if (keep == 0)
+		fprintf(stderr, "%s: new signing key %s; the old one is dropped: its tokens are refused.\n",
+			TOOL_NAME, kid);
+	else
+		fprintf(stderr, "%s: new signing key %s; the old one stays published for %ld s.\n", TOOL_NAME,
+			kid, keep);
+	fprintf(stderr, "Restart the programs now (apachectl graceful, systemctl reload lighttpd, or\n"
+			"systemctl restart 'mcpauth@*.service'): running ones keep the keys they loaded.\n");
+	free(kid);
+	return EX_OK;
+}
+
+int cmd_keys(int argc, char **argv)
+{
+	if (parse_opts(argc, argv, NULL, 0) != 0) {
+		fail("usage: mcpauth keys");
+		return EX_USAGE;
+	}
+	if (act_as_owner() < 0)
+		return EX_ERROR;
+	char err[512];
+	struct jwks set;
+	if (jwks_load_file(&set, cfg.jwks_file, err, sizeof err) < 0) {
+		fail("%s", err);
+		return EX_ERROR;
+	}
+	struct issuer is = {0};
+	int signing = config_local_issuer(&cfg) && issuer_load(&is, cfg.state_dir, err, sizeof err) == 0;
+	time_t now = time(NULL);
+	for (size_t i = 0; i < set.nkeys; i++) {
+		const struct jwks_key *k = &set.keys[i];
+		if (signing && strcmp(k->kid, is.kid) == 0)
+			printf("%s\tsigning\n", k->kid);
+		else if (jwks_key_retired(k, now))
+			printf("%s\tretired at %lld, neither trusted nor published\n", k->kid, k->retire_at);
+		else if (k->retire_at)
+			printf("%s\tretired, published until %lld\n", k->kid, k->retire_at);
+		else
+			printf("%s\tpublished\n", k->kid);
+	}
+	issuer_free(&is);
+	jwks_free(&set);
+	return EX_OK;
+}
