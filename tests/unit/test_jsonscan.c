@@ -346,6 +346,39 @@ START_TEST(test_token_json_parse_refuses_duplicates)
 }
 END_TEST
 
+/* The one strict parser, behind tokens, bodies and key sets alike. */
+START_TEST(test_parse_says_why)
+{
+	enum jsonscan_result why;
+	const char *t = "{\"a\":[1]}\n";
+	json_object *o = jsonscan_parse(t, strlen(t), 16, &why);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(why, JSONSCAN_OK);
+	json_object_put(o);
+	t = "{\"a\":1,\"a\":2}";
+	ck_assert_ptr_null(jsonscan_parse(t, strlen(t), 16, &why));
+	ck_assert_int_eq(why, JSONSCAN_DUPLICATE);
+	t = "\"a\\u0000\"";
+	ck_assert_ptr_null(jsonscan_parse(t, strlen(t), 16, &why));
+	ck_assert_int_eq(why, JSONSCAN_NUL);
+	t = "\"\xed\xa0\x80\"";
+	ck_assert_ptr_null(jsonscan_parse(t, strlen(t), 16, &why));
+	ck_assert_int_eq(why, JSONSCAN_BAD_UTF8);
+	t = "[[[1]]]";
+	ck_assert_ptr_null(jsonscan_parse(t, strlen(t), 2, &why));
+	ck_assert_int_eq(why, JSONSCAN_TOO_DEEP);
+	t = "{} {}";
+	ck_assert_ptr_null(jsonscan_parse(t, strlen(t), 16, &why));
+	ck_assert_int_eq(why, JSONSCAN_INVALID);
+	/* Two names for the key list: a JWKS is read by the same parser. */
+	struct jwks set;
+	char err[128];
+	t = "{\"keys\":[],\"keys\":[]}";
+	ck_assert_int_eq(jwks_parse(&set, t, strlen(t), err, sizeof err), -1);
+	jsonscan_release();
+}
+END_TEST
+
 /* --- request bodies ----------------------------------------------------- */
 
 static int body_ok(const char *text, size_t len)
@@ -410,6 +443,7 @@ static Suite *jsonscan_suite(void)
 
 	tc = tcase_create("bodies");
 	tcase_add_test(tc, test_body_parse);
+	tcase_add_test(tc, test_parse_says_why);
 	suite_add_tcase(s, tc);
 	return s;
 }
