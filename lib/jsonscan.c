@@ -76,36 +76,6 @@ static void add_utf8(struct sbuf *b, unsigned cp)
 	sbuf_add(b, u, n);
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629 table 3-7:
- * no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t len;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if (s[k] < 0x80 || s[k] > 0xBF)
-			return 0;
-	return len;
-}
-
 /* A string at sc->i (the opening quote). With keep, its decoded bytes are
  * appended to the arena. */
 static enum jsonscan_result string(struct scan *sc, int keep)
@@ -123,7 +93,7 @@ static enum jsonscan_result string(struct scan *sc, int keep)
 		if (c < 0x20)
 			return JSONSCAN_INVALID;
 		if (c >= 0x80) {
-			size_t k = utf8_len(sc->s + sc->i, sc->n - sc->i);
+			size_t k = utf8_seq_len(sc->s + sc->i, sc->n - sc->i);
 			if (k == 0)
 				return JSONSCAN_BAD_UTF8;
 			sc->i += k;

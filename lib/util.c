@@ -257,6 +257,39 @@ char *url_encode(const char *in)
 	return out;
 }
 
+size_t utf8_seq_len(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t len;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	/* RFC 3629 table 3-7: the second byte's range rules out overlong
+	 * forms, surrogates and code points above U+10FFFF. */
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (s[k] < 0x80 || s[k] > 0xBF)
+			return 0;
+	return len;
+}
+
 void utf8_trim(char *s)
 {
 	size_t n = strlen(s), i = n, back = 0;

@@ -43,6 +43,10 @@ char *url_encode(const char *in);
 /* Cuts s before a UTF-8 sequence that a truncating snprintf left
  * incomplete at its end, so the text stays valid UTF-8. */
 void utf8_trim(char *s);
+/* The length of the well-formed UTF-8 sequence at p (n > 0 bytes there):
+ * 1 for ASCII, 0 for an overlong form, a surrogate, a code point above
+ * U+10FFFF, or a stray or missing continuation byte. */
+size_t utf8_seq_len(const void *p, size_t n);
 
 int str_casecmp_prefix(const char *s, const char *prefix);
 

@@ -1292,6 +1292,26 @@ END_TEST
 
 /* --- suite ------------------------------------------------------------- */
 
+/* One UTF-8 check for the audit log and the strict JSON scan. */
+START_TEST(test_utf8_seq_len_refuses_what_rfc3629_refuses)
+{
+	ck_assert_uint_eq(utf8_seq_len("a", 1), 1);
+	ck_assert_uint_eq(utf8_seq_len("\xc3\xa9", 2), 2);
+	ck_assert_uint_eq(utf8_seq_len("\xe2\x82\xac", 3), 3);
+	ck_assert_uint_eq(utf8_seq_len("\xf0\x9f\x98\x80", 4), 4);
+	ck_assert_uint_eq(utf8_seq_len("\xc0\xaf", 2), 0);	   /* overlong '/' */
+	ck_assert_uint_eq(utf8_seq_len("\xe0\x80\xaf", 3), 0);	   /* overlong '/' */
+	ck_assert_uint_eq(utf8_seq_len("\xed\xa0\x80", 3), 0);	   /* surrogate */
+	ck_assert_uint_eq(utf8_seq_len("\xf4\x90\x80\x80", 4), 0); /* over U+10FFFF */
+	ck_assert_uint_eq(utf8_seq_len("\xc3", 1), 0);		   /* cut short */
+	ck_assert_uint_eq(utf8_seq_len("\xc3"
+				       "a",
+				       2),
+			  0);			       /* no continuation */
+	ck_assert_uint_eq(utf8_seq_len("\x80", 1), 0); /* stray continuation */
+}
+END_TEST
+
 static Suite *lib_suite(void)
 {
 	Suite *s = suite_create("lib");
@@ -1316,6 +1336,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_url_decode_refuses_nul);
 	tcase_add_test(tc, test_url_encode_escapes_reserved);
 	tcase_add_test(tc, test_url_encode_round_trips);
+	tcase_add_test(tc, test_utf8_seq_len_refuses_what_rfc3629_refuses);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("route_match");
