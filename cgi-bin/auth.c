@@ -70,19 +70,12 @@ static char *granted_scope(const char *asked, const char *user_scope)
 {
 	struct sbuf b = {0};
 	sbuf_adds(&b, "");
-	for (const char *s = asked; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		int grant = n && (words_has(user_scope, s, n) ||
-				  (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0));
-		if (grant && !words_has(b.p, s, n)) {
-			if (b.len)
-				sbuf_adds(&b, " ");
-			sbuf_add(&b, s, n);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = asked; list_next(&c, " ", &s, &n);)
+		if (words_has(user_scope, s, n) ||
+		    (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0))
+			words_add(&b, s, n);
 	return b.p;
 }
 

@@ -53,23 +53,6 @@ static int valid_domain(const char *d)
 	return 1;
 }
 
-/* The next item of a comma-separated list, spaces trimmed; 0 at the end. */
-static int next_item(const char **list, const char **item, size_t *len)
-{
-	const char *s = *list;
-	while (*s == ' ' || *s == ',')
-		s++;
-	if (!*s)
-		return 0;
-	const char *e = s + strcspn(s, ",");
-	*list = e;
-	while (e > s && e[-1] == ' ')
-		e--;
-	*item = s;
-	*len = (size_t)(e - s);
-	return 1;
-}
-
 /* scheme://host[:port], nothing after it. */
 static int valid_origin(const char *o, size_t n)
 {
@@ -94,7 +77,7 @@ static int valid_origins(const char *list)
 	const char *item;
 	size_t len;
 	int any = 0;
-	while (next_item(&list, &item, &len)) {
+	while (list_next(&list, ",", &item, &len)) {
 		if (!valid_origin(item, len))
 			return 0;
 		any = 1;
@@ -108,7 +91,7 @@ static int origin_in(const char *list, const char *origin)
 	size_t len;
 	if (!origin || !list)
 		return 0;
-	while (next_item(&list, &item, &len))
+	while (list_next(&list, ",", &item, &len))
 		if (strlen(origin) == len && strncasecmp(origin, item, len) == 0)
 			return 1;
 	return 0;
@@ -171,7 +154,7 @@ static int valid_hosts(const char *list)
 	size_t len;
 	int any = 0;
 	struct host_part h;
-	while (next_item(&list, &item, &len)) {
+	while (list_next(&list, ",", &item, &len)) {
 		if (host_split(item, len, &h) < 0)
 			return 0;
 		any = 1;
@@ -186,7 +169,7 @@ static int host_in(const char *list, const struct host_part *h)
 	const char *item;
 	size_t len;
 	struct host_part e;
-	while (next_item(&list, &item, &len)) {
+	while (list_next(&list, ",", &item, &len)) {
 		if (host_split(item, len, &e) < 0 || e.nlen != h->nlen ||
 		    strncasecmp(e.name, h->name, e.nlen) != 0)
 			continue;

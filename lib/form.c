@@ -106,17 +106,10 @@ int form_content_type_ok(const char *ct)
 char *form_cookie(const char *header, const char *name)
 {
 	size_t nl = strlen(name);
-	for (const char *s = header ? header : ""; *s;) {
-		while (*s == ' ' || *s == ';')
-			s++;
-		size_t n = strcspn(s, ";");
-		if (n > nl && s[nl] == '=' && strncmp(s, name, nl) == 0) {
-			size_t vl = n - nl - 1;
-			while (vl && s[nl + 1 + vl - 1] == ' ')
-				vl--;
-			return ck_strndup(s + nl + 1, vl);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = header; list_next(&c, ";", &s, &n);)
+		if (n > nl && s[nl] == '=' && strncmp(s, name, nl) == 0)
+			return ck_strndup(s + nl + 1, n - nl - 1);
 	return NULL;
 }

@@ -121,11 +121,10 @@ static const char *all_scopes(void)
  * a token's scope that would break it are left out. */
 static void add_scope_words(struct sbuf *b, const char *words)
 {
-	for (const char *s = words; s && *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		int ok = n > 0;
+	const char *s;
+	size_t n;
+	for (const char *c = words; list_next(&c, " ", &s, &n);) {
+		int ok = 1;
 		for (size_t i = 0; i < n && ok; i++)
 			ok = (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"' &&
 			     s[i] != '\\';
@@ -134,7 +133,6 @@ static void add_scope_words(struct sbuf *b, const char *words)
 				sbuf_adds(b, " ");
 			sbuf_add(b, s, n);
 		}
-		s += n;
 	}
 }
 

@@ -186,16 +186,10 @@ const char *json_text(json_object *o)
 json_object *json_word_array(const char *words)
 {
 	json_object *a = json_object_new_array();
-	for (const char *s = words ? words : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		const char *e = s;
-		while (*e && *e != ' ')
-			e++;
-		if (e > s)
-			json_object_array_add(a, json_object_new_string_len(s, (int)(e - s)));
-		s = e;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = words; list_next(&c, " ", &s, &n);)
+		json_object_array_add(a, json_object_new_string_len(s, (int)n));
 	return a;
 }
 

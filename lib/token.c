@@ -391,20 +391,7 @@ int principal_has_permission(const struct principal *p, const char *perm)
 
 int principal_has_scope(const struct principal *p, const char *scope)
 {
-	if (!p->scope)
-		return 0;
-	size_t n = strlen(scope);
-	for (const char *s = p->scope; *s;) {
-		while (*s == ' ')
-			s++;
-		const char *e = s;
-		while (*e && *e != ' ')
-			e++;
-		if ((size_t)(e - s) == n && strncmp(s, scope, n) == 0)
-			return 1;
-		s = e;
-	}
-	return 0;
+	return p->scope && words_has(p->scope, scope, strlen(scope));
 }
 
 void principal_free(struct principal *p)

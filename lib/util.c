@@ -351,13 +351,36 @@ void now_iso8601(char buf[32])
 /* word (n bytes) is one of the space-separated words of list. */
 int words_has(const char *list, const char *word, size_t n)
 {
-	for (const char *s = list ? list : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t len = strcspn(s, " ");
-		if (len == n && memcmp(s, word, n) == 0)
+	const char *w;
+	size_t len;
+	for (const char *c = list; list_next(&c, " ", &w, &len);)
+		if (len == n && memcmp(w, word, n) == 0)
 			return 1;
-		s += len;
-	}
 	return 0;
+}
+
+void words_add(struct sbuf *b, const char *word, size_t n)
+{
+	if (b->p && words_has(b->p, word, n))
+		return;
+	if (b->len)
+		sbuf_adds(b, " ");
+	sbuf_add(b, word, n);
+}
+
+int list_next(const char **cursor, const char *sep, const char **item, size_t *len)
+{
+	const char *s = *cursor ? *cursor : "";
+	while (*s == ' ' || (*s && strchr(sep, *s)))
+		s++;
+	*cursor = s;
+	if (!*s)
+		return 0;
+	const char *e = s + strcspn(s, sep);
+	*cursor = e;
+	while (e > s && e[-1] == ' ')
+		e--;
+	*item = s;
+	*len = (size_t)(e - s);
+	return 1;
 }

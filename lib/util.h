@@ -64,5 +64,14 @@ void now_iso8601(char buf[32]);
 /* 1 if word (n bytes) is one of the space-separated words of list (NULL:
  * none). */
 int words_has(const char *list, const char *word, size_t n);
+/* Appends word (n bytes) to b's space-separated words unless b holds it. */
+void words_add(struct sbuf *b, const char *word, size_t n);
+/* The next item of a list (list may be NULL): items are separated by any
+ * byte of sep (" " for scopes, "," for settings and headers, ";" for
+ * cookies); separators and spaces before an item and spaces after it are
+ * skipped, so empty items never come out. 1 with *item and *len set and
+ * *cursor past it, 0 at the end:
+ *   for (const char *c = list, *w; list_next(&c, " ", &w, &n);) ... */
+int list_next(const char **cursor, const char *sep, const char **item, size_t *len);
 
 #endif

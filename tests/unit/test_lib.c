@@ -1312,6 +1312,51 @@ START_TEST(test_utf8_seq_len_refuses_what_rfc3629_refuses)
 }
 END_TEST
 
+/* The one walk over a list of words, for scopes, settings and cookies. */
+static char *walk(const char *list, const char *sep)
+{
+	struct sbuf b = {0};
+	const char *w;
+	size_t n;
+	sbuf_adds(&b, "");
+	for (const char *c = list; list_next(&c, sep, &w, &n);) {
+		sbuf_adds(&b, "[");
+		sbuf_add(&b, w, n);
+		sbuf_adds(&b, "]");
+	}
+	return sbuf_take(&b);
+}
+
+START_TEST(test_list_next_walks_words_and_items)
+{
+	const struct {
+		const char *list, *sep, *want;
+	} cases[] = {
+	    {"openid  profile email ", " ", "[openid][profile][email]"},
+	    {"   ", " ", ""},
+	    {NULL, " ", ""},
+	    {"https://a.example, http://b.example:8080 ,,", ",",
+	     "[https://a.example][http://b.example:8080]"},
+	    {" a b , c", ",", "[a b][c]"},
+	    {"sid=1; csrf=two ;x", ";", "[sid=1][csrf=two][x]"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = walk(cases[i].list, cases[i].sep);
+		ck_assert_str_eq(got, cases[i].want);
+		free(got);
+	}
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	words_add(&b, "read", 4);
+	words_add(&b, "write", 5);
+	words_add(&b, "read", 4);
+	ck_assert_str_eq(b.p, "read write");
+	ck_assert(words_has(b.p, "write", 5));
+	ck_assert(!words_has(b.p, "wri", 3));
+	sbuf_free(&b);
+}
+END_TEST
+
 static Suite *lib_suite(void)
 {
 	Suite *s = suite_create("lib");
@@ -1337,6 +1382,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_url_encode_escapes_reserved);
 	tcase_add_test(tc, test_url_encode_round_trips);
 	tcase_add_test(tc, test_utf8_seq_len_refuses_what_rfc3629_refuses);
+	tcase_add_test(tc, test_list_next_walks_words_and_items);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("route_match");
