@@ -62,6 +62,12 @@ int route_match(const struct route *r, const char *path, struct request *req);
  * when it is the JSON body. */
 int route_in_query(const struct route *r);
 
+/* The methods of the routes matching path, each once, "GET, PUT", into buf
+ * (n bytes); the count, 0 when no route matches. Rows without a handler are
+ * skipped. The 405's Allow and the CORS preflight's methods. */
+size_t route_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path,
+			  char *buf, size_t n);
+
 /* Finds the route for req in the groups, checks its fields (lib/field.h)
  * and its requirement and runs it: 404 for no path, 405 with Allow for a wrong method. Rows without a
  * handler are skipped. */
