@@ -17,17 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *requirement_text(const struct route *r, char *buf, size_t n)
-{
-	switch (r->req) {
-	case ROUTE_PERMISSION: snprintf(buf, n, "permission %s", r->need); break;
-	case ROUTE_SCOPE: snprintf(buf, n, "scope %s", r->need); break;
-	case ROUTE_TOKEN: snprintf(buf, n, "valid token"); break;
-	default: snprintf(buf, n, "none"); break;
-	}
-	return buf;
-}
-
 static void index_get(struct request *req, struct response *resp)
 {
 	json_object *pub = json_object_new_array(), *prot = json_object_new_array();
@@ -41,7 +30,8 @@ static void index_get(struct request *req, struct response *resp)
 			if (r->req != ROUTE_PUBLIC) {
 				char buf[128];
 				json_object_object_add(e, "requires",
-						       json_object_new_string(requirement_text(r, buf, sizeof buf)));
+						       json_object_new_string(route_requirement_text(
+							   r, ROUTE_TEXT_SHORT, buf, sizeof buf)));
 			}
 			json_object_array_add(r->req == ROUTE_PUBLIC ? pub : prot, e);
 		}

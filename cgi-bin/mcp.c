@@ -62,7 +62,8 @@ static json_object *tool_json(const struct tool *t, int express)
 		json_object_object_add(route, "path", json_object_new_string(t->route->pattern));
 		json_object_object_add(o, "route", route);
 		json_object_object_add(o, "requires",
-				       json_object_new_string(tool_requirement(t, need, sizeof need)));
+				       json_object_new_string(route_requirement_text(
+					   t->route, ROUTE_TEXT_SHORT, need, sizeof need)));
 		json_object_object_add(o, "mcpName", json_object_new_string(t->name));
 	}
 	free(desc);

@@ -139,6 +139,22 @@ void route_dispatch(const struct route_group *const *groups, size_t ngroups, str
 	found->handler(req, resp);
 }
 
+const char *route_requirement_text(const struct route *r, enum route_text how, char *buf, size_t n)
+{
+	/* Before and after the need; public and token routes name none. */
+	static const char *const text[][2][2] = {
+	    [ROUTE_PUBLIC] = {{"none", ""}, {"Public: no access token needed.", ""}},
+	    [ROUTE_TOKEN] = {{"valid token", ""}, {"Requires a valid access token.", ""}},
+	    [ROUTE_PERMISSION] = {{"permission ", ""},
+				  {"Requires an access token with the permission '", "'."}},
+	    [ROUTE_SCOPE] = {{"scope ", ""}, {"Requires an access token with the scope '", "'."}},
+	};
+	int named = r->req == ROUTE_PERMISSION || r->req == ROUTE_SCOPE;
+	snprintf(buf, n, "%s%s%s", text[r->req][how][0], named && r->need ? r->need : "",
+		 text[r->req][how][1]);
+	return buf;
+}
+
 char *route_scopes(const struct route_group *const *groups, size_t ngroups)
 {
 	struct sbuf b = {0};

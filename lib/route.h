@@ -68,6 +68,14 @@ int route_in_query(const struct route *r);
 size_t route_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path,
 			  char *buf, size_t n);
 
+enum route_text {
+	ROUTE_TEXT_SHORT,    /* "permission read:users", "scope email", "valid token", "none" */
+	ROUTE_TEXT_SENTENCE, /* "Requires an access token with the permission 'read:users'." */
+};
+/* The route's requirement in words, into buf (n bytes): the index's and
+ * /mcp/tools' "requires", and the sentence that ends a tool's description. */
+const char *route_requirement_text(const struct route *r, enum route_text how, char *buf, size_t n);
+
 /* Finds the route for req in the groups, checks its fields (lib/field.h)
  * and its requirement and runs it: 404 for no path, 405 with Allow for a wrong method. Rows without a
  * handler are skipped. */
