@@ -10,6 +10,7 @@
 #include "register.h"
 #include "routes.h"
 #include "userdb.h"
+#include "userjson.h"
 #include "util.h"
 #include "wellknown.h"
 
@@ -91,10 +92,7 @@ static void token_answer(struct response *resp, const struct user *u, const char
 		response_error(resp, 500, "Internal error", "The token could not be signed");
 		return;
 	}
-	json_object *user = json_object_new_object();
-	json_object_object_add(user, "sub", json_object_new_string(u->sub));
-	json_object_object_add(user, "email", json_object_new_string(u->email));
-	json_object_object_add(user, "name", json_object_new_string(u->name));
+	json_object *user = user_json(u, USER_JSON_SUB);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "access_token", json_object_new_string(token));
 	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));

@@ -5,6 +5,7 @@
 #include "flowstore.h"
 #include "tokencache.h"
 #include "userdb.h"
+#include "userjson.h"
 #include "route.h"
 #include "util.h"
 
@@ -208,12 +209,7 @@ static int demo_principal(const char *token, size_t len, struct principal *p)
 		struct user u;
 		if (userdb_find_by_email(app.db, map[i][1], &u) != USERDB_OK)
 			return 0;
-		json_object *c = json_object_new_object();
-		json_object_object_add(c, "sub", json_object_new_string(u.sub));
-		json_object_object_add(c, "email", json_object_new_string(u.email));
-		json_object_object_add(c, "name", json_object_new_string(u.name));
-		json_object_object_add(c, "permissions", json_word_array(u.permissions));
-		json_object_object_add(c, "scope", json_object_new_string(u.scope));
+		json_object *c = user_json(&u, USER_JSON_SUB | USER_JSON_PERMISSIONS | USER_JSON_SCOPE);
 		user_free(&u);
 		memset(p, 0, sizeof *p);
 		p->claims = c;

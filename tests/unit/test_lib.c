@@ -20,6 +20,7 @@
 #include "testkeys.h"
 #include "token.h"
 #include "util.h"
+#include "userjson.h"
 
 /* --- base64url --------------------------------------------------------- */
 
@@ -1380,6 +1381,31 @@ START_TEST(test_requirement_text_is_one_per_kind)
 }
 END_TEST
 
+/* One shape for a user row, whoever answers it. */
+START_TEST(test_user_json_names_what_it_is_asked)
+{
+	struct user u = {.sub = "auth0|1",
+			 .email = "a@example.com",
+			 .name = NULL,
+			 .permissions = "read:x  write:x",
+			 .scope = "openid",
+			 .email_verified = 1,
+			 .created_at = "2026-01-01T00:00:00.000Z"};
+	json_object *o = user_json(&u, 0);
+	ck_assert_str_eq(json_text(o), "{\"id\":\"auth0|1\",\"email\":\"a@example.com\",\"name\":null}");
+	json_object_put(o);
+	o = user_json(&u, USER_JSON_SUB | USER_JSON_PERMISSIONS | USER_JSON_SCOPE);
+	ck_assert_str_eq(json_text(o), "{\"sub\":\"auth0|1\",\"email\":\"a@example.com\",\"name\":null,"
+				       "\"permissions\":[\"read:x\",\"write:x\"],\"scope\":\"openid\"}");
+	json_object_put(o);
+	o = user_json(&u, USER_JSON_USER_ID | USER_JSON_VERIFIED | USER_JSON_CREATED);
+	ck_assert_str_eq(json_text(o),
+			 "{\"user_id\":\"auth0|1\",\"email\":\"a@example.com\",\"name\":null,"
+			 "\"email_verified\":true,\"created_at\":\"2026-01-01T00:00:00.000Z\"}");
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *lib_suite(void)
 {
 	Suite *s = suite_create("lib");
@@ -1406,6 +1432,7 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_url_encode_round_trips);
 	tcase_add_test(tc, test_utf8_seq_len_refuses_what_rfc3629_refuses);
 	tcase_add_test(tc, test_list_next_walks_words_and_items);
+	tcase_add_test(tc, test_user_json_names_what_it_is_asked);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("route_match");
