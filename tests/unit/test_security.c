@@ -613,6 +613,48 @@ START_TEST(test_config_security_refuses_bad_values)
 }
 END_TEST
 
+/* The settings table drives config_load: each number is read into its
+ * field with its default, its bounds taken and one past them refused. */
+START_TEST(test_config_reads_every_number_of_the_table)
+{
+	size_t n;
+	const struct setting *t = config_settings(&n);
+	ck_assert_uint_ge(n, 30);
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].type == SETTING_TEXT)
+			continue;
+		struct config c;
+		char err[256] = "", v[32];
+		env_setup();
+		unsetenv(t[i].name);
+		ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+		const char *field = (const char *)&c + t[i].offset;
+		long got = t[i].type == SETTING_FLAG ? *(const int *)(const void *)field
+						     : *(const long *)(const void *)field;
+		ck_assert_msg(got == t[i].def, "%s: %ld, not its default %ld", t[i].name, got, t[i].def);
+		config_free(&c);
+		for (long edge = 0; edge < 4; edge++) {
+			long value = edge == 0	 ? t[i].min
+				     : edge == 1 ? t[i].max
+				     : edge == 2 ? t[i].min - 1
+						 : t[i].max + 1;
+			snprintf(v, sizeof v, "%ld", value);
+			setenv(t[i].name, v, 1);
+			int rc = config_load(&c, err, sizeof err);
+			if (edge < 2) {
+				ck_assert_msg(rc == 0, "%s=%s refused: %s", t[i].name, v, err);
+			} else {
+				ck_assert_msg(rc == -1, "%s=%s accepted", t[i].name, v);
+				ck_assert_msg(strstr(err, t[i].name) != NULL, "%s", err);
+			}
+			config_free(&c);
+		}
+		unsetenv(t[i].name);
+	}
+	env_setup();
+}
+END_TEST
+
 /* Clients fetch the issuer's metadata and compare it byte for byte: only
  * an http(s) URL without query or fragment starts a program. */
 START_TEST(test_config_issuer_must_be_an_http_url)
@@ -1101,6 +1143,7 @@ static Suite *security_suite(void)
 	tcase_add_test(tc, test_config_security_refuses_bad_values);
 	tcase_add_test(tc, test_config_cors_origins_are_also_mcp_origins);
 	tcase_add_test(tc, test_config_issuer_must_be_an_http_url);
+	tcase_add_test(tc, test_config_reads_every_number_of_the_table);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hosts");
