@@ -58,16 +58,6 @@ int route_in_query(const struct route *r)
 	       strcmp(r->method, "HEAD") == 0;
 }
 
-static int method_listed(const char *list, const char *method, size_t m)
-{
-	const char *w;
-	size_t n;
-	for (const char *c = list; list_next(&c, ",", &w, &n);)
-		if (n == m && memcmp(w, method, m) == 0)
-			return 1;
-	return 0;
-}
-
 size_t route_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path,
 			  char *buf, size_t n)
 {
@@ -82,7 +72,7 @@ size_t route_path_methods(const struct route_group *const *groups, size_t ngroup
 				continue;
 			size_t m = strlen(r->method);
 			/* The same method twice (two groups) is listed once. */
-			if (method_listed(buf, r->method, m) || len + m + 3 > n)
+			if (list_has(buf, ",", r->method, m) || len + m + 3 > n)
 				continue;
 			if (len) {
 				memcpy(buf + len, ", ", 2);

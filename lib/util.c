@@ -351,10 +351,15 @@ void now_iso8601(char buf[32])
 /* word (n bytes) is one of the space-separated words of list. */
 int words_has(const char *list, const char *word, size_t n)
 {
+	return list_has(list, " ", word, n);
+}
+
+int list_has(const char *list, const char *sep, const char *item, size_t n)
+{
 	const char *w;
 	size_t len;
-	for (const char *c = list; list_next(&c, " ", &w, &len);)
-		if (len == n && memcmp(w, word, n) == 0)
+	for (const char *c = list; list_next(&c, sep, &w, &len);)
+		if (len == n && memcmp(w, item, n) == 0)
 			return 1;
 	return 0;
 }
