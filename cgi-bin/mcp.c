@@ -175,24 +175,6 @@ static void rpc_error(struct response *resp, int status, json_object *id, int co
 	rpc_answer(resp, status, id, "error", e);
 }
 
-/* A media type without its parameters equals want, case-insensitively. */
-static int media_type_is(const char *s, size_t len, const char *want)
-{
-	while (len && (*s == ' ' || *s == '\t'))
-		s++, len--;
-	size_t n = 0;
-	while (n < len && s[n] != ';')
-		n++;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	return n == strlen(want) && strncasecmp(s, want, n) == 0;
-}
-
-static int content_type_json(const char *ct)
-{
-	return ct && media_type_is(ct, strlen(ct), "application/json");
-}
-
 /* The q parameter of one Accept item, 1 when it has none. */
 static double accept_q(const char *s, size_t len)
 {
@@ -417,7 +399,7 @@ static void mcp_post(struct request *req, struct response *resp)
 		rpc_error(resp, 403, NULL, RPC_REFUSED, "Origin not allowed", NULL);
 		return;
 	}
-	if (!content_type_json(req->content_type)) {
+	if (!http_content_type_is_json(req->content_type)) {
 		rpc_error(resp, 415, NULL, RPC_REFUSED, "Content-Type must be application/json", NULL);
 		return;
 	}

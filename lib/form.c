@@ -92,15 +92,7 @@ const char *form_status_text(enum form_status st)
 
 int form_content_type_ok(const char *ct)
 {
-	static const char want[] = "application/x-www-form-urlencoded";
-	if (!ct)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	size_t n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
-	return n == sizeof want - 1 && strncasecmp(ct, want, n) == 0;
+	return ct && media_type_is(ct, strlen(ct), "application/x-www-form-urlencoded");
 }
 
 char *form_cookie(const char *header, const char *name)

@@ -195,13 +195,5 @@ json_object *json_word_array(const char *words)
 
 int http_content_type_is_json(const char *ct)
 {
-	static const char want[] = "application/json";
-	if (!ct)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	size_t n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
-	return n == sizeof want - 1 && strncasecmp(ct, want, n) == 0;
+	return ct && media_type_is(ct, strlen(ct), "application/json");
 }

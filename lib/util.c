@@ -354,6 +354,18 @@ int words_has(const char *list, const char *word, size_t n)
 	return list_has(list, " ", word, n);
 }
 
+int media_type_is(const char *s, size_t len, const char *want)
+{
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	size_t n = 0;
+	while (n < len && s[n] != ';')
+		n++;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && strncasecmp(s, want, n) == 0;
+}
+
 int list_has(const char *list, const char *sep, const char *item, size_t n)
 {
 	const char *w;

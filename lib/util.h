@@ -73,6 +73,9 @@ void words_add(struct sbuf *b, const char *word, size_t n);
  * *cursor past it, 0 at the end:
  *   for (const char *c = list, *w; list_next(&c, " ", &w, &n);) ... */
 int list_next(const char **cursor, const char *sep, const char **item, size_t *len);
+/* The media type of a Content-Type or of one Accept item (len bytes), its
+ * parameters and blanks around it left out, is want (case-insensitive). */
+int media_type_is(const char *s, size_t len, const char *want);
 /* item (n bytes) is one of the items of list, as list_next walks it. */
 int list_has(const char *list, const char *sep, const char *item, size_t n);
 
