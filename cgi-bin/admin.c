@@ -6,6 +6,7 @@
 #include "password.h"
 #include "routes.h"
 #include "userdb.h"
+#include "userjson.h"
 #include "util.h"
 
 #include <openssl/rand.h>
@@ -14,21 +15,12 @@
 
 static void add_user_row(const struct user *u, void *arg)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(u->sub));
-	json_object_object_add(o, "name", json_object_new_string(u->name));
-	json_object_object_add(o, "email", json_object_new_string(u->email));
-	json_object_array_add(arg, o);
+	json_object_array_add(arg, user_json(u, 0));
 }
 
 static void add_admin_row(const struct user *u, void *arg)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(u->sub));
-	json_object_object_add(o, "email", json_object_new_string(u->email));
-	json_object_object_add(o, "name", json_object_new_string(u->name));
-	json_object_object_add(o, "permissions", json_word_array(u->permissions));
-	json_object_array_add(arg, o);
+	json_object_array_add(arg, user_json(u, USER_JSON_PERMISSIONS));
 }
 
 static void list(const struct app *app, struct response *resp, void (*row)(const struct user *, void *),
@@ -91,10 +83,8 @@ static void users_post(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The user could not be stored; try again");
 		return;
 	}
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "id", json_object_new_string(sub));
-	json_object_object_add(body, "name", json_object_new_string(name));
-	json_object_object_add(body, "email", json_object_new_string(email));
+	struct user made = {.sub = sub, .email = (char *)email, .name = (char *)name};
+	json_object *body = user_json(&made, 0);
 	json_object_object_add(body, "created", json_object_new_string(created));
 	response_json(resp, 201, body);
 }
@@ -175,13 +165,8 @@ static void user_get(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
 		return;
 	}
-	json_object *body = json_object_new_object();
-	json_object_object_add(body, "user_id", json_object_new_string(u.sub));
-	json_object_object_add(body, "email", json_object_new_string(u.email));
-	json_object_object_add(body, "name", json_object_new_string(u.name));
-	json_object_object_add(body, "permissions", json_word_array(u.permissions));
-	json_object_object_add(body, "created_at", json_object_new_string(u.created_at));
-	response_json(resp, 200, body);
+	response_json(resp, 200,
+		      user_json(&u, USER_JSON_USER_ID | USER_JSON_PERMISSIONS | USER_JSON_CREATED));
 	user_free(&u);
 }
 

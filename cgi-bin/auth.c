@@ -10,23 +10,13 @@
 #include "register.h"
 #include "routes.h"
 #include "userdb.h"
+#include "userjson.h"
 #include "util.h"
 #include "wellknown.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *requirement_text(const struct route *r, char *buf, size_t n)
-{
-	switch (r->req) {
-	case ROUTE_PERMISSION: snprintf(buf, n, "permission %s", r->need); break;
-	case ROUTE_SCOPE: snprintf(buf, n, "scope %s", r->need); break;
-	case ROUTE_TOKEN: snprintf(buf, n, "valid token"); break;
-	default: snprintf(buf, n, "none"); break;
-	}
-	return buf;
-}
 
 static void index_get(struct request *req, struct response *resp)
 {
@@ -42,7 +32,8 @@ static void index_get(struct request *req, struct response *resp)
 			if (r->req != ROUTE_PUBLIC) {
 				char buf[128];
 				json_object_object_add(e, "requires",
-						       json_object_new_string(requirement_text(r, buf, sizeof buf)));
+						       json_object_new_string(route_requirement_text(
+							   r, ROUTE_TEXT_SHORT, buf, sizeof buf)));
 			}
 			json_object_array_add(r->req == ROUTE_PUBLIC ? pub : prot, e);
 		}
@@ -71,19 +62,12 @@ static char *granted_scope(const char *asked, const char *user_scope)
 {
 	struct sbuf b = {0};
 	sbuf_adds(&b, "");
-	for (const char *s = asked; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		int grant = n && (words_has(user_scope, s, n) ||
-				  (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0));
-		if (grant && !words_has(b.p, s, n)) {
-			if (b.len)
-				sbuf_adds(&b, " ");
-			sbuf_add(&b, s, n);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = asked; list_next(&c, " ", &s, &n);)
+		if (words_has(user_scope, s, n) ||
+		    (n == strlen(OFFLINE_ACCESS) && memcmp(s, OFFLINE_ACCESS, n) == 0))
+			words_add(&b, s, n);
 	return b.p;
 }
 
@@ -110,10 +94,7 @@ static void token_answer(const struct app *app, struct response *resp, const str
 		response_error(resp, 500, "Internal error", "The token could not be signed");
 		return;
 	}
-	json_object *user = json_object_new_object();
-	json_object_object_add(user, "sub", json_object_new_string(u->sub));
-	json_object_object_add(user, "email", json_object_new_string(u->email));
-	json_object_object_add(user, "name", json_object_new_string(u->name));
+	json_object *user = user_json(u, USER_JSON_SUB);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "access_token", json_object_new_string(token));
 	json_object_object_add(body, "token_type", json_object_new_string("Bearer"));

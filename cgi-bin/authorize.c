@@ -181,16 +181,11 @@ static void consent_page(const struct request *req, struct response *resp, const
 	struct sbuf own[64];
 	size_t n = 0;
 	memset(own, 0, sizeof own);
-	for (const char *p = granted; *p && n < 64;) {
-		while (*p == ' ')
-			p++;
-		size_t len = strcspn(p, " ");
-		if (len) {
-			words[n] = ck_strndup(p, len);
-			texts[n] = scope_text(app, words[n], &own[n]);
-			n++;
-		}
-		p += len;
+	const char *p;
+	size_t len;
+	for (const char *c = granted; n < 64 && list_next(&c, " ", &p, &len); n++) {
+		words[n] = ck_strndup(p, len);
+		texts[n] = scope_text(app, words[n], &own[n]);
 	}
 	struct page_flow f;
 	char *resource;

@@ -63,7 +63,8 @@ static json_object *tool_json(const struct tool *t, int express)
 		json_object_object_add(route, "path", json_object_new_string(t->route->pattern));
 		json_object_object_add(o, "route", route);
 		json_object_object_add(o, "requires",
-				       json_object_new_string(tool_requirement(t, need, sizeof need)));
+				       json_object_new_string(route_requirement_text(
+					   t->route, ROUTE_TEXT_SHORT, need, sizeof need)));
 		json_object_object_add(o, "mcpName", json_object_new_string(t->name));
 	}
 	free(desc);
@@ -175,24 +176,6 @@ static void rpc_error(struct response *resp, int status, json_object *id, int co
 	if (data)
 		json_object_object_add(e, "data", data);
 	rpc_answer(resp, status, id, "error", e);
-}
-
-/* A media type without its parameters equals want, case-insensitively. */
-static int media_type_is(const char *s, size_t len, const char *want)
-{
-	while (len && (*s == ' ' || *s == '\t'))
-		s++, len--;
-	size_t n = 0;
-	while (n < len && s[n] != ';')
-		n++;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	return n == strlen(want) && strncasecmp(s, want, n) == 0;
-}
-
-static int content_type_json(const char *ct)
-{
-	return ct && media_type_is(ct, strlen(ct), "application/json");
 }
 
 /* The q parameter of one Accept item, 1 when it has none. */
@@ -420,7 +403,7 @@ static void mcp_post(struct request *req, struct response *resp)
 		rpc_error(resp, 403, NULL, RPC_REFUSED, "Origin not allowed", NULL);
 		return;
 	}
-	if (!content_type_json(req->content_type)) {
+	if (!http_content_type_is_json(req->content_type)) {
 		rpc_error(resp, 415, NULL, RPC_REFUSED, "Content-Type must be application/json", NULL);
 		return;
 	}

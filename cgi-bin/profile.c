@@ -3,14 +3,12 @@
 #include "audit.h"
 #include "routes.h"
 #include "userdb.h"
+#include "userjson.h"
 
 static json_object *profile_object(const char *id, const char *name, const char *email)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "email", json_string_or_null(email));
-	json_object_object_add(o, "name", json_string_or_null(name));
-	return o;
+	const struct user u = {.sub = (char *)id, .email = (char *)email, .name = (char *)name};
+	return user_json(&u, 0);
 }
 
 static void profile_get(struct request *req, struct response *resp)

@@ -5,6 +5,7 @@
 #include "mcpauth.h"
 #include "password.h"
 #include "userdb.h"
+#include "userjson.h"
 #include "util.h"
 
 #include <openssl/rand.h>
@@ -128,15 +129,8 @@ int cmd_user_del(int argc, char **argv)
 static void print_user(const struct user *u, void *arg)
 {
 	if (arg) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(u->sub));
-		json_object_object_add(o, "email", json_object_new_string(u->email));
-		json_object_object_add(o, "name", json_object_new_string(u->name));
-		json_object_object_add(o, "permissions", json_word_array(u->permissions));
-		json_object_object_add(o, "scope", json_object_new_string(u->scope));
-		json_object_object_add(o, "email_verified", json_object_new_boolean(u->email_verified));
-		json_object_object_add(o, "created_at", json_object_new_string(u->created_at));
-		json_object_array_add(arg, o);
+		json_object_array_add(arg, user_json(u, USER_JSON_PERMISSIONS | USER_JSON_SCOPE |
+							    USER_JSON_VERIFIED | USER_JSON_CREATED));
 		return;
 	}
 	printf("%s\t%s\t%s\t%s\n", u->sub, u->email, u->name, u->permissions);

@@ -9,11 +9,10 @@
 int grant_check(const struct request *req, struct response *resp, const char *held, const char *wanted,
 		const char *target, const char *target_email)
 {
-	for (const char *s = wanted ? wanted : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		if (n && !words_has(held, s, n)) {
+	const char *s;
+	size_t n;
+	for (const char *c = wanted; list_next(&c, " ", &s, &n);) {
+		if (!words_has(held, s, n)) {
 			char *perm = ck_strndup(s, n);
 			if (!req->principal || !principal_has_permission(req->principal, perm)) {
 				audit_event(req, "grant_refused", "sub",
@@ -29,7 +28,6 @@ int grant_check(const struct request *req, struct response *resp, const char *he
 			}
 			free(perm);
 		}
-		s += n;
 	}
 	return 1;
 }

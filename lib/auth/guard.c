@@ -5,6 +5,8 @@
 #include "flowstore.h"
 #include "tokencache.h"
 #include "userdb.h"
+#include "userjson.h"
+#include "route.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -121,11 +123,10 @@ static const char *all_scopes(const struct app *app)
  * a token's scope that would break it are left out. */
 static void add_scope_words(struct sbuf *b, const char *words)
 {
-	for (const char *s = words; s && *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		int ok = n > 0;
+	const char *s;
+	size_t n;
+	for (const char *c = words; list_next(&c, " ", &s, &n);) {
+		int ok = 1;
 		for (size_t i = 0; i < n && ok; i++)
 			ok = (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"' &&
 			     s[i] != '\\';
@@ -134,7 +135,6 @@ static void add_scope_words(struct sbuf *b, const char *words)
 				sbuf_adds(b, " ");
 			sbuf_add(b, s, n);
 		}
-		s += n;
 	}
 }
 
@@ -210,12 +210,7 @@ static int demo_principal(const struct app *app, const char *token, size_t len, 
 		struct user u;
 		if (userdb_find_by_email(app->db, map[i][1], &u) != USERDB_OK)
 			return 0;
-		json_object *c = json_object_new_object();
-		json_object_object_add(c, "sub", json_object_new_string(u.sub));
-		json_object_object_add(c, "email", json_object_new_string(u.email));
-		json_object_object_add(c, "name", json_object_new_string(u.name));
-		json_object_object_add(c, "permissions", json_word_array(u.permissions));
-		json_object_object_add(c, "scope", json_object_new_string(u.scope));
+		json_object *c = user_json(&u, USER_JSON_SUB | USER_JSON_PERMISSIONS | USER_JSON_SCOPE);
 		user_free(&u);
 		memset(p, 0, sizeof *p);
 		p->claims = c;

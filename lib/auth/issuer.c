@@ -4,6 +4,7 @@
 #include "jwks.h"
 #include "token.h"
 #include "userdb.h"
+#include "userjson.h"
 #include "util.h"
 
 #include <jwt.h>
@@ -259,18 +260,13 @@ json_object *issuer_access_claims(const char *iss, const char *aud, const struct
 	unsigned char rnd[16];
 	RAND_bytes(rnd, sizeof rnd);
 	char *jti = b64url_encode(rnd, sizeof rnd);
-	json_object *c = json_object_new_object();
+	json_object *c = user_json(u, USER_JSON_SUB | USER_JSON_PERMISSIONS | USER_JSON_SCOPE);
 	json_object_object_add(c, "iss", json_object_new_string(iss));
-	json_object_object_add(c, "sub", json_object_new_string(u->sub));
 	json_object_object_add(c, "aud", json_object_new_string(aud));
 	json_object_object_add(c, "iat", json_object_new_int64(now));
 	json_object_object_add(c, "nbf", json_object_new_int64(now));
 	json_object_object_add(c, "exp", json_object_new_int64(now + ttl));
 	json_object_object_add(c, "jti", json_object_new_string(jti));
-	json_object_object_add(c, "email", json_object_new_string(u->email));
-	json_object_object_add(c, "name", json_object_new_string(u->name));
-	json_object_object_add(c, "permissions", json_word_array(u->permissions));
-	json_object_object_add(c, "scope", json_object_new_string(u->scope));
 	free(jti);
 	return c;
 }

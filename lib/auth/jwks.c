@@ -1,4 +1,5 @@
 #include "jwks.h"
+#include "jsonscan.h"
 #include "util.h"
 
 #include <json-c/json.h>
@@ -119,14 +120,9 @@ int jwks_parse(struct jwks *set, const char *json, size_t len, char *err, size_t
 		snprintf(err, errlen, "JWKS larger than %d bytes", JWKS_MAX_BYTES);
 		return -1;
 	}
-	json_tokener *tok = json_tokener_new_ex(16);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *doc = json_tokener_parse_ex(tok, json, (int)len);
-	int ok = json_tokener_get_error(tok) == json_tokener_success &&
-		 json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
+	json_object *doc = jsonscan_parse(json, len, 16, NULL);
 	json_object *keys;
-	if (!ok || !doc || !json_object_object_get_ex(doc, "keys", &keys) ||
+	if (!doc || !json_object_object_get_ex(doc, "keys", &keys) ||
 	    !json_object_is_type(keys, json_type_array)) {
 		json_object_put(doc);
 		snprintf(err, errlen, "JWKS is not a JSON object with a keys array");

@@ -42,50 +42,25 @@ enum part_error {
 	PART_NUL,       /* a string holding \u0000 */
 };
 
-/* One parser per process, reset for each text: a token's parts are parsed
- * without allocating a parser each time. */
-static json_tokener *tok_reused;
 /* The digest of the signed input, fetched and allocated once. */
 static EVP_MD *sha256;
 static EVP_MD_CTX *mdctx;
 
 static json_object *parse_object(const char *text, size_t len, enum part_error *err)
 {
-	*err = PART_JSON;
-	if (len > (size_t)1 << 30)
-		return NULL;
-	if (!tok_reused && !(tok_reused = json_tokener_new_ex(JSON_MAX_DEPTH)))
-		return NULL;
-	json_tokener *tok = tok_reused;
-	json_tokener_reset(tok);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	if (jerr == json_tokener_error_depth)
-		*err = PART_DEEP;
-	else if (jerr == json_tokener_error_parse_utf8_string)
-		*err = PART_UTF8;
-	else if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len)
-		*err = PART_JSON;
-	else if (!json_object_is_type(o, json_type_object))
+	static const enum part_error part_of[] = {
+	    [-JSONSCAN_OK] = PART_OK,	      [-JSONSCAN_INVALID] = PART_JSON,
+	    [-JSONSCAN_TOO_DEEP] = PART_DEEP, [-JSONSCAN_DUPLICATE] = PART_DUPLICATE,
+	    [-JSONSCAN_NUL] = PART_NUL,	      [-JSONSCAN_BAD_UTF8] = PART_UTF8,
+	};
+	enum jsonscan_result why;
+	json_object *o = jsonscan_parse(text, len, JSON_MAX_DEPTH, &why);
+	*err = part_of[-why];
+	if (o && !json_object_is_type(o, json_type_object)) {
 		*err = PART_OBJECT;
-	else
-		/* json-c keeps the last of two equal names, cuts strings at \u0000
-		 * and lets overlong UTF-8 through; another reader may not. A token
-		 * that two parsers read differently is refused. */
-		switch (jsonscan_check(text, len, JSON_MAX_DEPTH)) {
-		case JSONSCAN_OK: *err = PART_OK; break;
-		case JSONSCAN_DUPLICATE: *err = PART_DUPLICATE; break;
-		case JSONSCAN_NUL: *err = PART_NUL; break;
-		case JSONSCAN_BAD_UTF8: *err = PART_UTF8; break;
-		case JSONSCAN_TOO_DEEP: *err = PART_DEEP; break;
-		default: *err = PART_JSON; break;
-		}
-	if (*err != PART_OK) {
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_reset(tok);
 	return o;
 }
 
@@ -188,9 +163,7 @@ void token_release_keys(void)
 	mdctx = NULL;
 	EVP_MD_free(sha256);
 	sha256 = NULL;
-	if (tok_reused) /* json_tokener_free does not take NULL */
-		json_tokener_free(tok_reused);
-	tok_reused = NULL;
+	jsonscan_release();
 	for (size_t i = 0; i < VCTX_MAX; i++) {
 		EVP_PKEY_CTX_free(vctx[i].ctx);
 		EVP_PKEY_free(vctx[i].key);
@@ -418,20 +391,7 @@ int principal_has_permission(const struct principal *p, const char *perm)
 
 int principal_has_scope(const struct principal *p, const char *scope)
 {
-	if (!p->scope)
-		return 0;
-	size_t n = strlen(scope);
-	for (const char *s = p->scope; *s;) {
-		while (*s == ' ')
-			s++;
-		const char *e = s;
-		while (*e && *e != ' ')
-			e++;
-		if ((size_t)(e - s) == n && strncmp(s, scope, n) == 0)
-			return 1;
-		s = e;
-	}
-	return 0;
+	return p->scope && words_has(p->scope, scope, strlen(scope));
 }
 
 void principal_free(struct principal *p)

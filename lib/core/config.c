@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,28 +15,118 @@
 #define MCPAUTH_STATE_DIR_DEFAULT "/var/lib/mcpauth"
 #endif
 
+#define FIELD(f) offsetof(struct config, f)
+#define TEXT(name, field, def, flags, help)                                                                  \
+	{                                                                                                    \
+		name, SETTING_TEXT, field, 0, 0, 0, def, flags, help                                         \
+	}
+#define INT(name, field, def, min, max, help)                                                                \
+	{                                                                                                    \
+		name, SETTING_INT, FIELD(field), def, min, max, NULL, 0, help                                \
+	}
+#define FLAG(name, field, flags, help)                                                                       \
+	{                                                                                                    \
+		name, SETTING_FLAG, FIELD(field), 0, 0, 1, NULL, flags, help                                 \
+	}
+
+static const struct setting settings[] = {
+    TEXT("AUTH0_DOMAIN", FIELD(auth0_domain), NULL, 0, "Auth0 tenant (host[:port]); unset: the local issuer"),
+    TEXT("AUTH0_AUDIENCE", FIELD(audience), CONFIG_DEFAULT_AUDIENCE, 0, "the aud tokens must carry"),
+    TEXT("AUTH0_CLIENT_ID", FIELD(client_id), NULL, 0,
+	 "the application for the Management API and login proxy"),
+    TEXT("AUTH0_CLIENT_SECRET", FIELD(client_secret), NULL, 0, "its secret; never logged"),
+    TEXT("AUTH0_LOGIN_REALM", FIELD(login_realm), NULL, 0,
+	 "Auth0 mode: proxy /auth/login to this connection"),
+    TEXT("MCPAUTH_CLAIM_NAMESPACE", FIELD(claim_namespace), NULL, 0, "prefix of an Auth0 Action's claims"),
+    TEXT("MCPAUTH_CA_FILE", FIELD(ca_file), NULL, 0, "CA bundle trusted for the tenant"),
+    TEXT("MCPAUTH_JWKS_URL", SETTING_DERIVED, NULL, 0, "where the tenant's keys are fetched (https://)"),
+    FLAG("MCPAUTH_ALLOW_INSECURE_LOCALHOST", allow_insecure_localhost, SETTING_TESTS_ONLY,
+	 "1: MCPAUTH_JWKS_URL may be http:// to 127.0.0.1 or [::1]"),
+    INT("MCPAUTH_JWKS_REFRESH", jwks_refresh, 3600, 1, 7 * 86400,
+	"fetch the tenant's keys again after, seconds"),
+    INT("MCPAUTH_JWKS_MIN_INTERVAL", jwks_min_interval, 60, 1, 3600,
+	"at most one fetch for unknown kids per, seconds"),
+    INT("MCPAUTH_HTTP_TIMEOUT", http_timeout, 5, 1, 60, "seconds a call to the tenant may take"),
+    TEXT("MCPAUTH_ISSUER", SETTING_DERIVED, CONFIG_DEFAULT_ISSUER, 0, "the local issuer: the site's URL"),
+    INT("MCPAUTH_REGISTER_LIMIT", register_limit, 20, 1, 1000000,
+	"client registrations per address per hour"),
+    INT("MCPAUTH_CLIENT_LIMIT", client_limit, 10000, 1, 100000000, "registered clients stored in all"),
+    FLAG("MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE", client_document_allow_private, SETTING_TESTS_ONLY,
+	 "1: client metadata documents on private addresses"),
+    TEXT("MCPAUTH_STATE_DIR", FIELD(state_dir), MCPAUTH_STATE_DIR_DEFAULT, SETTING_BUILD_DEFAULT,
+	 "keys, JWKS, database, sockets (an absolute path)"),
+    TEXT("MCPAUTH_JWKS_FILE", SETTING_DERIVED, NULL, 0, "the keys tokens are verified with"),
+    INT("MCPAUTH_LEEWAY", leeway, 30, 0, 300, "seconds of clock skew allowed"),
+    INT("MCPAUTH_TOKEN_TTL", token_ttl, 3600, 60, 86400, "lifetime of issued tokens, seconds"),
+    INT("MCPAUTH_TOKEN_CACHE", token_cache, 4096, 0, 1 << 20, "verified tokens cached per process (0: off)"),
+    FLAG("MCPAUTH_DEMO_TOKENS", demo_tokens, SETTING_TESTS_ONLY,
+	 "1: the demo tokens stand for the demo users"),
+    TEXT("MCPAUTH_RESOURCE_URL", SETTING_DERIVED, NULL, 0, "the canonical MCP URL"),
+    TEXT("MCPAUTH_ALLOWED_ORIGINS", FIELD(allowed_origins), NULL, 0, "origins whose pages may call /mcp"),
+    TEXT("MCPAUTH_ALLOWED_HOSTS", FIELD(allowed_hosts), NULL, 0, "host names a request's Host may give"),
+    TEXT("MCPAUTH_CORS_ORIGINS", FIELD(cors_origins), NULL, 0, "origins whose pages may call the API (CORS)"),
+    INT("MCPAUTH_REFRESH_TTL", refresh_ttl, 30L * 86400, 1, 365L * 86400,
+	"lifetime of a login's refresh tokens"),
+    INT("MCPAUTH_LOGIN_EMAIL_LIMIT", login_email_limit, 5, 1, 1000000, "failed logins per email per window"),
+    INT("MCPAUTH_LOGIN_ADDR_LIMIT", login_addr_limit, 20, 1, 1000000, "failed logins per address per window"),
+    INT("MCPAUTH_LOGIN_WINDOW", login_window, 900, 1, 86400, "the rate-limit window, seconds"),
+    INT("MCPAUTH_REQUEST_TIMEOUT", request_timeout, 10, 1, 300, "seconds a request may take to arrive"),
+    TEXT("MCPAUTH_AUDIT_LOG", FIELD(audit_log), "stderr", 0, "stderr or an absolute file path"),
+};
+
+const struct setting *config_settings(size_t *n)
+{
+	*n = sizeof settings / sizeof settings[0];
+	return settings;
+}
+
+static const struct setting *setting_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	/* Every variable read is in the table: the docs and the web server
+	 * lists are checked against it. */
+	log_msg("setting %s is not in the settings table", name);
+	abort();
+}
+
+/* The value of a setting of the table; NULL when unset or empty. */
 static const char *env(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = getenv(setting_named(name)->name);
 	return v && *v ? v : NULL;
 }
 
-static int env_long(const char *name, long def, long min, long max, long *out,
-		    char *err, size_t errlen)
+/* Reads every setting with a field of its own into c. */
+static int load_table(struct config *c, char *err, size_t errlen)
 {
-	const char *v = env(name);
-	if (!v) {
-		*out = def;
-		return 0;
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+		const struct setting *s = &settings[i];
+		if (s->offset == SETTING_DERIVED)
+			continue;
+		char *field = (char *)c + s->offset;
+		const char *v = env(s->name);
+		if (s->type == SETTING_TEXT) {
+			*(const char **)(void *)field = v ? v : s->def_text;
+			continue;
+		}
+		long n = s->def;
+		if (v) {
+			char *end;
+			errno = 0;
+			n = strtol(v, &end, 10);
+			if (errno || *end || n < s->min || n > s->max) {
+				snprintf(err, errlen, "%s must be an integer from %ld to %ld", s->name,
+					 s->min, s->max);
+				return -1;
+			}
+		}
+		if (s->type == SETTING_FLAG)
+			*(int *)(void *)field = (int)n;
+		else
+			*(long *)(void *)field = n;
 	}
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || *end || n < min || n > max) {
-		snprintf(err, errlen, "%s must be an integer from %ld to %ld", name, min, max);
-		return -1;
-	}
-	*out = n;
 	return 0;
 }
 
@@ -50,23 +141,6 @@ static int valid_domain(const char *d)
 		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ':'))
 			return 0;
 	}
-	return 1;
-}
-
-/* The next item of a comma-separated list, spaces trimmed; 0 at the end. */
-static int next_item(const char **list, const char **item, size_t *len)
-{
-	const char *s = *list;
-	while (*s == ' ' || *s == ',')
-		s++;
-	if (!*s)
-		return 0;
-	const char *e = s + strcspn(s, ",");
-	*list = e;
-	while (e > s && e[-1] == ' ')
-		e--;
-	*item = s;
-	*len = (size_t)(e - s);
 	return 1;
 }
 
@@ -94,7 +168,7 @@ static int valid_origins(const char *list)
 	const char *item;
 	size_t len;
 	int any = 0;
-	while (next_item(&list, &item, &len)) {
+	while (list_next(&list, ",", &item, &len)) {
 		if (!valid_origin(item, len))
 			return 0;
 		any = 1;
@@ -108,7 +182,7 @@ static int origin_in(const char *list, const char *origin)
 	size_t len;
 	if (!origin || !list)
 		return 0;
-	while (next_item(&list, &item, &len))
+	while (list_next(&list, ",", &item, &len))
 		if (strlen(origin) == len && strncasecmp(origin, item, len) == 0)
 			return 1;
 	return 0;
@@ -171,7 +245,7 @@ static int valid_hosts(const char *list)
 	size_t len;
 	int any = 0;
 	struct host_part h;
-	while (next_item(&list, &item, &len)) {
+	while (list_next(&list, ",", &item, &len)) {
 		if (host_split(item, len, &h) < 0)
 			return 0;
 		any = 1;
@@ -186,7 +260,7 @@ static int host_in(const char *list, const struct host_part *h)
 	const char *item;
 	size_t len;
 	struct host_part e;
-	while (next_item(&list, &item, &len)) {
+	while (list_next(&list, ",", &item, &len)) {
 		if (host_split(item, len, &e) < 0 || e.nlen != h->nlen ||
 		    strncasecmp(e.name, h->name, e.nlen) != 0)
 			continue;
@@ -272,18 +346,7 @@ int config_resource_ok(const struct config *c, const char *aud, const char *host
  * the tenant APIs the suite calls. */
 static int config_load_auth0(struct config *c, char *err, size_t errlen)
 {
-	c->client_secret = env("AUTH0_CLIENT_SECRET");
-	c->login_realm = env("AUTH0_LOGIN_REALM");
-	c->ca_file = env("MCPAUTH_CA_FILE");
-	c->claim_namespace = env("MCPAUTH_CLAIM_NAMESPACE");
 	const char *jwks_url = env("MCPAUTH_JWKS_URL");
-	long insecure;
-	if (env_long("MCPAUTH_JWKS_REFRESH", 3600, 1, 7 * 86400, &c->jwks_refresh, err, errlen) < 0 ||
-	    env_long("MCPAUTH_JWKS_MIN_INTERVAL", 60, 1, 3600, &c->jwks_min_interval, err, errlen) < 0 ||
-	    env_long("MCPAUTH_HTTP_TIMEOUT", 5, 1, 60, &c->http_timeout, err, errlen) < 0 ||
-	    env_long("MCPAUTH_ALLOW_INSECURE_LOCALHOST", 0, 0, 1, &insecure, err, errlen) < 0)
-		return -1;
-	c->allow_insecure_localhost = (int)insecure;
 	if (c->client_secret && !c->client_id) {
 		snprintf(err, errlen, "AUTH0_CLIENT_SECRET is set but AUTH0_CLIENT_ID is not");
 		return -1;
@@ -332,51 +395,23 @@ int config_cors_origin_allowed(const struct config *c, const char *origin)
 /* CORS, the audit log, refresh tokens and login rate limits. */
 static int config_load_security(struct config *c, char *err, size_t errlen)
 {
-	c->cors_origins = env("MCPAUTH_CORS_ORIGINS");
 	if (c->cors_origins && !valid_origins(c->cors_origins)) {
 		snprintf(err, errlen, "MCPAUTH_CORS_ORIGINS must be a comma-separated list of origins such as "
 				      "https://app.example.com (scheme, host and port only; never *)");
 		return -1;
 	}
-	c->audit_log = env("MCPAUTH_AUDIT_LOG");
-	if (!c->audit_log)
-		c->audit_log = "stderr";
 	if (strcmp(c->audit_log, "stderr") != 0 && c->audit_log[0] != '/') {
 		snprintf(err, errlen, "MCPAUTH_AUDIT_LOG must be stderr or an absolute file path");
 		return -1;
 	}
-	if (env_long("MCPAUTH_REFRESH_TTL", 30L * 86400, 1, 365L * 86400, &c->refresh_ttl, err, errlen) < 0 ||
-	    env_long("MCPAUTH_LOGIN_EMAIL_LIMIT", 5, 1, 1000000, &c->login_email_limit, err, errlen) < 0 ||
-	    env_long("MCPAUTH_LOGIN_ADDR_LIMIT", 20, 1, 1000000, &c->login_addr_limit, err, errlen) < 0 ||
-	    env_long("MCPAUTH_LOGIN_WINDOW", 900, 1, 86400, &c->login_window, err, errlen) < 0 ||
-	    env_long("MCPAUTH_REQUEST_TIMEOUT", 10, 1, 300, &c->request_timeout, err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
-/* The OAuth clients: registration limits and the metadata documents' guard. */
-static int config_load_clients(struct config *c, char *err, size_t errlen)
-{
-	long private;
-	if (env_long("MCPAUTH_REGISTER_LIMIT", 20, 1, 1000000, &c->register_limit, err, errlen) < 0 ||
-	    env_long("MCPAUTH_CLIENT_LIMIT", 10000, 1, 100000000, &c->client_limit, err, errlen) < 0 ||
-	    env_long("MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE", 0, 0, 1, &private, err, errlen) < 0)
-		return -1;
-	c->client_document_allow_private = (int)private;
 	return 0;
 }
 
 int config_load(struct config *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
-	c->auth0_domain = env("AUTH0_DOMAIN");
-	c->audience = env("AUTH0_AUDIENCE");
-	if (!c->audience)
-		c->audience = CONFIG_DEFAULT_AUDIENCE;
-	c->client_id = env("AUTH0_CLIENT_ID");
-	c->state_dir = env("MCPAUTH_STATE_DIR");
-	if (!c->state_dir)
-		c->state_dir = MCPAUTH_STATE_DIR_DEFAULT;
+	if (load_table(c, err, errlen) < 0)
+		return -1;
 	const char *resource = env("MCPAUTH_RESOURCE_URL");
 	if (resource) {
 		/* The canonical URI has no trailing slash (RFC 8707, MCP). */
@@ -385,8 +420,6 @@ int config_load(struct config *c, char *err, size_t errlen)
 			n--;
 		c->resource_url = ck_strndup(resource, n);
 	}
-	c->allowed_origins = env("MCPAUTH_ALLOWED_ORIGINS");
-	c->allowed_hosts = env("MCPAUTH_ALLOWED_HOSTS");
 
 	if (c->auth0_domain && !valid_domain(c->auth0_domain)) {
 		snprintf(err, errlen, "AUTH0_DOMAIN must be a host name such as tenant.auth0.com (no scheme, no path)");
@@ -407,17 +440,8 @@ int config_load(struct config *c, char *err, size_t errlen)
 			    "https://api.example.com (the site's own address: clients fetch its metadata)");
 			return -1;
 		}
-		c->issuer = ck_strdup(iss ? iss : CONFIG_DEFAULT_ISSUER);
+		c->issuer = ck_strdup(iss ? iss : setting_named("MCPAUTH_ISSUER")->def_text);
 	}
-	if (env_long("MCPAUTH_LEEWAY", 30, 0, 300, &c->leeway, err, errlen) < 0 ||
-	    env_long("MCPAUTH_TOKEN_TTL", 3600, 60, 86400, &c->token_ttl, err, errlen) < 0)
-		return -1;
-	if (env_long("MCPAUTH_TOKEN_CACHE", 4096, 0, 1 << 20, &c->token_cache, err, errlen) < 0)
-		return -1;
-	long demo;
-	if (env_long("MCPAUTH_DEMO_TOKENS", 0, 0, 1, &demo, err, errlen) < 0)
-		return -1;
-	c->demo_tokens = (int)demo;
 	if (c->demo_tokens && c->auth0_domain) {
 		snprintf(err, errlen, "MCPAUTH_DEMO_TOKENS=1 is refused with AUTH0_DOMAIN set: demo tokens exist only for the local issuer");
 		return -1;
@@ -446,7 +470,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 			 "with an optional port (api.example.com,localhost:3009,[::1])");
 		return -1;
 	}
-	if (config_load_security(c, err, errlen) < 0 || config_load_clients(c, err, errlen) < 0)
+	if (config_load_security(c, err, errlen) < 0)
 		return -1;
 	return config_load_auth0(c, err, errlen);
 }

@@ -52,6 +52,34 @@ struct config {
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"
 #define CONFIG_DEFAULT_ISSUER "https://mcpauth.local/"
 
+/* The settings table: every variable the suite reads, its type, default
+ * and bounds. It drives config_load; tests/unit/settings.sh holds the
+ * operations manual's table and the web server configurations' lists of
+ * variables to it. */
+enum setting_type {
+	SETTING_TEXT, /* a string; empty is unset */
+	SETTING_INT,  /* a whole number from min to max (a long field) */
+	SETTING_FLAG, /* 0 or 1 (an int field) */
+};
+enum {
+	SETTING_TESTS_ONLY = 1 << 0,	/* for tests and demos: production configurations do not pass it */
+	SETTING_BUILD_DEFAULT = 1 << 1, /* the default comes from ./configure (the state directory) */
+};
+struct setting {
+	const char *name;
+	enum setting_type type;
+	size_t offset;	      /* of its field in struct config, or SETTING_DERIVED */
+	long def, min, max;   /* SETTING_INT and SETTING_FLAG */
+	const char *def_text; /* SETTING_TEXT: the default, NULL for unset */
+	unsigned flags;
+	const char *help; /* one line */
+};
+/* config_load reads these itself: the field is made from the value. */
+#define SETTING_DERIVED ((size_t)-1)
+
+/* The table, *n rows. */
+const struct setting *config_settings(size_t *n);
+
 /* Reads the environment into *c. On a bad setting writes the reason
  * into err and returns -1. */
 int config_load(struct config *c, char *err, size_t errlen);

@@ -361,10 +361,9 @@ static char *header_value(const char *line, size_t len, const char *name)
 static long cache_max_age(const char *v)
 {
 	long age = -1;
-	for (const char *p = v; *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		size_t n = strcspn(p, ",");
+	const char *p;
+	size_t n;
+	for (const char *c = v; list_next(&c, ",", &p, &n);) {
 		if ((n >= 8 && strncasecmp(p, "no-store", 8) == 0) ||
 		    (n >= 8 && strncasecmp(p, "no-cache", 8) == 0))
 			return 0;
@@ -373,7 +372,6 @@ static long cache_max_age(const char *v)
 			long a = strtol(p + 8, NULL, 10);
 			age = errno ? 86400L * 365 : a;
 		}
-		p += n;
 	}
 	return age;
 }

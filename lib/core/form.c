@@ -92,31 +92,16 @@ const char *form_status_text(enum form_status st)
 
 int form_content_type_ok(const char *ct)
 {
-	static const char want[] = "application/x-www-form-urlencoded";
-	if (!ct)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	size_t n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
-	return n == sizeof want - 1 && strncasecmp(ct, want, n) == 0;
+	return ct && media_type_is(ct, strlen(ct), "application/x-www-form-urlencoded");
 }
 
 char *form_cookie(const char *header, const char *name)
 {
 	size_t nl = strlen(name);
-	for (const char *s = header ? header : ""; *s;) {
-		while (*s == ' ' || *s == ';')
-			s++;
-		size_t n = strcspn(s, ";");
-		if (n > nl && s[nl] == '=' && strncmp(s, name, nl) == 0) {
-			size_t vl = n - nl - 1;
-			while (vl && s[nl + 1 + vl - 1] == ' ')
-				vl--;
-			return ck_strndup(s + nl + 1, vl);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = header; list_next(&c, ";", &s, &n);)
+		if (n > nl && s[nl] == '=' && strncmp(s, name, nl) == 0)
+			return ck_strndup(s + nl + 1, n - nl - 1);
 	return NULL;
 }

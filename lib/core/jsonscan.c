@@ -76,36 +76,6 @@ static void add_utf8(struct sbuf *b, unsigned cp)
 	sbuf_add(b, u, n);
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629 table 3-7:
- * no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t len;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if (s[k] < 0x80 || s[k] > 0xBF)
-			return 0;
-	return len;
-}
-
 /* A string at sc->i (the opening quote). With keep, its decoded bytes are
  * appended to the arena. */
 static enum jsonscan_result string(struct scan *sc, int keep)
@@ -123,7 +93,7 @@ static enum jsonscan_result string(struct scan *sc, int keep)
 		if (c < 0x20)
 			return JSONSCAN_INVALID;
 		if (c >= 0x80) {
-			size_t k = utf8_len(sc->s + sc->i, sc->n - sc->i);
+			size_t k = utf8_seq_len(sc->s + sc->i, sc->n - sc->i);
 			if (k == 0)
 				return JSONSCAN_BAD_UTF8;
 			sc->i += k;
@@ -361,6 +331,66 @@ enum jsonscan_result jsonscan_check(const char *text, size_t len, int max_depth)
 	sbuf_free(&sc.arena);
 	free(sc.names);
 	return r;
+}
+
+/* One parser per depth, reset for each text: a token's parts are parsed
+ * without allocating a parser each time. */
+static struct {
+	int depth;
+	json_tokener *tok;
+} parsers[4];
+
+static json_tokener *parser(int depth)
+{
+	size_t i;
+	for (i = 0; i < sizeof parsers / sizeof parsers[0] && parsers[i].tok; i++)
+		if (parsers[i].depth == depth)
+			return parsers[i].tok;
+	if (i == sizeof parsers / sizeof parsers[0])
+		return NULL;
+	parsers[i].tok = json_tokener_new_ex(depth);
+	parsers[i].depth = depth;
+	return parsers[i].tok;
+}
+
+json_object *jsonscan_parse(const char *text, size_t len, int max_depth, enum jsonscan_result *why)
+{
+	enum jsonscan_result r = JSONSCAN_INVALID;
+	json_object *o = NULL;
+	json_tokener *tok = len <= (size_t)1 << 30 ? parser(max_depth) : NULL;
+	if (tok) {
+		json_tokener_reset(tok);
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+		o = json_tokener_parse_ex(tok, text, (int)len);
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+		/* json-c eats the whitespace after the value; anything else stays. */
+		if (jerr == json_tokener_error_depth)
+			r = JSONSCAN_TOO_DEEP;
+		else if (jerr == json_tokener_error_parse_utf8_string)
+			r = JSONSCAN_BAD_UTF8;
+		else if (jerr == json_tokener_success && o && json_tokener_get_parse_end(tok) == len)
+			/* json-c keeps the last of two equal names, cuts strings at
+			 * \u0000 and lets overlong UTF-8 through; another reader may
+			 * not. A text two parsers read differently is refused. */
+			r = jsonscan_check(text, len, max_depth);
+		json_tokener_reset(tok);
+	}
+	if (r != JSONSCAN_OK) {
+		json_object_put(o);
+		o = NULL;
+	}
+	if (why)
+		*why = r;
+	return o;
+}
+
+void jsonscan_release(void)
+{
+	for (size_t i = 0; i < sizeof parsers / sizeof parsers[0]; i++) {
+		if (parsers[i].tok) /* json_tokener_free does not take NULL */
+			json_tokener_free(parsers[i].tok);
+		parsers[i].tok = NULL;
+	}
 }
 
 const char *jsonscan_reason(enum jsonscan_result r)

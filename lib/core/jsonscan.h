@@ -8,6 +8,7 @@
 #ifndef MCPAUTH_JSONSCAN_H
 #define MCPAUTH_JSONSCAN_H
 
+#include <json-c/json.h>
 #include <stddef.h>
 
 enum jsonscan_result {
@@ -25,6 +26,16 @@ enum jsonscan_result {
  * a lone surrogate is U+FFFD). Nothing is built; memory is bounded by the
  * names of the open objects. */
 enum jsonscan_result jsonscan_check(const char *text, size_t len, int max_depth);
+
+/* The one strict JSON parser: json-c (strict mode, UTF-8 checked) and
+ * jsonscan_check on the same text, which must be one value with nothing but
+ * whitespace after it. Returns the value (caller puts it), or NULL with the
+ * reason in *why when why is given. max_depth is at most 64. */
+json_object *jsonscan_parse(const char *text, size_t len, int max_depth, enum jsonscan_result *why);
+
+/* Frees the parsers jsonscan_parse keeps between calls (at exit, for leak
+ * checkers). */
+void jsonscan_release(void);
 
 /* A short English reason for a result, for logs. */
 const char *jsonscan_reason(enum jsonscan_result r);

@@ -257,6 +257,39 @@ char *url_encode(const char *in)
 	return out;
 }
 
+size_t utf8_seq_len(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t len;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	/* RFC 3629 table 3-7: the second byte's range rules out overlong
+	 * forms, surrogates and code points above U+10FFFF. */
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (s[k] < 0x80 || s[k] > 0xBF)
+			return 0;
+	return len;
+}
+
 void utf8_trim(char *s)
 {
 	size_t n = strlen(s), i = n, back = 0;
@@ -318,13 +351,53 @@ void now_iso8601(char buf[32])
 /* word (n bytes) is one of the space-separated words of list. */
 int words_has(const char *list, const char *word, size_t n)
 {
-	for (const char *s = list ? list : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t len = strcspn(s, " ");
-		if (len == n && memcmp(s, word, n) == 0)
+	return list_has(list, " ", word, n);
+}
+
+int media_type_is(const char *s, size_t len, const char *want)
+{
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	size_t n = 0;
+	while (n < len && s[n] != ';')
+		n++;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && strncasecmp(s, want, n) == 0;
+}
+
+int list_has(const char *list, const char *sep, const char *item, size_t n)
+{
+	const char *w;
+	size_t len;
+	for (const char *c = list; list_next(&c, sep, &w, &len);)
+		if (len == n && memcmp(w, item, n) == 0)
 			return 1;
-		s += len;
-	}
 	return 0;
+}
+
+void words_add(struct sbuf *b, const char *word, size_t n)
+{
+	if (b->p && words_has(b->p, word, n))
+		return;
+	if (b->len)
+		sbuf_adds(b, " ");
+	sbuf_add(b, word, n);
+}
+
+int list_next(const char **cursor, const char *sep, const char **item, size_t *len)
+{
+	const char *s = *cursor ? *cursor : "";
+	while (*s == ' ' || (*s && strchr(sep, *s)))
+		s++;
+	*cursor = s;
+	if (!*s)
+		return 0;
+	const char *e = s + strcspn(s, sep);
+	*cursor = e;
+	while (e > s && e[-1] == ' ')
+		e--;
+	*item = s;
+	*len = (size_t)(e - s);
+	return 1;
 }

@@ -43,6 +43,10 @@ char *url_encode(const char *in);
 /* Cuts s before a UTF-8 sequence that a truncating snprintf left
  * incomplete at its end, so the text stays valid UTF-8. */
 void utf8_trim(char *s);
+/* The length of the well-formed UTF-8 sequence at p (n > 0 bytes there):
+ * 1 for ASCII, 0 for an overlong form, a surrogate, a code point above
+ * U+10FFFF, or a stray or missing continuation byte. */
+size_t utf8_seq_len(const void *p, size_t n);
 
 int str_casecmp_prefix(const char *s, const char *prefix);
 
@@ -60,5 +64,19 @@ void now_iso8601(char buf[32]);
 /* 1 if word (n bytes) is one of the space-separated words of list (NULL:
  * none). */
 int words_has(const char *list, const char *word, size_t n);
+/* Appends word (n bytes) to b's space-separated words unless b holds it. */
+void words_add(struct sbuf *b, const char *word, size_t n);
+/* The next item of a list (list may be NULL): items are separated by any
+ * byte of sep (" " for scopes, "," for settings and headers, ";" for
+ * cookies); separators and spaces before an item and spaces after it are
+ * skipped, so empty items never come out. 1 with *item and *len set and
+ * *cursor past it, 0 at the end:
+ *   for (const char *c = list, *w; list_next(&c, " ", &w, &n);) ... */
+int list_next(const char **cursor, const char *sep, const char **item, size_t *len);
+/* The media type of a Content-Type or of one Accept item (len bytes), its
+ * parameters and blanks around it left out, is want (case-insensitive). */
+int media_type_is(const char *s, size_t len, const char *want);
+/* item (n bytes) is one of the items of list, as list_next walks it. */
+int list_has(const char *list, const char *sep, const char *item, size_t n);
 
 #endif

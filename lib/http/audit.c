@@ -39,34 +39,6 @@ void audit_close(void)
 	last_line[0] = '\0';
 }
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* The value cut to AUDIT_MAX_VALUE bytes, control characters and bytes
  * that are not UTF-8 (a raw path may hold any) as '?'. */
 static json_object *clean_string(const char *s)
@@ -75,7 +47,7 @@ static json_object *clean_string(const char *s)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = strlen(s), o = 0;
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_seq(u + i, n - i);
+		size_t len = utf8_seq_len(u + i, n - i);
 		if (o + (len ? len : 1) > AUDIT_MAX_VALUE)
 			break;
 		if (len == 0 || (len == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {

@@ -23,42 +23,11 @@ static int any_origin_configured(const struct config *c)
 	return c->cors_origins != NULL || c->allowed_origins != NULL;
 }
 
-size_t cors_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path, char *buf,
-			 size_t n)
-{
-	size_t count = 0, len = 0;
-	buf[0] = '\0';
-	for (size_t g = 0; g < ngroups; g++) {
-		for (size_t i = 0; i < groups[g]->nroutes; i++) {
-			const struct route *r = &groups[g]->routes[i];
-			/* A row without its handler is not served here. */
-			if (!r->handler || route_match(r, path, NULL) != 1)
-				continue;
-			size_t m = strlen(r->method);
-			/* The same method twice (two groups) is listed once. */
-			int seen = 0;
-			for (const char *p = buf; (p = strstr(p, r->method)); p += m)
-				if ((p == buf || p[-1] == ' ') && (p[m] == ',' || p[m] == '\0'))
-					seen = 1;
-			if (seen || len + m + 3 > n)
-				continue;
-			if (len) {
-				memcpy(buf + len, ", ", 2);
-				len += 2;
-			}
-			memcpy(buf + len, r->method, m + 1);
-			len += m;
-			count++;
-		}
-	}
-	return count;
-}
-
 void cors_preflight(const struct config *c, const struct route_group *const *groups, size_t ngroups,
 		    const struct request *req, struct response *resp)
 {
 	char methods[128];
-	if (!cors_path_methods(groups, ngroups, req->path, methods, sizeof methods)) {
+	if (!route_path_methods(groups, ngroups, req->path, methods, sizeof methods)) {
 		response_error(resp, 404, "Not found", "No route matches this path");
 		cors_decorate(c, req, resp);
 		return;

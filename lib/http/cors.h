@@ -28,9 +28,4 @@ void cors_preflight(const struct config *c, const struct route_group *const *gro
  * configured, so that caches keep the answers apart. */
 void cors_decorate(const struct config *c, const struct request *req, struct response *resp);
 
-/* The methods of the routes matching path, "GET, PUT", into buf; 0 when
- * no route matches. Rows without a handler are skipped. */
-size_t cors_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path, char *buf,
-			 size_t n);
-
 #endif

@@ -12,26 +12,7 @@
 
 json_object *http_body_parse(const char *text, size_t len)
 {
-	if (len > HTTP_MAX_BODY)
-		return NULL;
-	json_tokener *tok = json_tokener_new_ex(BODY_MAX_DEPTH);
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-	size_t end = json_tokener_get_parse_end(tok);
-	/* Trailing whitespace is fine; anything else after the value is not. */
-	while (end < len && text[end] && strchr(" \t\r\n", text[end]))
-		end++;
-	/* Two members of one name, or a \u0000 that C strings would cut at,
-	 * would make the handler read something else than a proxy or a log did. */
-	if (json_tokener_get_error(tok) != json_tokener_success || end != len || !o ||
-	    jsonscan_check(text, len, BODY_MAX_DEPTH) != JSONSCAN_OK) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
+	return len > HTTP_MAX_BODY ? NULL : jsonscan_parse(text, len, BODY_MAX_DEPTH, NULL);
 }
 
 void request_free(struct request *req)
@@ -203,28 +184,14 @@ const char *json_text(json_object *o)
 json_object *json_word_array(const char *words)
 {
 	json_object *a = json_object_new_array();
-	for (const char *s = words ? words : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		const char *e = s;
-		while (*e && *e != ' ')
-			e++;
-		if (e > s)
-			json_object_array_add(a, json_object_new_string_len(s, (int)(e - s)));
-		s = e;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = words; list_next(&c, " ", &s, &n);)
+		json_object_array_add(a, json_object_new_string_len(s, (int)n));
 	return a;
 }
 
 int http_content_type_is_json(const char *ct)
 {
-	static const char want[] = "application/json";
-	if (!ct)
-		return 0;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	size_t n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
-	return n == sizeof want - 1 && strncasecmp(ct, want, n) == 0;
+	return ct && media_type_is(ct, strlen(ct), "application/json");
 }

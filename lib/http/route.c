@@ -58,30 +58,48 @@ int route_in_query(const struct route *r)
 	       strcmp(r->method, "HEAD") == 0;
 }
 
+size_t route_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path,
+			  char *buf, size_t n)
+{
+	size_t count = 0, len = 0;
+	buf[0] = '\0';
+	for (size_t g = 0; g < ngroups; g++) {
+		for (size_t i = 0; i < groups[g]->nroutes; i++) {
+			const struct route *r = &groups[g]->routes[i];
+			/* A row without its handler (the index's view of a group
+			 * this program does not link) is not served here. */
+			if (!r->handler || route_match(r, path, NULL) != 1)
+				continue;
+			size_t m = strlen(r->method);
+			/* The same method twice (two groups) is listed once. */
+			if (list_has(buf, ",", r->method, m) || len + m + 3 > n)
+				continue;
+			if (len) {
+				memcpy(buf + len, ", ", 2);
+				len += 2;
+			}
+			memcpy(buf + len, r->method, m + 1);
+			len += m;
+			count++;
+		}
+	}
+	return count;
+}
+
 int route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
 	       struct response *resp)
 {
 	const struct route *found = NULL;
-	char allow[128] = "";
 	for (size_t g = 0; g < ngroups && !found; g++) {
-		for (size_t i = 0; i < groups[g]->nroutes; i++) {
+		for (size_t i = 0; i < groups[g]->nroutes && !found; i++) {
 			const struct route *r = &groups[g]->routes[i];
-			/* A row without its handler (the index's view of a
-			 * group this program does not link) is not served. */
-			if (!r->handler || !route_match(r, req->path, NULL))
-				continue;
-			if (strcmp(r->method, req->method) == 0) {
+			if (r->handler && strcmp(r->method, req->method) == 0 &&
+			    route_match(r, req->path, NULL))
 				found = r;
-				break;
-			}
-			if (!strstr(allow, r->method) && strlen(allow) + strlen(r->method) + 3 < sizeof allow) {
-				if (*allow)
-					strcat(allow, ", ");
-				strcat(allow, r->method);
-			}
 		}
 	}
-	if (!found && *allow) {
+	char allow[128];
+	if (!found && route_path_methods(groups, ngroups, req->path, allow, sizeof allow)) {
 		response_header(resp, "Allow", "%s", allow);
 		response_error(resp, 405, "Method not allowed", "This route does not accept that method");
 		return 0;
@@ -96,6 +114,22 @@ int route_find(const struct route_group *const *groups, size_t ngroups, struct r
 		return 0;
 	}
 	return 1;
+}
+
+const char *route_requirement_text(const struct route *r, enum route_text how, char *buf, size_t n)
+{
+	/* Before and after the need; public and token routes name none. */
+	static const char *const text[][2][2] = {
+	    [ROUTE_PUBLIC] = {{"none", ""}, {"Public: no access token needed.", ""}},
+	    [ROUTE_TOKEN] = {{"valid token", ""}, {"Requires a valid access token.", ""}},
+	    [ROUTE_PERMISSION] = {{"permission ", ""},
+				  {"Requires an access token with the permission '", "'."}},
+	    [ROUTE_SCOPE] = {{"scope ", ""}, {"Requires an access token with the scope '", "'."}},
+	};
+	int named = r->req == ROUTE_PERMISSION || r->req == ROUTE_SCOPE;
+	snprintf(buf, n, "%s%s%s", text[r->req][how][0], named && r->need ? r->need : "",
+		 text[r->req][how][1]);
+	return buf;
 }
 
 char *route_scopes(const struct route_group *const *groups, size_t ngroups)

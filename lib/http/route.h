@@ -70,6 +70,21 @@ int route_in_query(const struct route *r);
 int route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
 	       struct response *resp);
 
+/* The methods of the routes matching path, each once, "GET, PUT", into buf
+ * (n bytes); the count, 0 when no route matches. Rows without a handler are
+ * skipped. The 405's Allow and the CORS preflight's methods. */
+size_t route_path_methods(const struct route_group *const *groups, size_t ngroups, const char *path,
+			  char *buf, size_t n);
+
+enum route_text {
+	ROUTE_TEXT_SHORT,    /* "permission read:users", "scope email", "valid token", "none" */
+	ROUTE_TEXT_SENTENCE, /* "Requires an access token with the permission 'read:users'." */
+};
+/* The route's requirement in words, into buf (n bytes): the index's and
+ * /mcp/tools' "requires", and the sentence that ends a tool's description. */
+const char *route_requirement_text(const struct route *r, enum route_text how, char *buf, size_t n);
+
+
 /* The scopes the suite knows, space-separated: "openid profile email
  * offline_access", then each permission or scope a route of groups needs,
  * once, in table order (rows without handlers count). Caller frees. */

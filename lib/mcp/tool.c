@@ -186,44 +186,11 @@ json_object *tool_input_schema(const struct tool *t)
 	return s;
 }
 
-const char *tool_requirement(const struct tool *t, char *buf, size_t n)
-{
-	const struct route *r = t->route;
-	switch (r->req) {
-	case ROUTE_PERMISSION:
-		snprintf(buf, n, "permission %s", r->need);
-		break;
-	case ROUTE_SCOPE:
-		snprintf(buf, n, "scope %s", r->need);
-		break;
-	case ROUTE_TOKEN:
-		snprintf(buf, n, "token");
-		break;
-	default:
-		snprintf(buf, n, "none");
-		break;
-	}
-	return buf;
-}
-
 char *tool_description(const struct tool *t)
 {
 	const struct route *r = t->route;
 	char need[160];
-	switch (r->req) {
-	case ROUTE_PERMISSION:
-		snprintf(need, sizeof need, "Requires an access token with the permission '%s'.", r->need);
-		break;
-	case ROUTE_SCOPE:
-		snprintf(need, sizeof need, "Requires an access token with the scope '%s'.", r->need);
-		break;
-	case ROUTE_TOKEN:
-		snprintf(need, sizeof need, "Requires a valid access token.");
-		break;
-	default:
-		snprintf(need, sizeof need, "Public: no access token needed.");
-		break;
-	}
+	route_requirement_text(r, ROUTE_TEXT_SENTENCE, need, sizeof need);
 	return ck_asprintf("%s (%s %s). %s", r->summary, r->method, r->pattern, need);
 }
 

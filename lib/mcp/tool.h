@@ -59,8 +59,6 @@ json_object *tool_output_schema(const struct tool *t);
 char *tool_description(const struct tool *t);
 /* readOnlyHint for GET, idempotentHint for PUT. */
 json_object *tool_annotations(const struct tool *t);
-/* "permission read:profile", "scope email", "token" or "none". */
-const char *tool_requirement(const struct tool *t, char *buf, size_t n);
 
 /* Builds into *out the request a call of t with args makes: the path with
  * its parameters filled and URL-encoded, the query string (its fields

@@ -46,17 +46,11 @@ char *flow_scope_intersect(const char *a, const char *b)
 {
 	struct sbuf out = {0};
 	sbuf_adds(&out, "");
-	for (const char *s = a ? a : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		if (n && words_has(b, s, n) && !words_has(out.p, s, n)) {
-			if (out.len)
-				sbuf_adds(&out, " ");
-			sbuf_add(&out, s, n);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = a; list_next(&c, " ", &s, &n);)
+		if (words_has(b, s, n))
+			words_add(&out, s, n);
 	return sbuf_take(&out);
 }
 
@@ -67,14 +61,11 @@ char *flow_user_scopes(const char *permissions, const char *scope)
 
 int flow_scope_covers(const char *have, const char *want)
 {
-	for (const char *s = want ? want : ""; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		if (n && !words_has(have, s, n))
+	const char *s;
+	size_t n;
+	for (const char *c = want; list_next(&c, " ", &s, &n);)
+		if (!words_has(have, s, n))
 			return 0;
-		s += n;
-	}
 	return 1;
 }
 
@@ -263,17 +254,10 @@ static int grant_widen(sqlite3 *db, const char *sub, const char *client, const c
 		sbuf_free(&b);
 		return rc;
 	}
-	for (const char *s = scope; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		if (n && !words_has(b.p, s, n)) {
-			if (b.len)
-				sbuf_adds(&b, " ");
-			sbuf_add(&b, s, n);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = scope; list_next(&c, " ", &s, &n);)
+		words_add(&b, s, n);
 	rc = txn_exec(db, NULL,
 		      "INSERT INTO oauth_grants(sub,client_id,scope,created_at,updated_at) VALUES(?,?,?,?,?) "
 		      "ON CONFLICT(sub,client_id) DO UPDATE SET scope = excluded.scope, updated_at = "

@@ -277,17 +277,11 @@ static char *known_words(const char *scope, const char *known)
 {
 	struct sbuf b = {0};
 	sbuf_adds(&b, "");
-	for (const char *s = scope; *s;) {
-		while (*s == ' ')
-			s++;
-		size_t n = strcspn(s, " ");
-		if (n && words_has(known, s, n) && !words_has(b.p, s, n)) {
-			if (b.len)
-				sbuf_adds(&b, " ");
-			sbuf_add(&b, s, n);
-		}
-		s += n;
-	}
+	const char *s;
+	size_t n;
+	for (const char *c = scope; list_next(&c, " ", &s, &n);)
+		if (words_has(known, s, n))
+			words_add(&b, s, n);
 	if (b.len)
 		return sbuf_take(&b);
 	sbuf_free(&b);

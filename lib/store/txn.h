@@ -1,7 +1,7 @@
 /* txn: a write transaction on the shared SQLite database, committed before
  * the caller answers, retried while other processes hold the write lock
- * past the busy timeout (the pattern of userdb.c's write_once, for writes of
- * several statements). */
+ * past the busy timeout: the one write-retry of the store (userdb, refresh,
+ * ratelimit, flowstore, oauthclient). */
 #ifndef MCPAUTH_TXN_H
 #define MCPAUTH_TXN_H
 

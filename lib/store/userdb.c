@@ -2,6 +2,7 @@
  * Opening the database and its schema live in store/schema.c, the request
  * path's row cache and change counter in store/usercache.c. */
 #include "userdb.h"
+#include "txn.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -97,45 +98,46 @@ void user_free(struct user *u)
 	memset(u, 0, sizeof *u);
 }
 
-#define WRITE_RETRIES 20
+struct write_op {
+	const char *const *sqls;
+	const char *const *args;
+	int nargs;
+	int changes; /* rows the first statement changed */
+};
 
-/* Runs the write statements sqls (ended by NULL) in one IMMEDIATE
- * transaction, each bound to the same args (a statement may leave some
- * unused by numbering its parameters), retrying while the database stays
- * busy beyond the busy timeout. Returns the sqlite result (SQLITE_DONE on
- * success) and the rows the first statement changed. */
-static int write_all(sqlite3 *db, const char *const *sqls, const char *const *args, int nargs, int *changes)
+/* Runs the statements, each bound to the same args (a statement may leave
+ * some unused by numbering its parameters), inside txn_run. */
+static int write_fn(sqlite3 *db, void *arg)
 {
-	int rc = SQLITE_BUSY;
-	for (int attempt = 0; attempt < WRITE_RETRIES && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	     attempt++) {
-		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			continue;
-		rc = SQLITE_DONE;
-		for (int s = 0; sqls[s] && rc == SQLITE_DONE; s++) {
-			sqlite3_stmt *q = NULL;
-			rc = sqlite3_prepare_v2(db, sqls[s], -1, &q, NULL);
-			if (rc == SQLITE_OK) {
-				for (int i = 0; i < nargs && i < sqlite3_bind_parameter_count(q); i++)
-					sqlite3_bind_text(q, i + 1, args[i], -1, SQLITE_STATIC);
-				rc = sqlite3_step(q);
-				if (s == 0)
-					*changes = sqlite3_changes(db);
-			}
-			sqlite3_finalize(q);
+	struct write_op *w = arg;
+	int rc = SQLITE_DONE;
+	for (int s = 0; w->sqls[s] && rc == SQLITE_DONE; s++) {
+		sqlite3_stmt *q = NULL;
+		rc = sqlite3_prepare_v2(db, w->sqls[s], -1, &q, NULL);
+		if (rc == SQLITE_OK) {
+			for (int i = 0; i < w->nargs && i < sqlite3_bind_parameter_count(q); i++)
+				sqlite3_bind_text(q, i + 1, w->args[i], -1, SQLITE_STATIC);
+			rc = sqlite3_step(q);
+			if (s == 0)
+				w->changes = sqlite3_changes(db);
 		}
-		if (rc == SQLITE_DONE) {
-			int c = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-			if (c == SQLITE_OK) {
-				userdb_touch(db);
-				return SQLITE_DONE;
-			}
-			rc = c;
-		}
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_finalize(q);
 	}
 	return rc;
+}
+
+/* The write statements sqls (ended by NULL) in one transaction (txn_run:
+ * retried while the database stays busy). Returns the sqlite result
+ * (SQLITE_DONE on success) and the rows the first statement changed. */
+static int write_all(sqlite3 *db, const char *const *sqls, const char *const *args, int nargs, int *changes)
+{
+	struct write_op w = {sqls, args, nargs, 0};
+	int rc = txn_run(db, write_fn, &w);
+	*changes = w.changes;
+	if (rc != SQLITE_OK)
+		return rc;
+	userdb_touch(db);
+	return SQLITE_DONE;
 }
 
 static int write_once(sqlite3 *db, const char *sql, const char *const *args, int nargs, int *changes)

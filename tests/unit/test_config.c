@@ -376,6 +376,46 @@ START_TEST(test_hosts_setting_refuses_what_is_not_a_host_list)
 }
 END_TEST
 
+START_TEST(test_config_reads_every_number_of_the_table)
+{
+	size_t n;
+	const struct setting *t = config_settings(&n);
+	ck_assert_uint_ge(n, 30);
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].type == SETTING_TEXT)
+			continue;
+		struct config c;
+		char err[256] = "", v[32];
+		unit_env_reset();
+		unsetenv(t[i].name);
+		ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+		const char *field = (const char *)&c + t[i].offset;
+		long got = t[i].type == SETTING_FLAG ? *(const int *)(const void *)field
+						     : *(const long *)(const void *)field;
+		ck_assert_msg(got == t[i].def, "%s: %ld, not its default %ld", t[i].name, got, t[i].def);
+		config_free(&c);
+		for (long edge = 0; edge < 4; edge++) {
+			long value = edge == 0	 ? t[i].min
+				     : edge == 1 ? t[i].max
+				     : edge == 2 ? t[i].min - 1
+						 : t[i].max + 1;
+			snprintf(v, sizeof v, "%ld", value);
+			setenv(t[i].name, v, 1);
+			int rc = config_load(&c, err, sizeof err);
+			if (edge < 2) {
+				ck_assert_msg(rc == 0, "%s=%s refused: %s", t[i].name, v, err);
+			} else {
+				ck_assert_msg(rc == -1, "%s=%s accepted", t[i].name, v);
+				ck_assert_msg(strstr(err, t[i].name) != NULL, "%s", err);
+			}
+			config_free(&c);
+		}
+		unsetenv(t[i].name);
+	}
+	unit_env_reset();
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -403,6 +443,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_hosts_default_adds_the_server_address_never_a_name);
 	tcase_add_test(tc, test_hosts_setting_is_exactly_the_list);
 	tcase_add_test(tc, test_hosts_setting_refuses_what_is_not_a_host_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("settings table");
+	tcase_add_test(tc, test_config_reads_every_number_of_the_table);
 	suite_add_tcase(s, tc);
 
 	return s;

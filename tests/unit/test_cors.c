@@ -24,14 +24,14 @@
 #include "userdb.h"
 #include "util.h"
 
-START_TEST(test_cors_path_methods_lists_the_path_routes)
+START_TEST(test_route_path_methods_lists_the_path_routes)
 {
 	char buf[128];
-	ck_assert_uint_eq(cors_path_methods(unit_thing_groups, 1, "/api/thing", buf, sizeof buf), 2);
+	ck_assert_uint_eq(route_path_methods(unit_thing_groups, 1, "/api/thing", buf, sizeof buf), 2);
 	ck_assert_str_eq(buf, "GET, PUT");
-	ck_assert_uint_eq(cors_path_methods(unit_thing_groups, 1, "/api/thing/7", buf, sizeof buf), 1);
+	ck_assert_uint_eq(route_path_methods(unit_thing_groups, 1, "/api/thing/7", buf, sizeof buf), 1);
 	ck_assert_str_eq(buf, "DELETE");
-	ck_assert_uint_eq(cors_path_methods(unit_thing_groups, 1, "/api/nothing", buf, sizeof buf), 0);
+	ck_assert_uint_eq(route_path_methods(unit_thing_groups, 1, "/api/nothing", buf, sizeof buf), 0);
 	ck_assert_str_eq(buf, "");
 }
 END_TEST
@@ -153,7 +153,7 @@ Suite *unit_suite(void)
 
 	tc = tcase_create("cors");
 	tcase_add_checked_fixture(tc, unit_app_setup, unit_app_teardown);
-	tcase_add_test(tc, test_cors_path_methods_lists_the_path_routes);
+	tcase_add_test(tc, test_route_path_methods_lists_the_path_routes);
 	tcase_add_test(tc, test_cors_preflight_for_allowed_origin);
 	tcase_add_test(tc, test_cors_preflight_refuses_other_origins);
 	tcase_add_test(tc, test_cors_mcp_paths_also_take_mcp_origins);

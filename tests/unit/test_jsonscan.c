@@ -347,6 +347,34 @@ START_TEST(test_token_json_parse_refuses_duplicates)
 }
 END_TEST
 
+/* The one strict parser, behind tokens, bodies and key sets alike. */
+START_TEST(test_parse_says_why)
+{
+	const struct {
+		const char *text;
+		int depth;
+		enum jsonscan_result want;
+	} cases[] = {
+	    {"{\"a\":[1]}\n", 16, JSONSCAN_OK}, {"{\"a\":1,\"a\":2}", 16, JSONSCAN_DUPLICATE},
+	    {"\"a\\u0000\"", 16, JSONSCAN_NUL}, {"\"\xed\xa0\x80\"", 16, JSONSCAN_BAD_UTF8},
+	    {"[[[1]]]", 2, JSONSCAN_TOO_DEEP},	{"{} {}", 16, JSONSCAN_INVALID},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum jsonscan_result why;
+		json_object *o = jsonscan_parse(cases[i].text, strlen(cases[i].text), cases[i].depth, &why);
+		ck_assert_msg(why == cases[i].want, "%s: %s", cases[i].text, jsonscan_reason(why));
+		ck_assert(cases[i].want == JSONSCAN_OK ? o != NULL : o == NULL);
+		json_object_put(o);
+	}
+	/* Two names for the key list: a JWKS is read by the same parser. */
+	struct jwks set;
+	char err[128];
+	const char *t = "{\"keys\":[],\"keys\":[]}";
+	ck_assert_int_eq(jwks_parse(&set, t, strlen(t), err, sizeof err), -1);
+	jsonscan_release();
+}
+END_TEST
+
 /* --- request bodies ----------------------------------------------------- */
 
 static int body_ok(const char *text, size_t len)
@@ -411,6 +439,7 @@ Suite *unit_suite(void)
 
 	tc = tcase_create("bodies");
 	tcase_add_test(tc, test_body_parse);
+	tcase_add_test(tc, test_parse_says_why);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -65,9 +65,9 @@ START_TEST(test_dispatch_skips_rows_without_handler)
 	/* Nor does a preflight announce its methods. */
 	char methods[128];
 	ck_assert_uint_eq(
-	    cors_path_methods(route_index, route_nindex, "/api/profile", methods, sizeof methods), 0);
+	    route_path_methods(route_index, route_nindex, "/api/profile", methods, sizeof methods), 0);
 	ck_assert_uint_eq(
-	    cors_path_methods(route_groups, route_ngroups, "/api/profile", methods, sizeof methods), 2);
+	    route_path_methods(route_groups, route_ngroups, "/api/profile", methods, sizeof methods), 2);
 	ck_assert_str_eq(methods, "GET, PUT");
 }
 END_TEST

@@ -256,6 +256,28 @@ START_TEST(test_dispatch_answers_400_for_bad_param_escape)
 }
 END_TEST
 
+START_TEST(test_requirement_text_is_one_per_kind)
+{
+	const struct route rows[] = {
+	    {"GET", "/a", ROUTE_PUBLIC, NULL, "a", NULL, NULL, 0},
+	    {"GET", "/b", ROUTE_TOKEN, NULL, "b", NULL, NULL, 0},
+	    {"GET", "/c", ROUTE_PERMISSION, "read:users", "c", NULL, NULL, 0},
+	    {"GET", "/d", ROUTE_SCOPE, "email", "d", NULL, NULL, 0},
+	};
+	const char *shortly[] = {"none", "valid token", "permission read:users", "scope email"};
+	const char *sentence[] = {"Public: no access token needed.", "Requires a valid access token.",
+				  "Requires an access token with the permission 'read:users'.",
+				  "Requires an access token with the scope 'email'."};
+	char buf[160];
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_str_eq(route_requirement_text(&rows[i], ROUTE_TEXT_SHORT, buf, sizeof buf),
+				 shortly[i]);
+		ck_assert_str_eq(route_requirement_text(&rows[i], ROUTE_TEXT_SENTENCE, buf, sizeof buf),
+				 sentence[i]);
+	}
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("route");
@@ -278,6 +300,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_dispatch_answers_404_for_unknown_path);
 	tcase_add_test(tc, test_dispatch_answers_405_with_allow);
 	tcase_add_test(tc, test_dispatch_answers_400_for_bad_param_escape);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("requirement text");
+	tcase_add_test(tc, test_requirement_text_is_one_per_kind);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "userjson.h"
 #include "file.h"
 #include "http.h"
 #include "issuer.h"
@@ -204,6 +205,30 @@ START_TEST(test_userdb_set_password_and_delete)
 }
 END_TEST
 
+START_TEST(test_user_json_names_what_it_is_asked)
+{
+	struct user u = {.sub = "auth0|1",
+			 .email = "a@example.com",
+			 .name = NULL,
+			 .permissions = "read:x  write:x",
+			 .scope = "openid",
+			 .email_verified = 1,
+			 .created_at = "2026-01-01T00:00:00.000Z"};
+	json_object *o = user_json(&u, 0);
+	ck_assert_str_eq(json_text(o), "{\"id\":\"auth0|1\",\"email\":\"a@example.com\",\"name\":null}");
+	json_object_put(o);
+	o = user_json(&u, USER_JSON_SUB | USER_JSON_PERMISSIONS | USER_JSON_SCOPE);
+	ck_assert_str_eq(json_text(o), "{\"sub\":\"auth0|1\",\"email\":\"a@example.com\",\"name\":null,"
+				       "\"permissions\":[\"read:x\",\"write:x\"],\"scope\":\"openid\"}");
+	json_object_put(o);
+	o = user_json(&u, USER_JSON_USER_ID | USER_JSON_VERIFIED | USER_JSON_CREATED);
+	ck_assert_str_eq(json_text(o),
+			 "{\"user_id\":\"auth0|1\",\"email\":\"a@example.com\",\"name\":null,"
+			 "\"email_verified\":true,\"created_at\":\"2026-01-01T00:00:00.000Z\"}");
+	json_object_put(o);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("userdb");
@@ -217,6 +242,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_userdb_set_password_and_delete);
 	tcase_add_test(tc, test_userdb_password_and_deletion_revoke_refresh_tokens);
 	tcase_add_test(tc, test_userdb_swap_permissions_only_from_what_was_read);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("user_json");
+	tcase_add_test(tc, test_user_json_names_what_it_is_asked);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -219,6 +219,69 @@ START_TEST(test_url_encode_round_trips)
 }
 END_TEST
 
+START_TEST(test_utf8_seq_len_refuses_what_rfc3629_refuses)
+{
+	ck_assert_uint_eq(utf8_seq_len("a", 1), 1);
+	ck_assert_uint_eq(utf8_seq_len("\xc3\xa9", 2), 2);
+	ck_assert_uint_eq(utf8_seq_len("\xe2\x82\xac", 3), 3);
+	ck_assert_uint_eq(utf8_seq_len("\xf0\x9f\x98\x80", 4), 4);
+	ck_assert_uint_eq(utf8_seq_len("\xc0\xaf", 2), 0);	   /* overlong '/' */
+	ck_assert_uint_eq(utf8_seq_len("\xe0\x80\xaf", 3), 0);	   /* overlong '/' */
+	ck_assert_uint_eq(utf8_seq_len("\xed\xa0\x80", 3), 0);	   /* surrogate */
+	ck_assert_uint_eq(utf8_seq_len("\xf4\x90\x80\x80", 4), 0); /* over U+10FFFF */
+	ck_assert_uint_eq(utf8_seq_len("\xc3", 1), 0);		   /* cut short */
+	ck_assert_uint_eq(utf8_seq_len("\xc3"
+				       "a",
+				       2),
+			  0);			       /* no continuation */
+	ck_assert_uint_eq(utf8_seq_len("\x80", 1), 0); /* stray continuation */
+}
+END_TEST
+
+static char *walk(const char *list, const char *sep)
+{
+	struct sbuf b = {0};
+	const char *w;
+	size_t n;
+	sbuf_adds(&b, "");
+	for (const char *c = list; list_next(&c, sep, &w, &n);) {
+		sbuf_adds(&b, "[");
+		sbuf_add(&b, w, n);
+		sbuf_adds(&b, "]");
+	}
+	return sbuf_take(&b);
+}
+
+START_TEST(test_list_next_walks_words_and_items)
+{
+	const struct {
+		const char *list, *sep, *want;
+	} cases[] = {
+	    {"openid  profile email ", " ", "[openid][profile][email]"},
+	    {"   ", " ", ""},
+	    {NULL, " ", ""},
+	    {"https://a.example, http://b.example:8080 ,,", ",",
+	     "[https://a.example][http://b.example:8080]"},
+	    {" a b , c", ",", "[a b][c]"},
+	    {"sid=1; csrf=two ;x", ";", "[sid=1][csrf=two][x]"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = walk(cases[i].list, cases[i].sep);
+		ck_assert_str_eq(got, cases[i].want);
+		free(got);
+	}
+	struct sbuf b = {0};
+	sbuf_adds(&b, "");
+	words_add(&b, "read", 4);
+	words_add(&b, "write", 5);
+	words_add(&b, "read", 4);
+	ck_assert_str_eq(b.p, "read write");
+	ck_assert(words_has(b.p, "write", 5));
+	ck_assert(!words_has(b.p, "wri", 3));
+	sbuf_free(&b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -243,6 +306,11 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_url_decode_refuses_nul);
 	tcase_add_test(tc, test_url_encode_escapes_reserved);
 	tcase_add_test(tc, test_url_encode_round_trips);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("one of each");
+	tcase_add_test(tc, test_utf8_seq_len_refuses_what_rfc3629_refuses);
+	tcase_add_test(tc, test_list_next_walks_words_and_items);
 	suite_add_tcase(s, tc);
 
 	return s;
