@@ -134,19 +134,19 @@ int cmd_verify(int argc, char **argv)
 				   .resource_ok = resource_for_its_host,
 				   .resource_arg = &cfg};
 	struct principal p;
-	const char *reason = NULL;
+	enum token_failure why = TOKEN_FAIL_NONE;
 	time_t now = time(NULL);
-	enum token_status st = token_verify(&v, t, tlen, now, &p, &reason);
+	enum token_status st = token_verify(&v, t, tlen, now, &p, &why);
 	int rc;
 	if (st == TOKEN_OK) {
 		printf("valid: sub %s, expires in %.0f s\n", p.sub, p.exp - (double)now);
 		principal_free(&p);
 		rc = EX_OK;
 	} else if (st == TOKEN_EXPIRED) {
-		printf("expired: %s (the leeway is %ld s)\n", reason, cfg.leeway);
+		printf("expired: %s (the leeway is %ld s)\n", token_failure_str(why), cfg.leeway);
 		rc = EX_EXPIRED;
 	} else {
-		printf("invalid: %s\n", reason ? reason : "not a token");
+		printf("invalid: %s\n", why ? token_failure_str(why) : "not a token");
 		rc = EX_REJECTED;
 	}
 	jwks_free(&keys);

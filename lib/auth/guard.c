@@ -268,13 +268,13 @@ static enum token_status set_principal(struct request *req, const struct princip
 	return TOKEN_OK;
 }
 
-static enum token_status authenticate(struct request *req, const char **reason)
+static enum token_status authenticate(struct request *req, enum token_failure *why)
 {
 	const struct app *app = req->app;
 	const char *token;
 	size_t len;
 	struct principal p;
-	*reason = "no bearer token";
+	*why = TOKEN_FAIL_NO_BEARER;
 	if (token_from_header(req->authorization, &token, &len) != TOKEN_OK)
 		return TOKEN_MISSING;
 	if (app->config.demo_tokens && demo_principal(app, token, len, &p))
@@ -290,13 +290,13 @@ static enum token_status authenticate(struct request *req, const char **reason)
 	unsigned char hash[32];
 	enum token_status st = TOKEN_OK;
 	if (!tokencache_get(token, len, now, &v, hash, &p)) {
-		st = token_verify(&v, token, len, now, &p, reason);
+		st = token_verify(&v, token, len, now, &p, why);
 		if (st != TOKEN_OK)
 			return st;
 		tokencache_put(hash, &p);
 	}
 	if (!grant_live(app, &p)) {
-		*reason = "grant revoked";
+		*why = TOKEN_FAIL_GRANT_REVOKED;
 		principal_free(&p);
 		return TOKEN_INVALID;
 	}
@@ -344,10 +344,10 @@ static int step_up(struct request *req, struct response *resp, int permission)
  * 503) in resp. A missing token passes when public. */
 static int check_token(struct request *req, struct response *resp, int public)
 {
-	const char *reason;
+	enum token_failure why;
 	if (req->principal)
 		return 1; /* a tool call's, checked on the caller's request */
-	switch (authenticate(req, &reason)) {
+	switch (authenticate(req, &why)) {
 	case TOKEN_OK:
 		return 1;
 	case TOKEN_MISSING:
@@ -357,7 +357,7 @@ static int check_token(struct request *req, struct response *resp, int public)
 		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
 		return 0;
 	case TOKEN_EXPIRED:
-		audit_event(req, "token_rejected", "reason", reason ? reason : "expired", NULL);
+		audit_event(req, "token_rejected", "reason", why ? token_failure_str(why) : "expired", NULL);
 		guard_challenge(req, resp, "invalid_token", "The token expired");
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
 		return 0;
@@ -371,7 +371,7 @@ static int check_token(struct request *req, struct response *resp, int public)
 		return 0;
 	case TOKEN_INVALID:
 	default:
-		audit_event(req, "token_rejected", "reason", reason ? reason : "invalid", NULL);
+		audit_event(req, "token_rejected", "reason", why ? token_failure_str(why) : "invalid", NULL);
 		guard_challenge(req, resp, "invalid_token", "Token validation failed");
 		response_error(resp, 401, "Invalid token", "Token validation failed");
 		return 0;

@@ -87,19 +87,70 @@ static json_object *decode_part(const char *s, size_t n, enum part_error *err)
 	return parse_object((char *)part_buf, rawlen, err);
 }
 
-static const char *part_reason(int payload, enum part_error err)
+/* The header's reason for err; the payload's is as far again on. */
+static enum token_failure part_failure(int payload, enum part_error err)
 {
-	static const char *const why[][2] = {
-		[PART_OK] = {"header ok", "payload ok"},
-		[PART_BASE64] = {"header is not base64url", "payload is not base64url"},
-		[PART_JSON] = {"header is not JSON", "payload is not JSON"},
-		[PART_OBJECT] = {"header is not a JSON object", "payload is not a JSON object"},
-		[PART_DEEP] = {"header nested too deep", "payload nested too deep"},
-		[PART_UTF8] = {"header is not UTF-8", "payload is not UTF-8"},
-		[PART_DUPLICATE] = {"header has a duplicate member name", "payload has a duplicate member name"},
-		[PART_NUL] = {"header holds \\u0000", "payload holds \\u0000"},
+	static const enum token_failure header[] = {
+		[PART_OK] = TOKEN_FAIL_NONE,
+		[PART_BASE64] = TOKEN_FAIL_HEADER_BASE64,
+		[PART_JSON] = TOKEN_FAIL_HEADER_JSON,
+		[PART_OBJECT] = TOKEN_FAIL_HEADER_OBJECT,
+		[PART_DEEP] = TOKEN_FAIL_HEADER_DEEP,
+		[PART_UTF8] = TOKEN_FAIL_HEADER_UTF8,
+		[PART_DUPLICATE] = TOKEN_FAIL_HEADER_DUPLICATE,
+		[PART_NUL] = TOKEN_FAIL_HEADER_NUL,
 	};
-	return why[err][payload];
+	if (err == PART_OK)
+		return TOKEN_FAIL_NONE;
+	return payload ? header[err] + (TOKEN_FAIL_PAYLOAD_BASE64 - TOKEN_FAIL_HEADER_BASE64) : header[err];
+}
+
+static const char *const token_failures[TOKEN_FAIL_COUNT] = {
+	[TOKEN_FAIL_NONE] = "ok",
+	[TOKEN_FAIL_NO_BEARER] = "no bearer token",
+	[TOKEN_FAIL_EMPTY] = "empty token",
+	[TOKEN_FAIL_TOO_LONG] = "token longer than the cap",
+	[TOKEN_FAIL_SEGMENTS] = "not three segments",
+	[TOKEN_FAIL_NO_SIGNATURE] = "signature missing",
+	[TOKEN_FAIL_HEADER_BASE64] = "header is not base64url",
+	[TOKEN_FAIL_HEADER_JSON] = "header is not JSON",
+	[TOKEN_FAIL_HEADER_OBJECT] = "header is not a JSON object",
+	[TOKEN_FAIL_HEADER_DEEP] = "header nested too deep",
+	[TOKEN_FAIL_HEADER_UTF8] = "header is not UTF-8",
+	[TOKEN_FAIL_HEADER_DUPLICATE] = "header has a duplicate member name",
+	[TOKEN_FAIL_HEADER_NUL] = "header holds \\u0000",
+	[TOKEN_FAIL_ALG] = "alg not RS256",
+	[TOKEN_FAIL_CRIT] = "crit header not supported",
+	[TOKEN_FAIL_KID] = "kid missing or too long",
+	[TOKEN_FAIL_NO_KEY_YET] = "no verification key known yet",
+	[TOKEN_FAIL_UNKNOWN_KID] = "unknown kid",
+	[TOKEN_FAIL_KEY_RETIRED] = "key retired",
+	[TOKEN_FAIL_SIGNATURE] = "bad signature",
+	[TOKEN_FAIL_PAYLOAD_BASE64] = "payload is not base64url",
+	[TOKEN_FAIL_PAYLOAD_JSON] = "payload is not JSON",
+	[TOKEN_FAIL_PAYLOAD_OBJECT] = "payload is not a JSON object",
+	[TOKEN_FAIL_PAYLOAD_DEEP] = "payload nested too deep",
+	[TOKEN_FAIL_PAYLOAD_UTF8] = "payload is not UTF-8",
+	[TOKEN_FAIL_PAYLOAD_DUPLICATE] = "payload has a duplicate member name",
+	[TOKEN_FAIL_PAYLOAD_NUL] = "payload holds \\u0000",
+	[TOKEN_FAIL_ISS] = "wrong iss",
+	[TOKEN_FAIL_AUD] = "wrong aud",
+	[TOKEN_FAIL_EXP] = "exp missing or not a number",
+	[TOKEN_FAIL_EXP_FAR] = "exp too far in the future",
+	[TOKEN_FAIL_NBF] = "nbf in the future",
+	[TOKEN_FAIL_IAT] = "iat in the future",
+	[TOKEN_FAIL_SUB] = "sub missing",
+	[TOKEN_FAIL_PERMISSIONS] = "permissions not an array of strings",
+	[TOKEN_FAIL_SCOPE] = "scope not a string",
+	[TOKEN_FAIL_EXPIRED] = "expired",
+	[TOKEN_FAIL_GRANT_REVOKED] = "grant revoked",
+};
+
+const char *token_failure_str(enum token_failure why)
+{
+	if ((unsigned)why >= TOKEN_FAIL_COUNT || !token_failures[why])
+		return "invalid";
+	return token_failures[why];
 }
 
 static const char *get_string(json_object *o, const char *key, int *present)
@@ -258,98 +309,98 @@ static const char *claim_or_namespaced(json_object *claims, const char *ns, cons
 	return v;
 }
 
-#define FAIL(status, why)          \
+#define FAIL(status, reason)       \
 	do {                       \
 		rc = (status);     \
-		*reason = (why);   \
+		*why = (reason);   \
 		goto done;         \
 	} while (0)
 
 enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len,
-			       time_t now, struct principal *p, const char **reason)
+			       time_t now, struct principal *p, enum token_failure *why)
 {
 	enum token_status rc = TOKEN_INVALID;
 	json_object *header = NULL, *claims = NULL;
-	const char *why_unused;
-	if (!reason)
-		reason = &why_unused;
-	*reason = NULL;
+	enum token_failure why_unused;
+	if (!why)
+		why = &why_unused;
+	*why = TOKEN_FAIL_NONE;
 	memset(p, 0, sizeof *p);
 
 	/* Cap the size before anything is decoded. */
 	if (len == 0)
-		FAIL(TOKEN_MISSING, "empty token");
+		FAIL(TOKEN_MISSING, TOKEN_FAIL_EMPTY);
 	if (len > TOKEN_MAX_LEN)
-		FAIL(TOKEN_INVALID, "token longer than the cap");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_TOO_LONG);
 	const char *dot1 = memchr(token, '.', len);
 	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
 	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
-		FAIL(TOKEN_INVALID, "not three segments");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_SEGMENTS);
 	size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1);
 	size_t slen = len - (size_t)(dot2 + 1 - token);
 	if (slen == 0)
-		FAIL(TOKEN_INVALID, "signature missing");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_NO_SIGNATURE);
 
 	enum part_error perr;
 	header = decode_part(token, hlen, &perr);
 	if (!header)
-		FAIL(TOKEN_INVALID, part_reason(0, perr));
+		FAIL(TOKEN_INVALID, part_failure(0, perr));
 	int present;
 	const char *alg = get_string(header, "alg", &present);
 	/* Pinned: exact, case-sensitive, before any key is looked at. */
 	if (!alg || strcmp(alg, "RS256") != 0)
-		FAIL(TOKEN_INVALID, "alg not RS256");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_ALG);
 	json_object *crit;
 	if (json_object_object_get_ex(header, "crit", &crit))
-		FAIL(TOKEN_INVALID, "crit header not supported");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_CRIT);
 	const char *kid = get_string(header, "kid", &present);
 	if (!kid || strlen(kid) > JWKS_MAX_KID)
-		FAIL(TOKEN_INVALID, "kid missing or too long");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_KID);
 	const struct jwks_key *key = jwks_key_find(v->keys, kid);
 	if (!key && v->unknown_kid && v->unknown_kid(v->unknown_kid_arg, kid, now))
 		key = jwks_key_find(v->keys, kid);
 	if (!key && v->keys->nkeys == 0)
-		FAIL(TOKEN_UNAVAILABLE, "no verification key known yet");
+		FAIL(TOKEN_UNAVAILABLE, TOKEN_FAIL_NO_KEY_YET);
 	if (!key)
-		FAIL(TOKEN_INVALID, "unknown kid");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_UNKNOWN_KID);
 	/* From memory, per request: a retire time that passes while the process runs counts at once. */
 	if (jwks_key_retired(key, now))
-		FAIL(TOKEN_INVALID, "key retired");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_KEY_RETIRED);
 	if (!verify_signature(key->pkey, token, (size_t)(dot2 - token), dot2 + 1, slen))
-		FAIL(TOKEN_INVALID, "bad signature");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_SIGNATURE);
 
 	claims = decode_part(dot1 + 1, plen, &perr);
 	if (!claims)
-		FAIL(TOKEN_INVALID, part_reason(1, perr));
+		FAIL(TOKEN_INVALID, part_failure(1, perr));
 	const char *iss = get_string(claims, "iss", &present);
 	if (!iss || strcmp(iss, v->issuer) != 0)
-		FAIL(TOKEN_INVALID, "wrong iss");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_ISS);
 	const char *resource = NULL;
 	if (!audience_matches(claims, v->audience) && !(resource = resource_matches(claims, v)))
-		FAIL(TOKEN_INVALID, "wrong aud");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_AUD);
 	double exp, nbf, iat, t = (double)now;
 	int has = get_number(claims, "exp", &exp);
 	if (has != 1)
-		FAIL(TOKEN_INVALID, "exp missing or not a number");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_EXP);
 	if (exp > t + TOKEN_MAX_LIFETIME)
-		FAIL(TOKEN_INVALID, "exp too far in the future");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_EXP_FAR);
 	has = get_number(claims, "nbf", &nbf);
 	if (has < 0 || (has == 1 && nbf > t + (double)v->leeway))
-		FAIL(TOKEN_INVALID, "nbf in the future");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_NBF);
 	has = get_number(claims, "iat", &iat);
 	if (has < 0 || (has == 1 && iat > t + (double)v->leeway))
-		FAIL(TOKEN_INVALID, "iat in the future");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_IAT);
 	const char *sub = get_string(claims, "sub", &present);
 	if (!sub || !*sub)
-		FAIL(TOKEN_INVALID, "sub missing");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_SUB);
 	json_object *perms = NULL;
 	if (json_object_object_get_ex(claims, "permissions", &perms) && !string_array(perms))
-		FAIL(TOKEN_INVALID, "permissions not an array of strings");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_PERMISSIONS);
 	const char *scope = get_string(claims, "scope", &present);
 	if (present && !scope)
-		FAIL(TOKEN_INVALID, "scope not a string");
+		FAIL(TOKEN_INVALID, TOKEN_FAIL_SCOPE);
 	if (t >= exp + (double)v->leeway)
-		FAIL(TOKEN_EXPIRED, "expired");
+		FAIL(TOKEN_EXPIRED, TOKEN_FAIL_EXPIRED);
 
 	token_principal(v, claims, exp, p);
 	p->resource = resource;

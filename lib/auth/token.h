@@ -19,6 +19,55 @@ enum token_status {
 	TOKEN_UNAVAILABLE, /* well formed, but no key is known yet to check it with */
 };
 
+/* Why token_verify (or the guard around it) refused a token. The strings
+ * are a public contract: the audit log's token_rejected reason, the last
+ * line of `mcpauth verify` and tests/attack/cases read them. Append new
+ * reasons; never reword one. */
+enum token_failure {
+	TOKEN_FAIL_NONE = 0,
+	TOKEN_FAIL_NO_BEARER,
+	TOKEN_FAIL_EMPTY,
+	TOKEN_FAIL_TOO_LONG,
+	TOKEN_FAIL_SEGMENTS,
+	TOKEN_FAIL_NO_SIGNATURE,
+	TOKEN_FAIL_HEADER_BASE64,
+	TOKEN_FAIL_HEADER_JSON,
+	TOKEN_FAIL_HEADER_OBJECT,
+	TOKEN_FAIL_HEADER_DEEP,
+	TOKEN_FAIL_HEADER_UTF8,
+	TOKEN_FAIL_HEADER_DUPLICATE,
+	TOKEN_FAIL_HEADER_NUL,
+	TOKEN_FAIL_ALG,
+	TOKEN_FAIL_CRIT,
+	TOKEN_FAIL_KID,
+	TOKEN_FAIL_NO_KEY_YET,
+	TOKEN_FAIL_UNKNOWN_KID,
+	TOKEN_FAIL_KEY_RETIRED,
+	TOKEN_FAIL_SIGNATURE,
+	TOKEN_FAIL_PAYLOAD_BASE64,
+	TOKEN_FAIL_PAYLOAD_JSON,
+	TOKEN_FAIL_PAYLOAD_OBJECT,
+	TOKEN_FAIL_PAYLOAD_DEEP,
+	TOKEN_FAIL_PAYLOAD_UTF8,
+	TOKEN_FAIL_PAYLOAD_DUPLICATE,
+	TOKEN_FAIL_PAYLOAD_NUL,
+	TOKEN_FAIL_ISS,
+	TOKEN_FAIL_AUD,
+	TOKEN_FAIL_EXP,
+	TOKEN_FAIL_EXP_FAR,
+	TOKEN_FAIL_NBF,
+	TOKEN_FAIL_IAT,
+	TOKEN_FAIL_SUB,
+	TOKEN_FAIL_PERMISSIONS,
+	TOKEN_FAIL_SCOPE,
+	TOKEN_FAIL_EXPIRED,
+	TOKEN_FAIL_GRANT_REVOKED,
+	TOKEN_FAIL_COUNT
+};
+
+/* The reason's fixed text ("wrong aud"); "ok" for TOKEN_FAIL_NONE. */
+const char *token_failure_str(enum token_failure why);
+
 struct token_verifier {
 	const struct jwks *keys;
 	const char *issuer;
@@ -56,9 +105,9 @@ struct principal {
 enum token_status token_from_header(const char *authorization, const char **token, size_t *len);
 
 /* Verifies a compact JWS at time now. On TOKEN_OK fills *p (free it with
- * principal_free). *reason says which check failed, for logs only. */
+ * principal_free). *why (may be NULL) says which check failed. */
 enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len,
-			       time_t now, struct principal *p, const char **reason);
+			       time_t now, struct principal *p, enum token_failure *why);
 
 /* Parses a JSON object strictly (UTF-8 checked, depth limited, no trailing
  * data, no duplicate member names, no \u0000). Returns NULL on anything else. */

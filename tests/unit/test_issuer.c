@@ -101,7 +101,7 @@ static char *sign_now(time_t now)
 	return tok;
 }
 
-static enum token_status verify_now(const char *tok, time_t now, const char **reason)
+static enum token_status verify_now(const char *tok, time_t now, enum token_failure *why)
 {
 	char err[256] = "";
 	struct jwks set;
@@ -109,7 +109,7 @@ static enum token_status verify_now(const char *tok, time_t now, const char **re
 	struct token_verifier v = {
 	    .keys = &set, .issuer = "https://iss.test/", .audience = "https://aud.test"};
 	struct principal p;
-	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, reason);
+	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, why);
 	if (st == TOKEN_OK)
 		principal_free(&p);
 	jwks_free(&set);
@@ -196,9 +196,9 @@ START_TEST(test_issuer_sign_gives_token_verify_accepts)
 	struct token_verifier v = {
 	    .keys = &set, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = 30};
 	struct principal p;
-	const char *reason = NULL;
-	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, &reason);
-	ck_assert_msg(st == TOKEN_OK, "refused (%d): %s", (int)st, reason ? reason : "?");
+	enum token_failure why = TOKEN_FAIL_NONE;
+	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, &why);
+	ck_assert_msg(st == TOKEN_OK, "refused (%d): %s", (int)st, token_failure_str(why));
 	ck_assert_str_eq(p.sub, "local|alice");
 	ck_assert_int_eq(principal_has_permission(&p, "read:profile"), 1);
 	ck_assert_int_eq(principal_has_scope(&p, "email"), 1);
@@ -242,10 +242,12 @@ START_TEST(test_issuer_rotate_new_key_signs_old_key_stays_published)
 	ck_assert_str_eq(got, want);
 	ck_assert_int_eq(retire_at(old), (long long)now + 100);
 	ck_assert_int_eq(retire_at(new), 0);
-	const char *reason = NULL;
-	ck_assert_msg(verify_now(old_tok, now, &reason) == TOKEN_OK, "old token refused: %s", reason);
+	enum token_failure why = TOKEN_FAIL_NONE;
+	ck_assert_msg(verify_now(old_tok, now, &why) == TOKEN_OK, "old token refused: %s",
+		      token_failure_str(why));
 	char *new_tok = sign_now(now);
-	ck_assert_msg(verify_now(new_tok, now, &reason) == TOKEN_OK, "new token refused: %s", reason);
+	ck_assert_msg(verify_now(new_tok, now, &why) == TOKEN_OK, "new token refused: %s",
+		      token_failure_str(why));
 	struct stat st;
 	ck_assert_int_eq(stat(unit_state_dir, &st), 0);
 	ck_assert_int_eq(stat(unit_key_path, &st), 0); /* unit_dir_setup's <state>/signing-key.pem */
@@ -264,9 +266,9 @@ START_TEST(test_issuer_rotate_drops_key_whose_time_has_passed)
 	char *want = ck_asprintf("%s %s", third, second), *got = kids();
 	ck_assert_str_eq(got, want);
 	ck_assert_int_eq(retire_at(second), 1200);
-	const char *reason = NULL;
-	ck_assert_int_eq(verify_now(first_tok, 1000, &reason), TOKEN_INVALID);
-	ck_assert_str_eq(reason, "unknown kid");
+	enum token_failure why = TOKEN_FAIL_NONE;
+	ck_assert_int_eq(verify_now(first_tok, 1000, &why), TOKEN_INVALID);
+	ck_assert_str_eq(token_failure_str(why), "unknown kid");
 	free(first), free(first_tok), free(second), free(third), free(want), free(got);
 }
 END_TEST
@@ -294,9 +296,9 @@ START_TEST(test_issuer_rotate_keep_zero_drops_old_key_at_once)
 	char *second = rotate(1000, 0);
 	char *got = kids();
 	ck_assert_str_eq(got, second);
-	const char *reason = NULL;
-	ck_assert_int_eq(verify_now(leaked_tok, 1000, &reason), TOKEN_INVALID);
-	ck_assert_str_eq(reason, "unknown kid");
+	enum token_failure why = TOKEN_FAIL_NONE;
+	ck_assert_int_eq(verify_now(leaked_tok, 1000, &why), TOKEN_INVALID);
+	ck_assert_str_eq(token_failure_str(why), "unknown kid");
 	free(leaked), free(leaked_tok), free(second), free(got);
 }
 END_TEST
@@ -315,15 +317,15 @@ START_TEST(test_token_verify_refuses_key_from_its_retire_time)
 	struct token_verifier v = {
 	    .keys = &set, .issuer = "https://iss.test/", .audience = "https://aud.test"};
 	struct principal p;
-	const char *reason = NULL;
-	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1099, &p, &reason) == TOKEN_OK, "%s",
-		      reason);
+	enum token_failure why = TOKEN_FAIL_NONE;
+	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1099, &p, &why) == TOKEN_OK, "%s",
+		      token_failure_str(why));
 	ck_assert(p.retire_at == 1100);
 	principal_free(&p);
-	ck_assert_int_eq(token_verify(&v, first_tok, strlen(first_tok), 1100, &p, &reason), TOKEN_INVALID);
-	ck_assert_str_eq(reason, "key retired");
-	ck_assert_msg(token_verify(&v, second_tok, strlen(second_tok), 1100, &p, &reason) == TOKEN_OK, "%s",
-		      reason);
+	ck_assert_int_eq(token_verify(&v, first_tok, strlen(first_tok), 1100, &p, &why), TOKEN_INVALID);
+	ck_assert_str_eq(token_failure_str(why), "key retired");
+	ck_assert_msg(token_verify(&v, second_tok, strlen(second_tok), 1100, &p, &why) == TOKEN_OK, "%s",
+		      token_failure_str(why));
 	ck_assert(p.retire_at == 0);
 	principal_free(&p);
 	jwks_free(&set);
@@ -344,10 +346,10 @@ START_TEST(test_tokencache_stops_at_key_retire_time)
 	tokencache_init(16);
 	unsigned char hash[32];
 	struct principal p;
-	const char *reason = NULL;
+	enum token_failure why = TOKEN_FAIL_NONE;
 	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1050, &v, hash, &p), 0);
-	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1050, &p, &reason) == TOKEN_OK, "%s",
-		      reason);
+	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1050, &p, &why) == TOKEN_OK, "%s",
+		      token_failure_str(why));
 	tokencache_put(hash, &p);
 	principal_free(&p);
 	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1099, &v, hash, &p), 1);

@@ -237,7 +237,7 @@ static enum token_status verify(const char *header, const char *payload, char *s
 	char *tok = testkeys_rs256(key1, header, payload);
 	ck_assert_ptr_nonnull(tok);
 	struct principal p;
-	const char *why = NULL;
+	enum token_failure why = TOKEN_FAIL_NONE;
 	enum token_status st = token_verify(&verifier, tok, strlen(tok), NOW, &p, &why);
 	if (st == TOKEN_OK) {
 		if (sub)

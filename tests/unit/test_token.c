@@ -1,5 +1,6 @@
 /* Unit tests of RS256 token verification (lib/auth/token.c). */
 #include <check.h>
+#include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 static EVP_PKEY *key1, *key2;
 static struct jwks keys;
 static struct token_verifier verifier;
-static const char *last_reason;
+static enum token_failure last_why;
 
 static void setup(void)
 {
@@ -113,11 +114,11 @@ static char *token_with_raw(const char *name, const char *json)
 static enum token_status verify_owned(char *tok)
 {
 	struct principal p;
-	enum token_status st = token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_reason);
+	enum token_status st = token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why);
 	if (st == TOKEN_OK)
 		principal_free(&p);
 	if (getenv("TEST_REASONS"))
-		fprintf(stderr, "token_verify: %d %s\n", (int)st, last_reason ? last_reason : "accepted");
+		fprintf(stderr, "token_verify: %d %s\n", (int)st, last_why ? token_failure_str(last_why) : "accepted");
 	free(tok);
 	return st;
 }
@@ -127,7 +128,7 @@ static enum token_status verify_owned(char *tok)
 	do {                                                                                  \
 		enum token_status st_ = verify_owned(tok);                                    \
 		ck_assert_msg(st_ == TOKEN_OK, "refused (%d): %s", (int)st_,                 \
-			      last_reason ? last_reason : "?");                               \
+			      token_failure_str(last_why));                               \
 	} while (0)
 
 /* --- accepted ---------------------------------------------------------- */
@@ -136,8 +137,8 @@ START_TEST(test_verify_accepts_valid_token_and_fills_principal)
 {
 	char *tok = sign_claims(std_claims());
 	struct principal p;
-	enum token_status st = token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_reason);
-	ck_assert_msg(st == TOKEN_OK, "refused: %s", last_reason ? last_reason : "?");
+	enum token_status st = token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why);
+	ck_assert_msg(st == TOKEN_OK, "refused: %s", token_failure_str(last_why));
 	ck_assert_str_eq(p.sub, "auth0|user123");
 	ck_assert_str_eq(p.email, "user@example.com");
 	ck_assert_str_eq(p.name, "Test User");
@@ -163,7 +164,7 @@ START_TEST(test_verify_accepts_token_without_optional_claims)
 	json_object_object_del(c, "scope");
 	char *tok = sign_claims(c);
 	struct principal p;
-	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_reason), TOKEN_OK);
+	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why), TOKEN_OK);
 	ck_assert_str_eq(p.sub, "auth0|user123");
 	ck_assert_ptr_null(p.email);
 	ck_assert_ptr_null(p.name);
@@ -488,7 +489,7 @@ END_TEST
 START_TEST(test_verify_refuses_empty_token)
 {
 	struct principal p;
-	ck_assert_int_eq(token_verify(&verifier, "", 0, NOW, &p, &last_reason), TOKEN_MISSING);
+	ck_assert_int_eq(token_verify(&verifier, "", 0, NOW, &p, &last_why), TOKEN_MISSING);
 }
 END_TEST
 
@@ -838,7 +839,7 @@ static struct principal good_principal(void)
 {
 	char *tok = sign_claims(std_claims());
 	struct principal p;
-	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_reason), TOKEN_OK);
+	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why), TOKEN_OK);
 	free(tok);
 	return p;
 }
@@ -862,7 +863,7 @@ START_TEST(test_has_scope_without_scope_claim)
 {
 	char *tok = token_with("scope", NULL);
 	struct principal p;
-	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_reason), TOKEN_OK);
+	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why), TOKEN_OK);
 	free(tok);
 	ck_assert_int_eq(principal_has_scope(&p, "email"), 0);
 	ck_assert_int_eq(principal_has_permission(&p, "read:users"), 1);
@@ -888,10 +889,101 @@ START_TEST(test_has_permission_without_permissions_claim)
 {
 	char *tok = token_with("permissions", NULL);
 	struct principal p;
-	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_reason), TOKEN_OK);
+	ck_assert_int_eq(token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why), TOKEN_OK);
 	free(tok);
 	ck_assert_int_eq(principal_has_permission(&p, "read:users"), 0);
 	principal_free(&p);
+}
+END_TEST
+
+/* The reasons are a public contract (audit log, `mcpauth verify`, the
+ * attack cases): each keeps its text, and no two share one. */
+START_TEST(test_failure_reasons_keep_their_text)
+{
+	static const struct {
+		enum token_failure why;
+		const char *text;
+	} want[] = {
+	    {TOKEN_FAIL_NONE, "ok"},
+	    {TOKEN_FAIL_NO_BEARER, "no bearer token"},
+	    {TOKEN_FAIL_EMPTY, "empty token"},
+	    {TOKEN_FAIL_TOO_LONG, "token longer than the cap"},
+	    {TOKEN_FAIL_SEGMENTS, "not three segments"},
+	    {TOKEN_FAIL_NO_SIGNATURE, "signature missing"},
+	    {TOKEN_FAIL_HEADER_BASE64, "header is not base64url"},
+	    {TOKEN_FAIL_HEADER_JSON, "header is not JSON"},
+	    {TOKEN_FAIL_HEADER_OBJECT, "header is not a JSON object"},
+	    {TOKEN_FAIL_HEADER_DEEP, "header nested too deep"},
+	    {TOKEN_FAIL_HEADER_UTF8, "header is not UTF-8"},
+	    {TOKEN_FAIL_HEADER_DUPLICATE, "header has a duplicate member name"},
+	    {TOKEN_FAIL_HEADER_NUL, "header holds \\u0000"},
+	    {TOKEN_FAIL_ALG, "alg not RS256"},
+	    {TOKEN_FAIL_CRIT, "crit header not supported"},
+	    {TOKEN_FAIL_KID, "kid missing or too long"},
+	    {TOKEN_FAIL_NO_KEY_YET, "no verification key known yet"},
+	    {TOKEN_FAIL_UNKNOWN_KID, "unknown kid"},
+	    {TOKEN_FAIL_KEY_RETIRED, "key retired"},
+	    {TOKEN_FAIL_SIGNATURE, "bad signature"},
+	    {TOKEN_FAIL_PAYLOAD_BASE64, "payload is not base64url"},
+	    {TOKEN_FAIL_PAYLOAD_JSON, "payload is not JSON"},
+	    {TOKEN_FAIL_PAYLOAD_OBJECT, "payload is not a JSON object"},
+	    {TOKEN_FAIL_PAYLOAD_DEEP, "payload nested too deep"},
+	    {TOKEN_FAIL_PAYLOAD_UTF8, "payload is not UTF-8"},
+	    {TOKEN_FAIL_PAYLOAD_DUPLICATE, "payload has a duplicate member name"},
+	    {TOKEN_FAIL_PAYLOAD_NUL, "payload holds \\u0000"},
+	    {TOKEN_FAIL_ISS, "wrong iss"},
+	    {TOKEN_FAIL_AUD, "wrong aud"},
+	    {TOKEN_FAIL_EXP, "exp missing or not a number"},
+	    {TOKEN_FAIL_EXP_FAR, "exp too far in the future"},
+	    {TOKEN_FAIL_NBF, "nbf in the future"},
+	    {TOKEN_FAIL_IAT, "iat in the future"},
+	    {TOKEN_FAIL_SUB, "sub missing"},
+	    {TOKEN_FAIL_PERMISSIONS, "permissions not an array of strings"},
+	    {TOKEN_FAIL_SCOPE, "scope not a string"},
+	    {TOKEN_FAIL_EXPIRED, "expired"},
+	    {TOKEN_FAIL_GRANT_REVOKED, "grant revoked"},
+	};
+	ck_assert_int_eq(sizeof want / sizeof want[0], TOKEN_FAIL_COUNT);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		ck_assert_str_eq(token_failure_str(want[i].why), want[i].text);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(token_failure_str(want[j].why), want[i].text);
+	}
+	ck_assert_str_eq(token_failure_str(TOKEN_FAIL_COUNT), "invalid");
+}
+END_TEST
+
+/* Every reason an attack case expects is one the table can give. */
+START_TEST(test_failure_reasons_cover_attack_cases)
+{
+	char *dir = ck_asprintf("%s/../attack/cases", testkeys_fixtures_dir());
+	DIR *d = opendir(dir);
+	ck_assert_msg(d != NULL, "cannot open %s", dir);
+	int checked = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strstr(e->d_name, ".case"))
+			continue;
+		char *path = ck_asprintf("%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		ck_assert_msg(f != NULL, "cannot read %s", path);
+		char line[4096];
+		while (fgets(line, sizeof line, f)) {
+			if (strncmp(line, "reason=", 7) != 0)
+				continue;
+			line[strcspn(line, "\n")] = '\0';
+			int found = 0;
+			for (int w = 0; w < TOKEN_FAIL_COUNT && !found; w++)
+				found = strcmp(token_failure_str((enum token_failure)w), line + 7) == 0;
+			ck_assert_msg(found, "%s: reason '%s' is not in the table", e->d_name, line + 7);
+			checked++;
+		}
+		fclose(f);
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	ck_assert_int_gt(checked, 100);
 }
 END_TEST
 
@@ -999,6 +1091,11 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_from_header_refuses_bare_bearer);
 	tcase_add_test(tc, test_from_header_refuses_bearer_space_only);
 	tcase_add_test(tc, test_from_header_refuses_bearer_without_space);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("failure_reasons");
+	tcase_add_test(tc, test_failure_reasons_keep_their_text);
+	tcase_add_test(tc, test_failure_reasons_cover_attack_cases);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("principal");
