@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
@@ -24,7 +23,6 @@ enum {
 	RPC_INVALID_REQUEST = -32600,
 	RPC_METHOD_NOT_FOUND = -32601,
 	RPC_INVALID_PARAMS = -32602,
-	RPC_REFUSED = -32000,	   /* the transport refuses the request: Origin, media types */
 	RPC_UNAUTHORIZED = -32001, /* the tool needs a (valid) token: HTTP 401 */
 	RPC_STEP_UP = -32003,	   /* the token lacks a grant the user can give: HTTP 403 */
 };
@@ -35,14 +33,6 @@ static const char *supported_version(const char *v)
 		if (strcmp(v, protocol_versions[i]) == 0)
 			return protocol_versions[i];
 	return NULL;
-}
-
-/* An Origin header that is present must be on MCPAUTH_ALLOWED_ORIGINS
- * (DNS rebinding: a page must not reach a local server through a browser). */
-static int origin_allowed(const struct request *req)
-{
-	const struct app *app = req->app;
-	return !req->origin || config_origin_allowed(&app->config, req->origin);
 }
 
 static json_object *tool_json(const struct tool *t, int express)
@@ -130,10 +120,6 @@ static void invoke_post(struct request *req, struct response *resp)
 	const struct app *app = req->app;
 	const char *name = field_str(req, "toolName");
 	json_object *args = field_get(req, "args");
-	if (!origin_allowed(req)) {
-		response_error(resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints");
-		return;
-	}
 	const struct toolset *ts = tools(app);
 	const struct tool *t = toolset_find(ts, name, TOOL_NAME_ANY);
 	struct response r;
@@ -155,66 +141,11 @@ static void invoke_post(struct request *req, struct response *resp)
 
 /* --- Streamable HTTP: JSON-RPC 2.0 ------------------------------------------ */
 
-static void rpc_answer(struct response *resp, int status, json_object *id, const char *key,
-		       json_object *value)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(o, "id", json_object_get(id));
-	json_object_object_add(o, key, value);
-	response_json(resp, status, o);
-	response_header(resp, "Cache-Control", "no-store");
-}
-
-/* Takes data. */
-static void rpc_error(struct response *resp, int status, json_object *id, int code, const char *message,
-		      json_object *data)
-{
-	json_object *e = json_object_new_object();
-	json_object_object_add(e, "code", json_object_new_int(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	if (data)
-		json_object_object_add(e, "data", data);
-	rpc_answer(resp, status, id, "error", e);
-}
-
-/* The q parameter of one Accept item, 1 when it has none. */
-static double accept_q(const char *s, size_t len)
-{
-	for (const char *p = memchr(s, ';', len); p; p = memchr(p + 1, ';', len - (size_t)(p + 1 - s))) {
-		const char *v = p + 1;
-		while (v < s + len && (*v == ' ' || *v == '\t'))
-			v++;
-		if (v + 2 <= s + len && (v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
-			return strtod(v + 2, NULL);
-	}
-	return 1;
-}
-
-/* No Accept, or one naming application/json, application/ * or * / * with a
- * q above 0. */
-static int accepts_json(const char *accept)
-{
-	if (!accept || !*accept)
-		return 1;
-	for (const char *s = accept; *s;) {
-		size_t len = strcspn(s, ",");
-		if ((media_type_is(s, len, "application/json") || media_type_is(s, len, "application/*") ||
-		     media_type_is(s, len, "*/*")) &&
-		    accept_q(s, len) > 0)
-			return 1;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return 0;
-}
-
 static void rpc_initialize(struct response *resp, json_object *id, json_object *params)
 {
 	const char *asked = json_get_string(params, "protocolVersion");
 	if (!asked) {
-		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "initialize needs params.protocolVersion", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "initialize needs params.protocolVersion", NULL);
 		return;
 	}
 	const char *v = supported_version(asked);
@@ -236,7 +167,7 @@ static void rpc_initialize(struct response *resp, json_object *id, json_object *
 	    json_object_new_string("Each tool is one route of the mcpauth API. Send your access "
 				   "token as 'Authorization: Bearer <token>' with every request: "
 				   "a tool answers exactly what its route answers for that token."));
-	rpc_answer(resp, 200, id, "result", result);
+	response_jsonrpc(resp, 200, id, "result", result);
 }
 
 static json_object *text_content(const char *text)
@@ -258,7 +189,7 @@ static void tool_result(struct response *resp, json_object *id, const char *text
 	if (structured)
 		json_object_object_add(result, "structuredContent", structured);
 	json_object_object_add(result, "isError", json_object_new_boolean(is_error));
-	rpc_answer(resp, 200, id, "result", result);
+	response_jsonrpc(resp, 200, id, "result", result);
 }
 
 static void rpc_tools_call(const struct request *req, struct response *resp, json_object *id,
@@ -268,12 +199,12 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 	const char *name = json_get_string(params, "name");
 	json_object *args = NULL;
 	if (!name) {
-		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "tools/call needs params.name", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "tools/call needs params.name", NULL);
 		return;
 	}
 	if (json_object_object_get_ex(params, "arguments", &args) && args &&
 	    !json_object_is_type(args, json_type_object)) {
-		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params.arguments must be an object", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params.arguments must be an object", NULL);
 		return;
 	}
 	const struct toolset *ts = tools(app);
@@ -286,7 +217,7 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		tool_call(t, args, req, &req->app->dispatch, &r);
 	if (!t) {
 		char *msg = ck_asprintf("Unknown tool: %s", name);
-		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, msg, NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, msg, NULL);
 		free(msg);
 	} else if (r.status == 401 && t->route->req != ROUTE_PUBLIC) {
 		/* No token or a bad one: the HTTP challenge, so a client can start its
@@ -299,7 +230,7 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 			guard_challenge(req, resp, "invalid_token", json_get_string(r.body, "message"));
 		else
 			guard_challenge(req, resp, NULL, NULL);
-		rpc_error(resp, 401, id, RPC_UNAUTHORIZED, msg, r.body);
+		response_jsonrpc_error(resp, 401, id, RPC_UNAUTHORIZED, msg, r.body);
 		r.body = NULL;
 		free(msg);
 	} else if (r.status == 403 && json_get_string(r.body, "error") &&
@@ -310,7 +241,7 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		const char *challenge = response_get_header(&r, "WWW-Authenticate");
 		if (challenge)
 			response_header(resp, "WWW-Authenticate", "%s", challenge);
-		rpc_error(resp, 403, id, RPC_STEP_UP,
+		response_jsonrpc_error(resp, 403, id, RPC_STEP_UP,
 			  "Insufficient scope: authorize again with the scope named", r.body);
 		r.body = NULL;
 	} else {
@@ -331,7 +262,7 @@ static void rpc_tools_list(const struct app *app, struct response *resp, json_ob
 	const struct toolset *ts = tools(app);
 	json_object *result = json_object_new_object();
 	json_object_object_add(result, "tools", tools_array(ts, 0));
-	rpc_answer(resp, 200, id, "result", result);
+	response_jsonrpc(resp, 200, id, "result", result);
 }
 
 static int valid_id(json_object *id)
@@ -349,7 +280,7 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 	const char *version = json_get_string(msg, "jsonrpc");
 	json_object *echo = valid_id(id) ? id : NULL;
 	if (!version || strcmp(version, "2.0") != 0) {
-		rpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "Not a JSON-RPC 2.0 message", NULL);
+		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "Not a JSON-RPC 2.0 message", NULL);
 		return;
 	}
 	if (!has_method) {
@@ -360,11 +291,11 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 			response_json(resp, 202, NULL);
 			return;
 		}
-		rpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "A request needs a method", NULL);
+		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "A request needs a method", NULL);
 		return;
 	}
 	if (!json_object_is_type(method, json_type_string)) {
-		rpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "method must be a string", NULL);
+		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "method must be a string", NULL);
 		return;
 	}
 	if (!has_id) { /* a notification: nothing to answer */
@@ -372,63 +303,51 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 		return;
 	}
 	if (!valid_id(id)) {
-		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "id must be a string or a number, not null",
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "id must be a string or a number, not null",
 			  NULL);
 		return;
 	}
 	if (json_object_object_get_ex(msg, "params", &params) && params &&
 	    !json_object_is_type(params, json_type_object)) {
-		rpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params must be an object", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params must be an object", NULL);
 		return;
 	}
 	const char *m = json_object_get_string(method);
 	if (strcmp(m, "initialize") == 0) {
 		rpc_initialize(resp, id, params);
 	} else if (strcmp(m, "ping") == 0) {
-		rpc_answer(resp, 200, id, "result", json_object_new_object());
+		response_jsonrpc(resp, 200, id, "result", json_object_new_object());
 	} else if (strcmp(m, "tools/list") == 0) {
 		rpc_tools_list(req->app, resp, id);
 	} else if (strcmp(m, "tools/call") == 0) {
 		rpc_tools_call(req, resp, id, params);
 	} else {
 		char *text = ck_asprintf("Method not found: %s", m);
-		rpc_error(resp, 200, id, RPC_METHOD_NOT_FOUND, text, NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_METHOD_NOT_FOUND, text, NULL);
 		free(text);
 	}
 }
 
 static void mcp_post(struct request *req, struct response *resp)
 {
-	if (!origin_allowed(req)) {
-		rpc_error(resp, 403, NULL, RPC_REFUSED, "Origin not allowed", NULL);
-		return;
-	}
-	if (!http_content_type_is_json(req->content_type)) {
-		rpc_error(resp, 415, NULL, RPC_REFUSED, "Content-Type must be application/json", NULL);
-		return;
-	}
-	if (!accepts_json(req->accept)) {
-		rpc_error(resp, 406, NULL, RPC_REFUSED, "Accept must allow application/json", NULL);
-		return;
-	}
 	if (req->protocol_version && !supported_version(req->protocol_version)) {
 		json_object *data = json_object_new_object(), *list = json_object_new_array();
 		for (size_t i = 0; i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
 			json_object_array_add(list, json_object_new_string(protocol_versions[i]));
 		json_object_object_add(data, "supported", list);
-		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Unsupported MCP-Protocol-Version", data);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Unsupported MCP-Protocol-Version", data);
 		return;
 	}
 	if (!req->body) {
-		rpc_error(resp, 400, NULL, RPC_PARSE_ERROR, "Parse error: the body is not JSON", NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_PARSE_ERROR, "Parse error: the body is not JSON", NULL);
 		return;
 	}
 	if (json_object_is_type(req->body, json_type_array)) {
-		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Batch requests are not supported", NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Batch requests are not supported", NULL);
 		return;
 	}
 	if (!json_object_is_type(req->body, json_type_object)) {
-		rpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "A JSON-RPC message is a JSON object", NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "A JSON-RPC message is a JSON object", NULL);
 		return;
 	}
 	struct response r;
@@ -444,7 +363,7 @@ static void mcp_post(struct request *req, struct response *resp)
 		char *msg = ck_asprintf("Unauthorized: %s", json_get_string(r.body, "error"));
 		for (size_t i = 0; i < r.nheaders; i++)
 			response_header(resp, r.headers[i].name, "%s", r.headers[i].value);
-		rpc_error(resp, r.status, valid_id(id) ? id : NULL, RPC_UNAUTHORIZED, msg, r.body);
+		response_jsonrpc_error(resp, r.status, valid_id(id) ? id : NULL, RPC_UNAUTHORIZED, msg, r.body);
 		r.body = NULL;
 		free(msg);
 	}

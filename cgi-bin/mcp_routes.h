@@ -9,8 +9,9 @@ ROUTE("GET", "/mcp/tools", ROUTE_PUBLIC, NULL, "Every route as an MCP tool (Expr
       tools_get, 0)
 ROUTE("POST", "/mcp/invoke", ROUTE_PUBLIC, NULL,
       "Run a tool with the caller's own token; answers the route's status and body", &invoke_fields,
-      invoke_post, ROUTE_CHECKS_TOKEN)
+      invoke_post, ROUTE_CHECKS_TOKEN | ROUTE_ORIGIN_CHECKED)
 /* GET and DELETE /mcp get the dispatcher's 405 with Allow: POST: no SSE
  * stream, no session to end. */
 ROUTE("POST", "/mcp", ROUTE_PUBLIC, NULL, "MCP Streamable HTTP endpoint (JSON-RPC 2.0)", NULL, mcp_post,
-      ROUTE_RAW_BODY | ROUTE_CHECKS_TOKEN)
+      ROUTE_RAW_BODY | ROUTE_CHECKS_TOKEN | ROUTE_ORIGIN_CHECKED | ROUTE_JSON_ONLY | ROUTE_ACCEPT_JSON |
+	  ROUTE_JSONRPC)

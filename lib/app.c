@@ -247,12 +247,37 @@ void app_dispatch(const struct route_group *const *groups, size_t ngroups, struc
 		log_msg("%s %s answered %d", req->method, req->path, resp->status);
 }
 
-/* The body step: 415 for a route that takes JSON only, 400 for a body
- * that is not JSON (unless the handler answers that itself). 1 to go on. */
+/* A refusal of the transport step: {"error","message"}, or on a JSON-RPC
+ * route an error of code HTTP_RPC_REFUSED whose message is rpc_message. */
+static void refuse(const struct route *r, struct response *resp, int status, const char *error,
+		   const char *message, const char *rpc_message)
+{
+	if (r->flags & ROUTE_JSONRPC)
+		response_jsonrpc_error(resp, status, NULL, HTTP_RPC_REFUSED, rpc_message, NULL);
+	else
+		response_error(resp, status, error, message);
+}
+
+/* The transport and body step, before the body is looked at, in the
+ * route's shape: 403 for an Origin a ROUTE_ORIGIN_CHECKED route does not
+ * admit, 415 for a route that takes JSON only, 406 for an Accept that
+ * refuses JSON, 400 for a body that is not JSON (unless the handler
+ * answers that itself). 1 to go on. */
 static int check_body(const struct route *r, const struct request *req, struct response *resp)
 {
+	if ((r->flags & ROUTE_ORIGIN_CHECKED) && req->origin && !cors_origin_allowed(&app.config, req)) {
+		refuse(r, resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints",
+		       "Origin not allowed");
+		return 0;
+	}
 	if ((r->flags & ROUTE_JSON_ONLY) && !http_content_type_is_json(req->content_type)) {
-		response_error(resp, 415, "Unsupported media type", "Content-Type must be application/json");
+		refuse(r, resp, 415, "Unsupported media type", "Content-Type must be application/json",
+		       "Content-Type must be application/json");
+		return 0;
+	}
+	if ((r->flags & ROUTE_ACCEPT_JSON) && !http_accepts_json(req->accept)) {
+		refuse(r, resp, 406, "Not acceptable", "Accept must allow application/json",
+		       "Accept must allow application/json");
 		return 0;
 	}
 	if (req->body_invalid && !(r->flags & ROUTE_RAW_BODY)) {

@@ -195,3 +195,54 @@ int http_content_type_is_json(const char *ct)
 {
 	return ct && media_type_is(ct, strlen(ct), "application/json");
 }
+
+/* The q parameter of one Accept item, 1 when it has none. */
+static double accept_q(const char *s, size_t len)
+{
+	for (const char *p = memchr(s, ';', len); p; p = memchr(p + 1, ';', len - (size_t)(p + 1 - s))) {
+		const char *v = p + 1;
+		while (v < s + len && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v + 2 <= s + len && (v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
+			return strtod(v + 2, NULL);
+	}
+	return 1;
+}
+
+int http_accepts_json(const char *accept)
+{
+	if (!accept || !*accept)
+		return 1;
+	for (const char *s = accept; *s;) {
+		size_t len = strcspn(s, ",");
+		if ((media_type_is(s, len, "application/json") || media_type_is(s, len, "application/*") ||
+		     media_type_is(s, len, "*/*")) &&
+		    accept_q(s, len) > 0)
+			return 1;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+void response_jsonrpc(struct response *resp, int status, json_object *id, const char *key, json_object *value)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(o, "id", json_object_get(id));
+	json_object_object_add(o, key, value);
+	response_json(resp, status, o);
+	response_header(resp, "Cache-Control", "no-store");
+}
+
+void response_jsonrpc_error(struct response *resp, int status, json_object *id, int code, const char *message,
+			    json_object *data)
+{
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	if (data)
+		json_object_object_add(e, "data", data);
+	response_jsonrpc(resp, status, id, "error", e);
+}

@@ -100,6 +100,19 @@ const char *http_reason(int status);
 /* 1 when a Content-Type value names application/json (parameters such as
  * charset allowed), 0 for any other type or none. */
 int http_content_type_is_json(const char *content_type);
+/* 1 when an Accept value is absent or allows application/json (that type,
+ * application/ * or * / * with a q above 0). */
+int http_accepts_json(const char *accept);
+
+/* JSON-RPC 2.0's error code for a request the transport refuses (Origin,
+ * media types): the MCP endpoint's refusals. */
+#define HTTP_RPC_REFUSED (-32000)
+/* A JSON-RPC 2.0 answer, {"jsonrpc":"2.0","id":id,key:value}, with
+ * Cache-Control: no-store. id is not taken (NULL: null); value is. */
+void response_jsonrpc(struct response *resp, int status, json_object *id, const char *key, json_object *value);
+/* Its error form: {"code":code,"message":message,"data":data}. Takes data (may be NULL). */
+void response_jsonrpc_error(struct response *resp, int status, json_object *id, int code, const char *message,
+			    json_object *data);
 
 /* json-c helpers used everywhere. */
 const char *json_get_string(json_object *o, const char *key);

@@ -25,6 +25,15 @@ enum {
 	/* Public, and its handler answers a failing Bearer token itself
 	 * (guard_bearer), in its own shape (JSON-RPC). */
 	ROUTE_CHECKS_TOKEN = 1 << 3,
+	/* An Origin header, when sent, must be one cors_origin_allowed admits
+	 * (DNS rebinding: a page must not reach a local server through a
+	 * browser); 403 otherwise. */
+	ROUTE_ORIGIN_CHECKED = 1 << 4,
+	/* 406 unless Accept allows application/json (http_accepts_json). */
+	ROUTE_ACCEPT_JSON = 1 << 5,
+	/* The dispatcher's refusals above (Origin, 415, 406) are JSON-RPC 2.0
+	 * errors (id null, code HTTP_RPC_REFUSED): the MCP endpoint's shape. */
+	ROUTE_JSONRPC = 1 << 6,
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);

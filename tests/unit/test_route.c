@@ -278,6 +278,78 @@ START_TEST(test_requirement_text_is_one_per_kind)
 }
 END_TEST
 
+/* Route flags: the dispatcher applies the transport rules (Origin, Accept,
+ * Content-Type) before the handler, in the route's answer shape. */
+static const struct route negotiated_routes[] = {
+	{"POST", "/mcp/rpc", ROUTE_PUBLIC, NULL, "a JSON-RPC endpoint", NULL, hello_post,
+	 ROUTE_RAW_BODY | ROUTE_ORIGIN_CHECKED | ROUTE_JSON_ONLY | ROUTE_ACCEPT_JSON | ROUTE_JSONRPC},
+	{"GET", "/plain", ROUTE_PUBLIC, NULL, "JSON only", NULL, hello_get, ROUTE_ACCEPT_JSON},
+};
+static const struct route_group negotiated_group = {"negotiated", ROUTE_TABLE(negotiated_routes), 0};
+static const struct route_group *const negotiated_groups[] = {&negotiated_group};
+
+static void dispatch_negotiated(const char *method, const char *path, const char *origin, const char *type,
+				const char *accept, struct response *resp)
+{
+	struct request req = {0};
+	req.method = method;
+	req.path = ck_strdup(path);
+	req.query = ck_strdup("");
+	req.origin = origin;
+	req.content_type = type;
+	req.accept = accept;
+	response_init(resp);
+	app_route(negotiated_groups, 1, &req, resp);
+	request_free(&req);
+}
+
+/* {"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":message}} */
+static void ck_rpc_refusal(const struct response *resp, int status, const char *message)
+{
+	json_object *e, *id;
+	ck_assert_int_eq(resp->status, status);
+	ck_assert_str_eq(body_string(resp, "jsonrpc"), "2.0");
+	ck_assert(json_object_object_get_ex(resp->body, "id", &id) && id == NULL);
+	ck_assert(json_object_object_get_ex(resp->body, "error", &e));
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(e, "code")), HTTP_RPC_REFUSED);
+	ck_assert_str_eq(json_get_string(e, "message"), message);
+	ck_assert_ptr_null(body_string(resp, "handler"));
+}
+
+START_TEST(test_dispatch_refuses_what_the_route_flags_refuse)
+{
+	struct response resp;
+	const char *json = "application/json";
+	app.config.allowed_origins = "https://ok.test";
+	dispatch_negotiated("POST", "/mcp/rpc", "https://evil.test", json, NULL, &resp);
+	ck_rpc_refusal(&resp, 403, "Origin not allowed");
+	response_free(&resp);
+	dispatch_negotiated("POST", "/mcp/rpc", "https://ok.test", "text/plain", NULL, &resp);
+	ck_rpc_refusal(&resp, 415, "Content-Type must be application/json");
+	response_free(&resp);
+	dispatch_negotiated("POST", "/mcp/rpc", NULL, json, "text/event-stream", &resp);
+	ck_rpc_refusal(&resp, 406, "Accept must allow application/json");
+	response_free(&resp);
+	dispatch_negotiated("POST", "/mcp/rpc", "https://ok.test", "Application/JSON; charset=utf-8",
+			    "text/event-stream, application/json", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(body_string(&resp, "handler"), "hello_post");
+	response_free(&resp);
+
+	/* Without ROUTE_JSONRPC, the suite's own error body. */
+	dispatch_negotiated("GET", "/plain", NULL, NULL, "application/json;q=0, text/html", &resp);
+	ck_assert_int_eq(resp.status, 406);
+	ck_assert_str_eq(body_string(&resp, "error"), "Not acceptable");
+	ck_assert_str_eq(body_string(&resp, "message"), "Accept must allow application/json");
+	response_free(&resp);
+	/* No Origin rule on this route: any Origin reaches the handler. */
+	dispatch_negotiated("GET", "/plain", "https://evil.test", NULL, "*/*", &resp);
+	ck_assert_int_eq(resp.status, 200);
+	response_free(&resp);
+	app.config.allowed_origins = NULL;
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("route");
@@ -300,6 +372,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_dispatch_answers_404_for_unknown_path);
 	tcase_add_test(tc, test_dispatch_answers_405_with_allow);
 	tcase_add_test(tc, test_dispatch_answers_400_for_bad_param_escape);
+	tcase_add_test(tc, test_dispatch_refuses_what_the_route_flags_refuse);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("requirement text");
