@@ -173,10 +173,10 @@ static void user_get(struct request *req, struct response *resp)
 static void auth0_user(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
-	if (app->auth0)
-		auth0_user_get_handler(req, resp);
-	else
+	if (app->source->issues_tokens)
 		user_get(req, resp);
+	else
+		auth0_user_get_handler(req, resp);
 }
 
 static const struct field user_row[] = {

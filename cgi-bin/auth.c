@@ -165,7 +165,7 @@ static void login_at_tenant(const struct request *req, const char *email, const 
  * 404 in resp when this route is the local issuer's only. */
 static int tenant_only(const struct app *app, struct response *resp, int proxied)
 {
-	if (!app->auth0 || (proxied && app->config.login_realm))
+	if (app->source->issues_tokens || (proxied && app->config.login_realm))
 		return 0;
 	char *msg = ck_asprintf("Tokens come from the Auth0 tenant https://%s/ (this suite verifies them)",
 				app->config.auth0_domain);
@@ -182,7 +182,7 @@ static void login(struct request *req, struct response *resp)
 		return;
 	const char *email = field_str(req, "email"), *password = field_str(req, "password");
 	const char *asked = field_str(req, "scope");
-	if (app->auth0) {
+	if (!app->source->issues_tokens) {
 		login_at_tenant(req, email, password, resp);
 		return;
 	}

@@ -31,7 +31,7 @@
 
 int oauth_tenant_only(const struct app *app, struct response *resp)
 {
-	if (!app->auth0)
+	if (app->source->issues_tokens)
 		return 0;
 	char *msg =
 	    ck_asprintf("The authorization server is the Auth0 tenant https://%s/ (this suite verifies "

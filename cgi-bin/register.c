@@ -79,7 +79,7 @@ void register_post(struct request *req, struct response *resp)
 	/* The answer holds a secret (RFC 7591 section 3.2.1: no-store). */
 	response_header(resp, "Cache-Control", "no-store");
 	response_header(resp, "Pragma", "no-cache");
-	if (app->auth0) {
+	if (!app->source->issues_tokens) {
 		oauth_error(resp, 404, "Not found", "Clients register with the Auth0 tenant");
 		return;
 	}

@@ -10,10 +10,9 @@ void jwks_get(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
 	(void)req;
-	/* Auth0 mode: the tenant's keys as this suite trusts them now. */
+	/* The keys as this suite trusts them now (a tenant's refreshed when due). */
 	time_t now = app->now();
-	if (app->auth0)
-		jwks_cache_tick(app->jwks_cache, now);
+	app->source->keys_tick(app, now);
 	json_object *keys = json_object_new_array();
 	for (size_t i = 0; i < app->keys.nkeys; i++) {
 		if (jwks_key_retired(&app->keys.keys[i], now))
@@ -91,7 +90,7 @@ static json_object *endpoint(const struct app *app, const char *path)
  * verbatim, as tokens and the authorization response's iss carry it. */
 static void server_metadata(const struct app *app, struct response *resp, int oidc)
 {
-	if (app->auth0) {
+	if (!app->source->issues_tokens) {
 		char *msg =
 		    ck_asprintf("The authorization server is the Auth0 tenant https://%s/ (its metadata: "
 				"https://%s/.well-known/openid-configuration)",

@@ -38,9 +38,10 @@ static int unknown_kid(void *arg, const char *kid, time_t now)
 /* Auth0 mode: the keys come from the tenant through the shared cache. A
  * tenant that cannot be reached is not a start-up error: requests with a
  * token answer 503 until its keys arrive. */
-static int init_auth0_keys(char *err, size_t errlen)
+static int auth0_keys_init(struct app *a, unsigned flags, char *err, size_t errlen)
 {
-	const struct config *c = &app.config;
+	(void)flags;
+	const struct config *c = &a->config;
 	if (mkdir(c->state_dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create state directory %s: %s", c->state_dir, strerror(errno));
 		return -1;
@@ -49,19 +50,82 @@ static int init_auth0_keys(char *err, size_t errlen)
 		snprintf(err, errlen, "libcurl cannot be loaded: %s (apt-get install libcurl4)", fetch_init_error());
 		return -1;
 	}
-	app.auth0 = 1;
-	app.fetch.ca_file = c->ca_file;
-	app.fetch.timeout = c->http_timeout;
-	app.fetch.allow_insecure_localhost = c->allow_insecure_localhost;
-	app.jwks_cache = &jwks_cache;
-	jwks_cache_init(app.jwks_cache, c->jwks_url, c->jwks_file, c->jwks_refresh, c->jwks_min_interval,
-			&app.fetch, &app.keys);
-	jwks_cache_start(app.jwks_cache, app.now());
-	if (app.keys.nkeys == 0)
+	a->fetch.ca_file = c->ca_file;
+	a->fetch.timeout = c->http_timeout;
+	a->fetch.allow_insecure_localhost = c->allow_insecure_localhost;
+	a->jwks_cache = &jwks_cache;
+	jwks_cache_init(a->jwks_cache, c->jwks_url, c->jwks_file, c->jwks_refresh, c->jwks_min_interval,
+			&a->fetch, &a->keys);
+	jwks_cache_start(a->jwks_cache, a->now());
+	if (a->keys.nkeys == 0)
 		log_msg("no key from %s yet: tokens are answered 503 until it can be fetched", c->jwks_url);
-	app.verifier.unknown_kid = unknown_kid;
-	app.verifier.unknown_kid_arg = app.jwks_cache;
+	a->verifier.unknown_kid = unknown_kid;
+	a->verifier.unknown_kid_arg = a->jwks_cache;
 	return 0;
+}
+
+static void auth0_keys_tick(const struct app *a, time_t now)
+{
+	jwks_cache_tick(a->jwks_cache, now);
+}
+
+static void auth0_keys_free(struct app *a)
+{
+	if (!a->jwks_cache) /* its start failed before the cache */
+		return;
+	jwks_cache_free(a->jwks_cache);
+	fetch_cleanup();
+}
+
+/* The local issuer: its own key pair in the state directory. */
+static int local_keys_init(struct app *a, unsigned flags, char *err, size_t errlen)
+{
+	const struct config *c = &a->config;
+	/* Only a program that signs reads the private key. Another one makes
+	 * the keys only when there are none yet (the first start: whichever
+	 * program starts first makes them). */
+	int signs = (flags & GROUP_SIGNS) != 0;
+	if ((signs || access(c->jwks_file, F_OK) != 0) &&
+	    issuer_ensure_keys(c->state_dir, c->jwks_file, err, errlen) < 0)
+		return -1;
+	if (signs && issuer_load(&a->issuer, c->state_dir, err, errlen) < 0)
+		return -1;
+	a->has_issuer = signs;
+	if (jwks_load_file(&a->keys, c->jwks_file, err, errlen) < 0)
+		return -1;
+	jwks_drop_retired(&a->keys, a->now());
+	if (a->keys.nkeys == 0) {
+		snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keys from a file that only an operator changes: nothing to refresh. */
+static void local_keys_tick(const struct app *a, time_t now)
+{
+	(void)a;
+	(void)now;
+}
+
+static void local_keys_free(struct app *a)
+{
+	(void)a;
+}
+
+static const struct token_source local_source = {"local", 1, 0, local_keys_init, local_keys_tick,
+						 local_keys_free};
+static const struct token_source demo_source = {"demo", 1, 1, local_keys_init, local_keys_tick,
+						local_keys_free};
+static const struct token_source auth0_source = {"auth0", 0, 0, auth0_keys_init, auth0_keys_tick,
+						 auth0_keys_free};
+
+/* The one place the mode is read: config refuses demo tokens with a tenant. */
+static const struct token_source *token_source_of(const struct config *c)
+{
+	if (!config_local_issuer(c))
+		return &auth0_source;
+	return c->demo_tokens ? &demo_source : &local_source;
 }
 
 /* A tool call's request: through every group, after the Host check its
@@ -104,37 +168,17 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (c->client_document_allow_private)
 		log_msg("WARNING: MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata documents are fetched "
 			"from loopback and private addresses too; for tests only, never in production");
-	if (c->demo_tokens)
+	app.source = token_source_of(c);
+	if (app.source->demo_tokens)
 		log_msg("WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
 			"mock-jwt-readonly are accepted; never enable this in production");
-	if (config_local_issuer(c)) {
-		/* Only a program that signs reads the private key. Another one
-		 * makes the keys only when there are none yet (the first start:
-		 * whichever program starts first makes them). */
-		int signs = (flags & GROUP_SIGNS) != 0;
-		if ((signs || access(c->jwks_file, F_OK) != 0) &&
-		    issuer_ensure_keys(c->state_dir, c->jwks_file, err, errlen) < 0)
-			return -1;
-		if (signs && issuer_load(&app.issuer, c->state_dir, err, errlen) < 0)
-			return -1;
-		app.has_issuer = signs;
-	}
 	app.verifier.keys = &app.keys;
 	app.verifier.issuer = c->issuer;
 	app.verifier.audience = c->audience;
 	app.verifier.leeway = c->leeway;
 	app.verifier.claim_namespace = c->claim_namespace;
-	if (config_local_issuer(c)) {
-		if (jwks_load_file(&app.keys, c->jwks_file, err, errlen) < 0)
-			return -1;
-		jwks_drop_retired(&app.keys, app.now());
-		if (app.keys.nkeys == 0) {
-			snprintf(err, errlen, "%s holds no usable RS256 key", c->jwks_file);
-			return -1;
-		}
-	} else if (init_auth0_keys(err, errlen) < 0) {
+	if (app.source->keys_init(&app, flags, err, errlen) < 0)
 		return -1;
-	}
 	tokencache_init((size_t)c->token_cache);
 	if (userdb_open(&app.db, c->db_file, c->state_dir, err, errlen) < 0)
 		return -1;
@@ -152,10 +196,8 @@ void app_free(void)
 {
 	tokencache_free();
 	token_release_keys();
-	if (app.auth0) {
-		jwks_cache_free(app.jwks_cache);
-		fetch_cleanup();
-	}
+	if (app.source)
+		app.source->keys_free(&app);
 	jwks_free(&app.keys);
 	issuer_free(&app.issuer);
 	userdb_close(app.db);

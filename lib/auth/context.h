@@ -17,6 +17,28 @@
 #include "route.h"
 #include "token.h"
 
+struct app;
+
+/* Where the tokens the suite trusts come from, chosen once by app_init:
+ * the local issuer, the local issuer with the demo tokens, or an Auth0
+ * tenant. Callers ask this table (req->app->source), never the mode. */
+struct token_source {
+	const char *name; /* "local", "demo" or "auth0" */
+	/* The suite is the authorization server: it signs tokens, serves
+	 * login, /authorize, the /oauth endpoints, registration and discovery,
+	 * and its tokens name grants it can revoke. 0: the tenant is
+	 * (AUTH0_DOMAIN). */
+	int issues_tokens;
+	/* MCPAUTH_DEMO_TOKENS=1: the literal demo tokens are accepted. */
+	int demo_tokens;
+	/* Loads the verification keys (and the signing key when flags has
+	 * GROUP_SIGNS) into app; -1 with err on failure. */
+	int (*keys_init)(struct app *app, unsigned flags, char *err, size_t errlen);
+	/* Before the keys are used at now: refreshes them when due. */
+	void (*keys_tick)(const struct app *app, time_t now);
+	void (*keys_free)(struct app *app);
+};
+
 struct app {
 	const char *program;
 	struct config config;
@@ -24,7 +46,7 @@ struct app {
 	struct token_verifier verifier;
 	struct fetch_opts fetch;       /* Auth0 mode: how the tenant is reached */
 	struct jwks_cache *jwks_cache; /* Auth0 mode: where keys comes from; NULL otherwise */
-	int auth0;		       /* Auth0 mode (AUTH0_DOMAIN set) */
+	const struct token_source *source; /* set once by app_init */
 	struct issuer issuer;	       /* only in programs that sign */
 	int has_issuer;
 	sqlite3 *db;

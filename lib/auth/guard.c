@@ -252,7 +252,7 @@ static void fill_from_store(const struct app *app, struct principal *p)
  * expire. A tenant's tokens are not ours to look up. */
 static int grant_live(const struct app *app, const struct principal *p)
 {
-	if (!p->grant_id || app->auth0)
+	if (!p->grant_id || !app->source->issues_tokens)
 		return 1;
 	int rc = flowstore_grant_live(app->db, p->grant_id);
 	if (rc < 0)
@@ -277,11 +277,10 @@ static enum token_status authenticate(struct request *req, enum token_failure *w
 	*why = TOKEN_FAIL_NO_BEARER;
 	if (token_from_header(req->authorization, &token, &len) != TOKEN_OK)
 		return TOKEN_MISSING;
-	if (app->config.demo_tokens && demo_principal(app, token, len, &p))
+	if (app->source->demo_tokens && demo_principal(app, token, len, &p))
 		return set_principal(req, &p);
 	time_t now = app->now();
-	if (app->auth0)
-		jwks_cache_tick(app->jwks_cache, now);
+	app->source->keys_tick(app, now);
 	/* aud may also be one of the suite's own resource URLs, which depend
 	 * on the request (its Host and scheme): checked against this one. */
 	struct token_verifier v = app->verifier;

@@ -197,6 +197,27 @@ START_TEST(test_auth_index_lists_every_group)
 }
 END_TEST
 
+/* The token source is chosen once at start, from the settings; callers
+ * ask the table. Auth0's is chosen in tests/integration/auth0.sh. */
+START_TEST(test_token_source_chosen_at_start)
+{
+	char err[512] = "";
+	ck_assert_msg(app_init("profile", profile_only, 1, 0, err, sizeof err) == 0, "%s", err);
+	ck_assert_str_eq(app.source->name, "local");
+	ck_assert(app.source->issues_tokens);
+	ck_assert(!app.source->demo_tokens);
+	app_free();
+	ck_assert_ptr_null(app.source);
+	setenv("MCPAUTH_DEMO_TOKENS", "1", 1);
+	ck_assert_msg(app_init("profile", profile_only, 1, 0, err, sizeof err) == 0, "%s", err);
+	unsetenv("MCPAUTH_DEMO_TOKENS");
+	ck_assert_str_eq(app.source->name, "demo");
+	ck_assert(app.source->issues_tokens);
+	ck_assert(app.source->demo_tokens);
+	app_free();
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("programs");
@@ -211,6 +232,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_signing_programs_read_private_key);
 	tcase_add_test(tc, test_non_signing_program_makes_keys_on_first_start);
 	tcase_add_test(tc, test_auth_index_lists_every_group);
+	tcase_add_test(tc, test_token_source_chosen_at_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
