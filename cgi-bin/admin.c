@@ -57,7 +57,7 @@ static void users_post(struct request *req, struct response *resp)
 	const char *name = field_str(req, "name"), *email = field_str(req, "email");
 	const char *password = field_str(req, "password");
 	char *perms = field_words(req, "permissions");
-	if (!grant_check(req, resp, "", perms, NULL, email)) {
+	if (grant_check(req, resp, "", perms, NULL, email) == HTTP_ANSWERED) {
 		free(perms);
 		return;
 	}
@@ -104,7 +104,7 @@ static int replace_permissions(const struct request *req, struct response *resp,
 		int rc = userdb_find_by_sub(app->db, user_id, &u);
 		if (rc != USERDB_OK)
 			return rc;
-		if (!grant_check(req, resp, u.permissions, perms, user_id, u.email))
+		if (grant_check(req, resp, u.permissions, perms, user_id, u.email) == HTTP_ANSWERED)
 			rc = GRANT_REFUSED;
 		else if ((rc = userdb_swap_permissions(app->db, user_id, u.permissions, perms)) ==
 			 USERDB_NOT_FOUND)

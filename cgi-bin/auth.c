@@ -115,7 +115,7 @@ static struct ratelimit login_limits(const struct app *app)
 }
 
 /* 429 while the email or the address has too many recent failures. */
-static int rate_limited(const struct request *req, struct response *resp, const char *email)
+static enum http_flow rate_limited(const struct request *req, struct response *resp, const char *email)
 {
 	const struct app *app = req->app;
 	struct ratelimit rl = login_limits(app);
@@ -125,7 +125,7 @@ static int rate_limited(const struct request *req, struct response *resp, const 
 	if (rc == RATELIMIT_ERROR)
 		log_msg("cannot read the failed logins; this login is not rate limited");
 	if (rc != RATELIMIT_BLOCKED)
-		return 0;
+		return HTTP_GO_ON;
 	char secs[24];
 	snprintf(secs, sizeof secs, "%ld", wait);
 	audit_event(req, "login_rate_limited", "email", email, "limit", which, "retry_after", secs, NULL);
@@ -133,7 +133,7 @@ static int rate_limited(const struct request *req, struct response *resp, const 
 	response_error(resp, 429, "Too many attempts", msg);
 	response_header(resp, "Retry-After", "%ld", wait);
 	free(msg);
-	return 1;
+	return HTTP_ANSWERED;
 }
 
 /* Auth0 mode: the tenant's password-realm grant, when AUTH0_LOGIN_REALM is
@@ -143,7 +143,7 @@ static void login_at_tenant(const struct request *req, const char *email, const 
 			    struct response *resp)
 {
 	const struct app *app = req->app;
-	if (rate_limited(req, resp, email))
+	if (rate_limited(req, resp, email) == HTTP_ANSWERED)
 		return;
 	struct auth0_result r;
 	auth0_password_grant(&app->config, &app->fetch, email, password, &r);
@@ -161,24 +161,24 @@ static void login_at_tenant(const struct request *req, const char *email, const 
 	auth0_result_free(&r);
 }
 
-/* Auth0 mode: tokens (and refresh tokens) come from the tenant. 1 with a
- * 404 in resp when this route is the local issuer's only. */
-static int tenant_only(const struct app *app, struct response *resp, int proxied)
+/* Auth0 mode: tokens (and refresh tokens) come from the tenant.
+ * HTTP_ANSWERED with a 404 in resp when this route is the local issuer's only. */
+static enum http_flow tenant_only(const struct app *app, struct response *resp, int proxied)
 {
 	if (app->source->issues_tokens || (proxied && app->config.login_realm))
-		return 0;
+		return HTTP_GO_ON;
 	char *msg = ck_asprintf("Tokens come from the Auth0 tenant https://%s/ (this suite verifies them)",
 				app->config.auth0_domain);
 	response_error(resp, 404, "Not found", msg);
 	free(msg);
-	return 1;
+	return HTTP_ANSWERED;
 }
 
 static void login(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
 	no_store(resp);
-	if (tenant_only(app, resp, 1))
+	if (tenant_only(app, resp, 1) == HTTP_ANSWERED)
 		return;
 	const char *email = field_str(req, "email"), *password = field_str(req, "password");
 	const char *asked = field_str(req, "scope");
@@ -186,7 +186,7 @@ static void login(struct request *req, struct response *resp)
 		login_at_tenant(req, email, password, resp);
 		return;
 	}
-	if (rate_limited(req, resp, email))
+	if (rate_limited(req, resp, email) == HTTP_ANSWERED)
 		return;
 	struct user u;
 	int rc = userdb_find_by_email(app->db, email, &u);
@@ -251,7 +251,7 @@ static void refresh_post(struct request *req, struct response *resp)
 	const struct app *app = req->app;
 	const char *old = field_str(req, "refresh_token");
 	no_store(resp);
-	if (tenant_only(app, resp, 0))
+	if (tenant_only(app, resp, 0) == HTTP_ANSWERED)
 		return;
 	struct refresh_grant g;
 	char *next = NULL;

@@ -29,17 +29,17 @@
 #define SCOPE_MAX 1024
 #define EMAIL_MAX 256
 
-int oauth_tenant_only(const struct app *app, struct response *resp)
+enum http_flow oauth_tenant_only(const struct app *app, struct response *resp)
 {
 	if (app->source->issues_tokens)
-		return 0;
+		return HTTP_GO_ON;
 	char *msg =
 	    ck_asprintf("The authorization server is the Auth0 tenant https://%s/ (this suite verifies "
 			"its tokens)",
 			app->config.auth0_domain);
 	response_error(resp, 404, "Not found", msg);
 	free(msg);
-	return 1;
+	return HTTP_ANSWERED;
 }
 
 /* Printable ASCII only (RFC 6749 VSCHAR/NQCHAR), space allowed when sp. */
@@ -245,16 +245,16 @@ static void after_login(struct request *req, struct response *resp, const struct
 	user_free(&u);
 }
 
-/* The client and its redirect URI, or 0 with the error page in resp. */
-static int trusted_client(const struct app *app, struct response *resp, const struct form *q,
-			  struct oauth_client *c)
+/* The client and its redirect URI, or HTTP_ANSWERED with the error page in resp. */
+static enum http_flow trusted_client(const struct app *app, struct response *resp, const struct form *q,
+				     struct oauth_client *c)
 {
 	const char *id = form_get(q, "client_id"), *redirect = form_get(q, "redirect_uri");
 	char err[256] = "";
 	memset(c, 0, sizeof *c);
 	if (!id || strlen(id) > 2048 || !printable(id, 0, 0)) {
 		page_error(resp, 400, "Unknown application", "The request names no valid client (client_id)");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	enum oauthclient_status st =
 	    oauthclient_find(app->db, &app->fetch, id, app->now(), c, err, sizeof err);
@@ -262,7 +262,7 @@ static int trusted_client(const struct app *app, struct response *resp, const st
 		char *msg = ck_asprintf("The application cannot be used: %s", *err ? err : "unknown client");
 		page_error(resp, st == OAUTHCLIENT_ERROR ? 503 : 400, "Unknown application", msg);
 		free(msg);
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	const char *why = NULL;
 	if (!redirect)
@@ -274,15 +274,15 @@ static int trusted_client(const struct app *app, struct response *resp, const st
 	if (why) {
 		page_error(resp, 400, "Invalid redirect", why);
 		oauthclient_free(c);
-		return 0;
+		return HTTP_ANSWERED;
 	}
-	return 1;
+	return HTTP_GO_ON;
 }
 
-/* The checks after the client is trusted: 1 with r filled, or 0 with the
- * error redirect in resp. */
-static int request_ok(const struct request *req, struct response *resp, const struct form *q,
-		      const struct oauth_client *c, struct flow_request *r)
+/* The checks after the client is trusted: HTTP_GO_ON with r filled, or
+ * HTTP_ANSWERED with the error redirect in resp. */
+static enum http_flow request_ok(const struct request *req, struct response *resp, const struct form *q,
+				 const struct oauth_client *c, struct flow_request *r)
 {
 	const struct app *app = req->app;
 	const char *redirect = form_get(q, "redirect_uri"), *state = form_get(q, "state");
@@ -292,7 +292,7 @@ static int request_ok(const struct request *req, struct response *resp, const st
 	if (state && (strlen(state) > STATE_MAX || !printable(state, 1, 1))) {
 		redirect_error(app, resp, redirect, NULL, "invalid_request",
 			       "state is over 512 characters or not printable");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	const char *error = NULL, *why = NULL;
 	char *all = route_scopes(app->groups, app->ngroups);
@@ -314,7 +314,7 @@ static int request_ok(const struct request *req, struct response *resp, const st
 	if (error) {
 		redirect_error(app, resp, redirect, state, error, why);
 		free(all);
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	r->client_id = ck_strdup(c->client_id);
 	r->client_name = ck_strdup(c->client_name ? c->client_name : c->client_id);
@@ -326,13 +326,13 @@ static int request_ok(const struct request *req, struct response *resp, const st
 	r->scope = scope ? flow_scope_intersect(scope, all) : ck_strdup(all);
 	r->resource = resource ? ck_strdup(resource) : NULL;
 	free(all);
-	return 1;
+	return HTTP_GO_ON;
 }
 
 void authorize_get(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
-	if (oauth_tenant_only(app, resp))
+	if (oauth_tenant_only(app, resp) == HTTP_ANSWERED)
 		return;
 	struct form q;
 	enum form_status fs = form_parse(&q, req->query, strlen(req->query));
@@ -346,9 +346,9 @@ void authorize_get(struct request *req, struct response *resp)
 	struct flow_request r = {0};
 	struct flow_session s = {0};
 	char *cookie = NULL;
-	if (!trusted_client(app, resp, &q, &c))
+	if (trusted_client(app, resp, &q, &c) == HTTP_ANSWERED)
 		goto done;
-	if (!request_ok(req, resp, &q, &c, &r))
+	if (request_ok(req, resp, &q, &c, &r) == HTTP_ANSWERED)
 		goto client;
 	cookie = form_cookie(req->cookie, COOKIE);
 	int st = cookie ? flowstore_session_get(app->db, cookie, app->now(), &s) : FLOW_NOT_FOUND;
@@ -380,9 +380,9 @@ done:
 }
 
 /* A page's form: its fields, the browser's session, its CSRF token and its
- * request. 1, or 0 with the error page in resp. */
-static int form_checked(struct request *req, struct response *resp, struct form *f, char **cookie,
-			struct flow_session *s, struct flow_request *r)
+ * request: HTTP_GO_ON, or HTTP_ANSWERED with the error page in resp. */
+static enum http_flow form_checked(struct request *req, struct response *resp, struct form *f, char **cookie,
+				   struct flow_session *s, struct flow_request *r)
 {
 	const struct app *app = req->app;
 	*cookie = NULL;
@@ -392,21 +392,21 @@ static int form_checked(struct request *req, struct response *resp, struct form 
 	if (!form_content_type_ok(req->content_type)) {
 		page_error(resp, 400, "Bad request",
 			   "The form must be sent as application/x-www-form-urlencoded");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	enum form_status fs = form_parse(f, req->body_raw ? req->body_raw : "", req->body_len);
 	if (fs != FORM_OK) {
 		char *msg = ck_asprintf("The form is malformed: %s", form_status_text(fs));
 		page_error(resp, 400, "Bad request", msg);
 		free(msg);
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	*cookie = form_cookie(req->cookie, COOKIE);
 	const char *csrf = form_get(f, "csrf_token");
 	int st = *cookie ? flowstore_session_get(app->db, *cookie, app->now(), s) : FLOW_NOT_FOUND;
 	if (st == FLOW_ERROR) {
 		page_error(resp, 503, "Service unavailable", "The sign-in cannot be read; try again");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	/* The token is the session's: a page of another site cannot know it. */
 	if (st != FLOW_OK || !csrf || strlen(csrf) != FLOW_ID_LEN ||
@@ -420,15 +420,15 @@ static int form_checked(struct request *req, struct response *resp, struct form 
 		    resp, 403, "Forbidden",
 		    "This form was not sent by this site's page (its CSRF token is missing or wrong, or "
 		    "the sign-in session ended); start again from the application");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	st = flowstore_request_get(app->db, *cookie, form_get(f, "request_id"), app->now(), r);
 	if (st != FLOW_OK) {
 		page_error(resp, st == FLOW_ERROR ? 503 : 400, "Sign-in expired",
 			   "This sign-in request is unknown or expired; start again from the application");
-		return 0;
+		return HTTP_ANSWERED;
 	}
-	return 1;
+	return HTTP_GO_ON;
 }
 
 static struct ratelimit login_limits(const struct app *app)
@@ -451,13 +451,13 @@ static void login_again(const struct request *req, struct response *resp, const 
 void authorize_post(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
-	if (oauth_tenant_only(app, resp))
+	if (oauth_tenant_only(app, resp) == HTTP_ANSWERED)
 		return;
 	struct form f;
 	struct flow_session s;
 	struct flow_request r;
 	char *cookie;
-	if (!form_checked(req, resp, &f, &cookie, &s, &r))
+	if (form_checked(req, resp, &f, &cookie, &s, &r) == HTTP_ANSWERED)
 		goto done;
 	const char *email = form_get(&f, "email"), *password = form_get(&f, "password");
 	if (!email || !password || strlen(email) > EMAIL_MAX || strlen(password) > PASSWORD_MAX_LEN) {
@@ -524,13 +524,13 @@ done:
 void authorize_consent_post(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
-	if (oauth_tenant_only(app, resp))
+	if (oauth_tenant_only(app, resp) == HTTP_ANSWERED)
 		return;
 	struct form f;
 	struct flow_session s;
 	struct flow_request r;
 	char *cookie;
-	if (!form_checked(req, resp, &f, &cookie, &s, &r))
+	if (form_checked(req, resp, &f, &cookie, &s, &r) == HTTP_ANSWERED)
 		goto done;
 	const char *decision = form_get(&f, "decision");
 	if (!s.sub) {

@@ -124,7 +124,7 @@ static void invoke_post(struct request *req, struct response *resp)
 	const struct tool *t = toolset_find(ts, name, TOOL_NAME_ANY);
 	struct response r;
 	response_init(&r);
-	if (!guard_bearer(req, &r)) {
+	if (guard_bearer(req, &r) == HTTP_ANSWERED) {
 		/* A token that fails: 401 whatever the tool, in this endpoint's shape. */
 		invoke_answer(resp, &r);
 	} else if (!t) {
@@ -352,7 +352,7 @@ static void mcp_post(struct request *req, struct response *resp)
 	}
 	struct response r;
 	response_init(&r);
-	if (guard_bearer(req, &r)) {
+	if (guard_bearer(req, &r) == HTTP_GO_ON) {
 		rpc_message(req, resp, req->body);
 	} else {
 		/* A token that fails, whatever the method: HTTP 401 and its

@@ -14,8 +14,8 @@ void authorize_consent_post(struct request *req, struct response *resp);
 void oauth_token_post(struct request *req, struct response *resp);
 void oauth_revoke_post(struct request *req, struct response *resp);
 
-/* Auth0 mode: 1 with a 404 naming the tenant, which is then the
- * authorization server. */
-int oauth_tenant_only(const struct app *app, struct response *resp);
+/* Auth0 mode: HTTP_ANSWERED with a 404 naming the tenant, which is then
+ * the authorization server. */
+enum http_flow oauth_tenant_only(const struct app *app, struct response *resp);
 
 #endif

@@ -70,16 +70,16 @@ static char *basic_part(const char *s, size_t n)
 	return out;
 }
 
-/* The client of the request, authenticated: 1 with c filled, or 0 with the
- * error in resp. */
-static int client_auth(const struct request *req, struct response *resp, const struct form *f,
-		       struct oauth_client *c)
+/* The client of the request, authenticated: HTTP_GO_ON with c filled, or
+ * HTTP_ANSWERED with the error in resp. */
+static enum http_flow client_auth(const struct request *req, struct response *resp, const struct form *f,
+				  struct oauth_client *c)
 {
 	const struct app *app = req->app;
 	const char *id = form_get(f, "client_id"), *secret = form_get(f, "client_secret");
 	char *bid = NULL, *bsecret = NULL;
 	int basic = req->authorization && strncasecmp(req->authorization, "Basic ", 6) == 0;
-	int ok = 0;
+	enum http_flow flow = HTTP_ANSWERED;
 	memset(c, 0, sizeof *c);
 	if (basic) {
 		char *raw = b64_decode(req->authorization + 6);
@@ -126,14 +126,14 @@ static int client_auth(const struct request *req, struct response *resp, const s
 		oauth_error(resp, 401, "invalid_client", "Client authentication failed");
 		goto done;
 	}
-	ok = 1;
+	flow = HTTP_GO_ON;
 done:
-	if (!ok && basic && resp->status == 401)
+	if (flow == HTTP_ANSWERED && basic && resp->status == 401)
 		response_header(resp, "WWW-Authenticate", "Basic realm=\"mcpauth\"");
 	free(bid);
 	if (bsecret)
 		secure_free(bsecret, strlen(bsecret));
-	return ok;
+	return flow;
 }
 
 /* 200 with an access token for u: scope is what the grant holds, cut to
@@ -174,21 +174,21 @@ static void token_answer(const struct app *app, struct response *resp, const str
 	free(held);
 }
 
-/* The user of a grant, or 0 with the error (the family revoked when the
+/* The user of a grant, or HTTP_ANSWERED with the error (the family revoked when the
  * user is gone). */
-static int grant_user(const struct app *app, struct response *resp, const struct refresh_grant *g,
-		      struct user *u)
+static enum http_flow grant_user(const struct app *app, struct response *resp, const struct refresh_grant *g,
+				 struct user *u)
 {
 	int rc = userdb_find_by_sub(app->db, g->sub, u);
 	if (rc == USERDB_OK)
-		return 1;
+		return HTTP_GO_ON;
 	if (rc == USERDB_NOT_FOUND) {
 		refresh_revoke_family(app->db, g->family);
 		oauth_error(resp, 400, "invalid_grant", "The user of this grant no longer exists");
 	} else {
 		oauth_error(resp, 503, "temporarily_unavailable", "The user store cannot be read; try again");
 	}
-	return 0;
+	return HTTP_ANSWERED;
 }
 
 static int verifier_ok(const char *v)
@@ -241,7 +241,7 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 		/* The code is spent: so is what it gave. */
 		refresh_revoke_family(app->db, g.family);
 		oauth_error(resp, 400, "invalid_target", "resource is not the one the code was issued for");
-	} else if (grant_user(app, resp, &g, &u)) {
+	} else if (grant_user(app, resp, &g, &u) == HTTP_GO_ON) {
 		token_answer(app, resp, &u, g.scope, c->client_id, g.resource, g.family, refresh);
 		if (resp->status == 200)
 			audit_event(req, "token_issued", "sub", u.sub, "email", u.email, "client_id",
@@ -289,7 +289,7 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 		struct user u;
 		/* A narrower scope may be asked; words never granted are dropped. */
 		char *narrow = scope ? flow_scope_intersect(scope, g.scope) : ck_strdup(g.scope);
-		if (grant_user(app, resp, &g, &u)) {
+		if (grant_user(app, resp, &g, &u) == HTTP_GO_ON) {
 			token_answer(app, resp, &u, narrow, c->client_id, g.resource, g.family, next);
 			if (resp->status == 200)
 				audit_event(req, "refresh", "sub", u.sub, "email", u.email, "client_id",
@@ -302,26 +302,27 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 	refresh_grant_free(&g);
 }
 
-/* The request's form, checked, and its client: 1, or 0 with the error. */
-static int token_request(struct request *req, struct response *resp, struct form *f, struct oauth_client *c)
+/* The request's form, checked, and its client, or HTTP_ANSWERED with the error. */
+static enum http_flow token_request(struct request *req, struct response *resp, struct form *f,
+				    struct oauth_client *c)
 {
 	const struct app *app = req->app;
 	memset(f, 0, sizeof *f);
 	memset(c, 0, sizeof *c);
 	no_store(resp);
-	if (oauth_tenant_only(app, resp))
-		return 0;
+	if (oauth_tenant_only(app, resp) == HTTP_ANSWERED)
+		return HTTP_ANSWERED;
 	if (!form_content_type_ok(req->content_type)) {
 		oauth_error(resp, 400, "invalid_request",
 			    "Content-Type must be application/x-www-form-urlencoded");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	enum form_status fs = form_parse(f, req->body_raw ? req->body_raw : "", req->body_len);
 	if (fs != FORM_OK) {
 		char *msg = ck_asprintf("The form is malformed: %s", form_status_text(fs));
 		oauth_error(resp, 400, "invalid_request", msg);
 		free(msg);
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	return client_auth(req, resp, f, c);
 }
@@ -330,7 +331,7 @@ void oauth_token_post(struct request *req, struct response *resp)
 {
 	struct form f;
 	struct oauth_client c;
-	if (token_request(req, resp, &f, &c)) {
+	if (token_request(req, resp, &f, &c) == HTTP_GO_ON) {
 		const char *type = form_get(&f, "grant_type");
 		if (!type)
 			oauth_error(resp, 400, "invalid_request", "grant_type is required");
@@ -351,7 +352,7 @@ void oauth_revoke_post(struct request *req, struct response *resp)
 	const struct app *app = req->app;
 	struct form f;
 	struct oauth_client c;
-	if (token_request(req, resp, &f, &c)) {
+	if (token_request(req, resp, &f, &c) == HTTP_GO_ON) {
 		const char *token = form_get(&f, "token");
 		struct refresh_grant g;
 		enum refresh_status st;

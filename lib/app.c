@@ -304,29 +304,29 @@ static void refuse(const struct route *r, struct response *resp, int status, con
  * route's shape: 403 for an Origin a ROUTE_ORIGIN_CHECKED route does not
  * admit, 415 for a route that takes JSON only, 406 for an Accept that
  * refuses JSON, 400 for a body that is not JSON (unless the handler
- * answers that itself). 1 to go on. */
-static int check_body(const struct route *r, const struct request *req, struct response *resp)
+ * answers that itself). */
+static enum http_flow check_body(const struct route *r, const struct request *req, struct response *resp)
 {
 	if ((r->flags & ROUTE_ORIGIN_CHECKED) && req->origin && !cors_origin_allowed(&app.config, req)) {
 		refuse(r, resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints",
 		       "Origin not allowed");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	if ((r->flags & ROUTE_JSON_ONLY) && !http_content_type_is_json(req->content_type)) {
 		refuse(r, resp, 415, "Unsupported media type", "Content-Type must be application/json",
 		       "Content-Type must be application/json");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	if ((r->flags & ROUTE_ACCEPT_JSON) && !http_accepts_json(req->accept)) {
 		refuse(r, resp, 406, "Not acceptable", "Accept must allow application/json",
 		       "Accept must allow application/json");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	if (req->body_invalid && !(r->flags & ROUTE_RAW_BODY)) {
 		response_error(resp, 400, "Invalid JSON", "The request body is not valid JSON");
-		return 0;
+		return HTTP_ANSWERED;
 	}
-	return 1;
+	return HTTP_GO_ON;
 }
 
 void app_route(const struct route_group *const *groups, size_t ngroups, struct request *req,
@@ -336,9 +336,10 @@ void app_route(const struct route_group *const *groups, size_t ngroups, struct r
 	struct principal *borrowed = req->principal;
 	req->app = &app;
 	/* Fields before the token: one bad input gets one answer, whoever sends it. */
-	if (route_find(groups, ngroups, req, resp) && check_body(req->route, req, resp) &&
-	    field_check_request(req->route->fields, route_in_query(req->route), req, resp) &&
-	    guard_check(req, resp))
+	if (route_find(groups, ngroups, req, resp) == HTTP_GO_ON &&
+	    check_body(req->route, req, resp) == HTTP_GO_ON &&
+	    field_check_request(req->route->fields, route_in_query(req->route), req, resp) == HTTP_GO_ON &&
+	    guard_check(req, resp) == HTTP_GO_ON)
 		req->route->handler(req, resp);
 	if (req->principal != borrowed) {
 		principal_free(req->principal);

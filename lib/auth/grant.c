@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int grant_check(const struct request *req, struct response *resp, const char *held, const char *wanted,
-		const char *target, const char *target_email)
+enum http_flow grant_check(const struct request *req, struct response *resp, const char *held,
+			   const char *wanted, const char *target, const char *target_email)
 {
 	const char *s;
 	size_t n;
@@ -24,10 +24,10 @@ int grant_check(const struct request *req, struct response *resp, const char *he
 				json_object_object_add(body, "permission", json_object_new_string(perm));
 				free(msg);
 				free(perm);
-				return 0;
+				return HTTP_ANSWERED;
 			}
 			free(perm);
 		}
 	}
-	return 1;
+	return HTTP_GO_ON;
 }

@@ -9,10 +9,10 @@
 
 /* wanted and held are space-separated permission lists; held is what the
  * target holds now ("" for a new user), so keeping or removing one is no
- * grant. 1 when req's principal holds every permission wanted adds;
- * otherwise 0, with the 403 naming the first one it lacks in resp and a
+ * grant. HTTP_GO_ON when req's principal holds every permission wanted
+ * adds; otherwise HTTP_ANSWERED, with the 403 naming the first one it lacks in resp and a
  * grant_refused audit line (target and target_email may be NULL). */
-int grant_check(const struct request *req, struct response *resp, const char *held, const char *wanted,
-		const char *target, const char *target_email);
+enum http_flow grant_check(const struct request *req, struct response *resp, const char *held,
+			   const char *wanted, const char *target, const char *target_email);
 
 #endif

@@ -306,15 +306,15 @@ static enum token_status authenticate(struct request *req, enum token_failure *w
 /* Step-up (MCP): a token from the authorization flow (it names its client)
  * lacks what the route needs, and the user holds it now: 403
  * insufficient_scope naming the token's scope plus the need, so that the
- * client asks the user again. 1 when answered. */
-static int step_up(struct request *req, struct response *resp, int permission)
+ * client asks the user again. HTTP_ANSWERED when answered. */
+static enum http_flow step_up(struct request *req, struct response *resp, int permission)
 {
 	const struct principal *p = req->principal;
 	const char *need = req->route->need;
 	const struct user *u;
 	if (!p->client_id || userdb_peek_by_sub(req->app->db, p->sub, &u) != USERDB_OK ||
 	    !words_has(permission ? u->permissions : u->scope, need, strlen(need)))
-		return 0;
+		return HTTP_GO_ON;
 	struct sbuf scope = {0};
 	sbuf_adds(&scope, "");
 	if (p->scope && strlen(p->scope) < CHALLENGE_SCOPE_MAX)
@@ -336,86 +336,86 @@ static int step_up(struct request *req, struct response *resp, int permission)
 	sbuf_adds(&h, "\"");
 	response_header_take(resp, "WWW-Authenticate", sbuf_take(&h));
 	sbuf_free(&scope);
-	return 1;
+	return HTTP_ANSWERED;
 }
 
-/* The token's check: 1 with req->principal filled, or 0 with the 401 (or
- * 503) in resp. A missing token passes when public. */
-static int check_token(struct request *req, struct response *resp, int public)
+/* The token's check: HTTP_GO_ON with req->principal filled, or
+ * HTTP_ANSWERED with the 401 (or 503) in resp. A missing token passes when public. */
+static enum http_flow check_token(struct request *req, struct response *resp, int public)
 {
 	enum token_failure why;
 	if (req->principal)
-		return 1; /* a tool call's, checked on the caller's request */
+		return HTTP_GO_ON; /* a tool call's, checked on the caller's request */
 	switch (authenticate(req, &why)) {
 	case TOKEN_OK:
-		return 1;
+		return HTTP_GO_ON;
 	case TOKEN_MISSING:
 		if (public)
-			return 1;
+			return HTTP_GO_ON;
 		guard_challenge(req, resp, NULL, NULL);
 		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
-		return 0;
+		return HTTP_ANSWERED;
 	case TOKEN_EXPIRED:
 		audit_event(req, "token_rejected", "reason", why ? token_failure_str(why) : "expired", NULL);
 		guard_challenge(req, resp, "invalid_token", "The token expired");
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
-		return 0;
+		return HTTP_ANSWERED;
 	case TOKEN_UNAVAILABLE:
 		if (public)
-			return 1; /* it cannot be told bad yet, and the route needs none */
+			return HTTP_GO_ON; /* it cannot be told bad yet, and the route needs none */
 		/* Not the caller's fault: the tenant's keys have not been fetched yet. */
 		response_error(resp, 503, "Service unavailable",
 			       "The signing keys of the Auth0 tenant cannot be fetched yet; try again shortly");
 		response_header(resp, "Retry-After", "%ld", req->app->config.jwks_min_interval);
-		return 0;
+		return HTTP_ANSWERED;
 	case TOKEN_INVALID:
 	default:
 		audit_event(req, "token_rejected", "reason", why ? token_failure_str(why) : "invalid", NULL);
 		guard_challenge(req, resp, "invalid_token", "Token validation failed");
 		response_error(resp, 401, "Invalid token", "Token validation failed");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 }
 
-int guard_bearer(struct request *req, struct response *resp)
+enum http_flow guard_bearer(struct request *req, struct response *resp)
 {
 	/* Other schemes (Basic, for a token endpoint) are not this guard's. */
-	return !req->authorization || check_token(req, resp, 1);
+	return req->authorization ? check_token(req, resp, 1) : HTTP_GO_ON;
 }
 
-int guard_check(struct request *req, struct response *resp)
+enum http_flow guard_check(struct request *req, struct response *resp)
 {
 	const struct route *r = req->route;
 	/* A public route is served without a token and with a good one; a
 	 * Bearer token that fails is answered 401 all the same (MCP: invalid
 	 * or expired tokens get a 401), so a client learns it at once. */
 	if (r->req == ROUTE_PUBLIC)
-		return (r->flags & ROUTE_CHECKS_TOKEN) || guard_bearer(req, resp);
-	if (!check_token(req, resp, 0))
-		return 0;
+		return (r->flags & ROUTE_CHECKS_TOKEN) ? HTTP_GO_ON : guard_bearer(req, resp);
+	if (check_token(req, resp, 0) == HTTP_ANSWERED)
+		return HTTP_ANSWERED;
 	const struct principal *p = req->principal;
 	if (r->req == ROUTE_PERMISSION && !principal_has_permission(p, r->need)) {
-		if (step_up(req, resp, 1))
-			return 0;
+		if (step_up(req, resp, 1) == HTTP_ANSWERED)
+			return HTTP_ANSWERED;
 		audit_event(req, "permission_denied", "sub", p->sub, "need", r->need, NULL);
 		insufficient(req, resp, "Insufficient permissions", "Permission", "userPermissions",
 			     p->permissions ? json_object_get(p->permissions) : json_object_new_array());
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	if (r->req == ROUTE_SCOPE) {
 		if (!p->scope) {
 			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, "reason", "no scope claim", NULL);
 			guard_challenge(req, resp, "invalid_token", "Token does not contain scope information");
 			response_error(resp, 401, "No scope information", "Token does not contain scope information");
-			return 0;
+			return HTTP_ANSWERED;
 		}
 		if (!principal_has_scope(p, r->need)) {
-			if (step_up(req, resp, 0))
-				return 0;
+			if (step_up(req, resp, 0) == HTTP_ANSWERED)
+				return HTTP_ANSWERED;
 			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, NULL);
 			insufficient(req, resp, "Insufficient scope", "Scope", "userScopes", json_word_array(p->scope));
-			return 0;
+			return HTTP_ANSWERED;
 		}
 	}
-	return 1;
+	return HTTP_GO_ON;
 }

@@ -9,13 +9,15 @@
 #include "route.h"
 
 /* Checks req->route's requirement; on success sets req->principal and
- * returns 1, otherwise fills resp with the 401 or 403 and returns 0. */
-int guard_check(struct request *req, struct response *resp);
+ * returns HTTP_GO_ON, otherwise fills resp with the 401 or 403 and returns
+ * HTTP_ANSWERED. */
+enum http_flow guard_check(struct request *req, struct response *resp);
 
-/* A Bearer token, when the request presents one, is valid: 1 (and the
- * principal filled), or 0 with the 401 in resp. No Authorization header, or
- * another scheme, is 1: what a public route does with any request. */
-int guard_bearer(struct request *req, struct response *resp);
+/* A Bearer token, when the request presents one, is valid: HTTP_GO_ON (and
+ * the principal filled), or HTTP_ANSWERED with the 401 in resp. No
+ * Authorization header, or another scheme, goes on: what a public route
+ * does with any request. */
+enum http_flow guard_bearer(struct request *req, struct response *resp);
 
 /* The absolute URL of the protected resource metadata of the request's
  * resource, for challenges: the MCP endpoint's for /mcp and the routes a

@@ -189,15 +189,15 @@ static json_object *query_value(const struct field *f, const char *text)
 	return json_object_new_string(text);
 }
 
-int field_check_request(const struct route_fields *rf, int in_query, struct request *req,
-			struct response *resp)
+enum http_flow field_check_request(const struct route_fields *rf, int in_query, struct request *req,
+				   struct response *resp)
 {
 	char msg[FIELD_MSG_MAX];
 	if (!rf)
-		return 1;
+		return HTTP_GO_ON;
 	if (in_query) {
 		if (!rf->in.n)
-			return 1;
+			return HTTP_GO_ON;
 		json_object *o = json_object_new_object();
 		req->fields = o;
 		for (size_t i = 0; i < rf->in.n; i++) {
@@ -215,10 +215,10 @@ int field_check_request(const struct route_fields *rf, int in_query, struct requ
 			if (!field_check(f, v, msg, sizeof msg))
 				goto refuse;
 		}
-		return 1;
+		return HTTP_GO_ON;
 	}
 	if (!req->body && !rf->in.n)
-		return 1;
+		return HTTP_GO_ON;
 	if (!req->body || !json_object_is_type(req->body, json_type_object)) {
 		snprintf(msg, sizeof msg, "The request body must be a JSON object");
 		goto refuse;
@@ -227,10 +227,10 @@ int field_check_request(const struct route_fields *rf, int in_query, struct requ
 										  sizeof msg))
 		goto refuse;
 	req->fields = json_object_get(req->body);
-	return 1;
+	return HTTP_GO_ON;
 refuse:
 	response_error(resp, 400, "Invalid request", msg);
-	return 0;
+	return HTTP_ANSWERED;
 }
 
 json_object *field_get(const struct request *req, const char *name)

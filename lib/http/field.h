@@ -100,10 +100,10 @@ const struct field *field_find(const struct field_list *l, const char *name, siz
  * ignored when the table is FIELDS_OPEN); query
  * routes: each field of the table found in the query string (other
  * parameters are ignored: URLs carry what the API does not own). Fills
- * req->fields and returns 1, or answers 400 "Invalid request" in resp and
- * returns 0. A route without a table passes at the cost of one test. */
-int field_check_request(const struct route_fields *rf, int in_query, struct request *req,
-			struct response *resp);
+ * req->fields and returns HTTP_GO_ON, or answers 400 "Invalid request" in
+ * resp and returns HTTP_ANSWERED. A route without a table passes at the cost of one test. */
+enum http_flow field_check_request(const struct route_fields *rf, int in_query, struct request *req,
+				   struct response *resp);
 
 /* Checked fields, for handlers: NULL when absent. */
 json_object *field_get(const struct request *req, const char *name);

@@ -50,6 +50,14 @@ struct request {
 	struct principal *principal;
 };
 
+/* What a helper that may answer the request returns (as lighttpd's
+ * handler_t): HTTP_ANSWERED when it filled the response and the caller
+ * stops, HTTP_GO_ON otherwise. Never an int of either polarity. */
+enum http_flow {
+	HTTP_GO_ON = 0,
+	HTTP_ANSWERED,
+};
+
 struct http_header {
 	char *name, *value;
 };

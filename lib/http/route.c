@@ -86,8 +86,8 @@ size_t route_path_methods(const struct route_group *const *groups, size_t ngroup
 	return count;
 }
 
-int route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
-	       struct response *resp)
+enum http_flow route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
+			  struct response *resp)
 {
 	const struct route *found = NULL;
 	for (size_t g = 0; g < ngroups && !found; g++) {
@@ -102,18 +102,18 @@ int route_find(const struct route_group *const *groups, size_t ngroups, struct r
 	if (!found && route_path_methods(groups, ngroups, req->path, allow, sizeof allow)) {
 		response_header(resp, "Allow", "%s", allow);
 		response_error(resp, 405, "Method not allowed", "This route does not accept that method");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	if (!found) {
 		response_error(resp, 404, "Not found", "No route matches this path");
-		return 0;
+		return HTTP_ANSWERED;
 	}
 	req->route = found;
 	if (route_match(found, req->path, req) < 0) {
 		response_error(resp, 400, "Bad request", "A path parameter is not valid percent-encoding");
-		return 0;
+		return HTTP_ANSWERED;
 	}
-	return 1;
+	return HTTP_GO_ON;
 }
 
 const char *route_requirement_text(const struct route *r, enum route_text how, char *buf, size_t n)

@@ -71,13 +71,13 @@ int route_match(const struct route *r, const char *path, struct request *req);
  * when it is the JSON body. */
 int route_in_query(const struct route *r);
 
-/* Finds the route for req in the groups: 1 with req->route set and its
- * path parameters in req->params; 0 with resp answered: 404 for no path,
+/* Finds the route for req in the groups: HTTP_GO_ON with req->route set
+ * and its path parameters in req->params; HTTP_ANSWERED with resp: 404 for no path,
  * 405 with Allow for a wrong method, 400 for a path parameter that does
  * not decode. Rows without a handler are skipped. The steps after it are
  * the orchestrator's (app_route, lib/app.h). */
-int route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
-	       struct response *resp);
+enum http_flow route_find(const struct route_group *const *groups, size_t ngroups, struct request *req,
+			  struct response *resp);
 
 /* The methods of the routes matching path, each once, "GET, PUT", into buf
  * (n bytes); the count, 0 when no route matches. Rows without a handler are

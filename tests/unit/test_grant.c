@@ -50,7 +50,8 @@ START_TEST(test_grant_check_refuses_a_permission_the_caller_lacks)
 	struct response resp;
 	grant_request(&req, "read:users write:users");
 	response_init(&resp);
-	ck_assert_int_eq(grant_check(&req, &resp, "", "read:users admin:all", NULL, "evil@example.com"), 0);
+	ck_assert_int_eq(grant_check(&req, &resp, "", "read:users admin:all", NULL, "evil@example.com"),
+			 HTTP_ANSWERED);
 	ck_assert_int_eq(resp.status, 403);
 	ck_assert_str_eq(json_get_string(resp.body, "error"), "Permission not held");
 	ck_assert_str_eq(json_get_string(resp.body, "permission"), "admin:all");
@@ -64,7 +65,7 @@ START_TEST(test_grant_check_refuses_a_permission_the_caller_lacks)
 	response_free(&resp);
 	/* A name that is only a prefix of one held is not held. */
 	response_init(&resp);
-	ck_assert_int_eq(grant_check(&req, &resp, "", "write", NULL, NULL), 0);
+	ck_assert_int_eq(grant_check(&req, &resp, "", "write", NULL, NULL), HTTP_ANSWERED);
 	ck_assert_str_eq(json_get_string(resp.body, "permission"), "write");
 	response_free(&resp);
 	principal_free(req.principal);
@@ -72,7 +73,7 @@ START_TEST(test_grant_check_refuses_a_permission_the_caller_lacks)
 	/* No token: nothing can be granted. */
 	grant_request(&req, NULL);
 	response_init(&resp);
-	ck_assert_int_eq(grant_check(&req, &resp, "", "read:profile", "auth0|x", NULL), 0);
+	ck_assert_int_eq(grant_check(&req, &resp, "", "read:profile", "auth0|x", NULL), HTTP_ANSWERED);
 	ck_assert_int_eq(resp.status, 403);
 	response_free(&resp);
 }
@@ -84,19 +85,21 @@ START_TEST(test_grant_check_allows_held_kept_and_removed)
 	struct response resp;
 	grant_request(&req, "admin:all read:users");
 	response_init(&resp);
-	ck_assert_int_eq(grant_check(&req, &resp, "", NULL, NULL, NULL), 1);
-	ck_assert_int_eq(grant_check(&req, &resp, "", "", NULL, NULL), 1);
-	ck_assert_int_eq(grant_check(&req, &resp, "", " read:users  admin:all ", NULL, NULL), 1);
+	ck_assert_int_eq(grant_check(&req, &resp, "", NULL, NULL, NULL), HTTP_GO_ON);
+	ck_assert_int_eq(grant_check(&req, &resp, "", "", NULL, NULL), HTTP_GO_ON);
+	ck_assert_int_eq(grant_check(&req, &resp, "", " read:users  admin:all ", NULL, NULL), HTTP_GO_ON);
 	/* What the target holds already is kept, not granted; removing is no grant. */
 	ck_assert_int_eq(grant_check(&req, &resp, "write:users read:profile",
 				     "read:profile write:users admin:all", "auth0|x", NULL),
-			 1);
-	ck_assert_int_eq(grant_check(&req, &resp, "write:users read:profile", "", "auth0|x", NULL), 1);
+			 HTTP_GO_ON);
+	ck_assert_int_eq(grant_check(&req, &resp, "write:users read:profile", "", "auth0|x", NULL),
+			 HTTP_GO_ON);
 	ck_assert_int_eq(resp.status, 200); /* untouched */
 	ck_assert_ptr_null(resp.body);
 	/* Giving back what was removed is a grant again. */
 	ck_assert_int_eq(
-	    grant_check(&req, &resp, "read:profile", "read:profile write:users", "auth0|x", NULL), 0);
+	    grant_check(&req, &resp, "read:profile", "read:profile write:users", "auth0|x", NULL),
+	    HTTP_ANSWERED);
 	ck_assert_str_eq(json_get_string(resp.body, "permission"), "write:users");
 	response_free(&resp);
 	principal_free(req.principal);
