@@ -241,7 +241,7 @@ static void refresh_refused(const struct request *req, struct response *resp, en
 		[REFRESH_WRONG_CLIENT] = "The refresh token belongs to an OAuth client: refresh it at /oauth/token",
 	};
 	audit_event(req, st == REFRESH_REUSED ? "refresh_reuse_detected" : "refresh_failure", "sub", g->sub,
-		    "family", g->sub ? g->family : NULL, "reason", refresh_status_text(st), NULL);
+		    "family", g->sub ? g->family : NULL, "reason", refresh_strerror(st), NULL);
 	guard_challenge(req, resp, NULL, NULL);
 	response_error(resp, 401, "Invalid refresh token", why[st]);
 }
@@ -291,8 +291,8 @@ static void logout_post(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The token store cannot be used; try again");
 	} else {
 		/* As RFC 7009: an unknown token is no error; there is nothing to end. */
-		audit_event(req, "logout", "sub", g.sub, "family", st == REFRESH_OK ? g.family : NULL, "reason",
-			    st == REFRESH_OK ? NULL : refresh_status_text(st), NULL);
+		audit_event(req, "logout", "sub", g.sub, "family", st == REFRESH_OK ? g.family : NULL,
+			    "reason", st == REFRESH_OK ? NULL : refresh_strerror(st), NULL);
 		json_object *body = json_object_new_object();
 		json_object_object_add(body, "message", json_object_new_string("Logged out"));
 		response_json(resp, 200, body);

@@ -337,7 +337,7 @@ void authorize_get(struct request *req, struct response *resp)
 	struct form q;
 	enum form_status fs = form_parse(&q, req->query, strlen(req->query));
 	if (fs != FORM_OK) {
-		char *msg = ck_asprintf("The authorization request is malformed: %s", form_status_text(fs));
+		char *msg = ck_asprintf("The authorization request is malformed: %s", form_strerror(fs));
 		page_error(resp, 400, "Bad request", msg);
 		free(msg);
 		return;
@@ -396,7 +396,7 @@ static enum http_flow form_checked(struct request *req, struct response *resp, s
 	}
 	enum form_status fs = form_parse(f, req->body_raw ? req->body_raw : "", req->body_len);
 	if (fs != FORM_OK) {
-		char *msg = ck_asprintf("The form is malformed: %s", form_status_text(fs));
+		char *msg = ck_asprintf("The form is malformed: %s", form_strerror(fs));
 		page_error(resp, 400, "Bad request", msg);
 		free(msg);
 		return HTTP_ANSWERED;

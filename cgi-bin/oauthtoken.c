@@ -276,7 +276,7 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 			    "The token store cannot be used; try again");
 	} else if (st != REFRESH_OK) {
 		audit_event(req, st == REFRESH_REUSED ? "refresh_reuse_detected" : "refresh_failure", "sub",
-			    g.sub, "client_id", c->client_id, "reason", refresh_status_text(st), NULL);
+			    g.sub, "client_id", c->client_id, "reason", refresh_strerror(st), NULL);
 		oauth_error(resp, 400, "invalid_grant",
 			    st == REFRESH_REUSED
 				? "The refresh token was already used; every token of its grant is "
@@ -319,7 +319,7 @@ static enum http_flow token_request(struct request *req, struct response *resp, 
 	}
 	enum form_status fs = form_parse(f, req->body_raw ? req->body_raw : "", req->body_len);
 	if (fs != FORM_OK) {
-		char *msg = ck_asprintf("The form is malformed: %s", form_status_text(fs));
+		char *msg = ck_asprintf("The form is malformed: %s", form_strerror(fs));
 		oauth_error(resp, 400, "invalid_request", msg);
 		free(msg);
 		return HTTP_ANSWERED;
@@ -366,7 +366,7 @@ void oauth_revoke_post(struct request *req, struct response *resp)
 			 * expire) and other clients' tokens all answer 200. */
 			audit_event(req, "token_revoked", "sub", g.sub, "client_id", c.client_id, "family",
 				    st == REFRESH_OK ? g.family : NULL, "reason",
-				    st == REFRESH_OK ? NULL : refresh_status_text(st), NULL);
+				    st == REFRESH_OK ? NULL : refresh_strerror(st), NULL);
 			response_json(resp, 200, json_object_new_object());
 		}
 		if (token)

@@ -143,10 +143,10 @@ int cmd_verify(int argc, char **argv)
 		principal_free(&p);
 		rc = EX_OK;
 	} else if (st == TOKEN_EXPIRED) {
-		printf("expired: %s (the leeway is %ld s)\n", token_failure_str(why), cfg.leeway);
+		printf("expired: %s (the leeway is %ld s)\n", token_strerror(why), cfg.leeway);
 		rc = EX_EXPIRED;
 	} else {
-		printf("invalid: %s\n", why ? token_failure_str(why) : "not a token");
+		printf("invalid: %s\n", why ? token_strerror(why) : "not a token");
 		rc = EX_REJECTED;
 	}
 	jwks_free(&keys);

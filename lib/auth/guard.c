@@ -356,7 +356,7 @@ static enum http_flow check_token(struct request *req, struct response *resp, in
 		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
 		return HTTP_ANSWERED;
 	case TOKEN_EXPIRED:
-		audit_event(req, "token_rejected", "reason", why ? token_failure_str(why) : "expired", NULL);
+		audit_event(req, "token_rejected", "reason", why ? token_strerror(why) : "expired", NULL);
 		guard_challenge(req, resp, "invalid_token", "The token expired");
 		response_error(resp, 401, "Token expired", "Please obtain a new token");
 		return HTTP_ANSWERED;
@@ -370,7 +370,7 @@ static enum http_flow check_token(struct request *req, struct response *resp, in
 		return HTTP_ANSWERED;
 	case TOKEN_INVALID:
 	default:
-		audit_event(req, "token_rejected", "reason", why ? token_failure_str(why) : "invalid", NULL);
+		audit_event(req, "token_rejected", "reason", why ? token_strerror(why) : "invalid", NULL);
 		guard_challenge(req, resp, "invalid_token", "Token validation failed");
 		response_error(resp, 401, "Invalid token", "Token validation failed");
 		return HTTP_ANSWERED;

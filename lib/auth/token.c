@@ -146,7 +146,7 @@ static const char *const token_failures[TOKEN_FAIL_COUNT] = {
 	[TOKEN_FAIL_GRANT_REVOKED] = "grant revoked",
 };
 
-const char *token_failure_str(enum token_failure why)
+const char *token_strerror(enum token_failure why)
 {
 	if ((unsigned)why >= TOKEN_FAIL_COUNT || !token_failures[why])
 		return "invalid";

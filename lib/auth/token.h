@@ -66,7 +66,7 @@ enum token_failure {
 };
 
 /* The reason's fixed text ("wrong aud"); "ok" for TOKEN_FAIL_NONE. */
-const char *token_failure_str(enum token_failure why);
+const char *token_strerror(enum token_failure why);
 
 struct token_verifier {
 	const struct jwks *keys;

@@ -74,7 +74,7 @@ const char *form_get(const struct form *f, const char *name)
 	return NULL;
 }
 
-const char *form_status_text(enum form_status st)
+const char *form_strerror(enum form_status st)
 {
 	switch (st) {
 	case FORM_OK:

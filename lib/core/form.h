@@ -31,7 +31,7 @@ enum form_status form_parse(struct form *f, const char *text, size_t len);
  * a parameter without a value is treated as omitted). */
 const char *form_get(const struct form *f, const char *name);
 void form_free(struct form *f);
-const char *form_status_text(enum form_status st);
+const char *form_strerror(enum form_status st);
 
 /* 1 when a Content-Type value names application/x-www-form-urlencoded
  * (parameters such as charset allowed). */

@@ -393,7 +393,7 @@ void jsonscan_release(void)
 	}
 }
 
-const char *jsonscan_reason(enum jsonscan_result r)
+const char *jsonscan_strerror(enum jsonscan_result r)
 {
 	switch (r) {
 	case JSONSCAN_OK: return "ok";

@@ -38,6 +38,6 @@ json_object *jsonscan_parse(const char *text, size_t len, int max_depth, enum js
 void jsonscan_release(void);
 
 /* A short English reason for a result, for logs. */
-const char *jsonscan_reason(enum jsonscan_result r);
+const char *jsonscan_strerror(enum jsonscan_result r);
 
 #endif

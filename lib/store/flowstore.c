@@ -133,22 +133,23 @@ static int session_run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct session
 	return FLOW_OK;
 }
 
-int flowstore_session_new(sqlite3 *db, const char *sub, time_t now, char **cookie, struct flow_session *s)
+enum flow_status flowstore_session_new(sqlite3 *db, const char *sub, time_t now, char **cookie,
+				       struct flow_session *s)
 {
 	memset(s, 0, sizeof *s);
 	struct session_op o = {.sub = sub, .now = now, .s = s};
 	return session_run(db, session_new_fn, &o, cookie);
 }
 
-int flowstore_session_login(sqlite3 *db, const char *old, const char *sub, time_t now, char **cookie,
-			    struct flow_session *s)
+enum flow_status flowstore_session_login(sqlite3 *db, const char *old, const char *sub, time_t now,
+					 char **cookie, struct flow_session *s)
 {
 	memset(s, 0, sizeof *s);
 	struct session_op o = {.old = old, .sub = sub, .now = now, .s = s};
 	return session_run(db, session_login_fn, &o, cookie);
 }
 
-int flowstore_session_get(sqlite3 *db, const char *cookie, time_t now, struct flow_session *s)
+enum flow_status flowstore_session_get(sqlite3 *db, const char *cookie, time_t now, struct flow_session *s)
 {
 	unsigned char hash[HASH_LEN];
 	memset(s, 0, sizeof *s);
@@ -184,7 +185,7 @@ void flow_request_free(struct flow_request *r)
 	memset(r, 0, sizeof *r);
 }
 
-int flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *r, time_t now)
+enum flow_status flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *r, time_t now)
 {
 	unsigned char hash[HASH_LEN];
 	if (secret_hash(cookie, hash) < 0 || random_id(r->id) < 0)
@@ -199,7 +200,8 @@ int flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *
 	return rc == SQLITE_DONE ? FLOW_OK : FLOW_ERROR;
 }
 
-int flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_t now, struct flow_request *r)
+enum flow_status flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_t now,
+				       struct flow_request *r)
 {
 	unsigned char hash[HASH_LEN];
 	memset(r, 0, sizeof *r);
@@ -230,7 +232,7 @@ int flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_
 	return FLOW_OK;
 }
 
-int flowstore_request_del(sqlite3 *db, const char *id)
+enum flow_status flowstore_request_del(sqlite3 *db, const char *id)
 {
 	return txn_exec(db, NULL, "DELETE FROM oauth_requests WHERE id = ?", TXN_TEXT, id, TXN_END) ==
 		       SQLITE_DONE
@@ -300,8 +302,8 @@ static int code_issue_fn(sqlite3 *db, void *arg)
 	return rc;
 }
 
-int flowstore_code_issue(sqlite3 *db, const struct flow_request *r, const char *sub, const char *scope,
-			 int remember, time_t now, char **code)
+enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r, const char *sub,
+				      const char *scope, int remember, time_t now, char **code)
 {
 	struct code_op o = {.r = r, .sub = sub, .scope = scope, .remember = remember, .now = now};
 	*code = NULL;
@@ -388,9 +390,9 @@ static int redeem_fn(sqlite3 *db, void *arg)
 	return rc;
 }
 
-int flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id, const char *redirect_uri,
-			  const char *verifier, time_t now, long refresh_ttl, char **refresh,
-			  struct refresh_grant *g)
+enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id,
+				       const char *redirect_uri, const char *verifier, time_t now,
+				       long refresh_ttl, char **refresh, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	*refresh = NULL;
@@ -450,7 +452,7 @@ static int grant_revoke_fn(sqlite3 *db, void *arg)
 	return rc;
 }
 
-int flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id)
+enum flow_status flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id)
 {
 	struct revoke_op o = {.sub = sub, .client_id = client_id};
 	if (txn_run(db, grant_revoke_fn, &o) != SQLITE_OK)
@@ -529,4 +531,25 @@ int flowstore_grant_live(sqlite3 *db, const char *family)
 		e->at_ms = now;
 	}
 	return live;
+}
+
+const char *flowstore_strerror(enum flow_status st)
+{
+	switch (st) {
+	case FLOW_OK:
+		return "ok";
+	case FLOW_NOT_FOUND:
+		return "not found";
+	case FLOW_EXPIRED:
+		return "code expired";
+	case FLOW_USED:
+		return "code used before";
+	case FLOW_MISMATCH:
+		return "code of another client or redirect URI";
+	case FLOW_PKCE:
+		return "code_verifier does not match";
+	case FLOW_ERROR:
+		break;
+	}
+	return "the flow store failed";
 }

@@ -68,6 +68,8 @@ enum flow_status {
 	FLOW_ERROR,	/* the store failed */
 };
 
+const char *flowstore_strerror(enum flow_status st);
+
 struct flow_session {
 	char *sub; /* NULL until the browser logged in */
 	char csrf[FLOW_ID_LEN + 1];
@@ -83,43 +85,44 @@ struct flow_request {
 };
 
 /* A new session (sub NULL before login); *cookie is its value, to free. */
-int flowstore_session_new(sqlite3 *db, const char *sub, time_t now, char **cookie, struct flow_session *s);
+enum flow_status flowstore_session_new(sqlite3 *db, const char *sub, time_t now, char **cookie,
+				       struct flow_session *s);
 /* The session of cookie: FLOW_OK, FLOW_NOT_FOUND (unknown, expired) or FLOW_ERROR. */
-int flowstore_session_get(sqlite3 *db, const char *cookie, time_t now, struct flow_session *s);
+enum flow_status flowstore_session_get(sqlite3 *db, const char *cookie, time_t now, struct flow_session *s);
 /* Login: a new session of sub replaces the one of old (a session fixed
  * before login is worth nothing after), its pending requests moving along. */
-int flowstore_session_login(sqlite3 *db, const char *old, const char *sub, time_t now, char **cookie,
-			    struct flow_session *s);
+enum flow_status flowstore_session_login(sqlite3 *db, const char *old, const char *sub, time_t now,
+					 char **cookie, struct flow_session *s);
 void flow_session_free(struct flow_session *s);
 
 /* Stores r for the browser of cookie, filling r->id. */
-int flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *r, time_t now);
+enum flow_status flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *r, time_t now);
 /* The request id of the browser of cookie (FLOW_NOT_FOUND for another's). */
-int flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_t now,
-			  struct flow_request *r);
-int flowstore_request_del(sqlite3 *db, const char *id);
+enum flow_status flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_t now,
+				       struct flow_request *r);
+enum flow_status flowstore_request_del(sqlite3 *db, const char *id);
 void flow_request_free(struct flow_request *r);
 
 /* Allowed: in one commit the request is gone, the user's grant to its
  * client widens by scope (when remember), and *code (to free) is a new code
  * bound to the client, redirect URI, challenge, scope, resource and sub. */
-int flowstore_code_issue(sqlite3 *db, const struct flow_request *r, const char *sub, const char *scope,
-			 int remember, time_t now, char **code);
+enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r, const char *sub,
+				      const char *scope, int remember, time_t now, char **code);
 
 /* The token endpoint's exchange: checks the code against client_id,
  * redirect_uri and the verifier (S256, constant time), then in one commit
  * marks it used and issues a refresh family for its user, client, scope and
  * resource (*refresh, to free; g filled). A used code revokes that family
  * (FLOW_USED). */
-int flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id, const char *redirect_uri,
-			  const char *verifier, time_t now, long refresh_ttl, char **refresh,
-			  struct refresh_grant *g);
+enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id,
+				       const char *redirect_uri, const char *verifier, time_t now,
+				       long refresh_ttl, char **refresh, struct refresh_grant *g);
 
 /* The scopes sub granted client_id, "" for none; NULL on a store error. */
 char *flowstore_grant_scope(sqlite3 *db, const char *sub, const char *client_id);
 /* Forgets the grant and revokes the refresh tokens of that user and client
  * in one commit: FLOW_OK, FLOW_NOT_FOUND (no grant, no token) or FLOW_ERROR. */
-int flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id);
+enum flow_status flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id);
 struct flow_grant {
 	const char *sub, *client_id, *scope;
 	long long created_at, updated_at;

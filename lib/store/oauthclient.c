@@ -863,3 +863,24 @@ enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *o
 		return find_document(opts, client_id, now, out, err, errlen);
 	return find_registered(db, client_id, out, err, errlen);
 }
+
+const char *oauthclient_strerror(enum oauthclient_status st)
+{
+	switch (st) {
+	case OAUTHCLIENT_OK:
+		return "ok";
+	case OAUTHCLIENT_NOT_FOUND:
+		return "no such client";
+	case OAUTHCLIENT_INVALID:
+		return "the client's document is unusable";
+	case OAUTHCLIENT_UNAVAILABLE:
+		return "the client's document cannot be fetched now";
+	case OAUTHCLIENT_LIMITED:
+		return "too many registrations from this address";
+	case OAUTHCLIENT_FULL:
+		return "the client store is full";
+	case OAUTHCLIENT_ERROR:
+		break;
+	}
+	return "the client store failed";
+}

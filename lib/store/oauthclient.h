@@ -43,6 +43,8 @@ enum oauthclient_status {
 	OAUTHCLIENT_FULL,        /* registration: the store holds its maximum of clients */
 };
 
+const char *oauthclient_strerror(enum oauthclient_status st);
+
 /* Token endpoint authentication methods (RFC 7591 section 2). */
 enum oauthclient_auth {
 	OAUTHCLIENT_AUTH_NONE = 0,      /* public client: PKCE is its protection */

@@ -33,8 +33,8 @@ static long wait_for(sqlite3 *db, const char *key_sql, const char *value, long l
 	return wait > 0 ? wait : 1;
 }
 
-int ratelimit_check(sqlite3 *db, const struct ratelimit *rl, const char *email, const char *addr, time_t now,
-		    long *retry_after, const char **which)
+enum ratelimit_status ratelimit_check(sqlite3 *db, const struct ratelimit *rl, const char *email,
+				      const char *addr, time_t now, long *retry_after, const char **which)
 {
 	*retry_after = 0;
 	*which = NULL;
@@ -70,7 +70,8 @@ static int fail_fn(sqlite3 *db, void *arg)
 	return rc;
 }
 
-int ratelimit_fail(sqlite3 *db, const struct ratelimit *rl, const char *email, const char *addr, time_t now)
+enum ratelimit_status ratelimit_fail(sqlite3 *db, const struct ratelimit *rl, const char *email,
+				     const char *addr, time_t now)
 {
 	struct fail_args f = {rl, email, addr, now};
 	return txn_run(db, fail_fn, &f) == SQLITE_OK ? RATELIMIT_OK : RATELIMIT_ERROR;
@@ -82,7 +83,7 @@ static int success_fn(sqlite3 *db, void *arg)
 			(const char *)arg, TXN_END);
 }
 
-int ratelimit_success(sqlite3 *db, const char *email)
+enum ratelimit_status ratelimit_success(sqlite3 *db, const char *email)
 {
 	sqlite3_stmt *q;
 	int rc = txn_exec(db, &q, "SELECT 1 FROM login_failures WHERE key = " EMAIL_KEY " LIMIT 1", TXN_TEXT,
@@ -92,4 +93,17 @@ int ratelimit_success(sqlite3 *db, const char *email)
 	else
 		return rc == SQLITE_DONE ? RATELIMIT_OK : RATELIMIT_ERROR;
 	return txn_run(db, success_fn, (void *)email) == SQLITE_OK ? RATELIMIT_OK : RATELIMIT_ERROR;
+}
+
+const char *ratelimit_strerror(enum ratelimit_status st)
+{
+	switch (st) {
+	case RATELIMIT_OK:
+		return "ok";
+	case RATELIMIT_BLOCKED:
+		return "too many failures";
+	case RATELIMIT_ERROR:
+		break;
+	}
+	return "the rate limit store failed";
 }

@@ -12,7 +12,13 @@ struct ratelimit {
 	long window;	  /* seconds */
 };
 
-enum { RATELIMIT_OK = 0, RATELIMIT_BLOCKED = 1, RATELIMIT_ERROR = -1 };
+enum ratelimit_status {
+	RATELIMIT_ERROR = -1, /* the store failed */
+	RATELIMIT_OK = 0,
+	RATELIMIT_BLOCKED = 1, /* ratelimit_check: the limit is reached */
+};
+
+const char *ratelimit_strerror(enum ratelimit_status st);
 
 /* Before a password is checked: RATELIMIT_BLOCKED when the email (compared
  * case-insensitively, as the user store does) or the address (may be NULL)
@@ -20,14 +26,15 @@ enum { RATELIMIT_OK = 0, RATELIMIT_BLOCKED = 1, RATELIMIT_ERROR = -1 };
  * seconds until it has fewer (the later of the two) and *which "email" or
  * "address". A read only: attempts refused here are not counted, so the
  * window ends window seconds after the failures that filled it. */
-int ratelimit_check(sqlite3 *db, const struct ratelimit *rl, const char *email, const char *addr, time_t now,
-		    long *retry_after, const char **which);
+enum ratelimit_status ratelimit_check(sqlite3 *db, const struct ratelimit *rl, const char *email,
+				      const char *addr, time_t now, long *retry_after, const char **which);
 
 /* Records one failed login for the email and the address, committed. */
-int ratelimit_fail(sqlite3 *db, const struct ratelimit *rl, const char *email, const char *addr, time_t now);
+enum ratelimit_status ratelimit_fail(sqlite3 *db, const struct ratelimit *rl, const char *email,
+				     const char *addr, time_t now);
 
 /* A successful login forgets the email's failures (not the address's).
  * Writes only when there is something to forget. */
-int ratelimit_success(sqlite3 *db, const char *email);
+enum ratelimit_status ratelimit_success(sqlite3 *db, const char *email);
 
 #endif

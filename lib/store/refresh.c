@@ -56,7 +56,7 @@ void refresh_grant_free(struct refresh_grant *g)
 	memset(g, 0, sizeof *g);
 }
 
-const char *refresh_status_text(enum refresh_status st)
+const char *refresh_strerror(enum refresh_status st)
 {
 	switch (st) {
 	case REFRESH_OK:

@@ -70,7 +70,7 @@ enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const 
 /* Revokes a family by its id (its user is gone). */
 enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family);
 
-const char *refresh_status_text(enum refresh_status st);
+const char *refresh_strerror(enum refresh_status st);
 void refresh_grant_free(struct refresh_grant *g);
 void refresh_token_free(char *token);
 

@@ -108,7 +108,7 @@ void userdb_touch(sqlite3 *db)
 		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
 }
 
-int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u)
+enum userdb_status userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u)
 {
 	*u = NULL;
 	use_db(db);

@@ -10,7 +10,7 @@ struct user;
 /* The request path's lookup by sub: the row, borrowed (valid until the next
  * userdb call; password_hash always NULL), from a per-process cache that
  * every committed write of any process invalidates (see usercache.c). */
-int userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u);
+enum userdb_status userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u);
 
 /* The shared change counter behind that cache, for other per-process
  * caches of the database (revoked grants, lib/flowstore.c): 0 with *gen

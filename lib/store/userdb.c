@@ -75,12 +75,12 @@ void userdb_close(sqlite3 *db)
 	sqlite3_close(db);
 }
 
-int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u)
+enum userdb_status userdb_find_by_email(sqlite3 *db, const char *email, struct user *u)
 {
 	return find_user(db, 0, email, u);
 }
 
-int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u)
+enum userdb_status userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u)
 {
 	return find_user(db, 1, sub, u);
 }
@@ -159,7 +159,7 @@ static int write_result(int rc, int changes)
 	return USERDB_ERROR;
 }
 
-int userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email)
+enum userdb_status userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email)
 {
 	/* A new email is not verified yet. */
 	const char *args[] = {name, email, sub};
@@ -172,7 +172,7 @@ int userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const 
 	return write_result(rc, changes);
 }
 
-int userdb_create(sqlite3 *db, const struct user *u)
+enum userdb_status userdb_create(sqlite3 *db, const struct user *u)
 {
 	char verified[2] = {u->email_verified ? '1' : '0', '\0'};
 	const char *args[] = {u->sub, u->email, u->name, u->password_hash, u->permissions,
@@ -185,7 +185,7 @@ int userdb_create(sqlite3 *db, const struct user *u)
 	return write_result(rc, changes);
 }
 
-int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions)
+enum userdb_status userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions)
 {
 	const char *args[] = {permissions, sub};
 	int changes = 0;
@@ -193,7 +193,8 @@ int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions
 	return write_result(rc, changes);
 }
 
-int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, const char *permissions)
+enum userdb_status userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected,
+					   const char *permissions)
 {
 	const char *args[] = {permissions, sub, expected};
 	int changes = 0;
@@ -202,7 +203,7 @@ int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, 
 	return write_result(rc, changes);
 }
 
-int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
+enum userdb_status userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
 {
 	const char *args[] = {password_hash, sub};
 	const char *const sqls[] = {"UPDATE users SET password_hash = ?1 WHERE sub = ?2",
@@ -212,7 +213,7 @@ int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash)
 	return write_result(rc, changes);
 }
 
-int userdb_delete(sqlite3 *db, const char *sub)
+enum userdb_status userdb_delete(sqlite3 *db, const char *sub)
 {
 	const char *args[] = {sub};
 	const char *const sqls[] = {"DELETE FROM users WHERE sub = ?1", REVOKE_REFRESH_OF(1), NULL};
@@ -221,7 +222,7 @@ int userdb_delete(sqlite3 *db, const char *sub)
 	return write_result(rc, changes);
 }
 
-int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg)
+enum userdb_status userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(db,
@@ -244,4 +245,19 @@ int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *
 	}
 	sqlite3_finalize(q);
 	return s == SQLITE_DONE ? USERDB_OK : USERDB_ERROR;
+}
+
+const char *userdb_strerror(enum userdb_status st)
+{
+	switch (st) {
+	case USERDB_OK:
+		return "ok";
+	case USERDB_NOT_FOUND:
+		return "no such user";
+	case USERDB_CONFLICT:
+		return "the email is taken";
+	case USERDB_ERROR:
+		break;
+	}
+	return "the user store failed";
 }

@@ -19,32 +19,40 @@ struct user {
 	char *created_at;     /* ISO 8601 UTC */
 };
 
-enum { USERDB_OK = 0, USERDB_NOT_FOUND = 1, USERDB_ERROR = -1 };
+/* What the queries and writes return; userdb_strerror names it for logs. */
+enum userdb_status {
+	USERDB_ERROR = -1, /* the store failed */
+	USERDB_OK = 0,
+	USERDB_NOT_FOUND = 1,
+	USERDB_CONFLICT = 2, /* a write: the email is taken */
+};
+
+const char *userdb_strerror(enum userdb_status st);
 
 /* Closes a database opened with userdb_open (store/schema.h), dropping
  * what this process prepared and cached for it. */
 void userdb_close(sqlite3 *db);
-int userdb_find_by_email(sqlite3 *db, const char *email, struct user *u);
-int userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u);
+enum userdb_status userdb_find_by_email(sqlite3 *db, const char *email, struct user *u);
+enum userdb_status userdb_find_by_sub(sqlite3 *db, const char *sub, struct user *u);
 void user_free(struct user *u);
 
 /* Writes. Each is one transaction, committed before it returns; SQLITE_BUSY
  * past the busy timeout is retried. USERDB_CONFLICT: the email is taken. */
-enum { USERDB_CONFLICT = 2 };
-int userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email);
-int userdb_create(sqlite3 *db, const struct user *u);
-int userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions);
+enum userdb_status userdb_update_profile(sqlite3 *db, const char *sub, const char *name, const char *email);
+enum userdb_status userdb_create(sqlite3 *db, const struct user *u);
+enum userdb_status userdb_set_permissions(sqlite3 *db, const char *sub, const char *permissions);
 /* The same only while the stored permissions are still expected (what a
  * check was made against): USERDB_NOT_FOUND when the user is gone or its
  * permissions changed meanwhile. */
-int userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected, const char *permissions);
+enum userdb_status userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected,
+					   const char *permissions);
 /* password_hash NULL: the user can no longer log in. Both revoke every
  * refresh token of the user in the same transaction. */
-int userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash);
-int userdb_delete(sqlite3 *db, const char *sub);
+enum userdb_status userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash);
+enum userdb_status userdb_delete(sqlite3 *db, const char *sub);
 
 /* Calls fn for each user, ordered by creation. */
-int userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg);
+enum userdb_status userdb_each(sqlite3 *db, void (*fn)(const struct user *u, void *arg), void *arg);
 
 #include "schema.h"
 #include "usercache.h"

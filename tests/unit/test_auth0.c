@@ -112,7 +112,7 @@ START_TEST(test_verify_unknown_kid_with_keys_is_invalid)
 	struct principal p;
 	enum token_failure why;
 	ck_assert_int_eq(token_verify(&verifier, t, strlen(t), NOW, &p, &why), TOKEN_INVALID);
-	ck_assert_str_eq(token_failure_str(why), "unknown kid");
+	ck_assert_str_eq(token_strerror(why), "unknown kid");
 	ck_assert_int_eq(hook_calls, 1);
 	free(t);
 }

@@ -222,6 +222,16 @@ START_TEST(test_session_login_replaces_cookie_and_moves_requests)
 }
 END_TEST
 
+/* The result enum's _strerror names every value apart, for logs. */
+START_TEST(test_flowstore_strerror_names_every_status)
+{
+	const char *t[FLOW_ERROR + 1];
+	for (int i = FLOW_OK; i <= FLOW_ERROR; i++)
+		t[i] = flowstore_strerror((enum flow_status)i);
+	unit_distinct_texts(t, FLOW_ERROR + 1);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("flowstore");
@@ -230,6 +240,7 @@ Suite *unit_suite(void)
 	tc = tcase_create("store");
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, db_setup, db_teardown);
+	tcase_add_test(tc, test_flowstore_strerror_names_every_status);
 	tcase_add_test(tc, test_code_redeems_once_and_replay_revokes);
 	tcase_add_test(tc, test_code_refuses_other_client_wrong_verifier_and_age);
 	tcase_add_test(tc, test_refresh_bound_to_client);

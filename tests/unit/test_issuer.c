@@ -198,7 +198,7 @@ START_TEST(test_issuer_sign_gives_token_verify_accepts)
 	struct principal p;
 	enum token_failure why = TOKEN_FAIL_NONE;
 	enum token_status st = token_verify(&v, tok, strlen(tok), now, &p, &why);
-	ck_assert_msg(st == TOKEN_OK, "refused (%d): %s", (int)st, token_failure_str(why));
+	ck_assert_msg(st == TOKEN_OK, "refused (%d): %s", (int)st, token_strerror(why));
 	ck_assert_str_eq(p.sub, "local|alice");
 	ck_assert_int_eq(principal_has_permission(&p, "read:profile"), 1);
 	ck_assert_int_eq(principal_has_scope(&p, "email"), 1);
@@ -244,10 +244,10 @@ START_TEST(test_issuer_rotate_new_key_signs_old_key_stays_published)
 	ck_assert_int_eq(retire_at(new), 0);
 	enum token_failure why = TOKEN_FAIL_NONE;
 	ck_assert_msg(verify_now(old_tok, now, &why) == TOKEN_OK, "old token refused: %s",
-		      token_failure_str(why));
+		      token_strerror(why));
 	char *new_tok = sign_now(now);
 	ck_assert_msg(verify_now(new_tok, now, &why) == TOKEN_OK, "new token refused: %s",
-		      token_failure_str(why));
+		      token_strerror(why));
 	struct stat st;
 	ck_assert_int_eq(stat(unit_state_dir, &st), 0);
 	ck_assert_int_eq(stat(unit_key_path, &st), 0); /* unit_dir_setup's <state>/signing-key.pem */
@@ -268,7 +268,7 @@ START_TEST(test_issuer_rotate_drops_key_whose_time_has_passed)
 	ck_assert_int_eq(retire_at(second), 1200);
 	enum token_failure why = TOKEN_FAIL_NONE;
 	ck_assert_int_eq(verify_now(first_tok, 1000, &why), TOKEN_INVALID);
-	ck_assert_str_eq(token_failure_str(why), "unknown kid");
+	ck_assert_str_eq(token_strerror(why), "unknown kid");
 	free(first), free(first_tok), free(second), free(third), free(want), free(got);
 }
 END_TEST
@@ -298,7 +298,7 @@ START_TEST(test_issuer_rotate_keep_zero_drops_old_key_at_once)
 	ck_assert_str_eq(got, second);
 	enum token_failure why = TOKEN_FAIL_NONE;
 	ck_assert_int_eq(verify_now(leaked_tok, 1000, &why), TOKEN_INVALID);
-	ck_assert_str_eq(token_failure_str(why), "unknown kid");
+	ck_assert_str_eq(token_strerror(why), "unknown kid");
 	free(leaked), free(leaked_tok), free(second), free(got);
 }
 END_TEST
@@ -319,13 +319,13 @@ START_TEST(test_token_verify_refuses_key_from_its_retire_time)
 	struct principal p;
 	enum token_failure why = TOKEN_FAIL_NONE;
 	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1099, &p, &why) == TOKEN_OK, "%s",
-		      token_failure_str(why));
+		      token_strerror(why));
 	ck_assert(p.retire_at == 1100);
 	principal_free(&p);
 	ck_assert_int_eq(token_verify(&v, first_tok, strlen(first_tok), 1100, &p, &why), TOKEN_INVALID);
-	ck_assert_str_eq(token_failure_str(why), "key retired");
+	ck_assert_str_eq(token_strerror(why), "key retired");
 	ck_assert_msg(token_verify(&v, second_tok, strlen(second_tok), 1100, &p, &why) == TOKEN_OK, "%s",
-		      token_failure_str(why));
+		      token_strerror(why));
 	ck_assert(p.retire_at == 0);
 	principal_free(&p);
 	jwks_free(&set);
@@ -349,7 +349,7 @@ START_TEST(test_tokencache_stops_at_key_retire_time)
 	enum token_failure why = TOKEN_FAIL_NONE;
 	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1050, &v, hash, &p), 0);
 	ck_assert_msg(token_verify(&v, first_tok, strlen(first_tok), 1050, &p, &why) == TOKEN_OK, "%s",
-		      token_failure_str(why));
+		      token_strerror(why));
 	tokencache_put(hash, &p);
 	principal_free(&p);
 	ck_assert_int_eq(tokencache_get(first_tok, strlen(first_tok), 1099, &v, hash, &p), 1);

@@ -41,7 +41,7 @@ START_TEST(test_scan_accepts_json_without_duplicates)
 	    "{\"a\":{\"b\":{\"c\":{}}},\"b\":{\"b\":{\"b\":[]}}}",
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		ck_assert_msg(scan(ok[i]) == JSONSCAN_OK, "%s: %s", ok[i], jsonscan_reason(scan(ok[i])));
+		ck_assert_msg(scan(ok[i]) == JSONSCAN_OK, "%s: %s", ok[i], jsonscan_strerror(scan(ok[i])));
 }
 END_TEST
 
@@ -62,7 +62,8 @@ START_TEST(test_scan_refuses_duplicate_names)
 	    "{\"\":1,\"\":2}",
 	};
 	for (size_t i = 0; i < sizeof dup / sizeof dup[0]; i++)
-		ck_assert_msg(scan(dup[i]) == JSONSCAN_DUPLICATE, "%s: %s", dup[i], jsonscan_reason(scan(dup[i])));
+		ck_assert_msg(scan(dup[i]) == JSONSCAN_DUPLICATE, "%s: %s", dup[i],
+			      jsonscan_strerror(scan(dup[i])));
 }
 END_TEST
 
@@ -119,9 +120,11 @@ START_TEST(test_scan_checks_utf8_strictly)
 	    "{\"\xc0\xaf\":1}",         /* in a name */
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-		ck_assert_msg(scan(good[i]) == JSONSCAN_OK, "good %zu: %s", i, jsonscan_reason(scan(good[i])));
+		ck_assert_msg(scan(good[i]) == JSONSCAN_OK, "good %zu: %s", i,
+			      jsonscan_strerror(scan(good[i])));
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(scan(bad[i]) == JSONSCAN_BAD_UTF8, "bad %zu: %s", i, jsonscan_reason(scan(bad[i])));
+		ck_assert_msg(scan(bad[i]) == JSONSCAN_BAD_UTF8, "bad %zu: %s", i,
+			      jsonscan_strerror(scan(bad[i])));
 }
 END_TEST
 
@@ -133,7 +136,8 @@ START_TEST(test_scan_refuses_invalid_json)
 	    "{\"a\":1}{}", "'a'", "NaN", "{a:1}", "[\"a\",]", "\"\\",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(scan(bad[i]) == JSONSCAN_INVALID, "'%s': %s", bad[i], jsonscan_reason(scan(bad[i])));
+		ck_assert_msg(scan(bad[i]) == JSONSCAN_INVALID, "'%s': %s", bad[i],
+			      jsonscan_strerror(scan(bad[i])));
 	/* A NUL byte is not whitespace. */
 	ck_assert_int_eq(jsonscan_check("{}\0", 3, 16), JSONSCAN_INVALID);
 	ck_assert_int_eq(jsonscan_check(NULL, 0, 16), JSONSCAN_INVALID);
@@ -199,8 +203,8 @@ START_TEST(test_scan_agrees_with_json_c_on_what_it_drops)
 		json_object *o = json_tokener_parse(t);
 		ck_assert_ptr_nonnull(o);
 		int dropped = members(o) != cases[i].written;
-		ck_assert_msg((scan(t) == JSONSCAN_DUPLICATE) == dropped, "%s: json-c dropped %d, scan says %s", t,
-			      dropped, jsonscan_reason(scan(t)));
+		ck_assert_msg((scan(t) == JSONSCAN_DUPLICATE) == dropped,
+			      "%s: json-c dropped %d, scan says %s", t, dropped, jsonscan_strerror(scan(t)));
 		json_object_put(o);
 	}
 }
@@ -362,7 +366,7 @@ START_TEST(test_parse_says_why)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		enum jsonscan_result why;
 		json_object *o = jsonscan_parse(cases[i].text, strlen(cases[i].text), cases[i].depth, &why);
-		ck_assert_msg(why == cases[i].want, "%s: %s", cases[i].text, jsonscan_reason(why));
+		ck_assert_msg(why == cases[i].want, "%s: %s", cases[i].text, jsonscan_strerror(why));
 		ck_assert(cases[i].want == JSONSCAN_OK ? o != NULL : o == NULL);
 		json_object_put(o);
 	}

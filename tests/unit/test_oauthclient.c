@@ -418,10 +418,21 @@ START_TEST(test_document_url_refused_before_fetch)
 }
 END_TEST
 
+/* The result enum's _strerror names every value apart, for logs. */
+START_TEST(test_oauthclient_strerror_names_every_status)
+{
+	const char *t[OAUTHCLIENT_FULL + 1];
+	for (int i = OAUTHCLIENT_OK; i <= OAUTHCLIENT_FULL; i++)
+		t[i] = oauthclient_strerror((enum oauthclient_status)i);
+	unit_distinct_texts(t, OAUTHCLIENT_FULL + 1);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("oauthclient");
 	TCase *t = tcase_create("redirect");
+	tcase_add_test(t, test_oauthclient_strerror_names_every_status);
 	tcase_add_test(t, test_redirect_exact);
 	tcase_add_test(t, test_redirect_loopback_any_port);
 	tcase_add_test(t, test_redirect_uri_valid);

@@ -105,6 +105,15 @@ START_TEST(test_ratelimit_prunes_failures_out_of_every_window)
 }
 END_TEST
 
+/* The result enum's _strerror names every value apart, for logs. */
+START_TEST(test_ratelimit_strerror_names_every_status)
+{
+	const char *t[] = {ratelimit_strerror(RATELIMIT_ERROR), ratelimit_strerror(RATELIMIT_OK),
+			   ratelimit_strerror(RATELIMIT_BLOCKED)};
+	unit_distinct_texts(t, 3);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("ratelimit");
@@ -113,6 +122,7 @@ Suite *unit_suite(void)
 	tc = tcase_create("ratelimit");
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, unit_db_setup, unit_db_teardown);
+	tcase_add_test(tc, test_ratelimit_strerror_names_every_status);
 	tcase_add_test(tc, test_ratelimit_blocks_the_email_after_its_limit);
 	tcase_add_test(tc, test_ratelimit_blocks_the_address_across_emails);
 	tcase_add_test(tc, test_ratelimit_success_forgets_the_email_not_the_address);

@@ -118,17 +118,17 @@ static enum token_status verify_owned(char *tok)
 	if (st == TOKEN_OK)
 		principal_free(&p);
 	if (getenv("TEST_REASONS"))
-		fprintf(stderr, "token_verify: %d %s\n", (int)st, last_why ? token_failure_str(last_why) : "accepted");
+		fprintf(stderr, "token_verify: %d %s\n", (int)st,
+			last_why ? token_strerror(last_why) : "accepted");
 	free(tok);
 	return st;
 }
 
 #define ck_refused(tok) ck_assert_int_eq(verify_owned(tok), TOKEN_INVALID)
-#define ck_accepted(tok)                                                                      \
-	do {                                                                                  \
-		enum token_status st_ = verify_owned(tok);                                    \
-		ck_assert_msg(st_ == TOKEN_OK, "refused (%d): %s", (int)st_,                 \
-			      token_failure_str(last_why));                               \
+#define ck_accepted(tok)                                                                                     \
+	do {                                                                                                 \
+		enum token_status st_ = verify_owned(tok);                                                   \
+		ck_assert_msg(st_ == TOKEN_OK, "refused (%d): %s", (int)st_, token_strerror(last_why));      \
 	} while (0)
 
 /* --- accepted ---------------------------------------------------------- */
@@ -138,7 +138,7 @@ START_TEST(test_verify_accepts_valid_token_and_fills_principal)
 	char *tok = sign_claims(std_claims());
 	struct principal p;
 	enum token_status st = token_verify(&verifier, tok, strlen(tok), NOW, &p, &last_why);
-	ck_assert_msg(st == TOKEN_OK, "refused: %s", token_failure_str(last_why));
+	ck_assert_msg(st == TOKEN_OK, "refused: %s", token_strerror(last_why));
 	ck_assert_str_eq(p.sub, "auth0|user123");
 	ck_assert_str_eq(p.email, "user@example.com");
 	ck_assert_str_eq(p.name, "Test User");
@@ -945,11 +945,11 @@ START_TEST(test_failure_reasons_keep_their_text)
 	};
 	ck_assert_int_eq(sizeof want / sizeof want[0], TOKEN_FAIL_COUNT);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-		ck_assert_str_eq(token_failure_str(want[i].why), want[i].text);
+		ck_assert_str_eq(token_strerror(want[i].why), want[i].text);
 		for (size_t j = 0; j < i; j++)
-			ck_assert_str_ne(token_failure_str(want[j].why), want[i].text);
+			ck_assert_str_ne(token_strerror(want[j].why), want[i].text);
 	}
-	ck_assert_str_eq(token_failure_str(TOKEN_FAIL_COUNT), "invalid");
+	ck_assert_str_eq(token_strerror(TOKEN_FAIL_COUNT), "invalid");
 }
 END_TEST
 
@@ -974,7 +974,7 @@ START_TEST(test_failure_reasons_cover_attack_cases)
 			line[strcspn(line, "\n")] = '\0';
 			int found = 0;
 			for (int w = 0; w < TOKEN_FAIL_COUNT && !found; w++)
-				found = strcmp(token_failure_str((enum token_failure)w), line + 7) == 0;
+				found = strcmp(token_strerror((enum token_failure)w), line + 7) == 0;
 			ck_assert_msg(found, "%s: reason '%s' is not in the table", e->d_name, line + 7);
 			checked++;
 		}

@@ -229,6 +229,17 @@ START_TEST(test_user_json_names_what_it_is_asked)
 }
 END_TEST
 
+/* The result enum's _strerror names every value apart, for logs; an
+ * unknown value still gets a text. */
+START_TEST(test_userdb_strerror_names_every_status)
+{
+	const char *t[] = {userdb_strerror(USERDB_ERROR), userdb_strerror(USERDB_OK),
+			   userdb_strerror(USERDB_NOT_FOUND), userdb_strerror(USERDB_CONFLICT)};
+	unit_distinct_texts(t, 4);
+	ck_assert_str_eq(userdb_strerror((enum userdb_status)42), userdb_strerror(USERDB_ERROR));
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("userdb");
@@ -237,6 +248,7 @@ Suite *unit_suite(void)
 	tc = tcase_create("userdb");
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
+	tcase_add_test(tc, test_userdb_strerror_names_every_status);
 	tcase_add_test(tc, test_userdb_creates_no_demo_users_unless_asked);
 	tcase_add_test(tc, test_userdb_demo_logins_found_until_changed);
 	tcase_add_test(tc, test_userdb_set_password_and_delete);

@@ -154,3 +154,13 @@ void unit_serve(const char *method, const char *path, const char *host, const ch
 	app_handle(unit_thing_groups, 1, &req, resp);
 	request_free(&req);
 }
+
+void unit_distinct_texts(const char *const *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(t[i]);
+		ck_assert_int_gt(strlen(t[i]), 0);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(t[i], t[j]);
+	}
+}

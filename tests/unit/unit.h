@@ -37,6 +37,10 @@ void unit_db_teardown(void);
 /* The one integer sql answers on db; the test fails otherwise. */
 long long unit_query_int(sqlite3 *db, const char *sql);
 
+/* A result enum's _strerror texts t[0..n): each set, not empty, none the
+ * same as another (logs tell the values apart). */
+void unit_distinct_texts(const char *const *t, size_t n);
+
 /* The settings the unit tests change, unset again (MCPAUTH_STATE_DIR set
  * to a path that need not exist); a fixture for config_load tests. */
 void unit_env_reset(void);
