@@ -75,6 +75,20 @@ for dir in "${builds[@]}"; do
 		count "$log"
 	done
 done
+# Every C file is as .clang-format lays it out (clang-format 14, Debian 12's).
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	unformatted=$(git ls-files '*.c' '*.h' | while read -r f; do
+		clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"
+	done)
+	if [ -z "$unformatted" ]; then
+		passed=$((passed + 1))
+		echo "ok - every C file is formatted by .clang-format" >&2
+	else
+		failed=$((failed + 1))
+		status=1
+		echo "not ok - not formatted (run clang-format -i on them): $unformatted" >&2
+	fi
+fi
 if git rev-parse --git-dir >/dev/null 2>&1; then
 	if [ "$(tree_state)" = "$tree_before" ]; then
 		passed=$((passed + 1))

@@ -35,7 +35,8 @@ static void list(const struct app *app, struct response *resp, void (*row)(const
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "users", users);
 	if (with_total)
-		json_object_object_add(body, "total", json_object_new_int64((int64_t)json_object_array_length(users)));
+		json_object_object_add(body, "total",
+				       json_object_new_int64((int64_t)json_object_array_length(users)));
 	response_json(resp, 200, body);
 }
 
@@ -64,10 +65,14 @@ static void users_post(struct request *req, struct response *resp)
 	unsigned char rnd[6];
 	RAND_bytes(rnd, sizeof rnd);
 	char sub[32], created[32];
-	snprintf(sub, sizeof sub, "auth0|%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	snprintf(sub, sizeof sub, "auth0|%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+		 rnd[5]);
 	now_iso8601(created);
-	struct user u = {.sub = sub, .email = (char *)email, .name = (char *)name,
-			 .permissions = perms ? perms : (char *)"", .created_at = created};
+	struct user u = {.sub = sub,
+			 .email = (char *)email,
+			 .name = (char *)name,
+			 .permissions = perms ? perms : (char *)"",
+			 .created_at = created};
 	u.password_hash = password ? password_hash(password) : NULL;
 	int rc = password && !u.password_hash ? USERDB_ERROR : userdb_create(app->db, &u);
 	free(u.password_hash);
@@ -126,7 +131,8 @@ static void permissions_post(struct request *req, struct response *resp)
 	} else if (rc == USERDB_NOT_FOUND) {
 		response_error(resp, 404, "User not found", "No user has this id");
 	} else if (rc != USERDB_OK) {
-		response_error(resp, 503, "Service unavailable", "The permissions could not be stored; try again");
+		response_error(resp, 503, "Service unavailable",
+			       "The permissions could not be stored; try again");
 	} else {
 		audit_event(req, "permissions_changed", "sub", req->principal->sub, "target", user_id,
 			    "permissions", perms, NULL);

@@ -201,8 +201,8 @@ static void login(struct request *req, struct response *resp)
 		struct ratelimit rl = login_limits(app);
 		if (ratelimit_fail(app->db, &rl, email, req->remote_addr, app->now()) != RATELIMIT_OK)
 			log_msg("cannot record a failed login");
-		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email, "reason",
-			    rc == USERDB_OK ? "wrong password" : "unknown email", NULL);
+		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email,
+			    "reason", rc == USERDB_OK ? "wrong password" : "unknown email", NULL);
 		if (rc == USERDB_OK)
 			user_free(&u);
 		guard_challenge(req, resp, NULL, NULL);
@@ -217,7 +217,8 @@ static void login(struct request *req, struct response *resp)
 	if (scope && words_has(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
 	    refresh_issue(app->db, u.sub, scope, app->now(), app->config.refresh_ttl, &refresh, &g) !=
 		REFRESH_OK) {
-		response_error(resp, 503, "Service unavailable", "The refresh token could not be stored; try again");
+		response_error(resp, 503, "Service unavailable",
+			       "The refresh token could not be stored; try again");
 	} else {
 		token_answer(app, resp, &u, scope, refresh);
 		if (resp->status == 200)
@@ -234,11 +235,12 @@ static void refresh_refused(const struct request *req, struct response *resp, en
 			    const struct refresh_grant *g)
 {
 	static const char *const why[] = {
-		[REFRESH_UNKNOWN] = "The refresh token is not valid",
-		[REFRESH_EXPIRED] = "The refresh token expired; log in again",
-		[REFRESH_REVOKED] = "The refresh token was revoked; log in again",
-		[REFRESH_REUSED] = "The refresh token was already used; every token of its login is now revoked",
-		[REFRESH_WRONG_CLIENT] = "The refresh token belongs to an OAuth client: refresh it at /oauth/token",
+	    [REFRESH_UNKNOWN] = "The refresh token is not valid",
+	    [REFRESH_EXPIRED] = "The refresh token expired; log in again",
+	    [REFRESH_REVOKED] = "The refresh token was revoked; log in again",
+	    [REFRESH_REUSED] = "The refresh token was already used; every token of its login is now revoked",
+	    [REFRESH_WRONG_CLIENT] =
+		"The refresh token belongs to an OAuth client: refresh it at /oauth/token",
 	};
 	audit_event(req, st == REFRESH_REUSED ? "refresh_reuse_detected" : "refresh_failure", "sub", g->sub,
 		    "family", g->sub ? g->family : NULL, "reason", refresh_strerror(st), NULL);

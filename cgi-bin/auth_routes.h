@@ -39,8 +39,8 @@ ROUTE("GET", "/authorize", ROUTE_PUBLIC, NULL,
 ROUTE("POST", "/authorize", ROUTE_PUBLIC, NULL, "The authorization endpoint's sign-in form (HTML form post)",
       NULL, authorize_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
 ROUTE("POST", "/authorize/consent", ROUTE_PUBLIC, NULL,
-      "The authorization endpoint's consent form: allow or deny (HTML form post)", NULL, authorize_consent_post,
-      ROUTE_RAW_BODY | ROUTE_NO_MCP)
+      "The authorization endpoint's consent form: allow or deny (HTML form post)", NULL,
+      authorize_consent_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
 ROUTE("POST", "/oauth/token", ROUTE_PUBLIC, NULL,
       "OAuth 2.1 token endpoint (form-encoded): authorization_code with PKCE, refresh_token", NULL,
       oauth_token_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)

@@ -145,7 +145,8 @@ static void rpc_initialize(struct response *resp, json_object *id, json_object *
 {
 	const char *asked = json_get_string(params, "protocolVersion");
 	if (!asked) {
-		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "initialize needs params.protocolVersion", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS,
+				       "initialize needs params.protocolVersion", NULL);
 		return;
 	}
 	const char *v = supported_version(asked);
@@ -199,12 +200,14 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 	const char *name = json_get_string(params, "name");
 	json_object *args = NULL;
 	if (!name) {
-		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "tools/call needs params.name", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "tools/call needs params.name",
+				       NULL);
 		return;
 	}
 	if (json_object_object_get_ex(params, "arguments", &args) && args &&
 	    !json_object_is_type(args, json_type_object)) {
-		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS, "params.arguments must be an object", NULL);
+		response_jsonrpc_error(resp, 200, id, RPC_INVALID_PARAMS,
+				       "params.arguments must be an object", NULL);
 		return;
 	}
 	const struct toolset *ts = tools(app);
@@ -242,7 +245,7 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 		if (challenge)
 			response_header(resp, "WWW-Authenticate", "%s", challenge);
 		response_jsonrpc_error(resp, 403, id, RPC_STEP_UP,
-			  "Insufficient scope: authorize again with the scope named", r.body);
+				       "Insufficient scope: authorize again with the scope named", r.body);
 		r.body = NULL;
 	} else {
 		/* A route's 4xx, a bad argument's 400 included, is a tool error the
@@ -280,7 +283,8 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 	const char *version = json_get_string(msg, "jsonrpc");
 	json_object *echo = valid_id(id) ? id : NULL;
 	if (!version || strcmp(version, "2.0") != 0) {
-		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "Not a JSON-RPC 2.0 message", NULL);
+		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "Not a JSON-RPC 2.0 message",
+				       NULL);
 		return;
 	}
 	if (!has_method) {
@@ -291,7 +295,8 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 			response_json(resp, 202, NULL);
 			return;
 		}
-		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "A request needs a method", NULL);
+		response_jsonrpc_error(resp, 400, echo, RPC_INVALID_REQUEST, "A request needs a method",
+				       NULL);
 		return;
 	}
 	if (!json_object_is_type(method, json_type_string)) {
@@ -303,8 +308,8 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 		return;
 	}
 	if (!valid_id(id)) {
-		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "id must be a string or a number, not null",
-			  NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST,
+				       "id must be a string or a number, not null", NULL);
 		return;
 	}
 	if (json_object_object_get_ex(msg, "params", &params) && params &&
@@ -335,19 +340,23 @@ static void mcp_post(struct request *req, struct response *resp)
 		for (size_t i = 0; i < sizeof protocol_versions / sizeof protocol_versions[0]; i++)
 			json_object_array_add(list, json_object_new_string(protocol_versions[i]));
 		json_object_object_add(data, "supported", list);
-		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Unsupported MCP-Protocol-Version", data);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST,
+				       "Unsupported MCP-Protocol-Version", data);
 		return;
 	}
 	if (!req->body) {
-		response_jsonrpc_error(resp, 400, NULL, RPC_PARSE_ERROR, "Parse error: the body is not JSON", NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_PARSE_ERROR, "Parse error: the body is not JSON",
+				       NULL);
 		return;
 	}
 	if (json_object_is_type(req->body, json_type_array)) {
-		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "Batch requests are not supported", NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST,
+				       "Batch requests are not supported", NULL);
 		return;
 	}
 	if (!json_object_is_type(req->body, json_type_object)) {
-		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST, "A JSON-RPC message is a JSON object", NULL);
+		response_jsonrpc_error(resp, 400, NULL, RPC_INVALID_REQUEST,
+				       "A JSON-RPC message is a JSON object", NULL);
 		return;
 	}
 	struct response r;
@@ -363,7 +372,8 @@ static void mcp_post(struct request *req, struct response *resp)
 		char *msg = ck_asprintf("Unauthorized: %s", json_get_string(r.body, "error"));
 		for (size_t i = 0; i < r.nheaders; i++)
 			response_header(resp, r.headers[i].name, "%s", r.headers[i].value);
-		response_jsonrpc_error(resp, r.status, valid_id(id) ? id : NULL, RPC_UNAUTHORIZED, msg, r.body);
+		response_jsonrpc_error(resp, r.status, valid_id(id) ? id : NULL, RPC_UNAUTHORIZED, msg,
+				       r.body);
 		r.body = NULL;
 		free(msg);
 	}

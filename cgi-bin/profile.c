@@ -19,7 +19,8 @@ static void profile_get(struct request *req, struct response *resp)
 	/* The store is the truth for the profile; the token may predate an update. */
 	userdb_peek_by_sub(app->db, p->sub, &u);
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "profile", profile_object(p->sub, u ? u->name : p->name, u ? u->email : p->email));
+	json_object_object_add(body, "profile",
+			       profile_object(p->sub, u ? u->name : p->name, u ? u->email : p->email));
 	json_object_object_add(body, "permissions",
 			       p->permissions ? json_object_get(p->permissions) : json_object_new_array());
 	json_object_object_add(body, "scope", json_string_or_null(p->scope));
@@ -44,7 +45,8 @@ static void profile_put(struct request *req, struct response *resp)
 		response_error(resp, 409, "Email already in use", "Another user has this email");
 		return;
 	default:
-		response_error(resp, 503, "Service unavailable", "The profile could not be stored; try again");
+		response_error(resp, 503, "Service unavailable",
+			       "The profile could not be stored; try again");
 		return;
 	}
 	audit_event(req, "profile_updated", "sub", req->principal->sub, "new_name", name, "new_email", email,

@@ -115,4 +115,3 @@ void register_post(struct request *req, struct response *resp)
 		secure_free(secret, strlen(secret));
 	oauthclient_free(&c);
 }
-

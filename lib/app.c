@@ -47,7 +47,8 @@ static int auth0_keys_init(struct app *a, unsigned flags, char *err, size_t errl
 		return -1;
 	}
 	if (fetch_init() < 0) {
-		snprintf(err, errlen, "libcurl cannot be loaded: %s (apt-get install libcurl4)", fetch_init_error());
+		snprintf(err, errlen, "libcurl cannot be loaded: %s (apt-get install libcurl4)",
+			 fetch_init_error());
 		return -1;
 	}
 	a->fetch.ca_file = c->ca_file;
@@ -113,11 +114,11 @@ static void local_keys_free(struct app *a)
 	(void)a;
 }
 
-static const struct token_source local_source = {"local", 1, 0, local_keys_init, local_keys_tick,
+static const struct token_source local_source = {"local",	 1, 0, local_keys_init, local_keys_tick,
 						 local_keys_free};
-static const struct token_source demo_source = {"demo", 1, 1, local_keys_init, local_keys_tick,
+static const struct token_source demo_source = {"demo",		1, 1, local_keys_init, local_keys_tick,
 						local_keys_free};
-static const struct token_source auth0_source = {"auth0", 0, 0, auth0_keys_init, auth0_keys_tick,
+static const struct token_source auth0_source = {"auth0",	 0, 0, auth0_keys_init, auth0_keys_tick,
 						 auth0_keys_free};
 
 /* The one place the mode is read: config refuses demo tokens with a tenant. */
@@ -136,8 +137,8 @@ static void dispatch_all(void *ctx, struct request *req, struct response *resp)
 	app_dispatch(a->groups, a->ngroups, req, resp);
 }
 
-int app_init(const char *program, const struct route_group *const *groups, size_t ngroups,
-	     unsigned flags, char *err, size_t errlen)
+int app_init(const char *program, const struct route_group *const *groups, size_t ngroups, unsigned flags,
+	     char *err, size_t errlen)
 {
 	memset(&app, 0, sizeof app);
 	app.program = program;
@@ -166,12 +167,14 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	app.fetch.timeout = c->http_timeout;
 	app.fetch.allow_private = c->client_document_allow_private;
 	if (c->client_document_allow_private)
-		log_msg("WARNING: MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata documents are fetched "
-			"from loopback and private addresses too; for tests only, never in production");
+		log_msg(
+		    "WARNING: MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata documents are fetched "
+		    "from loopback and private addresses too; for tests only, never in production");
 	app.source = token_source_of(c);
 	if (app.source->demo_tokens)
-		log_msg("WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
-			"mock-jwt-readonly are accepted; never enable this in production");
+		log_msg(
+		    "WARNING: MCPAUTH_DEMO_TOKENS=1: the literal tokens mock-jwt-user, mock-jwt-admin and "
+		    "mock-jwt-readonly are accepted; never enable this in production");
 	app.verifier.keys = &app.keys;
 	app.verifier.issuer = c->issuer;
 	app.verifier.audience = c->audience;

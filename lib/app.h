@@ -15,8 +15,8 @@
 extern struct app app;
 
 /* Loads everything once; on failure err says why in one line. */
-int app_init(const char *program, const struct route_group *const *groups, size_t ngroups,
-	     unsigned flags, char *err, size_t errlen);
+int app_init(const char *program, const struct route_group *const *groups, size_t ngroups, unsigned flags,
+	     char *err, size_t errlen);
 void app_free(void);
 
 /* The whole life of a program serving one group: FastCGI on the listening

@@ -44,10 +44,10 @@ struct app {
 	struct config config;
 	struct jwks keys;
 	struct token_verifier verifier;
-	struct fetch_opts fetch;       /* Auth0 mode: how the tenant is reached */
-	struct jwks_cache *jwks_cache; /* Auth0 mode: where keys comes from; NULL otherwise */
+	struct fetch_opts fetch;	   /* Auth0 mode: how the tenant is reached */
+	struct jwks_cache *jwks_cache;	   /* Auth0 mode: where keys comes from; NULL otherwise */
 	const struct token_source *source; /* set once by app_init */
-	struct issuer issuer;	       /* only in programs that sign */
+	struct issuer issuer;		   /* only in programs that sign */
 	int has_issuer;
 	sqlite3 *db;
 	const struct route_group *const *groups; /* every group, for the index and mcp */

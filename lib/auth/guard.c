@@ -178,8 +178,8 @@ void guard_challenge(const struct request *req, struct response *resp, const cha
 }
 
 /* 403: the token is good but lacks what the route needs. Takes have. */
-static void insufficient(struct request *req, struct response *resp, const char *error,
-			 const char *kind, const char *have_key, json_object *have)
+static void insufficient(struct request *req, struct response *resp, const char *error, const char *kind,
+			 const char *have_key, json_object *have)
 {
 	const char *need = req->route->need;
 	char *msg = ck_asprintf("%s '%s' required", kind, need);
@@ -200,9 +200,9 @@ static void insufficient(struct request *req, struct response *resp, const char 
 static int demo_principal(const struct app *app, const char *token, size_t len, struct principal *p)
 {
 	static const char *const map[][2] = {
-		{"mock-jwt-user", "user@example.com"},
-		{"mock-jwt-admin", "admin@example.com"},
-		{"mock-jwt-readonly", "viewer@example.com"},
+	    {"mock-jwt-user", "user@example.com"},
+	    {"mock-jwt-admin", "admin@example.com"},
+	    {"mock-jwt-readonly", "viewer@example.com"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (strlen(map[i][0]) != len || memcmp(map[i][0], token, len) != 0)
@@ -353,7 +353,8 @@ static enum http_flow check_token(struct request *req, struct response *resp, in
 		if (public)
 			return HTTP_GO_ON;
 		guard_challenge(req, resp, NULL, NULL);
-		response_error(resp, 401, "No token provided", "Authorization header with Bearer token required");
+		response_error(resp, 401, "No token provided",
+			       "Authorization header with Bearer token required");
 		return HTTP_ANSWERED;
 	case TOKEN_EXPIRED:
 		audit_event(req, "token_rejected", "reason", why ? token_strerror(why) : "expired", NULL);
@@ -364,8 +365,9 @@ static enum http_flow check_token(struct request *req, struct response *resp, in
 		if (public)
 			return HTTP_GO_ON; /* it cannot be told bad yet, and the route needs none */
 		/* Not the caller's fault: the tenant's keys have not been fetched yet. */
-		response_error(resp, 503, "Service unavailable",
-			       "The signing keys of the Auth0 tenant cannot be fetched yet; try again shortly");
+		response_error(
+		    resp, 503, "Service unavailable",
+		    "The signing keys of the Auth0 tenant cannot be fetched yet; try again shortly");
 		response_header(resp, "Retry-After", "%ld", req->app->config.jwks_min_interval);
 		return HTTP_ANSWERED;
 	case TOKEN_INVALID:
@@ -404,16 +406,20 @@ enum http_flow guard_check(struct request *req, struct response *resp)
 	}
 	if (r->req == ROUTE_SCOPE) {
 		if (!p->scope) {
-			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, "reason", "no scope claim", NULL);
-			guard_challenge(req, resp, "invalid_token", "Token does not contain scope information");
-			response_error(resp, 401, "No scope information", "Token does not contain scope information");
+			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, "reason",
+				    "no scope claim", NULL);
+			guard_challenge(req, resp, "invalid_token",
+					"Token does not contain scope information");
+			response_error(resp, 401, "No scope information",
+				       "Token does not contain scope information");
 			return HTTP_ANSWERED;
 		}
 		if (!principal_has_scope(p, r->need)) {
 			if (step_up(req, resp, 0) == HTTP_ANSWERED)
 				return HTTP_ANSWERED;
 			audit_event(req, "scope_denied", "sub", p->sub, "need", r->need, NULL);
-			insufficient(req, resp, "Insufficient scope", "Scope", "userScopes", json_word_array(p->scope));
+			insufficient(req, resp, "Insufficient scope", "Scope", "userScopes",
+				     json_word_array(p->scope));
 			return HTTP_ANSWERED;
 		}
 	}

@@ -165,7 +165,8 @@ static char *rotated_jwks(const char *old_doc, size_t old_len, const char *old_k
 	json_object *doc = old_doc ? token_json_parse(old_doc, old_len) : NULL, *keys = NULL;
 	json_object *out = json_object_new_array();
 	json_object_array_add(out, json_tokener_parse(new_jwk));
-	if (doc && json_object_object_get_ex(doc, "keys", &keys) && json_object_is_type(keys, json_type_array)) {
+	if (doc && json_object_object_get_ex(doc, "keys", &keys) &&
+	    json_object_is_type(keys, json_type_array)) {
 		size_t n = json_object_array_length(keys);
 		for (size_t i = 0; i < n; i++) {
 			json_object *k = json_object_array_get_idx(keys, i), *kid, *retire;
@@ -176,7 +177,8 @@ static char *rotated_jwks(const char *old_doc, size_t old_len, const char *old_k
 			if (current && keep == 0)
 				continue; /* retired at once: a leaked key is dropped, not kept */
 			if (current)
-				json_object_object_add(k, ISSUER_RETIRE_MEMBER, json_object_new_int64(now + keep));
+				json_object_object_add(k, ISSUER_RETIRE_MEMBER,
+						       json_object_new_int64(now + keep));
 			else if (json_object_object_get_ex(k, ISSUER_RETIRE_MEMBER, &retire) &&
 				 json_object_get_int64(retire) <= now)
 				continue; /* every token it signed has expired */
@@ -185,8 +187,8 @@ static char *rotated_jwks(const char *old_doc, size_t old_len, const char *old_k
 	}
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "keys", out);
-	char *text = ck_asprintf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-										 JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *text = ck_asprintf("%s\n", json_object_to_json_string_ext(
+					     root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	json_object_put(doc);
 	return text;

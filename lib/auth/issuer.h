@@ -11,9 +11,9 @@
 #include <time.h>
 
 struct issuer {
-	char *pem;       /* private key, PEM; wiped on free */
+	char *pem; /* private key, PEM; wiped on free */
 	size_t pem_len;
-	char *kid;       /* RFC 7638 thumbprint */
+	char *kid; /* RFC 7638 thumbprint */
 };
 
 /* Creates <state_dir> (0700), signing-key.pem (0600) and jwks.json if

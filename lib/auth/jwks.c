@@ -90,15 +90,15 @@ static int jwks_add(struct jwks *set, json_object *k, size_t index)
 	if (!n || !e)
 		log_msg("jwks: key %zu skipped: bad n or e", index);
 	else if (BN_num_bits(n) < JWKS_MIN_RSA_BITS || BN_num_bits(n) > JWKS_MAX_RSA_BITS)
-		log_msg("jwks: key %zu skipped: modulus of %d bits, %d to %d required", index,
-			BN_num_bits(n), JWKS_MIN_RSA_BITS, JWKS_MAX_RSA_BITS);
+		log_msg("jwks: key %zu skipped: modulus of %d bits, %d to %d required", index, BN_num_bits(n),
+			JWKS_MIN_RSA_BITS, JWKS_MAX_RSA_BITS);
 	else if (!BN_is_odd(n))
 		log_msg("jwks: key %zu skipped: even modulus", index);
 	else if (!BN_is_odd(e) || BN_is_one(e) || BN_num_bits(e) > JWKS_MAX_E_BITS)
 		/* 0, 1, even or huge exponents: no RSA key has one, and 0 would
 		 * not even be published back (it has no bytes). */
-		log_msg("jwks: key %zu skipped: public exponent not odd, over 1 and at most %d bits",
-			index, JWKS_MAX_E_BITS);
+		log_msg("jwks: key %zu skipped: public exponent not odd, over 1 and at most %d bits", index,
+			JWKS_MAX_E_BITS);
 	else
 		pkey = rsa_from_ne(n, e);
 	BN_free(n);

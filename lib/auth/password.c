@@ -17,8 +17,8 @@
 #define SALT_LEN 16
 #define HASH_LEN 32
 
-static int scrypt(const char *pw, const unsigned char *salt, size_t saltlen, unsigned logn,
-		  unsigned r, unsigned p, unsigned char *out, size_t outlen)
+static int scrypt(const char *pw, const unsigned char *salt, size_t saltlen, unsigned logn, unsigned r,
+		  unsigned p, unsigned char *out, size_t outlen)
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -26,13 +26,13 @@ static int scrypt(const char *pw, const unsigned char *salt, size_t saltlen, uns
 	uint32_t rr = r, pp = p;
 	uint64_t maxmem = 256ull * 1024 * 1024;
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)pw, strlen(pw)),
-		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen),
-		OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
-		OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &rr),
-		OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &pp),
-		OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)pw, strlen(pw)),
+	    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen),
+	    OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
+	    OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &rr),
+	    OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &pp),
+	    OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
+	    OSSL_PARAM_construct_end(),
 	};
 	int ok = ctx && EVP_KDF_derive(ctx, out, outlen, params) == 1;
 	EVP_KDF_CTX_free(ctx);
@@ -56,7 +56,7 @@ char *password_hash(const char *password)
 
 /* A well-formed hash of nothing anyone knows, for unknown users. */
 static const char dummy_hash[] =
-	"scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    "scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 int password_verify(const char *password, const char *stored)
 {
@@ -65,8 +65,8 @@ int password_verify(const char *password, const char *stored)
 		stored = dummy_hash;
 	unsigned logn, r, p;
 	char salt64[64], hash64[128];
-	if (sscanf(stored, "scrypt$%u$%u$%u$%63[A-Za-z0-9_-]$%127[A-Za-z0-9_-]", &logn, &r, &p,
-		   salt64, hash64) != 5 ||
+	if (sscanf(stored, "scrypt$%u$%u$%u$%63[A-Za-z0-9_-]$%127[A-Za-z0-9_-]", &logn, &r, &p, salt64,
+		   hash64) != 5 ||
 	    logn < 10 || logn > 20 || r < 1 || r > 32 || p < 1 || p > 16)
 		return 0;
 	unsigned char *salt = NULL, *want = NULL, got[HASH_LEN];

@@ -33,13 +33,13 @@ enum token_status token_from_header(const char *authorization, const char **toke
 /* Why a header or payload was refused, for the log. */
 enum part_error {
 	PART_OK,
-	PART_BASE64,    /* not strict base64url */
-	PART_JSON,      /* not one JSON text (or a NUL byte in it) */
-	PART_OBJECT,    /* JSON, but not an object */
-	PART_DEEP,      /* nested deeper than JSON_MAX_DEPTH */
-	PART_UTF8,      /* ill-formed UTF-8 */
+	PART_BASE64,	/* not strict base64url */
+	PART_JSON,	/* not one JSON text (or a NUL byte in it) */
+	PART_OBJECT,	/* JSON, but not an object */
+	PART_DEEP,	/* nested deeper than JSON_MAX_DEPTH */
+	PART_UTF8,	/* ill-formed UTF-8 */
 	PART_DUPLICATE, /* two members of one name */
-	PART_NUL,       /* a string holding \u0000 */
+	PART_NUL,	/* a string holding \u0000 */
 };
 
 /* The digest of the signed input, fetched and allocated once. */
@@ -91,14 +91,14 @@ static json_object *decode_part(const char *s, size_t n, enum part_error *err)
 static enum token_failure part_failure(int payload, enum part_error err)
 {
 	static const enum token_failure header[] = {
-		[PART_OK] = TOKEN_FAIL_NONE,
-		[PART_BASE64] = TOKEN_FAIL_HEADER_BASE64,
-		[PART_JSON] = TOKEN_FAIL_HEADER_JSON,
-		[PART_OBJECT] = TOKEN_FAIL_HEADER_OBJECT,
-		[PART_DEEP] = TOKEN_FAIL_HEADER_DEEP,
-		[PART_UTF8] = TOKEN_FAIL_HEADER_UTF8,
-		[PART_DUPLICATE] = TOKEN_FAIL_HEADER_DUPLICATE,
-		[PART_NUL] = TOKEN_FAIL_HEADER_NUL,
+	    [PART_OK] = TOKEN_FAIL_NONE,
+	    [PART_BASE64] = TOKEN_FAIL_HEADER_BASE64,
+	    [PART_JSON] = TOKEN_FAIL_HEADER_JSON,
+	    [PART_OBJECT] = TOKEN_FAIL_HEADER_OBJECT,
+	    [PART_DEEP] = TOKEN_FAIL_HEADER_DEEP,
+	    [PART_UTF8] = TOKEN_FAIL_HEADER_UTF8,
+	    [PART_DUPLICATE] = TOKEN_FAIL_HEADER_DUPLICATE,
+	    [PART_NUL] = TOKEN_FAIL_HEADER_NUL,
 	};
 	if (err == PART_OK)
 		return TOKEN_FAIL_NONE;
@@ -106,44 +106,44 @@ static enum token_failure part_failure(int payload, enum part_error err)
 }
 
 static const char *const token_failures[TOKEN_FAIL_COUNT] = {
-	[TOKEN_FAIL_NONE] = "ok",
-	[TOKEN_FAIL_NO_BEARER] = "no bearer token",
-	[TOKEN_FAIL_EMPTY] = "empty token",
-	[TOKEN_FAIL_TOO_LONG] = "token longer than the cap",
-	[TOKEN_FAIL_SEGMENTS] = "not three segments",
-	[TOKEN_FAIL_NO_SIGNATURE] = "signature missing",
-	[TOKEN_FAIL_HEADER_BASE64] = "header is not base64url",
-	[TOKEN_FAIL_HEADER_JSON] = "header is not JSON",
-	[TOKEN_FAIL_HEADER_OBJECT] = "header is not a JSON object",
-	[TOKEN_FAIL_HEADER_DEEP] = "header nested too deep",
-	[TOKEN_FAIL_HEADER_UTF8] = "header is not UTF-8",
-	[TOKEN_FAIL_HEADER_DUPLICATE] = "header has a duplicate member name",
-	[TOKEN_FAIL_HEADER_NUL] = "header holds \\u0000",
-	[TOKEN_FAIL_ALG] = "alg not RS256",
-	[TOKEN_FAIL_CRIT] = "crit header not supported",
-	[TOKEN_FAIL_KID] = "kid missing or too long",
-	[TOKEN_FAIL_NO_KEY_YET] = "no verification key known yet",
-	[TOKEN_FAIL_UNKNOWN_KID] = "unknown kid",
-	[TOKEN_FAIL_KEY_RETIRED] = "key retired",
-	[TOKEN_FAIL_SIGNATURE] = "bad signature",
-	[TOKEN_FAIL_PAYLOAD_BASE64] = "payload is not base64url",
-	[TOKEN_FAIL_PAYLOAD_JSON] = "payload is not JSON",
-	[TOKEN_FAIL_PAYLOAD_OBJECT] = "payload is not a JSON object",
-	[TOKEN_FAIL_PAYLOAD_DEEP] = "payload nested too deep",
-	[TOKEN_FAIL_PAYLOAD_UTF8] = "payload is not UTF-8",
-	[TOKEN_FAIL_PAYLOAD_DUPLICATE] = "payload has a duplicate member name",
-	[TOKEN_FAIL_PAYLOAD_NUL] = "payload holds \\u0000",
-	[TOKEN_FAIL_ISS] = "wrong iss",
-	[TOKEN_FAIL_AUD] = "wrong aud",
-	[TOKEN_FAIL_EXP] = "exp missing or not a number",
-	[TOKEN_FAIL_EXP_FAR] = "exp too far in the future",
-	[TOKEN_FAIL_NBF] = "nbf in the future",
-	[TOKEN_FAIL_IAT] = "iat in the future",
-	[TOKEN_FAIL_SUB] = "sub missing",
-	[TOKEN_FAIL_PERMISSIONS] = "permissions not an array of strings",
-	[TOKEN_FAIL_SCOPE] = "scope not a string",
-	[TOKEN_FAIL_EXPIRED] = "expired",
-	[TOKEN_FAIL_GRANT_REVOKED] = "grant revoked",
+    [TOKEN_FAIL_NONE] = "ok",
+    [TOKEN_FAIL_NO_BEARER] = "no bearer token",
+    [TOKEN_FAIL_EMPTY] = "empty token",
+    [TOKEN_FAIL_TOO_LONG] = "token longer than the cap",
+    [TOKEN_FAIL_SEGMENTS] = "not three segments",
+    [TOKEN_FAIL_NO_SIGNATURE] = "signature missing",
+    [TOKEN_FAIL_HEADER_BASE64] = "header is not base64url",
+    [TOKEN_FAIL_HEADER_JSON] = "header is not JSON",
+    [TOKEN_FAIL_HEADER_OBJECT] = "header is not a JSON object",
+    [TOKEN_FAIL_HEADER_DEEP] = "header nested too deep",
+    [TOKEN_FAIL_HEADER_UTF8] = "header is not UTF-8",
+    [TOKEN_FAIL_HEADER_DUPLICATE] = "header has a duplicate member name",
+    [TOKEN_FAIL_HEADER_NUL] = "header holds \\u0000",
+    [TOKEN_FAIL_ALG] = "alg not RS256",
+    [TOKEN_FAIL_CRIT] = "crit header not supported",
+    [TOKEN_FAIL_KID] = "kid missing or too long",
+    [TOKEN_FAIL_NO_KEY_YET] = "no verification key known yet",
+    [TOKEN_FAIL_UNKNOWN_KID] = "unknown kid",
+    [TOKEN_FAIL_KEY_RETIRED] = "key retired",
+    [TOKEN_FAIL_SIGNATURE] = "bad signature",
+    [TOKEN_FAIL_PAYLOAD_BASE64] = "payload is not base64url",
+    [TOKEN_FAIL_PAYLOAD_JSON] = "payload is not JSON",
+    [TOKEN_FAIL_PAYLOAD_OBJECT] = "payload is not a JSON object",
+    [TOKEN_FAIL_PAYLOAD_DEEP] = "payload nested too deep",
+    [TOKEN_FAIL_PAYLOAD_UTF8] = "payload is not UTF-8",
+    [TOKEN_FAIL_PAYLOAD_DUPLICATE] = "payload has a duplicate member name",
+    [TOKEN_FAIL_PAYLOAD_NUL] = "payload holds \\u0000",
+    [TOKEN_FAIL_ISS] = "wrong iss",
+    [TOKEN_FAIL_AUD] = "wrong aud",
+    [TOKEN_FAIL_EXP] = "exp missing or not a number",
+    [TOKEN_FAIL_EXP_FAR] = "exp too far in the future",
+    [TOKEN_FAIL_NBF] = "nbf in the future",
+    [TOKEN_FAIL_IAT] = "iat in the future",
+    [TOKEN_FAIL_SUB] = "sub missing",
+    [TOKEN_FAIL_PERMISSIONS] = "permissions not an array of strings",
+    [TOKEN_FAIL_SCOPE] = "scope not a string",
+    [TOKEN_FAIL_EXPIRED] = "expired",
+    [TOKEN_FAIL_GRANT_REVOKED] = "grant revoked",
 };
 
 const char *token_strerror(enum token_failure why)
@@ -309,15 +309,15 @@ static const char *claim_or_namespaced(json_object *claims, const char *ns, cons
 	return v;
 }
 
-#define FAIL(status, reason)       \
-	do {                       \
-		rc = (status);     \
-		*why = (reason);   \
-		goto done;         \
+#define FAIL(status, reason)                                                                                 \
+	do {                                                                                                 \
+		rc = (status);                                                                               \
+		*why = (reason);                                                                             \
+		goto done;                                                                                   \
 	} while (0)
 
-enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len,
-			       time_t now, struct principal *p, enum token_failure *why)
+enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len, time_t now,
+			       struct principal *p, enum token_failure *why)
 {
 	enum token_status rc = TOKEN_INVALID;
 	json_object *header = NULL, *claims = NULL;

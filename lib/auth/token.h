@@ -13,9 +13,9 @@
 
 enum token_status {
 	TOKEN_OK = 0,
-	TOKEN_MISSING,   /* no Authorization header, or not a Bearer token */
-	TOKEN_INVALID,   /* any failed check */
-	TOKEN_EXPIRED,   /* well signed, exp passed */
+	TOKEN_MISSING,	   /* no Authorization header, or not a Bearer token */
+	TOKEN_INVALID,	   /* any failed check */
+	TOKEN_EXPIRED,	   /* well signed, exp passed */
 	TOKEN_UNAVAILABLE, /* well formed, but no key is known yet to check it with */
 };
 
@@ -86,14 +86,14 @@ struct token_verifier {
 };
 
 struct principal {
-	json_object *claims;      /* owned; the strings below point into it */
+	json_object *claims; /* owned; the strings below point into it */
 	const char *sub;
-	const char *email;        /* NULL when the token has none */
+	const char *email; /* NULL when the token has none */
 	const char *name;
-	json_object *fill;        /* owned: email/name found elsewhere (the user store), or NULL */
+	json_object *fill;	  /* owned: email/name found elsewhere (the user store), or NULL */
 	json_object *permissions; /* array of strings, or NULL when absent */
-	const char *scope;        /* NULL when the token has no scope claim */
-	const char *grant_id;     /* the local authorization server's grant (claim grant_id), or NULL */
+	const char *scope;	  /* NULL when the token has no scope claim */
+	const char *grant_id;	  /* the local authorization server's grant (claim grant_id), or NULL */
 	const char *client_id;	  /* RFC 9068 client_id: a token of the authorization flow; or NULL */
 	const char *resource;	  /* the aud value resource_ok accepted; NULL when audience matched */
 	double exp;
@@ -106,8 +106,8 @@ enum token_status token_from_header(const char *authorization, const char **toke
 
 /* Verifies a compact JWS at time now. On TOKEN_OK fills *p (free it with
  * principal_free). *why (may be NULL) says which check failed. */
-enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len,
-			       time_t now, struct principal *p, enum token_failure *why);
+enum token_status token_verify(const struct token_verifier *v, const char *token, size_t len, time_t now,
+			       struct principal *p, enum token_failure *why);
 
 /* Parses a JSON object strictly (UTF-8 checked, depth limited, no trailing
  * data, no duplicate member names, no \u0000). Returns NULL on anything else. */

@@ -10,13 +10,13 @@
 
 struct entry {
 	unsigned char hash[32];
-	json_object *claims;  /* NULL: empty slot */
+	json_object *claims; /* NULL: empty slot */
 	double exp;
 	double retire_at; /* of the key that verified it; 0: none */
 };
 
 static struct entry *slots;
-static size_t nslots;     /* a power of two, or 0 */
+static size_t nslots; /* a power of two, or 0 */
 static EVP_MD_CTX *md;
 static EVP_MD *sha256; /* fetched once: an implicit fetch per digest costs more than the digest */
 
@@ -74,9 +74,9 @@ enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_CLIENT = 8, T_RESOURCE = 16, T_GR
 static json_object *compact(const struct principal *p)
 {
 	struct sbuf t = {0};
-	char flags =
-	    (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) | (p->scope ? T_SCOPE : 0) |
-		   (p->client_id ? T_CLIENT : 0) | (p->resource ? T_RESOURCE : 0) | (p->grant_id ? T_GRANT : 0));
+	char flags = (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) |
+			    (p->scope ? T_SCOPE : 0) | (p->client_id ? T_CLIENT : 0) |
+			    (p->resource ? T_RESOURCE : 0) | (p->grant_id ? T_GRANT : 0));
 	sbuf_add(&t, &flags, 1);
 	const char *parts[] = {p->sub, p->email, p->name, p->scope, p->client_id, p->resource, p->grant_id};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
@@ -90,7 +90,8 @@ static json_object *compact(const struct principal *p)
 		size_t n = json_object_array_length(p->permissions);
 		perms = json_object_new_array_ext(n ? (int)n : 1);
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(perms, json_object_get(json_object_array_get_idx(p->permissions, i)));
+			json_object_array_add(perms,
+					      json_object_get(json_object_array_get_idx(p->permissions, i)));
 	} else if (p->permissions) {
 		perms = json_object_get(p->permissions);
 	}

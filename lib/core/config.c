@@ -137,8 +137,8 @@ static int valid_domain(const char *d)
 		return 0;
 	for (const char *p = d; *p; p++) {
 		char ch = *p;
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ':'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '-' || ch == ':'))
 			return 0;
 	}
 	return 1;
@@ -156,8 +156,8 @@ static int valid_origin(const char *o, size_t n)
 		return 0;
 	for (size_t i = skip; i < n; i++) {
 		char ch = o[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-		      ch == '-' || ch == ':' || ch == '[' || ch == ']'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']'))
 			return 0;
 	}
 	return 1;
@@ -361,13 +361,16 @@ static int config_load_auth0(struct config *c, char *err, size_t errlen)
 	}
 	if (!c->auth0_domain) {
 		if (c->login_realm || jwks_url) {
-			snprintf(err, errlen, "%s needs AUTH0_DOMAIN", c->login_realm ? "AUTH0_LOGIN_REALM" : "MCPAUTH_JWKS_URL");
+			snprintf(err, errlen, "%s needs AUTH0_DOMAIN",
+				 c->login_realm ? "AUTH0_LOGIN_REALM" : "MCPAUTH_JWKS_URL");
 			return -1;
 		}
 		return 0;
 	}
 	if (c->login_realm && !c->client_id) {
-		snprintf(err, errlen, "AUTH0_LOGIN_REALM needs AUTH0_CLIENT_ID (the application the password grant is made for)");
+		snprintf(err, errlen,
+			 "AUTH0_LOGIN_REALM needs AUTH0_CLIENT_ID (the application the password grant is "
+			 "made for)");
 		return -1;
 	}
 	c->tenant_url = ck_asprintf("https://%s", c->auth0_domain);
@@ -396,8 +399,9 @@ int config_cors_origin_allowed(const struct config *c, const char *origin)
 static int config_load_security(struct config *c, char *err, size_t errlen)
 {
 	if (c->cors_origins && !valid_origins(c->cors_origins)) {
-		snprintf(err, errlen, "MCPAUTH_CORS_ORIGINS must be a comma-separated list of origins such as "
-				      "https://app.example.com (scheme, host and port only; never *)");
+		snprintf(err, errlen,
+			 "MCPAUTH_CORS_ORIGINS must be a comma-separated list of origins such as "
+			 "https://app.example.com (scheme, host and port only; never *)");
 		return -1;
 	}
 	if (strcmp(c->audit_log, "stderr") != 0 && c->audit_log[0] != '/') {
@@ -422,7 +426,8 @@ int config_load(struct config *c, char *err, size_t errlen)
 	}
 
 	if (c->auth0_domain && !valid_domain(c->auth0_domain)) {
-		snprintf(err, errlen, "AUTH0_DOMAIN must be a host name such as tenant.auth0.com (no scheme, no path)");
+		snprintf(err, errlen,
+			 "AUTH0_DOMAIN must be a host name such as tenant.auth0.com (no scheme, no path)");
 		return -1;
 	}
 	const char *iss = env("MCPAUTH_ISSUER");
@@ -443,7 +448,9 @@ int config_load(struct config *c, char *err, size_t errlen)
 		c->issuer = ck_strdup(iss ? iss : setting_named("MCPAUTH_ISSUER")->def_text);
 	}
 	if (c->demo_tokens && c->auth0_domain) {
-		snprintf(err, errlen, "MCPAUTH_DEMO_TOKENS=1 is refused with AUTH0_DOMAIN set: demo tokens exist only for the local issuer");
+		snprintf(err, errlen,
+			 "MCPAUTH_DEMO_TOKENS=1 is refused with AUTH0_DOMAIN set: demo tokens exist only for "
+			 "the local issuer");
 		return -1;
 	}
 	if (c->state_dir[0] != '/') {
@@ -451,8 +458,9 @@ int config_load(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	const char *jwks = env("MCPAUTH_JWKS_FILE");
-	c->jwks_file = jwks ? ck_strdup(jwks)
-			    : ck_asprintf(c->auth0_domain ? "%s/auth0-jwks.json" : "%s/jwks.json", c->state_dir);
+	c->jwks_file =
+	    jwks ? ck_strdup(jwks)
+		 : ck_asprintf(c->auth0_domain ? "%s/auth0-jwks.json" : "%s/jwks.json", c->state_dir);
 	c->db_file = ck_asprintf("%s/mcpauth.db", c->state_dir);
 	if (c->resource_url && strncmp(c->resource_url, "http://", 7) != 0 &&
 	    strncmp(c->resource_url, "https://", 8) != 0) {
@@ -460,8 +468,9 @@ int config_load(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->allowed_origins && !valid_origins(c->allowed_origins)) {
-		snprintf(err, errlen, "MCPAUTH_ALLOWED_ORIGINS must be a comma-separated list of origins such as "
-				      "https://app.example.com (scheme, host and port only)");
+		snprintf(err, errlen,
+			 "MCPAUTH_ALLOWED_ORIGINS must be a comma-separated list of origins such as "
+			 "https://app.example.com (scheme, host and port only)");
 		return -1;
 	}
 	if (c->allowed_hosts && !valid_hosts(c->allowed_hosts)) {

@@ -5,46 +5,46 @@
 #include <stddef.h>
 
 struct config {
-	const char *auth0_domain;    /* AUTH0_DOMAIN, NULL in local mode */
-	const char *audience;        /* AUTH0_AUDIENCE */
-	const char *client_id;       /* AUTH0_CLIENT_ID, may be NULL */
-	const char *client_secret;   /* AUTH0_CLIENT_SECRET, may be NULL; never logged */
-	const char *login_realm;     /* AUTH0_LOGIN_REALM: proxy /auth/login to the tenant, may be NULL */
-	char *tenant_url;            /* https://<AUTH0_DOMAIN>, NULL in local mode */
-	char *jwks_url;              /* MCPAUTH_JWKS_URL, or <tenant_url>/.well-known/jwks.json */
-	const char *ca_file;         /* MCPAUTH_CA_FILE: CA bundle for the tenant, may be NULL */
+	const char *auth0_domain;     /* AUTH0_DOMAIN, NULL in local mode */
+	const char *audience;	      /* AUTH0_AUDIENCE */
+	const char *client_id;	      /* AUTH0_CLIENT_ID, may be NULL */
+	const char *client_secret;    /* AUTH0_CLIENT_SECRET, may be NULL; never logged */
+	const char *login_realm;      /* AUTH0_LOGIN_REALM: proxy /auth/login to the tenant, may be NULL */
+	char *tenant_url;	      /* https://<AUTH0_DOMAIN>, NULL in local mode */
+	char *jwks_url;		      /* MCPAUTH_JWKS_URL, or <tenant_url>/.well-known/jwks.json */
+	const char *ca_file;	      /* MCPAUTH_CA_FILE: CA bundle for the tenant, may be NULL */
 	int allow_insecure_localhost; /* MCPAUTH_ALLOW_INSECURE_LOCALHOST=1: http://127.0.0.1 JWKS URL */
-	long jwks_refresh;           /* MCPAUTH_JWKS_REFRESH, seconds, default 3600 */
-	long jwks_min_interval;      /* MCPAUTH_JWKS_MIN_INTERVAL, seconds, default 60 */
-	long http_timeout;           /* MCPAUTH_HTTP_TIMEOUT, seconds, default 5 */
-	const char *claim_namespace; /* MCPAUTH_CLAIM_NAMESPACE, e.g. https://example.com/, may be NULL */
-	char *issuer;                /* MCPAUTH_ISSUER, or https://<AUTH0_DOMAIN>/ */
-	const char *state_dir;       /* MCPAUTH_STATE_DIR */
-	char *jwks_file;             /* MCPAUTH_JWKS_FILE, default <state>/jwks.json, or
-				      * <state>/auth0-jwks.json (the fetched keys) in Auth0 mode */
-	char *db_file;               /* <state>/mcpauth.db */
-	long leeway;                 /* MCPAUTH_LEEWAY, seconds, default 30 */
-	long token_ttl;              /* MCPAUTH_TOKEN_TTL, seconds, default 3600 */
-	char *resource_url;          /* MCPAUTH_RESOURCE_URL: canonical MCP URL without a trailing
-					slash, may be NULL */
-	const char *allowed_origins; /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
-					call /mcp from a browser; NULL allows none */
-	const char *allowed_hosts;   /* MCPAUTH_ALLOWED_HOSTS: comma-separated host[:port] a request's Host
-					may name; NULL: CONFIG_LOOPBACK_HOSTS and the server's own address */
-	int demo_tokens;             /* MCPAUTH_DEMO_TOKENS=1 */
-	long token_cache;            /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */
-	const char *cors_origins;    /* MCPAUTH_CORS_ORIGINS: comma-separated origins whose browser pages
-					may call the API (CORS); NULL allows none */
-	const char *audit_log;       /* MCPAUTH_AUDIT_LOG: "stderr" (default) or an absolute file path */
-	long refresh_ttl;            /* MCPAUTH_REFRESH_TTL: absolute lifetime of a refresh token family,
-					seconds, default 30 days */
-	long login_email_limit;      /* MCPAUTH_LOGIN_EMAIL_LIMIT: failed logins per email per window (5) */
-	long login_addr_limit;       /* MCPAUTH_LOGIN_ADDR_LIMIT: failed logins per address per window (20) */
-	long login_window;           /* MCPAUTH_LOGIN_WINDOW: the rate-limit window, seconds (900) */
-	long request_timeout;        /* MCPAUTH_REQUEST_TIMEOUT: seconds a request's input may take to
-					arrive, an answer's write may block, a kept connection may idle (10) */
-	long register_limit;         /* MCPAUTH_REGISTER_LIMIT: client registrations per address per hour (20) */
-	long client_limit;           /* MCPAUTH_CLIENT_LIMIT: registered clients stored in all (10000) */
+	long jwks_refresh;	      /* MCPAUTH_JWKS_REFRESH, seconds, default 3600 */
+	long jwks_min_interval;	      /* MCPAUTH_JWKS_MIN_INTERVAL, seconds, default 60 */
+	long http_timeout;	      /* MCPAUTH_HTTP_TIMEOUT, seconds, default 5 */
+	const char *claim_namespace;  /* MCPAUTH_CLAIM_NAMESPACE, e.g. https://example.com/, may be NULL */
+	char *issuer;		      /* MCPAUTH_ISSUER, or https://<AUTH0_DOMAIN>/ */
+	const char *state_dir;	      /* MCPAUTH_STATE_DIR */
+	char *jwks_file;	      /* MCPAUTH_JWKS_FILE, default <state>/jwks.json, or
+				       * <state>/auth0-jwks.json (the fetched keys) in Auth0 mode */
+	char *db_file;		      /* <state>/mcpauth.db */
+	long leeway;		      /* MCPAUTH_LEEWAY, seconds, default 30 */
+	long token_ttl;		      /* MCPAUTH_TOKEN_TTL, seconds, default 3600 */
+	char *resource_url;	      /* MCPAUTH_RESOURCE_URL: canonical MCP URL without a trailing
+					 slash, may be NULL */
+	const char *allowed_origins;  /* MCPAUTH_ALLOWED_ORIGINS: comma-separated origins allowed to
+					 call /mcp from a browser; NULL allows none */
+	const char *allowed_hosts;    /* MCPAUTH_ALLOWED_HOSTS: comma-separated host[:port] a request's Host
+					 may name; NULL: CONFIG_LOOPBACK_HOSTS and the server's own address */
+	int demo_tokens;	      /* MCPAUTH_DEMO_TOKENS=1 */
+	long token_cache;	      /* MCPAUTH_TOKEN_CACHE: verified-token cache slots, 0 = off */
+	const char *cors_origins;     /* MCPAUTH_CORS_ORIGINS: comma-separated origins whose browser pages
+					 may call the API (CORS); NULL allows none */
+	const char *audit_log;	      /* MCPAUTH_AUDIT_LOG: "stderr" (default) or an absolute file path */
+	long refresh_ttl;	      /* MCPAUTH_REFRESH_TTL: absolute lifetime of a refresh token family,
+					 seconds, default 30 days */
+	long login_email_limit;	      /* MCPAUTH_LOGIN_EMAIL_LIMIT: failed logins per email per window (5) */
+	long login_addr_limit; /* MCPAUTH_LOGIN_ADDR_LIMIT: failed logins per address per window (20) */
+	long login_window;     /* MCPAUTH_LOGIN_WINDOW: the rate-limit window, seconds (900) */
+	long request_timeout;  /* MCPAUTH_REQUEST_TIMEOUT: seconds a request's input may take to
+				  arrive, an answer's write may block, a kept connection may idle (10) */
+	long register_limit;   /* MCPAUTH_REGISTER_LIMIT: client registrations per address per hour (20) */
+	long client_limit;     /* MCPAUTH_CLIENT_LIMIT: registered clients stored in all (10000) */
 	int client_document_allow_private; /* MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata
 					      documents on loopback or private addresses (tests only) */
 };

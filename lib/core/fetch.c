@@ -57,22 +57,23 @@ static int load(void)
 		const char *name;
 		void **fn;
 	} syms[] = {
-		{"curl_global_init", (void **)&cu.global_init},
-		{"curl_global_cleanup", (void **)&cu.global_cleanup},
-		{"curl_easy_init", (void **)&cu.easy_init},
-		{"curl_easy_cleanup", (void **)&cu.easy_cleanup},
-		{"curl_easy_reset", (void **)&cu.easy_reset},
-		{"curl_easy_setopt", (void **)&cu.easy_setopt},
-		{"curl_easy_perform", (void **)&cu.easy_perform},
-		{"curl_easy_getinfo", (void **)&cu.easy_getinfo},
-		{"curl_easy_strerror", (void **)&cu.easy_strerror},
-		{"curl_slist_append", (void **)&cu.slist_append},
-		{"curl_slist_free_all", (void **)&cu.slist_free_all},
-		{"curl_getdate", (void **)&cu.getdate},
+	    {"curl_global_init", (void **)&cu.global_init},
+	    {"curl_global_cleanup", (void **)&cu.global_cleanup},
+	    {"curl_easy_init", (void **)&cu.easy_init},
+	    {"curl_easy_cleanup", (void **)&cu.easy_cleanup},
+	    {"curl_easy_reset", (void **)&cu.easy_reset},
+	    {"curl_easy_setopt", (void **)&cu.easy_setopt},
+	    {"curl_easy_perform", (void **)&cu.easy_perform},
+	    {"curl_easy_getinfo", (void **)&cu.easy_getinfo},
+	    {"curl_easy_strerror", (void **)&cu.easy_strerror},
+	    {"curl_slist_append", (void **)&cu.slist_append},
+	    {"curl_slist_free_all", (void **)&cu.slist_free_all},
+	    {"curl_getdate", (void **)&cu.getdate},
 	};
 	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
 		if (!(*syms[i].fn = dlsym(h, syms[i].name))) {
-			snprintf(load_error, sizeof load_error, "%s has no %s", MCPAUTH_LIBCURL, syms[i].name);
+			snprintf(load_error, sizeof load_error, "%s has no %s", MCPAUTH_LIBCURL,
+				 syms[i].name);
 			dlclose(h);
 			memset(&cu, 0, sizeof cu);
 			return -1;
@@ -444,7 +445,7 @@ static int perform(const struct fetch_opts *o, const char *url, const char *bear
 	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 timeout_ms < CONNECT_TIMEOUT_MAX_MS ? timeout_ms : CONNECT_TIMEOUT_MAX_MS);
+		       timeout_ms < CONNECT_TIMEOUT_MAX_MS ? timeout_ms : CONNECT_TIMEOUT_MAX_MS);
 	cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 	cu.easy_setopt(c, CURLOPT_USERAGENT, "mcpauth/" PACKAGE_VERSION);
 	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);

@@ -22,12 +22,12 @@ struct fetch_result {
 	long status; /* HTTP status when reached */
 	char *body;  /* NUL-terminated; may hold a token: wiped on free */
 	size_t len;
-	long retry_after; /* seconds from Retry-After or X-RateLimit-Reset, or -1 */
-	char error[256];  /* why it failed, for logs; never holds a secret */
-	int too_large;    /* unreached because the answer was over max */
-	int refused_addr; /* unreached because the guard refused every address */
+	long retry_after;	/* seconds from Retry-After or X-RateLimit-Reset, or -1 */
+	char error[256];	/* why it failed, for logs; never holds a secret */
+	int too_large;		/* unreached because the answer was over max */
+	int refused_addr;	/* unreached because the guard refused every address */
 	char content_type[128]; /* the answer's Content-Type, or "" */
-	long max_age;     /* Cache-Control max-age, seconds: 0 for no-store or no-cache, -1 none */
+	long max_age;		/* Cache-Control max-age, seconds: 0 for no-store or no-cache, -1 none */
 };
 
 /* Once per process, before any fetch: loads libcurl (dlopen) and

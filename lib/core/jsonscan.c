@@ -8,23 +8,23 @@
 #define JSONSCAN_DEPTH_CAP 64
 
 struct name {
-	size_t off, len;  /* in the arena, while the object is open */
-	const char *p;    /* set when the object closes, for sorting */
+	size_t off, len; /* in the arena, while the object is open */
+	const char *p;	 /* set when the object closes, for sorting */
 };
 
 struct scan {
 	const unsigned char *s;
 	size_t n, i;
 	int depth, max_depth;
-	struct sbuf arena;    /* decoded names of the open objects */
+	struct sbuf arena; /* decoded names of the open objects */
 	struct name *names;
 	size_t nnames, cap;
 };
 
 static void skip_ws(struct scan *sc)
 {
-	while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' || sc->s[sc->i] == '\n' ||
-				 sc->s[sc->i] == '\r'))
+	while (sc->i < sc->n &&
+	       (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' || sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r'))
 		sc->i++;
 }
 
@@ -110,12 +110,26 @@ static enum jsonscan_result string(struct scan *sc, int keep)
 		c = sc->s[sc->i++];
 		unsigned cp;
 		switch (c) {
-		case '"': case '\\': case '/': cp = c; break;
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':
+			cp = c;
+			break;
+		case 'b':
+			cp = '\b';
+			break;
+		case 'f':
+			cp = '\f';
+			break;
+		case 'n':
+			cp = '\n';
+			break;
+		case 'r':
+			cp = '\r';
+			break;
+		case 't':
+			cp = '\t';
+			break;
 		case 'u':
 			if (!hex4(sc, &cp))
 				return JSONSCAN_INVALID;
@@ -396,12 +410,18 @@ void jsonscan_release(void)
 const char *jsonscan_strerror(enum jsonscan_result r)
 {
 	switch (r) {
-	case JSONSCAN_OK: return "ok";
-	case JSONSCAN_INVALID: return "not JSON";
-	case JSONSCAN_TOO_DEEP: return "nested too deep";
-	case JSONSCAN_DUPLICATE: return "duplicate member name";
-	case JSONSCAN_NUL: return "string holding \\u0000";
-	case JSONSCAN_BAD_UTF8: return "ill-formed UTF-8";
+	case JSONSCAN_OK:
+		return "ok";
+	case JSONSCAN_INVALID:
+		return "not JSON";
+	case JSONSCAN_TOO_DEEP:
+		return "nested too deep";
+	case JSONSCAN_DUPLICATE:
+		return "duplicate member name";
+	case JSONSCAN_NUL:
+		return "string holding \\u0000";
+	case JSONSCAN_BAD_UTF8:
+		return "ill-formed UTF-8";
 	}
 	return "?";
 }

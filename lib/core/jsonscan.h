@@ -13,11 +13,11 @@
 
 enum jsonscan_result {
 	JSONSCAN_OK = 0,
-	JSONSCAN_INVALID = -1,   /* not one RFC 8259 JSON text */
-	JSONSCAN_TOO_DEEP = -2,  /* arrays and objects nested deeper than max_depth */
+	JSONSCAN_INVALID = -1,	 /* not one RFC 8259 JSON text */
+	JSONSCAN_TOO_DEEP = -2,	 /* arrays and objects nested deeper than max_depth */
 	JSONSCAN_DUPLICATE = -3, /* an object with two members of the same name */
-	JSONSCAN_NUL = -4,       /* a string or a name holding \u0000 */
-	JSONSCAN_BAD_UTF8 = -5,  /* ill-formed UTF-8: overlong, a surrogate, over U+10FFFF,
+	JSONSCAN_NUL = -4,	 /* a string or a name holding \u0000 */
+	JSONSCAN_BAD_UTF8 = -5,	 /* ill-formed UTF-8: overlong, a surrogate, over U+10FFFF,
 				    a stray or missing continuation byte */
 };
 

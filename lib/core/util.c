@@ -117,14 +117,13 @@ void sbuf_free(struct sbuf *b)
 /* base64url alphabet value of each byte, -1 for any other. */
 static const signed char b64url_table[256] = {
 #define X16 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
-	X16, X16,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,           /* '-' */
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,           /* 0-9 */
-	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,                     /* A-O */
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,           /* P-Z, '_' */
-	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,           /* a-o */
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,           /* p-z */
-	X16, X16, X16, X16, X16, X16, X16, X16,
+    X16, X16, -1,  -1,	-1,  -1,  -1,  -1,  -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, /* '-' */
+    52,	 53,  54,  55,	56,  57,  58,  59,  60, 61, -1, -1, -1, -1, -1, -1,	    /* 0-9 */
+    -1,	 0,   1,   2,	3,   4,	  5,   6,   7,	8,  9,	10, 11, 12, 13, 14,	    /* A-O */
+    15,	 16,  17,  18,	19,  20,  21,  22,  23, 24, 25, -1, -1, -1, -1, 63,	    /* P-Z, '_' */
+    -1,	 26,  27,  28,	29,  30,  31,  32,  33, 34, 35, 36, 37, 38, 39, 40,	    /* a-o */
+    41,	 42,  43,  44,	45,  46,  47,  48,  49, 50, 51, -1, -1, -1, -1, -1,	    /* p-z */
+    X16, X16, X16, X16, X16, X16, X16, X16,
 #undef X16
 };
 
@@ -173,8 +172,7 @@ int b64url_decode(const char *in, size_t len, unsigned char **out, size_t *outle
 
 char *b64url_encode(const unsigned char *in, size_t len)
 {
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	char *out = ck_malloc((len + 2) / 3 * 4 + 1);
 	size_t o = 0, i = 0;
 	for (; i + 2 < len; i += 3) {

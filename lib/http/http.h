@@ -16,30 +16,30 @@ struct principal; /* lib/auth/token.h */
 struct app;	  /* lib/auth/context.h */
 
 struct http_param {
-	const char *name;     /* points into the route pattern */
+	const char *name; /* points into the route pattern */
 	size_t name_len;
-	char *value;  /* URL-decoded, owned */
+	char *value; /* URL-decoded, owned */
 };
 
 struct request {
 	const char *method;
-	char *path;               /* raw path, no query; owned */
-	char *query;              /* raw query string without '?', or ""; owned */
+	char *path;  /* raw path, no query; owned */
+	char *query; /* raw query string without '?', or ""; owned */
 	struct http_param params[HTTP_MAX_PARAMS];
 	size_t nparams;
-	const char *body_raw;     /* the body as received, may be NULL */
+	const char *body_raw; /* the body as received, may be NULL */
 	size_t body_len;
-	json_object *body;        /* parsed JSON body, or NULL; owned */
-	int body_invalid;         /* a body was sent and is not JSON */
-	json_object *fields;	  /* the route's fields, checked (lib/http/field.h); owned */
+	json_object *body;   /* parsed JSON body, or NULL; owned */
+	int body_invalid;    /* a body was sent and is not JSON */
+	json_object *fields; /* the route's fields, checked (lib/http/field.h); owned */
 	const char *authorization;
 	const char *remote_addr;
-	const char *host;         /* Host header, for absolute URLs */
-	const char *server_addr;  /* SERVER_ADDR: the address the request arrived on */
+	const char *host;	 /* Host header, for absolute URLs */
+	const char *server_addr; /* SERVER_ADDR: the address the request arrived on */
 	int https;
-	int via_mcp;              /* built by a tool call (lib/mcp/tool.c): the MCP endpoint's */
+	int via_mcp; /* built by a tool call (lib/mcp/tool.c): the MCP endpoint's */
 	const char *content_type, *accept, *origin, *protocol_version;
-	const char *cookie;       /* Cookie header, may be NULL (the authorization pages' session) */
+	const char *cookie; /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;
 	/* The program's context, set by the orchestrator (lib/app.c) before
 	 * any step runs: what handlers and the guard read, not a global. */
@@ -66,9 +66,9 @@ struct response {
 	int status;
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
-	json_object *body;        /* owned; NULL means no body */
-	char *text;               /* owned: a body that is not JSON (the HTML pages), or NULL */
-	const char *text_type;    /* its Content-Type */
+	json_object *body;     /* owned; NULL means no body */
+	char *text;	       /* owned: a body that is not JSON (the HTML pages), or NULL */
+	const char *text_type; /* its Content-Type */
 };
 
 /* Serves one request: fills resp. What an adapter (lib/http/fcgi.c,
@@ -93,7 +93,7 @@ void response_init(struct response *resp);
 void response_free(struct response *resp);
 /* Sets a header, replacing one of the same name. CR and LF are refused. */
 void response_header(struct response *resp, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The same with a value already made (malloc'd; taken over, freed on refusal). */
 void response_header_take(struct response *resp, const char *name, char *value);
 const char *response_get_header(const struct response *resp, const char *name);
@@ -117,7 +117,8 @@ int http_accepts_json(const char *accept);
 #define HTTP_RPC_REFUSED (-32000)
 /* A JSON-RPC 2.0 answer, {"jsonrpc":"2.0","id":id,key:value}, with
  * Cache-Control: no-store. id is not taken (NULL: null); value is. */
-void response_jsonrpc(struct response *resp, int status, json_object *id, const char *key, json_object *value);
+void response_jsonrpc(struct response *resp, int status, json_object *id, const char *key,
+		      json_object *value);
 /* Its error form: {"code":code,"message":message,"data":data}. Takes data (may be NULL). */
 void response_jsonrpc_error(struct response *resp, int status, json_object *id, int code, const char *message,
 			    json_object *data);

@@ -9,10 +9,10 @@
 #include "http.h"
 
 enum route_req {
-	ROUTE_PUBLIC,      /* no token needed */
-	ROUTE_TOKEN,       /* any valid token */
-	ROUTE_PERMISSION,  /* valid token whose permissions claim holds need */
-	ROUTE_SCOPE,       /* valid token whose scope claim holds need */
+	ROUTE_PUBLIC,	  /* no token needed */
+	ROUTE_TOKEN,	  /* any valid token */
+	ROUTE_PERMISSION, /* valid token whose permissions claim holds need */
+	ROUTE_SCOPE,	  /* valid token whose scope claim holds need */
 };
 
 enum {
@@ -40,18 +40,18 @@ typedef void (*route_handler)(struct request *req, struct response *resp);
 
 struct route {
 	const char *method;
-	const char *pattern;      /* "/api/auth0/user/:id" */
+	const char *pattern; /* "/api/auth0/user/:id" */
 	enum route_req req;
-	const char *need;         /* permission or scope name */
-	const char *summary;      /* one line */
+	const char *need;		   /* permission or scope name */
+	const char *summary;		   /* one line */
 	const struct route_fields *fields; /* input and answer fields, or NULL: nothing checked */
 	route_handler handler;
 	unsigned flags;
 };
 
 enum {
-	GROUP_SIGNS = 1 << 0,     /* the program issues tokens: load the private key */
-	GROUP_NO_TOOLS = 1 << 1,  /* its routes are not MCP tools (the mcp group itself) */
+	GROUP_SIGNS = 1 << 0,	 /* the program issues tokens: load the private key */
+	GROUP_NO_TOOLS = 1 << 1, /* its routes are not MCP tools (the mcp group itself) */
 };
 
 struct route_group {
@@ -92,7 +92,6 @@ enum route_text {
 /* The route's requirement in words, into buf (n bytes): the index's and
  * /mcp/tools' "requires", and the sentence that ends a tool's description. */
 const char *route_requirement_text(const struct route *r, enum route_text how, char *buf, size_t n);
-
 
 /* The scopes the suite knows, space-separated: "openid profile email
  * offline_access", then each permission or scope a route of groups needs,

@@ -35,35 +35,35 @@
 
 enum oauthclient_status {
 	OAUTHCLIENT_OK = 0,
-	OAUTHCLIENT_NOT_FOUND,   /* no such registered client */
-	OAUTHCLIENT_INVALID,     /* the client's document is unusable (err says why) */
+	OAUTHCLIENT_NOT_FOUND,	 /* no such registered client */
+	OAUTHCLIENT_INVALID,	 /* the client's document is unusable (err says why) */
 	OAUTHCLIENT_UNAVAILABLE, /* the document could not be fetched now (err says why) */
-	OAUTHCLIENT_ERROR,       /* the store failed */
-	OAUTHCLIENT_LIMITED,     /* registration: this address registered too many lately */
-	OAUTHCLIENT_FULL,        /* registration: the store holds its maximum of clients */
+	OAUTHCLIENT_ERROR,	 /* the store failed */
+	OAUTHCLIENT_LIMITED,	 /* registration: this address registered too many lately */
+	OAUTHCLIENT_FULL,	 /* registration: the store holds its maximum of clients */
 };
 
 const char *oauthclient_strerror(enum oauthclient_status st);
 
 /* Token endpoint authentication methods (RFC 7591 section 2). */
 enum oauthclient_auth {
-	OAUTHCLIENT_AUTH_NONE = 0,      /* public client: PKCE is its protection */
-	OAUTHCLIENT_AUTH_SECRET_BASIC,  /* client_secret_basic */
-	OAUTHCLIENT_AUTH_SECRET_POST,   /* client_secret_post */
+	OAUTHCLIENT_AUTH_NONE = 0,     /* public client: PKCE is its protection */
+	OAUTHCLIENT_AUTH_SECRET_BASIC, /* client_secret_basic */
+	OAUTHCLIENT_AUTH_SECRET_POST,  /* client_secret_post */
 };
 
 struct oauth_client {
-	char *client_id;       /* owned */
-	char *client_name;     /* owned; never NULL (client_id when the client gave none) */
-	char *client_uri;      /* owned, may be NULL */
-	char **redirect_uris;  /* owned, nredirect_uris of them */
+	char *client_id;      /* owned */
+	char *client_name;    /* owned; never NULL (client_id when the client gave none) */
+	char *client_uri;     /* owned, may be NULL */
+	char **redirect_uris; /* owned, nredirect_uris of them */
 	size_t nredirect_uris;
 	enum oauthclient_auth auth;
-	int from_document;     /* 1: a Client ID Metadata Document; 0: registered */
-	char *grant_types;     /* owned, space-separated: authorization_code, refresh_token */
-	char *response_types;  /* owned, space-separated: code */
-	char *scope;           /* owned, space-separated scopes the client registered; NULL: none named */
-	time_t issued_at;      /* registered: client_id_issued_at; document: when it was fetched */
+	int from_document;    /* 1: a Client ID Metadata Document; 0: registered */
+	char *grant_types;    /* owned, space-separated: authorization_code, refresh_token */
+	char *response_types; /* owned, space-separated: code */
+	char *scope;	      /* owned, space-separated scopes the client registered; NULL: none named */
+	time_t issued_at;     /* registered: client_id_issued_at; document: when it was fetched */
 };
 
 /* Finds the client named client_id: an https URL is a metadata document

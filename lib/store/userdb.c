@@ -35,10 +35,10 @@ static void use_db(sqlite3 *db)
 static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 {
 	static const char *const sql[2] = {
-		"SELECT sub,email,name,password_hash,permissions,scope,email_verified,created_at"
-		" FROM users WHERE email = ?",
-		"SELECT sub,email,name,password_hash,permissions,scope,email_verified,created_at"
-		" FROM users WHERE sub = ?",
+	    "SELECT sub,email,name,password_hash,permissions,scope,email_verified,created_at"
+	    " FROM users WHERE email = ?",
+	    "SELECT sub,email,name,password_hash,permissions,scope,email_verified,created_at"
+	    " FROM users WHERE sub = ?",
 	};
 	memset(u, 0, sizeof *u);
 	use_db(db);
@@ -164,19 +164,21 @@ enum userdb_status userdb_update_profile(sqlite3 *db, const char *sub, const cha
 	/* A new email is not verified yet. */
 	const char *args[] = {name, email, sub};
 	int changes = 0;
-	int rc = write_once(db,
-			    "UPDATE users SET name = coalesce(?1, name),"
-			    " email_verified = CASE WHEN ?2 IS NULL OR ?2 = email THEN email_verified ELSE 0 END,"
-			    " email = coalesce(?2, email) WHERE sub = ?3",
-			    args, 3, &changes);
+	int rc =
+	    write_once(db,
+		       "UPDATE users SET name = coalesce(?1, name),"
+		       " email_verified = CASE WHEN ?2 IS NULL OR ?2 = email THEN email_verified ELSE 0 END,"
+		       " email = coalesce(?2, email) WHERE sub = ?3",
+		       args, 3, &changes);
 	return write_result(rc, changes);
 }
 
 enum userdb_status userdb_create(sqlite3 *db, const struct user *u)
 {
 	char verified[2] = {u->email_verified ? '1' : '0', '\0'};
-	const char *args[] = {u->sub, u->email, u->name, u->password_hash, u->permissions,
-			      u->scope ? u->scope : "openid profile email", verified, u->created_at};
+	const char *args[] = {u->sub,		u->email,	u->name,
+			      u->password_hash, u->permissions, u->scope ? u->scope : "openid profile email",
+			      verified,		u->created_at};
 	int changes = 0;
 	int rc = write_once(db,
 			    "INSERT INTO users(sub,email,name,password_hash,permissions,scope,email_verified,"
@@ -233,13 +235,13 @@ enum userdb_status userdb_each(sqlite3 *db, void (*fn)(const struct user *u, voi
 	int s;
 	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
 		struct user u = {
-			.sub = (char *)sqlite3_column_text(q, 0),
-			.email = (char *)sqlite3_column_text(q, 1),
-			.name = (char *)sqlite3_column_text(q, 2),
-			.permissions = (char *)sqlite3_column_text(q, 3),
-			.scope = (char *)sqlite3_column_text(q, 4),
-			.email_verified = sqlite3_column_int(q, 5),
-			.created_at = (char *)sqlite3_column_text(q, 6),
+		    .sub = (char *)sqlite3_column_text(q, 0),
+		    .email = (char *)sqlite3_column_text(q, 1),
+		    .name = (char *)sqlite3_column_text(q, 2),
+		    .permissions = (char *)sqlite3_column_text(q, 3),
+		    .scope = (char *)sqlite3_column_text(q, 4),
+		    .email_verified = sqlite3_column_int(q, 5),
+		    .created_at = (char *)sqlite3_column_text(q, 6),
 		};
 		fn(&u, arg);
 	}

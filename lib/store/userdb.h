@@ -12,11 +12,11 @@ struct user {
 	char *sub;
 	char *email;
 	char *name;
-	char *password_hash;  /* NULL when the user cannot log in */
-	char *permissions;    /* space-separated */
-	char *scope;          /* space-separated */
+	char *password_hash; /* NULL when the user cannot log in */
+	char *permissions;   /* space-separated */
+	char *scope;	     /* space-separated */
 	int email_verified;
-	char *created_at;     /* ISO 8601 UTC */
+	char *created_at; /* ISO 8601 UTC */
 };
 
 /* What the queries and writes return; userdb_strerror names it for logs. */

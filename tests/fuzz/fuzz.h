@@ -16,14 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* An invariant that does not hold is a finding, like a crash. The line
  * goes to stdout: tests/fuzz/run.sh closes stderr (-close_fd_mask=2) to
  * quiet the programs' own log lines, and the report must survive that. */
-#define FUZZ_CHECK(cond, what)                                                        \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			printf("fuzz invariant failed: %s (%s:%d)\n", (what),         \
-			       __FILE__, __LINE__);                                   \
-			fflush(stdout);                                               \
-			abort();                                                      \
-		}                                                                     \
+#define FUZZ_CHECK(cond, what)                                                                               \
+	do {                                                                                                 \
+		if (!(cond)) {                                                                               \
+			printf("fuzz invariant failed: %s (%s:%d)\n", (what), __FILE__, __LINE__);           \
+			fflush(stdout);                                                                      \
+			abort();                                                                             \
+		}                                                                                            \
 	} while (0)
 
 /* FIXTURES from the environment, or the source tree's tests/fixtures. */

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t kidlen = strlen(k->kid);
 		FUZZ_CHECK(kidlen > 0 && kidlen <= JWKS_MAX_KID, "a kept key with a bad kid");
 		FUZZ_CHECK(EVP_PKEY_get_bits(k->pkey) >= JWKS_MIN_RSA_BITS &&
-				   EVP_PKEY_get_bits(k->pkey) <= JWKS_MAX_RSA_BITS,
+			       EVP_PKEY_get_bits(k->pkey) <= JWKS_MAX_RSA_BITS,
 			   "a kept key under 2048 or over 16384 bits");
 		FUZZ_CHECK(jwks_find(&set, k->kid) == k->pkey, "two kept keys with one kid");
 		FUZZ_CHECK(k->retire_at >= 0, "a kept key with a negative retire time");

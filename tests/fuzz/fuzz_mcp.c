@@ -78,7 +78,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	atexit(cleanup);
 	tokens[1] = sign_for("auth0|user123", "read:profile write:profile", 86400);
-	tokens[2] = sign_for("auth0|admin456", "read:profile write:profile read:users write:users admin:all", 86400);
+	tokens[2] =
+	    sign_for("auth0|admin456", "read:profile write:profile read:users write:users admin:all", 86400);
 	tokens[3] = sign_for("auth0|user123", "read:profile", -3600);
 	for (int i = 1; i < 4; i++) {
 		char *h = ck_asprintf("Bearer %s", tokens[i]);

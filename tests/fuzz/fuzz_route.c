@@ -30,9 +30,9 @@ static void echo(struct request *req, struct response *resp)
 /* Query fields, checked by the dispatcher before echo runs: echo then
  * finds each declared field of its type. */
 static const struct field find_in[] = {
-	{.name = "q", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .min = 1, .max = 16, .format = FORMAT_SCOPE},
-	{.name = "n", .type = FIELD_INTEGER, .min = -5, .max = 100},
-	{.name = "all", .type = FIELD_BOOLEAN},
+    {.name = "q", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .min = 1, .max = 16, .format = FORMAT_SCOPE},
+    {.name = "n", .type = FIELD_INTEGER, .min = -5, .max = 100},
+    {.name = "all", .type = FIELD_BOOLEAN},
 };
 static const struct route_fields find_fields = {.in = FIELD_LIST(find_in)};
 
@@ -47,28 +47,44 @@ static void find(struct request *req, struct response *resp)
 	response_json(resp, 200, json_object_new_object());
 }
 
-#define R(m, p) {m, p, ROUTE_PUBLIC, NULL, "fuzz", NULL, echo, 0}
+#define R(m, p)                                                                                              \
+	{                                                                                                    \
+		m, p, ROUTE_PUBLIC, NULL, "fuzz", NULL, echo, 0                                              \
+	}
 static const struct route fuzz_routes[] = {
-	R("GET", "/"),
-	{"GET", "/find", ROUTE_PUBLIC, NULL, "fuzz", &find_fields, find, 0},
-	R("GET", "/api/auth0/user/:id"),
-	R("POST", "/api/auth0/user/:id"),
-	R("PUT", "/a/:b/c/:d"),
-	R("DELETE", "/a/:b/c/:d"),
-	R("GET", "/x/:a/:b/:c/:d"),
-	R("GET", "/y/:a/:b/:c/:d/:e"), /* one more than HTTP_MAX_PARAMS */
-	R("GET", "/many"), R("POST", "/many"), R("PUT", "/many"), R("DELETE", "/many"),
-	R("PATCH", "/many"), R("OPTIONS", "/many"), R("PROPFIND", "/many"), R("PROPPATCH", "/many"),
-	R("MKCOL", "/many"), R("COPY", "/many"), R("MOVE", "/many"), R("LOCK", "/many"),
-	R("UNLOCK", "/many"), R("VERSION-CONTROL", "/many"), R("BASELINE-CONTROL", "/many"),
-	R("MKACTIVITY", "/many"), R("ORDERPATCH", "/many"), R("ACL", "/many"),
+    R("GET", "/"),
+    {"GET", "/find", ROUTE_PUBLIC, NULL, "fuzz", &find_fields, find, 0},
+    R("GET", "/api/auth0/user/:id"),
+    R("POST", "/api/auth0/user/:id"),
+    R("PUT", "/a/:b/c/:d"),
+    R("DELETE", "/a/:b/c/:d"),
+    R("GET", "/x/:a/:b/:c/:d"),
+    R("GET", "/y/:a/:b/:c/:d/:e"), /* one more than HTTP_MAX_PARAMS */
+    R("GET", "/many"),
+    R("POST", "/many"),
+    R("PUT", "/many"),
+    R("DELETE", "/many"),
+    R("PATCH", "/many"),
+    R("OPTIONS", "/many"),
+    R("PROPFIND", "/many"),
+    R("PROPPATCH", "/many"),
+    R("MKCOL", "/many"),
+    R("COPY", "/many"),
+    R("MOVE", "/many"),
+    R("LOCK", "/many"),
+    R("UNLOCK", "/many"),
+    R("VERSION-CONTROL", "/many"),
+    R("BASELINE-CONTROL", "/many"),
+    R("MKACTIVITY", "/many"),
+    R("ORDERPATCH", "/many"),
+    R("ACL", "/many"),
 };
 static const struct route_group fuzz_group = {"fuzz", ROUTE_TABLE(fuzz_routes), 0};
 /* Rows without a handler, as the auth program's index holds of the groups
  * it does not link: never run, never in Allow. */
 static const struct route fuzz_rows[] = {
-	{"GET", "/rows/:id", ROUTE_PUBLIC, NULL, "fuzz", NULL, NULL, 0},
-	{"QUERY", "/many", ROUTE_PUBLIC, NULL, "fuzz", NULL, NULL, 0},
+    {"GET", "/rows/:id", ROUTE_PUBLIC, NULL, "fuzz", NULL, NULL, 0},
+    {"QUERY", "/many", ROUTE_PUBLIC, NULL, "fuzz", NULL, NULL, 0},
 };
 static const struct route_group fuzz_rows_group = {"rows", ROUTE_TABLE(fuzz_rows), 0};
 static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "get", ""};
@@ -94,7 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(m == 0 || m == 1 || m == -1, "route_match out of range");
 			FUZZ_CHECK(m != 0 || r.nparams == 0, "parameters from a route that does not match");
 			FUZZ_CHECK(r.nparams <= HTTP_MAX_PARAMS, "too many parameters");
-			FUZZ_CHECK((m != 0) == (route_match(&route_groups[g]->routes[i], req.path, NULL) != 0),
+			FUZZ_CHECK((m != 0) ==
+				       (route_match(&route_groups[g]->routes[i], req.path, NULL) != 0),
 				   "route_match depends on req");
 			for (size_t k = 0; k < r.nparams; k++)
 				free(r.params[k].value);

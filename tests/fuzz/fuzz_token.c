@@ -17,14 +17,16 @@
 
 static EVP_PKEY *key1;
 static struct jwks keys;
-static struct token_verifier verifier = {.keys = &keys, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = LEEWAY};
+static struct token_verifier verifier = {
+    .keys = &keys, .issuer = "https://issuer.test/", .audience = "https://api.test", .leeway = LEEWAY};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_fixtures();
 	key1 = testkeys_load_pem("key1.pem");
 	if (!key1 || testkeys_load_jwks(&keys) < 0 || keys.nkeys != 1) {
-		fprintf(stderr, "fuzz_token: cannot load the fixture keys from %s\n", testkeys_fixtures_dir());
+		fprintf(stderr, "fuzz_token: cannot load the fixture keys from %s\n",
+			testkeys_fixtures_dir());
 		exit(1);
 	}
 	return 0;
@@ -82,7 +84,7 @@ static void verify(const char *tok, size_t len)
 	json_object *h = accepted_header(tok);
 	json_object *alg;
 	FUZZ_CHECK(h && json_object_object_get_ex(h, "alg", &alg) &&
-			   strcmp(json_object_get_string(alg), "RS256") == 0,
+		       strcmp(json_object_get_string(alg), "RS256") == 0,
 		   "accepted an alg other than RS256");
 	json_object_put(h);
 	FUZZ_CHECK(!p.permissions || json_object_is_type(p.permissions, json_type_array),

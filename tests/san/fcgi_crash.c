@@ -32,9 +32,9 @@ static void crash(struct request *req, struct response *resp)
 }
 
 static const struct route crash_routes[] = {
-	{"GET", "/api/profile", ROUTE_PUBLIC, NULL, "reads past a heap block", NULL, crash, 0},
-	{"GET", "/api/profile/ubsan", ROUTE_PUBLIC, NULL, "overflows a signed int", NULL, crash, 0},
-	{"GET", "/api/email", ROUTE_PUBLIC, NULL, "reads past a heap block", NULL, crash, 0},
+    {"GET", "/api/profile", ROUTE_PUBLIC, NULL, "reads past a heap block", NULL, crash, 0},
+    {"GET", "/api/profile/ubsan", ROUTE_PUBLIC, NULL, "overflows a signed int", NULL, crash, 0},
+    {"GET", "/api/email", ROUTE_PUBLIC, NULL, "reads past a heap block", NULL, crash, 0},
 };
 static const struct route_group crash_group = {"profile", ROUTE_TABLE(crash_routes), 0};
 

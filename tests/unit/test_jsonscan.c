@@ -21,8 +21,8 @@
 #define HEADER "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" TESTKEYS_KID1 "\"}"
 /* The claims of a good token, without the closing brace, so that tests
  * can append members as raw JSON text. */
-#define CLAIMS_OPEN                                                                               \
-	"{\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE "\",\"iat\":1699999940,\"exp\":1700003600," \
+#define CLAIMS_OPEN                                                                                          \
+	"{\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE "\",\"iat\":1699999940,\"exp\":1700003600,"            \
 	"\"scope\":\"openid\""
 
 static int scan(const char *text)
@@ -35,9 +35,22 @@ static int scan(const char *text)
 START_TEST(test_scan_accepts_json_without_duplicates)
 {
 	static const char *const ok[] = {
-	    "{}", "[]", "\"x\"", "0", "-0.5e+3", "1E9", "true", "false", "null", " {\"a\" : [1, 2] } \n",
-	    "{\"a\":{\"a\":1},\"b\":{\"a\":2}}", "[{\"a\":1},{\"a\":2}]", "{\"a\":1,\"A\":2,\"a \":3}",
-	    "{\"\":1,\" \":2}", "{\"\\u00e9\":1,\"e\":2}", "{\"x\":\"\\ud800\"}",
+	    "{}",
+	    "[]",
+	    "\"x\"",
+	    "0",
+	    "-0.5e+3",
+	    "1E9",
+	    "true",
+	    "false",
+	    "null",
+	    " {\"a\" : [1, 2] } \n",
+	    "{\"a\":{\"a\":1},\"b\":{\"a\":2}}",
+	    "[{\"a\":1},{\"a\":2}]",
+	    "{\"a\":1,\"A\":2,\"a \":3}",
+	    "{\"\":1,\" \":2}",
+	    "{\"\\u00e9\":1,\"e\":2}",
+	    "{\"x\":\"\\ud800\"}",
 	    "{\"a\":{\"b\":{\"c\":{}}},\"b\":{\"b\":{\"b\":[]}}}",
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
@@ -51,13 +64,13 @@ START_TEST(test_scan_refuses_duplicate_names)
 	    "{\"a\":1,\"a\":2}",
 	    "{\"a\":1,\"b\":2,\"a\":3}",
 	    "{\"alg\":\"none\",\"alg\":\"RS256\"}",
-	    "{\"\\u0061\":1,\"a\":2}",           /* escaped and plain */
-	    "{\"\\/\":1,\"/\":2}",                /* \/ is / */
+	    "{\"\\u0061\":1,\"a\":2}",			     /* escaped and plain */
+	    "{\"\\/\":1,\"/\":2}",			     /* \/ is / */
 	    "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", /* a surrogate pair and its UTF-8 */
-	    "{\"\\ud800\":1,\"\\ufffd\":2}",      /* json-c: a lone half is U+FFFD */
+	    "{\"\\ud800\":1,\"\\ufffd\":2}",		     /* json-c: a lone half is U+FFFD */
 	    "{\"\\udc00x\":1,\"\\ufffdx\":2}",
-	    "{\"x\":{\"a\":1,\"a\":1}}",           /* nested */
-	    "[1,{\"k\":1,\"k\":2}]",               /* inside an array */
+	    "{\"x\":{\"a\":1,\"a\":1}}", /* nested */
+	    "[1,{\"k\":1,\"k\":2}]",	 /* inside an array */
 	    "{\"a\":{\"b\":1},\"c\":[{\"d\":1}],\"a\":2}",
 	    "{\"\":1,\"\":2}",
 	};
@@ -97,27 +110,29 @@ END_TEST
 START_TEST(test_scan_checks_utf8_strictly)
 {
 	static const char *const good[] = {
-	    "\"\xc3\xa9\"",             /* U+00E9 */
-	    "\"\xe0\xa0\x80\"",         /* U+0800, the first 3-byte one */
-	    "\"\xed\x9f\xbf\"",         /* U+D7FF, just below the surrogates */
-	    "\"\xef\xbf\xbd\"",         /* U+FFFD */
-	    "\"\xf0\x90\x80\x80\"",     /* U+10000 */
-	    "\"\xf4\x8f\xbf\xbf\"",     /* U+10FFFF */
-	    "{\"\xe2\x82\xac\":1}",   /* in a name */
+	    "\"\xc3\xa9\"",	    /* U+00E9 */
+	    "\"\xe0\xa0\x80\"",	    /* U+0800, the first 3-byte one */
+	    "\"\xed\x9f\xbf\"",	    /* U+D7FF, just below the surrogates */
+	    "\"\xef\xbf\xbd\"",	    /* U+FFFD */
+	    "\"\xf0\x90\x80\x80\"", /* U+10000 */
+	    "\"\xf4\x8f\xbf\xbf\"", /* U+10FFFF */
+	    "{\"\xe2\x82\xac\":1}", /* in a name */
 	};
 	static const char *const bad[] = {
-	    "\"\xc0\xaf\"",             /* overlong '/' */
-	    "\"\xc1\xbf\"",             /* overlong */
-	    "\"\xe0\x80\xaf\"",         /* overlong, 3 bytes */
-	    "\"\xf0\x80\x80\xaf\"",     /* overlong, 4 bytes */
-	    "\"\xed\xa0\x80\"",         /* U+D800, a surrogate */
-	    "\"\xed\xbf\xbf\"",         /* U+DFFF */
-	    "\"\xf4\x90\x80\x80\"",     /* U+110000 */
-	    "\"\xf5\x80\x80\x80\"",     /* no such lead byte */
-	    "\"\xff\"", "\"\x80\"", "\"\xe9\"", /* stray bytes, Latin-1 */
-	    "\"\xe2\x82\"",             /* truncated */
-	    "\"\xe2\x82x\"",            /* a continuation missing */
-	    "{\"\xc0\xaf\":1}",         /* in a name */
+	    "\"\xc0\xaf\"",	    /* overlong '/' */
+	    "\"\xc1\xbf\"",	    /* overlong */
+	    "\"\xe0\x80\xaf\"",	    /* overlong, 3 bytes */
+	    "\"\xf0\x80\x80\xaf\"", /* overlong, 4 bytes */
+	    "\"\xed\xa0\x80\"",	    /* U+D800, a surrogate */
+	    "\"\xed\xbf\xbf\"",	    /* U+DFFF */
+	    "\"\xf4\x90\x80\x80\"", /* U+110000 */
+	    "\"\xf5\x80\x80\x80\"", /* no such lead byte */
+	    "\"\xff\"",
+	    "\"\x80\"",
+	    "\"\xe9\"",		/* stray bytes, Latin-1 */
+	    "\"\xe2\x82\"",	/* truncated */
+	    "\"\xe2\x82x\"",	/* a continuation missing */
+	    "{\"\xc0\xaf\":1}", /* in a name */
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
 		ck_assert_msg(scan(good[i]) == JSONSCAN_OK, "good %zu: %s", i,
@@ -131,9 +146,11 @@ END_TEST
 START_TEST(test_scan_refuses_invalid_json)
 {
 	static const char *const bad[] = {
-	    "", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "01", "1.", "-", "1e",
-	    ".5", "+1", "tru", "nul", "\"\x01\"", "\"\\q\"", "\"\\u12g4\"", "\"\\u12\"", "\"abc", "{} x",
-	    "{\"a\":1}{}", "'a'", "NaN", "{a:1}", "[\"a\",]", "\"\\",
+	    "",		  " ",		 "{",	      "}",	  "{\"a\"}", "{\"a\":}",
+	    "{\"a\":1,}", "[1,]",	 "[1 2]",     "01",	  "1.",	     "-",
+	    "1e",	  ".5",		 "+1",	      "tru",	  "nul",     "\"\x01\"",
+	    "\"\\q\"",	  "\"\\u12g4\"", "\"\\u12\"", "\"abc",	  "{} x",    "{\"a\":1}{}",
+	    "'a'",	  "NaN",	 "{a:1}",     "[\"a\",]", "\"\\",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		ck_assert_msg(scan(bad[i]) == JSONSCAN_INVALID, "'%s': %s", bad[i],
@@ -151,7 +168,8 @@ START_TEST(test_scan_limits_depth)
 		memset(deep, '[', (size_t)d);
 		memset(deep + d, ']', (size_t)d);
 		deep[2 * d] = '\0';
-		ck_assert_int_eq(jsonscan_check(deep, (size_t)(2 * d), 16), d <= 16 ? JSONSCAN_OK : JSONSCAN_TOO_DEEP);
+		ck_assert_int_eq(jsonscan_check(deep, (size_t)(2 * d), 16),
+				 d <= 16 ? JSONSCAN_OK : JSONSCAN_TOO_DEEP);
 	}
 	/* 10 000 levels: refused without using the stack for them. */
 	size_t n = 10000;
@@ -194,7 +212,9 @@ START_TEST(test_scan_agrees_with_json_c_on_what_it_drops)
 	    {"{\"\\u0061\":1,\"a\":2}", 2},
 	    {"{\"\\ud800\":1,\"\\ufffd\":2}", 2},
 	    {"{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", 2},
-	    {"{\"\\ud800\\u0041\":1,\"\xef\xbf\xbd" "A\":2}", 2},
+	    {"{\"\\ud800\\u0041\":1,\"\xef\xbf\xbd"
+	     "A\":2}",
+	     2},
 	    {"{\"\\ud800\\ud800\":1,\"\\ufffd\\ufffd\":2}", 2},
 	    {"{\"x\":{\"a\":1},\"y\":{\"a\":1,\"b\":2}}", 5},
 	};
@@ -255,7 +275,8 @@ static enum token_status verify(const char *header, const char *payload, char *s
 START_TEST(test_token_control_is_accepted)
 {
 	char sub[64];
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\"}", sub, sizeof sub), TOKEN_OK);
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\"}", sub, sizeof sub),
+			 TOKEN_OK);
 	ck_assert_str_eq(sub, "auth0|user123");
 }
 END_TEST
@@ -282,12 +303,14 @@ END_TEST
 
 START_TEST(test_token_refuses_duplicate_sub)
 {
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"sub\":\"auth0|admin456\"}", NULL, 0),
-			 TOKEN_INVALID);
-	/* The same name written with an escape. */
 	ck_assert_int_eq(
-	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"s\\u0075b\":\"auth0|admin456\"}", NULL, 0),
+	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"sub\":\"auth0|admin456\"}", NULL, 0),
 	    TOKEN_INVALID);
+	/* The same name written with an escape. */
+	ck_assert_int_eq(verify(HEADER,
+				CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"s\\u0075b\":\"auth0|admin456\"}",
+				NULL, 0),
+			 TOKEN_INVALID);
 }
 END_TEST
 
@@ -303,10 +326,11 @@ END_TEST
 
 START_TEST(test_token_refuses_duplicate_in_nested_claim)
 {
-	ck_assert_int_eq(
-	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"ext\":{\"role\":\"user\",\"role\":\"admin\"}}",
-		   NULL, 0),
-	    TOKEN_INVALID);
+	ck_assert_int_eq(verify(HEADER,
+				CLAIMS_OPEN
+				",\"sub\":\"auth0|user123\",\"ext\":{\"role\":\"user\",\"role\":\"admin\"}}",
+				NULL, 0),
+			 TOKEN_INVALID);
 }
 END_TEST
 
@@ -318,7 +342,8 @@ START_TEST(test_token_refuses_nul_in_claims)
 				"\",\"exp\":1700003600,\"sub\":\"auth0|user123\"}",
 				NULL, 0),
 			 TOKEN_INVALID);
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|admin456\\u0000x\"}", NULL, 0), TOKEN_INVALID);
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|admin456\\u0000x\"}", NULL, 0),
+			 TOKEN_INVALID);
 	ck_assert_int_eq(
 	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"u\",\"permissions\":[\"admin:all\\u0000-not\"]}", NULL, 0),
 	    TOKEN_INVALID);
@@ -328,14 +353,18 @@ END_TEST
 START_TEST(test_token_refuses_ill_formed_utf8)
 {
 	/* json-c's own check lets these through. */
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xc0\xaf\"}", NULL, 0),
-			 TOKEN_INVALID);
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xed\xa0\x80\"}", NULL, 0),
-			 TOKEN_INVALID);
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xf4\x90\x80\x80\"}", NULL, 0),
-			 TOKEN_INVALID);
+	ck_assert_int_eq(
+	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xc0\xaf\"}", NULL, 0),
+	    TOKEN_INVALID);
+	ck_assert_int_eq(
+	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xed\xa0\x80\"}", NULL, 0),
+	    TOKEN_INVALID);
+	ck_assert_int_eq(
+	    verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|user123\",\"name\":\"\xf4\x90\x80\x80\"}", NULL, 0),
+	    TOKEN_INVALID);
 	char sub[64];
-	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|\xc3\xa9\"}", sub, sizeof sub), TOKEN_OK);
+	ck_assert_int_eq(verify(HEADER, CLAIMS_OPEN ",\"sub\":\"auth0|\xc3\xa9\"}", sub, sizeof sub),
+			 TOKEN_OK);
 	ck_assert_str_eq(sub, "auth0|\xc3\xa9");
 }
 END_TEST
@@ -396,7 +425,8 @@ START_TEST(test_body_parse)
 	ck_assert(body_ok(t, strlen(t)));
 	t = "{\"email\":\"user@example.com\",\"email\":\"admin@example.com\"}";
 	ck_assert(!body_ok(t, strlen(t)));
-	t = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"a\",\"name\":\"b\"}}";
+	t = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/"
+	    "call\",\"params\":{\"name\":\"a\",\"name\":\"b\"}}";
 	ck_assert(!body_ok(t, strlen(t)));
 	t = "{\"name\":\"a\\u0000b\"}";
 	ck_assert(!body_ok(t, strlen(t)));

@@ -281,9 +281,9 @@ END_TEST
 /* Route flags: the dispatcher applies the transport rules (Origin, Accept,
  * Content-Type) before the handler, in the route's answer shape. */
 static const struct route negotiated_routes[] = {
-	{"POST", "/mcp/rpc", ROUTE_PUBLIC, NULL, "a JSON-RPC endpoint", NULL, hello_post,
-	 ROUTE_RAW_BODY | ROUTE_ORIGIN_CHECKED | ROUTE_JSON_ONLY | ROUTE_ACCEPT_JSON | ROUTE_JSONRPC},
-	{"GET", "/plain", ROUTE_PUBLIC, NULL, "JSON only", NULL, hello_get, ROUTE_ACCEPT_JSON},
+    {"POST", "/mcp/rpc", ROUTE_PUBLIC, NULL, "a JSON-RPC endpoint", NULL, hello_post,
+     ROUTE_RAW_BODY | ROUTE_ORIGIN_CHECKED | ROUTE_JSON_ONLY | ROUTE_ACCEPT_JSON | ROUTE_JSONRPC},
+    {"GET", "/plain", ROUTE_PUBLIC, NULL, "JSON only", NULL, hello_get, ROUTE_ACCEPT_JSON},
 };
 static const struct route_group negotiated_group = {"negotiated", ROUTE_TABLE(negotiated_routes), 0};
 static const struct route_group *const negotiated_groups[] = {&negotiated_group};

@@ -373,7 +373,8 @@ END_TEST
 
 START_TEST(test_verify_refuses_unknown_kid)
 {
-	ck_refused(sign_with(key1, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"test-key-2\"}", std_claims()));
+	ck_refused(
+	    sign_with(key1, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"test-key-2\"}", std_claims()));
 }
 END_TEST
 
@@ -611,7 +612,14 @@ START_TEST(test_verify_refuses_base64_standard_alphabet)
 {
 	json_object *c = std_claims();
 	/* Question marks encode to "Pz8_" and ">>>" to "Pj4-": '_' and '-' appear. */
-	json_object_object_add(c, "x", json_object_new_string("?" "?" "?" "?" "?" "?" ">>>>>>"));
+	json_object_object_add(c, "x",
+			       json_object_new_string("?"
+						      "?"
+						      "?"
+						      "?"
+						      "?"
+						      "?"
+						      ">>>>>>"));
 	char *p = testkeys_b64(claims_text(c));
 	json_object_put(c);
 	ck_assert_ptr_nonnull(strchr(p, '_'));

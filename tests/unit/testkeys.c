@@ -107,8 +107,7 @@ char *testkeys_rs256_segments(EVP_PKEY *key, const char *h64, const char *p64)
 	return out;
 }
 
-char *testkeys_rs256_raw(EVP_PKEY *key, const char *header_json, const char *payload,
-			 size_t payload_len)
+char *testkeys_rs256_raw(EVP_PKEY *key, const char *header_json, const char *payload, size_t payload_len)
 {
 	char *h = testkeys_b64(header_json), *p = testkeys_b64n(payload, payload_len);
 	char *out = testkeys_rs256_segments(key, h, p);
@@ -122,8 +121,7 @@ char *testkeys_rs256(EVP_PKEY *key, const char *header_json, const char *payload
 	return testkeys_rs256_raw(key, header_json, payload_json, strlen(payload_json));
 }
 
-char *testkeys_hs256(const void *hmac_key, size_t keylen, const char *header_json,
-		     const char *payload_json)
+char *testkeys_hs256(const void *hmac_key, size_t keylen, const char *header_json, const char *payload_json)
 {
 	char *h = testkeys_b64(header_json), *p = testkeys_b64(payload_json);
 	const char *in_segs[] = {h, p};
@@ -131,8 +129,8 @@ char *testkeys_hs256(const void *hmac_key, size_t keylen, const char *header_jso
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	char *out = NULL;
-	if (HMAC(EVP_sha256(), hmac_key, (int)keylen, (const unsigned char *)input, strlen(input),
-		 mac, &maclen)) {
+	if (HMAC(EVP_sha256(), hmac_key, (int)keylen, (const unsigned char *)input, strlen(input), mac,
+		 &maclen)) {
 		char *sig = b64url_encode(mac, maclen);
 		const char *segs[] = {h, p, sig};
 		out = testkeys_join(segs, 3);

@@ -41,11 +41,9 @@ char *testkeys_rs256_segments(EVP_PKEY *key, const char *h64, const char *p64);
  * with key. Caller frees. */
 char *testkeys_rs256(EVP_PKEY *key, const char *header_json, const char *payload_json);
 /* The same with an arbitrary (len bytes) payload, e.g. invalid UTF-8. */
-char *testkeys_rs256_raw(EVP_PKEY *key, const char *header_json, const char *payload,
-			 size_t payload_len);
+char *testkeys_rs256_raw(EVP_PKEY *key, const char *header_json, const char *payload, size_t payload_len);
 /* A compact JWS HMAC-SHA256-signed with an arbitrary key. Caller frees. */
-char *testkeys_hs256(const void *hmac_key, size_t keylen, const char *header_json,
-		     const char *payload_json);
+char *testkeys_hs256(const void *hmac_key, size_t keylen, const char *header_json, const char *payload_json);
 
 /* Segment i (0-based) of a compact token, as a new string, or NULL. */
 char *testkeys_segment(const char *token, int i);
