@@ -215,23 +215,30 @@ static int revoke_family(sqlite3 *db, const char *family)
 			TXN_END);
 }
 
+/* The token's row, for rotating or revoking it: 1 when found and the
+ * asking client's (used and revoked filled); 0 with o->st saying why not
+ * (unknown, or another client's: not this client's to use, nor to burn);
+ * -1 when the store fails. */
+static int find_own(sqlite3 *db, struct op *o, int *used, int *revoked)
+{
+	op_reset(o);
+	int found = find(db, o, used, revoked);
+	if (found == 0)
+		o->st = REFRESH_UNKNOWN;
+	else if (found > 0 && wrong_client(o)) {
+		o->st = REFRESH_WRONG_CLIENT;
+		found = 0;
+	}
+	return found;
+}
+
 static int rotate_fn(sqlite3 *db, void *arg)
 {
 	struct op *o = arg;
 	int used = 0, revoked = 0;
-	op_reset(o);
-	int found = find(db, o, &used, &revoked);
-	if (found < 0)
-		return SQLITE_ERROR;
-	if (found == 0) {
-		o->st = REFRESH_UNKNOWN;
-		return SQLITE_OK;
-	}
-	/* Another client's token: not this client's to use, nor to burn. */
-	if (wrong_client(o)) {
-		o->st = REFRESH_WRONG_CLIENT;
-		return SQLITE_OK;
-	}
+	int found = find_own(db, o, &used, &revoked);
+	if (found <= 0)
+		return found < 0 ? SQLITE_ERROR : SQLITE_OK;
 	if (revoked) {
 		o->st = REFRESH_REVOKED;
 		return SQLITE_OK;
@@ -300,18 +307,9 @@ static int revoke_fn(sqlite3 *db, void *arg)
 {
 	struct op *o = arg;
 	int used = 0, revoked = 0;
-	op_reset(o);
-	int found = find(db, o, &used, &revoked);
-	if (found < 0)
-		return SQLITE_ERROR;
-	if (found == 0) {
-		o->st = REFRESH_UNKNOWN;
-		return SQLITE_OK;
-	}
-	if (wrong_client(o)) {
-		o->st = REFRESH_WRONG_CLIENT;
-		return SQLITE_OK;
-	}
+	int found = find_own(db, o, &used, &revoked);
+	if (found <= 0)
+		return found < 0 ? SQLITE_ERROR : SQLITE_OK;
 	int rc = revoke_family(db, o->g->family);
 	if (rc == SQLITE_DONE)
 		o->st = REFRESH_OK, o->revoked = 1;
