@@ -36,12 +36,6 @@ static int secret_hash(const char *s, unsigned char out[HASH_LEN])
 	return EVP_Digest(s, FLOW_ID_LEN, out, &n, EVP_sha256(), NULL) == 1 && n == HASH_LEN ? 0 : -1;
 }
 
-static char *col_dup(sqlite3_stmt *q, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(q, i);
-	return t ? ck_strdup(t) : NULL;
-}
-
 char *flow_scope_intersect(const char *a, const char *b)
 {
 	struct sbuf out = {0};
@@ -165,7 +159,7 @@ enum flow_status flowstore_session_get(sqlite3 *db, const char *cookie, time_t n
 	const char *csrf = (const char *)sqlite3_column_text(q, 1);
 	int st = FLOW_NOT_FOUND;
 	if (csrf && strlen(csrf) == FLOW_ID_LEN) {
-		s->sub = col_dup(q, 0);
+		s->sub = txn_column_dup(q, 0);
 		memcpy(s->csrf, csrf, FLOW_ID_LEN + 1);
 		st = FLOW_OK;
 	}
@@ -217,13 +211,13 @@ enum flow_status flowstore_request_get(sqlite3 *db, const char *cookie, const ch
 	if (rc != SQLITE_ROW)
 		return FLOW_ERROR;
 	memcpy(r->id, id, FLOW_ID_LEN + 1);
-	r->client_id = col_dup(q, 0);
-	r->client_name = col_dup(q, 1);
-	r->redirect_uri = col_dup(q, 2);
-	r->state = col_dup(q, 3);
-	r->challenge = col_dup(q, 4);
-	r->scope = col_dup(q, 5);
-	r->resource = col_dup(q, 6);
+	r->client_id = txn_column_dup(q, 0);
+	r->client_name = txn_column_dup(q, 1);
+	r->redirect_uri = txn_column_dup(q, 2);
+	r->state = txn_column_dup(q, 3);
+	r->challenge = txn_column_dup(q, 4);
+	r->scope = txn_column_dup(q, 5);
+	r->resource = txn_column_dup(q, 6);
 	sqlite3_finalize(q);
 	if (!r->client_id || !r->client_name || !r->redirect_uri || !r->challenge || !r->scope) {
 		flow_request_free(r);
@@ -352,8 +346,10 @@ static int redeem_fn(sqlite3 *db, void *arg)
 	}
 	if (rc != SQLITE_ROW)
 		return rc;
-	char *client = col_dup(q, 0), *redirect = col_dup(q, 1), *challenge = col_dup(q, 2);
-	char *scope = col_dup(q, 3), *resource = col_dup(q, 4), *sub = col_dup(q, 5), *family = col_dup(q, 8);
+	char *client = txn_column_dup(q, 0), *redirect = txn_column_dup(q, 1),
+	     *challenge = txn_column_dup(q, 2);
+	char *scope = txn_column_dup(q, 3), *resource = txn_column_dup(q, 4), *sub = txn_column_dup(q, 5),
+	     *family = txn_column_dup(q, 8);
 	long long expires = sqlite3_column_int64(q, 6);
 	int used = sqlite3_column_int(q, 7);
 	sqlite3_finalize(q);
@@ -426,7 +422,7 @@ char *flowstore_grant_scope(sqlite3 *db, const char *sub, const char *client_id)
 		return ck_strdup("");
 	if (rc != SQLITE_ROW)
 		return NULL;
-	char *s = col_dup(q, 0);
+	char *s = txn_column_dup(q, 0);
 	sqlite3_finalize(q);
 	return s ? s : ck_strdup("");
 }

@@ -496,27 +496,21 @@ fail:
 	"scope,"                                                                                             \
 	" created_at"
 
-static char *column_dup(sqlite3_stmt *q, int i)
-{
-	const unsigned char *s = sqlite3_column_text(q, i);
-	return s ? ck_strdup((const char *)s) : NULL;
-}
-
 /* A row of CLIENT_COLUMNS into *c: 0, or -1 when it does not parse. */
 static int client_from_row(sqlite3_stmt *q, struct oauth_client *c)
 {
 	memset(c, 0, sizeof *c);
-	c->client_id = column_dup(q, 0);
+	c->client_id = txn_column_dup(q, 0);
 	const unsigned char *auth = sqlite3_column_text(q, 1);
 	int a = auth ? oauthclient_auth_parse((const char *)auth) : -1;
 	c->auth = a < 0 ? OAUTHCLIENT_AUTH_NONE : (enum oauthclient_auth)a;
-	c->client_name = column_dup(q, 2);
+	c->client_name = txn_column_dup(q, 2);
 	if (!c->client_name)
 		c->client_name = ck_strdup(c->client_id);
-	c->client_uri = column_dup(q, 3);
-	c->grant_types = column_dup(q, 5);
-	c->response_types = column_dup(q, 6);
-	c->scope = column_dup(q, 7);
+	c->client_uri = txn_column_dup(q, 3);
+	c->grant_types = txn_column_dup(q, 5);
+	c->response_types = txn_column_dup(q, 6);
+	c->scope = txn_column_dup(q, 7);
 	c->issued_at = (time_t)sqlite3_column_int64(q, 8);
 	const unsigned char *uris = sqlite3_column_text(q, 4);
 	json_object *arr = uris ? json_tokener_parse((const char *)uris) : NULL;

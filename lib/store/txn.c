@@ -1,4 +1,5 @@
 #include "txn.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,4 +57,10 @@ int txn_exec(sqlite3 *db, sqlite3_stmt **stmt, const char *sql, ...)
 	else
 		sqlite3_finalize(q);
 	return rc;
+}
+
+char *txn_column_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	return t ? ck_strdup((const char *)t) : NULL;
 }

@@ -23,4 +23,7 @@ int txn_run(sqlite3 *db, int (*fn)(sqlite3 *db, void *arg), void *arg);
 enum { TXN_END, TXN_TEXT, TXN_INT, TXN_BLOB };
 int txn_exec(sqlite3 *db, sqlite3_stmt **stmt, const char *sql, ...);
 
+/* Column i of the row as a new string (caller frees), or NULL for NULL. */
+char *txn_column_dup(sqlite3_stmt *q, int i);
+
 #endif

@@ -9,12 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *col_dup(sqlite3_stmt *q, int i)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	return t ? ck_strdup((const char *)t) : NULL;
-}
-
 /* The database this process works with: the two lookups of the request
  * path are prepared once for it. A process has one; a caller that switches
  * (the unit tests) drops them. */
@@ -50,14 +44,14 @@ static int find_user(sqlite3 *db, int by_sub, const char *value, struct user *u)
 	sqlite3_bind_text(q, 1, value, -1, SQLITE_STATIC);
 	int s = sqlite3_step(q);
 	if (s == SQLITE_ROW) {
-		u->sub = col_dup(q, 0);
-		u->email = col_dup(q, 1);
-		u->name = col_dup(q, 2);
-		u->password_hash = col_dup(q, 3);
-		u->permissions = col_dup(q, 4);
-		u->scope = col_dup(q, 5);
+		u->sub = txn_column_dup(q, 0);
+		u->email = txn_column_dup(q, 1);
+		u->name = txn_column_dup(q, 2);
+		u->password_hash = txn_column_dup(q, 3);
+		u->permissions = txn_column_dup(q, 4);
+		u->scope = txn_column_dup(q, 5);
 		u->email_verified = sqlite3_column_int(q, 6);
-		u->created_at = col_dup(q, 7);
+		u->created_at = txn_column_dup(q, 7);
 		rc = USERDB_OK;
 	} else if (s == SQLITE_DONE) {
 		rc = USERDB_NOT_FOUND;
