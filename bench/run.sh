@@ -370,9 +370,9 @@ table=$BENCH_DIR/table.md
 cat "$table"
 
 # The sections below the tables are kept, not measured here: the notes on
-# design choices and bench/oauth.sh's (the file's last).
+# design choices, the front ends' (bench/fronts.sh) and bench/oauth.sh's.
 notes=$BENCH_DIR/notes.md
-sed -n '/^## \(Measurements behind design choices\|The OAuth flow\)/,$p' bench/RESULTS.md >"$notes" 2>/dev/null || :
+sed -n '/^## \(Measurements behind design choices\|Front ends\|The OAuth flow\)/,$p' bench/RESULTS.md >"$notes" 2>/dev/null || :
 {
 	echo "# Benchmark results"
 	echo
@@ -388,3 +388,5 @@ sed -n '/^## \(Measurements behind design choices\|The OAuth flow\)/,$p' bench/R
 	fi
 } >bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2
+# The same figures as a picture (bench/results.svg, shown in docs/performance.md).
+bench/plot.sh bench/RESULTS.md bench/results.svg
