@@ -50,10 +50,11 @@ PIDS+=("$SUITE_PID")
 SUITE=http://127.0.0.1:$SUITE_PORT
 wait_http "$SUITE/" || { echo "the suite did not start:" >&2; cat "$BENCH_DIR"/suite* >&2; exit 1; }
 
-# --- the ceiling, built twice (libfcgi's default close, and closing at once) -------------
+# --- the ceiling, built three times (libfcgi's default close, closing at once, b's bytes) ---
 FCGI_FLAGS=$(pkg-config --cflags --libs fcgi 2>/dev/null || echo -lfcgi)
 cc -O2 -o "$BENCH_DIR/ceiling" bench/ceiling.c $FCGI_FLAGS
 cc -O2 -DCLOSE_AT_ONCE -o "$BENCH_DIR/ceiling-now" bench/ceiling.c $FCGI_FLAGS
+cc -O2 -DCLOSE_AT_ONCE -DSAME_ANSWER -o "$BENCH_DIR/ceiling-same" bench/ceiling.c $FCGI_FLAGS
 # start_ceiling NAME: lighttpd serving that build on a free port; sets
 # LAST_PID and LAST_URL.
 start_ceiling() {
@@ -123,6 +124,16 @@ node bench/node/mint.mjs "$MCPAUTH_STATE_DIR/signing-key.pem" "$KID" https://mcp
 export BENCH_TOKENS=$BENCH_DIR/tokens.txt
 CGI_TOKEN=$(curl -s -X POST "$CGI/auth/login" -H 'Content-Type: application/json' \
 	-d '{"email":"user@example.com","password":"password"}' | jq -r .access_token)
+# The third ceiling (a3) answers the bytes the profile program answers to b,
+# taken from the program itself run once as plain CGI with b's request.
+env -i PATH="$PATH" MCPAUTH_STATE_DIR="$MCPAUTH_STATE_DIR" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+	REQUEST_URI=/api/profile SCRIPT_NAME=/api/profile HTTP_HOST=127.0.0.1 REMOTE_ADDR=127.0.0.1 \
+	SERVER_ADDR=127.0.0.1 HTTP_AUTHORIZATION="Bearer $TOKEN" build/cgi-bin/profile </dev/null \
+	>"$BENCH_DIR/ceiling-same.answer" 2>/dev/null
+start_ceiling ceiling-same
+CEIL3_PID=$LAST_PID CEIL3=$LAST_URL
+[ "$(curl -s -H "Authorization: Bearer $TOKEN" "$SUITE/api/profile")" = "$(curl -s "$CEIL3/")" ] ||
+	{ echo "a3 does not answer b's body" >&2; exit 1; }
 for u in "$SUITE/api/profile" "$NODE/api/profile"; do
 	got=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -1 "$BENCH_TOKENS")" "$u")
 	[ "$got" = 200 ] || { echo "a minted token is refused by $u ($got)" >&2; exit 1; }
@@ -182,6 +193,7 @@ LOGIN='{"email":"user@example.com","password":"password"}'
 SCENARIOS=(
 	"a|ceiling: fixed JSON from a minimal libfcgi program"
 	"a2|ceiling closing at once, as the suite does"
+	"a3|ceiling closing at once, answering b's bytes (headers and body)"
 	"b|GET /api/profile, one token reused"
 	"c|GET /api/profile, $NTOKENS distinct tokens"
 	"d1|401: no token"
@@ -199,6 +211,7 @@ wrk_for() {
 	case $1 in
 	a) "${w[@]}" "$CEIL/" ;;
 	a2) "${w[@]}" "$CEIL2/" ;;
+	a3) "${w[@]}" "$CEIL3/" ;;
 	b) "${w[@]}" -H "$auth" "$SUITE/api/profile" ;;
 	c) "${w[@]}" -s bench/tokens.lua "$SUITE/api/profile" ;;
 	d1) "${w[@]}" "$SUITE/api/profile" ;;
@@ -215,7 +228,7 @@ wrk_for() {
 to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-server_pid() { case $1 in a) echo "$CEIL_PID" ;; a2) echo "$CEIL2_PID" ;; g*) echo "$NODE_PID" ;; h) echo "$CGI_PID" ;; *) echo "$SUITE_PID" ;; esac; }
+server_pid() { case $1 in a) echo "$CEIL_PID" ;; a2) echo "$CEIL2_PID" ;; a3) echo "$CEIL3_PID" ;; g*) echo "$NODE_PID" ;; h) echo "$CGI_PID" ;; *) echo "$SUITE_PID" ;; esac; }
 TICK=$(getconf CLK_TCK)
 run_one() { # index round
 	local name=${SCENARIOS[$1]%%|*} out srv s0 s1 k0 k1 w
@@ -336,6 +349,8 @@ table=$BENCH_DIR/table.md
 	echo "| c / a (many tokens vs ceiling) | $(ratio c a) | >= 0.70 |"
 	echo "| b / a2 (one token vs the ceiling closing at once) | $(ratio b a2) | |"
 	echo "| c / a2 (many tokens vs the ceiling closing at once) | $(ratio c a2) | |"
+	echo "| b / a3 (one token vs the ceiling answering b's bytes) | $(ratio b a3) | |"
+	echo "| a3 / a2 (b's bytes vs the small answer, both ceilings) | $(ratio a3 a2) | |"
 	echo "| b / g (one token vs Node anchor) | $(ratio b g) | >= 8 |"
 	echo "| c / g2 (many tokens vs Node anchor) | $(ratio c g2) | |"
 	echo "| e1 / b (/mcp tools/call vs direct) | $(ratio e1 b) | >= 0.85 |"
