@@ -380,6 +380,21 @@ expect_status 406 "Accept text/event-stream only: 406 (no SSE here)"
 rpc_with "$CT" 'application/json; q=0' "$PING"
 expect_status 406 "Accept application/json;q=0: 406"
 
+# --- /mcp: Origin defaults (server on loopback, MCPAUTH_ALLOWED_ORIGINS unset) ----------------
+rpc "$PING" -H "Origin: $BASE"
+expect_status 200 "the server's own origin is allowed"
+expect_header Access-Control-Allow-Origin "^$BASE\$" "own origin: echoed for the browser"
+rpc "$PING" -H 'Origin: http://localhost:6274'
+expect_status 200 "a loopback origin is allowed on a loopback-bound server"
+rpc "$PING" -H 'Origin: http://[::1]:5173'
+expect_status 200 "an IPv6 loopback origin too"
+rpc "$PING" -H 'Origin: http://localhost.evil.example.com'
+expect_status 403 "a name beginning with localhost is no loopback origin"
+rpc "$PING" -H 'Origin: null'
+expect_status 403 "Origin: null is refused"
+invoke GET_/ '{}' -H "Origin: $BASE"
+expect_status 200 "/mcp/invoke: own origin allowed too"
+
 # --- RFC 9728 protected resource metadata --------------------------------------------------
 for p in /.well-known/oauth-protected-resource /.well-known/oauth-protected-resource/mcp; do
 	req GET "$p"
@@ -412,7 +427,11 @@ expect_status 200 "a listed Origin is accepted"
 rpc "$PING" -H 'Origin: http://localhost:5173'
 expect_status 200 "the second listed Origin is accepted"
 rpc "$PING" -H 'Origin: http://localhost:5174'
-expect_status 403 "an Origin off the list is refused"
+expect_status 403 "an Origin off the list is refused (a configured list replaces the loopback default)"
+rpc "$PING" -H "Origin: $BASE"
+expect_status 200 "the server's own origin stays allowed with a list"
+rpc "$PING" -H "Origin: ${BASE/http:/https:}"
+expect_status 403 "own origin: the scheme counts"
 req GET /.well-known/oauth-protected-resource/mcp
 expect_json .resource "https://api.example.com/mcp" "configured resource URL, trailing slash dropped"
 call get_api_profile '{}'
