@@ -316,7 +316,7 @@ expect_status 200 "unknown method: HTTP 200"
 expect_json '(.id | tostring) + " " + (.error.code | tostring)' "11 -32601" "unknown method: -32601"
 rpc '{"jsonrpc":"2.0","id":12,"method":'
 expect_status 400 "malformed JSON: 400"
-expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32700" "malformed JSON: -32700, id null"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring)' "false -32700" "malformed JSON: -32700, no id (not null)"
 rpc ''
 expect_status 400 "empty body: 400"
 expect_json .error.code -32700 "empty body: -32700"
@@ -336,7 +336,7 @@ expect_json .error.code -32600 "id an object: -32600"
 rpc '{"jsonrpc":"2.0","id":14,"method":5}'
 expect_json .error.code -32600 "method not a string: -32600"
 rpc '"ping"'
-expect_json .error.code -32600 "a JSON string is not a message: -32600"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring)' "false -32600" "a JSON string is not a message: -32600, no id"
 rpc '{"jsonrpc":"2.0","id":15}'
 expect_json .error.code -32600 "neither request nor response: -32600"
 
@@ -350,12 +350,14 @@ expect_json '(.error.code | tostring) + " " + (.error.data.supported | join(",")
 	"-32600 2025-11-25,2025-06-18,2025-03-26" "unsupported version: the error lists the supported ones"
 rpc "$PING" -H 'Origin: https://evil.example.com'
 expect_status 403 "an Origin not on the list (default: none): 403"
-expect_json '.error.code | . < 0' true "403 body is a JSON-RPC error"
+expect_json '(.error.code | . < 0 | tostring) + " " + (.id | tostring)' "true 20" "403 body is a JSON-RPC error with the request's id"
+rpc '{"jsonrpc":"2.0","id":{},"method":"ping"}' -H 'Origin: https://evil.example.com'
+expect_json '(.error.code | tostring) + " " + (has("id") | tostring)' "-32000 false" "403 for a request whose id cannot be read: no id"
 CT=application/json
 ACC='application/json, text/event-stream'
 rpc_with text/plain "$ACC" "$PING"
 expect_status 415 "Content-Type text/plain: 415"
-expect_json .error.code -32000 "415 body is a JSON-RPC error"
+expect_json '(.error.code | tostring) + " " + (.id | tostring)' "-32000 20" "415 body is a JSON-RPC error with the request's id"
 rpc_with "" "$ACC" "$PING"
 expect_status 415 "no Content-Type: 415"
 rpc_with application/x-www-form-urlencoded "$ACC" "$PING"
@@ -388,6 +390,8 @@ rpc "$PING" -H 'Origin: http://localhost:6274'
 expect_status 200 "a loopback origin is allowed on a loopback-bound server"
 rpc "$PING" -H 'Origin: http://[::1]:5173'
 expect_status 200 "an IPv6 loopback origin too"
+req OPTIONS /mcp -H "Origin: $BASE" -H 'Access-Control-Request-Method: POST'
+expect_header Access-Control-Allow-Headers 'Mcp-Method, Mcp-Name' "the preflight allows the mirrored headers"
 rpc "$PING" -H 'Origin: http://localhost.evil.example.com'
 expect_status 403 "a name beginning with localhost is no loopback origin"
 rpc "$PING" -H 'Origin: null'
