@@ -69,11 +69,12 @@ static int on_mcp(const struct tool *t)
 	return !(t->route->flags & ROUTE_NO_MCP);
 }
 
-static json_object *tools_array(const struct toolset *ts, int express)
+/* The tools the caller sees (tool_visible): with a token, those it can call. */
+static json_object *tools_array(const struct toolset *ts, int express, const struct principal *caller)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < ts->ntools; i++)
-		if (express || on_mcp(&ts->tools[i]))
+		if ((express || on_mcp(&ts->tools[i])) && tool_visible(&ts->tools[i], caller))
 			json_object_array_add(a, tool_json(&ts->tools[i], express));
 	return a;
 }
@@ -97,7 +98,7 @@ static void tools_get(struct request *req, struct response *resp)
 	const struct app *app = req->app;
 	const struct toolset *ts = tools(app);
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "tools", tools_array(ts, 1));
+	json_object_object_add(body, "tools", tools_array(ts, 1, req->principal));
 	response_json(resp, 200, body);
 }
 
@@ -260,11 +261,11 @@ static void rpc_tools_call(const struct request *req, struct response *resp, jso
 	response_free(&r);
 }
 
-static void rpc_tools_list(const struct app *app, struct response *resp, json_object *id)
+static void rpc_tools_list(const struct request *req, struct response *resp, json_object *id)
 {
-	const struct toolset *ts = tools(app);
+	const struct toolset *ts = tools(req->app);
 	json_object *result = json_object_new_object();
-	json_object_object_add(result, "tools", tools_array(ts, 0));
+	json_object_object_add(result, "tools", tools_array(ts, 0, req->principal));
 	response_jsonrpc(resp, 200, id, "result", result);
 }
 
@@ -323,7 +324,7 @@ static void rpc_message(const struct request *req, struct response *resp, json_o
 	} else if (strcmp(m, "ping") == 0) {
 		response_jsonrpc(resp, 200, id, "result", json_object_new_object());
 	} else if (strcmp(m, "tools/list") == 0) {
-		rpc_tools_list(req->app, resp, id);
+		rpc_tools_list(req, resp, id);
 	} else if (strcmp(m, "tools/call") == 0) {
 		rpc_tools_call(req, resp, id, params);
 	} else {

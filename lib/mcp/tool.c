@@ -1,4 +1,5 @@
 #include "tool.h"
+#include "guard.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -109,6 +110,11 @@ const struct tool *toolset_find(const struct toolset *ts, const char *name, unsi
 			return t;
 	}
 	return NULL;
+}
+
+int tool_visible(const struct tool *t, const struct principal *p)
+{
+	return !p || guard_allows(t->route, p);
 }
 
 /* The path parameters of a pattern, one at a time: *pos starts at 0. */

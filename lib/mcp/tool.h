@@ -42,6 +42,11 @@ void toolset_init(struct toolset *ts, const struct route_group *const *groups, s
 void toolset_free(struct toolset *ts);
 const struct tool *toolset_find(const struct toolset *ts, const char *name, unsigned forms);
 
+/* 1 when a tool list shows t to a caller with principal p: with a token,
+ * the tools it can call (guard_allows, the guard's own rule); without one
+ * (p NULL), every tool, each description saying what it needs. */
+int tool_visible(const struct tool *t, const struct principal *p);
+
 /* The MCP name of a route before deduplication: lower-case method, then the
  * path's segments, every other character as '_'. Writes at most
  * TOOL_NAME_MAX + 1 bytes. */

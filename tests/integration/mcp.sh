@@ -310,6 +310,70 @@ req POST "/mcp?access_token=$USER" -H 'Content-Type: application/json' \
 	-d '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"get_api_profile"}}'
 expect_status 401 "/mcp: a token in the query string is not accepted"
 
+# --- tool lists per caller: with a token, the tools it can call -------------------------------
+# user: read:profile write:profile; viewer: read:profile read:users; admin:
+# every permission; each with the scope "openid profile email".
+MCP_USER=get_root,get_api_profile,put_api_profile,get_api_email
+MCP_VIEWER=get_root,get_api_profile,get_api_email,get_api_users,get_api_auth0_user_id,get_api_user_id
+MCP_ADMIN=get_root,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id
+EX_PUBLIC=GET_/,POST_/auth/login,POST_/auth/refresh,POST_/auth/logout
+for who in USER VIEWER ADMIN; do
+	tok=${!who}
+	want=MCP_$who
+	rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H "$(au "$tok")"
+	expect_status 200 "$who: tools/list"
+	expect_json '[.result.tools[].name] | join(",")' "${!want}" "$who: tools/list shows the tools the token can call"
+	# The same rule over /mcp/tools, with the Express-MCP names (and the
+	# credential routes, public, which /mcp leaves out).
+	ex=$EX_PUBLIC
+	for t in $(echo "${!want}" | tr , ' '); do
+		[ "$t" = get_root ] || ex="$ex,$(jq -r --arg t "$t" '.result.tools[] | select(.name == $t) | .title | sub(" "; "_")' "$TMP_ROOT/body")"
+	done
+	req GET /mcp/tools -H "$(au "$tok")"
+	expect_status 200 "$who: GET /mcp/tools"
+	expect_json '[.tools[].name] | join(",")' "$ex" "$who: /mcp/tools shows the tools the token can call"
+done
+# A listed tool is one the token can call, and one left out answers the
+# route's 403: the list and the guard agree, tool by tool, for each role.
+tool_args() {
+	case $1 in
+	put_api_profile) echo '{"name":"John Doe"}' ;; # the user's own name: nothing changes
+	post_api_users) jq -nc --arg e "list-$2@example.com" '{name:"Listed",email:$e}' ;;
+	post_api_admin_permissions) echo '{"userId":"auth0|user123","permissions":["read:profile","write:profile"]}' ;;
+	get_api_auth0_user_id | get_api_user_id) echo '{"id":"auth0|user123"}' ;;
+	*) echo '{}' ;;
+	esac
+}
+for who in USER VIEWER ADMIN; do
+	tok=${!who}
+	want=MCP_$who
+	for t in $(echo "$MCP_ADMIN" | tr , ' '); do
+		call "$t" "$(tool_args "$t" "$who")" -H "$(au "$tok")"
+		if [[ ",${!want}," == *",$t,"* ]]; then
+			expect_json .result.isError false "$who: $t is listed and callable"
+		else
+			expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .error)' \
+				"true Insufficient permissions" "$who: $t is not listed and answers 403"
+		fi
+	done
+done
+# A scope decides too: without "email" in the token's scope, no get_api_email.
+T=$(curl -s -H 'Content-Type: application/json' -d '{"email":"user@example.com","password":"password","scope":"openid"}' \
+	"$BASE/auth/login" | jq -r .access_token)
+rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H "$(au "$T")"
+expect_json '[.result.tools[].name] | join(",")' "get_root,get_api_profile,put_api_profile" \
+	"a token whose scope lacks 'email' does not see get_api_email"
+call get_api_email '{}' -H "$(au "$T")"
+expect_json '.result.content[0].text | fromjson | .error' "Insufficient scope" "and get_api_email answers it 403"
+# A token that fails: 401 whatever the method, as before (a client learns at once).
+rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H "$(au invalid.token.here)"
+expect_status 401 "tools/list with a bad token: 401"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "4 -32001" "tools/list with a bad token: -32001"
+expect_header WWW-Authenticate 'error="invalid_token"' "tools/list with a bad token: invalid_token"
+req GET /mcp/tools -H "$(au invalid.token.here)"
+expect_status 401 "GET /mcp/tools with a bad token: 401"
+expect_header WWW-Authenticate 'error="invalid_token"' "GET /mcp/tools with a bad token: invalid_token"
+
 # --- /mcp: JSON-RPC errors ----------------------------------------------------------------
 rpc '{"jsonrpc":"2.0","id":11,"method":"resources/list"}'
 expect_status 200 "unknown method: HTTP 200"

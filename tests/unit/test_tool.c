@@ -14,6 +14,7 @@
 #include "http.h"
 #include "route.h"
 #include "routes.h"
+#include "token.h"
 #include "tool.h"
 #include "unit.h"
 #include "util.h"
@@ -365,6 +366,69 @@ START_TEST(test_annotations_read_only_for_get_idempotent_for_put)
 }
 END_TEST
 
+/* --- which tools a caller sees -------------------------------------------- */
+
+/* 1 when guard_check lets a caller with principal p (NULL: no token) through r. */
+static int guard_lets_through(const struct route *r, struct principal *p)
+{
+	struct app a = {.groups = route_groups, .ngroups = route_ngroups};
+	struct request req = {.method = r->method,
+			      .path = "/",
+			      .host = "127.0.0.1:3009",
+			      .app = &a,
+			      .route = r,
+			      .principal = p};
+	struct response resp;
+	response_init(&resp);
+	int through = guard_check(&req, &resp) == HTTP_GO_ON;
+	response_free(&resp);
+	return through;
+}
+
+/* tools/list shows a token the tools the guard lets it call, no more and
+ * no fewer: the two rules agree on every route for every kind of caller. */
+START_TEST(test_visible_tools_are_the_ones_the_guard_lets_through)
+{
+	static const char *const callers[][2] = {
+	    /* permissions, scope (NULL: no scope claim) */
+	    {"read:profile write:profile", "openid profile email"},
+	    {"read:profile read:users", "openid"},
+	    {"read:profile write:profile read:users write:users admin:all", NULL},
+	    {"", "email"},
+	};
+	size_t shown = 0, hidden = 0;
+	for (size_t c = 0; c < sizeof callers / sizeof callers[0]; c++) {
+		struct principal p = {.sub = "auth0|t", .scope = callers[c][1]};
+		p.permissions = json_word_array(callers[c][0]);
+		for (size_t i = 0; i < api.ntools; i++) {
+			const struct tool *t = &api.tools[i];
+			int visible = tool_visible(t, &p);
+			ck_assert_msg(visible == guard_lets_through(t->route, &p),
+				      "%s for caller %zu: listed %d", t->name, c, visible);
+			visible ? shown++ : hidden++;
+		}
+		json_object_put(p.permissions);
+	}
+	/* Both answers occur: the agreement is not one of a constant. */
+	ck_assert_uint_gt(shown, 0);
+	ck_assert_uint_gt(hidden, 0);
+}
+END_TEST
+
+/* Without a token every tool is listed, those needing one included: the
+ * description says what each needs. */
+START_TEST(test_without_a_token_every_tool_is_visible)
+{
+	size_t protected = 0;
+	for (size_t i = 0; i < api.ntools; i++) {
+		ck_assert(tool_visible(&api.tools[i], NULL));
+		if (!guard_lets_through(api.tools[i].route, NULL))
+		protected++;
+	}
+	ck_assert_uint_gt(protected, 0);
+}
+END_TEST
+
 START_TEST(test_request_fills_the_path_parameter_url_encoded)
 {
 	struct request req;
@@ -637,6 +701,12 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_every_route_field_table_names_each_field_once);
 	tcase_add_test(tc, test_description_says_what_the_tool_requires);
 	tcase_add_test(tc, test_annotations_read_only_for_get_idempotent_for_put);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("visible");
+	tcase_add_checked_fixture(tc, api_setup, api_teardown);
+	tcase_add_test(tc, test_visible_tools_are_the_ones_the_guard_lets_through);
+	tcase_add_test(tc, test_without_a_token_every_tool_is_visible);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("request");
