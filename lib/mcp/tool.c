@@ -202,11 +202,18 @@ char *tool_description(const struct tool *t)
 
 json_object *tool_annotations(const struct tool *t)
 {
-	const char *m = t->route->method;
+	const struct route *r = t->route;
+	int read = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	int replaces = strcmp(r->method, "PUT") == 0 || strcmp(r->method, "DELETE") == 0;
 	json_object *a = json_object_new_object();
-	json_object_object_add(a, "readOnlyHint", json_object_new_boolean(strcmp(m, "GET") == 0));
-	if (strcmp(m, "PUT") == 0)
-		json_object_object_add(a, "idempotentHint", json_object_new_boolean(1));
+	json_object_object_add(a, "title", json_object_new_string(t->title));
+	json_object_object_add(a, "readOnlyHint", json_object_new_boolean(read));
+	/* Every hint is given: a client assumes the worst of one left out. */
+	json_object_object_add(
+	    a, "destructiveHint",
+	    json_object_new_boolean(!read && (replaces || (r->flags & ROUTE_DESTRUCTIVE))));
+	json_object_object_add(a, "idempotentHint",
+			       json_object_new_boolean(read || replaces || (r->flags & ROUTE_IDEMPOTENT)));
 	/* A tool acts on this API only. */
 	json_object_object_add(a, "openWorldHint", json_object_new_boolean(0));
 	return a;

@@ -62,7 +62,9 @@ json_object *tool_input_schema(const struct tool *t);
 json_object *tool_output_schema(const struct tool *t);
 /* The summary, the route and what the caller needs. Caller frees. */
 char *tool_description(const struct tool *t);
-/* readOnlyHint for GET, idempotentHint for PUT. */
+/* title (as the tool's), readOnlyHint for GET, destructiveHint for PUT,
+ * DELETE and ROUTE_DESTRUCTIVE rows, idempotentHint for GET, PUT, DELETE
+ * and ROUTE_IDEMPOTENT rows, openWorldHint false: every hint, each time. */
 json_object *tool_annotations(const struct tool *t);
 
 /* Builds into *out the request a call of t with args makes: the path with

@@ -90,6 +90,11 @@ expect_json '.tools[] | select(.name == "GET_/api/profile") | .mcpName + " " + .
 expect_json '[.tools[] | select(.route.method == "GET") | .annotations.readOnlyHint] | all' true "GET tools are readOnlyHint"
 expect_json '.tools[] | select(.name == "PUT_/api/profile") | [.annotations.readOnlyHint, .annotations.idempotentHint] | map(tostring) | join(",")' \
 	"false,true" "PUT is idempotentHint, not read-only"
+# Each tool's hints as readOnly, destructive, idempotent, openWorld (1 true, 0 false).
+HINTS='[.annotations | .readOnlyHint, .destructiveHint, .idempotentHint, .openWorldHint | if . == true then "1" elif . == false then "0" else "?" end] | join("")'
+expect_json "[.tools[] | select(.route.method == \"POST\") | .name + \":\" + ($HINTS)] | join(\",\")" \
+	"POST_/auth/login:0000,POST_/auth/refresh:0100,POST_/auth/logout:0110,POST_/api/users:0000,POST_/api/admin/permissions:0110" \
+	"/mcp/tools: the hints of each POST tool"
 
 # --- POST /mcp/invoke ---------------------------------------------------------------
 invoke GET_/ '{}'
@@ -215,6 +220,11 @@ expect_json '.result.tools[] | select(.name == "get_api_user_id") | .title + "|"
 	"GET /api/user/:id|id" "title and required path parameter"
 expect_json '.result.tools[] | select(.name == "put_api_profile") | .annotations.idempotentHint' true "put_api_profile idempotentHint"
 expect_json '.result.tools[] | select(.name == "get_api_users") | .annotations.readOnlyHint' true "get_api_users readOnlyHint"
+expect_json "[.result.tools[] | .name + \":\" + ($HINTS)] | join(\",\")" \
+	"get_root:1010,get_api_profile:1010,put_api_profile:0110,get_api_email:1010,get_api_users:1010,post_api_users:0000,get_api_admin_users:1010,post_api_admin_permissions:0110,get_api_auth0_user_id:1010,get_api_user_id:1010" \
+	"every tool's readOnly, destructive, idempotent and openWorld hints"
+expect_json '[.result.tools[] | select(.annotations.title != .title or (.title | test("^(GET|PUT|POST|DELETE) /") | not))] | length' 0 \
+	"every tool's annotations.title is its title, METHOD /path"
 expect_json '[.result.tools[] | select(.description | test("Requires|Public") | not)] | length' 0 \
 	"every description says what it requires"
 expect_json '.result.tools[] | select(.name == "get_api_profile") | (.outputSchema.required | join(",")) + "|" +

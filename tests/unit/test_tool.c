@@ -349,20 +349,52 @@ START_TEST(test_description_says_what_the_tool_requires)
 }
 END_TEST
 
-START_TEST(test_annotations_read_only_for_get_idempotent_for_put)
+static int hint(json_object *a, const char *name)
 {
-	json_object *a = tool_annotations(api_tool("get_api_users")), *v;
-	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && json_object_get_boolean(v));
-	ck_assert(!json_object_object_get_ex(a, "idempotentHint", NULL));
-	json_object_put(a);
-	a = tool_annotations(api_tool("put_api_profile"));
-	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && !json_object_get_boolean(v));
-	ck_assert(json_object_object_get_ex(a, "idempotentHint", &v) && json_object_get_boolean(v));
-	json_object_put(a);
-	a = tool_annotations(api_tool("post_api_users"));
-	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && !json_object_get_boolean(v));
-	ck_assert(!json_object_object_get_ex(a, "idempotentHint", NULL));
-	json_object_put(a);
+	json_object *v;
+	ck_assert_msg(json_object_object_get_ex(a, name, &v) && json_object_is_type(v, json_type_boolean),
+		      "no boolean %s", name);
+	return json_object_get_boolean(v);
+}
+
+/* Each tool's hints, checked against what its route does: GET reads; PUT
+ * overwrites (the profile), POST /api/admin/permissions replaces, refresh
+ * ends the old token, logout revokes (again: nothing more); creating a
+ * user twice answers 409 the second time, login issues a new token. */
+START_TEST(test_annotations_of_every_tool)
+{
+	static const struct {
+		const char *name;
+		int read_only, destructive, idempotent;
+	} want[] = {
+	    {"get_root", 1, 0, 1},
+	    {"post_auth_login", 0, 0, 0},
+	    {"post_auth_refresh", 0, 1, 0},
+	    {"post_auth_logout", 0, 1, 1},
+	    {"get_api_profile", 1, 0, 1},
+	    {"put_api_profile", 0, 1, 1},
+	    {"get_api_email", 1, 0, 1},
+	    {"get_api_users", 1, 0, 1},
+	    {"post_api_users", 0, 0, 0},
+	    {"get_api_admin_users", 1, 0, 1},
+	    {"post_api_admin_permissions", 0, 1, 1},
+	    {"get_api_auth0_user_id", 1, 0, 1},
+	    {"get_api_user_id", 1, 0, 1},
+	};
+	ck_assert_uint_eq(api.ntools, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct tool *t = api_tool(want[i].name);
+		json_object *a = tool_annotations(t);
+		ck_assert_str_eq(str_at(a, "title"), t->title);
+		ck_assert_msg(hint(a, "readOnlyHint") == want[i].read_only, "%s readOnlyHint", want[i].name);
+		ck_assert_msg(hint(a, "destructiveHint") == want[i].destructive, "%s destructiveHint",
+			      want[i].name);
+		ck_assert_msg(hint(a, "idempotentHint") == want[i].idempotent, "%s idempotentHint",
+			      want[i].name);
+		ck_assert_msg(!hint(a, "openWorldHint"), "%s openWorldHint", want[i].name);
+		ck_assert_int_eq(json_object_object_length(a), 5);
+		json_object_put(a);
+	}
 }
 END_TEST
 
@@ -700,7 +732,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_input_schema_carries_the_route_body_fields);
 	tcase_add_test(tc, test_every_route_field_table_names_each_field_once);
 	tcase_add_test(tc, test_description_says_what_the_tool_requires);
-	tcase_add_test(tc, test_annotations_read_only_for_get_idempotent_for_put);
+	tcase_add_test(tc, test_annotations_of_every_tool);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("visible");
