@@ -152,13 +152,30 @@ static const struct field_list *input_fields(const struct route *r)
 	return r->fields ? &r->fields->in : &none;
 }
 
+/* A new schema object naming its dialect first. */
+static json_object *schema_new(void)
+{
+	json_object *s = json_object_new_object();
+	json_object_object_add(s, "$schema", json_object_new_string(TOOL_SCHEMA_DIALECT));
+	return s;
+}
+
 json_object *tool_output_schema(const struct tool *t)
 {
 	const struct route_fields *rf = t->route->fields;
-	if (rf && rf->out.n)
-		return field_object_schema(&rf->out);
-	json_object *s = json_object_new_object();
-	json_object_object_add(s, "type", json_object_new_string("object"));
+	json_object *s = schema_new();
+	if (!rf || !rf->out.n) {
+		json_object_object_add(s, "type", json_object_new_string("object"));
+		return s;
+	}
+	json_object *table = field_object_schema(&rf->out);
+	json_object_object_foreach(table, key, val)
+	{
+		json_object_object_add(s, key, json_object_get(val));
+	}
+	json_object_put(table);
+	if (rf->flags & FIELDS_OUT_OPEN)
+		json_object_object_add(s, "additionalProperties", json_object_new_boolean(1));
 	return s;
 }
 
@@ -180,7 +197,7 @@ json_object *tool_input_schema(const struct tool *t)
 		free(key);
 	}
 	field_schema_add(input_fields(t->route), props, required);
-	json_object *s = json_object_new_object();
+	json_object *s = schema_new();
 	json_object_object_add(s, "type", json_object_new_string("object"));
 	json_object_object_add(s, "properties", props);
 	/* JSON Schema draft 4 wants at least one name in "required". */

@@ -52,13 +52,18 @@ int tool_visible(const struct tool *t, const struct principal *p);
  * TOOL_NAME_MAX + 1 bytes. */
 void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1]);
 
-/* {"type":"object","properties","required","additionalProperties":false
- * (true for a FIELDS_OPEN table)}:
+/* The dialect of every schema a tool gives (MCP 2026-07-28: JSON Schema
+ * 2020-12, named by "$schema"). */
+#define TOOL_SCHEMA_DIALECT "https://json-schema.org/draft/2020-12/schema"
+
+/* {"$schema","type":"object","properties","required",
+ * "additionalProperties":false (true for a FIELDS_OPEN table)}:
  * path parameters (required strings), then the route's input fields
  * (the query string for GET and DELETE, the JSON body otherwise). */
 json_object *tool_input_schema(const struct tool *t);
-/* The route's answer table as a JSON Schema, or {"type":"object"} when it
- * has none. */
+/* The route's answer table (a 2xx answer's body) as a JSON Schema with
+ * "$schema", closed unless the table is FIELDS_OUT_OPEN; {"$schema",
+ * "type":"object"} for a route without one. */
 json_object *tool_output_schema(const struct tool *t);
 /* The summary, the route and what the caller needs. Caller frees. */
 char *tool_description(const struct tool *t);

@@ -25,11 +25,18 @@ rpc() {
 rpc_with() {
 	req POST /mcp -H "Content-Type:${1:+ $1}" -H "Accept:${2:+ $2}" --data-binary "$3"
 }
+# Every successful answer is kept, to be checked against its tool's
+# outputSchema at the end (tests/mcp/schema-check.mjs).
+RESULTS_MCP=$TMP_ROOT/results-mcp.jsonl RESULTS_EX=$TMP_ROOT/results-ex.jsonl
+: >"$RESULTS_MCP"
+: >"$RESULTS_EX"
 # call TOOL ARGS_JSON [curl args]: tools/call with id 7.
 call() {
 	local tool=$1 args=$2
 	shift 2
 	rpc "$(jq -nc --arg t "$tool" --argjson a "$args" '{jsonrpc:"2.0",id:7,method:"tools/call",params:{name:$t,arguments:$a}}')" "$@"
+	jq -c --arg t "$tool" 'select(.result.structuredContent) | {tool: $t, value: .result.structuredContent}' \
+		"$TMP_ROOT/body" >>"$RESULTS_MCP" 2>/dev/null
 }
 # invoke TOOLNAME ARGS_JSON [curl args]: POST /mcp/invoke.
 invoke() {
@@ -37,6 +44,7 @@ invoke() {
 	shift 2
 	req POST /mcp/invoke -H 'Content-Type: application/json' "$@" \
 		--data-binary "$(jq -nc --arg t "$tool" --argjson a "$args" '{toolName:$t,args:$a}')"
+	jq -c --arg t "$tool" 'select(.ok == true) | {tool: $t, value: .result}' "$TMP_ROOT/body" >>"$RESULTS_EX" 2>/dev/null
 }
 # same_json FILE_A FILE_B DESC: equal as JSON (key order aside).
 same_json() {
@@ -68,6 +76,7 @@ expect_json '[.endpoints.protected[] | select(.path == "/api/admin/users")][0].r
 # --- GET /mcp/tools -------------------------------------------------------------
 req GET /mcp/tools
 expect_status 200 "GET /mcp/tools is public"
+cp "$TMP_ROOT/body" "$TMP_ROOT/tools-ex.json"
 expect_header Content-Type '^application/json' "tools list is JSON"
 expect_json '.tools | length' 13 "one tool per API route (not /mcp, not /.well-known)"
 expect_json '[.tools[].name] | join(",")' \
@@ -209,6 +218,7 @@ expect_json '(.id | tostring) + " " + (.result | tojson)' "3 {}" "ping answers a
 # --- /mcp: tools/list -----------------------------------------------------------------------
 rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H 'MCP-Protocol-Version: 2025-06-18'
 expect_status 200 "tools/list without a token"
+cp "$TMP_ROOT/body" "$TMP_ROOT/tools-mcp.json"
 expect_json '.result.tools | length' 10 "tools/list lists every tool but those taking credentials"
 expect_json "[.result.tools[].name | test(\"$NAME_RE\")] | all" true "every name follows the MCP naming rule"
 expect_json '[.result.tools[].name] | length == (unique | length)' true "names are unique"
@@ -471,6 +481,55 @@ call get_api_profile '{}'
 META=$(header WWW-Authenticate | sed -E 's/.*resource_metadata="([^"]*)".*/\1/')
 curl -s "$META" -o "$TMP_ROOT/meta"
 expect_eq "$(jq -r .resource "$TMP_ROOT/meta")" "$BASE/mcp" "the 401's resource_metadata URL serves the metadata"
+
+# --- output schemas: every answer above against its tool's outputSchema -------------------------
+# Tokens and refresh tokens: the login tool's answer, over /mcp/invoke.
+invoke POST_/auth/login '{"email":"user@example.com","password":"password","scope":"openid offline_access"}'
+expect_json '.result.refresh_token | length > 0' true "login with offline_access through invoke"
+invoke POST_/auth/refresh "$(jq -c '{refresh_token: .result.refresh_token}' "$TMP_ROOT/body")"
+expect_status 200 "refresh through invoke"
+invoke POST_/auth/logout "$(jq -c '{refresh_token: .result.refresh_token}' "$TMP_ROOT/body")"
+expect_status 200 "logout through invoke"
+# Every other tool by its Express-MCP name, as the admin (who may call them all).
+for t in $(jq -r '.tools[] | select(.route.path | startswith("/auth/") | not) | .name' "$TMP_ROOT/tools-ex.json"); do
+	invoke "$t" "$(tool_args "$(jq -r --arg t "$t" '.tools[] | select(.name == $t) | .mcpName' "$TMP_ROOT/tools-ex.json")" invoke)" \
+		-H "$(au "$ADMIN")"
+	expect_json .ok true "invoke $t as the admin"
+done
+# Checks that can fail: an answer with a member its table does not name,
+# one without a required member, and a wrong type are refused.
+jq -c 'select(.tool == "get_api_profile")' "$RESULTS_MCP" | head -1 |
+	jq -c '(.value.extra = 1), (del(.value.profile.id)), (.value.permissions = "read:profile") | .invalid = true' \
+		>>"$RESULTS_MCP"
+jq -c 'select(.tool == "GET_/api/admin/users")' "$RESULTS_EX" | head -1 |
+	jq -c '.value.users[0].id = 5 | .invalid = true' >>"$RESULTS_EX"
+# schema_check TOOLS RESULTS WHAT: the script's lines as checks.
+schema_check() {
+	node "$NODE_DIR/schema-check.mjs" "$1" "$2" >"$TMP_ROOT/schema.out" 2>"$TMP_ROOT/schema.err"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$3: ${line#ok - }" ;;
+		"not ok - "*) not_ok "$3: ${line#not ok - }" ;;
+		esac
+	done <"$TMP_ROOT/schema.out"
+	grep -qx '# done' "$TMP_ROOT/schema.out" && ok "$3: the schema check ran to its end" ||
+		not_ok "$3: the schema check ran to its end: $(head -c 600 "$TMP_ROOT/schema.err")"
+}
+. "$top_srcdir/tests/mcp/npm.sh"
+if install_clients; then
+	schema_check "$TMP_ROOT/tools-mcp.json" "$RESULTS_MCP" "/mcp"
+	schema_check "$TMP_ROOT/tools-ex.json" "$RESULTS_EX" "/mcp/tools"
+	# Every tool's answer was seen at least once, over each endpoint.
+	expect_eq "$(jq -r .tool "$RESULTS_MCP" | sort -u | paste -sd, -)" \
+		"$(jq -r '[.result.tools[].name] | sort | join(",")' "$TMP_ROOT/tools-mcp.json")" \
+		"/mcp: every tool's answer was checked against its outputSchema"
+	expect_eq "$(jq -r --slurpfile L "$TMP_ROOT/tools-ex.json" '.tool as $t | $L[0].tools[] |
+		select(.name == $t or .title == $t or .mcpName == $t) | .name' "$RESULTS_EX" | sort -u | paste -sd, -)" \
+		"$(jq -r '[.tools[].name] | sort | join(",")' "$TMP_ROOT/tools-ex.json")" \
+		"/mcp/tools: every tool's answer was checked against its outputSchema"
+else
+	not_ok "npm ci installed the pinned packages (ajv) for the schema checks"
+fi
 
 # --- the log holds no token ------------------------------------------------------------------
 if server_log | grep -qF "${USER##*.}"; then not_ok "no token in the logs"; else ok "no token in the logs"; fi

@@ -334,6 +334,55 @@ START_TEST(test_every_route_field_table_names_each_field_once)
 }
 END_TEST
 
+static const char *dialect_of(json_object *s)
+{
+	return str_at(s, "$schema");
+}
+
+/* Every tool says what its answer holds: a route that is a tool has an
+ * answer table, and its outputSchema is that table, closed (no member
+ * the table does not name) unless the answer is a tenant's. */
+START_TEST(test_every_tool_describes_its_answer)
+{
+	for (size_t i = 0; i < api.ntools; i++) {
+		const struct tool *t = &api.tools[i];
+		const struct route_fields *rf = t->route->fields;
+		ck_assert_msg(rf && rf->out.n, "%s has no answer table", t->name);
+		json_object *s = tool_output_schema(t), *v, *props;
+		ck_assert_str_eq(dialect_of(s), TOOL_SCHEMA_DIALECT);
+		ck_assert_str_eq(str_at(s, "type"), "object");
+		ck_assert(json_object_object_get_ex(s, "properties", &props));
+		ck_assert_int_eq(json_object_object_length(props), (int)rf->out.n);
+		ck_assert(json_object_object_get_ex(s, "additionalProperties", &v));
+		ck_assert_msg(json_object_get_boolean(v) == !!(rf->flags & FIELDS_OUT_OPEN),
+			      "%s additionalProperties", t->name);
+		json_object_put(s);
+		s = tool_input_schema(t);
+		ck_assert_str_eq(dialect_of(s), TOOL_SCHEMA_DIALECT);
+		json_object_put(s);
+	}
+}
+END_TEST
+
+/* Open answers are those passed on from the tenant: the login's and one user's. */
+START_TEST(test_output_schema_open_only_for_a_tenants_answer)
+{
+	json_object *s = tool_output_schema(api_tool("get_api_auth0_user_id")), *v, *profile;
+	ck_assert(json_object_object_get_ex(s, "additionalProperties", &v) && json_object_get_boolean(v));
+	ck_assert_str_eq(str_at(s, "$schema"), "https://json-schema.org/draft/2020-12/schema");
+	char buf[128];
+	ck_assert_str_eq(required_list(s, buf, sizeof buf), "user_id");
+	json_object_put(s);
+	s = tool_output_schema(api_tool("get_api_profile"));
+	ck_assert(json_object_object_get_ex(s, "additionalProperties", &v) && !json_object_get_boolean(v));
+	profile = prop(s, "profile");
+	ck_assert(json_object_object_get_ex(profile, "additionalProperties", &v) &&
+		  !json_object_get_boolean(v));
+	ck_assert_ptr_null(str_at(profile, "$schema")); /* the dialect is named once, at the top */
+	json_object_put(s);
+}
+END_TEST
+
 START_TEST(test_description_says_what_the_tool_requires)
 {
 	char *d = tool_description(api_tool("get_api_profile"));
@@ -732,6 +781,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_input_schema_carries_the_route_body_fields);
 	tcase_add_test(tc, test_every_route_field_table_names_each_field_once);
 	tcase_add_test(tc, test_description_says_what_the_tool_requires);
+	tcase_add_test(tc, test_every_tool_describes_its_answer);
+	tcase_add_test(tc, test_output_schema_open_only_for_a_tenants_answer);
 	tcase_add_test(tc, test_annotations_of_every_tool);
 	suite_add_tcase(s, tc);
 
