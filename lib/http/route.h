@@ -34,6 +34,12 @@ enum {
 	/* The dispatcher's refusals above (Origin, 415, 406) are JSON-RPC 2.0
 	 * errors (id null, code HTTP_RPC_REFUSED): the MCP endpoint's shape. */
 	ROUTE_JSONRPC = 1 << 6,
+	/* What a call does beyond what its method says (GET only reads; PUT
+	 * and DELETE overwrite or delete, and a repeat changes nothing more):
+	 * the MCP tool's destructiveHint and idempotentHint (lib/mcp/tool.c).
+	 * (1 << 7 is left to the second-factor requirement of issue 17.) */
+	ROUTE_DESTRUCTIVE = 1 << 8, /* it deletes or overwrites what exists */
+	ROUTE_IDEMPOTENT = 1 << 9,  /* the same call again changes nothing more */
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);
