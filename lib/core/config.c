@@ -455,10 +455,11 @@ static int config_load_accounts(struct config *c, char *err, size_t errlen)
 		size_t n;
 		for (const char *l = c->signup; list_next(&l, ",", &d, &n);) {
 			struct host_part h;
-			if (host_split(d, n, &h) < 0 || h.port || d[0] == '[') {
+			/* A dot, so that "yes" or "true" is no domain but a mistake. */
+			if (host_split(d, n, &h) < 0 || h.port || d[0] == '[' || !memchr(d, '.', n)) {
 				snprintf(err, errlen,
 					 "MCPAUTH_SIGNUP must be 0, 1 or a comma-separated list of email "
-					 "domains (example.com,example.org)");
+					 "domains, each with a dot (example.com,example.org)");
 				return -1;
 			}
 		}
