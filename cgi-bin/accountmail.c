@@ -90,7 +90,9 @@ static char *site_url(const struct app *app, const char *path_and_query)
 	return ck_asprintf("%.*s%s", (int)n, iss, path_and_query);
 }
 
-/* Mails to (never logged with its link): a subject and a body. */
+/* Mails to (never logged with its link): a subject and a body. No name a
+ * user typed goes into a mail: a sign-up with someone else's address
+ * would put the stranger's words in front of its owner. */
 static void mail(const struct app *app, const char *to, const char *subject, const char *body,
 		 const char *what)
 {
@@ -119,15 +121,15 @@ static int mail_link(const struct request *req, const struct user *u, enum link_
 	char *body;
 	if (purpose == LINK_VERIFY)
 		body = ck_asprintf(
-		    "Hello %s,\n\nopen this link to verify your email address at %s:\n\n%s\n\n"
+		    "Hello,\n\nopen this link to verify your email address at %s:\n\n%s\n\n"
 		    "It works once, within %ld hours. If you did not sign up, ignore this mail.\n",
-		    u->name, site, url, (ttl + 3599) / 3600);
+		    site, url, (ttl + 3599) / 3600);
 	else
 		body =
-		    ck_asprintf("Hello %s,\n\nopen this link to choose a new password at %s:\n\n%s\n\n"
+		    ck_asprintf("Hello,\n\nopen this link to choose a new password at %s:\n\n%s\n\n"
 				"It works once, within %ld minutes. If you did not ask for it, ignore this "
 				"mail: your password stays as it is.\n",
-				u->name, site, url, (ttl + 59) / 60);
+				site, url, (ttl + 59) / 60);
 	mail(app, u->email, purpose == LINK_VERIFY ? "Verify your email address" : "Reset your password",
 	     body, purpose == LINK_VERIFY ? "the verification mail" : "the password reset mail");
 	secure_free(body, strlen(body));
@@ -263,10 +265,10 @@ static enum signup_result signup_run(const struct request *req, const char *emai
 		audit_event(req, "signup_email_taken", "sub", u.sub, "email", email, NULL);
 		char *site = site_url(app, "/"), *reset = site_url(app, "/account/reset");
 		char *body = ck_asprintf(
-		    "Hello %s,\n\nsomeone, maybe you, tried to sign up at %s with this email address, which "
+		    "Hello,\n\nsomeone, maybe you, tried to sign up at %s with this email address, which "
 		    "already has an account. Nothing was changed.\n\nIf it was you: sign in with your "
 		    "password, or ask for a new one at %s\n",
-		    u.name, site, reset);
+		    site, reset);
 		mail(app, u.email, "Someone tried to sign up with your address", body, "the sign-up notice");
 		free(body);
 		free(reset);

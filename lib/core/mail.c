@@ -25,6 +25,16 @@ int mail_command_ok(const char *command)
 	return words >= 1 && words <= MAIL_MAX_ARGS - 2;
 }
 
+int mail_address_ok(const char *to)
+{
+	if (!to || !*to || to[0] == '-' || strlen(to) > 320)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)to; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return strchr(to, '@') != NULL;
+}
+
 /* Every descriptor but 0, 1 and 2 closed: the command must not hold the
  * web server's connection (a CGI answer ends at its EOF), the database or
  * the audit log. */
@@ -114,8 +124,12 @@ static void watch(char *const argv[], const char *message, long timeout, const c
 
 int mail_send(const char *command, const char *to, const char *message, long timeout, const char *what)
 {
-	if (!mail_command_ok(command) || !to) {
+	if (!mail_command_ok(command)) {
 		log_msg("%s was not sent: MCPAUTH_MAIL_COMMAND is not set", what);
+		return -1;
+	}
+	if (!mail_address_ok(to)) {
+		log_msg("%s was not sent: the address is not one a mail command can be given", what);
 		return -1;
 	}
 	char *line = ck_strdup(command);

@@ -16,12 +16,18 @@
  * no control character. */
 int mail_command_ok(const char *command);
 
+/* 1 when to can be handed to a command as an argument and a header: an
+ * '@', no blank or control character (no header can be added), and no
+ * leading '-' (sendmail and its kin would read it as an option, such as
+ * -X, which writes a log file where it is told). */
+int mail_address_ok(const char *to);
+
 /* Starts command with to as its last argument and message on its standard
  * input, in a process of its own that outlives the caller's request; the
  * command gets timeout seconds, then it is killed. A failure (exit status
  * not 0, a signal, the time) is logged with what as its subject ("the
  * verification mail"), never with the message. Returns 0 once started, -1
- * when it could not be (logged too). */
+ * when it could not be, or to is not mail_address_ok (logged too). */
 int mail_send(const char *command, const char *to, const char *message, long timeout, const char *what);
 
 #endif

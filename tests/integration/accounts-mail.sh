@@ -115,6 +115,16 @@ expect_json .error "Invalid request" "malformed email: error"
 req POST /auth/signup -H 'Content-Type: text/plain' -d '{"email":"x@example.com","password":"a long new password","name":"W"}'
 expect_status 415 "sign-up takes JSON only (no cross-site form)"
 expect_eq "$(mails weak@example.com)" 0 "refused sign-ups mail nothing"
+# An address the mail command would read as an option (sendmail's -X
+# writes a log where it is told) is never handed to it.
+mark=$(log_mark)
+json_post /auth/signup "{\"email\":\"-X$TMP_ROOT/x@example.com\",\"password\":\"a long new password\",\"name\":\"X\"}"
+expect_status 202 "an address starting with '-' answers like any other"
+sleep 0.5
+[ -z "$(ls "$MAILDIR" | grep '^-')" ] && [ ! -e "$TMP_ROOT/x@example.com" ] && ok "and is never given to the mail command" ||
+	not_ok "an option-like address reached the mail command"
+log_since "$mark" | grep -q 'the verification mail was not sent: the address is not one a mail command can be given' &&
+	ok "that mail's refusal is logged" || not_ok "no log of the refused address: $(log_since "$mark" | tail -2)"
 
 # --- enumeration: a taken address answers as a new one ---------------------
 json_post /auth/signup '{"email":"user@example.com","password":"an attacker password","name":"Mallory"}'

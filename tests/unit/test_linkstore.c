@@ -116,6 +116,20 @@ START_TEST(test_mail_command_rule)
 }
 END_TEST
 
+/* An address a command would read as an option, or one that could add a
+ * header, is never handed over. */
+START_TEST(test_mail_address_rule)
+{
+	ck_assert_int_eq(mail_address_ok("user@example.com"), 1);
+	ck_assert_int_eq(mail_address_ok("-X/tmp/log@example.com"), 0);
+	ck_assert_int_eq(mail_address_ok("a@example.com\nBcc: b@example.com"), 0);
+	ck_assert_int_eq(mail_address_ok("a b@example.com"), 0);
+	ck_assert_int_eq(mail_address_ok("nobody"), 0);
+	ck_assert_int_eq(mail_address_ok(NULL), 0);
+	ck_assert_int_eq(mail_send("/bin/true", "-oQ/tmp@example.com", "x", 5, "the test mail"), -1);
+}
+END_TEST
+
 /* The message on stdin, the address as the last argument, no shell: a
  * ';' in an argument is a character, not a second command. */
 START_TEST(test_mail_send_runs_the_command_without_a_shell)
@@ -170,6 +184,7 @@ Suite *unit_suite(void)
 	tc = tcase_create("mail");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_mail_command_rule);
+	tcase_add_test(tc, test_mail_address_rule);
 	tcase_add_test(tc, test_mail_send_runs_the_command_without_a_shell);
 	suite_add_tcase(s, tc);
 	return s;
