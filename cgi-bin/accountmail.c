@@ -140,6 +140,19 @@ static int mail_link(const struct request *req, const struct user *u, enum link_
 	return 0;
 }
 
+/* What mail_link costs, for no one: a link stored that no mail carries
+ * (for no user; each one replaces the last) and a mail process that mails
+ * nothing. A request about an address without an account takes as long as
+ * one that mails, so its time tells nothing either. */
+static void mail_link_none(const struct request *req, enum link_purpose purpose, const char *email)
+{
+	const struct app *app = req->app;
+	char *token;
+	if (linkstore_issue(app->db, purpose, "", email, app->now(), 1, &token) == LINK_OK)
+		secure_free(token, strlen(token));
+	mail_send_none();
+}
+
 /* Requests that mail someone share the login limits, on counters of their
  * own (a mail request is no failed login): each is counted. The seconds to
  * wait, 0 when the request may go on. */
@@ -387,11 +400,12 @@ void verify_resend_post(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable", "The user store cannot be read");
 		return;
 	}
-	if (rc == USERDB_OK) {
-		if (!u.email_verified && mail_link(req, &u, LINK_VERIFY) == 0)
-			audit_event(req, "verify_resent", "sub", u.sub, "email", u.email, NULL);
+	if (rc == USERDB_OK && !u.email_verified && mail_link(req, &u, LINK_VERIFY) == 0)
+		audit_event(req, "verify_resent", "sub", u.sub, "email", u.email, NULL);
+	else
+		mail_link_none(req, LINK_VERIFY, email);
+	if (rc == USERDB_OK)
 		user_free(&u);
-	}
 	answer_message(resp, 202, VERIFY_SENT);
 }
 
@@ -401,11 +415,13 @@ static void reset_request(const struct request *req, const char *email)
 {
 	const struct app *app = req->app;
 	struct user u;
-	if (userdb_find_by_email(app->db, email, &u) != USERDB_OK)
-		return;
-	if (u.password_hash && mail_link(req, &u, LINK_RESET) == 0)
+	int rc = userdb_find_by_email(app->db, email, &u);
+	if (rc == USERDB_OK && u.password_hash && mail_link(req, &u, LINK_RESET) == 0)
 		audit_event(req, "password_reset_requested", "sub", u.sub, "email", u.email, NULL);
-	user_free(&u);
+	else
+		mail_link_none(req, LINK_RESET, email);
+	if (rc == USERDB_OK)
+		user_free(&u);
 }
 
 void reset_request_post(struct request *req, struct response *resp)

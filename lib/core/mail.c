@@ -122,6 +122,34 @@ static void watch(char *const argv[], const char *message, long timeout, const c
 	_exit(0);
 }
 
+/* Forks the detached process: 1 in it, 0 in the caller once it is on its
+ * own, -1 when no process could be made. Twice forked: it is nobody's
+ * child to wait for, and the request goes on at once. */
+static int detach(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		/* stderr stays: the watcher's log lines go where the program's do. */
+		close_others();
+		signal(SIGPIPE, SIG_IGN);
+		return 1;
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
 int mail_send(const char *command, const char *to, const char *message, long timeout, const char *what)
 {
 	if (!mail_command_ok(command)) {
@@ -140,31 +168,17 @@ int mail_send(const char *command, const char *to, const char *message, long tim
 		argv[argc++] = w;
 	argv[argc++] = (char *)to;
 	argv[argc] = NULL;
-	/* Twice forked: the watcher is nobody's child to wait for, and the
-	 * request goes on at once. */
-	pid_t pid = fork();
-	if (pid < 0) {
-		free(line);
-		log_msg("%s could not be sent: fork failed", what);
-		return -1;
-	}
-	if (pid == 0) {
-		if (fork() != 0)
-			_exit(0);
-		setsid();
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		/* stderr stays: the watcher's log lines go where the program's do. */
-		close_others();
-		signal(SIGPIPE, SIG_IGN);
+	int rc = detach();
+	if (rc == 1)
 		watch(argv, message, timeout, what);
-	}
 	free(line);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	if (rc < 0)
+		log_msg("%s could not be sent: fork failed", what);
+	return rc;
+}
+
+void mail_send_none(void)
+{
+	if (detach() == 1)
+		_exit(0);
 }

@@ -30,4 +30,9 @@ int mail_address_ok(const char *to);
  * when it could not be, or to is not mail_address_ok (logged too). */
 int mail_send(const char *command, const char *to, const char *message, long timeout, const char *what);
 
+/* What mail_send costs the caller (the detached process), mailing no one:
+ * for a request about an address with no account, whose answer must take
+ * as long as one that mails. */
+void mail_send_none(void);
+
 #endif
