@@ -14,17 +14,16 @@
 #include "page.h"
 #include "password.h"
 #include "pwrules.h"
+#include "signin.h"
 #include "ratelimit.h"
 #include "userdb.h"
 #include "util.h"
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define COOKIE "mcpauth_session"
 #define NAME_MAX_LEN 128
 
 static const struct field signup_in[] = {
@@ -516,7 +515,7 @@ void reset_confirm_post(struct request *req, struct response *resp)
 static enum http_flow page_session(const struct request *req, struct response *resp, struct flow_session *s)
 {
 	const struct app *app = req->app;
-	char *cookie = form_cookie(req->cookie, COOKIE);
+	char *cookie = form_cookie(req->cookie, SIGNIN_COOKIE);
 	int st = cookie ? flowstore_session_get(app->db, cookie, app->now(), s) : FLOW_NOT_FOUND;
 	if (st == FLOW_NOT_FOUND) {
 		if (cookie)
@@ -524,9 +523,7 @@ static enum http_flow page_session(const struct request *req, struct response *r
 		cookie = NULL;
 		st = flowstore_session_new(app->db, NULL, app->now(), &cookie, s);
 		if (st == FLOW_OK)
-			response_header(resp, "Set-Cookie",
-					COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s", cookie,
-					FLOW_SESSION_TTL, req->https ? "; Secure" : "");
+			signin_set_cookie(req, resp, cookie);
 	}
 	if (cookie)
 		secure_free(cookie, strlen(cookie));
@@ -538,43 +535,16 @@ static enum http_flow page_session(const struct request *req, struct response *r
 	return HTTP_GO_ON;
 }
 
-/* A posted form of an account page: its fields, and the CSRF token of the
- * browser's session. HTTP_ANSWERED with the error page otherwise. */
-static enum http_flow page_form(const struct request *req, struct response *resp, struct form *f,
+/* A posted form of an account page: signin_form_session's checks (the
+ * form's type, the browser's session, its CSRF token). */
+static enum http_flow page_form(struct request *req, struct response *resp, struct form *f,
 				struct flow_session *s)
 {
-	const struct app *app = req->app;
-	memset(f, 0, sizeof *f);
-	memset(s, 0, sizeof *s);
-	if (!form_content_type_ok(req->content_type) ||
-	    form_parse(f, req->body_raw ? req->body_raw : "", req->body_len) != FORM_OK) {
-		page_error(resp, 400, "Bad request",
-			   "The form must be sent as application/x-www-form-urlencoded");
-		return HTTP_ANSWERED;
-	}
-	char *cookie = form_cookie(req->cookie, COOKIE);
-	int st = cookie ? flowstore_session_get(app->db, cookie, app->now(), s) : FLOW_NOT_FOUND;
+	char *cookie = NULL;
+	enum http_flow flow = signin_form_session(req, resp, f, &cookie, s);
 	if (cookie)
 		secure_free(cookie, strlen(cookie));
-	const char *csrf = form_get(f, "csrf_token");
-	if (st == FLOW_ERROR) {
-		page_error(resp, 503, "Service unavailable", "The page's session cannot be read; try again");
-		return HTTP_ANSWERED;
-	}
-	if (st != FLOW_OK || !csrf || strlen(csrf) != FLOW_ID_LEN ||
-	    CRYPTO_memcmp(csrf, s->csrf, FLOW_ID_LEN) != 0) {
-		audit_event(req, "csrf_refused", "reason",
-			    st != FLOW_OK ? "no session"
-			    : csrf	  ? "wrong token"
-					  : "no token",
-			    NULL);
-		page_error(
-		    resp, 403, "Forbidden",
-		    "This form was not sent by this site's page (its CSRF token is missing or wrong, or the "
-		    "session ended); open the page again");
-		return HTTP_ANSWERED;
-	}
-	return HTTP_GO_ON;
+	return flow;
 }
 
 /* A form value under the JSON route's rule for it: NULL and the reason in msg when it breaks it. */

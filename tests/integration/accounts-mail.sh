@@ -161,6 +161,28 @@ sleep 0.5
 expect_eq "$(mails nobody@example.com)" 0 "nothing mailed to an unknown address"
 
 # --- password reset -----------------------------------------------------------
+# An OAuth client that the viewer signed in to in a browser (code + PKCE):
+# its grant and tokens must end with the reset too.
+FORM='Content-Type: application/x-www-form-urlencoded'
+JAR=$TMP_ROOT/jar
+CB=http://127.0.0.1:9/callback
+req POST /oauth/register -d '{"redirect_uris":["'"$CB"'"],"client_name":"Reset test","token_endpoint_auth_method":"none"}'
+CID=$(jbody .client_id)
+VERIFIER=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n')
+CHALLENGE=$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | b64url)
+req GET "/authorize?response_type=code&client_id=$CID&redirect_uri=$(jq -rn --arg v "$CB" '$v|@uri')&code_challenge=$CHALLENGE&code_challenge_method=S256&scope=openid%20read:profile%20offline_access" -b "$JAR" -c "$JAR"
+field() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$TMP_ROOT/body" | head -1; }
+req POST /authorize -H "$FORM" -b "$JAR" -c "$JAR" --data-urlencode "csrf_token=$(field csrf_token)" \
+	--data-urlencode "request_id=$(field request_id)" --data-urlencode email=viewer@example.com --data-urlencode password=readonly
+req POST /authorize/consent -H "$FORM" -b "$JAR" -c "$JAR" --data-urlencode "csrf_token=$(field csrf_token)" \
+	--data-urlencode "request_id=$(field request_id)" --data-urlencode decision=allow
+code=$(header Location | tr '?&' '\n\n' | sed -n 's/^code=//p')
+req POST /oauth/token -H "$FORM" --data-urlencode grant_type=authorization_code --data-urlencode "code=$code" \
+	--data-urlencode "redirect_uri=$CB" --data-urlencode "code_verifier=$VERIFIER" --data-urlencode "client_id=$CID"
+oauth_access=$(jbody .access_token)
+oauth_refresh=$(jbody .refresh_token)
+req GET /api/profile -H "Authorization: Bearer $oauth_access"
+expect_status 200 "before the reset: the viewer's OAuth client has a working token"
 refresh=$(curl -s -H 'Content-Type: application/json' \
 	-d '{"email":"viewer@example.com","password":"readonly","scope":"openid offline_access"}' "$BASE/auth/login" | jq -r .refresh_token)
 [ -n "$refresh" ] && [ "$refresh" != null ] && ok "a login with a refresh token before the reset" || not_ok "no refresh token"
@@ -187,6 +209,13 @@ tok=$(login viewer@example.com 'a brand new viewer password')
 [ -n "$tok" ] && [ "$tok" != null ] && ok "the new password logs in" || not_ok "the new password does not log in"
 json_post /auth/refresh "{\"refresh_token\":\"$refresh\"}"
 expect_status 401 "the reset revoked the refresh tokens of the account"
+req GET /api/profile -H "Authorization: Bearer $oauth_access"
+expect_status 401 "the reset ended the OAuth grant: its access token is refused"
+req POST /oauth/token -H "$FORM" --data-urlencode grant_type=refresh_token --data-urlencode "refresh_token=$oauth_refresh" \
+	--data-urlencode "client_id=$CID"
+expect_status 400 "and its refresh token"
+expect_eq "$(sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "SELECT count(*) FROM oauth_grants WHERE sub = 'auth0|readonly789'")" 0 \
+	"no OAuth grant of the account is left"
 sleep 0.5
 expect_eq "$(mails ghost@example.com)" 0 "nothing mailed to an unknown address"
 # An unknown address does the work a known one does (a link stored, for
