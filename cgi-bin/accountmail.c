@@ -242,7 +242,7 @@ static enum signup_result signup_run(const struct request *req, const char *emai
 	/* Hashed before the lookup, whatever it finds: a taken address takes
 	 * as long as a new one. */
 	char *hash = password_hash(password);
-	struct user u;
+	struct user u = {0};
 	int rc = hash ? userdb_find_by_email(app->db, email, &u) : USERDB_ERROR;
 	if (rc == USERDB_NOT_FOUND) {
 		unsigned char rnd[8];
