@@ -14,6 +14,7 @@ set -u
 
 MAILDIR=$TMP_ROOT/mail
 mkdir -p "$MAILDIR"
+chmod 1777 "$MAILDIR" # the programs may run as the server's user
 # The capture command: as MCPAUTH_MAIL_COMMAND runs it (no shell; the
 # address last, the message on stdin), one file per message.
 cat >"$TMP_ROOT/capture" <<'SH'
