@@ -466,6 +466,13 @@ static int config_load_accounts(struct config *c, char *err, size_t errlen)
 	}
 	int off;
 	config_signup_allows(c, NULL, &off);
+	if (!off && c->auth0_domain) {
+		snprintf(
+		    err, errlen,
+		    "MCPAUTH_SIGNUP is for the local issuer: with AUTH0_DOMAIN set, users sign up at the "
+		    "tenant");
+		return -1;
+	}
 	if (!off && !c->mail_command) {
 		snprintf(err, errlen,
 			 "MCPAUTH_SIGNUP needs MCPAUTH_MAIL_COMMAND (new users verify their email)");

@@ -250,7 +250,20 @@ START_TEST(test_config_accounts_refuse_bad_values)
 		ck_assert_msg(config_load(&c, err, sizeof err) == -1, "accepted %s=%s", bad[i][0], bad[i][1]);
 		ck_assert_msg(strstr(err, bad[i][0]) != NULL, "error does not name %s: %s", bad[i][0], err);
 		config_free(&c);
+		if (bad[i][2])
+			unsetenv(bad[i][2]);
 	}
+	/* Auth0 mode: users sign up at the tenant. */
+	struct config c;
+	char err[256] = "";
+	unit_env_reset();
+	setenv("MCPAUTH_SIGNUP", "1", 1);
+	setenv("MCPAUTH_MAIL_COMMAND", "/bin/true", 1);
+	setenv("AUTH0_DOMAIN", "tenant.example.com", 1);
+	ck_assert_int_eq(config_load(&c, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "AUTH0_DOMAIN") != NULL, "%s", err);
+	config_free(&c);
+	unsetenv("AUTH0_DOMAIN");
 	unit_env_reset();
 }
 END_TEST
