@@ -1,6 +1,7 @@
 /* auth: the public index, login at the local issuer, refresh tokens and
  * logout. The well-known documents its table also routes are wellknown.c's. */
 #include "guard.h"
+#include "accountmail.h"
 #include "audit.h"
 #include "auth0.h"
 #include "oauth.h"

@@ -46,3 +46,28 @@ ROUTE("POST", "/oauth/token", ROUTE_PUBLIC, NULL,
       oauth_token_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
 ROUTE("POST", "/oauth/revoke", ROUTE_PUBLIC, NULL, "OAuth token revocation (RFC 7009, form-encoded)", NULL,
       oauth_revoke_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
+/* Accounts by mail (cgi-bin/accountmail.c): sign-up, email verification,
+ * password reset. Not tools: they take passwords and mailed tokens. */
+ROUTE("POST", "/auth/signup", ROUTE_PUBLIC, NULL,
+      "Sign up with email, password and name (MCPAUTH_SIGNUP); a link to verify the email is mailed",
+      &signup_fields, signup_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("GET", "/auth/verify", ROUTE_PUBLIC, NULL,
+      "Verify an email address with the mailed link's token (a page, or JSON when asked for)", NULL,
+      verify_get, ROUTE_NO_MCP)
+ROUTE("POST", "/auth/verify/resend", ROUTE_PUBLIC, NULL,
+      "Mail a new verification link to an account that has not verified its email", &account_email_fields,
+      verify_resend_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("POST", "/auth/password/reset", ROUTE_PUBLIC, NULL,
+      "Mail a password reset link (valid 30 minutes, once) to an account's email", &account_email_fields,
+      reset_request_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("POST", "/auth/password/reset/confirm", ROUTE_PUBLIC, NULL,
+      "Set a new password with a reset link's token; every session of the account is signed out",
+      &reset_confirm_fields, reset_confirm_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("GET", "/account/signup", ROUTE_PUBLIC, NULL, "The sign-up page", NULL, signup_page_get, ROUTE_NO_MCP)
+ROUTE("POST", "/account/signup", ROUTE_PUBLIC, NULL, "The sign-up page's form (HTML form post)", NULL,
+      signup_page_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
+ROUTE("GET", "/account/reset", ROUTE_PUBLIC, NULL,
+      "The password reset page: with a mailed token, a new password; without, a link by mail", NULL,
+      reset_page_get, ROUTE_NO_MCP)
+ROUTE("POST", "/account/reset", ROUTE_PUBLIC, NULL, "The password reset page's forms (HTML form post)", NULL,
+      reset_page_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)

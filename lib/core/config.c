@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fetch.h"
+#include "mail.h"
 
 #ifndef MCPAUTH_STATE_DIR_DEFAULT
 #define MCPAUTH_STATE_DIR_DEFAULT "/var/lib/mcpauth"
@@ -71,7 +72,18 @@ static const struct setting settings[] = {
     INT("MCPAUTH_LOGIN_ADDR_LIMIT", login_addr_limit, 20, 1, 1000000, "failed logins per address per window"),
     INT("MCPAUTH_LOGIN_WINDOW", login_window, 900, 1, 86400, "the rate-limit window, seconds"),
     INT("MCPAUTH_REQUEST_TIMEOUT", request_timeout, 10, 1, 300, "seconds a request may take to arrive"),
+    INT("MCPAUTH_PASSWORD_MIN", password_min, 10, 8, 1024, "characters a new password needs at least"),
+    TEXT("MCPAUTH_PASSWORD_LIST", FIELD(password_list), MCPAUTH_PASSWORD_LIST_DEFAULT, SETTING_BUILD_DEFAULT,
+	 "common passwords refused, one a line"),
     TEXT("MCPAUTH_AUDIT_LOG", FIELD(audit_log), "stderr", 0, "stderr or an absolute file path"),
+    TEXT("MCPAUTH_SIGNUP", FIELD(signup), NULL, 0, "1: anyone may sign up; or the email domains that may"),
+    TEXT("MCPAUTH_SIGNUP_PERMISSIONS", FIELD(signup_permissions), "read:profile write:profile", 0,
+	 "the permissions a new user gets"),
+    TEXT("MCPAUTH_MAIL_COMMAND", FIELD(mail_command), NULL, 0,
+	 "the command that mails links: absolute path and arguments, no shell"),
+    INT("MCPAUTH_MAIL_TIMEOUT", mail_timeout, 10, 1, 300, "seconds the mail command may run"),
+    INT("MCPAUTH_VERIFY_TTL", verify_ttl, 86400, 1, 30L * 86400, "lifetime of a verification link, seconds"),
+    INT("MCPAUTH_RESET_TTL", reset_ttl, 1800, 1, 86400, "lifetime of a password reset link, seconds"),
 };
 
 const struct setting *config_settings(size_t *n)
@@ -395,6 +407,86 @@ int config_cors_origin_allowed(const struct config *c, const char *origin)
 	return origin_in(c->cors_origins, origin);
 }
 
+/* A permission name, as FORMAT_PERMISSION has it: [a-z:_-], 1 to 64 bytes. */
+static int valid_permissions(const char *list)
+{
+	const char *w;
+	size_t n;
+	for (const char *c = list; list_next(&c, " ", &w, &n);) {
+		if (n > 64)
+			return 0;
+		for (size_t i = 0; i < n; i++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyz:_-", w[i]))
+				return 0;
+	}
+	return 1;
+}
+
+int config_signup_allows(const struct config *c, const char *email, int *off)
+{
+	*off = !c->signup || strcmp(c->signup, "0") == 0;
+	if (*off)
+		return 0;
+	if (strcmp(c->signup, "1") == 0)
+		return 1;
+	const char *at = email ? strrchr(email, '@') : NULL;
+	if (!at)
+		return 0;
+	const char *d;
+	size_t n;
+	for (const char *l = c->signup; list_next(&l, ",", &d, &n);)
+		if (strlen(at + 1) == n && strncasecmp(at + 1, d, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Sign-up and the mail command. */
+static int config_load_accounts(struct config *c, char *err, size_t errlen)
+{
+	if (c->mail_command && !mail_command_ok(c->mail_command)) {
+		snprintf(err, errlen,
+			 "MCPAUTH_MAIL_COMMAND must be an absolute path, then arguments separated by spaces "
+			 "(at most %d words; it is run without a shell)",
+			 MAIL_MAX_ARGS - 2);
+		return -1;
+	}
+	if (c->signup && strcmp(c->signup, "0") != 0 && strcmp(c->signup, "1") != 0) {
+		const char *d;
+		size_t n;
+		for (const char *l = c->signup; list_next(&l, ",", &d, &n);) {
+			struct host_part h;
+			/* A dot, so that "yes" or "true" is no domain but a mistake. */
+			if (host_split(d, n, &h) < 0 || h.port || d[0] == '[' || !memchr(d, '.', n)) {
+				snprintf(err, errlen,
+					 "MCPAUTH_SIGNUP must be 0, 1 or a comma-separated list of email "
+					 "domains, each with a dot (example.com,example.org)");
+				return -1;
+			}
+		}
+	}
+	int off;
+	config_signup_allows(c, NULL, &off);
+	if (!off && c->auth0_domain) {
+		snprintf(
+		    err, errlen,
+		    "MCPAUTH_SIGNUP is for the local issuer: with AUTH0_DOMAIN set, users sign up at the "
+		    "tenant");
+		return -1;
+	}
+	if (!off && !c->mail_command) {
+		snprintf(err, errlen,
+			 "MCPAUTH_SIGNUP needs MCPAUTH_MAIL_COMMAND (new users verify their email)");
+		return -1;
+	}
+	if (!valid_permissions(c->signup_permissions)) {
+		snprintf(
+		    err, errlen,
+		    "MCPAUTH_SIGNUP_PERMISSIONS must be permission names separated by spaces ([a-z:_-])");
+		return -1;
+	}
+	return 0;
+}
+
 /* CORS, the audit log, refresh tokens and login rate limits. */
 static int config_load_security(struct config *c, char *err, size_t errlen)
 {
@@ -479,7 +571,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 			 "with an optional port (api.example.com,localhost:3009,[::1])");
 		return -1;
 	}
-	if (config_load_security(c, err, errlen) < 0)
+	if (config_load_security(c, err, errlen) < 0 || config_load_accounts(c, err, errlen) < 0)
 		return -1;
 	return config_load_auth0(c, err, errlen);
 }

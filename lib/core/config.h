@@ -45,12 +45,24 @@ struct config {
 				  arrive, an answer's write may block, a kept connection may idle (10) */
 	long register_limit;   /* MCPAUTH_REGISTER_LIMIT: client registrations per address per hour (20) */
 	long client_limit;     /* MCPAUTH_CLIENT_LIMIT: registered clients stored in all (10000) */
+	long password_min;     /* MCPAUTH_PASSWORD_MIN: characters a new password needs (10) */
+	const char *password_list;	   /* MCPAUTH_PASSWORD_LIST: the common passwords refused */
 	int client_document_allow_private; /* MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata
 					      documents on loopback or private addresses (tests only) */
+	/* Accounts by mail (issue 17): */
+	const char *signup; /* MCPAUTH_SIGNUP: NULL or "0" off, "1" on, or allowed email domains */
+	const char *signup_permissions; /* MCPAUTH_SIGNUP_PERMISSIONS: a new user's permissions */
+	const char *mail_command;	/* MCPAUTH_MAIL_COMMAND: absolute path and arguments, no shell */
+	long mail_timeout;		/* MCPAUTH_MAIL_TIMEOUT: seconds the command may run (10) */
+	long verify_ttl;		/* MCPAUTH_VERIFY_TTL: a verification link's life, seconds (86400) */
+	long reset_ttl;			/* MCPAUTH_RESET_TTL: a reset link's life, seconds (1800) */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"
 #define CONFIG_DEFAULT_ISSUER "https://mcpauth.local/"
+#ifndef MCPAUTH_PASSWORD_LIST_DEFAULT
+#define MCPAUTH_PASSWORD_LIST_DEFAULT "/usr/local/share/mcpauth/common-passwords.txt"
+#endif
 
 /* The settings table: every variable the suite reads, its type, default
  * and bounds. It drives config_load; tests/unit/settings.sh holds the
@@ -108,6 +120,10 @@ int config_resource_ok(const struct config *c, const char *aud, const char *host
 int config_origin_allowed(const struct config *c, const char *origin);
 /* The Origin header value is one of MCPAUTH_CORS_ORIGINS. */
 int config_cors_origin_allowed(const struct config *c, const char *origin);
+
+/* Sign-up is open to email (MCPAUTH_SIGNUP): 1, or 0 when it is off (*off
+ * set) or the address's domain is not one of the list (*off clear). */
+int config_signup_allows(const struct config *c, const char *email, int *off);
 
 static inline int config_local_issuer(const struct config *c)
 {

@@ -168,3 +168,99 @@ void page_error(struct response *resp, int status, const char *title, const char
 	sbuf_adds(&b, "</p>\n<p>Go back to the application you came from and try again.</p>\n");
 	finish(resp, status, &b, NULL);
 }
+
+static void alert_line(struct sbuf *b, const char *alert)
+{
+	if (!alert)
+		return;
+	sbuf_adds(b, "<p role=\"alert\">");
+	page_escape(b, alert);
+	sbuf_adds(b, "</p>\n");
+}
+
+static void csrf_field(struct sbuf *b, const char *csrf)
+{
+	sbuf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
+	page_escape(b, csrf);
+	sbuf_adds(b, "\">\n");
+}
+
+/* A labelled input: id and name are the same. */
+static void input(struct sbuf *b, const char *id, const char *label, const char *type,
+		  const char *autocomplete, const char *value)
+{
+	sbuf_adds(b, "<label for=\"");
+	sbuf_adds(b, id);
+	sbuf_adds(b, "\">");
+	sbuf_adds(b, label);
+	sbuf_adds(b, "</label>\n<input id=\"");
+	sbuf_adds(b, id);
+	sbuf_adds(b, "\" name=\"");
+	sbuf_adds(b, id);
+	sbuf_adds(b, "\" type=\"");
+	sbuf_adds(b, type);
+	sbuf_adds(b, "\" autocomplete=\"");
+	sbuf_adds(b, autocomplete);
+	sbuf_adds(b, "\" required");
+	if (value) {
+		sbuf_adds(b, " value=\"");
+		page_escape(b, value);
+		sbuf_adds(b, "\"");
+	}
+	sbuf_adds(b, ">\n");
+}
+
+void page_signup(struct response *resp, int status, const char *csrf, const char *email, const char *name,
+		 const char *alert)
+{
+	struct sbuf b = {0};
+	head(&b, "Create an account");
+	alert_line(&b, alert);
+	sbuf_adds(&b, "<form method=\"post\" action=\"/account/signup\">\n");
+	csrf_field(&b, csrf);
+	input(&b, "email", "Email", "email", "username", email ? email : "");
+	input(&b, "name", "Name", "text", "name", name ? name : "");
+	input(&b, "password", "Password", "password", "new-password", NULL);
+	sbuf_adds(&b, "<button type=\"submit\">Create account</button>\n</form>\n"
+		      "<p>We mail you a link to confirm your address.</p>\n");
+	finish(resp, status, &b, NULL);
+}
+
+void page_reset(struct response *resp, int status, const char *csrf, const char *token, const char *alert)
+{
+	struct sbuf b = {0};
+	head(&b, "Choose a new password");
+	alert_line(&b, alert);
+	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
+	csrf_field(&b, csrf);
+	sbuf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
+	page_escape(&b, token);
+	sbuf_adds(&b, "\">\n");
+	input(&b, "password", "New password", "password", "new-password", NULL);
+	sbuf_adds(&b, "<button type=\"submit\">Set password</button>\n</form>\n"
+		      "<p>Every session and application signed in as you is signed out.</p>\n");
+	finish(resp, status, &b, NULL);
+}
+
+void page_reset_request(struct response *resp, int status, const char *csrf, const char *email,
+			const char *alert)
+{
+	struct sbuf b = {0};
+	head(&b, "Reset your password");
+	alert_line(&b, alert);
+	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
+	csrf_field(&b, csrf);
+	input(&b, "email", "Email", "email", "username", email ? email : "");
+	sbuf_adds(&b, "<button type=\"submit\">Mail me a link</button>\n</form>\n");
+	finish(resp, status, &b, NULL);
+}
+
+void page_message(struct response *resp, int status, const char *title, const char *message)
+{
+	struct sbuf b = {0};
+	head(&b, title);
+	sbuf_adds(&b, "<p>");
+	page_escape(&b, message);
+	sbuf_adds(&b, "</p>\n");
+	finish(resp, status, &b, NULL);
+}

@@ -37,6 +37,19 @@ void page_consent(struct response *resp, const struct page_flow *f, const char *
  * URI not its own, a bad form): status, a title and a sentence. */
 void page_error(struct response *resp, int status, const char *title, const char *message);
 
+/* The account pages (sign-up, password reset): each form carries csrf, the
+ * browser session's token; alert (may be NULL) is shown with role="alert". */
+/* POST /account/signup: email, name, password. */
+void page_signup(struct response *resp, int status, const char *csrf, const char *email, const char *name,
+		 const char *alert);
+/* POST /account/reset with token and password: a new password. */
+void page_reset(struct response *resp, int status, const char *csrf, const char *token, const char *alert);
+/* POST /account/reset with email: asks for a reset link. */
+void page_reset_request(struct response *resp, int status, const char *csrf, const char *email,
+			const char *alert);
+/* A page that only says something: a title and a sentence (no alert). */
+void page_message(struct response *resp, int status, const char *title, const char *message);
+
 /* s HTML-escaped onto b. */
 void page_escape(struct sbuf *b, const char *s);
 

@@ -144,6 +144,14 @@ static int write_once(sqlite3 *db, const char *sql, const char *const *args, int
  * goes with the old credentials (the refresh module's table). */
 #define REVOKE_REFRESH_OF(n) "UPDATE refresh_tokens SET revoked = 1 WHERE sub = ?" #n " AND revoked = 0"
 
+/* With them go the user's OAuth grants (the consents remembered), its
+ * browsers' signed-in sessions and its codes not yet redeemed
+ * (store/flowstore.h's tables): nothing signed in with the old password
+ * signs in again without the new one. */
+#define END_SIGNINS_OF(n)                                                                                    \
+	"DELETE FROM oauth_grants WHERE sub = ?" #n, "DELETE FROM oauth_sessions WHERE sub = ?" #n,          \
+	    "DELETE FROM oauth_codes WHERE sub = ?" #n " AND used = 0"
+
 static int write_result(int rc, int changes)
 {
 	if (rc == SQLITE_DONE)
@@ -203,7 +211,7 @@ enum userdb_status userdb_set_password(sqlite3 *db, const char *sub, const char 
 {
 	const char *args[] = {password_hash, sub};
 	const char *const sqls[] = {"UPDATE users SET password_hash = ?1 WHERE sub = ?2",
-				    REVOKE_REFRESH_OF(2), NULL};
+				    REVOKE_REFRESH_OF(2), END_SIGNINS_OF(2), NULL};
 	int changes = 0;
 	int rc = write_all(db, sqls, args, 2, &changes);
 	return write_result(rc, changes);
@@ -212,7 +220,8 @@ enum userdb_status userdb_set_password(sqlite3 *db, const char *sub, const char 
 enum userdb_status userdb_delete(sqlite3 *db, const char *sub)
 {
 	const char *args[] = {sub};
-	const char *const sqls[] = {"DELETE FROM users WHERE sub = ?1", REVOKE_REFRESH_OF(1), NULL};
+	const char *const sqls[] = {"DELETE FROM users WHERE sub = ?1", REVOKE_REFRESH_OF(1),
+				    END_SIGNINS_OF(1), NULL};
 	int changes = 0;
 	int rc = write_all(db, sqls, args, 1, &changes);
 	return write_result(rc, changes);

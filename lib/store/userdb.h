@@ -47,7 +47,9 @@ enum userdb_status userdb_set_permissions(sqlite3 *db, const char *sub, const ch
 enum userdb_status userdb_swap_permissions(sqlite3 *db, const char *sub, const char *expected,
 					   const char *permissions);
 /* password_hash NULL: the user can no longer log in. Both revoke every
- * refresh token of the user in the same transaction. */
+ * refresh token of the user in the same transaction (and so every access
+ * token carrying a grant_id), and forget its OAuth grants, its browsers'
+ * signed-in sessions and its unredeemed authorization codes. */
 enum userdb_status userdb_set_password(sqlite3 *db, const char *sub, const char *password_hash);
 enum userdb_status userdb_delete(sqlite3 *db, const char *sub);
 

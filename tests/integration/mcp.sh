@@ -78,9 +78,9 @@ req GET /mcp/tools
 expect_status 200 "GET /mcp/tools is public"
 cp "$TMP_ROOT/body" "$TMP_ROOT/tools-ex.json"
 expect_header Content-Type '^application/json' "tools list is JSON"
-expect_json '.tools | length' 13 "one tool per API route (not /mcp, not /.well-known)"
+expect_json '.tools | length' 17 "one tool per API route (not /mcp, not /.well-known)"
 expect_json '[.tools[].name] | join(",")' \
-	"GET_/,POST_/auth/login,POST_/auth/refresh,POST_/auth/logout,GET_/api/profile,PUT_/api/profile,GET_/api/email,GET_/api/users,POST_/api/users,GET_/api/admin/users,POST_/api/admin/permissions,GET_/api/auth0/user/:id,GET_/api/user/:id" \
+	"GET_/,POST_/auth/login,POST_/auth/refresh,POST_/auth/logout,POST_/auth/signup,POST_/auth/verify/resend,POST_/auth/password/reset,POST_/auth/password/reset/confirm,GET_/api/profile,PUT_/api/profile,GET_/api/email,GET_/api/users,POST_/api/users,GET_/api/admin/users,POST_/api/admin/permissions,GET_/api/auth0/user/:id,GET_/api/user/:id" \
 	"Express-MCP names in table order"
 expect_json '[.tools[] | select(.title != (.route.method + " " + .route.path))] | length' 0 "title is 'METHOD /path'"
 expect_json '[.tools[] | select(.name != (.route.method + "_" + .route.path))] | length' 0 "name is METHOD_/path"

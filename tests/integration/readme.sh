@@ -6,6 +6,9 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
+# docs/accounts.md's sign-up and reset examples: sign-up open, and a mail
+# command that drops the mail (those blocks show only what needs no link).
+export MCPAUTH_SIGNUP=1 MCPAUTH_MAIL_COMMAND=/bin/true
 start_server 1 || { echo "0 passed, 1 failed"; exit 1; }
 hostport=${BASE#http://}
 
@@ -51,7 +54,8 @@ for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message
 	'"message":"The refresh token was already used; every token of its login is now revoked"' \
 	'"message":"The refresh token was revoked; log in again"' '"message":"Logged out"' \
 	'"error":"Too many attempts"' '"error":"Misdirected request"' '"resource":"http://localhost:8080/mcp"' \
-	'"error":"Invalid credentials"' '"error":"Unsupported media type"' '"keys":[' '"email":"user@example.com"'; do
+	'"error":"Invalid credentials"' '"error":"Unsupported media type"' '"keys":[' '"email":"user@example.com"' \
+	'"message":"Check your email: we sent a link to finish signing up"' '"error":"Invalid link"'; do
 	if printf '%s' "$all" | grep -qF "$want"; then ok "documentation output has $want"; else not_ok "documentation output lacks $want"; fi
 done
 if printf '%s' "$all" | grep -qF "\"error\":\"Permission not held\""; then ok "docs: write:users cannot mint an admin"; else not_ok "docs: write:users cannot mint an admin"; fi

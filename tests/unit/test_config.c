@@ -225,6 +225,78 @@ START_TEST(test_config_security_refuses_bad_values)
 }
 END_TEST
 
+/* Sign-up and the mail command: a bad value stops the program, naming it;
+ * sign-up without a way to mail the link is refused. */
+START_TEST(test_config_accounts_refuse_bad_values)
+{
+	static const char *const bad[][4] = {
+	    {"MCPAUTH_MAIL_COMMAND", "sendmail -i", NULL, NULL},
+	    {"MCPAUTH_MAIL_COMMAND", "/usr/sbin/sendmail\t-i", NULL, NULL},
+	    {"MCPAUTH_SIGNUP", "yes", "MCPAUTH_MAIL_COMMAND", "/bin/true"},
+	    {"MCPAUTH_SIGNUP", "example.com/x", "MCPAUTH_MAIL_COMMAND", "/bin/true"},
+	    {"MCPAUTH_SIGNUP", "example.com:25", "MCPAUTH_MAIL_COMMAND", "/bin/true"},
+	    {"MCPAUTH_SIGNUP", "1", NULL, NULL},
+	    {"MCPAUTH_SIGNUP_PERMISSIONS", "read:profile Admin", NULL, NULL},
+	    {"MCPAUTH_MAIL_TIMEOUT", "0", NULL, NULL},
+	    {"MCPAUTH_RESET_TTL", "86401", NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config c;
+		char err[256] = "";
+		unit_env_reset();
+		setenv(bad[i][0], bad[i][1], 1);
+		if (bad[i][2])
+			setenv(bad[i][2], bad[i][3], 1);
+		ck_assert_msg(config_load(&c, err, sizeof err) == -1, "accepted %s=%s", bad[i][0], bad[i][1]);
+		ck_assert_msg(strstr(err, bad[i][0]) != NULL, "error does not name %s: %s", bad[i][0], err);
+		config_free(&c);
+		if (bad[i][2])
+			unsetenv(bad[i][2]);
+	}
+	/* Auth0 mode: users sign up at the tenant. */
+	struct config c;
+	char err[256] = "";
+	unit_env_reset();
+	setenv("MCPAUTH_SIGNUP", "1", 1);
+	setenv("MCPAUTH_MAIL_COMMAND", "/bin/true", 1);
+	setenv("AUTH0_DOMAIN", "tenant.example.com", 1);
+	ck_assert_int_eq(config_load(&c, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "AUTH0_DOMAIN") != NULL, "%s", err);
+	config_free(&c);
+	unsetenv("AUTH0_DOMAIN");
+	unit_env_reset();
+}
+END_TEST
+
+START_TEST(test_config_signup_domains)
+{
+	struct config c;
+	char err[256] = "";
+	int off;
+	unit_env_reset();
+	ck_assert_int_eq(config_load(&c, err, sizeof err), 0);
+	ck_assert_int_eq(config_signup_allows(&c, "a@example.com", &off), 0);
+	ck_assert_int_eq(off, 1);
+	ck_assert_str_eq(c.signup_permissions, "read:profile write:profile");
+	config_free(&c);
+	setenv("MCPAUTH_MAIL_COMMAND", "/usr/sbin/sendmail -i", 1);
+	setenv("MCPAUTH_SIGNUP", "example.org, Example.NET", 1);
+	ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(config_signup_allows(&c, "a@example.net", &off), 1);
+	ck_assert_int_eq(config_signup_allows(&c, "a@EXAMPLE.org", &off), 1);
+	ck_assert_int_eq(config_signup_allows(&c, "a@example.com", &off), 0);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(config_signup_allows(&c, "a@sub.example.org", &off), 0);
+	ck_assert_int_eq(config_signup_allows(&c, "example.org@evil.com", &off), 0);
+	config_free(&c);
+	setenv("MCPAUTH_SIGNUP", "1", 1);
+	ck_assert_msg(config_load(&c, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(config_signup_allows(&c, "a@anything.example", &off), 1);
+	config_free(&c);
+	unit_env_reset();
+}
+END_TEST
+
 /* Clients fetch the issuer's metadata and compare it byte for byte: only
  * an http(s) URL without query or fragment starts a program. */
 START_TEST(test_config_issuer_must_be_an_http_url)
@@ -433,6 +505,8 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, unit_env_reset, unit_env_reset);
 	tcase_add_test(tc, test_config_security_defaults);
 	tcase_add_test(tc, test_config_security_refuses_bad_values);
+	tcase_add_test(tc, test_config_accounts_refuse_bad_values);
+	tcase_add_test(tc, test_config_signup_domains);
 	tcase_add_test(tc, test_config_cors_origins_are_also_mcp_origins);
 	tcase_add_test(tc, test_config_issuer_must_be_an_http_url);
 	suite_add_tcase(s, tc);

@@ -130,8 +130,27 @@ START_TEST(test_userdb_password_and_deletion_revoke_refresh_tokens)
 	/* A permission change is no credential change: the tokens live on. */
 	ck_assert_int_eq(userdb_set_permissions(db, "auth0|user123", "read:profile"), USERDB_OK);
 	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_OK);
+	/* A remembered grant and a signed-in browser of each user. */
+	ck_assert_int_eq(
+	    sqlite3_exec(db,
+			 "INSERT INTO oauth_grants VALUES('auth0|user123','c1','read:profile',1,1);"
+			 "INSERT INTO oauth_grants VALUES('auth0|readonly789','c1','read:profile',1,1);"
+			 "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at)"
+			 " VALUES(x'01','auth0|user123','c',9999999999);"
+			 "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at)"
+			 " VALUES(x'02','auth0|readonly789','c',9999999999);",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
 	char *hash = password_hash("new-password");
 	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
+	/* The grants and browser sessions go with the old password; the
+	 * viewer's stay. */
+	ck_assert_int_eq(unit_query_int(db, "SELECT count(*) FROM oauth_grants WHERE sub = 'auth0|user123'"),
+			 0);
+	ck_assert_int_eq(
+	    unit_query_int(db, "SELECT count(*) FROM oauth_sessions WHERE sub = 'auth0|user123'"), 0);
+	ck_assert_int_eq(unit_query_int(db, "SELECT count(*) FROM oauth_grants"), 1);
+	ck_assert_int_eq(unit_query_int(db, "SELECT count(*) FROM oauth_sessions"), 1);
 	ck_assert_int_eq(refresh_next(db, &a, now), REFRESH_REVOKED);
 	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_REVOKED);
 	ck_assert_int_eq(refresh_next(db, &v, now), REFRESH_OK);
