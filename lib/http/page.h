@@ -37,6 +37,12 @@ void page_consent(struct response *resp, const struct page_flow *f, const char *
  * URI not its own, a bad form): status, a title and a sentence. */
 void page_error(struct response *resp, int status, const char *title, const char *message);
 
+/* Any other page: page_begin writes the head, the style and the title as
+ * <h1>; the caller adds the body; page_end closes it and sets resp with
+ * the headers above (redirect_uri as there, may be NULL). */
+void page_begin(struct sbuf *b, const char *title);
+void page_end(struct response *resp, int status, struct sbuf *b, const char *redirect_uri);
+
 /* s HTML-escaped onto b. */
 void page_escape(struct sbuf *b, const char *s);
 

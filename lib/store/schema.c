@@ -2,6 +2,7 @@
  * new file), the schema and its migrations for every table of the store,
  * and the demo users a quick start seeds. */
 #include "schema.h"
+#include "sessions.h"
 #include "file.h"
 #include "flowstore.h"
 #include "oauthclient.h"
@@ -137,6 +138,8 @@ static const char *const migrations[] = {
     OAUTHCLIENT_SCHEMA,
     /* 4: the authorization server: sessions, requests, codes, grants (lib/store/flowstore.h). */
     FLOWSTORE_SCHEMA,
+    /* 5: the address each refresh token was issued to (lib/store/sessions.h). */
+    SESSIONS_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)
