@@ -52,7 +52,7 @@ mkdir -p "$TMP_ROOT/home"
 
 inspector --method tools/list --header "Authorization: Bearer $USER"
 expect_eq "$RC" 0 "Inspector: tools/list with a token exits 0"
-expect_eq "$(ijson '.tools | length')" 10 "Inspector: tools/list lists 10 tools"
+expect_eq "$(ijson '.tools | length')" 12 "Inspector: tools/list lists 12 tools"
 expect_eq "$(ijson '[.tools[].name] | index("get_api_auth0_user_id") != null')" true "Inspector: MCP tool names"
 
 inspector --method tools/call --tool-name get_api_profile --header "Authorization: Bearer $USER"
