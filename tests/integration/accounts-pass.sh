@@ -95,6 +95,16 @@ printf 'Other-Pass-Word-9\n' | "$MCPAUTH" user add other@example.com --permissio
 	--scope 'openid offline_access' >/dev/null 2>&1
 login_rt pass@example.com "$PW"
 expect_status 200 "the password the rules let through logs in"
+# An administrator's POST /api/users is held to them as well.
+ADMIN=$(login admin@example.com admin)
+json /api/users '{"name":"Weak","email":"weak@example.com","password":"1234567890","permissions":["read:profile"]}' \
+	-H "$(au "$ADMIN")"
+expect_status 400 "POST /api/users with a common password"
+expect_json '.error + "|" + .message' "Weak password|Password is one of the most common passwords" \
+	"POST /api/users: the 400 names the rule"
+json /api/users '{"name":"Weak","email":"weak@example.com","password":"Weak-But-Long-7","permissions":["read:profile"]}' \
+	-H "$(au "$ADMIN")"
+expect_status 201 "POST /api/users with a password the rules accept"
 
 # --- an OAuth client's grant, and sessions ---------------------------------
 req POST /oauth/register -d "{\"client_name\":\"Pass Test\",\"redirect_uris\":[\"$CB\"],\"token_endpoint_auth_method\":\"none\"}"
