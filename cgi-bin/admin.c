@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "grant.h"
 #include "password.h"
+#include "pwrules.h"
 #include "routes.h"
 #include "userdb.h"
 #include "userjson.h"
@@ -59,6 +60,13 @@ static void users_post(struct request *req, struct response *resp)
 	const char *password = field_str(req, "password");
 	char *perms = field_words(req, "permissions");
 	if (grant_check(req, resp, "", perms, NULL, email) == HTTP_ANSWERED) {
+		free(perms);
+		return;
+	}
+	/* An administrator's first password for a user is held to the rules too. */
+	const char *weak = password ? password_rule_violation(password, email) : NULL;
+	if (weak) {
+		response_error(resp, 400, "Weak password", weak);
 		free(perms);
 		return;
 	}

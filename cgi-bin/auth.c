@@ -4,6 +4,7 @@
 #include "accountmail.h"
 #include "audit.h"
 #include "auth0.h"
+#include "account.h"
 #include "oauth.h"
 #include "password.h"
 #include "ratelimit.h"
@@ -221,6 +222,9 @@ static void login(struct request *req, struct response *resp)
 		response_error(resp, 503, "Service unavailable",
 			       "The refresh token could not be stored; try again");
 	} else {
+		/* Where the login came from, for the sessions list. */
+		if (refresh && refresh_note_addr(app->db, refresh, req->remote_addr) == REFRESH_ERROR)
+			log_msg("cannot record a refresh token's address");
 		token_answer(app, resp, &u, scope, refresh);
 		if (resp->status == 200)
 			audit_event(req, "login_success", "sub", u.sub, "email", u.email, "scope", scope,
@@ -259,6 +263,8 @@ static void refresh_post(struct request *req, struct response *resp)
 	struct refresh_grant g;
 	char *next = NULL;
 	enum refresh_status st = refresh_rotate_client(app->db, old, NULL, app->now(), &next, &g);
+	if (st == REFRESH_OK && refresh_note_addr(app->db, next, req->remote_addr) == REFRESH_ERROR)
+		log_msg("cannot record a refresh token's address");
 	struct user u;
 	int rc = USERDB_ERROR;
 	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app->db, g.sub, &u)) == USERDB_NOT_FOUND) {

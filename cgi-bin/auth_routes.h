@@ -71,3 +71,16 @@ ROUTE("GET", "/account/reset", ROUTE_PUBLIC, NULL,
       reset_page_get, ROUTE_NO_MCP)
 ROUTE("POST", "/account/reset", ROUTE_PUBLIC, NULL, "The password reset page's forms (HTML form post)", NULL,
       reset_page_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
+ROUTE("POST", "/auth/password", ROUTE_TOKEN, NULL,
+      "Change the caller's password (old and new); ends every refresh token, OAuth grant and browser session "
+      "of the user",
+      &password_fields, password_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("GET", "/account", ROUTE_PUBLIC, NULL, "The account page: sign in, sessions, password change", NULL,
+      account_get, ROUTE_NO_MCP)
+ROUTE("POST", "/account/login", ROUTE_PUBLIC, NULL, "The account page's sign-in form (HTML form post)", NULL,
+      account_login_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
+ROUTE("POST", "/account/password", ROUTE_PUBLIC, NULL, "The account page's password form (HTML form post)",
+      NULL, account_password_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
+ROUTE("POST", "/account/sessions/end", ROUTE_PUBLIC, NULL,
+      "The account page's form that ends a session (HTML form post)", NULL, account_session_end_post,
+      ROUTE_RAW_BODY | ROUTE_NO_MCP)

@@ -236,6 +236,9 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 		oauth_error(resp, 400, "invalid_grant", why[st]);
 		return;
 	}
+	/* Where the grant's tokens went, for the sessions list. */
+	if (refresh_note_addr(app->db, refresh, req->remote_addr) == REFRESH_ERROR)
+		log_msg("cannot record a refresh token's address");
 	struct user u;
 	if (resource && (!g.resource || strcmp(resource, g.resource) != 0)) {
 		/* The code is spent: so is what it gave. */
@@ -271,6 +274,8 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 	char *next = NULL;
 	struct refresh_grant g;
 	enum refresh_status st = refresh_rotate_client(app->db, old, c->client_id, app->now(), &next, &g);
+	if (st == REFRESH_OK && refresh_note_addr(app->db, next, req->remote_addr) == REFRESH_ERROR)
+		log_msg("cannot record a refresh token's address");
 	if (st == REFRESH_ERROR) {
 		oauth_error(resp, 503, "temporarily_unavailable",
 			    "The token store cannot be used; try again");

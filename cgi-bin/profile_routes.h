@@ -9,3 +9,9 @@ ROUTE("PUT", "/api/profile", ROUTE_PERMISSION, "write:profile", "Update the call
       &profile_put_fields, profile_put, 0)
 ROUTE("GET", "/api/email", ROUTE_SCOPE, "email", "Read the caller's email and whether it is verified",
       &email_get_fields, email_get, 0)
+ROUTE("GET", "/api/sessions", ROUTE_PERMISSION, "read:profile",
+      "List the caller's sessions: refresh-token logins and OAuth grants, with client, times and addresses",
+      &sessions_get_fields, sessions_get, 0)
+ROUTE("DELETE", "/api/sessions/:id", ROUTE_PERMISSION, "write:profile",
+      "End one of the caller's sessions (revoke a login's refresh tokens, or forget an OAuth grant)",
+      &session_delete_fields, session_delete, 0)

@@ -57,9 +57,10 @@ int need_local_issuer(void);
  * newline stripped): its length, or -1 when it does not fit or nothing was
  * read. */
 long read_line(int fd, char *buf, size_t size);
-/* A new password, typed twice or read from stdin, hashed; NULL after
- * saying why. */
-char *new_password_hash(void);
+/* A new password for the user with email, typed twice or read from stdin,
+ * checked by the password rules (lib/auth/pwrules.h) and hashed; NULL
+ * after saying why. */
+char *new_password_hash(const char *email);
 
 /* The commands: each takes the arguments after its name and returns an
  * exit code. */

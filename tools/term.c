@@ -3,6 +3,7 @@
  * could see them. */
 #include "mcpauth.h"
 #include "password.h"
+#include "pwrules.h"
 #include "util.h"
 
 #include <errno.h>
@@ -122,11 +123,18 @@ bad:
 	return NULL;
 }
 
-char *new_password_hash(void)
+char *new_password_hash(const char *email)
 {
 	char *pw = read_password();
 	if (!pw)
 		return NULL;
+	/* The operator gets the rules the users get: no way around them. */
+	const char *weak = password_rule_violation(pw, email);
+	if (weak) {
+		fail("%s", weak);
+		secure_free(pw, PASSWORD_MAX_LEN + 2);
+		return NULL;
+	}
 	char *hash = password_hash(pw);
 	secure_free(pw, PASSWORD_MAX_LEN + 2);
 	if (!hash)

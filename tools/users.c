@@ -80,7 +80,7 @@ int cmd_user_add(int argc, char **argv)
 		rc = write_status(db, USERDB_CONFLICT, email);
 		goto done;
 	}
-	if (!o[3].value && !(hash = new_password_hash()))
+	if (!o[3].value && !(hash = new_password_hash(email)))
 		goto done;
 	unsigned char rnd[6];
 	RAND_bytes(rnd, sizeof rnd);
@@ -172,7 +172,7 @@ int cmd_passwd(int argc, char **argv)
 	struct user u;
 	int rc = find_user(db, argv[0], &u);
 	if (rc == EX_OK) {
-		char *hash = o[0].value ? NULL : new_password_hash();
+		char *hash = o[0].value ? NULL : new_password_hash(u.email);
 		if (hash || o[0].value)
 			rc = write_status(db, userdb_set_password(db, u.sub, hash), argv[0]);
 		else

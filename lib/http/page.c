@@ -62,7 +62,7 @@ void page_headers(struct response *resp, const char *redirect_uri)
 	response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
-static void head(struct sbuf *b, const char *title)
+void page_begin(struct sbuf *b, const char *title)
 {
 	sbuf_adds(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
@@ -77,7 +77,7 @@ static void head(struct sbuf *b, const char *title)
 	sbuf_adds(b, "</h1>\n");
 }
 
-static void finish(struct response *resp, int status, struct sbuf *b, const char *redirect_uri)
+void page_end(struct response *resp, int status, struct sbuf *b, const char *redirect_uri)
 {
 	sbuf_adds(b, "</main></body></html>\n");
 	page_headers(resp, redirect_uri);
@@ -108,7 +108,7 @@ void page_login(struct response *resp, int status, const struct page_flow *f, co
 		const char *alert)
 {
 	struct sbuf b = {0};
-	head(&b, "Sign in");
+	page_begin(&b, "Sign in");
 	client_line(&b, f, "asks to use your account. Sign in to continue.");
 	if (alert) {
 		sbuf_adds(&b, "<p role=\"alert\">");
@@ -124,14 +124,14 @@ void page_login(struct response *resp, int status, const struct page_flow *f, co
 		  "\">\n<label for=\"password\">Password</label>\n<input id=\"password\" name=\"password\" "
 		  "type=\"password\" autocomplete=\"current-password\" required>\n"
 		  "<button type=\"submit\">Sign in</button>\n</form>\n");
-	finish(resp, status, &b, f->redirect_uri);
+	page_end(resp, status, &b, f->redirect_uri);
 }
 
 void page_consent(struct response *resp, const struct page_flow *f, const char *email,
 		  const char *const *scopes, const char *const *texts, size_t n)
 {
 	struct sbuf b = {0};
-	head(&b, "Allow access?");
+	page_begin(&b, "Allow access?");
 	client_line(&b, f, "asks for access to your account");
 	sbuf_adds(&b, "<p>Signed in as <strong>");
 	page_escape(&b, email);
@@ -156,17 +156,17 @@ void page_consent(struct response *resp, const struct page_flow *f, const char *
 	hidden(&b, f);
 	sbuf_adds(&b, "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n"
 		      "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\n</form>\n");
-	finish(resp, 200, &b, f->redirect_uri);
+	page_end(resp, 200, &b, f->redirect_uri);
 }
 
 void page_error(struct response *resp, int status, const char *title, const char *message)
 {
 	struct sbuf b = {0};
-	head(&b, title);
+	page_begin(&b, title);
 	sbuf_adds(&b, "<p role=\"alert\">");
 	page_escape(&b, message);
 	sbuf_adds(&b, "</p>\n<p>Go back to the application you came from and try again.</p>\n");
-	finish(resp, status, &b, NULL);
+	page_end(resp, status, &b, NULL);
 }
 
 static void alert_line(struct sbuf *b, const char *alert)

@@ -49,6 +49,11 @@ void page_reset_request(struct response *resp, int status, const char *csrf, con
 			const char *alert);
 /* A page that only says something: a title and a sentence (no alert). */
 void page_message(struct response *resp, int status, const char *title, const char *message);
+/* Any other page: page_begin writes the head, the style and the title as
+ * <h1>; the caller adds the body; page_end closes it and sets resp with
+ * the headers above (redirect_uri as there, may be NULL). */
+void page_begin(struct sbuf *b, const char *title);
+void page_end(struct response *resp, int status, struct sbuf *b, const char *redirect_uri);
 
 /* s HTML-escaped onto b. */
 void page_escape(struct sbuf *b, const char *s);

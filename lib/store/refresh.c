@@ -209,6 +209,16 @@ static int wrong_client(const struct op *o)
 	return !o->g->client_id || strcmp(o->client_id, o->g->client_id) != 0;
 }
 
+enum refresh_status refresh_note_addr(sqlite3 *db, const char *token, const char *addr)
+{
+	unsigned char hash[HASH_LEN];
+	if (!addr || token_hash(token, hash) < 0)
+		return REFRESH_UNKNOWN;
+	int rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET addr = ? WHERE hash = ?", TXN_TEXT, addr,
+			  TXN_BLOB, hash, (size_t)HASH_LEN, TXN_END);
+	return rc == SQLITE_DONE ? REFRESH_OK : REFRESH_ERROR;
+}
+
 static int revoke_family(sqlite3 *db, const char *family)
 {
 	return txn_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", TXN_TEXT, family,

@@ -70,6 +70,10 @@ enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const 
 /* Revokes a family by its id (its user is gone). */
 enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family);
 
+/* Records the client address token was issued to (at login, or when the
+ * token it replaces was used): the sessions list's addresses. */
+enum refresh_status refresh_note_addr(sqlite3 *db, const char *token, const char *addr);
+
 const char *refresh_strerror(enum refresh_status st);
 void refresh_grant_free(struct refresh_grant *g);
 void refresh_token_free(char *token);

@@ -2,6 +2,7 @@
  * new file), the schema and its migrations for every table of the store,
  * and the demo users a quick start seeds. */
 #include "schema.h"
+#include "sessions.h"
 #include "file.h"
 #include "flowstore.h"
 #include "linkstore.h"
@@ -140,6 +141,8 @@ static const char *const migrations[] = {
     FLOWSTORE_SCHEMA,
     /* 5: the single-use links mailed to users: verification, reset (lib/store/linkstore.h). */
     LINKSTORE_SCHEMA,
+    /* 6: the address each refresh token was issued to (lib/store/sessions.h). */
+    SESSIONS_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)

@@ -56,7 +56,7 @@ const text = (result) => JSON.parse(result.content?.[0]?.text ?? 'null');
 
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  check(tools.length === 10, 'tools/list: 10 tools', names.join(','));
+  check(tools.length === 12, 'tools/list: 12 tools', names.join(','));
   check(!names.some((n) => n.startsWith('post_auth_')), 'no tool takes a password or refresh token',
     names.join(','));
   check(names.every((n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n)), 'every tool name follows the MCP rule');

@@ -53,6 +53,11 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 					"('refresh_tokens','login_failures','oauth_clients','oauth_sessions',"
 					"'oauth_requests','oauth_codes','oauth_grants')"),
 			 7);
+	/* Migration 5: the refresh tokens' addresses (the sessions list). */
+	ck_assert_int_eq(unit_query_int(unit_db,
+					"SELECT count(*) FROM pragma_table_info('refresh_tokens') WHERE "
+					"name = 'addr'"),
+			 1);
 	/* The old rows are kept, and no demo user was added to them. */
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM users"), 1);
 	struct user u;

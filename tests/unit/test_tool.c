@@ -204,6 +204,9 @@ START_TEST(test_tool_names_of_the_api)
 	    {"post_api_admin_permissions", "POST_/api/admin/permissions", "POST /api/admin/permissions"},
 	    {"get_api_auth0_user_id", "GET_/api/auth0/user/:id", "GET /api/auth0/user/:id"},
 	    {"get_api_user_id", "GET_/api/user/:id", "GET /api/user/:id"},
+	    {"get_api_sessions", "GET_/api/sessions", "GET /api/sessions"},
+	    {"delete_api_sessions_id", "DELETE_/api/sessions/:id", "DELETE /api/sessions/:id"},
+	    {"post_auth_password", "POST_/auth/password", "POST /auth/password"},
 	};
 	ck_assert_uint_eq(api.ntools, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -222,6 +225,8 @@ START_TEST(test_tools_leave_out_mcp_and_well_known_routes)
 		const char *p = api.tools[i].route->pattern;
 		ck_assert_msg(strncmp(p, "/mcp", 4) != 0, "mcp route %s is a tool", p);
 		ck_assert_msg(strncmp(p, "/.well-known/", 13) != 0, "%s is a tool", p);
+		/* The account pages take passwords in a browser's form. */
+		ck_assert_msg(strncmp(p, "/account", 8) != 0, "page %s is a tool", p);
 	}
 	ck_assert_ptr_null(toolset_find(&api, "POST_/mcp", TOOL_NAME_ANY));
 	ck_assert_ptr_null(toolset_find(&api, "get_well_known_jwks_json", TOOL_NAME_ANY));
