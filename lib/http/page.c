@@ -214,7 +214,7 @@ void page_signup(struct response *resp, int status, const char *csrf, const char
 		 const char *alert)
 {
 	struct sbuf b = {0};
-	head(&b, "Create an account");
+	page_begin(&b, "Create an account");
 	alert_line(&b, alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/signup\">\n");
 	csrf_field(&b, csrf);
@@ -223,13 +223,13 @@ void page_signup(struct response *resp, int status, const char *csrf, const char
 	input(&b, "password", "Password", "password", "new-password", NULL);
 	sbuf_adds(&b, "<button type=\"submit\">Create account</button>\n</form>\n"
 		      "<p>We mail you a link to confirm your address.</p>\n");
-	finish(resp, status, &b, NULL);
+	page_end(resp, status, &b, NULL);
 }
 
 void page_reset(struct response *resp, int status, const char *csrf, const char *token, const char *alert)
 {
 	struct sbuf b = {0};
-	head(&b, "Choose a new password");
+	page_begin(&b, "Choose a new password");
 	alert_line(&b, alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
 	csrf_field(&b, csrf);
@@ -239,28 +239,28 @@ void page_reset(struct response *resp, int status, const char *csrf, const char 
 	input(&b, "password", "New password", "password", "new-password", NULL);
 	sbuf_adds(&b, "<button type=\"submit\">Set password</button>\n</form>\n"
 		      "<p>Every session and application signed in as you is signed out.</p>\n");
-	finish(resp, status, &b, NULL);
+	page_end(resp, status, &b, NULL);
 }
 
 void page_reset_request(struct response *resp, int status, const char *csrf, const char *email,
 			const char *alert)
 {
 	struct sbuf b = {0};
-	head(&b, "Reset your password");
+	page_begin(&b, "Reset your password");
 	alert_line(&b, alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
 	csrf_field(&b, csrf);
 	input(&b, "email", "Email", "email", "username", email ? email : "");
 	sbuf_adds(&b, "<button type=\"submit\">Mail me a link</button>\n</form>\n");
-	finish(resp, status, &b, NULL);
+	page_end(resp, status, &b, NULL);
 }
 
 void page_message(struct response *resp, int status, const char *title, const char *message)
 {
 	struct sbuf b = {0};
-	head(&b, title);
+	page_begin(&b, title);
 	sbuf_adds(&b, "<p>");
 	page_escape(&b, message);
 	sbuf_adds(&b, "</p>\n");
-	finish(resp, status, &b, NULL);
+	page_end(resp, status, &b, NULL);
 }
