@@ -4,6 +4,7 @@
 #include "schema.h"
 #include "file.h"
 #include "flowstore.h"
+#include "mfastore.h"
 #include "oauthclient.h"
 #include "txn.h"
 #include "userdb.h"
@@ -137,6 +138,8 @@ static const char *const migrations[] = {
     OAUTHCLIENT_SCHEMA,
     /* 4: the authorization server: sessions, requests, codes, grants (lib/store/flowstore.h). */
     FLOWSTORE_SCHEMA,
+    /* 5: the second factor: TOTP secrets, recovery codes, login tickets (lib/store/mfastore.h). */
+    MFASTORE_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)
