@@ -66,6 +66,7 @@ char *new_password_hash(void);
 int cmd_init(int argc, char **argv);
 int cmd_user_add(int argc, char **argv);
 int cmd_user_del(int argc, char **argv);
+int cmd_user_mfa(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 int cmd_grant(int argc, char **argv);

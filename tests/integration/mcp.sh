@@ -69,9 +69,9 @@ expect_json '[.endpoints.protected[] | select(.path == "/api/admin/users")][0].r
 req GET /mcp/tools
 expect_status 200 "GET /mcp/tools is public"
 expect_header Content-Type '^application/json' "tools list is JSON"
-expect_json '.tools | length' 13 "one tool per API route (not /mcp, not /.well-known)"
+expect_json '.tools | length' 18 "one tool per API route (not /mcp, not /.well-known)"
 expect_json '[.tools[].name] | join(",")' \
-	"GET_/,POST_/auth/login,POST_/auth/refresh,POST_/auth/logout,GET_/api/profile,PUT_/api/profile,GET_/api/email,GET_/api/users,POST_/api/users,GET_/api/admin/users,POST_/api/admin/permissions,GET_/api/auth0/user/:id,GET_/api/user/:id" \
+	"GET_/,POST_/auth/login,POST_/auth/login/mfa,GET_/auth/mfa,POST_/auth/mfa/enroll,POST_/auth/mfa/confirm,POST_/auth/mfa/disable,POST_/auth/refresh,POST_/auth/logout,GET_/api/profile,PUT_/api/profile,GET_/api/email,GET_/api/users,POST_/api/users,GET_/api/admin/users,POST_/api/admin/permissions,GET_/api/auth0/user/:id,GET_/api/user/:id" \
 	"Express-MCP names in table order"
 expect_json '[.tools[] | select(.title != (.route.method + " " + .route.path))] | length' 0 "title is 'METHOD /path'"
 expect_json '[.tools[] | select(.name != (.route.method + "_" + .route.path))] | length' 0 "name is METHOD_/path"
@@ -204,11 +204,11 @@ expect_json '(.id | tostring) + " " + (.result | tojson)' "3 {}" "ping answers a
 # --- /mcp: tools/list -----------------------------------------------------------------------
 rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H 'MCP-Protocol-Version: 2025-06-18'
 expect_status 200 "tools/list without a token"
-expect_json '.result.tools | length' 10 "tools/list lists every tool but those taking credentials"
+expect_json '.result.tools | length' 11 "tools/list lists every tool but those taking credentials"
 expect_json "[.result.tools[].name | test(\"$NAME_RE\")] | all" true "every name follows the MCP naming rule"
 expect_json '[.result.tools[].name] | length == (unique | length)' true "names are unique"
 expect_json '[.result.tools[].name] | join(",")' \
-	"get_root,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id" \
+	"get_root,get_auth_mfa,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id" \
 	"the MCP names"
 expect_json '[.result.tools[] | select(.inputSchema.type != "object")] | length' 0 'every inputSchema.type is "object"'
 expect_json '.result.tools[] | select(.name == "get_api_user_id") | .title + "|" + (.inputSchema.required | join(","))' \
@@ -434,7 +434,7 @@ AUTH0_DOMAIN=tenant.example.com MCPAUTH_JWKS_FILE="$TMP_ROOT/tenant-jwks.json" s
 req GET /.well-known/oauth-protected-resource
 expect_json '.authorization_servers | join(",")' "https://tenant.example.com/" "Auth0 mode: the tenant is the authorization server"
 rpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
-expect_json '.result.tools | length' 10 "Auth0 mode: the mcp program starts and lists the tools"
+expect_json '.result.tools | length' 11 "Auth0 mode: the mcp program starts and lists the tools"
 expect_clean_log
 
 finish
