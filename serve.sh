@@ -10,6 +10,7 @@ build build
 
 export MCPAUTH_STATE_DIR="${MCPAUTH_STATE_DIR:-$PWD/var}"
 export MCPAUTH_BINDIR="$PWD/build/cgi-bin"
+export MCPAUTH_PASSWORD_LIST="${MCPAUTH_PASSWORD_LIST:-$PWD/data/common-passwords.txt}"
 export MCPAUTH_HOST="${HOST:-127.0.0.1}"
 export MCPAUTH_PORT="${PORT:-3009}"
 export MCPAUTH_PROCS="${MCPAUTH_PROCS:-2}"

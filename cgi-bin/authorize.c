@@ -13,8 +13,7 @@
 #include "oauth.h"
 #include "oauthclient.h"
 #include "page.h"
-#include "password.h"
-#include "ratelimit.h"
+#include "signin.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -24,10 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COOKIE "mcpauth_session"
 #define STATE_MAX 512
 #define SCOPE_MAX 1024
-#define EMAIL_MAX 256
 
 enum http_flow oauth_tenant_only(const struct app *app, struct response *resp)
 {
@@ -121,12 +118,6 @@ static void redirect_error(const struct app *app, struct response *resp, const c
 {
 	redirect_with(resp, uri, "error", error, "error_description", description, "state", state, "iss",
 		      app->config.issuer, NULL);
-}
-
-static void set_cookie(const struct request *req, struct response *resp, const char *value)
-{
-	response_header(resp, "Set-Cookie", COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s", value,
-			FLOW_SESSION_TTL, req->https ? "; Secure" : "");
 }
 
 /* A sentence per scope for the consent page: the standard ones, the
@@ -350,13 +341,13 @@ void authorize_get(struct request *req, struct response *resp)
 		goto done;
 	if (request_ok(req, resp, &q, &c, &r) == HTTP_ANSWERED)
 		goto client;
-	cookie = form_cookie(req->cookie, COOKIE);
+	cookie = form_cookie(req->cookie, SIGNIN_COOKIE);
 	int st = cookie ? flowstore_session_get(app->db, cookie, app->now(), &s) : FLOW_NOT_FOUND;
 	if (st == FLOW_NOT_FOUND) {
 		free(cookie);
 		st = flowstore_session_new(app->db, NULL, app->now(), &cookie, &s);
 		if (st == FLOW_OK)
-			set_cookie(req, resp, cookie);
+			signin_set_cookie(req, resp, cookie);
 	}
 	if (st != FLOW_OK || flowstore_request_new(app->db, cookie, &r, app->now()) != FLOW_OK) {
 		page_error(resp, 503, "Service unavailable", "The sign-in could not be stored; try again");
@@ -385,56 +376,16 @@ static enum http_flow form_checked(struct request *req, struct response *resp, s
 				   struct flow_session *s, struct flow_request *r)
 {
 	const struct app *app = req->app;
-	*cookie = NULL;
-	memset(s, 0, sizeof *s);
 	memset(r, 0, sizeof *r);
-	memset(f, 0, sizeof *f);
-	if (!form_content_type_ok(req->content_type)) {
-		page_error(resp, 400, "Bad request",
-			   "The form must be sent as application/x-www-form-urlencoded");
+	if (signin_form_session(req, resp, f, cookie, s) == HTTP_ANSWERED)
 		return HTTP_ANSWERED;
-	}
-	enum form_status fs = form_parse(f, req->body_raw ? req->body_raw : "", req->body_len);
-	if (fs != FORM_OK) {
-		char *msg = ck_asprintf("The form is malformed: %s", form_strerror(fs));
-		page_error(resp, 400, "Bad request", msg);
-		free(msg);
-		return HTTP_ANSWERED;
-	}
-	*cookie = form_cookie(req->cookie, COOKIE);
-	const char *csrf = form_get(f, "csrf_token");
-	int st = *cookie ? flowstore_session_get(app->db, *cookie, app->now(), s) : FLOW_NOT_FOUND;
-	if (st == FLOW_ERROR) {
-		page_error(resp, 503, "Service unavailable", "The sign-in cannot be read; try again");
-		return HTTP_ANSWERED;
-	}
-	/* The token is the session's: a page of another site cannot know it. */
-	if (st != FLOW_OK || !csrf || strlen(csrf) != FLOW_ID_LEN ||
-	    CRYPTO_memcmp(csrf, s->csrf, FLOW_ID_LEN) != 0) {
-		audit_event(req, "csrf_refused", "reason",
-			    st != FLOW_OK ? "no session"
-			    : csrf	  ? "wrong token"
-					  : "no token",
-			    NULL);
-		page_error(
-		    resp, 403, "Forbidden",
-		    "This form was not sent by this site's page (its CSRF token is missing or wrong, or "
-		    "the sign-in session ended); start again from the application");
-		return HTTP_ANSWERED;
-	}
-	st = flowstore_request_get(app->db, *cookie, form_get(f, "request_id"), app->now(), r);
+	int st = flowstore_request_get(app->db, *cookie, form_get(f, "request_id"), app->now(), r);
 	if (st != FLOW_OK) {
 		page_error(resp, st == FLOW_ERROR ? 503 : 400, "Sign-in expired",
 			   "This sign-in request is unknown or expired; start again from the application");
 		return HTTP_ANSWERED;
 	}
 	return HTTP_GO_ON;
-}
-
-static struct ratelimit login_limits(const struct app *app)
-{
-	const struct config *c = &app->config;
-	return (struct ratelimit){c->login_email_limit, c->login_addr_limit, c->login_window};
 }
 
 /* The login page again with an alert: status, and Retry-After when wait. */
@@ -460,59 +411,20 @@ void authorize_post(struct request *req, struct response *resp)
 	if (form_checked(req, resp, &f, &cookie, &s, &r) == HTTP_ANSWERED)
 		goto done;
 	const char *email = form_get(&f, "email"), *password = form_get(&f, "password");
-	if (!email || !password || strlen(email) > EMAIL_MAX || strlen(password) > PASSWORD_MAX_LEN) {
-		login_again(req, resp, &r, &s, 400, email && strlen(email) <= EMAIL_MAX ? email : NULL,
-			    "Enter your email and password");
-		goto done;
-	}
-	struct ratelimit rl = login_limits(app);
-	long wait;
-	const char *which;
-	int limited = ratelimit_check(app->db, &rl, email, req->remote_addr, app->now(), &wait, &which);
-	if (limited == RATELIMIT_BLOCKED) {
-		char secs[24];
-		snprintf(secs, sizeof secs, "%ld", wait);
-		audit_event(req, "login_rate_limited", "email", email, "limit", which, "retry_after", secs,
-			    "client_id", r.client_id, NULL);
-		char *msg = ck_asprintf("Too many failed logins; try again in %ld seconds", wait);
-		login_again(req, resp, &r, &s, 429, email, msg);
-		response_header(resp, "Retry-After", "%ld", wait);
-		free(msg);
-		goto done;
-	}
-	struct user u;
-	int rc = userdb_find_by_email(app->db, email, &u);
-	if (rc == USERDB_ERROR) {
-		page_error(resp, 503, "Service unavailable", "The user store cannot be read; try again");
-		goto done;
-	}
-	/* Unknown users pay for a hash and a recorded failure too. */
-	if (!password_verify(password, rc == USERDB_OK ? u.password_hash : NULL)) {
-		if (ratelimit_fail(app->db, &rl, email, req->remote_addr, app->now()) != RATELIMIT_OK)
-			log_msg("cannot record a failed login");
-		audit_event(req, "login_failure", "sub", rc == USERDB_OK ? u.sub : NULL, "email", email,
-			    "reason", rc == USERDB_OK ? "wrong password" : "unknown email", "client_id",
-			    r.client_id, NULL);
-		if (rc == USERDB_OK)
-			user_free(&u);
-		login_again(req, resp, &r, &s, 401, email, "Wrong email or password");
-		goto done;
-	}
-	if (ratelimit_success(app->db, email) != RATELIMIT_OK)
-		log_msg("cannot reset the failed logins of a user who logged in");
-	char *fresh;
 	struct flow_session in;
-	if (flowstore_session_login(app->db, cookie, u.sub, app->now(), &fresh, &in) != FLOW_OK) {
-		page_error(resp, 503, "Service unavailable", "The sign-in could not be stored; try again");
-	} else {
-		audit_event(req, "login_success", "sub", u.sub, "email", u.email, "client_id", r.client_id,
-			    NULL);
-		set_cookie(req, resp, fresh);
+	struct signin_result res;
+	signin_password(req, resp, cookie, email, password, r.client_id, &in, &res);
+	if (res.status == 0) {
 		after_login(req, resp, &r, &in);
-		secure_free(fresh, strlen(fresh));
-		flow_session_free(&in);
+	} else if (res.status == 503) {
+		page_error(resp, 503, "Service unavailable", res.alert);
+	} else {
+		login_again(req, resp, &r, &s, res.status,
+			    email && strlen(email) <= SIGNIN_EMAIL_MAX ? email : NULL, res.alert);
+		if (res.retry_after)
+			response_header(resp, "Retry-After", "%ld", res.retry_after);
 	}
-	user_free(&u);
+	flow_session_free(&in);
 done:
 	if (cookie)
 		secure_free(cookie, strlen(cookie));

@@ -10,6 +10,7 @@
 #include "file.h"
 #include "guard.h"
 #include "password.h"
+#include "pwrules.h"
 #include "tokencache.h"
 #include "userdb.h"
 #include "util.h"
@@ -150,6 +151,7 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (config_load(&app.config, err, errlen) < 0)
 		return -1;
 	const struct config *c = &app.config;
+	pwrules_configure(c);
 	/* Every file this program creates (SQLite's -wal, -shm and -journal
 	 * included) is its user's alone, and so is what it finds. */
 	umask(077);

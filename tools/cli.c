@@ -6,6 +6,7 @@
  * own file (mcpauth.h lists them). */
 #include "config.h"
 #include "mcpauth.h"
+#include "pwrules.h"
 #include "util.h"
 
 #include <errno.h>
@@ -239,6 +240,7 @@ int main(int argc, char **argv)
 		fail("%s", err);
 		return EX_ERROR;
 	}
+	pwrules_configure(&cfg);
 	int rc = c->run(argc, argv);
 	config_free(&cfg);
 	return rc;

@@ -71,6 +71,9 @@ static const struct setting settings[] = {
     INT("MCPAUTH_LOGIN_ADDR_LIMIT", login_addr_limit, 20, 1, 1000000, "failed logins per address per window"),
     INT("MCPAUTH_LOGIN_WINDOW", login_window, 900, 1, 86400, "the rate-limit window, seconds"),
     INT("MCPAUTH_REQUEST_TIMEOUT", request_timeout, 10, 1, 300, "seconds a request may take to arrive"),
+    INT("MCPAUTH_PASSWORD_MIN", password_min, 10, 8, 1024, "characters a new password needs at least"),
+    TEXT("MCPAUTH_PASSWORD_LIST", FIELD(password_list), MCPAUTH_PASSWORD_LIST_DEFAULT, SETTING_BUILD_DEFAULT,
+	 "common passwords refused, one a line"),
     TEXT("MCPAUTH_AUDIT_LOG", FIELD(audit_log), "stderr", 0, "stderr or an absolute file path"),
 };
 

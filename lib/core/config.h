@@ -45,12 +45,17 @@ struct config {
 				  arrive, an answer's write may block, a kept connection may idle (10) */
 	long register_limit;   /* MCPAUTH_REGISTER_LIMIT: client registrations per address per hour (20) */
 	long client_limit;     /* MCPAUTH_CLIENT_LIMIT: registered clients stored in all (10000) */
+	long password_min;     /* MCPAUTH_PASSWORD_MIN: characters a new password needs (10) */
+	const char *password_list;	   /* MCPAUTH_PASSWORD_LIST: the common passwords refused */
 	int client_document_allow_private; /* MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE=1: client metadata
 					      documents on loopback or private addresses (tests only) */
 };
 
 #define CONFIG_DEFAULT_AUDIENCE "https://your-api.example.com"
 #define CONFIG_DEFAULT_ISSUER "https://mcpauth.local/"
+#ifndef MCPAUTH_PASSWORD_LIST_DEFAULT
+#define MCPAUTH_PASSWORD_LIST_DEFAULT "/usr/local/share/mcpauth/common-passwords.txt"
+#endif
 
 /* The settings table: every variable the suite reads, its type, default
  * and bounds. It drives config_load; tests/unit/settings.sh holds the
