@@ -23,6 +23,11 @@ ROUTE("POST", "/auth/mfa/confirm", ROUTE_TOKEN, NULL,
 ROUTE("POST", "/auth/mfa/disable", ROUTE_TOKEN, NULL,
       "Turn two-factor login off with a code; needs a token of a login with a second factor",
       &mfa_disable_fields, mfa_disable_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_SECOND_FACTOR)
+ROUTE("GET", "/account/mfa", ROUTE_PUBLIC, NULL,
+      "The two-factor page of a signed-in browser: the QR code to scan, confirm, turn off", NULL,
+      account_mfa_get, ROUTE_NO_MCP)
+ROUTE("POST", "/account/mfa", ROUTE_PUBLIC, NULL, "The two-factor page's forms (HTML form post)", NULL,
+      account_mfa_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
 ROUTE("POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
       "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
       &refresh_fields, refresh_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)

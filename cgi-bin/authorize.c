@@ -399,6 +399,17 @@ static void login_again(const struct request *req, struct response *resp, const 
 	free(resource);
 }
 
+/* The second form (the code) again: status, and an alert when there is one. */
+static void code_again(const struct request *req, struct response *resp, const struct flow_request *r,
+		       const struct flow_session *s, int status, const char *mfa_token, const char *alert)
+{
+	struct page_flow f;
+	char *resource;
+	flow_page(req, r, s, &f, &resource);
+	page_code(resp, status, &f, mfa_token, alert);
+	free(resource);
+}
+
 void authorize_post(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
@@ -411,11 +422,22 @@ void authorize_post(struct request *req, struct response *resp)
 	if (form_checked(req, resp, &f, &cookie, &s, &r) == HTTP_ANSWERED)
 		goto done;
 	const char *email = form_get(&f, "email"), *password = form_get(&f, "password");
+	const char *mfa_token = form_get(&f, "mfa_token");
 	struct flow_session in;
 	struct signin_result res;
-	signin_password(req, resp, cookie, email, password, r.client_id, &in, &res);
-	if (res.status == 0) {
+	/* The second form (a user with a second factor) carries the login ticket. */
+	if (mfa_token)
+		signin_code(req, resp, cookie, mfa_token, form_get(&f, "otp"), r.client_id, &in, &res);
+	else
+		signin_password(req, resp, cookie, email, password, r.client_id, &in, &res);
+	if (res.status == 0 && *res.mfa_token) {
+		code_again(req, resp, &r, &s, 200, res.mfa_token, NULL);
+	} else if (res.status == 0) {
 		after_login(req, resp, &r, &in);
+	} else if (*res.mfa_token) {
+		code_again(req, resp, &r, &s, res.status, res.mfa_token, res.alert);
+		if (res.retry_after)
+			response_header(resp, "Retry-After", "%ld", res.retry_after);
 	} else if (res.status == 503) {
 		page_error(resp, 503, "Service unavailable", res.alert);
 	} else {

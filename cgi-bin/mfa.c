@@ -6,7 +6,10 @@
 #include "context.h"
 #include "audit.h"
 #include "mfastore.h"
+#include "form.h"
 #include "oauth.h"
+#include "page.h"
+#include "signin.h"
 #include "ratelimit.h"
 #include "util.h"
 
@@ -25,45 +28,63 @@ char *mfa_uri(const struct app *app, const struct user *u, const unsigned char *
 	return uri;
 }
 
-enum http_flow mfa_code_check(struct request *req, struct response *resp, const struct user *u,
-			      const char *code, int *recovery)
+enum http_flow mfa_code_verify(struct request *req, const struct user *u, const char *code, int *recovery,
+			       struct mfa_refusal *why)
 {
 	const struct app *app = req->app;
 	const struct config *c = &app->config;
 	struct ratelimit rl = {c->login_email_limit, c->login_addr_limit, c->login_window};
 	long wait;
 	const char *which;
+	memset(why, 0, sizeof *why);
+	*recovery = 0;
 	if (ratelimit_check(app->db, &rl, u->email, req->remote_addr, app->now(), &wait, &which) ==
 	    RATELIMIT_BLOCKED) {
 		char secs[24];
 		snprintf(secs, sizeof secs, "%ld", wait);
 		audit_event(req, "login_rate_limited", "email", u->email, "limit", which, "retry_after", secs,
 			    NULL);
-		char *msg = ck_asprintf("Too many failed logins; try again in %ld seconds", wait);
-		response_error(resp, 429, "Too many attempts", msg);
-		response_header(resp, "Retry-After", "%ld", wait);
-		free(msg);
+		snprintf(why->buf, sizeof why->buf, "Too many failed logins; try again in %ld seconds", wait);
+		why->status = 429;
+		why->message = why->buf;
+		why->retry_after = wait;
 		return HTTP_ANSWERED;
 	}
-	enum mfa_status st = mfastore_verify(app->db, u->sub, code, app->now(), recovery);
+	enum mfa_status st = mfastore_verify(app->db, u->sub, code ? code : "", app->now(), recovery);
 	if (st == MFA_OK) {
 		if (ratelimit_success(app->db, u->email) != RATELIMIT_OK)
 			log_msg("cannot reset the failed logins of a user who logged in");
 		return HTTP_GO_ON;
 	}
 	if (st == MFA_ERROR) {
-		response_error(resp, 503, "Service unavailable",
-			       "The second factor cannot be checked; try again");
+		why->status = 503;
+		why->message = "The second factor cannot be checked; try again";
 		return HTTP_ANSWERED;
 	}
 	if (ratelimit_fail(app->db, &rl, u->email, req->remote_addr, app->now()) != RATELIMIT_OK)
 		log_msg("cannot record a failed login");
 	audit_event(req, "mfa_failure", "sub", u->sub, "email", u->email, "reason", mfastore_strerror(st),
 		    NULL);
-	response_error(resp, 401, "Invalid code",
-		       st == MFA_REUSED ? "This code was already used; wait for the next one"
+	why->status = 401;
+	why->message = st == MFA_REUSED ? "This code was already used; wait for the next one"
 		       : st == MFA_OFF	? "Two-factor login is not on for this account"
-					: "The code is wrong or expired");
+					: "The code is wrong or expired";
+	return HTTP_ANSWERED;
+}
+
+enum http_flow mfa_code_check(struct request *req, struct response *resp, const struct user *u,
+			      const char *code, int *recovery)
+{
+	struct mfa_refusal why;
+	if (mfa_code_verify(req, u, code, recovery, &why) == HTTP_GO_ON)
+		return HTTP_GO_ON;
+	response_error(resp, why.status,
+		       why.status == 429   ? "Too many attempts"
+		       : why.status == 503 ? "Service unavailable"
+					   : "Invalid code",
+		       why.message);
+	if (why.retry_after)
+		response_header(resp, "Retry-After", "%ld", why.retry_after);
 	return HTTP_ANSWERED;
 }
 
@@ -202,6 +223,149 @@ void mfa_disable_post(struct request *req, struct response *resp)
 		}
 	}
 	user_free(&u);
+}
+
+/* --- the page: /account/mfa ------------------------------------------------ */
+
+/* The page for u (NULL: not signed in) as it stands, with the recovery
+ * codes just made (codes, may be NULL), an alert or a notice. */
+static void mfa_page(const struct request *req, struct response *resp, int status, const struct user *u,
+		     const char *csrf, char *const *codes, const char *alert, const char *notice)
+{
+	const struct app *app = req->app;
+	struct page_mfa m = {.csrf = csrf, .state = "off", .alert = alert, .notice = notice};
+	static const char *const names[] = {"off", "pending", "on"};
+	char *svg = NULL, *secret = NULL;
+	unsigned char key[TOTP_SECRET_LEN];
+	enum mfa_state state;
+	if (u && mfastore_state(app->db, u->sub, &state, &m.recovery_left) != MFA_OK) {
+		page_error(resp, 503, "Service unavailable", "The second factor cannot be read; try again");
+		return;
+	}
+	if (u) {
+		m.email = u->email;
+		m.state = names[state];
+	}
+	if (u && state == MFA_STATE_PENDING && mfastore_secret(app->db, u->sub, key, &state) == MFA_OK) {
+		char *uri = mfa_uri(app, u, key);
+		svg = page_qr_svg(uri);
+		secret = totp_base32(key, sizeof key);
+		secure_free(uri, strlen(uri));
+		OPENSSL_cleanse(key, sizeof key);
+		m.qr_svg = svg;
+		m.secret = secret;
+	}
+	if (codes) {
+		m.codes = (const char *const *)codes;
+		m.ncodes = MFA_RECOVERY_CODES;
+	}
+	page_mfa(resp, status, &m);
+	free(svg);
+	if (secret)
+		secure_free(secret, strlen(secret));
+}
+
+void account_mfa_get(struct request *req, struct response *resp)
+{
+	const struct app *app = req->app;
+	if (oauth_tenant_only(app, resp) == HTTP_ANSWERED)
+		return;
+	char *cookie = form_cookie(req->cookie, SIGNIN_COOKIE);
+	struct flow_session s = {0};
+	struct user u;
+	int st = cookie ? flowstore_session_get(app->db, cookie, app->now(), &s) : FLOW_NOT_FOUND;
+	int rc = st == FLOW_OK && s.sub ? userdb_find_by_sub(app->db, s.sub, &u) : USERDB_NOT_FOUND;
+	if (st == FLOW_ERROR || rc == USERDB_ERROR)
+		page_error(resp, 503, "Service unavailable", "The sign-in cannot be read; try again");
+	else
+		mfa_page(req, resp, 200, rc == USERDB_OK ? &u : NULL, s.csrf, NULL, NULL, NULL);
+	if (rc == USERDB_OK)
+		user_free(&u);
+	flow_session_free(&s);
+	if (cookie)
+		secure_free(cookie, strlen(cookie));
+}
+
+/* The page's forms: action enroll, confirm (otp) or disable (otp). */
+static void account_mfa_act(struct request *req, struct response *resp, const struct form *f,
+			    const struct flow_session *s, const struct user *u)
+{
+	const struct app *app = req->app;
+	const char *action = form_get(f, "action"), *code = form_get(f, "otp");
+	if (action && strcmp(action, "enroll") == 0) {
+		unsigned char key[TOTP_SECRET_LEN];
+		enum mfa_status st = mfastore_enroll(app->db, u->sub, app->now(), key);
+		OPENSSL_cleanse(key, sizeof key);
+		if (st == MFA_OK)
+			audit_event(req, "mfa_enroll", "sub", u->sub, NULL);
+		mfa_page(req, resp,
+			 st == MFA_ERROR ? 503
+			 : st == MFA_ON	 ? 409
+					 : 200,
+			 u, s->csrf, NULL,
+			 st == MFA_ERROR ? "The secret could not be stored; try again"
+			 : st == MFA_ON	 ? "Two-factor login is on already"
+					 : NULL,
+			 NULL);
+	} else if (action && strcmp(action, "confirm") == 0) {
+		char *codes[MFA_RECOVERY_CODES];
+		enum mfa_status st = mfastore_confirm(app->db, u->sub, code ? code : "", app->now(), codes);
+		if (st == MFA_OK) {
+			audit_event(req, "mfa_enabled", "sub", u->sub, NULL);
+			mfa_page(req, resp, 200, u, s->csrf, codes, NULL, "Two-factor login is on");
+			mfastore_codes_free(codes);
+		} else {
+			mfa_page(req, resp, st == MFA_ERROR ? 503 : 400, u, s->csrf, NULL,
+				 st == MFA_ERROR
+				     ? "The second factor could not be stored; try again"
+				     : "That code is not the current one; check the device's clock "
+				       "and try again",
+				 NULL);
+		}
+	} else if (action && strcmp(action, "disable") == 0) {
+		int recovery;
+		struct mfa_refusal why;
+		if (mfa_code_verify(req, u, code, &recovery, &why) == HTTP_ANSWERED) {
+			mfa_page(req, resp, why.status, u, s->csrf, NULL, why.message, NULL);
+			if (why.retry_after)
+				response_header(resp, "Retry-After", "%ld", why.retry_after);
+		} else if (mfastore_reset(app->db, u->sub) == MFA_ERROR) {
+			mfa_page(req, resp, 503, u, s->csrf, NULL, "The second factor could not be removed",
+				 NULL);
+		} else {
+			audit_event(req, "mfa_disabled", "sub", u->sub, NULL);
+			mfa_page(req, resp, 200, u, s->csrf, NULL, NULL, "Two-factor login is off");
+		}
+	} else {
+		page_error(resp, 400, "Bad request", "The form's action must be enroll, confirm or disable");
+	}
+}
+
+void account_mfa_post(struct request *req, struct response *resp)
+{
+	const struct app *app = req->app;
+	if (oauth_tenant_only(app, resp) == HTTP_ANSWERED)
+		return;
+	struct form f;
+	char *cookie;
+	struct flow_session s;
+	struct user u;
+	if (signin_form_session(req, resp, &f, &cookie, &s) == HTTP_GO_ON) {
+		int rc = s.sub ? userdb_find_by_sub(app->db, s.sub, &u) : USERDB_NOT_FOUND;
+		if (rc == USERDB_ERROR) {
+			page_error(resp, 503, "Service unavailable",
+				   "The user store cannot be read; try again");
+		} else if (rc != USERDB_OK) {
+			page_error(resp, 403, "Forbidden", "Sign in first, at /account");
+		} else {
+			account_mfa_act(req, resp, &f, &s, &u);
+			user_free(&u);
+		}
+	}
+	if (cookie)
+		secure_free(cookie, strlen(cookie));
+	flow_session_free(&s);
+	form_free(&f);
 }
 
 static const struct field status_out[] = {

@@ -13,6 +13,8 @@ static const char well_known[] = "/.well-known/";
 static const char oauth_prefix[] = "/oauth/";
 /* Nor the authorization endpoint's pages: a browser's, with a password. */
 static const char authorize_prefix[] = "/authorize";
+/* Nor the account pages (/account, /account/mfa): a browser's forms. */
+static const char account_prefix[] = "/account";
 
 void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1])
 {
@@ -52,7 +54,8 @@ static int is_tool(const struct route_group *g, const struct route *r)
 {
 	return !(g->flags & GROUP_NO_TOOLS) && strncmp(r->pattern, well_known, sizeof well_known - 1) != 0 &&
 	       strncmp(r->pattern, oauth_prefix, sizeof oauth_prefix - 1) != 0 &&
-	       strncmp(r->pattern, authorize_prefix, sizeof authorize_prefix - 1) != 0;
+	       strncmp(r->pattern, authorize_prefix, sizeof authorize_prefix - 1) != 0 &&
+	       strncmp(r->pattern, account_prefix, sizeof account_prefix - 1) != 0;
 }
 
 void toolset_init(struct toolset *ts, const struct route_group *const *groups, size_t ngroups)

@@ -159,17 +159,68 @@ json /auth/mfa/confirm "{\"otp\":\"$(code "$S2" 0)\"}" -H "$(au "$AT_ADMIN")"
 expect_status 200 "a second user turns TOTP on"
 json /auth/login '{"email":"admin@example.com","password":"admin"}'
 expect_status 403 "which its login then asks for"
+
+# --- the pages: /authorize's second form, /account/mfa ----------------------
+JAR="$TMP_ROOT/jar"
+FORM='Content-Type: application/x-www-form-urlencoded'
+field() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$TMP_ROOT/body" | head -1; }
+page() { req POST "$1" -H "$FORM" -b "$JAR" -c "$JAR" "${@:2}"; }
+has() { if grep -qF -- "$1" "$TMP_ROOT/body"; then ok "$2"; else not_ok "$2: no '$1' in the page"; fi; }
+req POST /oauth/register -d '{"redirect_uris":["http://127.0.0.1:9/callback"],"token_endpoint_auth_method":"none"}'
+CID=$(jbody .client_id)
+CHALLENGE=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n' | openssl dgst -sha256 -binary | b64url)
+req GET "/authorize?response_type=code&client_id=$CID&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&code_challenge=$CHALLENGE&code_challenge_method=S256&state=xyz" -b "$JAR" -c "$JAR"
+CSRF=$(field csrf_token) RID=$(field request_id)
+page /authorize --data-urlencode "csrf_token=$CSRF" --data-urlencode "request_id=$RID" \
+	--data-urlencode email=admin@example.com --data-urlencode password=admin
+expect_status 200 "the sign-in page: the right password of a user with TOTP"
+has 'autocomplete="one-time-code"' "the second form: a code field"
+has "Two-factor sign-in" "the second form's title"
+TICKET=$(field mfa_token)
+expect_eq "${#TICKET}" 43 "the second form carries the login ticket"
+page /authorize --data-urlencode "csrf_token=$CSRF" --data-urlencode "request_id=$RID" \
+	--data-urlencode "mfa_token=$TICKET" --data-urlencode otp=000002
+expect_status 401 "a wrong code on the page"
+has 'role="alert">The code is wrong or expired' "the page says so (role=alert)"
+expect_eq "$(field mfa_token)" "$TICKET" "and shows the second form again"
+req GET /account/mfa -b "$JAR" -c "$JAR"
+has "Sign in first" "not signed in before the code"
+page /authorize --data-urlencode "csrf_token=$CSRF" --data-urlencode "request_id=$RID" \
+	--data-urlencode "mfa_token=$TICKET" --data-urlencode "otp=$(code "$S2" 30)"
+expect_status 200 "the right code: signed in (the consent page)"
+has "Allow access?" "the consent page follows"
+req GET /account/mfa -b "$JAR" -c "$JAR"
+expect_status 200 "GET /account/mfa"
+has "Two-factor login is <strong>on</strong>" "the page: on"
+has "Recovery codes left: 10" "the page: recovery codes left"
+has 'name="action" value="disable"' "the page: the form to turn it off"
+expect_header Content-Security-Policy "default-src 'none'" "the page's CSP allows no script"
 out=$("$MCPAUTH" user mfa reset admin@example.com 2>&1)
 expect_eq "$?:$out" "0:admin@example.com: two-factor login is off; the next login asks for the password only" "mcpauth user mfa reset"
 json /auth/login '{"email":"admin@example.com","password":"admin"}'
 expect_status 200 "after the reset the password alone logs in"
+req GET /account/mfa -b "$JAR" -c "$JAR"
+has "Two-factor login is <strong>off</strong>" "the page after the reset: off"
+CSRF=$(field csrf_token)
+page /account/mfa --data-urlencode "csrf_token=$CSRF" --data-urlencode action=enroll
+expect_status 200 "the page: set up"
+has '<svg xmlns="http://www.w3.org/2000/svg" role="img"' "the page shows the QR code as inline SVG"
+S3=$(sed -n 's/.*<code id="secret">\([A-Z2-7]*\)<.*/\1/p' "$TMP_ROOT/body")
+expect_eq "${#S3}" 32 "and the key to type in"
+page /account/mfa --data-urlencode "csrf_token=nope" --data-urlencode action=confirm --data-urlencode "otp=$(code "$S3" 0)"
+expect_status 403 "the page's form without its CSRF token: 403"
+page /account/mfa --data-urlencode "csrf_token=$CSRF" --data-urlencode action=confirm --data-urlencode "otp=$(code "$S3" 0)"
+expect_status 200 "the page: confirm with the first code"
+has "Two-factor login is on" "the page: on after confirming"
+expect_eq "$(grep -c '<li><code>[a-z0-9]\{5\}-[a-z0-9]\{5\}</code></li>' "$TMP_ROOT/body")" 10 "the page shows ten recovery codes"
+"$MCPAUTH" user mfa reset admin@example.com >/dev/null
 "$MCPAUTH" user mfa reset nobody@example.com >/dev/null 2>&1
 expect_eq "$?" 3 "reset of an unknown user: exit 3"
 "$MCPAUTH" user mfa wipe admin@example.com >/dev/null 2>&1
 expect_eq "$?" 2 "user mfa without reset: usage, exit 2"
 
 # --- nothing secret in the logs ---------------------------------------------
-if server_log | grep -qF -e "$SECRET" -e "$S2" -e "$R1" -e "$MFA_TOKEN"; then
+if server_log | grep -qF -e "$SECRET" -e "$S2" -e "$S3" -e "$R1" -e "$MFA_TOKEN" -e "$TICKET"; then
 	not_ok "a secret, recovery code or mfa_token is in the logs"
 else ok "no secret, recovery code or mfa_token in the logs"; fi
 expect_clean_log

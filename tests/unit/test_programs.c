@@ -48,7 +48,7 @@ START_TEST(test_index_rows_are_each_groups_rows_without_code)
 		}
 		total += full->nroutes;
 	}
-	ck_assert_uint_eq(total, 32);
+	ck_assert_uint_eq(total, 34);
 }
 END_TEST
 

@@ -224,6 +224,9 @@ START_TEST(test_tools_leave_out_mcp_and_well_known_routes)
 	}
 	ck_assert_ptr_null(toolset_find(&api, "POST_/mcp", TOOL_NAME_ANY));
 	ck_assert_ptr_null(toolset_find(&api, "get_well_known_jwks_json", TOOL_NAME_ANY));
+	/* The browser pages are no tools: neither /authorize's nor the account's. */
+	ck_assert_ptr_null(toolset_find(&api, "GET_/account/mfa", TOOL_NAME_ANY));
+	ck_assert_ptr_null(toolset_find(&api, "POST_/account/mfa", TOOL_NAME_ANY));
 }
 END_TEST
 
