@@ -246,7 +246,8 @@ static void login_tokens(struct request *req, struct response *resp, const struc
 	if (scope && words_has(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
 	    (refresh_issue(app->db, u->sub, scope, app->now(), app->config.refresh_ttl, &refresh, &g) !=
 		 REFRESH_OK ||
-	     (otp && mfastore_family_mark(app->db, g.family) != MFA_OK))) {
+	     (otp && mfastore_mark(app->db, MFA_MARK_FAMILY, g.family, app->now(), app->config.refresh_ttl) !=
+			 MFA_OK))) {
 		response_error(resp, 503, "Service unavailable",
 			       "The refresh token could not be stored; try again");
 	} else {
@@ -363,7 +364,7 @@ static void refresh_post(struct request *req, struct response *resp)
 		/* The user's permissions and scope as they are now. */
 		char *scope = granted_scope(g.scope, u.scope);
 		/* A login with a second factor stays one through its refreshes. */
-		int otp = mfastore_family_otp(app->db, g.family) == 1;
+		int otp = mfastore_marked(app->db, MFA_MARK_FAMILY, g.family, app->now()) == 1;
 		token_answer(app, resp, &u, scope, next, otp);
 		if (resp->status == 200)
 			audit_event(req, "refresh", "sub", u.sub, "email", u.email, "family", g.family, NULL);

@@ -71,12 +71,14 @@ static void result(struct signin_result *res, int status, const char *alert)
 
 /* The browser's session replaced by a new one of u, its cookie set. */
 static void session_login(struct request *req, struct response *resp, const char *cookie,
-			  const struct user *u, const char *client_id, struct flow_session *in,
+			  const struct user *u, const char *client_id, int otp, struct flow_session *in,
 			  struct signin_result *res)
 {
 	const struct app *app = req->app;
 	char *fresh;
-	if (flowstore_session_login(app->db, cookie, u->sub, app->now(), &fresh, in) != FLOW_OK) {
+	if (flowstore_session_login(app->db, cookie, u->sub, app->now(), &fresh, in) != FLOW_OK ||
+	    (otp &&
+	     mfastore_mark(app->db, MFA_MARK_SESSION, fresh, app->now(), FLOW_SESSION_TTL) != MFA_OK)) {
 		result(res, 503, "The sign-in could not be stored; try again");
 		return;
 	}
@@ -139,7 +141,7 @@ void signin_password(struct request *req, struct response *resp, const char *coo
 	if (mfastore_state(app->db, u.sub, &mfa, NULL) != MFA_OK) {
 		result(res, 503, "The second factor cannot be read; try again");
 	} else if (mfa != MFA_STATE_ON) {
-		session_login(req, resp, cookie, &u, client_id, in, res);
+		session_login(req, resp, cookie, &u, client_id, 0, in, res);
 	} else if (mfastore_ticket_new(app->db, u.sub, NULL, app->now(), &ticket) != MFA_OK) {
 		result(res, 503, "The sign-in could not be stored; try again");
 	} else {
@@ -186,7 +188,7 @@ void signin_code(struct request *req, struct response *resp, const char *cookie,
 	} else if (mfastore_ticket_del(app->db, mfa_token) != MFA_OK) {
 		result(res, 503, "The sign-in could not be stored; try again");
 	} else {
-		session_login(req, resp, cookie, &u, client_id, in, res);
+		session_login(req, resp, cookie, &u, client_id, 1, in, res);
 	}
 	user_free(&u);
 }

@@ -401,18 +401,57 @@ enum mfa_status mfastore_ticket_del(sqlite3 *db, const char *ticket)
 	return ticket_write(db, ticket, "DELETE FROM mfa_tickets WHERE hash=?");
 }
 
-enum mfa_status mfastore_family_mark(sqlite3 *db, const char *family)
+/* The key of a mark: SHA-256 of its kind's letter and the value. */
+static void mark_hash(enum mfa_mark kind, const char *value, unsigned char h[HASH_LEN])
 {
-	return txn_exec(db, NULL, "INSERT OR IGNORE INTO mfa_families(family) VALUES(?)", TXN_TEXT, family,
-			TXN_END) == SQLITE_DONE
-		   ? MFA_OK
-		   : MFA_ERROR;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	char k = (char)('s' + kind);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, &k, 1);
+	EVP_DigestUpdate(ctx, value, strlen(value));
+	EVP_DigestFinal_ex(ctx, h, &n);
+	EVP_MD_CTX_free(ctx);
 }
 
-int mfastore_family_otp(sqlite3 *db, const char *family)
+struct mark_op {
+	const unsigned char *hash;
+	time_t now;
+	long ttl;
+};
+
+static int mark_fn(sqlite3 *db, void *arg)
 {
+	struct mark_op *m = arg;
+	/* Marks past their time go as new ones come. */
+	int rc = txn_exec(db, NULL, "DELETE FROM mfa_marks WHERE expires_at<?", TXN_INT, (long long)m->now,
+			  TXN_END);
+	if (rc == SQLITE_DONE)
+		rc = txn_exec(db, NULL, "INSERT OR REPLACE INTO mfa_marks(hash,expires_at) VALUES(?,?)",
+			      TXN_BLOB, m->hash, (size_t)HASH_LEN, TXN_INT, (long long)(m->now + m->ttl),
+			      TXN_END);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum mfa_status mfastore_mark(sqlite3 *db, enum mfa_mark kind, const char *value, time_t now, long ttl)
+{
+	unsigned char h[HASH_LEN];
+	if (!value)
+		return MFA_ERROR;
+	mark_hash(kind, value, h);
+	struct mark_op m = {h, now, ttl};
+	return txn_run(db, mark_fn, &m) == SQLITE_OK ? MFA_OK : MFA_ERROR;
+}
+
+int mfastore_marked(sqlite3 *db, enum mfa_mark kind, const char *value, time_t now)
+{
+	unsigned char h[HASH_LEN];
 	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q, "SELECT 1 FROM mfa_families WHERE family=?", TXN_TEXT, family, TXN_END);
+	if (!value)
+		return 0;
+	mark_hash(kind, value, h);
+	int rc = txn_exec(db, &q, "SELECT 1 FROM mfa_marks WHERE hash=? AND expires_at>=?", TXN_BLOB, h,
+			  (size_t)HASH_LEN, TXN_INT, (long long)now, TXN_END);
 	if (rc == SQLITE_ROW) {
 		sqlite3_finalize(q);
 		return 1;

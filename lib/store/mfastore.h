@@ -2,8 +2,9 @@
  * (pending until a first code confirms it) with the last time step a code
  * was used, recovery codes (only their SHA-256; single use), the login
  * tickets between a right password and the code (only their SHA-256;
- * MFA_TICKET_TTL seconds, MFA_TICKET_TRIES wrong codes), and the refresh
- * families of logins that passed a second factor (their tokens keep amr).
+ * MFA_TICKET_TTL seconds, MFA_TICKET_TRIES wrong codes), and marks on
+ * what a second-factor login led to (browser sessions, authorization codes,
+ * refresh families, by their SHA-256), so that its tokens carry amr otp.
  *
  * The secrets are stored as they are, like the signing key: the database is
  * 0600 in the 0700 state directory, and a secret must be read to check a
@@ -40,7 +41,7 @@
 	" scope TEXT,"                                                                                       \
 	" expires_at INTEGER NOT NULL,"                                                                      \
 	" tries INTEGER NOT NULL DEFAULT 0);"                                                                \
-	"CREATE TABLE mfa_families (family TEXT PRIMARY KEY);"
+	"CREATE TABLE mfa_marks (hash BLOB PRIMARY KEY, expires_at INTEGER NOT NULL);"
 
 enum mfa_status {
 	MFA_OK = 0,
@@ -94,10 +95,14 @@ enum mfa_status mfastore_ticket_fail(sqlite3 *db, const char *ticket);
 /* The ticket is spent (a right code). */
 enum mfa_status mfastore_ticket_del(sqlite3 *db, const char *ticket);
 
-/* The refresh family of a login that passed a second factor, so that its
- * refreshed tokens keep amr ["pwd","otp"]; 1 when family is one, 0 when
- * not, -1 on a store error. */
-enum mfa_status mfastore_family_mark(sqlite3 *db, const char *family);
-int mfastore_family_otp(sqlite3 *db, const char *family);
+/* What a login with a second factor led to: its browser session (the
+ * cookie), the authorization code issued in it, the refresh family that
+ * code or the login began. Their tokens carry amr ["pwd","otp"]. */
+enum mfa_mark { MFA_MARK_SESSION, MFA_MARK_CODE, MFA_MARK_FAMILY };
+/* Marks value (of kind) for ttl seconds from now. */
+enum mfa_status mfastore_mark(sqlite3 *db, enum mfa_mark kind, const char *value, time_t now, long ttl);
+/* 1 when value (of kind) is marked and not past its time, 0 when not (or
+ * value is NULL), -1 on a store error. */
+int mfastore_marked(sqlite3 *db, enum mfa_mark kind, const char *value, time_t now);
 
 #endif

@@ -168,7 +168,8 @@ page() { req POST "$1" -H "$FORM" -b "$JAR" -c "$JAR" "${@:2}"; }
 has() { if grep -qF -- "$1" "$TMP_ROOT/body"; then ok "$2"; else not_ok "$2: no '$1' in the page"; fi; }
 req POST /oauth/register -d '{"redirect_uris":["http://127.0.0.1:9/callback"],"token_endpoint_auth_method":"none"}'
 CID=$(jbody .client_id)
-CHALLENGE=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n' | openssl dgst -sha256 -binary | b64url)
+VERIFIER=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n')
+CHALLENGE=$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | b64url)
 req GET "/authorize?response_type=code&client_id=$CID&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&code_challenge=$CHALLENGE&code_challenge_method=S256&state=xyz" -b "$JAR" -c "$JAR"
 CSRF=$(field csrf_token) RID=$(field request_id)
 page /authorize --data-urlencode "csrf_token=$CSRF" --data-urlencode "request_id=$RID" \
@@ -189,6 +190,17 @@ page /authorize --data-urlencode "csrf_token=$CSRF" --data-urlencode "request_id
 	--data-urlencode "mfa_token=$TICKET" --data-urlencode "otp=$(code "$S2" 30)"
 expect_status 200 "the right code: signed in (the consent page)"
 has "Allow access?" "the consent page follows"
+page /authorize/consent --data-urlencode "csrf_token=$(field csrf_token)" --data-urlencode "request_id=$RID" \
+	--data-urlencode decision=allow
+CODE=$(header Location | tr '?&' '\n\n' | sed -n 's/^code=//p')
+req POST /oauth/token -H "$FORM" --data-urlencode grant_type=authorization_code --data-urlencode "code=$CODE" \
+	--data-urlencode redirect_uri=http://127.0.0.1:9/callback --data-urlencode "code_verifier=$VERIFIER" \
+	--data-urlencode "client_id=$CID"
+expect_status 200 "the code of the second-factor sign-in is exchanged"
+expect_eq "$(claims "$(jbody .access_token)" | jq -c .amr)" '["pwd","otp"]' "its token (OAuth flow) has amr [\"pwd\",\"otp\"]"
+req POST /oauth/token -H "$FORM" --data-urlencode grant_type=refresh_token \
+	--data-urlencode "refresh_token=$(jbody .refresh_token)" --data-urlencode "client_id=$CID"
+expect_eq "$(claims "$(jbody .access_token)" | jq -c .amr)" '["pwd","otp"]' "and its refreshed token too"
 req GET /account/mfa -b "$JAR" -c "$JAR"
 expect_status 200 "GET /account/mfa"
 has "Two-factor login is <strong>on</strong>" "the page: on"
