@@ -308,7 +308,11 @@ static void login_mfa(struct request *req, struct response *resp)
 	} else {
 		int recovery;
 		if (mfa_code_check(req, resp, &u, code, &recovery) == HTTP_GO_ON) {
-			if (mfastore_ticket_del(app->db, ticket) != MFA_OK)
+			enum mfa_status del = mfastore_ticket_del(app->db, ticket);
+			if (del == MFA_NO_TICKET)
+				response_error(resp, 401, "Invalid mfa_token",
+					       "The mfa_token is unknown, used or expired; log in again");
+			else if (del != MFA_OK)
 				response_error(resp, 503, "Service unavailable",
 					       "The login could not be stored");
 			else

@@ -185,8 +185,10 @@ void signin_code(struct request *req, struct response *resp, const char *cookie,
 		if (why.status == 401 && mfastore_ticket_fail(app->db, mfa_token) != MFA_OK)
 			log_msg("cannot count a wrong code on a login ticket");
 		snprintf(res->mfa_token, sizeof res->mfa_token, "%s", mfa_token);
-	} else if (mfastore_ticket_del(app->db, mfa_token) != MFA_OK) {
-		result(res, 503, "The sign-in could not be stored; try again");
+	} else if ((st = mfastore_ticket_del(app->db, mfa_token)) != MFA_OK) {
+		result(res, st == MFA_NO_TICKET ? 401 : 503,
+		       st == MFA_NO_TICKET ? "This sign-in was already used; sign in again"
+					   : "The sign-in could not be stored; try again");
 	} else {
 		session_login(req, resp, cookie, &u, client_id, 1, in, res);
 	}

@@ -398,7 +398,9 @@ enum mfa_status mfastore_ticket_fail(sqlite3 *db, const char *ticket)
 
 enum mfa_status mfastore_ticket_del(sqlite3 *db, const char *ticket)
 {
-	return ticket_write(db, ticket, "DELETE FROM mfa_tickets WHERE hash=?");
+	enum mfa_status st = ticket_write(db, ticket, "DELETE FROM mfa_tickets WHERE hash=?");
+	/* Two requests with one ticket: only the one that deleted it goes on. */
+	return st == MFA_OK && sqlite3_changes(db) == 0 ? MFA_NO_TICKET : st;
 }
 
 /* The key of a mark: SHA-256 of its kind's letter and the value. */

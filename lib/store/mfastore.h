@@ -92,7 +92,8 @@ enum mfa_status mfastore_ticket_new(sqlite3 *db, const char *sub, const char *sc
 enum mfa_status mfastore_ticket_get(sqlite3 *db, const char *ticket, time_t now, char **sub, char **scope);
 /* A wrong code on the ticket: one try fewer. */
 enum mfa_status mfastore_ticket_fail(sqlite3 *db, const char *ticket);
-/* The ticket is spent (a right code). */
+/* The ticket is spent (a right code): MFA_OK, or MFA_NO_TICKET when another
+ * request spent it first. */
 enum mfa_status mfastore_ticket_del(sqlite3 *db, const char *ticket);
 
 /* What a login with a second factor led to: its browser session (the
