@@ -5,6 +5,8 @@
 #include "audit.h"
 #include "auth0.h"
 #include "account.h"
+#include "mfa.h"
+#include "mfastore.h"
 #include "oauth.h"
 #include "password.h"
 #include "ratelimit.h"
@@ -81,12 +83,18 @@ static void no_store(struct response *resp)
 }
 
 /* 200 with a signed access token for u (with scope when not NULL, the
- * user's own otherwise) and the refresh token when there is one. */
+ * user's own otherwise) and the refresh token when there is one; amr
+ * (RFC 8176) says how the user logged in: "pwd", and "otp" when otp. */
 static void token_answer(const struct app *app, struct response *resp, const struct user *u,
-			 const char *scope, const char *refresh_token)
+			 const char *scope, const char *refresh_token, int otp)
 {
 	json_object *claims = issuer_access_claims(app->config.issuer, app->config.audience, u, app->now(),
 						   app->config.token_ttl);
+	json_object *amr = json_object_new_array();
+	json_object_array_add(amr, json_object_new_string("pwd"));
+	if (otp)
+		json_object_array_add(amr, json_object_new_string("otp"));
+	json_object_object_add(claims, "amr", amr);
 	if (scope)
 		json_object_object_add(claims, "scope", json_object_new_string(scope));
 	char *token = issuer_sign(&app->issuer, claims);
@@ -176,6 +184,10 @@ static enum http_flow tenant_only(const struct app *app, struct response *resp, 
 	return HTTP_ANSWERED;
 }
 
+static void login_tokens(struct request *req, struct response *resp, const struct user *u, const char *asked,
+			 int otp);
+static void mfa_required(struct request *req, struct response *resp, const struct user *u, const char *asked);
+
 static void login(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
@@ -213,27 +225,110 @@ static void login(struct request *req, struct response *resp)
 	}
 	if (ratelimit_success(app->db, email) != RATELIMIT_OK)
 		log_msg("cannot reset the failed logins of a user who logged in");
-	char *scope = asked ? granted_scope(asked, u.scope) : NULL;
+	enum mfa_state mfa;
+	if (mfastore_state(app->db, u.sub, &mfa, NULL) != MFA_OK)
+		response_error(resp, 503, "Service unavailable", "The second factor cannot be read");
+	else if (mfa == MFA_STATE_ON)
+		mfa_required(req, resp, &u, asked);
+	else
+		login_tokens(req, resp, &u, asked, 0);
+	user_free(&u);
+}
+
+/* The tokens of a login that passed (its second factor too when otp):
+ * the access token, and a refresh token when scope asks offline_access;
+ * a refresh family of a second-factor login is marked so. */
+static void login_tokens(struct request *req, struct response *resp, const struct user *u, const char *asked,
+			 int otp)
+{
+	const struct app *app = req->app;
+	char *scope = asked ? granted_scope(asked, u->scope) : NULL;
 	char *refresh = NULL;
 	struct refresh_grant g = {0};
 	if (scope && words_has(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
-	    refresh_issue(app->db, u.sub, scope, app->now(), app->config.refresh_ttl, &refresh, &g) !=
-		REFRESH_OK) {
+	    (refresh_issue(app->db, u->sub, scope, app->now(), app->config.refresh_ttl, &refresh, &g) !=
+		 REFRESH_OK ||
+	     (otp && mfastore_mark(app->db, MFA_MARK_FAMILY, g.family, app->now(), app->config.refresh_ttl) !=
+			 MFA_OK))) {
 		response_error(resp, 503, "Service unavailable",
 			       "The refresh token could not be stored; try again");
 	} else {
 		/* Where the login came from, for the sessions list. */
 		if (refresh && refresh_note_addr(app->db, refresh, req->remote_addr) == REFRESH_ERROR)
 			log_msg("cannot record a refresh token's address");
-		token_answer(app, resp, &u, scope, refresh);
+		token_answer(app, resp, u, scope, refresh, otp);
 		if (resp->status == 200)
-			audit_event(req, "login_success", "sub", u.sub, "email", u.email, "scope", scope,
-				    "family", refresh ? g.family : NULL, NULL);
+			audit_event(req, "login_success", "sub", u->sub, "email", u->email, "scope", scope,
+				    "family", refresh ? g.family : NULL, "amr", otp ? "pwd otp" : "pwd",
+				    NULL);
 	}
 	refresh_grant_free(&g);
 	refresh_token_free(refresh);
 	free(scope);
-	user_free(&u);
+}
+
+/* The password was right and the user has a second factor: as Auth0's
+ * token endpoint, 403 mfa_required with a short-lived mfa_token that
+ * POST /auth/login/mfa takes with a code. */
+static void mfa_required(struct request *req, struct response *resp, const struct user *u, const char *asked)
+{
+	const struct app *app = req->app;
+	char *ticket;
+	if (mfastore_ticket_new(app->db, u->sub, asked, app->now(), &ticket) != MFA_OK) {
+		response_error(resp, 503, "Service unavailable", "The login could not be stored; try again");
+		return;
+	}
+	audit_event(req, "mfa_required", "sub", u->sub, "email", u->email, NULL);
+	json_object *body = response_error(resp, 403, "mfa_required",
+					   "Multifactor authentication required: POST /auth/login/mfa with "
+					   "mfa_token and otp (or recovery_code)");
+	json_object_object_add(body, "mfa_token", json_object_new_string(ticket));
+	json_object_object_add(body, "expires_in", json_object_new_int(MFA_TICKET_TTL));
+	secure_free(ticket, strlen(ticket));
+}
+
+static void login_mfa(struct request *req, struct response *resp)
+{
+	const struct app *app = req->app;
+	no_store(resp);
+	if (tenant_only(app, resp, 0) == HTTP_ANSWERED)
+		return;
+	const char *ticket = field_str(req, "mfa_token"), *code = field_str(req, "otp");
+	if (!code)
+		code = field_str(req, "recovery_code");
+	if (!code) {
+		response_error(resp, 400, "Invalid request", "Give otp (the current code) or recovery_code");
+		return;
+	}
+	char *sub, *scope;
+	enum mfa_status st = mfastore_ticket_get(app->db, ticket, app->now(), &sub, &scope);
+	struct user u;
+	int rc = st == MFA_OK ? userdb_find_by_sub(app->db, sub, &u) : USERDB_NOT_FOUND;
+	if (st == MFA_ERROR || rc == USERDB_ERROR) {
+		response_error(resp, 503, "Service unavailable", "The login cannot be read; try again");
+	} else if (st != MFA_OK || rc != USERDB_OK) {
+		audit_event(req, "mfa_failure", "sub", sub, "reason", mfastore_strerror(MFA_NO_TICKET), NULL);
+		response_error(resp, 401, "Invalid mfa_token",
+			       "The mfa_token is unknown, used or expired; log in again");
+	} else {
+		int recovery;
+		if (mfa_code_check(req, resp, &u, code, &recovery) == HTTP_GO_ON) {
+			enum mfa_status del = mfastore_ticket_del(app->db, ticket);
+			if (del == MFA_NO_TICKET)
+				response_error(resp, 401, "Invalid mfa_token",
+					       "The mfa_token is unknown, used or expired; log in again");
+			else if (del != MFA_OK)
+				response_error(resp, 503, "Service unavailable",
+					       "The login could not be stored");
+			else
+				login_tokens(req, resp, &u, scope, 1);
+		} else if (resp->status == 401 && mfastore_ticket_fail(app->db, ticket) != MFA_OK) {
+			log_msg("cannot count a wrong code on a login ticket");
+		}
+		user_free(&u);
+	}
+	free(sub);
+	free(scope);
 }
 
 static void refresh_refused(const struct request *req, struct response *resp, enum refresh_status st,
@@ -279,7 +374,9 @@ static void refresh_post(struct request *req, struct response *resp)
 	} else {
 		/* The user's permissions and scope as they are now. */
 		char *scope = granted_scope(g.scope, u.scope);
-		token_answer(app, resp, &u, scope, next);
+		/* A login with a second factor stays one through its refreshes. */
+		int otp = mfastore_marked(app->db, MFA_MARK_FAMILY, g.family, app->now()) == 1;
+		token_answer(app, resp, &u, scope, next, otp);
 		if (resp->status == 200)
 			audit_event(req, "refresh", "sub", u.sub, "email", u.email, "family", g.family, NULL);
 		free(scope);
@@ -382,6 +479,22 @@ static const struct field token_out[] = {
 };
 static const struct route_fields login_fields = {
     .in = FIELD_LIST(login_in), .out = FIELD_LIST(token_out), .flags = FIELDS_OUT_OPEN};
+
+static const struct field login_mfa_in[] = {
+    {.name = "mfa_token",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .min = 1,
+     .max = 64,
+     .description = "The mfa_token of the login's 403 mfa_required answer"},
+    {.name = "otp", .type = FIELD_STRING, .min = 1, .max = MFA_CODE_MAX, .description = "The current code"},
+    {.name = "recovery_code",
+     .type = FIELD_STRING,
+     .min = 1,
+     .max = MFA_CODE_MAX,
+     .description = "Or an unused recovery code"},
+};
+static const struct route_fields login_mfa_fields = {.in = FIELD_LIST(login_mfa_in)};
 
 static const struct field refresh_in[] = {
     {.name = "refresh_token",

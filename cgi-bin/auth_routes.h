@@ -8,6 +8,26 @@ ROUTE("GET", "/", ROUTE_PUBLIC, NULL, "API index: the routes and the Auth0 setti
 ROUTE("POST", "/auth/login", ROUTE_PUBLIC, NULL,
       "Log in with email and password; returns an RS256 access token", &login_fields, login,
       ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("POST", "/auth/login/mfa", ROUTE_PUBLIC, NULL,
+      "The login's second step: the mfa_token of a 403 mfa_required and a TOTP or recovery code; returns the "
+      "tokens",
+      &login_mfa_fields, login_mfa, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("GET", "/auth/mfa", ROUTE_TOKEN, NULL, "Whether two-factor login (TOTP) is on for the caller",
+      &mfa_get_fields, mfa_get, 0)
+ROUTE("POST", "/auth/mfa/enroll", ROUTE_TOKEN, NULL,
+      "Start two-factor login: a new TOTP secret (pending) and its otpauth:// URI", &mfa_enroll_fields,
+      mfa_enroll_post, ROUTE_NO_MCP)
+ROUTE("POST", "/auth/mfa/confirm", ROUTE_TOKEN, NULL,
+      "Turn two-factor login on with a first code; returns the recovery codes, once", &mfa_confirm_fields,
+      mfa_confirm_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+ROUTE("POST", "/auth/mfa/disable", ROUTE_TOKEN, NULL,
+      "Turn two-factor login off with a code; needs a token of a login with a second factor",
+      &mfa_disable_fields, mfa_disable_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_SECOND_FACTOR)
+ROUTE("GET", "/account/mfa", ROUTE_PUBLIC, NULL,
+      "The two-factor page of a signed-in browser: the QR code to scan, confirm, turn off", NULL,
+      account_mfa_get, ROUTE_NO_MCP)
+ROUTE("POST", "/account/mfa", ROUTE_PUBLIC, NULL, "The two-factor page's forms (HTML form post)", NULL,
+      account_mfa_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
 ROUTE("POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
       "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
       &refresh_fields, refresh_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "flowstore.h"
 #include "form.h"
+#include "mfastore.h"
 #include "oauth.h"
 #include "oauthclient.h"
 #include "page.h"
@@ -191,7 +192,7 @@ static void consent_page(const struct request *req, struct response *resp, const
 
 /* The code for r and u: 302 to the client with code, state and iss. */
 static void send_code(struct request *req, struct response *resp, const struct flow_request *r,
-		      const char *sub, const char *granted, int remember)
+		      const char *sub, const char *granted, int remember, int otp)
 {
 	const struct app *app = req->app;
 	char *code;
@@ -202,6 +203,9 @@ static void send_code(struct request *req, struct response *resp, const struct f
 	}
 	audit_event(req, "authorization_code", "sub", sub, "client_id", r->client_id, "scope", granted,
 		    "consent", remember ? "given" : "remembered", NULL);
+	/* A browser signed in with a second factor: the code's tokens say so (amr). */
+	if (otp && mfastore_mark(app->db, MFA_MARK_CODE, code, app->now(), FLOW_CODE_TTL) != MFA_OK)
+		log_msg("cannot mark a code of a second-factor sign-in: its tokens carry amr pwd only");
 	redirect_with(resp, r->redirect_uri, "code", code, "state", r->state, "iss", app->config.issuer,
 		      NULL);
 	secure_free(code, strlen(code));
@@ -210,7 +214,7 @@ static void send_code(struct request *req, struct response *resp, const struct f
 /* A logged-in browser: the code at once when the user's grant to this
  * client covers what it asks for (of what the user holds), else consent. */
 static void after_login(struct request *req, struct response *resp, const struct flow_request *r,
-			const struct flow_session *s)
+			const struct flow_session *s, int otp)
 {
 	const struct app *app = req->app;
 	struct user u;
@@ -227,7 +231,7 @@ static void after_login(struct request *req, struct response *resp, const struct
 	if (!have)
 		page_error(resp, 503, "Service unavailable", "The grants cannot be read; try again");
 	else if (*have && flow_scope_covers(have, granted))
-		send_code(req, resp, r, u.sub, granted, 0);
+		send_code(req, resp, r, u.sub, granted, 0, otp);
 	else
 		consent_page(req, resp, r, s, &u, granted);
 	free(have);
@@ -352,7 +356,8 @@ void authorize_get(struct request *req, struct response *resp)
 	if (st != FLOW_OK || flowstore_request_new(app->db, cookie, &r, app->now()) != FLOW_OK) {
 		page_error(resp, 503, "Service unavailable", "The sign-in could not be stored; try again");
 	} else if (s.sub) {
-		after_login(req, resp, &r, &s);
+		after_login(req, resp, &r, &s,
+			    mfastore_marked(app->db, MFA_MARK_SESSION, cookie, app->now()) == 1);
 	} else {
 		struct page_flow f;
 		char *resource;
@@ -399,6 +404,17 @@ static void login_again(const struct request *req, struct response *resp, const 
 	free(resource);
 }
 
+/* The second form (the code) again: status, and an alert when there is one. */
+static void code_again(const struct request *req, struct response *resp, const struct flow_request *r,
+		       const struct flow_session *s, int status, const char *mfa_token, const char *alert)
+{
+	struct page_flow f;
+	char *resource;
+	flow_page(req, r, s, &f, &resource);
+	page_code(resp, status, &f, mfa_token, alert);
+	free(resource);
+}
+
 void authorize_post(struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
@@ -411,11 +427,22 @@ void authorize_post(struct request *req, struct response *resp)
 	if (form_checked(req, resp, &f, &cookie, &s, &r) == HTTP_ANSWERED)
 		goto done;
 	const char *email = form_get(&f, "email"), *password = form_get(&f, "password");
+	const char *mfa_token = form_get(&f, "mfa_token");
 	struct flow_session in;
 	struct signin_result res;
-	signin_password(req, resp, cookie, email, password, r.client_id, &in, &res);
-	if (res.status == 0) {
-		after_login(req, resp, &r, &in);
+	/* The second form (a user with a second factor) carries the login ticket. */
+	if (mfa_token)
+		signin_code(req, resp, cookie, mfa_token, form_get(&f, "otp"), r.client_id, &in, &res);
+	else
+		signin_password(req, resp, cookie, email, password, r.client_id, &in, &res);
+	if (res.status == 0 && *res.mfa_token) {
+		code_again(req, resp, &r, &s, 200, res.mfa_token, NULL);
+	} else if (res.status == 0) {
+		after_login(req, resp, &r, &in, mfa_token != NULL);
+	} else if (*res.mfa_token) {
+		code_again(req, resp, &r, &s, res.status, res.mfa_token, res.alert);
+		if (res.retry_after)
+			response_header(resp, "Retry-After", "%ld", res.retry_after);
 	} else if (res.status == 503) {
 		page_error(resp, 503, "Service unavailable", res.alert);
 	} else {
@@ -464,7 +491,8 @@ void authorize_consent_post(struct request *req, struct response *resp)
 		}
 		char *held = flow_user_scopes(u.permissions, u.scope);
 		char *granted = flow_scope_intersect(r.scope, held);
-		send_code(req, resp, &r, u.sub, granted, 1);
+		send_code(req, resp, &r, u.sub, granted, 1,
+			  mfastore_marked(app->db, MFA_MARK_SESSION, cookie, app->now()) == 1);
 		free(granted);
 		free(held);
 		user_free(&u);

@@ -316,6 +316,9 @@ static void rpc_tools_call(const struct rpc *c, struct response *resp, json_obje
 		char *msg = ck_asprintf("Unauthorized: %s", why ? why : "a valid access token is required");
 		if (challenge && strstr(challenge, "error=\"invalid_token\""))
 			guard_challenge(req, resp, "invalid_token", json_get_string(r.body, "message"));
+		else if (challenge && strstr(challenge, "error=\"insufficient_user_authentication\""))
+			/* RFC 9470: the client has the user log in again with a second factor. */
+			response_header(resp, "WWW-Authenticate", "%s", challenge);
 		else
 			guard_challenge(req, resp, NULL, NULL);
 		response_jsonrpc_error(resp, 401, id, RPC_UNAUTHORIZED, msg, r.body);

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "flowstore.h"
 #include "form.h"
+#include "mfastore.h"
 #include "oauth.h"
 #include "oauthclient.h"
 #include "refresh.h"
@@ -143,6 +144,8 @@ static void token_answer(const struct app *app, struct response *resp, const str
 			 const char *scope, const char *client_id, const char *resource, const char *grant_id,
 			 const char *refresh)
 {
+	/* RFC 8176: how the user signed in; "otp" when the grant began with a second factor. */
+	int otp = mfastore_marked(app->db, MFA_MARK_FAMILY, grant_id, app->now()) == 1;
 	char *held = flow_user_scopes(u->permissions, u->scope);
 	char *granted = flow_scope_intersect(scope, held);
 	char *perms = flow_scope_intersect(granted, u->permissions);
@@ -154,6 +157,11 @@ static void token_answer(const struct app *app, struct response *resp, const str
 	json_object_object_add(claims, "client_id", json_object_new_string(client_id));
 	/* The grant (refresh family) it comes from: revoking it ends this token too. */
 	json_object_object_add(claims, "grant_id", json_object_new_string(grant_id));
+	json_object *amr = json_object_new_array();
+	json_object_array_add(amr, json_object_new_string("pwd"));
+	if (otp)
+		json_object_array_add(amr, json_object_new_string("otp"));
+	json_object_object_add(claims, "amr", amr);
 	char *token = issuer_sign(&app->issuer, claims);
 	json_object_put(claims);
 	if (!token) {
@@ -223,8 +231,12 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 	};
 	char *refresh;
 	struct refresh_grant g;
+	int otp = mfastore_marked(app->db, MFA_MARK_CODE, code, app->now()) == 1;
 	int st = flowstore_code_redeem(app->db, code, c->client_id, redirect, verifier, app->now(),
 				       app->config.refresh_ttl, &refresh, &g);
+	if (st == FLOW_OK && otp &&
+	    mfastore_mark(app->db, MFA_MARK_FAMILY, g.family, app->now(), app->config.refresh_ttl) != MFA_OK)
+		log_msg("cannot mark the grant of a second-factor sign-in: its tokens carry amr pwd only");
 	if (st == FLOW_ERROR) {
 		oauth_error(resp, 503, "temporarily_unavailable",
 			    "The token store cannot be used; try again");

@@ -1,6 +1,8 @@
 #include "signin.h"
 #include "audit.h"
 #include "guard.h"
+#include "mfa.h"
+#include "mfastore.h"
 #include "page.h"
 #include "password.h"
 #include "ratelimit.h"
@@ -67,6 +69,24 @@ static void result(struct signin_result *res, int status, const char *alert)
 	res->alert = alert;
 }
 
+/* The browser's session replaced by a new one of u, its cookie set. */
+static void session_login(struct request *req, struct response *resp, const char *cookie,
+			  const struct user *u, const char *client_id, int otp, struct flow_session *in,
+			  struct signin_result *res)
+{
+	const struct app *app = req->app;
+	char *fresh;
+	if (flowstore_session_login(app->db, cookie, u->sub, app->now(), &fresh, in) != FLOW_OK ||
+	    (otp &&
+	     mfastore_mark(app->db, MFA_MARK_SESSION, fresh, app->now(), FLOW_SESSION_TTL) != MFA_OK)) {
+		result(res, 503, "The sign-in could not be stored; try again");
+		return;
+	}
+	audit_event(req, "login_success", "sub", u->sub, "email", u->email, "client_id", client_id, NULL);
+	signin_set_cookie(req, resp, fresh);
+	secure_free(fresh, strlen(fresh));
+}
+
 void signin_password(struct request *req, struct response *resp, const char *cookie, const char *email,
 		     const char *password, const char *client_id, struct flow_session *in,
 		     struct signin_result *res)
@@ -116,14 +136,61 @@ void signin_password(struct request *req, struct response *resp, const char *coo
 		log_msg("cannot reset the failed logins of a user who logged in");
 	/* A second factor, when the user has one, is asked here: after the
 	 * password is right, before the session is marked signed in. */
-	char *fresh;
-	if (flowstore_session_login(app->db, cookie, u.sub, app->now(), &fresh, in) != FLOW_OK) {
+	enum mfa_state mfa;
+	char *ticket;
+	if (mfastore_state(app->db, u.sub, &mfa, NULL) != MFA_OK) {
+		result(res, 503, "The second factor cannot be read; try again");
+	} else if (mfa != MFA_STATE_ON) {
+		session_login(req, resp, cookie, &u, client_id, 0, in, res);
+	} else if (mfastore_ticket_new(app->db, u.sub, NULL, app->now(), &ticket) != MFA_OK) {
 		result(res, 503, "The sign-in could not be stored; try again");
 	} else {
-		audit_event(req, "login_success", "sub", u.sub, "email", u.email, "client_id", client_id,
+		audit_event(req, "mfa_required", "sub", u.sub, "email", u.email, "client_id", client_id,
 			    NULL);
-		signin_set_cookie(req, resp, fresh);
-		secure_free(fresh, strlen(fresh));
+		snprintf(res->mfa_token, sizeof res->mfa_token, "%s", ticket);
+		secure_free(ticket, strlen(ticket));
+	}
+	user_free(&u);
+}
+
+void signin_code(struct request *req, struct response *resp, const char *cookie, const char *mfa_token,
+		 const char *code, const char *client_id, struct flow_session *in, struct signin_result *res)
+{
+	const struct app *app = req->app;
+	memset(in, 0, sizeof *in);
+	memset(res, 0, sizeof *res);
+	char *sub, *scope;
+	struct user u;
+	enum mfa_status st = mfastore_ticket_get(app->db, mfa_token, app->now(), &sub, &scope);
+	int rc = st == MFA_OK ? userdb_find_by_sub(app->db, sub, &u) : USERDB_NOT_FOUND;
+	free(sub);
+	free(scope);
+	if (st == MFA_ERROR || rc == USERDB_ERROR) {
+		result(res, 503, "The sign-in cannot be read; try again");
+		return;
+	}
+	if (st != MFA_OK || rc != USERDB_OK) {
+		result(res, 401, "This sign-in expired or had too many wrong codes; sign in again");
+		return;
+	}
+	int recovery;
+	struct mfa_refusal why;
+	if (!code || !*code) {
+		result(res, 400, "Enter the code from your authenticator app");
+		snprintf(res->mfa_token, sizeof res->mfa_token, "%s", mfa_token);
+	} else if (mfa_code_verify(req, &u, code, &recovery, &why) == HTTP_ANSWERED) {
+		snprintf(res->buf, sizeof res->buf, "%s", why.message);
+		result(res, why.status, res->buf);
+		res->retry_after = why.retry_after;
+		if (why.status == 401 && mfastore_ticket_fail(app->db, mfa_token) != MFA_OK)
+			log_msg("cannot count a wrong code on a login ticket");
+		snprintf(res->mfa_token, sizeof res->mfa_token, "%s", mfa_token);
+	} else if ((st = mfastore_ticket_del(app->db, mfa_token)) != MFA_OK) {
+		result(res, st == MFA_NO_TICKET ? 401 : 503,
+		       st == MFA_NO_TICKET ? "This sign-in was already used; sign in again"
+					   : "The sign-in could not be stored; try again");
+	} else {
+		session_login(req, resp, cookie, &u, client_id, 1, in, res);
 	}
 	user_free(&u);
 }

@@ -30,6 +30,10 @@ struct signin_result {
 	const char *alert; /* its sentence, shown with role="alert" */
 	long retry_after;  /* 429: seconds, for Retry-After */
 	char buf[96];
+	/* The password was right and the user has a second factor: status 0,
+	 * not signed in; the code form carries this login ticket (43 base64url
+	 * characters, MFA_TICKET_TTL seconds) to signin_code. "" otherwise. */
+	char mfa_token[48];
 };
 
 /* Checks a sign-in form's email and password: the login rate limits
@@ -43,5 +47,13 @@ struct signin_result {
 void signin_password(struct request *req, struct response *resp, const char *cookie, const char *email,
 		     const char *password, const char *client_id, struct flow_session *in,
 		     struct signin_result *res);
+
+/* The code form's post: the login ticket signin_password gave and a TOTP
+ * or recovery code, under the same rate limits. Right: signed in as by
+ * signin_password (res->status 0). A wrong code keeps res->mfa_token for the
+ * form again (401); a ticket unknown, expired or out of tries clears it
+ * (401: sign in again). */
+void signin_code(struct request *req, struct response *resp, const char *cookie, const char *mfa_token,
+		 const char *code, const char *client_id, struct flow_session *in, struct signin_result *res);
 
 #endif

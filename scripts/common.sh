@@ -4,7 +4,8 @@
 
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libfcgi-dev check lighttpd curl jq openssl nodejs npm
-apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format
+apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format oathtool
+libqrencode-dev
 chromium gnuplot-nox"
 
 # have_package NAME: dpkg has it, or its command is already there from

@@ -100,6 +100,11 @@ static const struct command commands[] = {
      "scope to 'openid profile email'. Exit 4 if the email is taken.\n"},
     {"user del", cmd_user_del, "user del EMAIL",
      "Removes a user. Exit 3 if there is none with that email.\n"},
+    {"user mfa", cmd_user_mfa, "user mfa reset EMAIL",
+     "Turns the user's two-factor login (TOTP) off, for a user who lost both the\n"
+     "authenticator and the recovery codes: the secret, the recovery codes and any\n"
+     "pending login ticket are removed; the next login asks for the password only,\n"
+     "and the user can enrol again. Exit 3 if there is no such user.\n"},
     {"users", cmd_users, "users [--json]",
      "Lists the users: id, email, name and permissions, tab-separated, or as JSON.\n"},
     {"client list", cmd_client_list, "client list",

@@ -67,6 +67,7 @@ char *new_password_hash(const char *email);
 int cmd_init(int argc, char **argv);
 int cmd_user_add(int argc, char **argv);
 int cmd_user_del(int argc, char **argv);
+int cmd_user_mfa(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 int cmd_grant(int argc, char **argv);

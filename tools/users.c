@@ -3,6 +3,7 @@
 #include "field.h"
 #include "http.h"
 #include "mcpauth.h"
+#include "mfastore.h"
 #include "password.h"
 #include "userdb.h"
 #include "userjson.h"
@@ -120,6 +121,34 @@ int cmd_user_del(int argc, char **argv)
 	int rc = find_user(db, argv[0], &u);
 	if (rc == EX_OK) {
 		rc = write_status(db, userdb_delete(db, u.sub), argv[0]);
+		user_free(&u);
+	}
+	userdb_close(db);
+	return rc;
+}
+
+int cmd_user_mfa(int argc, char **argv)
+{
+	if (parse_opts(argc, argv, NULL, 0) != 2 || strcmp(argv[0], "reset") != 0) {
+		fail("usage: mcpauth user mfa reset EMAIL");
+		return EX_USAGE;
+	}
+	sqlite3 *db;
+	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
+		return EX_ERROR;
+	struct user u;
+	int rc = find_user(db, argv[1], &u);
+	if (rc == EX_OK) {
+		enum mfa_status st = mfastore_reset(db, u.sub);
+		if (st == MFA_ERROR) {
+			fail("cannot reset the second factor: %s", sqlite3_errmsg(db));
+			rc = EX_ERROR;
+		} else {
+			printf("%s: %s\n", u.email,
+			       st == MFA_OK
+				   ? "two-factor login is off; the next login asks for the password only"
+				   : "had no two-factor login");
+		}
 		user_free(&u);
 	}
 	userdb_close(db);

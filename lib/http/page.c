@@ -1,5 +1,6 @@
 #include "page.h"
 
+#include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,104 @@ void page_login(struct response *resp, int status, const struct page_flow *f, co
 		  "type=\"password\" autocomplete=\"current-password\" required>\n"
 		  "<button type=\"submit\">Sign in</button>\n</form>\n");
 	page_end(resp, status, &b, f->redirect_uri);
+}
+
+static void alert_line(struct sbuf *b, const char *role, const char *text)
+{
+	if (!text)
+		return;
+	sbuf_adds(b, "<p role=\"");
+	sbuf_adds(b, role);
+	sbuf_adds(b, "\">");
+	page_escape(b, text);
+	sbuf_adds(b, "</p>\n");
+}
+
+/* The code field: digits from an authenticator, or a recovery code. */
+static void code_input(struct sbuf *b)
+{
+	sbuf_adds(b, "<label for=\"otp\">Code from your authenticator app, or a recovery code</label>\n"
+		     "<input id=\"otp\" name=\"otp\" type=\"text\" autocomplete=\"one-time-code\" "
+		     "maxlength=\"32\" required autofocus>\n");
+}
+
+void page_code(struct response *resp, int status, const struct page_flow *f, const char *mfa_token,
+	       const char *alert)
+{
+	struct sbuf b = {0};
+	head(&b, "Two-factor sign-in");
+	client_line(&b, f, "asks to use your account. Your password was right; enter your code to continue.");
+	alert_line(&b, "alert", alert);
+	sbuf_adds(&b, "<form method=\"post\" action=\"/authorize\">\n");
+	hidden(&b, f);
+	sbuf_adds(&b, "<input type=\"hidden\" name=\"mfa_token\" value=\"");
+	page_escape(&b, mfa_token);
+	sbuf_adds(&b, "\">\n");
+	code_input(&b);
+	sbuf_adds(&b, "<button type=\"submit\">Verify</button>\n</form>\n");
+	finish(resp, status, &b, f->redirect_uri);
+}
+
+static void mfa_form(struct sbuf *b, const char *csrf, const char *action, const char *button, int code)
+{
+	sbuf_adds(b, "<form method=\"post\" action=\"/account/mfa\">\n"
+		     "<input type=\"hidden\" name=\"csrf_token\" value=\"");
+	page_escape(b, csrf);
+	sbuf_adds(b, "\">\n<input type=\"hidden\" name=\"action\" value=\"");
+	sbuf_adds(b, action);
+	sbuf_adds(b, "\">\n");
+	if (code)
+		code_input(b);
+	sbuf_adds(b, "<button type=\"submit\">");
+	sbuf_adds(b, button);
+	sbuf_adds(b, "</button>\n</form>\n");
+}
+
+void page_mfa(struct response *resp, int status, const struct page_mfa *m)
+{
+	struct sbuf b = {0};
+	head(&b, "Two-factor login");
+	alert_line(&b, "alert", m->alert);
+	alert_line(&b, "status", m->notice);
+	if (!m->email) {
+		sbuf_adds(&b, "<p>Sign in first: <a href=\"/account\">your account</a>.</p>\n");
+		finish(resp, status, &b, NULL);
+		return;
+	}
+	sbuf_adds(&b, "<p>Signed in as <strong>");
+	page_escape(&b, m->email);
+	sbuf_adds(&b, "</strong>.</p>\n");
+	if (m->ncodes) {
+		sbuf_adds(&b, "<h2>Recovery codes</h2>\n<p>Each works once, in place of a code, if you lose "
+			      "your authenticator. Keep them somewhere safe: they are shown only now.</p>\n"
+			      "<ul id=\"recovery-codes\">\n");
+		for (size_t i = 0; i < m->ncodes; i++) {
+			sbuf_adds(&b, "<li><code>");
+			page_escape(&b, m->codes[i]);
+			sbuf_adds(&b, "</code></li>\n");
+		}
+		sbuf_adds(&b, "</ul>\n");
+	}
+	if (strcmp(m->state, "on") == 0) {
+		sbuf_adds(&b, "<p>Two-factor login is <strong>on</strong>: signing in asks for a code from "
+			      "your authenticator app. Recovery codes left: ");
+		sbuf_addu(&b, (unsigned long)m->recovery_left);
+		sbuf_adds(&b, ".</p>\n<h2>Turn it off</h2>\n");
+		mfa_form(&b, m->csrf, "disable", "Turn off two-factor login", 1);
+	} else if (strcmp(m->state, "pending") == 0 && m->qr_svg) {
+		sbuf_adds(&b, "<p>Scan this code with your authenticator app (or type the key in), then "
+			      "enter the code it shows.</p>\n<figure>");
+		sbuf_adds(&b, m->qr_svg); /* built by the caller from escaped parts only */
+		sbuf_adds(&b, "<figcaption>Key: <code id=\"secret\">");
+		page_escape(&b, m->secret);
+		sbuf_adds(&b, "</code></figcaption></figure>\n");
+		mfa_form(&b, m->csrf, "confirm", "Turn on two-factor login", 1);
+	} else {
+		sbuf_adds(&b, "<p>Two-factor login is <strong>off</strong>. With it on, signing in asks for "
+			      "your password and a code from an authenticator app (TOTP).</p>\n");
+		mfa_form(&b, m->csrf, "enroll", "Set up two-factor login", 0);
+	}
+	finish(resp, status, &b, NULL);
 }
 
 void page_consent(struct response *resp, const struct page_flow *f, const char *email,
@@ -263,4 +362,33 @@ void page_message(struct response *resp, int status, const char *title, const ch
 	page_escape(&b, message);
 	sbuf_adds(&b, "</p>\n");
 	page_end(resp, status, &b, NULL);
+}
+
+char *page_qr_svg(const char *text)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (!qr)
+		return NULL;
+	int w = qr->width, q = 4; /* the quiet zone: four modules */
+	struct sbuf b = {0};
+	sbuf_adds(&b,
+		  "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"QR code to scan "
+		  "with an authenticator app\" width=\"240\" height=\"240\" shape-rendering=\"crispEdges\" "
+		  "viewBox=\"0 0 ");
+	sbuf_addu(&b, (unsigned long)(w + 2 * q));
+	sbuf_adds(&b, " ");
+	sbuf_addu(&b, (unsigned long)(w + 2 * q));
+	sbuf_adds(&b, "\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"");
+	for (int y = 0; y < w; y++)
+		for (int x = 0; x < w; x++)
+			if (qr->data[y * w + x] & 1) {
+				sbuf_adds(&b, "M");
+				sbuf_addu(&b, (unsigned long)(x + q));
+				sbuf_adds(&b, " ");
+				sbuf_addu(&b, (unsigned long)(y + q));
+				sbuf_adds(&b, "h1v1h-1z");
+			}
+	sbuf_adds(&b, "\"/></svg>");
+	QRcode_free(qr);
+	return sbuf_take(&b);
 }

@@ -33,6 +33,26 @@ void page_login(struct response *resp, int status, const struct page_flow *f, co
 void page_consent(struct response *resp, const struct page_flow *f, const char *email,
 		  const char *const *scopes, const char *const *texts, size_t n);
 
+/* The login's second step (POST /authorize: mfa_token, otp, csrf_token,
+ * request_id): the authenticator's code, or a recovery code. */
+void page_code(struct response *resp, int status, const struct page_flow *f, const char *mfa_token,
+	       const char *alert);
+
+/* What the two-factor page (/account/mfa) shows. */
+struct page_mfa {
+	const char *email;	  /* the signed-in user; NULL: not signed in (a sign-in link) */
+	const char *csrf;	  /* the browser session's CSRF token */
+	const char *state;	  /* "off", "pending" or "on" */
+	const char *qr_svg;	  /* pending: the otpauth:// URI's QR code, an inline SVG */
+	const char *secret;	  /* pending: the base32 secret, for typing in */
+	const char *const *codes; /* just confirmed: the recovery codes (ncodes), shown once */
+	size_t ncodes;
+	int recovery_left; /* on: unused recovery codes */
+	const char *alert;
+	const char *notice; /* a success sentence (role="status") */
+};
+void page_mfa(struct response *resp, int status, const struct page_mfa *m);
+
 /* An error that cannot go back to the client (unknown client, a redirect
  * URI not its own, a bad form): status, a title and a sentence. */
 void page_error(struct response *resp, int status, const char *title, const char *message);
@@ -54,6 +74,9 @@ void page_message(struct response *resp, int status, const char *title, const ch
  * the headers above (redirect_uri as there, may be NULL). */
 void page_begin(struct sbuf *b, const char *title);
 void page_end(struct response *resp, int status, struct sbuf *b, const char *redirect_uri);
+/* text as a QR code (error correction M, 8-bit mode): an inline SVG element
+ * that needs neither script nor image source. NULL when text is too long. */
+char *page_qr_svg(const char *text);
 
 /* s HTML-escaped onto b. */
 void page_escape(struct sbuf *b, const char *s);

@@ -127,8 +127,10 @@ const char *route_requirement_text(const struct route *r, enum route_text how, c
 	    [ROUTE_SCOPE] = {{"scope ", ""}, {"Requires an access token with the scope '", "'."}},
 	};
 	int named = r->req == ROUTE_PERMISSION || r->req == ROUTE_SCOPE;
-	snprintf(buf, n, "%s%s%s", text[r->req][how][0], named && r->need ? r->need : "",
-		 text[r->req][how][1]);
+	static const char *const second[2] = {", second factor",
+					      " The token must come from a login with a second factor."};
+	snprintf(buf, n, "%s%s%s%s", text[r->req][how][0], named && r->need ? r->need : "",
+		 text[r->req][how][1], (r->flags & ROUTE_SECOND_FACTOR) ? second[how] : "");
 	return buf;
 }
 

@@ -34,6 +34,10 @@ enum {
 	/* The dispatcher's refusals above (Origin, 415, 406) are JSON-RPC 2.0
 	 * errors (id null, code HTTP_RPC_REFUSED): the MCP endpoint's shape. */
 	ROUTE_JSONRPC = 1 << 6,
+	/* The token must come from a login that passed a second factor (its
+	 * amr claim holds "otp"); 401 insufficient_user_authentication
+	 * otherwise (RFC 9470), directly and through /mcp. */
+	ROUTE_SECOND_FACTOR = 1 << 7,
 	/* What a call does beyond what its method says (GET only reads; PUT
 	 * and DELETE overwrite or delete, and a repeat changes nothing more):
 	 * the MCP tool's destructiveHint and idempotentHint (lib/mcp/tool.c).

@@ -6,6 +6,7 @@
 #include "file.h"
 #include "flowstore.h"
 #include "linkstore.h"
+#include "mfastore.h"
 #include "oauthclient.h"
 #include "txn.h"
 #include "userdb.h"
@@ -143,6 +144,8 @@ static const char *const migrations[] = {
     LINKSTORE_SCHEMA,
     /* 6: the address each refresh token was issued to (lib/store/sessions.h). */
     SESSIONS_SCHEMA,
+    /* 7: the second factor: TOTP secrets, recovery codes, login tickets (lib/store/mfastore.h). */
+    MFASTORE_SCHEMA,
 };
 
 static int user_version(sqlite3 *db)

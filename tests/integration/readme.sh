@@ -54,7 +54,8 @@ for want in '"message":"Profile updated"' '"verified":true' '"total":' '"message
 	'"message":"The refresh token was already used; every token of its login is now revoked"' \
 	'"message":"The refresh token was revoked; log in again"' '"message":"Logged out"' \
 	'"error":"Too many attempts"' '"error":"Misdirected request"' '"resource":"http://localhost:8080/mcp"' \
-	'"error":"Invalid credentials"' '"error":"Unsupported media type"' '"keys":[' '"email":"user@example.com"' \
+	'"error":"Invalid credentials"' '"error":"Unsupported media type"' \
+	'{"amr":["pwd","otp"]}' '"error":"insufficient_user_authentication"' '"message":"Two-factor login is off"' '"keys":[' '"email":"user@example.com"' \
 	'"message":"Check your email: we sent a link to finish signing up"' '"error":"Invalid link"'; do
 	if printf '%s' "$all" | grep -qF "$want"; then ok "documentation output has $want"; else not_ok "documentation output lacks $want"; fi
 done

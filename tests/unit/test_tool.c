@@ -188,6 +188,11 @@ START_TEST(test_tool_names_of_the_api)
 	static const char *const want[][3] = {
 	    {"get_root", "GET_/", "GET /"},
 	    {"post_auth_login", "POST_/auth/login", "POST /auth/login"},
+	    {"post_auth_login_mfa", "POST_/auth/login/mfa", "POST /auth/login/mfa"},
+	    {"get_auth_mfa", "GET_/auth/mfa", "GET /auth/mfa"},
+	    {"post_auth_mfa_enroll", "POST_/auth/mfa/enroll", "POST /auth/mfa/enroll"},
+	    {"post_auth_mfa_confirm", "POST_/auth/mfa/confirm", "POST /auth/mfa/confirm"},
+	    {"post_auth_mfa_disable", "POST_/auth/mfa/disable", "POST /auth/mfa/disable"},
 	    {"post_auth_refresh", "POST_/auth/refresh", "POST /auth/refresh"},
 	    {"post_auth_logout", "POST_/auth/logout", "POST /auth/logout"},
 	    {"post_auth_signup", "POST_/auth/signup", "POST /auth/signup"},
@@ -230,6 +235,9 @@ START_TEST(test_tools_leave_out_mcp_and_well_known_routes)
 	}
 	ck_assert_ptr_null(toolset_find(&api, "POST_/mcp", TOOL_NAME_ANY));
 	ck_assert_ptr_null(toolset_find(&api, "get_well_known_jwks_json", TOOL_NAME_ANY));
+	/* The browser pages are no tools: neither /authorize's nor the account's. */
+	ck_assert_ptr_null(toolset_find(&api, "GET_/account/mfa", TOOL_NAME_ANY));
+	ck_assert_ptr_null(toolset_find(&api, "POST_/account/mfa", TOOL_NAME_ANY));
 }
 END_TEST
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Two-factor login (issue 17) in Debian's chromium, headless, under a real
+# lighttpd (mfa-browser.mjs, playwright-core): /account/mfa's QR code and
+# confirmation, then /authorize's second form. Its screenshots go to
+# docs/img/ (shown in docs/accounts.md) when the source tree is writable.
+# npm packages or chromium missing is a failure, never a skip.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../integration/lib.sh"
+. "$here/npm.sh"
+
+node_checks() {
+	local name=$1 out=$2 err=$3 rc=$4 expected=$5 line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$name: ${line#ok - }" ;;
+		"not ok - "*) not_ok "$name: ${line#not ok - }" ;;
+		esac
+	done <"$out"
+	if [ "$rc" -eq 0 ] && grep -qx '# done' "$out"; then
+		ok "$name: the program ran to its end"
+	else
+		not_ok "$name: the program ran to its end (exit $rc): $(tail -c 800 "$err")"
+	fi
+	expect_eq "$(grep -c '^ok - ' "$out")" "$expected" "$name: all its checks passed"
+}
+
+if install_clients; then ok "npm ci installed playwright-core"; else
+	not_ok "npm ci installed playwright-core"
+	finish
+	exit 1
+fi
+CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
+export CHROMIUM
+if [ -x "$CHROMIUM" ]; then ok "chromium is installed"; else
+	not_ok "chromium is installed (apt-get install chromium; scripts/common.sh lists it)"
+	finish
+	exit 1
+fi
+start_server 2 || { not_ok "start lighttpd"; finish; exit 1; }
+
+EMAIL=totp-browser@example.com PW='Totp-Browser-Pass-1'
+printf '%s\n' "$PW" | "$top_builddir/tools/mcpauth" user add "$EMAIL" --name 'Totp Browser' \
+	--permissions 'read:profile' >/dev/null 2>&1
+SHOTS=${SCREENSHOT_DIR:-$top_srcdir/docs/img}
+mkdir -p "$SHOTS" 2>/dev/null
+[ -w "$SHOTS" ] || { SHOTS=$TMP_ROOT/img && mkdir -p "$SHOTS"; }
+BASE="$BASE" EMAIL="$EMAIL" PASSWORD="$PW" SCREENSHOT_DIR="$SHOTS" \
+	timeout 150 node "$NODE_DIR/mfa-browser.mjs" >"$TMP_ROOT/browser.out" 2>"$TMP_ROOT/browser.err"
+node_checks chromium "$TMP_ROOT/browser.out" "$TMP_ROOT/browser.err" $? 14
+for f in mfa-setup mfa-code; do
+	if [ -s "$SHOTS/$f.png" ] && [ "$(head -c 4 "$SHOTS/$f.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ]; then
+		ok "screenshot $f.png"
+	else not_ok "screenshot $f.png"; fi
+done
+json=$(printf '{"email":"%s","password":"%s"}' "$EMAIL" "$PW")
+req POST /auth/login -d "$json"
+expect_json .error mfa_required "the JSON login of the page's user now asks for the code too"
+if server_log | grep -qF "$PW"; then not_ok "no password in the logs"; else ok "no password in the logs"; fi
+expect_clean_log
+finish
