@@ -151,7 +151,7 @@ void page_code(struct response *resp, int status, const struct page_flow *f, con
 	       const char *alert)
 {
 	struct sbuf b = {0};
-	head(&b, "Two-factor sign-in");
+	page_begin(&b, "Two-factor sign-in");
 	client_line(&b, f, "asks to use your account. Your password was right; enter your code to continue.");
 	alert_line(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/authorize\">\n");
@@ -161,7 +161,7 @@ void page_code(struct response *resp, int status, const struct page_flow *f, con
 	sbuf_adds(&b, "\">\n");
 	code_input(&b);
 	sbuf_adds(&b, "<button type=\"submit\">Verify</button>\n</form>\n");
-	finish(resp, status, &b, f->redirect_uri);
+	page_end(resp, status, &b, f->redirect_uri);
 }
 
 static void mfa_form(struct sbuf *b, const char *csrf, const char *action, const char *button, int code)
@@ -182,12 +182,12 @@ static void mfa_form(struct sbuf *b, const char *csrf, const char *action, const
 void page_mfa(struct response *resp, int status, const struct page_mfa *m)
 {
 	struct sbuf b = {0};
-	head(&b, "Two-factor login");
+	page_begin(&b, "Two-factor login");
 	alert_line(&b, "alert", m->alert);
 	alert_line(&b, "status", m->notice);
 	if (!m->email) {
 		sbuf_adds(&b, "<p>Sign in first: <a href=\"/account\">your account</a>.</p>\n");
-		finish(resp, status, &b, NULL);
+		page_end(resp, status, &b, NULL);
 		return;
 	}
 	sbuf_adds(&b, "<p>Signed in as <strong>");
@@ -223,7 +223,7 @@ void page_mfa(struct response *resp, int status, const struct page_mfa *m)
 			      "your password and a code from an authenticator app (TOTP).</p>\n");
 		mfa_form(&b, m->csrf, "enroll", "Set up two-factor login", 0);
 	}
-	finish(resp, status, &b, NULL);
+	page_end(resp, status, &b, NULL);
 }
 
 void page_consent(struct response *resp, const struct page_flow *f, const char *email,
@@ -268,15 +268,6 @@ void page_error(struct response *resp, int status, const char *title, const char
 	page_end(resp, status, &b, NULL);
 }
 
-static void alert_line(struct sbuf *b, const char *alert)
-{
-	if (!alert)
-		return;
-	sbuf_adds(b, "<p role=\"alert\">");
-	page_escape(b, alert);
-	sbuf_adds(b, "</p>\n");
-}
-
 static void csrf_field(struct sbuf *b, const char *csrf)
 {
 	sbuf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
@@ -314,7 +305,7 @@ void page_signup(struct response *resp, int status, const char *csrf, const char
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Create an account");
-	alert_line(&b, alert);
+	alert_line(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/signup\">\n");
 	csrf_field(&b, csrf);
 	input(&b, "email", "Email", "email", "username", email ? email : "");
@@ -329,7 +320,7 @@ void page_reset(struct response *resp, int status, const char *csrf, const char 
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Choose a new password");
-	alert_line(&b, alert);
+	alert_line(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
 	csrf_field(&b, csrf);
 	sbuf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
@@ -346,7 +337,7 @@ void page_reset_request(struct response *resp, int status, const char *csrf, con
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Reset your password");
-	alert_line(&b, alert);
+	alert_line(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
 	csrf_field(&b, csrf);
 	input(&b, "email", "Email", "email", "username", email ? email : "");
