@@ -293,14 +293,21 @@ void app_dispatch(const struct route_group *const *groups, size_t ngroups, struc
 }
 
 /* A refusal of the transport step: {"error","message"}, or on a JSON-RPC
- * route an error of code HTTP_RPC_REFUSED whose message is rpc_message. */
-static void refuse(const struct route *r, struct response *resp, int status, const char *error,
+ * route an error of code HTTP_RPC_REFUSED whose message is rpc_message,
+ * with the request's id when the body has one that can be read. */
+static void refuse(const struct request *req, struct response *resp, int status, const char *error,
 		   const char *message, const char *rpc_message)
 {
-	if (r->flags & ROUTE_JSONRPC)
-		response_jsonrpc_error(resp, status, NULL, HTTP_RPC_REFUSED, rpc_message, NULL);
-	else
+	json_object *id = NULL;
+	if (!(req->route->flags & ROUTE_JSONRPC)) {
 		response_error(resp, status, error, message);
+		return;
+	}
+	json_object_object_get_ex(req->body, "id", &id);
+	if (!json_object_is_type(id, json_type_string) && !json_object_is_type(id, json_type_int) &&
+	    !json_object_is_type(id, json_type_double))
+		id = NULL;
+	response_jsonrpc_error(resp, status, id, HTTP_RPC_REFUSED, rpc_message, NULL);
 }
 
 /* The transport and body step, before the body is looked at, in the
@@ -311,17 +318,17 @@ static void refuse(const struct route *r, struct response *resp, int status, con
 static enum http_flow check_body(const struct route *r, const struct request *req, struct response *resp)
 {
 	if ((r->flags & ROUTE_ORIGIN_CHECKED) && req->origin && !cors_origin_allowed(&app.config, req)) {
-		refuse(r, resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints",
+		refuse(req, resp, 403, "Origin not allowed", "This Origin may not call the MCP endpoints",
 		       "Origin not allowed");
 		return HTTP_ANSWERED;
 	}
 	if ((r->flags & ROUTE_JSON_ONLY) && !http_content_type_is_json(req->content_type)) {
-		refuse(r, resp, 415, "Unsupported media type", "Content-Type must be application/json",
+		refuse(req, resp, 415, "Unsupported media type", "Content-Type must be application/json",
 		       "Content-Type must be application/json");
 		return HTTP_ANSWERED;
 	}
 	if ((r->flags & ROUTE_ACCEPT_JSON) && !http_accepts_json(req->accept)) {
-		refuse(r, resp, 406, "Not acceptable", "Accept must allow application/json",
+		refuse(req, resp, 406, "Not acceptable", "Accept must allow application/json",
 		       "Accept must allow application/json");
 		return HTTP_ANSWERED;
 	}

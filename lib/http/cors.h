@@ -8,7 +8,7 @@
 #include "config.h"
 #include "route.h"
 
-#define CORS_ALLOW_HEADERS "Authorization, Content-Type, MCP-Protocol-Version"
+#define CORS_ALLOW_HEADERS "Authorization, Content-Type, MCP-Protocol-Version, Mcp-Method, Mcp-Name"
 #define CORS_EXPOSE_HEADERS "WWW-Authenticate, Retry-After"
 #define CORS_MAX_AGE 600
 

@@ -16,7 +16,8 @@ const struct gateway_name gateway_names[GW_COUNT] = {
     NAME("CONTENT_TYPE"),	NAME("HTTP_ACCEPT"),
     NAME("HTTP_ORIGIN"),	NAME("HTTP_MCP_PROTOCOL_VERSION"),
     NAME("CONTENT_LENGTH"),	NAME("SERVER_ADDR"),
-    NAME("HTTP_COOKIE"),
+    NAME("HTTP_COOKIE"),	NAME("HTTP_MCP_METHOD"),
+    NAME("HTTP_MCP_NAME"),
 };
 #undef NAME
 
@@ -54,6 +55,8 @@ void gateway_request(struct request *req, const char *const param[GW_COUNT], con
 	req->origin = param[GW_ORIGIN];
 	req->protocol_version = param[GW_PROTOCOL_VERSION];
 	req->cookie = param[GW_COOKIE];
+	req->mcp_method = param[GW_MCP_METHOD];
+	req->mcp_name = param[GW_MCP_NAME];
 	if (n > 0) {
 		req->body_raw = body;
 		req->body_len = n;

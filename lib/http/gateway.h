@@ -25,6 +25,8 @@ enum gateway_param {
 	GW_CONTENT_LENGTH,
 	GW_SERVER_ADDR,
 	GW_COOKIE,
+	GW_MCP_METHOD,
+	GW_MCP_NAME,
 	GW_COUNT
 };
 

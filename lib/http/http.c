@@ -252,7 +252,8 @@ void response_jsonrpc(struct response *resp, int status, json_object *id, const 
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(o, "id", json_object_get(id));
+	if (id)
+		json_object_object_add(o, "id", json_object_get(id));
 	json_object_object_add(o, key, value);
 	response_json(resp, status, o);
 	response_header(resp, "Cache-Control", "no-store");

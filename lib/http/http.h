@@ -39,7 +39,8 @@ struct request {
 	int https;
 	int via_mcp; /* built by a tool call (lib/mcp/tool.c): the MCP endpoint's */
 	const char *content_type, *accept, *origin, *protocol_version;
-	const char *cookie; /* Cookie header, may be NULL (the authorization pages' session) */
+	const char *mcp_method, *mcp_name; /* Mcp-Method, Mcp-Name (MCP 2026-07-28) */
+	const char *cookie;		   /* Cookie header, may be NULL (the authorization pages' session) */
 	const struct route *route;
 	/* The program's context, set by the orchestrator (lib/app.c) before
 	 * any step runs: what handlers and the guard read, not a global. */
@@ -116,7 +117,8 @@ int http_accepts_json(const char *accept);
  * media types): the MCP endpoint's refusals. */
 #define HTTP_RPC_REFUSED (-32000)
 /* A JSON-RPC 2.0 answer, {"jsonrpc":"2.0","id":id,key:value}, with
- * Cache-Control: no-store. id is not taken (NULL: null); value is. */
+ * Cache-Control: no-store. id is not taken; NULL leaves "id" out (MCP: an
+ * error to a request whose id could not be read has none); value is taken. */
 void response_jsonrpc(struct response *resp, int status, json_object *id, const char *key,
 		      json_object *value);
 /* Its error form: {"code":code,"message":message,"data":data}. Takes data (may be NULL). */

@@ -109,7 +109,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.content_type = (sel & 16) ? "text/plain" : "application/json";
 	req.accept = (sel & 32) ? "text/event-stream;q=0" : "application/json, text/event-stream";
 	req.origin = (sel & 64) ? "https://evil.example.com" : NULL;
-	req.protocol_version = (sel & 128) ? "2025-06-18" : NULL;
+	/* Both eras: the size's low bits pick 2026-07-28 and its mirrored headers. */
+	req.protocol_version = (sel & 128) ? ((size & 1) ? "2026-07-28" : "2025-06-18") : NULL;
+	req.mcp_method = (size & 2) ? "tools/call" : NULL;
+	req.mcp_name = (size & 4) ? "=?base64?Z2V0X3Jvb3Q=?=" : NULL;
 	req.host = "127.0.0.1:3009";
 	req.remote_addr = "127.0.0.1";
 	/* An exact-size, NUL-terminated copy, as the adapter's buffer is. */

@@ -29,7 +29,7 @@ preflight /api/profile "$APP" PUT
 expect_status 204 "preflight /api/profile from an allowed origin: 204"
 expect_header Access-Control-Allow-Origin "^https://app\.example\.com$" "Allow-Origin is the exact origin"
 expect_header Access-Control-Allow-Methods '^GET, PUT$' "Allow-Methods: the path's methods"
-expect_header Access-Control-Allow-Headers '^Authorization, Content-Type, MCP-Protocol-Version$' "Allow-Headers"
+expect_header Access-Control-Allow-Headers '^Authorization, Content-Type, MCP-Protocol-Version, Mcp-Method, Mcp-Name$' "Allow-Headers"
 expect_header Access-Control-Max-Age '^600$' "Max-Age"
 expect_header Vary '^Origin$' "Vary: Origin"
 expect_header X-Content-Type-Options '^nosniff$' "preflight: nosniff"

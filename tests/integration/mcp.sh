@@ -316,29 +316,53 @@ expect_status 200 "unknown method: HTTP 200"
 expect_json '(.id | tostring) + " " + (.error.code | tostring)' "11 -32601" "unknown method: -32601"
 rpc '{"jsonrpc":"2.0","id":12,"method":'
 expect_status 400 "malformed JSON: 400"
-expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32700" "malformed JSON: -32700, id null"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring)' "false -32700" "malformed JSON: -32700, no id (not null)"
 rpc ''
 expect_status 400 "empty body: 400"
 expect_json .error.code -32700 "empty body: -32700"
-rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"}]'
-expect_status 400 "batch: 400"
-expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32600" "batch: -32600"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' -H 'MCP-Protocol-Version: 2025-06-18'
+expect_status 400 "a batch under 2025-06-18: 400"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring) + " " + .error.message' \
+	"false -32600 Batch requests are not part of MCP 2025-06-18 (only of 2025-03-26)" "a batch under 2025-06-18: -32600, no id"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' -H 'MCP-Protocol-Version: 2026-07-28'
+expect_status 400 "a batch under 2026-07-28: 400"
 rpc '{"jsonrpc":"1.0","id":13,"method":"ping"}'
 expect_status 400 "not JSON-RPC 2.0: 400"
-expect_json .error.code -32600 "not JSON-RPC 2.0: -32600"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "13 -32600" "not JSON-RPC 2.0: -32600 with the request's id"
 rpc '{"id":13,"method":"ping"}'
 expect_json .error.code -32600 "no jsonrpc member: -32600"
 rpc '{"jsonrpc":"2.0","id":null,"method":"ping"}'
 expect_status 400 "id null: 400"
-expect_json '(.id | tostring) + " " + (.error.code | tostring)' "null -32600" "id null: -32600"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring) + " " + .error.message' \
+	"false -32600 Invalid id: an id is a string or a number, not null" "id null: -32600, no id, says so"
 rpc '{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}'
-expect_json .error.code -32600 "id an object: -32600"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring) + " " + .error.message' \
+	"false -32600 Invalid id: an id is a string or a number, not an object" "id an object: the message names the type"
+rpc '{"jsonrpc":"2.0","id":true,"method":"tools/list"}'
+expect_json .error.message "Invalid id: an id is a string or a number, not a boolean" "id a boolean: the message names the type"
+rpc '{"jsonrpc":"2.0","id":[1],"method":"tools/list"}'
+expect_json .error.message "Invalid id: an id is a string or a number, not an array" "id an array: the message names the type"
 rpc '{"jsonrpc":"2.0","id":14,"method":5}'
-expect_json .error.code -32600 "method not a string: -32600"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "14 -32600" "method not a string: -32600 with the request's id"
 rpc '"ping"'
-expect_json .error.code -32600 "a JSON string is not a message: -32600"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring)' "false -32600" "a JSON string is not a message: -32600, no id"
 rpc '{"jsonrpc":"2.0","id":15}'
-expect_json .error.code -32600 "neither request nor response: -32600"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "15 -32600" "neither request nor response: -32600 with its id"
+rpc '{"jsonrpc":"2.0","id":"c1","method":"tools/list","params":{"cursor":"x"}}'
+expect_json '.id + " " + (.error.code | tostring)' "c1 -32602" "tools/list with a cursor never given: -32602"
+rpc '{"jsonrpc":"2.0","id":"c2","method":"tools/list","params":{"cursor":""}}'
+expect_json .error.code -32602 "an empty cursor is a cursor too: -32602"
+rpc '{"jsonrpc":"2.0","id":"c3","method":"tools/list","params":{"cursor":7}}'
+expect_json .error.code -32602 "a cursor that is no string: -32602"
+rpc '{"jsonrpc":"2.0","id":16,"method":"tools/list"}' -H 'MCP-Protocol-Version: 1999-01-01'
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "16 -32022" "unsupported version: the request's id is echoed"
+rpc '{"jsonrpc":"2.0","id":17,"method":"tools/list"}' -H "$(au invalid)"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "17 -32001" "a bad token on any method: the request's id is echoed"
+rpc '{"jsonrpc":"2.0","id":18,"method":"tools/list"}' -H 'Mcp-Method: tools/call' -H 'MCP-Protocol-Version: 2025-11-25'
+expect_status 400 "2025-11-25: an Mcp-Method header that does not match the body: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "18 -32020" "2025-11-25: Mcp-Method mismatch: -32020"
+call get_root '{}' -H 'Mcp-Name: get_api_profile'
+expect_status 400 "2025-03-26: an Mcp-Name header that does not match params.name: 400"
 
 # --- /mcp: transport headers ---------------------------------------------------------------
 PING='{"jsonrpc":"2.0","id":20,"method":"ping"}'
@@ -346,16 +370,18 @@ rpc "$PING" -H 'MCP-Protocol-Version: 2025-03-26'
 expect_status 200 "MCP-Protocol-Version 2025-03-26"
 rpc "$PING" -H 'MCP-Protocol-Version: 2024-11-05'
 expect_status 400 "unsupported MCP-Protocol-Version: 400"
-expect_json '(.error.code | tostring) + " " + (.error.data.supported | join(","))' \
-	"-32600 2025-11-25,2025-06-18,2025-03-26" "unsupported version: the error lists the supported ones"
+expect_json '(.error.code | tostring) + " " + (.error.data.supported | join(",")) + " " + .error.data.requested' \
+	"-32022 2026-07-28,2025-11-25,2025-06-18,2025-03-26 2024-11-05" "unsupported version: -32022 with the supported list"
 rpc "$PING" -H 'Origin: https://evil.example.com'
 expect_status 403 "an Origin not on the list (default: none): 403"
-expect_json '.error.code | . < 0' true "403 body is a JSON-RPC error"
+expect_json '(.error.code | . < 0 | tostring) + " " + (.id | tostring)' "true 20" "403 body is a JSON-RPC error with the request's id"
+rpc '{"jsonrpc":"2.0","id":{},"method":"ping"}' -H 'Origin: https://evil.example.com'
+expect_json '(.error.code | tostring) + " " + (has("id") | tostring)' "-32000 false" "403 for a request whose id cannot be read: no id"
 CT=application/json
 ACC='application/json, text/event-stream'
 rpc_with text/plain "$ACC" "$PING"
 expect_status 415 "Content-Type text/plain: 415"
-expect_json .error.code -32000 "415 body is a JSON-RPC error"
+expect_json '(.error.code | tostring) + " " + (.id | tostring)' "-32000 20" "415 body is a JSON-RPC error with the request's id"
 rpc_with "" "$ACC" "$PING"
 expect_status 415 "no Content-Type: 415"
 rpc_with application/x-www-form-urlencoded "$ACC" "$PING"
@@ -379,6 +405,147 @@ rpc_with "$CT" text/event-stream "$PING"
 expect_status 406 "Accept text/event-stream only: 406 (no SSE here)"
 rpc_with "$CT" 'application/json; q=0' "$PING"
 expect_status 406 "Accept application/json;q=0: 406"
+
+# --- /mcp: batches (2025-03-26, the default without MCP-Protocol-Version) -----------------
+for hv in '' 'MCP-Protocol-Version: 2025-03-26'; do
+	rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":"b","method":"tools/list"}]' ${hv:+-H "$hv"}
+	expect_status 200 "a 2025-03-26 batch (${hv:-no header}): 200"
+	expect_json '[.[].id | tostring] | join(",")' "1,b" "a batch: one answer per request, in order, none for the notification (${hv:-no header})"
+	expect_json '.[1].result.tools | length' 10 "a batch: tools/list answered inside it"
+done
+rpc '[{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"b","version":"1"}}},{"jsonrpc":"2.0","id":2,"method":"nope"},3]'
+expect_json '[.[0].error.code, .[1].error.code, .[2].error.code, (.[2] | has("id"))] | map(tostring) | join(",")' \
+	"-32600,-32601,-32600,false" "a batch: initialize refused in it, an unknown method, a non-object without id"
+rpc '[{"jsonrpc":"2.0","method":"notifications/initialized"}]'
+expect_status 202 "a batch of notifications only: 202"
+expect_eq "$(wc -c <"$TMP_ROOT/body")" 0 "a batch of notifications: no body"
+rpc '[]'
+expect_status 400 "an empty batch: 400"
+expect_json '(has("id") | tostring) + " " + (.error.code | tostring)' "false -32600" "an empty batch: -32600, no id"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_root"}},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_api_profile"}}]'
+expect_status 401 "a batch calling a protected tool without a token: 401"
+expect_header WWW-Authenticate 'resource_metadata="' "a batch's 401 carries the challenge"
+expect_json '[.[0].result.isError, .[1].error.code] | map(tostring) | join(",")' "false,-32001" "a batch's 401: each answer still in the array"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_profile"}}]' -H "$(au "$USER")"
+expect_json '.[0].result.structuredContent.profile.id' 'auth0|user123' "a batch with a token"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' -H "$(au invalid)"
+expect_status 401 "a batch with a bad token: 401"
+
+# --- /mcp: the 2026-07-28 revision, stateless beside the handshake ones ----------------------
+V7=2026-07-28
+META7='{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"curl","version":"1"}}'
+# modern METHOD PARAMS_JSON [curl args]: a 2026-07-28 request (id 70) with its
+# headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name) and _meta; MM and MN,
+# when set, replace the Mcp-Method and Mcp-Name values ("" leaves one out).
+modern() {
+	local m=$1 p=$2 body name hdr=()
+	shift 2
+	body=$(jq -nc --arg m "$m" --argjson p "$p" --argjson meta "$META7" '{jsonrpc:"2.0",id:70,method:$m,params:({_meta:$meta} + $p)}')
+	name=$(jq -r '.params.name // .params.uri // empty' <<<"$body")
+	m=${MM-$m}
+	name=${MN-$name}
+	[ -z "$m" ] || hdr+=(-H "Mcp-Method: $m")
+	[ -z "$name" ] || hdr+=(-H "Mcp-Name: $name")
+	rpc "$body" -H "MCP-Protocol-Version: $V7" "${hdr[@]}" "$@"
+}
+modern server/discover '{}'
+expect_status 200 "server/discover"
+expect_json '(.id | tostring) + " " + .result.resultType + " " + (.result.supportedVersions | join(","))' \
+	"70 complete 2026-07-28,2025-11-25,2025-06-18,2025-03-26" "server/discover: resultType and every version served"
+expect_json '(.result.capabilities.tools | type) + " " + .result._meta["io.modelcontextprotocol/serverInfo"].name' \
+	"object mcpauth" "server/discover: capabilities and serverInfo in _meta"
+expect_json '(.result.ttlMs | type) + " " + (.result.ttlMs >= 0 | tostring) + " " + .result.cacheScope' "number true public" \
+	"server/discover: caching hints"
+rpc '{"jsonrpc":"2.0","id":71,"method":"server/discover"}'
+expect_json '(.id | tostring) + " " + (.result.supportedVersions | index("2026-07-28") | tostring)' "71 0" \
+	"server/discover answers a client probing without the header too"
+modern tools/list '{}'
+expect_status 200 "2026-07-28 tools/list: no initialize needed"
+expect_json '.result.resultType + " " + (.result.tools | length | tostring)' "complete 10" "2026-07-28 tools/list: resultType, the tools"
+expect_json '(.result.ttlMs | type) + " " + .result.cacheScope' "number public" "without a token the list is public"
+expect_json '.result._meta["io.modelcontextprotocol/serverInfo"].name' mcpauth "every result names the server"
+expect_json '[.result.tools[].name | test("^[A-Za-z0-9_.-]{1,128}$")] | all' true "tool names within 2026-07-28's rule"
+modern tools/list '{}' -H "$(au "$USER")"
+expect_json .result.cacheScope private "with a token the list is the caller's: private"
+rpc '{"jsonrpc":"2.0","id":72,"method":"tools/list"}' -H 'MCP-Protocol-Version: 2025-11-25'
+expect_json '.result | [has("resultType"), has("ttlMs"), has("cacheScope")] | map(tostring) | join(",")' "false,false,false" \
+	"2025-11-25 tools/list keeps its shape"
+modern tools/list '{"cursor":"abc"}'
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32602" "2026-07-28: an invalid cursor is -32602"
+modern tools/call '{"name":"get_api_profile","arguments":{}}' -H "$(au "$USER")"
+expect_status 200 "2026-07-28 tools/call"
+expect_json '.result.resultType + " " + (.result.isError | tostring) + " " + .result.structuredContent.profile.id' \
+	"complete false auth0|user123" "2026-07-28 tools/call: resultType and the route's answer"
+modern tools/call '{"name":"get_api_profile"}'
+expect_status 401 "2026-07-28 tools/call of a protected tool without a token: 401"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32001" "2026-07-28 401: a JSON-RPC error with the id"
+modern tools/call '{"name":"get_api_admin_users"}' -H "$(au "$USER")"
+expect_json '.result.resultType + " " + (.result.isError | tostring)' "complete true" "2026-07-28: a route's 403 is an isError result"
+modern resources/list '{}'
+expect_status 404 "2026-07-28: an unknown method is 404"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32601" "2026-07-28: unknown method -32601 in the body"
+modern ping '{}'
+expect_status 404 "2026-07-28 has no ping"
+rpc '{"jsonrpc":"2.0","id":73,"method":"initialize","params":{"protocolVersion":"2026-07-28","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}' \
+	-H "MCP-Protocol-Version: $V7"
+expect_json '(.id | tostring) + " " + .result.protocolVersion' "73 2025-11-25" "initialize selects the handshake era: 2025-11-25"
+rpc '{"jsonrpc":"2.0","method":"notifications/initialized"}' -H "MCP-Protocol-Version: $V7" -H 'Mcp-Method: notifications/initialized'
+expect_status 202 "2026-07-28: a notification gets 202"
+rpc '{"jsonrpc":"2.0","id":74,"method":"tools/list"}' -H 'MCP-Protocol-Version: 1999-01-01'
+expect_status 400 "an unknown MCP-Protocol-Version: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring) + " " + .error.data.requested + " " + (.error.data.supported | join(","))' \
+	"74 -32022 1999-01-01 2026-07-28,2025-11-25,2025-06-18,2025-03-26" "UnsupportedProtocolVersion: -32022, requested and supported"
+# The mirrored headers (SEP-2243): required, and equal to the body.
+MM=prompts/list modern tools/list '{}'
+expect_status 400 "Mcp-Method that does not match the body: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32020" "Mcp-Method mismatch: -32020 HeaderMismatch"
+MM=TOOLS/LIST modern tools/list '{}'
+expect_json .error.code -32020 "header values are case-sensitive"
+MM= modern tools/list '{}'
+expect_status 400 "a 2026-07-28 request without Mcp-Method: 400"
+expect_json .error.code -32020 "missing Mcp-Method: -32020"
+MN=get_api_profile modern tools/call '{"name":"get_root"}'
+expect_status 400 "Mcp-Name that does not match params.name: 400"
+expect_json '.error.code | tostring' -32020 "Mcp-Name mismatch: -32020"
+MN= modern tools/call '{"name":"get_root"}'
+expect_status 400 "a 2026-07-28 tools/call without Mcp-Name: 400"
+MN="=?base64?$(printf get_root | base64)?=" modern tools/call '{"name":"get_root"}'
+expect_json .result.structuredContent.message "Auth0 Integration Example" "a Base64 Mcp-Name is decoded before the comparison"
+MN='=?base64?Z2V0X3Jvb3Q?=' modern tools/call '{"name":"get_root"}' # unpadded
+expect_json .error.code -32020 "a Base64 Mcp-Name with bad padding: -32020"
+MN='  get_root	' modern tools/call '{"name":"get_root"}'
+expect_status 200 "blanks around Mcp-Name are no part of its value"
+MN="=?base64?$(printf get_api_profile | base64)?=" modern tools/call '{"name":"get_root"}'
+expect_json .error.code -32020 "a Base64 Mcp-Name of another tool: -32020"
+rpc "$(jq -nc --argjson meta "$META7" '{jsonrpc:"2.0",id:75,method:"tools/list",params:{_meta:$meta}}')" -H 'Mcp-Method: tools/list'
+expect_status 400 "_meta names 2026-07-28 but MCP-Protocol-Version is missing: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "75 -32020" "the missing version header: -32020"
+rpc "$(jq -nc '{jsonrpc:"2.0",id:76,method:"tools/list",params:{_meta:{"io.modelcontextprotocol/protocolVersion":"2025-11-25","io.modelcontextprotocol/clientCapabilities":{}}}}')" \
+	-H "MCP-Protocol-Version: $V7" -H 'Mcp-Method: tools/list'
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "76 -32020" "_meta's version and the header disagree: -32020"
+rpc '{"jsonrpc":"2.0","id":77,"method":"tools/list"}' -H "MCP-Protocol-Version: $V7" -H 'Mcp-Method: tools/list'
+expect_status 400 "2026-07-28 without _meta: 400"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "77 -32602" "2026-07-28 without _meta: -32602"
+rpc '{"jsonrpc":"2.0","id":78,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}' \
+	-H "MCP-Protocol-Version: $V7" -H 'Mcp-Method: tools/list'
+expect_json .error.code -32602 "2026-07-28 without clientCapabilities: -32602"
+
+# --- /mcp: Origin defaults (server on loopback, MCPAUTH_ALLOWED_ORIGINS unset) ----------------
+rpc "$PING" -H "Origin: $BASE"
+expect_status 200 "the server's own origin is allowed"
+expect_header Access-Control-Allow-Origin "^$BASE\$" "own origin: echoed for the browser"
+rpc "$PING" -H 'Origin: http://localhost:6274'
+expect_status 200 "a loopback origin is allowed on a loopback-bound server"
+rpc "$PING" -H 'Origin: http://[::1]:5173'
+expect_status 200 "an IPv6 loopback origin too"
+rpc "$PING" -H 'Origin: http://localhost.evil.example.com'
+expect_status 403 "a name beginning with localhost is no loopback origin"
+rpc "$PING" -H 'Origin: null'
+expect_status 403 "Origin: null is refused"
+invoke GET_/ '{}' -H "Origin: $BASE"
+expect_status 200 "/mcp/invoke: own origin allowed too"
+req OPTIONS /mcp -H "Origin: $BASE" -H 'Access-Control-Request-Method: POST'
+expect_header Access-Control-Allow-Headers 'Mcp-Method, Mcp-Name' "the preflight allows the mirrored headers"
 
 # --- RFC 9728 protected resource metadata --------------------------------------------------
 for p in /.well-known/oauth-protected-resource /.well-known/oauth-protected-resource/mcp; do
@@ -412,7 +579,11 @@ expect_status 200 "a listed Origin is accepted"
 rpc "$PING" -H 'Origin: http://localhost:5173'
 expect_status 200 "the second listed Origin is accepted"
 rpc "$PING" -H 'Origin: http://localhost:5174'
-expect_status 403 "an Origin off the list is refused"
+expect_status 403 "an Origin off the list is refused (a configured list replaces the loopback default)"
+rpc "$PING" -H "Origin: $BASE"
+expect_status 200 "the server's own origin stays allowed with a list"
+rpc "$PING" -H "Origin: ${BASE/http:/https:}"
+expect_status 403 "own origin: the scheme counts"
 req GET /.well-known/oauth-protected-resource/mcp
 expect_json .resource "https://api.example.com/mcp" "configured resource URL, trailing slash dropped"
 call get_api_profile '{}'

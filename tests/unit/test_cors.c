@@ -46,7 +46,7 @@ START_TEST(test_cors_preflight_for_allowed_origin)
 			 "https://app.example.com");
 	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Methods"), "GET, PUT");
 	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Allow-Headers"),
-			 "Authorization, Content-Type, MCP-Protocol-Version");
+			 "Authorization, Content-Type, MCP-Protocol-Version, Mcp-Method, Mcp-Name");
 	ck_assert_str_eq(response_get_header(&resp, "Access-Control-Max-Age"), "600");
 	ck_assert_str_eq(response_get_header(&resp, "Vary"), "Origin");
 	ck_assert_ptr_null(response_get_header(&resp, "Access-Control-Allow-Credentials"));
