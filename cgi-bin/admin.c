@@ -265,6 +265,18 @@ static const struct field user_get_out[] = {
 };
 static const struct route_fields user_get_fields = {.out = FIELD_LIST(user_get_out)};
 
+/* Local issuer: user_get's answer; Auth0 mode: the tenant's user (its
+ * Management API's object, with more members and no permissions). */
+static const struct field auth0_user_out[] = {
+    {.name = "user_id", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_NULLABLE},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_NULLABLE},
+    {.name = "permissions", .type = FIELD_ARRAY, .description = "Local issuer only"},
+    {.name = "created_at", .type = FIELD_STRING, .description = "ISO 8601 time"},
+};
+static const struct route_fields auth0_user_fields = {.out = FIELD_LIST(auth0_user_out),
+						      .flags = FIELDS_OUT_OPEN};
+
 #define ROUTE ROUTE_ROW
 static const struct route admin_routes[] = {
 #include "admin_routes.h"

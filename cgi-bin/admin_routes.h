@@ -9,8 +9,8 @@ ROUTE("POST", "/api/users", ROUTE_PERMISSION, "write:users", "Create a user", &u
 ROUTE("GET", "/api/admin/users", ROUTE_PERMISSION, "admin:all", "List users with their permissions",
       &admin_users_get_fields, admin_users_get, 0)
 ROUTE("POST", "/api/admin/permissions", ROUTE_PERMISSION, "admin:all", "Replace a user's permissions",
-      &permissions_post_fields, permissions_post, 0)
+      &permissions_post_fields, permissions_post, ROUTE_DESTRUCTIVE | ROUTE_IDEMPOTENT)
 ROUTE("GET", "/api/auth0/user/:id", ROUTE_PERMISSION, "read:users",
-      "Read one user by id (from the Auth0 Management API in Auth0 mode)", NULL, auth0_user, 0)
+      "Read one user by id (from the Auth0 Management API in Auth0 mode)", &auth0_user_fields, auth0_user, 0)
 ROUTE("GET", "/api/user/:id", ROUTE_PERMISSION, "read:users", "Read one user by id", &user_get_fields,
       user_get, 0)

@@ -346,8 +346,35 @@ static const struct field login_in[] = {
      .format = FORMAT_SCOPE,
      .description = "Optional: space-separated scopes; offline_access adds a refresh token"},
 };
-/* No answer table: in Auth0 mode the answer is the tenant's. */
-static const struct route_fields login_fields = {.in = FIELD_LIST(login_in)};
+/* The token answer (token_answer): the local issuer's, which the tenant's
+ * (Auth0 mode, AUTH0_LOGIN_REALM) shares but for user and its own extras. */
+static const struct field token_user[] = {
+    {.name = "sub", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "The user's id"},
+    {.name = "email", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+    {.name = "name", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_NULLABLE},
+};
+static const struct field_list token_user_list = FIELD_LIST(token_user);
+static const struct field token_out[] = {
+    {.name = "access_token",
+     .type = FIELD_STRING,
+     .flags = FIELD_REQUIRED,
+     .description = "The access token (a JWT): Authorization: Bearer <access_token>"},
+    {.name = "token_type", .type = FIELD_STRING, .flags = FIELD_REQUIRED, .description = "Bearer"},
+    {.name = "expires_in",
+     .type = FIELD_INTEGER,
+     .flags = FIELD_REQUIRED,
+     .description = "Seconds the access token is valid for"},
+    {.name = "refresh_token",
+     .type = FIELD_STRING,
+     .description = "With the scope offline_access: single use, for POST /auth/refresh"},
+    {.name = "scope", .type = FIELD_STRING, .description = "The scope granted, when one was asked for"},
+    {.name = "user",
+     .type = FIELD_OBJECT,
+     .sub = &token_user_list,
+     .description = "The user the token is for (local issuer)"},
+};
+static const struct route_fields login_fields = {
+    .in = FIELD_LIST(login_in), .out = FIELD_LIST(token_out), .flags = FIELDS_OUT_OPEN};
 
 static const struct field refresh_in[] = {
     {.name = "refresh_token",
@@ -357,7 +384,8 @@ static const struct field refresh_in[] = {
      .max = FIELD_MAX_LEN,
      .description = "The refresh token of a login with offline_access"},
 };
-static const struct route_fields refresh_fields = {.in = FIELD_LIST(refresh_in)};
+static const struct route_fields refresh_fields = {.in = FIELD_LIST(refresh_in),
+						   .out = FIELD_LIST(token_out)};
 
 static const struct field logout_out[] = {
     {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},

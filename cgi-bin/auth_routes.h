@@ -10,9 +10,9 @@ ROUTE("POST", "/auth/login", ROUTE_PUBLIC, NULL,
       ROUTE_JSON_ONLY | ROUTE_NO_MCP)
 ROUTE("POST", "/auth/refresh", ROUTE_PUBLIC, NULL,
       "Exchange a refresh token for a new access token and a new refresh token (the old one stops working)",
-      &refresh_fields, refresh_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+      &refresh_fields, refresh_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)
 ROUTE("POST", "/auth/logout", ROUTE_PUBLIC, NULL, "Revoke a refresh token and every token of its login",
-      &logout_fields, logout_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+      &logout_fields, logout_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE | ROUTE_IDEMPOTENT)
 ROUTE("GET", "/.well-known/jwks.json", ROUTE_PUBLIC, NULL, "The issuer's public signing keys (JWKS)", NULL,
       jwks_get, 0)
 ROUTE("GET", "/.well-known/oauth-protected-resource", ROUTE_PUBLIC, NULL,

@@ -49,11 +49,12 @@ static int on_mcp(const struct tool *t)
 	return !(t->route->flags & ROUTE_NO_MCP);
 }
 
-static json_object *tools_array(const struct toolset *ts, int express)
+/* The tools the caller sees (tool_visible): with a token, those it can call. */
+static json_object *tools_array(const struct toolset *ts, int express, const struct principal *caller)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < ts->ntools; i++)
-		if (express || on_mcp(&ts->tools[i]))
+		if ((express || on_mcp(&ts->tools[i])) && tool_visible(&ts->tools[i], caller))
 			json_object_array_add(a, tool_json(&ts->tools[i], express));
 	return a;
 }
@@ -77,7 +78,7 @@ static void tools_get(struct request *req, struct response *resp)
 	const struct app *app = req->app;
 	const struct toolset *ts = tools(app);
 	json_object *body = json_object_new_object();
-	json_object_object_add(body, "tools", tools_array(ts, 1));
+	json_object_object_add(body, "tools", tools_array(ts, 1, req->principal));
 	response_json(resp, 200, body);
 }
 
@@ -356,7 +357,7 @@ static void rpc_tools_list(const struct rpc *c, struct response *resp, json_obje
 	}
 	const struct toolset *ts = tools(c->req->app);
 	json_object *result = json_object_new_object();
-	json_object_object_add(result, "tools", tools_array(ts, 0));
+	json_object_object_add(result, "tools", tools_array(ts, 0, c->req->principal));
 	/* With a token the list is that token's (the tools it can call). */
 	if (c->modern)
 		cacheable(result, TOOLS_TTL_MS, c->req->principal != NULL);

@@ -425,3 +425,18 @@ enum http_flow guard_check(struct request *req, struct response *resp)
 	}
 	return HTTP_GO_ON;
 }
+
+int guard_allows(const struct route *r, const struct principal *p)
+{
+	switch (r->req) {
+	case ROUTE_PUBLIC:
+		return 1;
+	case ROUTE_TOKEN:
+		return p != NULL;
+	case ROUTE_PERMISSION:
+		return p && principal_has_permission(p, r->need);
+	case ROUTE_SCOPE:
+		return p && principal_has_scope(p, r->need);
+	}
+	return 0;
+}

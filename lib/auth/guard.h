@@ -13,6 +13,12 @@
  * HTTP_ANSWERED. */
 enum http_flow guard_check(struct request *req, struct response *resp);
 
+/* 1 when a caller with principal p (NULL: no token) meets r's requirement
+ * as guard_check judges it, 0 otherwise. No step-up (a permission the
+ * token was not granted is not met), no audit line, no answer: what
+ * tools/list asks of each tool for the caller's token. */
+int guard_allows(const struct route *r, const struct principal *p);
+
 /* A Bearer token, when the request presents one, is valid: HTTP_GO_ON (and
  * the principal filled), or HTTP_ANSWERED with the 401 in resp. No
  * Authorization header, or another scheme, goes on: what a public route

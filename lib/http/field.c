@@ -385,5 +385,6 @@ json_object *field_object_schema(const struct field_list *l)
 		json_object_object_add(s, "required", req);
 	else
 		json_object_put(req);
+	json_object_object_add(s, "additionalProperties", json_object_new_boolean(0));
 	return s;
 }

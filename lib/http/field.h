@@ -53,6 +53,9 @@ enum {
 	/* Body members the input table does not name are ignored, not refused:
 	 * for protocols that require it (RFC 7591 client metadata). */
 	FIELDS_OPEN = 1 << 0,
+	/* The answer may hold members its table does not name: a tenant's
+	 * answer passed on (Auth0 mode), which the suite does not shape. */
+	FIELDS_OUT_OPEN = 1 << 1,
 };
 
 /* A route's field tables: its input (the JSON body, or the query string
@@ -112,8 +115,9 @@ const char *field_str(const struct request *req, const char *name);
 char *field_words(const struct request *req, const char *name);
 char *field_join(json_object *array);
 
-/* JSON Schema of a list: {"type":"object","properties",...,"required"};
- * of one field: its "type", limits and description. */
+/* JSON Schema of a list: {"type":"object","properties",...,"required",
+ * "additionalProperties":false} (field_check_object refuses other members
+ * too); of one field: its "type", limits and description. */
 json_object *field_schema(const struct field *f);
 void field_schema_add(const struct field_list *l, json_object *properties, json_object *required);
 json_object *field_object_schema(const struct field_list *l);

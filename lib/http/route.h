@@ -34,6 +34,11 @@ enum {
 	/* The dispatcher's refusals above (Origin, 415, 406) are JSON-RPC 2.0
 	 * errors (id null, code HTTP_RPC_REFUSED): the MCP endpoint's shape. */
 	ROUTE_JSONRPC = 1 << 6,
+	/* What a call does beyond what its method says (GET only reads; PUT
+	 * and DELETE overwrite or delete, and a repeat changes nothing more):
+	 * the MCP tool's destructiveHint and idempotentHint (lib/mcp/tool.c). */
+	ROUTE_DESTRUCTIVE = 1 << 7, /* it deletes or overwrites what exists */
+	ROUTE_IDEMPOTENT = 1 << 8,  /* the same call again changes nothing more */
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);

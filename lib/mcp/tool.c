@@ -1,4 +1,5 @@
 #include "tool.h"
+#include "guard.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -111,6 +112,11 @@ const struct tool *toolset_find(const struct toolset *ts, const char *name, unsi
 	return NULL;
 }
 
+int tool_visible(const struct tool *t, const struct principal *p)
+{
+	return !p || guard_allows(t->route, p);
+}
+
 /* The path parameters of a pattern, one at a time: *pos starts at 0. */
 static int next_param(const char *pattern, size_t *pos, const char **name, size_t *len)
 {
@@ -146,13 +152,30 @@ static const struct field_list *input_fields(const struct route *r)
 	return r->fields ? &r->fields->in : &none;
 }
 
+/* A new schema object naming its dialect first. */
+static json_object *schema_new(void)
+{
+	json_object *s = json_object_new_object();
+	json_object_object_add(s, "$schema", json_object_new_string(TOOL_SCHEMA_DIALECT));
+	return s;
+}
+
 json_object *tool_output_schema(const struct tool *t)
 {
 	const struct route_fields *rf = t->route->fields;
-	if (rf && rf->out.n)
-		return field_object_schema(&rf->out);
-	json_object *s = json_object_new_object();
-	json_object_object_add(s, "type", json_object_new_string("object"));
+	json_object *s = schema_new();
+	if (!rf || !rf->out.n) {
+		json_object_object_add(s, "type", json_object_new_string("object"));
+		return s;
+	}
+	json_object *table = field_object_schema(&rf->out);
+	json_object_object_foreach(table, key, val)
+	{
+		json_object_object_add(s, key, json_object_get(val));
+	}
+	json_object_put(table);
+	if (rf->flags & FIELDS_OUT_OPEN)
+		json_object_object_add(s, "additionalProperties", json_object_new_boolean(1));
 	return s;
 }
 
@@ -174,7 +197,7 @@ json_object *tool_input_schema(const struct tool *t)
 		free(key);
 	}
 	field_schema_add(input_fields(t->route), props, required);
-	json_object *s = json_object_new_object();
+	json_object *s = schema_new();
 	json_object_object_add(s, "type", json_object_new_string("object"));
 	json_object_object_add(s, "properties", props);
 	/* JSON Schema draft 4 wants at least one name in "required". */
@@ -196,11 +219,18 @@ char *tool_description(const struct tool *t)
 
 json_object *tool_annotations(const struct tool *t)
 {
-	const char *m = t->route->method;
+	const struct route *r = t->route;
+	int read = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	int replaces = strcmp(r->method, "PUT") == 0 || strcmp(r->method, "DELETE") == 0;
 	json_object *a = json_object_new_object();
-	json_object_object_add(a, "readOnlyHint", json_object_new_boolean(strcmp(m, "GET") == 0));
-	if (strcmp(m, "PUT") == 0)
-		json_object_object_add(a, "idempotentHint", json_object_new_boolean(1));
+	json_object_object_add(a, "title", json_object_new_string(t->title));
+	json_object_object_add(a, "readOnlyHint", json_object_new_boolean(read));
+	/* Every hint is given: a client assumes the worst of one left out. */
+	json_object_object_add(
+	    a, "destructiveHint",
+	    json_object_new_boolean(!read && (replaces || (r->flags & ROUTE_DESTRUCTIVE))));
+	json_object_object_add(a, "idempotentHint",
+			       json_object_new_boolean(read || replaces || (r->flags & ROUTE_IDEMPOTENT)));
 	/* A tool acts on this API only. */
 	json_object_object_add(a, "openWorldHint", json_object_new_boolean(0));
 	return a;

@@ -42,22 +42,34 @@ void toolset_init(struct toolset *ts, const struct route_group *const *groups, s
 void toolset_free(struct toolset *ts);
 const struct tool *toolset_find(const struct toolset *ts, const char *name, unsigned forms);
 
+/* 1 when a tool list shows t to a caller with principal p: with a token,
+ * the tools it can call (guard_allows, the guard's own rule); without one
+ * (p NULL), every tool, each description saying what it needs. */
+int tool_visible(const struct tool *t, const struct principal *p);
+
 /* The MCP name of a route before deduplication: lower-case method, then the
  * path's segments, every other character as '_'. Writes at most
  * TOOL_NAME_MAX + 1 bytes. */
 void tool_base_name(const struct route *r, char out[TOOL_NAME_MAX + 1]);
 
-/* {"type":"object","properties","required","additionalProperties":false
- * (true for a FIELDS_OPEN table)}:
+/* The dialect of every schema a tool gives (MCP 2026-07-28: JSON Schema
+ * 2020-12, named by "$schema"). */
+#define TOOL_SCHEMA_DIALECT "https://json-schema.org/draft/2020-12/schema"
+
+/* {"$schema","type":"object","properties","required",
+ * "additionalProperties":false (true for a FIELDS_OPEN table)}:
  * path parameters (required strings), then the route's input fields
  * (the query string for GET and DELETE, the JSON body otherwise). */
 json_object *tool_input_schema(const struct tool *t);
-/* The route's answer table as a JSON Schema, or {"type":"object"} when it
- * has none. */
+/* The route's answer table (a 2xx answer's body) as a JSON Schema with
+ * "$schema", closed unless the table is FIELDS_OUT_OPEN; {"$schema",
+ * "type":"object"} for a route without one. */
 json_object *tool_output_schema(const struct tool *t);
 /* The summary, the route and what the caller needs. Caller frees. */
 char *tool_description(const struct tool *t);
-/* readOnlyHint for GET, idempotentHint for PUT. */
+/* title (as the tool's), readOnlyHint for GET, destructiveHint for PUT,
+ * DELETE and ROUTE_DESTRUCTIVE rows, idempotentHint for GET, PUT, DELETE
+ * and ROUTE_IDEMPOTENT rows, openWorldHint false: every hint, each time. */
 json_object *tool_annotations(const struct tool *t);
 
 /* Builds into *out the request a call of t with args makes: the path with

@@ -25,11 +25,18 @@ rpc() {
 rpc_with() {
 	req POST /mcp -H "Content-Type:${1:+ $1}" -H "Accept:${2:+ $2}" --data-binary "$3"
 }
+# Every successful answer is kept, to be checked against its tool's
+# outputSchema at the end (tests/mcp/schema-check.mjs).
+RESULTS_MCP=$TMP_ROOT/results-mcp.jsonl RESULTS_EX=$TMP_ROOT/results-ex.jsonl
+: >"$RESULTS_MCP"
+: >"$RESULTS_EX"
 # call TOOL ARGS_JSON [curl args]: tools/call with id 7.
 call() {
 	local tool=$1 args=$2
 	shift 2
 	rpc "$(jq -nc --arg t "$tool" --argjson a "$args" '{jsonrpc:"2.0",id:7,method:"tools/call",params:{name:$t,arguments:$a}}')" "$@"
+	jq -c --arg t "$tool" 'select(.result.structuredContent) | {tool: $t, value: .result.structuredContent}' \
+		"$TMP_ROOT/body" >>"$RESULTS_MCP" 2>/dev/null
 }
 # invoke TOOLNAME ARGS_JSON [curl args]: POST /mcp/invoke.
 invoke() {
@@ -37,6 +44,7 @@ invoke() {
 	shift 2
 	req POST /mcp/invoke -H 'Content-Type: application/json' "$@" \
 		--data-binary "$(jq -nc --arg t "$tool" --argjson a "$args" '{toolName:$t,args:$a}')"
+	jq -c --arg t "$tool" 'select(.ok == true) | {tool: $t, value: .result}' "$TMP_ROOT/body" >>"$RESULTS_EX" 2>/dev/null
 }
 # same_json FILE_A FILE_B DESC: equal as JSON (key order aside).
 same_json() {
@@ -68,6 +76,7 @@ expect_json '[.endpoints.protected[] | select(.path == "/api/admin/users")][0].r
 # --- GET /mcp/tools -------------------------------------------------------------
 req GET /mcp/tools
 expect_status 200 "GET /mcp/tools is public"
+cp "$TMP_ROOT/body" "$TMP_ROOT/tools-ex.json"
 expect_header Content-Type '^application/json' "tools list is JSON"
 expect_json '.tools | length' 13 "one tool per API route (not /mcp, not /.well-known)"
 expect_json '[.tools[].name] | join(",")' \
@@ -90,6 +99,11 @@ expect_json '.tools[] | select(.name == "GET_/api/profile") | .mcpName + " " + .
 expect_json '[.tools[] | select(.route.method == "GET") | .annotations.readOnlyHint] | all' true "GET tools are readOnlyHint"
 expect_json '.tools[] | select(.name == "PUT_/api/profile") | [.annotations.readOnlyHint, .annotations.idempotentHint] | map(tostring) | join(",")' \
 	"false,true" "PUT is idempotentHint, not read-only"
+# Each tool's hints as readOnly, destructive, idempotent, openWorld (1 true, 0 false).
+HINTS='[.annotations | .readOnlyHint, .destructiveHint, .idempotentHint, .openWorldHint | if . == true then "1" elif . == false then "0" else "?" end] | join("")'
+expect_json "[.tools[] | select(.route.method == \"POST\") | .name + \":\" + ($HINTS)] | join(\",\")" \
+	"POST_/auth/login:0000,POST_/auth/refresh:0100,POST_/auth/logout:0110,POST_/api/users:0000,POST_/api/admin/permissions:0110" \
+	"/mcp/tools: the hints of each POST tool"
 
 # --- POST /mcp/invoke ---------------------------------------------------------------
 invoke GET_/ '{}'
@@ -204,6 +218,7 @@ expect_json '(.id | tostring) + " " + (.result | tojson)' "3 {}" "ping answers a
 # --- /mcp: tools/list -----------------------------------------------------------------------
 rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H 'MCP-Protocol-Version: 2025-06-18'
 expect_status 200 "tools/list without a token"
+cp "$TMP_ROOT/body" "$TMP_ROOT/tools-mcp.json"
 expect_json '.result.tools | length' 10 "tools/list lists every tool but those taking credentials"
 expect_json "[.result.tools[].name | test(\"$NAME_RE\")] | all" true "every name follows the MCP naming rule"
 expect_json '[.result.tools[].name] | length == (unique | length)' true "names are unique"
@@ -215,6 +230,11 @@ expect_json '.result.tools[] | select(.name == "get_api_user_id") | .title + "|"
 	"GET /api/user/:id|id" "title and required path parameter"
 expect_json '.result.tools[] | select(.name == "put_api_profile") | .annotations.idempotentHint' true "put_api_profile idempotentHint"
 expect_json '.result.tools[] | select(.name == "get_api_users") | .annotations.readOnlyHint' true "get_api_users readOnlyHint"
+expect_json "[.result.tools[] | .name + \":\" + ($HINTS)] | join(\",\")" \
+	"get_root:1010,get_api_profile:1010,put_api_profile:0110,get_api_email:1010,get_api_users:1010,post_api_users:0000,get_api_admin_users:1010,post_api_admin_permissions:0110,get_api_auth0_user_id:1010,get_api_user_id:1010" \
+	"every tool's readOnly, destructive, idempotent and openWorld hints"
+expect_json '[.result.tools[] | select(.annotations.title != .title or (.title | test("^(GET|PUT|POST|DELETE) /") | not))] | length' 0 \
+	"every tool's annotations.title is its title, METHOD /path"
 expect_json '[.result.tools[] | select(.description | test("Requires|Public") | not)] | length' 0 \
 	"every description says what it requires"
 expect_json '.result.tools[] | select(.name == "get_api_profile") | (.outputSchema.required | join(",")) + "|" +
@@ -309,6 +329,70 @@ expect_json .error.code -32602 "params not an object: -32602"
 req POST "/mcp?access_token=$USER" -H 'Content-Type: application/json' \
 	-d '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"get_api_profile"}}'
 expect_status 401 "/mcp: a token in the query string is not accepted"
+
+# --- tool lists per caller: with a token, the tools it can call -------------------------------
+# user: read:profile write:profile; viewer: read:profile read:users; admin:
+# every permission; each with the scope "openid profile email".
+MCP_USER=get_root,get_api_profile,put_api_profile,get_api_email
+MCP_VIEWER=get_root,get_api_profile,get_api_email,get_api_users,get_api_auth0_user_id,get_api_user_id
+MCP_ADMIN=get_root,get_api_profile,put_api_profile,get_api_email,get_api_users,post_api_users,get_api_admin_users,post_api_admin_permissions,get_api_auth0_user_id,get_api_user_id
+EX_PUBLIC=GET_/,POST_/auth/login,POST_/auth/refresh,POST_/auth/logout
+for who in USER VIEWER ADMIN; do
+	tok=${!who}
+	want=MCP_$who
+	rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H "$(au "$tok")"
+	expect_status 200 "$who: tools/list"
+	expect_json '[.result.tools[].name] | join(",")' "${!want}" "$who: tools/list shows the tools the token can call"
+	# The same rule over /mcp/tools, with the Express-MCP names (and the
+	# credential routes, public, which /mcp leaves out).
+	ex=$EX_PUBLIC
+	for t in $(echo "${!want}" | tr , ' '); do
+		[ "$t" = get_root ] || ex="$ex,$(jq -r --arg t "$t" '.result.tools[] | select(.name == $t) | .title | sub(" "; "_")' "$TMP_ROOT/body")"
+	done
+	req GET /mcp/tools -H "$(au "$tok")"
+	expect_status 200 "$who: GET /mcp/tools"
+	expect_json '[.tools[].name] | join(",")' "$ex" "$who: /mcp/tools shows the tools the token can call"
+done
+# A listed tool is one the token can call, and one left out answers the
+# route's 403: the list and the guard agree, tool by tool, for each role.
+tool_args() {
+	case $1 in
+	put_api_profile) echo '{"name":"John Doe"}' ;; # the user's own name: nothing changes
+	post_api_users) jq -nc --arg e "list-$2@example.com" '{name:"Listed",email:$e}' ;;
+	post_api_admin_permissions) echo '{"userId":"auth0|user123","permissions":["read:profile","write:profile"]}' ;;
+	get_api_auth0_user_id | get_api_user_id) echo '{"id":"auth0|user123"}' ;;
+	*) echo '{}' ;;
+	esac
+}
+for who in USER VIEWER ADMIN; do
+	tok=${!who}
+	want=MCP_$who
+	for t in $(echo "$MCP_ADMIN" | tr , ' '); do
+		call "$t" "$(tool_args "$t" "$who")" -H "$(au "$tok")"
+		if [[ ",${!want}," == *",$t,"* ]]; then
+			expect_json .result.isError false "$who: $t is listed and callable"
+		else
+			expect_json '(.result.isError | tostring) + " " + (.result.content[0].text | fromjson | .error)' \
+				"true Insufficient permissions" "$who: $t is not listed and answers 403"
+		fi
+	done
+done
+# A scope decides too: without "email" in the token's scope, no get_api_email.
+T=$(curl -s -H 'Content-Type: application/json' -d '{"email":"user@example.com","password":"password","scope":"openid"}' \
+	"$BASE/auth/login" | jq -r .access_token)
+rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H "$(au "$T")"
+expect_json '[.result.tools[].name] | join(",")' "get_root,get_api_profile,put_api_profile" \
+	"a token whose scope lacks 'email' does not see get_api_email"
+call get_api_email '{}' -H "$(au "$T")"
+expect_json '.result.content[0].text | fromjson | .error' "Insufficient scope" "and get_api_email answers it 403"
+# A token that fails: 401 whatever the method, as before (a client learns at once).
+rpc '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' -H "$(au invalid.token.here)"
+expect_status 401 "tools/list with a bad token: 401"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "4 -32001" "tools/list with a bad token: -32001"
+expect_header WWW-Authenticate 'error="invalid_token"' "tools/list with a bad token: invalid_token"
+req GET /mcp/tools -H "$(au invalid.token.here)"
+expect_status 401 "GET /mcp/tools with a bad token: 401"
+expect_header WWW-Authenticate 'error="invalid_token"' "GET /mcp/tools with a bad token: invalid_token"
 
 # --- /mcp: JSON-RPC errors ----------------------------------------------------------------
 rpc '{"jsonrpc":"2.0","id":11,"method":"resources/list"}'
@@ -564,6 +648,55 @@ call get_api_profile '{}'
 META=$(header WWW-Authenticate | sed -E 's/.*resource_metadata="([^"]*)".*/\1/')
 curl -s "$META" -o "$TMP_ROOT/meta"
 expect_eq "$(jq -r .resource "$TMP_ROOT/meta")" "$BASE/mcp" "the 401's resource_metadata URL serves the metadata"
+
+# --- output schemas: every answer above against its tool's outputSchema -------------------------
+# Tokens and refresh tokens: the login tool's answer, over /mcp/invoke.
+invoke POST_/auth/login '{"email":"user@example.com","password":"password","scope":"openid offline_access"}'
+expect_json '.result.refresh_token | length > 0' true "login with offline_access through invoke"
+invoke POST_/auth/refresh "$(jq -c '{refresh_token: .result.refresh_token}' "$TMP_ROOT/body")"
+expect_status 200 "refresh through invoke"
+invoke POST_/auth/logout "$(jq -c '{refresh_token: .result.refresh_token}' "$TMP_ROOT/body")"
+expect_status 200 "logout through invoke"
+# Every other tool by its Express-MCP name, as the admin (who may call them all).
+for t in $(jq -r '.tools[] | select(.route.path | startswith("/auth/") | not) | .name' "$TMP_ROOT/tools-ex.json"); do
+	invoke "$t" "$(tool_args "$(jq -r --arg t "$t" '.tools[] | select(.name == $t) | .mcpName' "$TMP_ROOT/tools-ex.json")" invoke)" \
+		-H "$(au "$ADMIN")"
+	expect_json .ok true "invoke $t as the admin"
+done
+# Checks that can fail: an answer with a member its table does not name,
+# one without a required member, and a wrong type are refused.
+jq -c 'select(.tool == "get_api_profile")' "$RESULTS_MCP" | head -1 |
+	jq -c '(.value.extra = 1), (del(.value.profile.id)), (.value.permissions = "read:profile") | .invalid = true' \
+		>>"$RESULTS_MCP"
+jq -c 'select(.tool == "GET_/api/admin/users")' "$RESULTS_EX" | head -1 |
+	jq -c '.value.users[0].id = 5 | .invalid = true' >>"$RESULTS_EX"
+# schema_check TOOLS RESULTS WHAT: the script's lines as checks.
+schema_check() {
+	node "$NODE_DIR/schema-check.mjs" "$1" "$2" >"$TMP_ROOT/schema.out" 2>"$TMP_ROOT/schema.err"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$3: ${line#ok - }" ;;
+		"not ok - "*) not_ok "$3: ${line#not ok - }" ;;
+		esac
+	done <"$TMP_ROOT/schema.out"
+	grep -qx '# done' "$TMP_ROOT/schema.out" && ok "$3: the schema check ran to its end" ||
+		not_ok "$3: the schema check ran to its end: $(head -c 600 "$TMP_ROOT/schema.err")"
+}
+. "$top_srcdir/tests/mcp/npm.sh"
+if install_clients; then
+	schema_check "$TMP_ROOT/tools-mcp.json" "$RESULTS_MCP" "/mcp"
+	schema_check "$TMP_ROOT/tools-ex.json" "$RESULTS_EX" "/mcp/tools"
+	# Every tool's answer was seen at least once, over each endpoint.
+	expect_eq "$(jq -r .tool "$RESULTS_MCP" | sort -u | paste -sd, -)" \
+		"$(jq -r '[.result.tools[].name] | sort | join(",")' "$TMP_ROOT/tools-mcp.json")" \
+		"/mcp: every tool's answer was checked against its outputSchema"
+	expect_eq "$(jq -r --slurpfile L "$TMP_ROOT/tools-ex.json" '.tool as $t | $L[0].tools[] |
+		select(.name == $t or .title == $t or .mcpName == $t) | .name' "$RESULTS_EX" | sort -u | paste -sd, -)" \
+		"$(jq -r '[.tools[].name] | sort | join(",")' "$TMP_ROOT/tools-ex.json")" \
+		"/mcp/tools: every tool's answer was checked against its outputSchema"
+else
+	not_ok "npm ci installed the pinned packages (ajv) for the schema checks"
+fi
 
 # --- the log holds no token ------------------------------------------------------------------
 if server_log | grep -qF "${USER##*.}"; then not_ok "no token in the logs"; else ok "no token in the logs"; fi

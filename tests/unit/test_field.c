@@ -246,7 +246,7 @@ START_TEST(test_field_schema_carries_the_rules)
 	    "$\"},"
 	    "\"maxItems\":64},"
 	    "\"email\":{\"type\":[\"string\",\"null\"],\"pattern\":\"^[^@ \\t\\r\\n]+@[^@ \\t\\r\\n]+$\"}},"
-	    "\"required\":[\"name\"]}");
+	    "\"required\":[\"name\"],\"additionalProperties\":false}");
 	json_object_put(s);
 }
 END_TEST

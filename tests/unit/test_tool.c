@@ -14,6 +14,7 @@
 #include "http.h"
 #include "route.h"
 #include "routes.h"
+#include "token.h"
 #include "tool.h"
 #include "unit.h"
 #include "util.h"
@@ -333,6 +334,55 @@ START_TEST(test_every_route_field_table_names_each_field_once)
 }
 END_TEST
 
+static const char *dialect_of(json_object *s)
+{
+	return str_at(s, "$schema");
+}
+
+/* Every tool says what its answer holds: a route that is a tool has an
+ * answer table, and its outputSchema is that table, closed (no member
+ * the table does not name) unless the answer is a tenant's. */
+START_TEST(test_every_tool_describes_its_answer)
+{
+	for (size_t i = 0; i < api.ntools; i++) {
+		const struct tool *t = &api.tools[i];
+		const struct route_fields *rf = t->route->fields;
+		ck_assert_msg(rf && rf->out.n, "%s has no answer table", t->name);
+		json_object *s = tool_output_schema(t), *v, *props;
+		ck_assert_str_eq(dialect_of(s), TOOL_SCHEMA_DIALECT);
+		ck_assert_str_eq(str_at(s, "type"), "object");
+		ck_assert(json_object_object_get_ex(s, "properties", &props));
+		ck_assert_int_eq(json_object_object_length(props), (int)rf->out.n);
+		ck_assert(json_object_object_get_ex(s, "additionalProperties", &v));
+		ck_assert_msg(json_object_get_boolean(v) == !!(rf->flags & FIELDS_OUT_OPEN),
+			      "%s additionalProperties", t->name);
+		json_object_put(s);
+		s = tool_input_schema(t);
+		ck_assert_str_eq(dialect_of(s), TOOL_SCHEMA_DIALECT);
+		json_object_put(s);
+	}
+}
+END_TEST
+
+/* Open answers are those passed on from the tenant: the login's and one user's. */
+START_TEST(test_output_schema_open_only_for_a_tenants_answer)
+{
+	json_object *s = tool_output_schema(api_tool("get_api_auth0_user_id")), *v, *profile;
+	ck_assert(json_object_object_get_ex(s, "additionalProperties", &v) && json_object_get_boolean(v));
+	ck_assert_str_eq(str_at(s, "$schema"), "https://json-schema.org/draft/2020-12/schema");
+	char buf[128];
+	ck_assert_str_eq(required_list(s, buf, sizeof buf), "user_id");
+	json_object_put(s);
+	s = tool_output_schema(api_tool("get_api_profile"));
+	ck_assert(json_object_object_get_ex(s, "additionalProperties", &v) && !json_object_get_boolean(v));
+	profile = prop(s, "profile");
+	ck_assert(json_object_object_get_ex(profile, "additionalProperties", &v) &&
+		  !json_object_get_boolean(v));
+	ck_assert_ptr_null(str_at(profile, "$schema")); /* the dialect is named once, at the top */
+	json_object_put(s);
+}
+END_TEST
+
 START_TEST(test_description_says_what_the_tool_requires)
 {
 	char *d = tool_description(api_tool("get_api_profile"));
@@ -348,20 +398,115 @@ START_TEST(test_description_says_what_the_tool_requires)
 }
 END_TEST
 
-START_TEST(test_annotations_read_only_for_get_idempotent_for_put)
+static int hint(json_object *a, const char *name)
 {
-	json_object *a = tool_annotations(api_tool("get_api_users")), *v;
-	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && json_object_get_boolean(v));
-	ck_assert(!json_object_object_get_ex(a, "idempotentHint", NULL));
-	json_object_put(a);
-	a = tool_annotations(api_tool("put_api_profile"));
-	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && !json_object_get_boolean(v));
-	ck_assert(json_object_object_get_ex(a, "idempotentHint", &v) && json_object_get_boolean(v));
-	json_object_put(a);
-	a = tool_annotations(api_tool("post_api_users"));
-	ck_assert(json_object_object_get_ex(a, "readOnlyHint", &v) && !json_object_get_boolean(v));
-	ck_assert(!json_object_object_get_ex(a, "idempotentHint", NULL));
-	json_object_put(a);
+	json_object *v;
+	ck_assert_msg(json_object_object_get_ex(a, name, &v) && json_object_is_type(v, json_type_boolean),
+		      "no boolean %s", name);
+	return json_object_get_boolean(v);
+}
+
+/* Each tool's hints, checked against what its route does: GET reads; PUT
+ * overwrites (the profile), POST /api/admin/permissions replaces, refresh
+ * ends the old token, logout revokes (again: nothing more); creating a
+ * user twice answers 409 the second time, login issues a new token. */
+START_TEST(test_annotations_of_every_tool)
+{
+	static const struct {
+		const char *name;
+		int read_only, destructive, idempotent;
+	} want[] = {
+	    {"get_root", 1, 0, 1},
+	    {"post_auth_login", 0, 0, 0},
+	    {"post_auth_refresh", 0, 1, 0},
+	    {"post_auth_logout", 0, 1, 1},
+	    {"get_api_profile", 1, 0, 1},
+	    {"put_api_profile", 0, 1, 1},
+	    {"get_api_email", 1, 0, 1},
+	    {"get_api_users", 1, 0, 1},
+	    {"post_api_users", 0, 0, 0},
+	    {"get_api_admin_users", 1, 0, 1},
+	    {"post_api_admin_permissions", 0, 1, 1},
+	    {"get_api_auth0_user_id", 1, 0, 1},
+	    {"get_api_user_id", 1, 0, 1},
+	};
+	ck_assert_uint_eq(api.ntools, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct tool *t = api_tool(want[i].name);
+		json_object *a = tool_annotations(t);
+		ck_assert_str_eq(str_at(a, "title"), t->title);
+		ck_assert_msg(hint(a, "readOnlyHint") == want[i].read_only, "%s readOnlyHint", want[i].name);
+		ck_assert_msg(hint(a, "destructiveHint") == want[i].destructive, "%s destructiveHint",
+			      want[i].name);
+		ck_assert_msg(hint(a, "idempotentHint") == want[i].idempotent, "%s idempotentHint",
+			      want[i].name);
+		ck_assert_msg(!hint(a, "openWorldHint"), "%s openWorldHint", want[i].name);
+		ck_assert_int_eq(json_object_object_length(a), 5);
+		json_object_put(a);
+	}
+}
+END_TEST
+
+/* --- which tools a caller sees -------------------------------------------- */
+
+/* 1 when guard_check lets a caller with principal p (NULL: no token) through r. */
+static int guard_lets_through(const struct route *r, struct principal *p)
+{
+	struct app a = {.groups = route_groups, .ngroups = route_ngroups};
+	struct request req = {.method = r->method,
+			      .path = "/",
+			      .host = "127.0.0.1:3009",
+			      .app = &a,
+			      .route = r,
+			      .principal = p};
+	struct response resp;
+	response_init(&resp);
+	int through = guard_check(&req, &resp) == HTTP_GO_ON;
+	response_free(&resp);
+	return through;
+}
+
+/* tools/list shows a token the tools the guard lets it call, no more and
+ * no fewer: the two rules agree on every route for every kind of caller. */
+START_TEST(test_visible_tools_are_the_ones_the_guard_lets_through)
+{
+	static const char *const callers[][2] = {
+	    /* permissions, scope (NULL: no scope claim) */
+	    {"read:profile write:profile", "openid profile email"},
+	    {"read:profile read:users", "openid"},
+	    {"read:profile write:profile read:users write:users admin:all", NULL},
+	    {"", "email"},
+	};
+	size_t shown = 0, hidden = 0;
+	for (size_t c = 0; c < sizeof callers / sizeof callers[0]; c++) {
+		struct principal p = {.sub = "auth0|t", .scope = callers[c][1]};
+		p.permissions = json_word_array(callers[c][0]);
+		for (size_t i = 0; i < api.ntools; i++) {
+			const struct tool *t = &api.tools[i];
+			int visible = tool_visible(t, &p);
+			ck_assert_msg(visible == guard_lets_through(t->route, &p),
+				      "%s for caller %zu: listed %d", t->name, c, visible);
+			visible ? shown++ : hidden++;
+		}
+		json_object_put(p.permissions);
+	}
+	/* Both answers occur: the agreement is not one of a constant. */
+	ck_assert_uint_gt(shown, 0);
+	ck_assert_uint_gt(hidden, 0);
+}
+END_TEST
+
+/* Without a token every tool is listed, those needing one included: the
+ * description says what each needs. */
+START_TEST(test_without_a_token_every_tool_is_visible)
+{
+	size_t protected = 0;
+	for (size_t i = 0; i < api.ntools; i++) {
+		ck_assert(tool_visible(&api.tools[i], NULL));
+		if (!guard_lets_through(api.tools[i].route, NULL))
+		protected++;
+	}
+	ck_assert_uint_gt(protected, 0);
 }
 END_TEST
 
@@ -636,7 +781,15 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_input_schema_carries_the_route_body_fields);
 	tcase_add_test(tc, test_every_route_field_table_names_each_field_once);
 	tcase_add_test(tc, test_description_says_what_the_tool_requires);
-	tcase_add_test(tc, test_annotations_read_only_for_get_idempotent_for_put);
+	tcase_add_test(tc, test_every_tool_describes_its_answer);
+	tcase_add_test(tc, test_output_schema_open_only_for_a_tenants_answer);
+	tcase_add_test(tc, test_annotations_of_every_tool);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("visible");
+	tcase_add_checked_fixture(tc, api_setup, api_teardown);
+	tcase_add_test(tc, test_visible_tools_are_the_ones_the_guard_lets_through);
+	tcase_add_test(tc, test_without_a_token_every_tool_is_visible);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("request");
