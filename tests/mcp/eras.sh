@@ -10,10 +10,15 @@
 #    it in depth): it only knows the handshake and must still get 2025-11-25;
 #  - the Inspector CLI with --protocol-era legacy, auto and modern;
 #  - mcp-remote (Claude Desktop's stdio bridge) with --protocol legacy and auto.
+# The Inspector and mcp-remote go through wire-log.mjs, a recording
+# pass-through, so that the era each one spoke is seen on the wire.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 . "$here/npm.sh"
+
+WIRE_PID=
+trap '[ -z "$WIRE_PID" ] || kill "$WIRE_PID" 2>/dev/null; cleanup' EXIT
 
 if install_clients; then ok "npm ci installed the pinned MCP clients"; else
 	not_ok "npm ci installed the pinned MCP clients"
@@ -25,6 +30,27 @@ USER=$(login user@example.com password)
 ADMIN=$(login admin@example.com admin)
 VIEWER=$(login viewer@example.com readonly)
 mkdir -p "$TMP_ROOT/home"
+
+# The recording pass-through; WIRE is its log, one JSON line per request.
+WIRE=$TMP_ROOT/wire.log
+UPSTREAM="$BASE" LOG="$WIRE" node "$NODE_DIR/wire-log.mjs" >"$TMP_ROOT/wire.out" 2>"$TMP_ROOT/wire.err" &
+WIRE_PID=$!
+for _ in $(seq 1 100); do
+	grep -q '^port ' "$TMP_ROOT/wire.out" 2>/dev/null && break
+	sleep 0.1
+done
+PROXY=http://127.0.0.1:$(sed -n 's/^port //p' "$TMP_ROOT/wire.out")
+# wire_era: what the JSON-RPC requests to /mcp since the log was emptied
+# say: "handshake" (an initialize, no 2026-07-28 request), "2026-07-28"
+# (no initialize, every request with MCP-Protocol-Version: 2026-07-28 and
+# Mcp-Method), or what was mixed.
+wire_era() {
+	jq -rs '[.[] | select(.path == "/mcp" and .method != null)] as $r
+		| if ($r | length) == 0 then "nothing"
+		elif ($r | any(.method == "initialize")) and ($r | all(.version != "2026-07-28")) then "handshake"
+		elif ($r | all(.version == "2026-07-28" and .mcpMethod == .method)) then "2026-07-28"
+		else "mixed: \($r | map("\(.method)@\(.version)") | join(" "))" end' "$WIRE"
+}
 
 # node_checks NAME OUT ERR RC EXPECTED: a program's "ok - " lines as
 # assertions here, then that it ran to its end and made all its checks.
@@ -43,13 +69,13 @@ node_checks() {
 }
 
 # --- the SDK 2.x client, each mode -------------------------------------------------------
-# Checks per mode: 8 without a token, 1 with a bad one, per role 2 + 3 per
+# Checks per mode: 9 without a token, 1 with a bad one, per role 3 + 3 per
 # listed tool + 1 per other tool (user 4+6, viewer 6+4, admin 10+0).
 for mode in legacy auto 2026-07-28; do
 	case $mode in legacy) era=2025-11-25 ;; *) era=2026-07-28 ;; esac
 	(cd "$NODE_DIR" && MODE=$mode ERA=$era BASE="$BASE" USER_TOKEN="$USER" ADMIN_TOKEN="$ADMIN" VIEWER_TOKEN="$VIEWER" \
 		timeout 120 node sdk2-client.mjs) >"$TMP_ROOT/sdk2-$mode.out" 2>"$TMP_ROOT/sdk2-$mode.err"
-	node_checks "SDK 2.x $mode" "$TMP_ROOT/sdk2-$mode.out" "$TMP_ROOT/sdk2-$mode.err" $? $((8 + 1 + 3 * 2 + 3 * 20 + 10))
+	node_checks "SDK 2.x $mode" "$TMP_ROOT/sdk2-$mode.out" "$TMP_ROOT/sdk2-$mode.err" $? $((9 + 1 + 3 * 3 + 3 * 20 + 10))
 done
 
 # --- the SDK 1.x client: the handshake era, whatever else the server serves -----------------
@@ -79,14 +105,17 @@ inspector() {
 	shift
 	(cd "$NODE_DIR" && HOME="$TMP_ROOT/home" npm_config_update_notifier=false \
 		timeout 120 npx --no -- @modelcontextprotocol/inspector --cli \
-		"$BASE/mcp" --transport http --stored-auth-only -q --protocol-era "$era" "$@") \
+		"$PROXY/mcp" --transport http --stored-auth-only -q --protocol-era "$era" "$@") \
 		>"$TMP_ROOT/insp.out" 2>"$TMP_ROOT/insp.err" </dev/null
 	RC=$?
 }
 ijson() { jq -r "$1" "$TMP_ROOT/insp.out" 2>/dev/null; }
 for era in legacy auto modern; do
+	: >"$WIRE"
 	inspector "$era" --method tools/list --header "Authorization: Bearer $VIEWER"
 	expect_eq "$RC" 0 "Inspector --protocol-era $era: tools/list exits 0 ($(head -c 300 "$TMP_ROOT/insp.err"))"
+	case $era in legacy) want=handshake ;; *) want=2026-07-28 ;; esac
+	expect_eq "$(wire_era)" "$want" "Inspector --protocol-era $era: speaks $want on the wire"
 	expect_eq "$(ijson '[.tools[].name] | join(",")')" \
 		get_root,get_api_profile,get_api_email,get_api_users,get_api_auth0_user_id,get_api_user_id \
 		"Inspector --protocol-era $era: the viewer's tool list"
@@ -107,9 +136,10 @@ done
 for proto in legacy auto; do
 	MR_OUT="$TMP_ROOT/mr-$proto.out"
 	: >"$MR_OUT"
+	: >"$WIRE"
 	# shellcheck disable=SC2016 # mcp-remote expands ${AUTH_HEADER} itself
 	coproc MR { cd "$NODE_DIR" && HOME="$TMP_ROOT/home" npm_config_update_notifier=false AUTH_HEADER="Bearer $ADMIN" \
-		timeout 60 npx --no -- mcp-remote "$BASE/mcp" --header 'Authorization:${AUTH_HEADER}' --protocol "$proto" \
+		timeout 60 npx --no -- mcp-remote "$PROXY/mcp" --header 'Authorization:${AUTH_HEADER}' --protocol "$proto" \
 		>"$MR_OUT" 2>"$TMP_ROOT/mr-$proto.err"; }
 	printf '%s\n' \
 		'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"desktop","version":"1"}}}' \
@@ -128,6 +158,8 @@ for proto in legacy auto; do
 	req GET /api/admin/users -H "Authorization: Bearer $ADMIN"
 	expect_eq "$(mr 3 '.result.structuredContent | tojson')" "$(jq -c . "$TMP_ROOT/body")" \
 		"mcp-remote --protocol $proto: get_api_admin_users equals GET /api/admin/users"
+	case $proto in legacy) want=handshake ;; *) want=2026-07-28 ;; esac
+	expect_eq "$(wire_era)" "$want" "mcp-remote --protocol $proto: speaks $want to the server"
 done
 
 if server_log | grep -qF "${USER##*.}"; then not_ok "no token in the logs"; else ok "no token in the logs"; fi

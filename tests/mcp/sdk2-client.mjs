@@ -55,6 +55,13 @@ async function connect(token) {
   return client;
 }
 const ajv = new Ajv2020({ strict: false, allErrors: true });
+// 2026-07-28 lists carry caching hints: public without a token, private
+// with one (the list is then the caller's); the handshake era has none.
+function checkCaching(list, who, scope) {
+  const want = era === '2026-07-28' ? scope : undefined;
+  check(list.cacheScope === want && (want === undefined ? list.ttlMs === undefined : Number.isInteger(list.ttlMs) && list.ttlMs >= 0),
+    `${who}: tools/list cacheScope ${want ?? 'absent'}`, JSON.stringify({ cacheScope: list.cacheScope, ttlMs: list.ttlMs }));
+}
 
 // --- no token: the era, the whole list, a public tool, a 401 -------------------------------
 {
@@ -62,7 +69,9 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
   check(client.getNegotiatedProtocolVersion() === era, `negotiates ${era}`, client.getNegotiatedProtocolVersion());
   check(client.getServerVersion()?.name === 'mcpauth', 'serverInfo.name is mcpauth', JSON.stringify(client.getServerVersion()));
   check(client.getServerCapabilities()?.tools !== undefined, 'the server declares tools');
-  const { tools } = await client.listTools();
+  const list = await client.listTools();
+  const { tools } = list;
+  checkCaching(list, 'no token', 'public');
   check(isDeepStrictEqual(tools.map((t) => t.name).sort(), [...ALL].sort()), 'without a token, tools/list lists every tool',
     tools.map((t) => t.name).join(','));
   check(tools.every((t) => t.name === 'get_root' || /Requires an access token/.test(t.description ?? '')),
@@ -90,7 +99,9 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 for (const [who, token] of Object.entries(tokens)) {
   const client = await connect(token);
   check(client.getNegotiatedProtocolVersion() === era, `${who}: negotiates ${era} with a token`);
-  const { tools } = await client.listTools();
+  const list = await client.listTools();
+  const { tools } = list;
+  checkCaching(list, who, 'private');
   const names = tools.map((t) => t.name);
   check(isDeepStrictEqual(names, LISTS[who]), `${who}: tools/list lists the tools the token can call`, names.join(','));
   for (const tool of tools) {
