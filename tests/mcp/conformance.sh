@@ -89,9 +89,11 @@ run_era 2025-11-25 server-initialize ping tools-list dns-rebinding-protection se
 # The stateless era: server/discover and per-request _meta (server-stateless),
 # caching hints on tools/list, the Mcp-Method / Mcp-Name headers
 # (http-header-validation: pending in the suite, so not scored there, but
-# it applies and is asserted here), no input_required where none is asked.
+# it applies and is asserted here), no input_required where none is asked
+# and an error for a call with answers to questions never asked.
 run_era 2026-07-28 server-stateless tools-list dns-rebinding-protection caching \
-	server-sse-multiple-streams http-header-validation input-required-result-unsupported-methods
+	server-sse-multiple-streams http-header-validation input-required-result-unsupported-methods \
+	input-required-result-validate-input
 
 # The local issuer is also an OAuth authorization server: its metadata
 # document, as the suite's authorization scenarios read it.
