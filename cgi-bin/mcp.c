@@ -222,8 +222,7 @@ static void cacheable(json_object *result, int ttl_ms, int private)
 }
 
 /* The handshake revisions' initialize: it negotiates one of them only
- * (2026-07-28 has no handshake), so it also answers a client that sent
- * MCP-Protocol-Version: 2026-07-28 with it. */
+ * (2026-07-28 has no handshake: a client asking for it gets 2025-11-25). */
 static void rpc_initialize(struct response *resp, json_object *id, json_object *params)
 {
 	const char *asked = json_get_string(params, "protocolVersion");
@@ -694,9 +693,8 @@ static void mcp_post(struct request *req, struct response *resp)
 				       "Header mismatch: the MCP-Protocol-Version header is required", NULL);
 		return;
 	}
-	const char *m = json_get_string(req->body, "method");
-	/* initialize selects the handshake era, whatever the header says. */
-	c.modern = strcmp(c.version, MODERN_VERSION) == 0 && !(m && strcmp(m, "initialize") == 0);
+	/* initialize under 2026-07-28 is a method it removed: 404 below. */
+	c.modern = strcmp(c.version, MODERN_VERSION) == 0;
 	if (rpc_check(&c, resp, req->body) == HTTP_ANSWERED)
 		return;
 	struct response g;

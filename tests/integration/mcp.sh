@@ -570,9 +570,11 @@ expect_status 404 "2026-07-28: an unknown method is 404"
 expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32601" "2026-07-28: unknown method -32601 in the body"
 modern ping '{}'
 expect_status 404 "2026-07-28 has no ping"
-rpc '{"jsonrpc":"2.0","id":73,"method":"initialize","params":{"protocolVersion":"2026-07-28","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}' \
-	-H "MCP-Protocol-Version: $V7"
-expect_json '(.id | tostring) + " " + .result.protocolVersion' "73 2025-11-25" "initialize selects the handshake era: 2025-11-25"
+modern initialize '{"protocolVersion":"2026-07-28","capabilities":{},"clientInfo":{"name":"c","version":"1"}}'
+expect_status 404 "initialize under 2026-07-28 is a removed method: 404"
+expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32601" "initialize under 2026-07-28: -32601"
+rpc '{"jsonrpc":"2.0","id":79,"method":"initialize","params":{"protocolVersion":"2026-07-28","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}'
+expect_json '(.id | tostring) + " " + .result.protocolVersion' "79 2025-11-25" "initialize asking for 2026-07-28 negotiates 2025-11-25"
 rpc '{"jsonrpc":"2.0","method":"notifications/initialized"}' -H "MCP-Protocol-Version: $V7" -H 'Mcp-Method: notifications/initialized'
 expect_status 202 "2026-07-28: a notification gets 202"
 rpc '{"jsonrpc":"2.0","id":74,"method":"tools/list"}' -H 'MCP-Protocol-Version: 1999-01-01'
