@@ -18,6 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 . "$here/npm.sh"
 
+WIRE_PID=
+trap '[ -z "$WIRE_PID" ] || kill "$WIRE_PID" 2>/dev/null; cleanup' EXIT
+
 BUDGET=${CONFORMANCE_BUDGET:-120}
 started=$(date +%s)
 
@@ -50,50 +53,83 @@ scenario_passes() {
 	local era=$1 dir=$2 s=$3 checks excused failed
 	checks=$(find "$dir" -maxdepth 2 -path "*server-$s-[0-9]*/checks.json" | head -1)
 	if [ -z "$checks" ]; then
-		not_ok "$era $s: the scenario ran (no checks.json)"
+		not_ok "$era ${WHO:-} $s: the scenario ran (no checks.json)"
 		return
 	fi
 	excused=$(sed -n "s/^ *- *$s:\([^ #]*\).*/\1/p" "$here/conformance-$era.yaml" 2>/dev/null | jq -R . | jq -s .)
 	failed=$(jq -r --argjson ex "$excused" '.[] | select(.status == "FAILURE" or .status == "WARNING")
 		| select(.id as $id | $ex | index($id) | not) | "\(.id): \(.errorMessage)"' "$checks")
 	if [ -z "$failed" ]; then
-		ok "$era $s: passes ($(jq '[.[] | select(.status == "SUCCESS")] | length' "$checks") checks)"
+		ok "$era ${WHO:-} $s: passes ($(jq '[.[] | select(.status == "SUCCESS")] | length' "$checks") checks)"
 	else
-		not_ok "$era $s: $(printf '%s' "$failed" | head -c 1500)"
+		not_ok "$era ${WHO:-} $s: $(printf '%s' "$failed" | head -c 1500)"
 	fi
 }
 
-# run_era ERA SCENARIO...: the era's requirement set against /mcp, then each
-# scenario that applies by name.
+# run_era ERA SCENARIO...: the era's requirement set against $URL, then
+# each scenario that applies by name; $WHO says as whom.
 run_era() {
-	local era=$1 out=$TMP_ROOT/conformance-$1 rc s
+	local era=$1 out=$TMP_ROOT/conformance-$1-$WHO rc s
 	shift
-	conformance server --url "$BASE/mcp" --requirements "$era" \
+	conformance server --url "$URL" --requirements "$era" \
 		--expected-failures "$here/conformance-$era.yaml" -o "$out" >"$out.log" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
-		ok "$era: the requirement set passes but for what does not apply"
+		ok "$era $WHO: the requirement set passes but for what does not apply"
 	else
-		not_ok "$era: the requirement set passes but for what does not apply (exit $rc)"
+		not_ok "$era $WHO: the requirement set passes but for what does not apply (exit $rc)"
 		# The suite's own verdict: unexpected failures, stale baseline entries.
 		sed -n '/Unexpected failures\|[Ss]tale\|Error/,$p' "$out.log" | head -40
 	fi
 	for s in "$@"; do scenario_passes "$era" "$out" "$s"; done
 }
+# both_eras: each era's requirement set, then the scenarios that apply.
+both_eras() {
+	# The handshake era: initialize, ping, tools/list; the session lifecycle
+	# as a sessionless server passes it (no MCP-Session-Id); DNS rebinding: a
+	# foreign Host or Origin is refused, the server's own loopback origin admitted.
+	run_era 2025-11-25 server-initialize ping tools-list dns-rebinding-protection server-session-lifecycle
+	# The stateless era: server/discover and per-request _meta (server-stateless),
+	# caching hints on tools/list, the Mcp-Method / Mcp-Name headers
+	# (http-header-validation: pending in the suite, so not scored there, but
+	# it applies and is asserted here), no input_required where none is asked
+	# and an error for a call with answers to questions never asked.
+	run_era 2026-07-28 server-stateless tools-list dns-rebinding-protection caching \
+		server-sse-multiple-streams http-header-validation input-required-result-unsupported-methods \
+		input-required-result-validate-input
+}
 
-# The handshake era: initialize, ping, tools/list; the session lifecycle
-# as a sessionless server passes it (no MCP-Session-Id); DNS rebinding: a
-# foreign Host or Origin is refused, the server's own loopback origin admitted.
-run_era 2025-11-25 server-initialize ping tools-list dns-rebinding-protection server-session-lifecycle
-
-# The stateless era: server/discover and per-request _meta (server-stateless),
-# caching hints on tools/list, the Mcp-Method / Mcp-Name headers
-# (http-header-validation: pending in the suite, so not scored there, but
-# it applies and is asserted here), no input_required where none is asked
-# and an error for a call with answers to questions never asked.
-run_era 2026-07-28 server-stateless tools-list dns-rebinding-protection caching \
-	server-sse-multiple-streams http-header-validation input-required-result-unsupported-methods \
-	input-required-result-validate-input
+# The suite sends no Authorization header: first as it is (every tool
+# listed, the public get_root called), then as the demo user through
+# wire-log.mjs, which adds the user's token to each request (the user's
+# four tools, tools/list cacheScope private).
+URL=$BASE/mcp WHO=anonymous both_eras
+USER_TOKEN=$(login user@example.com password)
+UPSTREAM="$BASE" LOG="$TMP_ROOT/wire.log" TOKEN="$USER_TOKEN" node "$NODE_DIR/wire-log.mjs" \
+	>"$TMP_ROOT/wire.out" 2>"$TMP_ROOT/wire.err" &
+WIRE_PID=$!
+for _ in $(seq 1 100); do
+	grep -q '^port ' "$TMP_ROOT/wire.out" 2>/dev/null && break
+	sleep 0.1
+done
+URL=http://127.0.0.1:$(sed -n 's/^port //p' "$TMP_ROOT/wire.out")/mcp WHO=user both_eras
+expect_eq "$(jq -rs '[.[] | select(.path == "/mcp")] | "\(length > 100) \(map(select(.status == 401)) | length)"' \
+	"$TMP_ROOT/wire.log")" "true 0" "as the user: the suite's requests went through, none refused 401"
+# check_detail WHO ERA SCENARIO CHECK JQ: a detail the suite recorded.
+check_detail() {
+	local f
+	f=$(find "$TMP_ROOT/conformance-$2-$1" -maxdepth 2 -path "*server-$3-[0-9]*/checks.json" | head -1)
+	[ -n "$f" ] && jq -r --arg id "$4" "[.[] | select(.id == \$id)][0].details | $5" "$f" 2>/dev/null
+}
+for era in 2025-11-25 2026-07-28; do
+	expect_eq "$(check_detail anonymous $era tools-list tools-list '.toolCount')" 10 "$era anonymous: the suite saw all 10 tools"
+	expect_eq "$(check_detail user $era tools-list tools-list '.tools | join(",")')" \
+		get_root,get_api_profile,put_api_profile,get_api_email "$era user: the suite saw the user's 4 tools"
+done
+expect_eq "$(check_detail anonymous 2026-07-28 caching sep-2549-cache-scope-valid '.endpoints[0].cacheScope')" public \
+	"2026-07-28 anonymous: tools/list cacheScope public"
+expect_eq "$(check_detail user 2026-07-28 caching sep-2549-cache-scope-valid '.endpoints[0].cacheScope')" private \
+	"2026-07-28 user: tools/list cacheScope private"
 
 # The local issuer is also an OAuth authorization server: its metadata
 # document, as the suite's authorization scenarios read it.
@@ -101,7 +137,7 @@ out=$TMP_ROOT/conformance-as
 conformance authorization --url "$BASE" --scenario authorization-server-metadata-endpoint \
 	-o "$out" >"$out.log" 2>&1
 expect_eq "$?" 0 "authorization-server-metadata-endpoint: the suite accepts the issuer's metadata"
-scenario_passes authorization "$out" authorization-server-metadata-endpoint
+WHO=issuer scenario_passes authorization "$out" authorization-server-metadata-endpoint
 
 elapsed=$(($(date +%s) - started))
 echo "# conformance: ${elapsed}s (budget ${BUDGET}s)"

@@ -5,13 +5,17 @@
 // (the JSON-RPC method from the body, the MCP-Protocol-Version and
 // Mcp-Method headers, the answer's status). No header value other than
 // those two is recorded: the Authorization header passes, unlogged.
+// With TOKEN set, a request without an Authorization header gets
+// "Bearer TOKEN": a client that cannot send headers (the conformance
+// suite) then calls as that user.
 // Listens on a free loopback port and prints "port N".
-//   UPSTREAM=http://127.0.0.1:PORT LOG=file node wire-log.mjs
+//   UPSTREAM=http://127.0.0.1:PORT LOG=file [TOKEN=...] node wire-log.mjs
 import http from 'node:http';
 import { appendFileSync } from 'node:fs';
 
 const upstream = new URL(process.env.UPSTREAM);
 const log = process.env.LOG;
+const token = process.env.TOKEN;
 
 const server = http.createServer((req, res) => {
   const chunks = [];
@@ -24,8 +28,10 @@ const server = http.createServer((req, res) => {
     } catch {
       // not JSON: recorded with no method
     }
+    const headers = { ...req.headers };
+    if (token && !headers.authorization) headers.authorization = `Bearer ${token}`;
     const up = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (ur) => {
         appendFileSync(log, `${JSON.stringify({
           path: req.url.split('?')[0],
