@@ -587,13 +587,13 @@ expect_status 400 "Mcp-Method that does not match the body: 400"
 expect_json '(.id | tostring) + " " + (.error.code | tostring)' "70 -32020" "Mcp-Method mismatch: -32020 HeaderMismatch"
 MM=TOOLS/LIST modern tools/list '{}'
 expect_json .error.code -32020 "header values are case-sensitive"
-MM= modern tools/list '{}'
+MM='' modern tools/list '{}'
 expect_status 400 "a 2026-07-28 request without Mcp-Method: 400"
 expect_json .error.code -32020 "missing Mcp-Method: -32020"
 MN=get_api_profile modern tools/call '{"name":"get_root"}'
 expect_status 400 "Mcp-Name that does not match params.name: 400"
 expect_json '.error.code | tostring' -32020 "Mcp-Name mismatch: -32020"
-MN= modern tools/call '{"name":"get_root"}'
+MN='' modern tools/call '{"name":"get_root"}'
 expect_status 400 "a 2026-07-28 tools/call without Mcp-Name: 400"
 MN="=?base64?$(printf get_root | base64)?=" modern tools/call '{"name":"get_root"}'
 expect_json .result.structuredContent.message "Auth0 Integration Example" "a Base64 Mcp-Name is decoded before the comparison"
