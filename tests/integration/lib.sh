@@ -145,14 +145,22 @@ apache_conf() {
 }
 
 # nginx_conf: the top-level nginx.conf a site would have (port, logs, user,
-# temporary files) around the shipped files, with this tree's paths.
+# temporary files) around the shipped files, with this tree's paths (or the
+# installed files as they are, but for the sockets' directory).
 nginx_conf() {
 	local dir="$TMP_ROOT/nginx" f
 	mkdir -p "$dir"
 	mkdir_server "$dir/tmp"
 	for f in mcpauth-nginx-upstream.conf mcpauth-nginx.conf; do
-		sed -e "s|@pkglibexecdir@|$MCPAUTH_BINDIR|g" -e "s|@pkgsysconfdir@|$dir|g" \
-			-e "s|/run/mcpauth/|$TMP_ROOT/run/|g" "$top_srcdir/nginx-conf/$f.in" >"$dir/$f"
+		if [ -n "${MCPAUTH_INSTALLED:-}" ]; then # the installed files, only the sockets moved
+			sed -e "s|/run/mcpauth/|$TMP_ROOT/run/|g" "$MCPAUTH_APACHE_CONF/$f" >"$dir/$f"
+		else
+			sed -e "s|@pkglibexecdir@|$MCPAUTH_BINDIR|g" -e "s|@pkgsysconfdir@|$dir|g" \
+				-e "s|/run/mcpauth/|$TMP_ROOT/run/|g" "$top_srcdir/nginx-conf/$f.in" >"$dir/$f"
+		fi
+		# MCPAUTH_NGINX_KEEP=1: kept connections, the option the files describe.
+		[ -z "${MCPAUTH_NGINX_KEEP:-}" ] ||
+			sed -i -E 's/^( *)#(keepalive|fastcgi_keep_conn)/\1\2/' "$dir/$f"
 	done
 	{
 		echo "daemon off;"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What nginx itself does in front of the programs, with the shipped
-# configuration (nginx-conf/): its own refusals answered in JSON, the
-# connections to the programs kept, and a program process held by an idle
-# kept connection let go within the idle bound. Run by nginx.sh.
+# configuration (nginx-conf/): its own refusals answered in JSON, a
+# connection per request; then with its kept connections option on: one
+# connection for many requests, and a program process held by an idle kept
+# connection let go within the idle bound. Run by nginx.sh.
 set -u
 export MCPAUTH_TEST_SERVER=nginx
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +40,9 @@ expect_json .error "Invalid token" "20 KB token: the programs' answer"
 LONG=$(head -c 40000 /dev/zero | tr '\0' 'a')
 req GET /api/profile -H "Authorization: Bearer $LONG"
 json_error 431 "Request header fields too large" "a 40 KB header (nginx)"
+MID=$(head -c 25000 /dev/zero | tr '\0' 'a')
+req GET /api/profile -H "X-A: $MID" -H "X-B: $MID" -H "X-C: $MID"
+json_error 431 "Request header fields too large" "three headers of 25 KB, over 64 KiB together (nginx)"
 req GET "/api/profile?q=$LONG"
 json_error 414 "URI too long" "a 40 KB request line (nginx)"
 # A request line nginx cannot parse, sent by hand.
@@ -62,16 +66,31 @@ expect_json '.error | length > 0' true "its body is JSON"
 req GET "/api/profile?x=1" -H "Authorization: Bearer $TOKEN"
 expect_status 200 "a query string: REQUEST_URI as sent, the path still routed"
 
-# --- kept connections: one connection to profile for many requests ---------
+# --- connections: one per request as shipped, kept with the option on ------
 kept() { # the connected Unix sockets at a program's listening socket
 	ss -Hx state connected 2>/dev/null | grep -c "$TMP_ROOT/run/$1.sock"
 }
-for _ in 1 2 3 4 5 6 7 8; do
-	curl -s -o /dev/null --max-time 10 -H "Authorization: Bearer $TOKEN" "$BASE/api/profile"
-done
-expect_eq "$(kept profile)" 1 "eight requests, one kept connection to profile"
+eight() {
+	for _ in 1 2 3 4 5 6 7 8; do
+		curl -s -o /dev/null --max-time 10 -H "Authorization: Bearer $TOKEN" "$BASE/api/profile"
+	done
+}
+eight
+expect_eq "$(kept profile)" 0 "as shipped: no connection to profile is left open after its answers"
+export MCPAUTH_NGINX_KEEP=1
+restart_server 1 || { not_ok "restart with kept connections"; finish; exit 1; }
+eight
+expect_eq "$(kept profile)" 1 "kept connections: eight requests, one kept connection to profile"
+req POST /mcp -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
+	-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}'
+expect_json .result.structuredContent.profile.id "auth0|user123" "kept connections: /mcp tools/call"
+req POST /mcp -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
+	-d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_api_profile","arguments":{}}}'
+expect_json .id 2 "kept connections: a second call down the same connection"
+expect_eq "$(kept mcp)" 1 "kept connections: one to mcp"
 
 # --- the idle bound: a process held by an idle kept connection is let go ------
+# (MCPAUTH_NGINX_KEEP stays on from here.)
 # One process per program here, held by nginx's idle kept connection after
 # the request above: a direct FastCGI client on the same socket waits until
 # the program gives up the idle connection (MCPAUTH_REQUEST_TIMEOUT), or
@@ -129,6 +148,8 @@ req GET /api/profile -H "Authorization: Bearer $TOKEN"
 expect_status 200 "and the next request through nginx is answered"
 
 # --- a program that is down: nginx's 502, in JSON ----------------------------
+unset MCPAUTH_NGINX_KEEP
+restart_server 1 || { not_ok "restart as shipped"; finish; exit 1; }
 stop_programs
 req GET /api/profile -H "Authorization: Bearer $TOKEN"
 json_error 502 "Bad gateway" "profile not running (nginx)"
