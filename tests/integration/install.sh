@@ -41,7 +41,7 @@ expect_eq "$(grep -A1 '^for p in .*; do$' "$top_srcdir/docs/operations.md" | gre
 	sed 's/^for p in //; s/; do$//' | tr ' ' '\n' | sort | tr '\n' ' ')" "$installed" \
 	"docs: the spawn-fcgi loop starts every installed program"
 for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-cgi.conf mcpauth-lighttpd.conf \
-	mcpauth-lighttpd-cgi.conf mcpauth.env \
+	mcpauth-lighttpd-cgi.conf mcpauth-nginx-upstream.conf mcpauth-nginx.conf mcpauth.env \
 	systemd/mcpauth@.socket systemd/mcpauth@.service; do
 	expect_file -f "$D$pkgsysconfdir/$f" "$f in sysconfdir/mcpauth"
 done
@@ -150,6 +150,13 @@ if [ -x "$APACHE2" ] && [ -x "$SPAWN_FCGI" ]; then
 	MCPAUTH_TEST_SERVER=apache-proxy-fcgi
 	start_server 2 || not_ok "Apache + mod_proxy_fcgi with the installed configuration"
 	smoke apache-proxy-fcgi
+	expect_clean_log
+	stop_server
+fi
+if [ -x "${NGINX:-}" ] && [ -x "$SPAWN_FCGI" ]; then
+	MCPAUTH_TEST_SERVER=nginx
+	start_server 2 || not_ok "nginx with the installed configuration"
+	smoke nginx
 	expect_clean_log
 	stop_server
 fi
