@@ -6,6 +6,8 @@ MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev lib
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libfcgi-dev check lighttpd curl jq openssl nodejs npm
 apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format
 chromium"
+# The Debian package's build and checks (tests/package/deb.sh).
+MCPAUTH_PACKAGES="$MCPAUTH_PACKAGES dpkg-dev debhelper fakeroot lintian"
 
 # have_package NAME: dpkg has it, or its command is already there from
 # another package (NodeSource's nodejs ships npm and conflicts with
