@@ -4,7 +4,7 @@
 
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libfcgi-dev check lighttpd curl jq openssl nodejs npm
-apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format
+apache2 libapache2-mod-fcgid spawn-fcgi nginx clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format
 chromium"
 # The Debian package's build and checks (tests/package/deb.sh).
 MCPAUTH_PACKAGES="$MCPAUTH_PACKAGES dpkg-dev debhelper fakeroot lintian"
@@ -36,9 +36,9 @@ ensure_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	# The lighttpd and apache2 packages start a system server on port 80; the
+	# The lighttpd, apache2 and nginx packages start a system server on port 80; the
 	# suite runs its own, so leave the machine as it was.
-	for p in lighttpd apache2; do
+	for p in lighttpd apache2 nginx; do
 		if printf '%s\n' "${missing[@]}" | grep -qx "$p"; then
 			(systemctl disable --now "$p" || service "$p" stop) >/dev/null 2>&1 || true
 		fi

@@ -32,10 +32,12 @@ not_ok() {
 #   apache-proxy-fcgi  apache-conf/mcpauth-proxy-fcgi.conf, spawn-fcgi runs them
 #   apache-cgi         apache-conf/mcpauth-cgi.conf, mod_cgid runs one per request
 #   lighttpd-cgi       lighttpd-conf/mcpauth-lighttpd-cgi.conf, mod_cgi likewise
+#   nginx              nginx-conf/mcpauth-nginx*.conf, spawn-fcgi runs them
 : "${MCPAUTH_TEST_SERVER:=lighttpd}"
 : "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
 : "${APACHE_MODULES:=/usr/lib/apache2/modules}"
 : "${SPAWN_FCGI:=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}"
+: "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 # The generated Apache configurations (paths substituted) live in the build tree.
 : "${MCPAUTH_APACHE_CONF:=$top_builddir/apache-conf}"
 # Settings handed to the programs, as lighttpd-conf/mcpauth.conf lists them.
@@ -142,6 +144,38 @@ apache_conf() {
 	} >"$dir/httpd.conf"
 }
 
+# nginx_conf: the top-level nginx.conf a site would have (port, logs, user,
+# temporary files) around the shipped files, with this tree's paths.
+nginx_conf() {
+	local dir="$TMP_ROOT/nginx" f
+	mkdir -p "$dir"
+	mkdir_server "$dir/tmp"
+	for f in mcpauth-nginx-upstream.conf mcpauth-nginx.conf; do
+		sed -e "s|@pkglibexecdir@|$MCPAUTH_BINDIR|g" -e "s|@pkgsysconfdir@|$dir|g" \
+			-e "s|/run/mcpauth/|$TMP_ROOT/run/|g" "$top_srcdir/nginx-conf/$f.in" >"$dir/$f"
+	done
+	{
+		echo "daemon off;"
+		echo "worker_processes 1;"
+		echo "pid $dir/nginx.pid;"
+		echo "error_log $MCPAUTH_ERRORLOG warn;"
+		[ -z "$RUN_USER" ] || echo "user $RUN_USER $RUN_GROUP;"
+		echo "events { worker_connections 512; }"
+		echo "http {"
+		echo "  access_log off;"
+		echo "  client_body_temp_path $dir/tmp/body;"
+		echo "  fastcgi_temp_path $dir/tmp/fastcgi;"
+		echo "  proxy_temp_path $dir/tmp/proxy;"
+		echo "  include $dir/mcpauth-nginx-upstream.conf;"
+		echo "  server {"
+		echo "    listen 127.0.0.1:$MCPAUTH_PORT;"
+		echo "    server_name 127.0.0.1;"
+		echo "    include $dir/mcpauth-nginx.conf;"
+		echo "  }"
+		echo "}"
+	} >"$dir/nginx.conf"
+}
+
 # spawn_programs PROCS: each program on its Unix socket under spawn-fcgi,
 # as the unprivileged user; their stderr goes to a log of their own, since
 # spawn-fcgi sends a forked child's stderr to /dev/null.
@@ -242,6 +276,12 @@ launch_server() {
 		apache_conf proxy-fcgi "$procs"
 		"$APACHE2" -f "$TMP_ROOT/apache/httpd.conf" -DFOREGROUND 2>>"$TMP_ROOT/server.stderr" &
 		;;
+	nginx)
+		spawn_programs "$procs" || return 1
+		nginx_conf
+		"$NGINX" -e "$MCPAUTH_ERRORLOG" -p "$TMP_ROOT/nginx" -c "$TMP_ROOT/nginx/nginx.conf" \
+			2>>"$TMP_ROOT/server.stderr" &
+		;;
 	*)
 		echo "MCPAUTH_TEST_SERVER=$MCPAUTH_TEST_SERVER: not a server this suite knows" >&2
 		return 1
@@ -339,8 +379,8 @@ reload_server() {
 	case "$MCPAUTH_TEST_SERVER" in
 	lighttpd | apache-fcgid) kill -USR1 "$SERVER_PID" ;; # both: graceful restart
 	*-cgi) ;; # every request is a new process that reads the keys anew
-	apache-proxy-fcgi)
-		# The programs are spawn-fcgi's, not Apache's: restart them instead.
+	apache-proxy-fcgi | nginx)
+		# The programs are spawn-fcgi's, not the server's: restart them instead.
 		stop_programs
 		spawn_programs "$MCPAUTH_PROCS" || return 1
 		;;
@@ -359,7 +399,7 @@ stop_server() {
 		wait "$SERVER_PID" 2>/dev/null
 		SERVER_PID=
 	fi
-	[ "$MCPAUTH_TEST_SERVER" != apache-proxy-fcgi ] || stop_programs
+	case "$MCPAUTH_TEST_SERVER" in apache-proxy-fcgi | nginx) stop_programs ;; esac
 }
 
 # req METHOD PATH [curl args]: sets STATUS; the body is in $TMP_ROOT/body,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # under.sh SERVER: the integration suite (run.sh, api.sh, cli.sh, mcp.sh and
 # hosts.sh, unchanged) under one web server: lighttpd, apache-fcgid,
-# apache-proxy-fcgi, apache-cgi or lighttpd-cgi. Each suite starts that server
+# apache-proxy-fcgi, apache-cgi, lighttpd-cgi or nginx. Each suite starts that server
 # itself on a free loopback port with a temporary state directory. Ends with
 # the suites' totals, "N passed, N failed".
 set -u
@@ -17,7 +17,12 @@ apache-*)
 	fi
 	;;
 esac
-if [ "$server" = apache-proxy-fcgi ] && [ ! -x "$SPAWN_FCGI" ]; then
+: "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
+if [ "$server" = nginx ] && [ ! -x "$NGINX" ]; then
+	echo "SKIP: nginx is not installed (apt-get install nginx spawn-fcgi)"
+	exit 77
+fi
+if { [ "$server" = apache-proxy-fcgi ] || [ "$server" = nginx ]; } && [ ! -x "$SPAWN_FCGI" ]; then
 	echo "SKIP: spawn-fcgi is not installed (apt-get install spawn-fcgi)"
 	exit 77
 fi
