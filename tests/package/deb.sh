@@ -4,8 +4,8 @@
 # and only the warnings docs/operations.md lists; apt-get installs it (the
 # user mcpauth, the state directory and its keys, no demo users, the units
 # enabled); the programs run as the units say, behind lighttpd with the
-# package's conf-available snippet on a free loopback port, and answer the
-# smoke tests (index, JWKS, a user added with the installed tool, login,
+# package's conf-available snippet on a free loopback port, then behind
+# nginx with the package's nginx files, and answer the smoke tests (index, JWKS, a user added with the installed tool, login,
 # profile, /mcp tools/list). Then a second build with a higher version is
 # installed over it with dpkg -i (the keys, users and the operator's
 # configuration kept, the same token still valid), apt-get remove keeps the
@@ -52,6 +52,7 @@ undo() {
 		"${APT[@]}" purge mcpauth >>"$TMP_ROOT/apt.log" 2>&1
 		INSTALLED=
 	fi
+	[ ! -L /etc/nginx/conf.d/mcpauth-nginx-upstream.conf ] || rm -f /etc/nginx/conf.d/mcpauth-nginx-upstream.conf
 	[ -n "$FASTCGI_WAS_ENABLED" ] || [ ! -L /etc/lighttpd/conf-enabled/10-fastcgi.conf ] ||
 		rm -f /etc/lighttpd/conf-enabled/10-fastcgi.conf
 }
@@ -135,7 +136,7 @@ expect_eq "$(find "$STATE" -mindepth 1 \( ! -user mcpauth -o -perm /077 \) | wc 
 if jq -e '.keys | length >= 1' "$STATE/jwks.json" >/dev/null 2>&1; then ok "a signing key was made at install"; else not_ok "no jwks.json with a key in $STATE"; fi
 expect_eq "$("$MCPAUTH" users 2>&1)" "" "no users (no demo users)"
 expect_eq "$(dpkg-query -W -f='${Conffiles}\n' mcpauth | awk 'NF {print $1}' | sort | tr '\n' ' ')" \
-	"/etc/lighttpd/conf-available/50-mcpauth.conf /etc/mcpauth/mcpauth-proxy-fcgi.conf /etc/mcpauth/mcpauth.env " \
+	"/etc/lighttpd/conf-available/50-mcpauth.conf /etc/mcpauth/mcpauth-nginx-upstream.conf /etc/mcpauth/mcpauth-nginx.conf /etc/mcpauth/mcpauth-proxy-fcgi.conf /etc/mcpauth/mcpauth.env " \
 	"the configuration files are conffiles"
 for u in mcpauth.target mcpauth@.socket mcpauth@.service; do
 	[ -f "/lib/systemd/system/$u" ] && ok "unit $u installed" || not_ok "unit $u installed"
@@ -287,6 +288,56 @@ smoke() { # smoke WHEN
 }
 smoke install
 FIRST_TOKEN=$TOKEN
+stop_server
+
+# nginx, as docs/operations.md has it: part 1 linked into Debian's conf.d
+# (nginx -t over Debian's own nginx.conf), part 2 in the site's server block;
+# here a server of its own on the same loopback port, as www-data.
+# One process per program under the units, one connection at a time: the
+# package's nginx files keep no idle connection to them.
+expect_eq "$(grep -hE '^[^#]*(keepalive|fastcgi_keep_conn +on)' /etc/mcpauth/mcpauth-nginx*.conf)" "" \
+	"the package's nginx files keep no idle connections to the programs"
+if [ -x "$NGINX" ]; then
+	ln -s /etc/mcpauth/mcpauth-nginx-upstream.conf /etc/nginx/conf.d/
+	if "$NGINX" -t -c /etc/nginx/nginx.conf >"$TMP_ROOT/out" 2>&1; then
+		ok "Debian's nginx.conf with the package's upstreams in conf.d passes nginx -t"
+	else
+		not_ok "nginx -t: $(head -5 "$TMP_ROOT/out")"
+	fi
+	mkdir -p "$TMP_ROOT/nginx/tmp" && chown www-data: "$TMP_ROOT/nginx/tmp"
+	cat >"$TMP_ROOT/nginx/nginx.conf" <<-EOF
+		daemon off;
+		worker_processes 1;
+		pid $TMP_ROOT/nginx/nginx.pid;
+		user www-data www-data;
+		events { worker_connections 64; }
+		http {
+		  access_log off;
+		  client_body_temp_path $TMP_ROOT/nginx/tmp/body;
+		  fastcgi_temp_path $TMP_ROOT/nginx/tmp/fastcgi;
+		  proxy_temp_path $TMP_ROOT/nginx/tmp/proxy;
+		  include /etc/nginx/conf.d/mcpauth-nginx-upstream.conf;
+		  server {
+		    listen 127.0.0.1:$MCPAUTH_PORT;
+		    server_name 127.0.0.1;
+		    include /etc/mcpauth/mcpauth-nginx.conf;
+		  }
+		}
+	EOF
+	"$NGINX" -e "$MCPAUTH_ERRORLOG" -p "$TMP_ROOT/nginx" -c "$TMP_ROOT/nginx/nginx.conf" 2>>"$TMP_ROOT/server.stderr" &
+	SERVER_PID=$!
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 2 "$BASE/" && break
+		sleep 0.1
+	done
+	smoke nginx
+	req GET /api/profile -H "Authorization: Bearer $FIRST_TOKEN"
+	expect_status 200 "nginx: the token lighttpd's login gave"
+	stop_server
+else
+	echo "# nginx is not installed: the package was served under lighttpd only"
+fi
+start_lighttpd || not_ok "lighttpd again after nginx"
 
 # --- upgrade over itself ------------------------------------------------------------
 keys_before=$(cd "$STATE" && sha256sum ./*.pem jwks.json 2>/dev/null)
@@ -322,7 +373,8 @@ getent passwd mcpauth >/dev/null && ok "remove: the user is kept" || not_ok "rem
 if "${APT[@]}" purge mcpauth >>"$TMP_ROOT/apt.log" 2>&1; then ok "apt-get purge mcpauth"; else not_ok "apt-get purge: $(tail -5 "$TMP_ROOT/apt.log")"; fi
 INSTALLED=
 expect_eq "$(dpkg-query -W -f='${db:Status-Status}' mcpauth 2>/dev/null)" "" "purged: dpkg knows no mcpauth"
-for d in /etc/mcpauth /var/lib/mcpauth /run/mcpauth /etc/lighttpd/conf-enabled/50-mcpauth.conf; do
+for d in /etc/mcpauth /var/lib/mcpauth /run/mcpauth /etc/lighttpd/conf-enabled/50-mcpauth.conf \
+	/etc/nginx/conf.d/mcpauth-nginx-upstream.conf; do
 	[ ! -e "$d" ] && [ ! -L "$d" ] && ok "purge: no $d" || not_ok "purge: $d is left"
 done
 getent passwd mcpauth >/dev/null && not_ok "purge: the user mcpauth is left" || ok "purge: no user mcpauth"
