@@ -21,9 +21,17 @@ set -u
 MCPAUTH_TEST_SERVER=lighttpd
 . "$(dirname "$0")/../integration/lib.sh"
 
+# Before anything that needs root: the package's lighttpd snippet sends
+# each URL prefix to the program lighttpd-conf/mcpauth.conf sends it to (a
+# route group's new prefix goes in both).
+prefixes() { sed -nE 's/^ *"(\/[^"]*)" *=> *(var\.([a-z]+)|.*"\/([a-z]+)\.sock").*/\1 \3\4/p' "$1" | sort; }
+expect_eq "$(prefixes "$top_srcdir/debian/lighttpd.conf" | tr '\n' ' ')" \
+	"$(prefixes "$top_srcdir/lighttpd-conf/mcpauth.conf" | tr '\n' ' ')" \
+	"debian/lighttpd.conf maps the prefixes as lighttpd-conf/mcpauth.conf does"
+
 skip() {
 	echo "# SKIP: $*"
-	echo "0 passed, 0 failed"
+	finish
 	exit 0
 }
 [ "$(id -u)" -eq 0 ] || skip "installs a package on this machine: run as root"
