@@ -2,7 +2,8 @@
 # Build and run every test: the Check unit tests for libauth and the
 # integration suite against a real lighttpd, first in a plain build, then
 # in an ASan+UBSan build; then a short, seeded libFuzzer run of each
-# fuzz target (fixed seed and input count; see tests/fuzz/run.sh). Ends with one line "N passed, N failed".
+# fuzz target (fixed seed and input count; see tests/fuzz/run.sh), then the
+# Debian package (tests/package/deb.sh). Ends with one line "N passed, N failed".
 #   ./check.sh            all of it
 #   ./check.sh --quick    the plain build only
 set -uo pipefail
@@ -75,6 +76,14 @@ for dir in "${builds[@]}"; do
 		count "$log"
 	done
 done
+# The Debian package, built from a copy of the tree, installed, upgraded and
+# purged on this machine (root only: otherwise it says why it skips).
+if [ "${1:-}" != "--quick" ]; then
+	echo "== the Debian package (tests/package/deb.sh)" >&2
+	tests/package/deb.sh >build/package.log 2>&1 || status=1
+	grep -E '^not ok|^# ' build/package.log >&2
+	count build/package.log
+fi
 # Every C file is as .clang-format lays it out (clang-format 14, Debian 12's).
 if git rev-parse --git-dir >/dev/null 2>&1; then
 	unformatted=$(git ls-files '*.c' '*.h' | while read -r f; do

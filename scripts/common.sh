@@ -7,6 +7,8 @@ libsqlite3-dev sqlite3 libcurl4-openssl-dev libfcgi-dev check lighttpd curl jq o
 apache2 libapache2-mod-fcgid spawn-fcgi nginx clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format oathtool
 libqrencode-dev
 chromium gnuplot-nox"
+# The Debian package's build and checks (tests/package/deb.sh).
+MCPAUTH_PACKAGES="$MCPAUTH_PACKAGES dpkg-dev debhelper fakeroot lintian"
 
 # have_package NAME: dpkg has it, or its command is already there from
 # another package (NodeSource's nodejs ships npm and conflicts with

@@ -42,7 +42,7 @@ expect_eq "$(grep -A1 '^for p in .*; do$' "$top_srcdir/docs/operations.md" | gre
 	"docs: the spawn-fcgi loop starts every installed program"
 for f in mcpauth-fcgid.conf mcpauth-proxy-fcgi.conf mcpauth-cgi.conf mcpauth-lighttpd.conf \
 	mcpauth-lighttpd-cgi.conf mcpauth-nginx-upstream.conf mcpauth-nginx.conf mcpauth.env \
-	systemd/mcpauth@.socket systemd/mcpauth@.service; do
+	systemd/mcpauth@.socket systemd/mcpauth@.service systemd/mcpauth.target; do
 	expect_file -f "$D$pkgsysconfdir/$f" "$f in sysconfdir/mcpauth"
 done
 expect_file -d "$D$pkgstatedir" "the state directory in localstatedir/lib/mcpauth"
@@ -180,7 +180,8 @@ if command -v systemd-analyze >/dev/null; then
 	mkdir -p "$TMP_ROOT/units"
 	cp "$pkgsysconfdir/systemd/mcpauth@.socket" "$TMP_ROOT/units/mcpauth@auth.socket"
 	cp "$pkgsysconfdir/systemd/mcpauth@.service" "$TMP_ROOT/units/mcpauth@auth.service"
-	if (cd "$TMP_ROOT/units" && systemd-analyze verify --man=no mcpauth@auth.socket mcpauth@auth.service) >"$TMP_ROOT/out" 2>&1; then
+	cp "$pkgsysconfdir/systemd/mcpauth.target" "$TMP_ROOT/units/"
+	if (cd "$TMP_ROOT/units" && systemd-analyze verify --man=no mcpauth@auth.socket mcpauth@auth.service mcpauth.target) >"$TMP_ROOT/out" 2>&1; then
 		ok "systemd-analyze verify accepts the units"
 	else
 		not_ok "systemd-analyze verify: $(head -5 "$TMP_ROOT/out")"
