@@ -5,7 +5,7 @@
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libfcgi-dev check lighttpd curl jq openssl nodejs npm
 apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format
-chromium gnuplot-nox"
+chromium gnuplot-nox postgresql-15 libpq-dev"
 
 # have_package NAME: dpkg has it, or its command is already there from
 # another package (NodeSource's nodejs ships npm and conflicts with
@@ -34,11 +34,12 @@ ensure_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	# The lighttpd and apache2 packages start a system server on port 80; the
-	# suite runs its own, so leave the machine as it was.
-	for p in lighttpd apache2; do
+	# The lighttpd and apache2 packages start a system server on port 80, and
+	# postgresql-15 a cluster on 5432; the suite runs its own, so leave the
+	# machine as it was.
+	for p in lighttpd apache2 postgresql-15; do
 		if printf '%s\n' "${missing[@]}" | grep -qx "$p"; then
-			(systemctl disable --now "$p" || service "$p" stop) >/dev/null 2>&1 || true
+			(systemctl disable --now "${p%-15}" || service "${p%-15}" stop) >/dev/null 2>&1 || true
 		fi
 	done
 }
