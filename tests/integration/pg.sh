@@ -20,10 +20,12 @@ pg_available() {
 		[ -x "$PG_BINDIR/psql" ]
 }
 
-# pg_as CMD...: CMD as the cluster's owner (nobody when we are root).
+# pg_as CMD...: CMD as the cluster's owner (nobody when we are root), from
+# the cluster's directory: the caller's may be one that user cannot enter
+# (a clone under root's 0700 home), which initdb and pg_ctl refuse.
 pg_as() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "${PG_USER:-nobody}" -- "$@"
+		(cd "$PG_DIR" && runuser -u "${PG_USER:-nobody}" -- "$@")
 	else
 		"$@"
 	fi
@@ -38,7 +40,7 @@ pg_stop() {
 }
 
 pg_start() {
-	local pass try opts
+	local pass opts
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mcpauth-pg.XXXXXX") || return 1
 	# The owner must reach it: a mktemp -d is 0700 and root's.
 	chmod 755 "$PG_DIR"
@@ -55,7 +57,7 @@ pg_start() {
 	rm -f "$PG_DIR/pwfile"
 	opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR"
 	[ -z "${PG_FAST:-}" ] || opts="$opts -c fsync=off -c full_page_writes=off"
-	for try in 1 2 3 4 5 6 7 8; do
+	for _ in 1 2 3 4 5 6 7 8; do
 		PG_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		if pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
 			-o "-p $PG_PORT $opts" start >/dev/null 2>&1; then
