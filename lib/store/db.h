@@ -58,8 +58,8 @@ enum db_err db_txn_run(struct db *db, enum db_err (*fn)(struct db *db, void *arg
  * DB_END: DB_TEXT and a const char * (NULL binds NULL), DB_INT and a long
  * long, DB_BLOB and a const unsigned char * and a size_t, DB_NULL alone.
  * Returns DB_ROW when it answered a row (then *rows, when rows is given,
- * holds it, positioned on the first row; db_rows_free it), DB_DONE when
- * not, or the failure. */
+ * holds it, positioned on the first row; db_rows_free it before the
+ * transaction's function returns), DB_DONE when not, or the failure. */
 enum { DB_END, DB_TEXT, DB_INT, DB_BLOB, DB_NULL };
 enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...);
 /* Rows changed by the last db_exec that wrote. */
