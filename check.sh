@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 . scripts/common.sh
-ensure_packages
+ensure_packages $MCPAUTH_TEST_PACKAGES
 
 builds=("build")
 [ "${1:-}" = "--quick" ] || builds+=("build-san" "build-fuzz")

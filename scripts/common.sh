@@ -5,10 +5,12 @@
 MCPAUTH_PACKAGES="build-essential autoconf automake pkg-config libjson-c-dev libssl-dev libjwt-dev
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libfcgi-dev check lighttpd curl jq openssl nodejs npm
 apache2 libapache2-mod-fcgid spawn-fcgi nginx clang libclang-rt-14-dev wrk python3 groff-base man-db clang-format oathtool
-libqrencode-dev
+libqrencode-dev libpq-dev
 chromium gnuplot-nox"
-# The Debian package's build and checks (tests/package/deb.sh).
-MCPAUTH_PACKAGES="$MCPAUTH_PACKAGES dpkg-dev debhelper fakeroot lintian"
+# What only the tests use: the Debian package's build and checks
+# (tests/package/deb.sh) and a real PostgreSQL 15 (tests/integration/pg.sh).
+# check.sh installs them; ./serve.sh does not need them.
+MCPAUTH_TEST_PACKAGES="dpkg-dev debhelper fakeroot lintian postgresql-15"
 
 # have_package NAME: dpkg has it, or its command is already there from
 # another package (NodeSource's nodejs ships npm and conflicts with
@@ -37,11 +39,12 @@ ensure_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	# The lighttpd, apache2 and nginx packages start a system server on port 80; the
-	# suite runs its own, so leave the machine as it was.
-	for p in lighttpd apache2 nginx; do
+	# The lighttpd, apache2 and nginx packages start a system server on port
+	# 80, and postgresql-15 a cluster on 5432; the suite runs its own, so
+	# leave the machine as it was.
+	for p in lighttpd apache2 nginx postgresql-15; do
 		if printf '%s\n' "${missing[@]}" | grep -qx "$p"; then
-			(systemctl disable --now "$p" || service "$p" stop) >/dev/null 2>&1 || true
+			(systemctl disable --now "${p%-15}" || service "${p%-15}" stop) >/dev/null 2>&1 || true
 		fi
 	done
 }

@@ -1,0 +1,675 @@
+/* The store's database interface: a table of two back ends (SQLite and,
+ * with libpq, PostgreSQL) behind one API; SQL in the shared dialect, with
+ * ?N placeholders rewritten for PostgreSQL. */
+#include "db.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
+
+#define DB_RETRIES 20
+#define DB_MAX_ARGS 32
+#define DB_MAX_PLACEHOLDER 999
+#define DB_BUSY_TIMEOUT_MS 10000
+
+/* PostgreSQL type OIDs (pg_type.h is a server header). */
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+
+struct db {
+	enum db_backend backend;
+	sqlite3 *lite;
+#ifdef HAVE_LIBPQ
+	PGconn *pg;
+#endif
+	int in_txn;
+	long long changes;
+	char msg[256];
+};
+
+struct db_rows {
+	struct db *db;
+	sqlite3_stmt *q;
+#ifdef HAVE_LIBPQ
+	PGresult *res;
+	int row;
+#endif
+};
+
+static const char *const texts[] = {
+    [DB_OK] = "ok",
+    [DB_ROW] = "a row",
+    [DB_DONE] = "done",
+    [DB_BUSY] = "lost to a concurrent transaction",
+    [DB_CONSTRAINT] = "refused by a constraint",
+    [DB_SQL] = "bad statement",
+    [DB_UNAVAILABLE] = "database unavailable",
+    [DB_MISUSE] = "misuse of the database interface",
+    [DB_UNSUPPORTED] = "PostgreSQL support not built in",
+    [DB_ERROR] = "database error",
+};
+
+const char *db_strerror(enum db_err err)
+{
+	if ((unsigned)err < sizeof texts / sizeof texts[0] && texts[err])
+		return texts[err];
+	return "unknown database result";
+}
+
+static void set_msg(struct db *db, const char *m)
+{
+	snprintf(db->msg, sizeof db->msg, "%s", m ? m : "");
+	/* libpq's messages end in a newline; a log line should not. */
+	size_t n = strlen(db->msg);
+	while (n && (db->msg[n - 1] == '\n' || db->msg[n - 1] == '\r'))
+		db->msg[--n] = '\0';
+}
+
+const char *db_errmsg(const struct db *db)
+{
+	return db->msg;
+}
+
+enum db_backend db_backend(const struct db *db)
+{
+	return db->backend;
+}
+
+/* --- the shared dialect ------------------------------------------------ */
+
+/* Scans sql for placeholders: each ?N outside literals, quoted names and
+ * comments, written as $N into out when rewrite is set (out NULL: only
+ * count). *max gets the highest N. */
+static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int *max)
+{
+	*max = 0;
+	for (const char *p = sql; *p;) {
+		const char *start = p;
+		if (*p == '\'' || *p == '"') {
+			char quote = *p++;
+			/* A doubled quote is the quote itself; both dialects agree. */
+			while (*p && !(*p == quote && p[1] != quote))
+				p += *p == quote ? 2 : 1;
+			if (*p)
+				p++;
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			p = end ? end + 2 : p + strlen(p);
+		} else if (*p == '?') {
+			p++;
+			int n = 0, digits = 0;
+			while (*p >= '0' && *p <= '9' && digits < 4) {
+				n = n * 10 + (*p++ - '0');
+				digits++;
+			}
+			if (n < 1 || n > DB_MAX_PLACEHOLDER || (*p >= '0' && *p <= '9'))
+				return DB_MISUSE;
+			if (n > *max)
+				*max = n;
+			if (out) {
+				sbuf_adds(out, rewrite ? "$" : "?");
+				sbuf_add(out, start + 1, (size_t)(p - start - 1));
+			}
+			continue;
+		} else {
+			p++;
+		}
+		if (out)
+			sbuf_add(out, start, (size_t)(p - start));
+	}
+	return DB_OK;
+}
+
+char *db_sql_for(enum db_backend backend, const char *sql, enum db_err *err)
+{
+	struct sbuf b = {0};
+	int max;
+	*err = scan_sql(sql, backend == DB_POSTGRESQL, &b, &max);
+	if (*err != DB_OK) {
+		sbuf_free(&b);
+		return NULL;
+	}
+	return sbuf_take(&b);
+}
+
+/* The arguments of a db_exec, collected once for either back end. */
+struct arg {
+	int type;
+	const char *text;
+	long long n;
+	const unsigned char *blob;
+	size_t len;
+};
+
+static enum db_err collect_args(va_list ap, struct arg *args, int *count)
+{
+	int type, n = 0;
+	while ((type = va_arg(ap, int)) != DB_END) {
+		if (n == DB_MAX_ARGS)
+			return DB_MISUSE;
+		struct arg *a = &args[n++];
+		a->type = type;
+		if (type == DB_TEXT) {
+			a->text = va_arg(ap, const char *);
+			if (!a->text)
+				a->type = DB_NULL;
+		} else if (type == DB_INT) {
+			a->n = va_arg(ap, long long);
+		} else if (type == DB_BLOB) {
+			a->blob = va_arg(ap, const unsigned char *);
+			a->len = va_arg(ap, size_t);
+		} else if (type != DB_NULL) {
+			return DB_MISUSE;
+		}
+	}
+	*count = n;
+	return DB_OK;
+}
+
+/* --- SQLite ------------------------------------------------------------ */
+
+static enum db_err lite_err(struct db *db, int rc)
+{
+	set_msg(db, sqlite3_errmsg(db->lite));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_BUSY;
+	case SQLITE_CONSTRAINT:
+		return DB_CONSTRAINT;
+	case SQLITE_ERROR:
+	case SQLITE_MISMATCH:
+		return DB_SQL;
+	case SQLITE_RANGE:
+	case SQLITE_MISUSE:
+		return DB_MISUSE;
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+		return DB_UNAVAILABLE;
+	default:
+		return DB_ERROR;
+	}
+}
+
+static enum db_err lite_open(struct db *db, const char *path, char *err, size_t errlen)
+{
+	/* A new database is created 0600: SQLite gives its -wal and -shm
+	 * files the database's mode. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	int rc = sqlite3_open_v2(path, &db->lite,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (err)
+			snprintf(err, errlen, "cannot open %s: %s", path,
+				 db->lite ? sqlite3_errmsg(db->lite) : "out of memory");
+		return DB_UNAVAILABLE;
+	}
+	sqlite3_busy_timeout(db->lite, DB_BUSY_TIMEOUT_MS);
+	/* WAL lets readers and one writer of many processes overlap; FULL makes
+	 * every acknowledged commit durable before the answer. */
+	rc =
+	    sqlite3_exec(db->lite, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+			 NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum db_err e = lite_err(db, rc);
+		if (err)
+			snprintf(err, errlen, "cannot set up %s: %s", path, db->msg);
+		return e == DB_ERROR ? DB_UNAVAILABLE : e;
+	}
+	return DB_OK;
+}
+
+static enum db_err lite_exec(struct db *db, struct db_rows **rows, const char *sql, const struct arg *args,
+			     int n)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db->lite, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return lite_err(db, rc);
+	for (int i = 0; i < n; i++) {
+		const struct arg *a = &args[i];
+		if (a->type == DB_TEXT)
+			rc = sqlite3_bind_text(q, i + 1, a->text, -1, SQLITE_TRANSIENT);
+		else if (a->type == DB_INT)
+			rc = sqlite3_bind_int64(q, i + 1, a->n);
+		else if (a->type == DB_BLOB)
+			/* zeroblob for an empty one: a NULL pointer would bind NULL. */
+			rc = a->len ? sqlite3_bind_blob64(q, i + 1, a->blob, a->len, SQLITE_TRANSIENT)
+				    : sqlite3_bind_zeroblob(q, i + 1, 0);
+		else
+			rc = sqlite3_bind_null(q, i + 1);
+		if (rc != SQLITE_OK) {
+			enum db_err e = lite_err(db, rc);
+			sqlite3_finalize(q);
+			return e;
+		}
+	}
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (rows) {
+			*rows = ck_calloc(1, sizeof **rows);
+			(*rows)->db = db;
+			(*rows)->q = q;
+		} else {
+			sqlite3_finalize(q);
+		}
+		return DB_ROW;
+	}
+	enum db_err e = DB_DONE;
+	if (rc == SQLITE_DONE) {
+		if (!sqlite3_stmt_readonly(q))
+			db->changes = sqlite3_changes(db->lite);
+	} else {
+		e = lite_err(db, rc);
+	}
+	sqlite3_finalize(q);
+	return e;
+}
+
+static enum db_err lite_script(struct db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->lite, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? DB_OK : lite_err(db, rc);
+}
+
+/* --- PostgreSQL ---------------------------------------------------------- */
+
+#ifdef HAVE_LIBPQ
+static enum db_err pg_err(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	set_msg(db, res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(db->pg));
+	if (PQstatus(db->pg) != CONNECTION_OK)
+		return DB_UNAVAILABLE;
+	if (!state)
+		return DB_ERROR;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return DB_BUSY;
+	if (strncmp(state, "23", 2) == 0)
+		return DB_CONSTRAINT;
+	if (strncmp(state, "42", 2) == 0 || strncmp(state, "22", 2) == 0)
+		return DB_SQL;
+	/* Connection exceptions, and the server shutting down or starting. */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+/* Server notices (a ROLLBACK with no transaction left) are not errors. */
+static void pg_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static enum db_err pg_open(struct db *db, const char *url, char *err, size_t errlen)
+{
+	db->pg = PQconnectdb(url);
+	if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
+		/* libpq names the host and port, never the password. */
+		set_msg(db, db->pg ? PQerrorMessage(db->pg) : "out of memory");
+		if (err)
+			snprintf(err, errlen, "cannot connect to PostgreSQL: %s", db->msg);
+		return DB_UNAVAILABLE;
+	}
+	PQsetNoticeProcessor(db->pg, pg_notice, NULL);
+	if (PQsetClientEncoding(db->pg, "UTF8") != 0) {
+		set_msg(db, PQerrorMessage(db->pg));
+		if (err)
+			snprintf(err, errlen, "cannot set UTF8 on PostgreSQL: %s", db->msg);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+/* A connection the server dropped (a restart, a failover) is opened again
+ * before the next statement outside a transaction; the statement that saw
+ * it drop answered DB_UNAVAILABLE, since it may or may not have run. */
+static enum db_err pg_ready(struct db *db)
+{
+	if (PQstatus(db->pg) == CONNECTION_OK)
+		return DB_OK;
+	if (db->in_txn)
+		return DB_UNAVAILABLE;
+	PQreset(db->pg);
+	if (PQstatus(db->pg) == CONNECTION_OK)
+		return DB_OK;
+	set_msg(db, PQerrorMessage(db->pg));
+	return DB_UNAVAILABLE;
+}
+
+static enum db_err pg_exec(struct db *db, struct db_rows **rows, const char *sql, const struct arg *args,
+			   int n)
+{
+	enum db_err e = pg_ready(db);
+	if (e != DB_OK)
+		return e;
+	char *text = db_sql_for(DB_POSTGRESQL, sql, &e);
+	if (!text)
+		return e;
+	Oid types[DB_MAX_ARGS];
+	const char *values[DB_MAX_ARGS];
+	int lengths[DB_MAX_ARGS], formats[DB_MAX_ARGS];
+	char ints[DB_MAX_ARGS][24];
+	for (int i = 0; i < n; i++) {
+		const struct arg *a = &args[i];
+		/* Text goes untyped, so that the server types it from its use. */
+		types[i] = 0;
+		lengths[i] = 0;
+		formats[i] = 0;
+		values[i] = NULL;
+		if (a->type == DB_TEXT) {
+			values[i] = a->text;
+		} else if (a->type == DB_INT) {
+			types[i] = OID_INT8;
+			snprintf(ints[i], sizeof ints[i], "%lld", a->n);
+			values[i] = ints[i];
+		} else if (a->type == DB_BLOB) {
+			types[i] = OID_BYTEA;
+			formats[i] = 1;
+			lengths[i] = (int)a->len;
+			values[i] = a->len ? (const char *)a->blob : "";
+		}
+	}
+	PGresult *res = PQexecParams(db->pg, text, n, types, values, lengths, formats, 0);
+	free(text);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		const char *cmd = PQcmdStatus(res), *count = PQcmdTuples(res);
+		if (strncmp(cmd, "SELECT", 6) != 0 && *count)
+			db->changes = strtoll(count, NULL, 10);
+		if (st == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+			if (rows) {
+				*rows = ck_calloc(1, sizeof **rows);
+				(*rows)->db = db;
+				(*rows)->res = res;
+			} else {
+				PQclear(res);
+			}
+			return DB_ROW;
+		}
+		PQclear(res);
+		return DB_DONE;
+	}
+	e = pg_err(db, res);
+	PQclear(res);
+	return e;
+}
+
+static enum db_err pg_script(struct db *db, const char *sql)
+{
+	enum db_err e = pg_ready(db);
+	if (e != DB_OK)
+		return e;
+	PGresult *res = PQexec(db->pg, sql);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	e = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY ? DB_OK
+										       : pg_err(db, res);
+	PQclear(res);
+	return e;
+}
+#endif
+
+/* --- the interface ------------------------------------------------------ */
+
+static int has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+enum db_err db_open(const char *url, struct db **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (err && errlen)
+		*err = '\0';
+	if (!url || !*url) {
+		if (err)
+			snprintf(err, errlen, "no database named");
+		return DB_MISUSE;
+	}
+	struct db *db = ck_calloc(1, sizeof *db);
+	enum db_err e;
+	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://")) {
+		db->backend = DB_POSTGRESQL;
+#ifdef HAVE_LIBPQ
+		e = pg_open(db, url, err, errlen);
+#else
+		if (err)
+			snprintf(err, errlen,
+				 "this build has no PostgreSQL support (configure --with-postgresql)");
+		e = DB_UNSUPPORTED;
+#endif
+	} else if (has_prefix(url, "sqlite:")) {
+		e = url[7] ? lite_open(db, url + 7, err, errlen) : DB_MISUSE;
+		if (e == DB_MISUSE && err)
+			snprintf(err, errlen, "sqlite: names no file");
+	} else if (strstr(url, "://")) {
+		/* Only the scheme: the rest may hold a password. */
+		if (err)
+			snprintf(err, errlen, "unknown database scheme %.*s", (int)(strstr(url, "://") - url),
+				 url);
+		e = DB_MISUSE;
+	} else {
+		e = lite_open(db, url, err, errlen);
+	}
+	if (e != DB_OK) {
+		db_close(db);
+		return e;
+	}
+	*out = db;
+	return DB_OK;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close(db->lite);
+#ifdef HAVE_LIBPQ
+	if (db->pg)
+		PQfinish(db->pg);
+#endif
+	free(db);
+}
+
+void db_set_busy_timeout(struct db *db, int ms)
+{
+	if (db->backend == DB_SQLITE)
+		sqlite3_busy_timeout(db->lite, ms);
+}
+
+long long db_changes(const struct db *db)
+{
+	return db->changes;
+}
+
+enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
+{
+	if (rows)
+		*rows = NULL;
+	struct arg args[DB_MAX_ARGS];
+	int n = 0, max;
+	va_list ap;
+	va_start(ap, sql);
+	enum db_err e = collect_args(ap, args, &n);
+	va_end(ap);
+	/* The same checks on both back ends: a statement refused on one is
+	 * refused on the other. */
+	if (e == DB_OK)
+		e = scan_sql(sql, 0, NULL, &max);
+	if (e == DB_OK && max != n)
+		e = DB_MISUSE;
+	if (e != DB_OK) {
+		set_msg(db, "bad placeholders or arguments");
+		return e;
+	}
+#ifdef HAVE_LIBPQ
+	if (db->backend == DB_POSTGRESQL)
+		return pg_exec(db, rows, sql, args, n);
+#endif
+	return lite_exec(db, rows, sql, args, n);
+}
+
+enum db_err db_exec_script(struct db *db, const char *sql)
+{
+#ifdef HAVE_LIBPQ
+	if (db->backend == DB_POSTGRESQL)
+		return pg_script(db, sql);
+#endif
+	return lite_script(db, sql);
+}
+
+/* Between two attempts that lost to another connection: SQLite already
+ * waited in its busy handler; PostgreSQL answers at once, so a short
+ * random pause keeps the same two from colliding again. */
+static void backoff(struct db *db, int attempt)
+{
+	if (db->backend != DB_POSTGRESQL || attempt == 0)
+		return;
+	static unsigned seed;
+	if (!seed)
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	long max_us = 1000L << (attempt < 6 ? attempt : 6);
+	struct timespec ts = {0, (rand_r(&seed) % max_us) * 1000L};
+	nanosleep(&ts, NULL);
+}
+
+enum db_err db_txn_run(struct db *db, enum db_err (*fn)(struct db *db, void *arg), void *arg)
+{
+	const char *begin =
+	    db->backend == DB_POSTGRESQL ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN IMMEDIATE";
+	enum db_err e = DB_BUSY;
+	for (int attempt = 0; attempt < DB_RETRIES && e == DB_BUSY; attempt++) {
+		backoff(db, attempt);
+		e = db_exec_script(db, begin);
+		if (e != DB_OK)
+			continue;
+		db->in_txn = 1;
+		e = fn(db, arg);
+		if (e == DB_OK || e == DB_ROW || e == DB_DONE) {
+			e = db_exec_script(db, "COMMIT");
+			if (e == DB_OK) {
+				db->in_txn = 0;
+				return DB_OK;
+			}
+		}
+		char keep[sizeof db->msg];
+		memcpy(keep, db->msg, sizeof keep);
+		db_exec_script(db, "ROLLBACK");
+		memcpy(db->msg, keep, sizeof keep);
+		db->in_txn = 0;
+	}
+	return e;
+}
+
+enum db_err db_rows_next(struct db_rows *rows)
+{
+#ifdef HAVE_LIBPQ
+	if (rows->res)
+		return ++rows->row < PQntuples(rows->res) ? DB_ROW : DB_DONE;
+#endif
+	int rc = sqlite3_step(rows->q);
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	return rc == SQLITE_DONE ? DB_DONE : lite_err(rows->db, rc);
+}
+
+void db_rows_free(struct db_rows *rows)
+{
+	if (!rows)
+		return;
+	sqlite3_finalize(rows->q);
+#ifdef HAVE_LIBPQ
+	PQclear(rows->res);
+#endif
+	free(rows);
+}
+
+int db_column_null(struct db_rows *rows, int i)
+{
+#ifdef HAVE_LIBPQ
+	if (rows->res)
+		return PQgetisnull(rows->res, rows->row, i);
+#endif
+	return sqlite3_column_type(rows->q, i) == SQLITE_NULL;
+}
+
+char *db_column_text_dup(struct db_rows *rows, int i)
+{
+#ifdef HAVE_LIBPQ
+	if (rows->res)
+		return PQgetisnull(rows->res, rows->row, i) ? NULL
+							    : ck_strdup(PQgetvalue(rows->res, rows->row, i));
+#endif
+	const unsigned char *t = sqlite3_column_text(rows->q, i);
+	return t ? ck_strdup((const char *)t) : NULL;
+}
+
+long long db_column_int(struct db_rows *rows, int i)
+{
+#ifdef HAVE_LIBPQ
+	if (rows->res) {
+		if (PQgetisnull(rows->res, rows->row, i))
+			return 0;
+		const char *v = PQgetvalue(rows->res, rows->row, i);
+		if (PQftype(rows->res, i) == OID_BOOL)
+			return *v == 't';
+		return strtoll(v, NULL, 10);
+	}
+#endif
+	return sqlite3_column_int64(rows->q, i);
+}
+
+static unsigned char *copy_bytes(const void *p, size_t n)
+{
+	unsigned char *c = ck_malloc(n ? n : 1);
+	if (n)
+		memcpy(c, p, n);
+	return c;
+}
+
+unsigned char *db_column_blob_dup(struct db_rows *rows, int i, size_t *n)
+{
+	*n = 0;
+#ifdef HAVE_LIBPQ
+	if (rows->res) {
+		if (PQgetisnull(rows->res, rows->row, i))
+			return NULL;
+		const char *v = PQgetvalue(rows->res, rows->row, i);
+		if (PQftype(rows->res, i) != OID_BYTEA) {
+			*n = (size_t)PQgetlength(rows->res, rows->row, i);
+			return copy_bytes(v, *n);
+		}
+		unsigned char *raw = PQunescapeBytea((const unsigned char *)v, n);
+		if (!raw) {
+			fprintf(stderr, "out of memory\n");
+			abort();
+		}
+		unsigned char *c = copy_bytes(raw, *n);
+		PQfreemem(raw);
+		return c;
+	}
+#endif
+	if (sqlite3_column_type(rows->q, i) == SQLITE_NULL)
+		return NULL;
+	const void *p = sqlite3_column_blob(rows->q, i);
+	*n = (size_t)sqlite3_column_bytes(rows->q, i);
+	return copy_bytes(p, *n);
+}

@@ -1,0 +1,89 @@
+/* db: the store's one database interface, with two back ends chosen at
+ * open from a URL: SQLite (a path, or sqlite:PATH; the default) and
+ * PostgreSQL (postgresql://... or postgres://..., through libpq). SQL is
+ * written once, in the dialect the two share (docs/hacking.md, "SQL for
+ * both back ends"): placeholders are ?1..?N, which the layer turns into
+ * $1..$N for PostgreSQL. One connection per process, one thread. */
+#ifndef MCPAUTH_DB_H
+#define MCPAUTH_DB_H
+
+#include <stddef.h>
+
+struct db;
+/* The rows a statement answered, read one at a time. */
+struct db_rows;
+
+enum db_backend { DB_SQLITE, DB_POSTGRESQL };
+
+/* Results: DB_OK, DB_ROW and DB_DONE are success; the others say why not,
+ * the same way on both back ends (db_strerror; db_errmsg has the detail). */
+enum db_err {
+	DB_OK,
+	DB_ROW,		/* a statement answered a row */
+	DB_DONE,	/* a statement ran, no (more) rows */
+	DB_BUSY,	/* lost to another connection: SQLite BUSY/LOCKED, PostgreSQL
+			   40001 (serialization) or 40P01 (deadlock); db_txn_run retries it */
+	DB_CONSTRAINT,	/* a UNIQUE, NOT NULL, CHECK or foreign key refused the write */
+	DB_SQL,		/* the statement itself: syntax, unknown table or column, type */
+	DB_UNAVAILABLE, /* the database cannot be reached or opened */
+	DB_MISUSE,	/* a bad URL, a bare ? placeholder, a bad argument list */
+	DB_UNSUPPORTED, /* a PostgreSQL URL in a build without libpq */
+	DB_ERROR,	/* anything else */
+};
+const char *db_strerror(enum db_err err);
+
+/* Opens url: a path or sqlite:PATH is SQLite (the file made
+ * 0600; WAL, synchronous FULL, foreign keys, a 10 s busy timeout);
+ * postgresql:// or postgres:// is PostgreSQL (libpq's URI: host, port,
+ * user, password, dbname, sslmode...); another scheme:// is DB_MISUSE. On failure *out is NULL and
+ * err (when given) holds the reason, never the URL's password. */
+enum db_err db_open(const char *url, struct db **out, char *err, size_t errlen);
+void db_close(struct db *db);
+enum db_backend db_backend(const struct db *db);
+/* The last failure's message from the back end, for logs ("" if none). */
+const char *db_errmsg(const struct db *db);
+/* SQLite only: how long a statement waits for another connection's write
+ * lock before DB_BUSY (PostgreSQL waits on row locks until they go). */
+void db_set_busy_timeout(struct db *db, int ms);
+
+/* Runs fn(db, arg) in a write transaction: SQLite BEGIN IMMEDIATE,
+ * PostgreSQL BEGIN ISOLATION LEVEL SERIALIZABLE, so both give the same
+ * exactly-one-winner answer to racing writers. fn returns DB_OK, DB_ROW or
+ * DB_DONE to commit and anything else to roll back; DB_BUSY, from fn or
+ * from COMMIT, starts it over (up to 20 times), so fn must only write its
+ * results into arg. Returns DB_OK once committed, or the failing result. */
+enum db_err db_txn_run(struct db *db, enum db_err (*fn)(struct db *db, void *arg), void *arg);
+
+/* Runs one statement with its arguments, pairs (type, value) ended by
+ * DB_END: DB_TEXT and a const char * (NULL binds NULL), DB_INT and a long
+ * long, DB_BLOB and a const unsigned char * and a size_t, DB_NULL alone.
+ * Returns DB_ROW when it answered a row (then *rows, when rows is given,
+ * holds it, positioned on the first row; db_rows_free it before the
+ * transaction's function returns), DB_DONE when not, or the failure. */
+enum { DB_END, DB_TEXT, DB_INT, DB_BLOB, DB_NULL };
+enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...);
+/* Rows changed by the last db_exec that wrote. */
+long long db_changes(const struct db *db);
+/* Runs statements separated by ';' with no arguments (a schema). */
+enum db_err db_exec_script(struct db *db, const char *sql);
+
+/* Moves to the next row: DB_ROW, DB_DONE, or the failure. */
+enum db_err db_rows_next(struct db_rows *rows);
+void db_rows_free(struct db_rows *rows);
+/* Column i (from 0) of the current row. */
+int db_column_null(struct db_rows *rows, int i);
+/* A new string (caller frees), or NULL for NULL. */
+char *db_column_text_dup(struct db_rows *rows, int i);
+/* The integer; 0 for NULL. */
+long long db_column_int(struct db_rows *rows, int i);
+/* A new copy of the bytes (caller frees) and their count in *n, or NULL
+ * for NULL (an empty blob is a non-NULL pointer with *n 0). */
+unsigned char *db_column_blob_dup(struct db_rows *rows, int i, size_t *n);
+
+/* The SQL text for the back end: ?N placeholders become $N for PostgreSQL
+ * (none inside '...' literals, "..." names or comments); NULL, with
+ * DB_MISUSE in *err, for a bare ? or a number out of 1..999. Caller frees.
+ * Exposed for its tests. */
+char *db_sql_for(enum db_backend backend, const char *sql, enum db_err *err);
+
+#endif

@@ -1,0 +1,91 @@
+# A real PostgreSQL 15 for the tests: a new cluster made with Debian's
+# postgresql-15 binaries in a temporary directory, on a free loopback port,
+# as an unprivileged user (PostgreSQL refuses to run as root), with a
+# password (scram-sha-256) and a database of its own.
+#
+# Sourced: pg_available says whether the binaries are there; pg_start makes
+# and starts the cluster and sets PG_URL (postgresql://...); it is stopped
+# and removed at exit (pg_stop). Run: prints the URL and keeps the cluster
+# until interrupted (for bench/db and trying things by hand).
+# PG_FAST=1 turns fsync off (tests that do not measure durability).
+# shellcheck shell=bash
+
+: "${PG_BINDIR:=/usr/lib/postgresql/15/bin}"
+PG_DIR=
+PG_URL=
+PG_PORT=
+
+pg_available() {
+	[ -x "$PG_BINDIR/initdb" ] && [ -x "$PG_BINDIR/pg_ctl" ] && [ -x "$PG_BINDIR/postgres" ] &&
+		[ -x "$PG_BINDIR/psql" ]
+}
+
+# pg_as CMD...: CMD as the cluster's owner (nobody when we are root), from
+# the cluster's directory: the caller's may be one that user cannot enter
+# (a clone under root's 0700 home), which initdb and pg_ctl refuse.
+pg_as() {
+	if [ "$(id -u)" -eq 0 ]; then
+		(cd "$PG_DIR" && runuser -u "${PG_USER:-nobody}" -- "$@")
+	else
+		"$@"
+	fi
+}
+
+pg_stop() {
+	[ -n "$PG_DIR" ] || return 0
+	[ ! -f "$PG_DIR/data/postmaster.pid" ] ||
+		pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
+
+pg_start() {
+	local pass opts
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mcpauth-pg.XXXXXX") || return 1
+	# The owner must reach it: a mktemp -d is 0700 and root's.
+	chmod 755 "$PG_DIR"
+	[ "$(id -u)" -ne 0 ] || chown "${PG_USER:-nobody}" "$PG_DIR"
+	pass=$(openssl rand -hex 16)
+	printf '%s\n' "$pass" >"$PG_DIR/pwfile"
+	[ "$(id -u)" -ne 0 ] || chown "${PG_USER:-nobody}" "$PG_DIR/pwfile"
+	if ! pg_as "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U mcpauth --pwfile="$PG_DIR/pwfile" \
+		--auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1; then
+		echo "initdb failed:" >&2
+		cat "$PG_DIR/initdb.log" >&2
+		return 1
+	fi
+	rm -f "$PG_DIR/pwfile"
+	opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR"
+	[ -z "${PG_FAST:-}" ] || opts="$opts -c fsync=off -c full_page_writes=off"
+	for _ in 1 2 3 4 5 6 7 8; do
+		PG_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+			-o "-p $PG_PORT $opts" start >/dev/null 2>&1; then
+			PG_URL="postgresql://mcpauth:$pass@127.0.0.1:$PG_PORT/mcpauth_test"
+			if PGPASSWORD=$pass "$PG_BINDIR/psql" -qAt -h 127.0.0.1 -p "$PG_PORT" -U mcpauth \
+				-d postgres -c 'CREATE DATABASE mcpauth_test' >>"$PG_DIR/server.log" 2>&1; then
+				return 0
+			fi
+			break
+		fi
+	done
+	echo "could not start PostgreSQL; its log:" >&2
+	cat "$PG_DIR/server.log" >&2
+	return 1
+}
+
+# Runs before the exit handler the sourcing script had (lib.sh's cleanup).
+PG_PREV_EXIT=$(trap -p EXIT | sed -n "s/^trap -- '\(.*\)' EXIT$/\1/p")
+# shellcheck disable=SC2064
+trap "pg_stop; $PG_PREV_EXIT" EXIT
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	pg_available || { echo "no PostgreSQL binaries in $PG_BINDIR (apt-get install postgresql-15)" >&2; exit 1; }
+	trap 'exit 0' INT TERM
+	pg_start || exit 1
+	echo "$PG_URL"
+	while :; do
+		sleep 3600 &
+		wait $!
+	done
+fi
