@@ -38,7 +38,8 @@ awk -F'|' '
 }
 
 # The front-end table, if any: the first table after "## Front ends"; its
-# label is every column before the first "req/s" column, the value that column.
+# label is the first column, the value the first number of the first column
+# whose header says req/s (a cell may read "10920 (9779-15328)").
 awk -F'|' '
 	/^## / { sect = ($0 ~ /^## Front ends/) }
 	sect && /^\|/ && !hdr {
@@ -47,13 +48,12 @@ awk -F'|' '
 	}
 	sect && hdr && col && /^\|---/ { next }
 	sect && hdr && col && /^\|/ {
-		label = ""
-		for (i = 2; i < col; i++) { v = $i; gsub(/^ +| +$/, "", v); label = label (label ? ", " : "") v }
-		v = $col; gsub(/^ +| +$/, "", v); gsub(/,/, "", v)
-		if (v ~ /^[0-9.]+$/) printf "%s\t%s\n", label, v
+		label = $2; gsub(/^ +| +$/, "", label)
+		v = $col; gsub(/,/, "", v)
+		if (match(v, /[0-9]+(\.[0-9]+)?/)) printf "%s\t%s\n", label, substr(v, RSTART, RLENGTH)
 		next
 	}
-	sect && hdr && col && !/^\|/ { sect = 0 }
+	sect && hdr && col && !/^\|/ { sect = 0; col = 0 }
 ' "$in" >"$tmp/fronts.tsv"
 
 date_line=$(grep -m1 '^Produced by' "$in" | sed 's/`//g; s/[.]$//' || true)
@@ -89,7 +89,7 @@ EOF
 unset logscale y
 set yrange [0:*]
 set xtics rotate by -20
-set title "req/s per front end (higher is better)"
+set title "GET /api/profile req/s per front end (higher is better)"
 set ylabel "req/s"
 plot "$tmp/fronts.tsv" using 2:xtic(1) lc rgb "#4f8f4f", \
      "" using 0:2:(sprintf("%.0f", \$2)) with labels offset 0,0.7 font ",9"
