@@ -54,7 +54,7 @@ INSTALLED=
 FASTCGI_WAS_ENABLED=
 [ -e /etc/lighttpd/conf-enabled/10-fastcgi.conf ] && FASTCGI_WAS_ENABLED=1
 undo() {
-	stop_programs_here
+	! declare -F stop_programs_here >/dev/null || stop_programs_here # defined below: an early end has none
 	stop_server
 	if [ -n "$INSTALLED" ]; then
 		"${APT[@]}" purge mcpauth >>"$TMP_ROOT/apt.log" 2>&1
