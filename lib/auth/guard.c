@@ -459,15 +459,21 @@ enum http_flow guard_check(struct request *req, struct response *resp)
 
 int guard_allows(const struct route *r, const struct principal *p)
 {
+	int met = 0;
 	switch (r->req) {
 	case ROUTE_PUBLIC:
+		/* guard_check asks nothing more of a public route. */
 		return 1;
 	case ROUTE_TOKEN:
-		return p != NULL;
+		met = p != NULL;
+		break;
 	case ROUTE_PERMISSION:
-		return p && principal_has_permission(p, r->need);
+		met = p && principal_has_permission(p, r->need);
+		break;
 	case ROUTE_SCOPE:
-		return p && principal_has_scope(p, r->need);
+		met = p && principal_has_scope(p, r->need);
+		break;
 	}
-	return 0;
+	/* Then second_factor's rule, as guard_check applies it. */
+	return met && (!(r->flags & ROUTE_SECOND_FACTOR) || principal_has_amr(p, "otp"));
 }

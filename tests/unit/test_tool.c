@@ -488,29 +488,40 @@ static int guard_lets_through(const struct route *r, struct principal *p)
  * no fewer: the two rules agree on every route for every kind of caller. */
 START_TEST(test_visible_tools_are_the_ones_the_guard_lets_through)
 {
-	static const char *const callers[][2] = {
-	    /* permissions, scope (NULL: no scope claim) */
-	    {"read:profile write:profile", "openid profile email"},
-	    {"read:profile read:users", "openid"},
-	    {"read:profile write:profile read:users write:users admin:all", NULL},
-	    {"", "email"},
+	static const char *const callers[][3] = {
+	    /* permissions, scope (NULL: no scope claim), amr claim (NULL: none) */
+	    {"read:profile write:profile", "openid profile email", NULL},
+	    {"read:profile read:users", "openid", "[\"pwd\"]"},
+	    {"read:profile write:profile read:users write:users admin:all", NULL, NULL},
+	    {"", "email", NULL},
+	    /* A login with a second factor: the ROUTE_SECOND_FACTOR rows too. */
+	    {"read:profile write:profile", "openid profile email", "[\"pwd\",\"otp\"]"},
+	    {"", NULL, "[\"otp\"]"},
 	};
-	size_t shown = 0, hidden = 0;
+	size_t shown = 0, hidden = 0, second_factor = 0;
 	for (size_t c = 0; c < sizeof callers / sizeof callers[0]; c++) {
 		struct principal p = {.sub = "auth0|t", .scope = callers[c][1]};
 		p.permissions = json_word_array(callers[c][0]);
+		p.claims = json_object_new_object();
+		if (callers[c][2])
+			json_object_object_add(p.claims, "amr", json_tokener_parse(callers[c][2]));
 		for (size_t i = 0; i < api.ntools; i++) {
 			const struct tool *t = &api.tools[i];
 			int visible = tool_visible(t, &p);
 			ck_assert_msg(visible == guard_lets_through(t->route, &p),
 				      "%s for caller %zu: listed %d", t->name, c, visible);
 			visible ? shown++ : hidden++;
+			if (visible && (t->route->flags & ROUTE_SECOND_FACTOR))
+				second_factor++;
 		}
 		json_object_put(p.permissions);
+		json_object_put(p.claims);
 	}
 	/* Both answers occur: the agreement is not one of a constant. */
 	ck_assert_uint_gt(shown, 0);
 	ck_assert_uint_gt(hidden, 0);
+	/* A second-factor row is listed to the callers with amr otp, only. */
+	ck_assert_uint_eq(second_factor, 2);
 }
 END_TEST
 
