@@ -427,7 +427,11 @@ static int hint(json_object *a, const char *name)
 /* Each tool's hints, checked against what its route does: GET reads; PUT
  * overwrites (the profile), POST /api/admin/permissions replaces, refresh
  * ends the old token, logout revokes (again: nothing more); creating a
- * user twice answers 409 the second time, login issues a new token. */
+ * user twice answers 409 the second time, login issues a new token. The
+ * accounts: a password change or reset overwrites the password, turning
+ * TOTP off deletes it, an enrolment replaces a pending secret, a mailed
+ * link ends the earlier one; none does nothing when repeated (the second
+ * call is refused: the old password, the used link, the code). */
 START_TEST(test_annotations_of_every_tool)
 {
 	static const struct {
@@ -438,9 +442,21 @@ START_TEST(test_annotations_of_every_tool)
 	    {"post_auth_login", 0, 0, 0},
 	    {"post_auth_refresh", 0, 1, 0},
 	    {"post_auth_logout", 0, 1, 1},
+	    {"post_auth_login_mfa", 0, 0, 0},
+	    {"get_auth_mfa", 1, 0, 1},
+	    {"post_auth_mfa_enroll", 0, 1, 0},
+	    {"post_auth_mfa_confirm", 0, 0, 0},
+	    {"post_auth_mfa_disable", 0, 1, 0},
+	    {"post_auth_signup", 0, 0, 0},
+	    {"post_auth_verify_resend", 0, 1, 0},
+	    {"post_auth_password_reset", 0, 1, 0},
+	    {"post_auth_password_reset_confirm", 0, 1, 0},
+	    {"post_auth_password", 0, 1, 0},
 	    {"get_api_profile", 1, 0, 1},
 	    {"put_api_profile", 0, 1, 1},
 	    {"get_api_email", 1, 0, 1},
+	    {"get_api_sessions", 1, 0, 1},
+	    {"delete_api_sessions_id", 0, 1, 1},
 	    {"get_api_users", 1, 0, 1},
 	    {"post_api_users", 0, 0, 0},
 	    {"get_api_admin_users", 1, 0, 1},
