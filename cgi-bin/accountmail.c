@@ -47,7 +47,12 @@ static const struct field signup_in[] = {
      .max = NAME_MAX_LEN,
      .description = "The new user's name"},
 };
-const struct route_fields signup_fields = {.in = FIELD_LIST(signup_in)};
+/* Every answer of these routes is one message (answer_message): the same
+ * for an address with an account and one without. */
+static const struct field message_out[] = {
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+};
+const struct route_fields signup_fields = {.in = FIELD_LIST(signup_in), .out = FIELD_LIST(message_out)};
 static const struct field email_in[] = {
     {.name = "email",
      .type = FIELD_STRING,
@@ -57,7 +62,7 @@ static const struct field email_in[] = {
      .format = FORMAT_EMAIL,
      .description = "The account's email"},
 };
-const struct route_fields account_email_fields = {.in = FIELD_LIST(email_in)};
+const struct route_fields account_email_fields = {.in = FIELD_LIST(email_in), .out = FIELD_LIST(message_out)};
 static const struct field confirm_in[] = {
     {.name = "token",
      .type = FIELD_STRING,
@@ -72,7 +77,8 @@ static const struct field confirm_in[] = {
      .max = PASSWORD_MAX_LEN,
      .description = "The new password"},
 };
-const struct route_fields reset_confirm_fields = {.in = FIELD_LIST(confirm_in)};
+const struct route_fields reset_confirm_fields = {.in = FIELD_LIST(confirm_in),
+						  .out = FIELD_LIST(message_out)};
 
 /* The answers that must not tell whether an address has an account. */
 #define SIGNUP_SENT "Check your email: we sent a link to finish signing up"

@@ -494,7 +494,9 @@ static const struct field login_mfa_in[] = {
      .max = MFA_CODE_MAX,
      .description = "Or an unused recovery code"},
 };
-static const struct route_fields login_mfa_fields = {.in = FIELD_LIST(login_mfa_in)};
+/* The local issuer's token answer: a tenant never answers this step. */
+static const struct route_fields login_mfa_fields = {.in = FIELD_LIST(login_mfa_in),
+						     .out = FIELD_LIST(token_out)};
 
 static const struct field refresh_in[] = {
     {.name = "refresh_token",

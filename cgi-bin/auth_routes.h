@@ -16,13 +16,14 @@ ROUTE("GET", "/auth/mfa", ROUTE_TOKEN, NULL, "Whether two-factor login (TOTP) is
       &mfa_get_fields, mfa_get, 0)
 ROUTE("POST", "/auth/mfa/enroll", ROUTE_TOKEN, NULL,
       "Start two-factor login: a new TOTP secret (pending) and its otpauth:// URI", &mfa_enroll_fields,
-      mfa_enroll_post, ROUTE_NO_MCP)
+      mfa_enroll_post, ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)
 ROUTE("POST", "/auth/mfa/confirm", ROUTE_TOKEN, NULL,
       "Turn two-factor login on with a first code; returns the recovery codes, once", &mfa_confirm_fields,
       mfa_confirm_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
 ROUTE("POST", "/auth/mfa/disable", ROUTE_TOKEN, NULL,
       "Turn two-factor login off with a code; needs a token of a login with a second factor",
-      &mfa_disable_fields, mfa_disable_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_SECOND_FACTOR)
+      &mfa_disable_fields, mfa_disable_post,
+      ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_SECOND_FACTOR | ROUTE_DESTRUCTIVE)
 ROUTE("GET", "/account/mfa", ROUTE_PUBLIC, NULL,
       "The two-factor page of a signed-in browser: the QR code to scan, confirm, turn off", NULL,
       account_mfa_get, ROUTE_NO_MCP)
@@ -67,7 +68,9 @@ ROUTE("POST", "/oauth/token", ROUTE_PUBLIC, NULL,
 ROUTE("POST", "/oauth/revoke", ROUTE_PUBLIC, NULL, "OAuth token revocation (RFC 7009, form-encoded)", NULL,
       oauth_revoke_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
 /* Accounts by mail (cgi-bin/accountmail.c): sign-up, email verification,
- * password reset. Not tools: they take passwords and mailed tokens. */
+ * password reset. Not tools on /mcp: they take passwords and mailed
+ * tokens, or start a flow only the mailed link can finish. A new link
+ * ends the earlier one of its kind: ROUTE_DESTRUCTIVE. */
 ROUTE("POST", "/auth/signup", ROUTE_PUBLIC, NULL,
       "Sign up with email, password and name (MCPAUTH_SIGNUP); a link to verify the email is mailed",
       &signup_fields, signup_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
@@ -76,13 +79,13 @@ ROUTE("GET", "/auth/verify", ROUTE_PUBLIC, NULL,
       verify_get, ROUTE_NO_MCP)
 ROUTE("POST", "/auth/verify/resend", ROUTE_PUBLIC, NULL,
       "Mail a new verification link to an account that has not verified its email", &account_email_fields,
-      verify_resend_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+      verify_resend_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)
 ROUTE("POST", "/auth/password/reset", ROUTE_PUBLIC, NULL,
       "Mail a password reset link (valid 30 minutes, once) to an account's email", &account_email_fields,
-      reset_request_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+      reset_request_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)
 ROUTE("POST", "/auth/password/reset/confirm", ROUTE_PUBLIC, NULL,
       "Set a new password with a reset link's token; every session of the account is signed out",
-      &reset_confirm_fields, reset_confirm_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+      &reset_confirm_fields, reset_confirm_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)
 ROUTE("GET", "/account/signup", ROUTE_PUBLIC, NULL, "The sign-up page", NULL, signup_page_get, ROUTE_NO_MCP)
 ROUTE("POST", "/account/signup", ROUTE_PUBLIC, NULL, "The sign-up page's form (HTML form post)", NULL,
       signup_page_post, ROUTE_RAW_BODY | ROUTE_NO_MCP)
@@ -94,7 +97,7 @@ ROUTE("POST", "/account/reset", ROUTE_PUBLIC, NULL, "The password reset page's f
 ROUTE("POST", "/auth/password", ROUTE_TOKEN, NULL,
       "Change the caller's password (old and new); ends every refresh token, OAuth grant and browser session "
       "of the user",
-      &password_fields, password_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP)
+      &password_fields, password_post, ROUTE_JSON_ONLY | ROUTE_NO_MCP | ROUTE_DESTRUCTIVE)
 ROUTE("GET", "/account", ROUTE_PUBLIC, NULL, "The account page: sign in, sessions, password change", NULL,
       account_get, ROUTE_NO_MCP)
 ROUTE("POST", "/account/login", ROUTE_PUBLIC, NULL, "The account page's sign-in form (HTML form post)", NULL,

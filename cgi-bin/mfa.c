@@ -393,7 +393,15 @@ static const struct field confirm_in[] = {
      .max = MFA_CODE_MAX,
      .description = "The authenticator's current 6-digit code"},
 };
-const struct route_fields mfa_confirm_fields = {.in = FIELD_LIST(confirm_in)};
+static const struct field confirm_out[] = {
+    {.name = "enabled", .type = FIELD_BOOLEAN, .flags = FIELD_REQUIRED},
+    {.name = "recovery_codes",
+     .type = FIELD_ARRAY,
+     .flags = FIELD_REQUIRED,
+     .description = "Single-use codes for a login without the authenticator; shown once"},
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+};
+const struct route_fields mfa_confirm_fields = {.in = FIELD_LIST(confirm_in), .out = FIELD_LIST(confirm_out)};
 
 static const struct field disable_in[] = {
     {.name = "otp", .type = FIELD_STRING, .min = 1, .max = MFA_CODE_MAX, .description = "The current code"},
@@ -403,4 +411,8 @@ static const struct field disable_in[] = {
      .max = MFA_CODE_MAX,
      .description = "Or an unused recovery code"},
 };
-const struct route_fields mfa_disable_fields = {.in = FIELD_LIST(disable_in)};
+static const struct field disable_out[] = {
+    {.name = "enabled", .type = FIELD_BOOLEAN, .flags = FIELD_REQUIRED},
+    {.name = "message", .type = FIELD_STRING, .flags = FIELD_REQUIRED},
+};
+const struct route_fields mfa_disable_fields = {.in = FIELD_LIST(disable_in), .out = FIELD_LIST(disable_out)};

@@ -385,27 +385,12 @@ enum http_flow guard_bearer(struct request *req, struct response *resp)
 	return req->authorization ? check_token(req, resp, 1) : HTTP_GO_ON;
 }
 
-/* RFC 8176's amr values of the token: 1 when it holds want. */
-static int principal_has_amr(const struct principal *p, const char *want)
-{
-	json_object *amr;
-	if (!p->claims || !json_object_object_get_ex(p->claims, "amr", &amr) ||
-	    !json_object_is_type(amr, json_type_array))
-		return 0;
-	for (size_t i = 0, n = json_object_array_length(amr); i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(amr, i));
-		if (s && strcmp(s, want) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* RFC 9470: a good token of a login without a second factor, on a route
  * that needs one: 401 insufficient_user_authentication. */
 static enum http_flow second_factor(struct request *req, struct response *resp)
 {
 	const struct principal *p = req->principal;
-	if (!(req->route->flags & ROUTE_SECOND_FACTOR) || principal_has_amr(p, "otp"))
+	if (!(req->route->flags & ROUTE_SECOND_FACTOR) || p->second_factor)
 		return HTTP_GO_ON;
 	audit_event(req, "second_factor_required", "sub", p->sub, NULL);
 	guard_challenge(req, resp, "insufficient_user_authentication",
@@ -459,15 +444,21 @@ enum http_flow guard_check(struct request *req, struct response *resp)
 
 int guard_allows(const struct route *r, const struct principal *p)
 {
+	int met = 0;
 	switch (r->req) {
 	case ROUTE_PUBLIC:
+		/* guard_check asks nothing more of a public route. */
 		return 1;
 	case ROUTE_TOKEN:
-		return p != NULL;
+		met = p != NULL;
+		break;
 	case ROUTE_PERMISSION:
-		return p && principal_has_permission(p, r->need);
+		met = p && principal_has_permission(p, r->need);
+		break;
 	case ROUTE_SCOPE:
-		return p && principal_has_scope(p, r->need);
+		met = p && principal_has_scope(p, r->need);
+		break;
 	}
-	return 0;
+	/* Then second_factor's rule, as guard_check applies it. */
+	return met && (!(r->flags & ROUTE_SECOND_FACTOR) || p->second_factor);
 }

@@ -14,9 +14,10 @@
 enum http_flow guard_check(struct request *req, struct response *resp);
 
 /* 1 when a caller with principal p (NULL: no token) meets r's requirement
- * as guard_check judges it, 0 otherwise. No step-up (a permission the
- * token was not granted is not met), no audit line, no answer: what
- * tools/list asks of each tool for the caller's token. */
+ * as guard_check judges it (a ROUTE_SECOND_FACTOR row: a token with amr
+ * otp), 0 otherwise. No step-up (a permission the token was not granted
+ * is not met), no audit line, no answer: what tools/list asks of each
+ * tool for the caller's token. */
 int guard_allows(const struct route *r, const struct principal *p);
 
 /* A Bearer token, when the request presents one, is valid: HTTP_GO_ON (and

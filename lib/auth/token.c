@@ -426,6 +426,12 @@ void token_principal(const struct token_verifier *v, json_object *claims, double
 	p->scope = json_get_string(claims, "scope");
 	p->grant_id = json_get_string(claims, "grant_id");
 	p->client_id = json_get_string(claims, "client_id");
+	json_object *amr;
+	if (json_object_object_get_ex(claims, "amr", &amr) && json_object_is_type(amr, json_type_array))
+		for (size_t i = 0, n = json_object_array_length(amr); i < n && !p->second_factor; i++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(amr, i));
+			p->second_factor = s && strcmp(s, "otp") == 0;
+		}
 	p->exp = exp;
 }
 

@@ -96,6 +96,7 @@ struct principal {
 	const char *grant_id;	  /* the local authorization server's grant (claim grant_id), or NULL */
 	const char *client_id;	  /* RFC 9068 client_id: a token of the authorization flow; or NULL */
 	const char *resource;	  /* the aud value resource_ok accepted; NULL when audience matched */
+	int second_factor;	  /* 1 when the amr claim (RFC 8176) holds "otp" */
 	double exp;
 	double retire_at; /* the verifying key's retire time, 0 when none */
 };

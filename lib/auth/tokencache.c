@@ -69,14 +69,24 @@ static struct entry *slot_for(const unsigned char hash[32])
  * own permissions array reserves 32 slots, and five separate strings take
  * a block each, paid for every entry of every process (the figures:
  * bench/RESULTS.md, "Measurements behind design choices"). */
-enum { T_EMAIL = 1, T_NAME = 2, T_SCOPE = 4, T_CLIENT = 8, T_RESOURCE = 16, T_GRANT = 32, T_SET = 0x40 };
+enum {
+	T_EMAIL = 1,
+	T_NAME = 2,
+	T_SCOPE = 4,
+	T_CLIENT = 8,
+	T_RESOURCE = 16,
+	T_GRANT = 32,
+	T_SET = 0x40,
+	T_OTP = 0x80, /* second_factor: the guard's ROUTE_SECOND_FACTOR rule needs it on a hit too */
+};
 
 static json_object *compact(const struct principal *p)
 {
 	struct sbuf t = {0};
-	char flags = (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) |
-			    (p->scope ? T_SCOPE : 0) | (p->client_id ? T_CLIENT : 0) |
-			    (p->resource ? T_RESOURCE : 0) | (p->grant_id ? T_GRANT : 0));
+	char flags =
+	    (char)(T_SET | (p->email ? T_EMAIL : 0) | (p->name ? T_NAME : 0) | (p->scope ? T_SCOPE : 0) |
+		   (p->client_id ? T_CLIENT : 0) | (p->resource ? T_RESOURCE : 0) |
+		   (p->grant_id ? T_GRANT : 0) | (p->second_factor ? T_OTP : 0));
 	sbuf_add(&t, &flags, 1);
 	const char *parts[] = {p->sub, p->email, p->name, p->scope, p->client_id, p->resource, p->grant_id};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
@@ -113,7 +123,7 @@ static void principal_from(json_object *c, double exp, struct principal *p)
 	memset(p, 0, sizeof *p);
 	p->claims = json_object_get(c);
 	const char *t = json_object_get_string(json_object_array_get_idx(c, 0));
-	int flags = *t++;
+	int flags = (unsigned char)*t++;
 	p->sub = next_part(&t);
 	p->email = flags & T_EMAIL ? next_part(&t) : NULL;
 	p->name = flags & T_NAME ? next_part(&t) : NULL;
@@ -121,6 +131,7 @@ static void principal_from(json_object *c, double exp, struct principal *p)
 	p->client_id = flags & T_CLIENT ? next_part(&t) : NULL;
 	p->resource = flags & T_RESOURCE ? next_part(&t) : NULL;
 	p->grant_id = flags & T_GRANT ? next_part(&t) : NULL;
+	p->second_factor = !!(flags & T_OTP);
 	p->permissions = json_object_array_get_idx(c, 1);
 	p->exp = exp;
 }

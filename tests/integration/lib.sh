@@ -520,3 +520,22 @@ sign_token() {
 
 # The server's own kid, from its published JWKS.
 server_kid() { curl -s "$BASE/.well-known/jwks.json" | jq -r '.keys[0].kid'; }
+
+# The browser tests' screenshots go to SHOTS: the build tree's
+# tests/screenshots, so that a run leaves the source tree as it was; the
+# documentation's copies in docs/img only with MCPAUTH_SCREENSHOTS=1.
+screenshot_dir() {
+	SHOTS=$top_builddir/tests/screenshots
+	[ "${MCPAUTH_SCREENSHOTS:-}" = 1 ] && SHOTS=$top_srcdir/docs/img
+	mkdir -p "$SHOTS" && touch -d "@$(($(date +%s) - 1))" "$TMP_ROOT/shots-since"
+}
+# expect_screenshot NAME: SHOTS/NAME.png is a PNG written since screenshot_dir.
+expect_screenshot() {
+	local f=$SHOTS/$1.png
+	if [ -s "$f" ] && [ "$f" -nt "$TMP_ROOT/shots-since" ] &&
+		[ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 89504e47 ]; then
+		ok "screenshot $f"
+	else
+		not_ok "no new screenshot $f"
+	fi
+}

@@ -124,9 +124,9 @@ check_detail() {
 	[ -n "$f" ] && jq -r --arg id "$4" "[.[] | select(.id == \$id)][0].details | $5" "$f" 2>/dev/null
 }
 for era in 2025-11-25 2026-07-28; do
-	expect_eq "$(check_detail anonymous $era tools-list tools-list '.toolCount')" 10 "$era anonymous: the suite saw all 10 tools"
+	expect_eq "$(check_detail anonymous $era tools-list tools-list '.toolCount')" 13 "$era anonymous: the suite saw all 13 tools"
 	expect_eq "$(check_detail user $era tools-list tools-list '.tools | join(",")')" \
-		get_root,get_api_profile,put_api_profile,get_api_email "$era user: the suite saw the user's 4 tools"
+		get_root,get_auth_mfa,get_api_profile,put_api_profile,get_api_email,get_api_sessions,delete_api_sessions_id "$era user: the suite saw the user's 7 tools"
 done
 expect_eq "$(check_detail anonymous 2026-07-28 caching sep-2549-cache-scope-valid '.endpoints[0].cacheScope')" public \
 	"2026-07-28 anonymous: tools/list cacheScope public"

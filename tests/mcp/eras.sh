@@ -75,7 +75,7 @@ for mode in legacy auto 2026-07-28; do
 	case $mode in legacy) era=2025-11-25 ;; *) era=2026-07-28 ;; esac
 	(cd "$NODE_DIR" && MODE=$mode ERA=$era BASE="$BASE" USER_TOKEN="$USER" ADMIN_TOKEN="$ADMIN" VIEWER_TOKEN="$VIEWER" \
 		timeout 120 node sdk2-client.mjs) >"$TMP_ROOT/sdk2-$mode.out" 2>"$TMP_ROOT/sdk2-$mode.err"
-	node_checks "SDK 2.x $mode" "$TMP_ROOT/sdk2-$mode.out" "$TMP_ROOT/sdk2-$mode.err" $? $((9 + 1 + 3 * 3 + 3 * 20 + 10))
+	node_checks "SDK 2.x $mode" "$TMP_ROOT/sdk2-$mode.out" "$TMP_ROOT/sdk2-$mode.err" $? $((9 + 1 + 3 * 3 + 3 * 28 + 11))
 done
 
 # --- the SDK 1.x client: the handshake era, whatever else the server serves -----------------
@@ -94,7 +94,7 @@ await client.close();
 EOF
 out=$(cd "$NODE_DIR" && BASE="$BASE" TOKEN="$USER" timeout 60 node sdk1-era.mjs 2>"$TMP_ROOT/sdk1.err")
 expect_eq "$(jq -r .version <<<"$out" 2>/dev/null)" 2025-11-25 "SDK 1.x: negotiates 2025-11-25 ($(head -c 300 "$TMP_ROOT/sdk1.err"))"
-expect_eq "$(jq -r '.tools | join(",")' <<<"$out" 2>/dev/null)" get_root,get_api_profile,put_api_profile,get_api_email \
+expect_eq "$(jq -r '.tools | join(",")' <<<"$out" 2>/dev/null)" get_root,get_auth_mfa,get_api_profile,put_api_profile,get_api_email,get_api_sessions,delete_api_sessions_id \
 	"SDK 1.x: the user's tool list"
 expect_eq "$(jq -r .email <<<"$out" 2>/dev/null)" user@example.com "SDK 1.x: get_api_profile"
 
@@ -117,7 +117,7 @@ for era in legacy auto modern; do
 	case $era in legacy) want=handshake ;; *) want=2026-07-28 ;; esac
 	expect_eq "$(wire_era)" "$want" "Inspector --protocol-era $era: speaks $want on the wire"
 	expect_eq "$(ijson '[.tools[].name] | join(",")')" \
-		get_root,get_api_profile,get_api_email,get_api_users,get_api_auth0_user_id,get_api_user_id \
+		get_root,get_auth_mfa,get_api_profile,get_api_email,get_api_sessions,get_api_users,get_api_auth0_user_id,get_api_user_id \
 		"Inspector --protocol-era $era: the viewer's tool list"
 	inspector "$era" --method tools/call --tool-name get_api_user_id --tool-arg 'id=auth0|user123' \
 		--header "Authorization: Bearer $VIEWER"
@@ -156,7 +156,7 @@ for proto in legacy auto; do
 	wait "$MR_PID" 2>/dev/null
 	mr() { grep "\"id\":$1," "$MR_OUT" | head -1 | jq -r "$2" 2>/dev/null; }
 	expect_eq "$(mr 1 .result.serverInfo.name)" mcpauth "mcp-remote --protocol $proto: initialize through the bridge"
-	expect_eq "$(mr 2 '.result.tools | length')" 10 "mcp-remote --protocol $proto: the admin's tool list"
+	expect_eq "$(mr 2 '.result.tools | length')" 13 "mcp-remote --protocol $proto: the admin's tool list"
 	req GET /api/admin/users -H "Authorization: Bearer $ADMIN"
 	expect_eq "$(mr 3 '.result.structuredContent | tojson')" "$(jq -c . "$TMP_ROOT/body")" \
 		"mcp-remote --protocol $proto: get_api_admin_users equals GET /api/admin/users"

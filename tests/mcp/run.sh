@@ -52,8 +52,8 @@ mkdir -p "$TMP_ROOT/home"
 
 inspector --method tools/list --header "Authorization: Bearer $USER"
 expect_eq "$RC" 0 "Inspector: tools/list with a token exits 0"
-expect_eq "$(ijson '[.tools[].name] | join(",")')" get_root,get_api_profile,put_api_profile,get_api_email \
-	"Inspector: tools/list with the user's token lists the 4 tools it can call, by their MCP names"
+expect_eq "$(ijson '[.tools[].name] | join(",")')" get_root,get_auth_mfa,get_api_profile,put_api_profile,get_api_email,get_api_sessions,delete_api_sessions_id \
+	"Inspector: tools/list with the user's token lists the 7 tools it can call, by their MCP names"
 
 inspector --method tools/call --tool-name get_api_profile --header "Authorization: Bearer $USER"
 expect_eq "$RC" 0 "Inspector: tools/call get_api_profile with a token exits 0"

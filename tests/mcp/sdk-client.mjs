@@ -56,7 +56,7 @@ const text = (result) => JSON.parse(result.content?.[0]?.text ?? 'null');
 
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name);
-  check(tools.length === 12, 'tools/list: 12 tools', names.join(','));
+  check(tools.length === 13, 'tools/list: 13 tools', names.join(','));
   check(!names.some((n) => n.startsWith('post_auth_')), 'no tool takes a password or refresh token',
     names.join(','));
   check(names.every((n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n)), 'every tool name follows the MCP rule');
@@ -108,7 +108,7 @@ for (const [who, token] of Object.entries(users)) {
 
 // --- permissions: the caller's own, nothing more ------------------------------------------------
 // With a token, tools/list holds the tools that token can call.
-for (const [who, want] of [['user', 4], ['viewer', 6], ['admin', 10]]) {
+for (const [who, want] of [['user', 7], ['viewer', 8], ['admin', 13]]) {
   const { client } = await connect(users[who]);
   const { tools } = await client.listTools();
   check(tools.length === want, `${who}: tools/list lists the ${want} tools the token can call`,
@@ -147,7 +147,7 @@ for (const [who, want] of [['user', 4], ['viewer', 6], ['admin', 10]]) {
   const { client } = await connect(users.admin);
   const { tools } = await client.listTools();
   const typed = tools.filter((t) => Object.keys(t.outputSchema?.properties ?? {}).length > 0).map((t) => t.name);
-  check(tools.length === 10 && typed.length === tools.length, 'every tool declares its answer\'s fields in outputSchema',
+  check(tools.length === 13 && typed.length === tools.length, 'every tool declares its answer\'s fields in outputSchema',
     typed.join(','));
   const me = (await client.callTool({ name: 'get_api_profile', arguments: {} })).structuredContent;
   const calls = [

@@ -20,13 +20,28 @@ const versionNegotiation = mode === 'legacy' ? { mode: 'legacy' } : mode === 'au
 
 // The tools each demo user's token can call (permissions, and the scope
 // "email" for get_api_email); the admin holds every permission.
-const ALL = ['get_root', 'get_api_profile', 'put_api_profile', 'get_api_email', 'get_api_users', 'post_api_users',
-  'get_api_admin_users', 'post_api_admin_permissions', 'get_api_auth0_user_id', 'get_api_user_id'];
+const ALL = ['get_root', 'get_auth_mfa', 'get_api_profile', 'put_api_profile', 'get_api_email', 'get_api_sessions',
+  'delete_api_sessions_id', 'get_api_users', 'post_api_users', 'get_api_admin_users', 'post_api_admin_permissions',
+  'get_api_auth0_user_id', 'get_api_user_id'];
 const LISTS = {
-  user: ['get_root', 'get_api_profile', 'put_api_profile', 'get_api_email'],
-  viewer: ['get_root', 'get_api_profile', 'get_api_email', 'get_api_users', 'get_api_auth0_user_id', 'get_api_user_id'],
+  user: ['get_root', 'get_auth_mfa', 'get_api_profile', 'put_api_profile', 'get_api_email', 'get_api_sessions',
+    'delete_api_sessions_id'],
+  viewer: ['get_root', 'get_auth_mfa', 'get_api_profile', 'get_api_email', 'get_api_sessions', 'get_api_users',
+    'get_api_auth0_user_id', 'get_api_user_id'],
   admin: ALL,
 };
+// A new refresh-token login of the demo user; its session id, which
+// delete_api_sessions_id ends (a caller ends only its own sessions).
+const LOGINS = { user: ['user@example.com', 'password'], admin: ['admin@example.com', 'admin'] };
+async function newSession(who) {
+  const ids = async () => (await (await fetch(new URL('/api/sessions', base),
+    { headers: { Authorization: `Bearer ${tokens[who]}` } })).json()).sessions.map((s) => s.id);
+  const before = await ids();
+  const [email, password] = LOGINS[who];
+  await fetch(new URL('/auth/login', base), { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password, scope: 'openid offline_access' }) });
+  return (await ids()).find((id) => !before.includes(id));
+}
 // Arguments that leave the demo data as it was (or add a user of one's own).
 const ARGS = {
   put_api_profile: (who) => ({ name: { user: 'John Doe', viewer: 'View Only', admin: 'Jane Admin' }[who] }),
@@ -34,6 +49,8 @@ const ARGS = {
   post_api_admin_permissions: () => ({ userId: 'auth0|readonly789', permissions: ['read:profile', 'read:users'] }),
   get_api_auth0_user_id: () => ({ id: 'auth0|user123' }),
   get_api_user_id: () => ({ id: 'auth0|user123' }),
+  // The viewer may not: refused before the id is looked at.
+  delete_api_sessions_id: async (who) => ({ id: who === 'viewer' ? 'rt_none' : await newSession(who) }),
 };
 
 const tag = `[${mode}]`;
@@ -74,7 +91,7 @@ function checkCaching(list, who, scope) {
   checkCaching(list, 'no token', 'public');
   check(isDeepStrictEqual(tools.map((t) => t.name).sort(), [...ALL].sort()), 'without a token, tools/list lists every tool',
     tools.map((t) => t.name).join(','));
-  check(tools.every((t) => t.name === 'get_root' || /Requires an access token/.test(t.description ?? '')),
+  check(tools.every((t) => t.name === 'get_root' || /Requires (an|a valid) access token/.test(t.description ?? '')),
     "each protected tool's description says what it requires");
   check(tools.every((t) => t.outputSchema?.type === 'object' && t.annotations?.openWorldHint === false),
     'every tool has an object outputSchema and openWorldHint false');
@@ -105,7 +122,7 @@ for (const [who, token] of Object.entries(tokens)) {
   const names = tools.map((t) => t.name);
   check(isDeepStrictEqual(names, LISTS[who]), `${who}: tools/list lists the tools the token can call`, names.join(','));
   for (const tool of tools) {
-    const args = ARGS[tool.name]?.(who) ?? {};
+    const args = (await ARGS[tool.name]?.(who)) ?? {};
     const res = await thrown(client.callTool({ name: tool.name, arguments: args }).then((r) => { tool.result = r; }));
     const r = tool.result;
     check(res === undefined && r?.isError !== true, `${who}: ${tool.name} is callable`,
@@ -118,7 +135,7 @@ for (const [who, token] of Object.entries(tokens)) {
       `${who}: ${tool.name} text content equals structuredContent`);
   }
   for (const name of ALL.filter((n) => !names.includes(n))) {
-    const r = await client.callTool({ name, arguments: ARGS[name]?.(who) ?? {} });
+    const r = await client.callTool({ name, arguments: (await ARGS[name]?.(who)) ?? {} });
     const body = JSON.parse(r.content?.[0]?.text ?? 'null');
     check(r.isError === true && body?.error === 'Insufficient permissions', `${who}: ${name}, not listed, answers 403`,
       JSON.stringify(r).slice(0, 200));

@@ -48,7 +48,7 @@ START_TEST(test_index_rows_are_each_groups_rows_without_code)
 		}
 		total += full->nroutes;
 	}
-	ck_assert_uint_eq(total, 43);
+	ck_assert_uint_eq(total, 50);
 }
 END_TEST
 

@@ -110,6 +110,35 @@ START_TEST(test_cache_hit_keeps_namespaced_email_and_name)
 }
 END_TEST
 
+/* amr otp (a login with a second factor) is kept: a ROUTE_SECOND_FACTOR
+ * route lets the same token through on its second request too. */
+START_TEST(test_cache_hit_keeps_the_second_factor)
+{
+	static const char *const amrs[] = {"[\"pwd\",\"otp\"]", "[\"pwd\"]", "\"otp\""};
+	for (size_t k = 0; k < sizeof amrs / sizeof amrs[0]; k++) {
+		char payload[512];
+		snprintf(
+		    payload, sizeof payload,
+		    "{\"iss\":\"https://issuer.test/\",\"aud\":\"https://api.test\",\"sub\":\"auth0|mfa%zu\","
+		    "\"iat\":%d,\"exp\":%d,\"amr\":%s}",
+		    k, NOW, NOW + 600, amrs[k]);
+		char *tok =
+		    testkeys_rs256(key1, "{\"alg\":\"RS256\",\"kid\":\"" TESTKEYS_KID1 "\"}", payload);
+		struct principal p;
+		int hit;
+		for (int round = 0; round < 2; round++) {
+			ck_assert_int_eq(check(tok, NOW + round, &p, &hit), TOKEN_OK);
+			ck_assert_int_eq(hit, round);
+			/* Only an array holding "otp" counts. */
+			ck_assert_msg(p.second_factor == (k == 0), "amr %s round %d: %d", amrs[k], round,
+				      p.second_factor);
+			principal_free(&p);
+		}
+		free(tok);
+	}
+}
+END_TEST
+
 /* What the token lacks, a hit lacks too. */
 START_TEST(test_cache_hit_keeps_absent_claims_absent)
 {
@@ -255,6 +284,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_cache_second_use_is_a_hit_with_the_same_principal);
 	tcase_add_test(tc, test_cache_hit_keeps_namespaced_email_and_name);
 	tcase_add_test(tc, test_cache_hit_keeps_absent_claims_absent);
+	tcase_add_test(tc, test_cache_hit_keeps_the_second_factor);
 	tcase_add_test(tc, test_cache_never_serves_past_exp);
 	tcase_add_test(tc, test_cache_keeps_no_refusal);
 	tcase_add_test(tc, test_cache_distinguishes_tokens);

@@ -427,7 +427,11 @@ static int hint(json_object *a, const char *name)
 /* Each tool's hints, checked against what its route does: GET reads; PUT
  * overwrites (the profile), POST /api/admin/permissions replaces, refresh
  * ends the old token, logout revokes (again: nothing more); creating a
- * user twice answers 409 the second time, login issues a new token. */
+ * user twice answers 409 the second time, login issues a new token. The
+ * accounts: a password change or reset overwrites the password, turning
+ * TOTP off deletes it, an enrolment replaces a pending secret, a mailed
+ * link ends the earlier one; none does nothing when repeated (the second
+ * call is refused: the old password, the used link, the code). */
 START_TEST(test_annotations_of_every_tool)
 {
 	static const struct {
@@ -438,9 +442,21 @@ START_TEST(test_annotations_of_every_tool)
 	    {"post_auth_login", 0, 0, 0},
 	    {"post_auth_refresh", 0, 1, 0},
 	    {"post_auth_logout", 0, 1, 1},
+	    {"post_auth_login_mfa", 0, 0, 0},
+	    {"get_auth_mfa", 1, 0, 1},
+	    {"post_auth_mfa_enroll", 0, 1, 0},
+	    {"post_auth_mfa_confirm", 0, 0, 0},
+	    {"post_auth_mfa_disable", 0, 1, 0},
+	    {"post_auth_signup", 0, 0, 0},
+	    {"post_auth_verify_resend", 0, 1, 0},
+	    {"post_auth_password_reset", 0, 1, 0},
+	    {"post_auth_password_reset_confirm", 0, 1, 0},
+	    {"post_auth_password", 0, 1, 0},
 	    {"get_api_profile", 1, 0, 1},
 	    {"put_api_profile", 0, 1, 1},
 	    {"get_api_email", 1, 0, 1},
+	    {"get_api_sessions", 1, 0, 1},
+	    {"delete_api_sessions_id", 0, 1, 1},
 	    {"get_api_users", 1, 0, 1},
 	    {"post_api_users", 0, 0, 0},
 	    {"get_api_admin_users", 1, 0, 1},
@@ -488,29 +504,39 @@ static int guard_lets_through(const struct route *r, struct principal *p)
  * no fewer: the two rules agree on every route for every kind of caller. */
 START_TEST(test_visible_tools_are_the_ones_the_guard_lets_through)
 {
-	static const char *const callers[][2] = {
-	    /* permissions, scope (NULL: no scope claim) */
-	    {"read:profile write:profile", "openid profile email"},
-	    {"read:profile read:users", "openid"},
-	    {"read:profile write:profile read:users write:users admin:all", NULL},
-	    {"", "email"},
+	static const struct {
+		const char *permissions, *scope; /* scope NULL: no scope claim */
+		int second_factor;		 /* amr holds otp */
+	} callers[] = {
+	    {"read:profile write:profile", "openid profile email", 0},
+	    {"read:profile read:users", "openid", 0},
+	    {"read:profile write:profile read:users write:users admin:all", NULL, 0},
+	    {"", "email", 0},
+	    /* A login with a second factor: the ROUTE_SECOND_FACTOR rows too. */
+	    {"read:profile write:profile", "openid profile email", 1},
+	    {"", NULL, 1},
 	};
-	size_t shown = 0, hidden = 0;
+	size_t shown = 0, hidden = 0, second_factor = 0;
 	for (size_t c = 0; c < sizeof callers / sizeof callers[0]; c++) {
-		struct principal p = {.sub = "auth0|t", .scope = callers[c][1]};
-		p.permissions = json_word_array(callers[c][0]);
+		struct principal p = {
+		    .sub = "auth0|t", .scope = callers[c].scope, .second_factor = callers[c].second_factor};
+		p.permissions = json_word_array(callers[c].permissions);
 		for (size_t i = 0; i < api.ntools; i++) {
 			const struct tool *t = &api.tools[i];
 			int visible = tool_visible(t, &p);
 			ck_assert_msg(visible == guard_lets_through(t->route, &p),
 				      "%s for caller %zu: listed %d", t->name, c, visible);
 			visible ? shown++ : hidden++;
+			if (visible && (t->route->flags & ROUTE_SECOND_FACTOR))
+				second_factor++;
 		}
 		json_object_put(p.permissions);
 	}
 	/* Both answers occur: the agreement is not one of a constant. */
 	ck_assert_uint_gt(shown, 0);
 	ck_assert_uint_gt(hidden, 0);
+	/* A second-factor row is listed to the callers with amr otp, only. */
+	ck_assert_uint_eq(second_factor, 2);
 }
 END_TEST
 
