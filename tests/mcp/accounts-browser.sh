@@ -11,18 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 . "$here/npm.sh"
 
-if install_clients; then ok "npm ci installed playwright-core"; else
-	not_ok "npm ci installed playwright-core"
-	finish
-	exit 1
-fi
-CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
-export CHROMIUM
-if [ -x "$CHROMIUM" ]; then ok "chromium is installed"; else
-	not_ok "chromium is installed (apt-get install chromium; scripts/common.sh lists it)"
-	finish
-	exit 1
-fi
+need_clients "playwright-core"
+need_chromium
 
 MAILDIR=$TMP_ROOT/mail
 mkdir -p "$MAILDIR"

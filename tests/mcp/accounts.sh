@@ -10,35 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 . "$here/npm.sh"
 
-# node_checks NAME OUT ERR RC EXPECTED, as oauth.sh's.
-node_checks() {
-	local name=$1 out=$2 err=$3 rc=$4 expected=$5 line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "$name: ${line#ok - }" ;;
-		"not ok - "*) not_ok "$name: ${line#not ok - }" ;;
-		esac
-	done <"$out"
-	if [ "$rc" -eq 0 ] && grep -qx '# done' "$out"; then
-		ok "$name: the program ran to its end"
-	else
-		not_ok "$name: the program ran to its end (exit $rc): $(tail -c 800 "$err")"
-	fi
-	expect_eq "$(grep -c '^ok - ' "$out")" "$expected" "$name: all its checks passed"
-}
-
-if install_clients; then ok "npm ci installed playwright-core"; else
-	not_ok "npm ci installed playwright-core"
-	finish
-	exit 1
-fi
-CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
-export CHROMIUM
-if [ -x "$CHROMIUM" ]; then ok "chromium is installed"; else
-	not_ok "chromium is installed (apt-get install chromium; scripts/common.sh lists it)"
-	finish
-	exit 1
-fi
+need_clients "playwright-core"
+need_chromium
 start_server 2 || { not_ok "start lighttpd"; finish; exit 1; }
 
 EMAIL=browser@example.com PW='Browser-Pass-Word-1' NEWPW='Browser-Pass-Word-2'

@@ -20,11 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 WIRE_PID=
 trap '[ -z "$WIRE_PID" ] || kill "$WIRE_PID" 2>/dev/null; cleanup' EXIT
 
-if install_clients; then ok "npm ci installed the pinned MCP clients"; else
-	not_ok "npm ci installed the pinned MCP clients"
-	finish
-	exit 1
-fi
+need_clients "the pinned MCP clients"
 start_server 2 || { not_ok "start lighttpd"; finish; exit 1; }
 USER=$(login user@example.com password)
 ADMIN=$(login admin@example.com admin)
@@ -50,22 +46,6 @@ wire_era() {
 		elif ($r | any(.method == "initialize")) and ($r | all(.version != "2026-07-28")) then "handshake"
 		elif ($r | all(.version == "2026-07-28" and .mcpMethod == .method)) then "2026-07-28"
 		else "mixed: \($r | map("\(.method)@\(.version)") | join(" "))" end' "$WIRE"
-}
-
-# node_checks NAME OUT ERR RC EXPECTED: a program's "ok - " lines as
-# assertions here, then that it ran to its end and made all its checks.
-node_checks() {
-	local name=$1 out=$2 err=$3 rc=$4 expected=$5 line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "$name: ${line#ok - }" ;;
-		"not ok - "*) not_ok "$name: ${line#not ok - }" ;;
-		esac
-	done <"$out"
-	if [ "$rc" -eq 0 ] && grep -qx '# done' "$out"; then ok "$name: ran to its end"; else
-		not_ok "$name: ran to its end (exit $rc): $(tail -c 800 "$err")"
-	fi
-	expect_eq "$(grep -c '^ok - ' "$out")" "$expected" "$name: made all its checks"
 }
 
 # --- the SDK 2.x client, each mode -------------------------------------------------------

@@ -34,3 +34,44 @@ install_clients() {
 	fi
 	echo "$stamp" >"$NODE_DIR/.installed"
 }
+
+# node_checks NAME OUT ERR RC EXPECTED: a test program's "ok - " lines as
+# assertions of the suite, then that it ran to its end ("# done") and made
+# EXPECTED checks that passed.
+node_checks() {
+	local name=$1 out=$2 err=$3 rc=$4 expected=$5 line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$name: ${line#ok - }" ;;
+		"not ok - "*) not_ok "$name: ${line#not ok - }" ;;
+		esac
+	done <"$out"
+	if [ "$rc" -eq 0 ] && grep -qx '# done' "$out"; then
+		ok "$name: the program ran to its end"
+	else
+		not_ok "$name: the program ran to its end (exit $rc): $(tail -c 800 "$err")"
+	fi
+	expect_eq "$(grep -c '^ok - ' "$out")" "$expected" "$name: all its checks passed"
+}
+
+# need_clients WHAT: the pinned packages installed (npm ci), or the suite
+# ends here with one failure naming WHAT.
+need_clients() {
+	if install_clients; then ok "npm ci installed $1"; else
+		not_ok "npm ci installed $1"
+		finish
+		exit 1
+	fi
+}
+
+# need_chromium: Debian's chromium (CHROMIUM, exported for the programs),
+# or the suite ends here with one failure.
+need_chromium() {
+	CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
+	export CHROMIUM
+	if [ -x "$CHROMIUM" ]; then ok "chromium is installed"; else
+		not_ok "chromium is installed (apt-get install chromium; scripts/common.sh lists it)"
+		finish
+		exit 1
+	fi
+}

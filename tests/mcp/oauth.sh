@@ -17,36 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 DOCS_PID=
 trap '[ -z "$DOCS_PID" ] || kill "$DOCS_PID" 2>/dev/null; cleanup' EXIT
 
-# node_checks NAME OUT ERR RC EXPECTED: the program's "ok - " lines as
-# assertions of this suite, then that it ran to its end with all its checks.
-node_checks() {
-	local name=$1 out=$2 err=$3 rc=$4 expected=$5 line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "$name: ${line#ok - }" ;;
-		"not ok - "*) not_ok "$name: ${line#not ok - }" ;;
-		esac
-	done <"$out"
-	if [ "$rc" -eq 0 ] && grep -qx '# done' "$out"; then
-		ok "$name: the program ran to its end"
-	else
-		not_ok "$name: the program ran to its end (exit $rc): $(tail -c 800 "$err")"
-	fi
-	expect_eq "$(grep -c '^ok - ' "$out")" "$expected" "$name: all its checks passed"
-}
-
-if install_clients; then ok "npm ci installed the pinned clients and playwright-core"; else
-	not_ok "npm ci installed the pinned clients and playwright-core"
-	finish
-	exit 1
-fi
-CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
-export CHROMIUM
-if [ -x "$CHROMIUM" ]; then ok "chromium is installed"; else
-	not_ok "chromium is installed (apt-get install chromium; scripts/common.sh lists it)"
-	finish
-	exit 1
-fi
+need_clients "the pinned clients and playwright-core"
+need_chromium
 
 # --- the client documents' HTTPS server, with a test CA ------------------------------
 T=$TMP_ROOT/tls
