@@ -146,33 +146,15 @@ const struct route_fields password_fields = {.in = FIELD_LIST(password_in), .out
 
 /* --- the page ----------------------------------------------------------- */
 
-static void alert(struct sbuf *b, const char *role, const char *text)
-{
-	if (!text)
-		return;
-	sbuf_adds(b, "<p role=\"");
-	sbuf_adds(b, role);
-	sbuf_adds(b, "\">");
-	page_escape(b, text);
-	sbuf_adds(b, "</p>\n");
-}
-
-static void csrf_field(struct sbuf *b, const char *csrf)
-{
-	sbuf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
-	page_escape(b, csrf);
-	sbuf_adds(b, "\">\n");
-}
-
 static void signin_page(struct response *resp, int status, const char *csrf, const char *email,
 			const char *text)
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Your account");
 	sbuf_adds(&b, "<p>Sign in to see where you are signed in and to change your password.</p>\n");
-	alert(&b, "alert", text);
+	page_alert(&b, "alert", text);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/login\">\n");
-	csrf_field(&b, csrf);
+	page_csrf_field(&b, csrf);
 	sbuf_adds(&b, "<label for=\"email\">Email</label>\n<input id=\"email\" name=\"email\" type=\"email\" "
 		      "autocomplete=\"username\" required value=\"");
 	page_escape(&b, email ? email : "");
@@ -227,7 +209,7 @@ static void session_row(const struct account_session *s, void *arg)
 		page_escape(b, s->last_addr);
 	}
 	sbuf_adds(b, "\n<form method=\"post\" action=\"/account/sessions/end\">\n");
-	csrf_field(b, r->csrf);
+	page_csrf_field(b, r->csrf);
 	sbuf_adds(b, "<input type=\"hidden\" name=\"id\" value=\"");
 	page_escape(b, s->id);
 	sbuf_adds(b, "\">\n<button type=\"submit\">End this session</button>\n</form></li>\n");
@@ -251,18 +233,18 @@ static void account_page(struct request *req, struct response *resp, int status,
 	sbuf_adds(&b, "<p>Signed in as <strong>");
 	page_escape(&b, u.email);
 	sbuf_adds(&b, "</strong>.</p>\n");
-	alert(&b, "status", notice);
-	alert(&b, "alert", error);
+	page_alert(&b, "status", notice);
+	page_alert(&b, "alert", error);
 	sbuf_adds(&b, "<h2>Sessions</h2>\n<ul>\n");
 	struct rows r = {&b, s->csrf, 0};
 	int st = sessions_each(app->db, u.sub, app->now(), session_row, &r);
 	sbuf_adds(&b, "</ul>\n");
 	if (st != SESSIONS_OK)
-		alert(&b, "alert", "The sessions cannot be read now; try again");
+		page_alert(&b, "alert", "The sessions cannot be read now; try again");
 	else if (!r.n)
 		sbuf_adds(&b, "<p>No application or API login holds a token of yours.</p>\n");
 	sbuf_adds(&b, "<h2>Change your password</h2>\n<form method=\"post\" action=\"/account/password\">\n");
-	csrf_field(&b, s->csrf);
+	page_csrf_field(&b, s->csrf);
 	sbuf_adds(&b, "<input type=\"hidden\" name=\"username\" autocomplete=\"username\" value=\"");
 	page_escape(&b, u.email);
 	sbuf_adds(&b, "\">\n<label for=\"old_password\">Current password</label>\n"

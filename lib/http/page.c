@@ -98,9 +98,8 @@ static void client_line(struct sbuf *b, const struct page_flow *f, const char *w
 
 static void hidden(struct sbuf *b, const struct page_flow *f)
 {
-	sbuf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
-	page_escape(b, f->csrf);
-	sbuf_adds(b, "\">\n<input type=\"hidden\" name=\"request_id\" value=\"");
+	page_csrf_field(b, f->csrf);
+	sbuf_adds(b, "<input type=\"hidden\" name=\"request_id\" value=\"");
 	page_escape(b, f->request_id);
 	sbuf_adds(b, "\">\n");
 }
@@ -111,11 +110,7 @@ void page_login(struct response *resp, int status, const struct page_flow *f, co
 	struct sbuf b = {0};
 	page_begin(&b, "Sign in");
 	client_line(&b, f, "asks to use your account. Sign in to continue.");
-	if (alert) {
-		sbuf_adds(&b, "<p role=\"alert\">");
-		page_escape(&b, alert);
-		sbuf_adds(&b, "</p>\n");
-	}
+	page_alert(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/authorize\">\n");
 	hidden(&b, f);
 	sbuf_adds(&b, "<label for=\"email\">Email</label>\n<input id=\"email\" name=\"email\" type=\"email\" "
@@ -128,7 +123,7 @@ void page_login(struct response *resp, int status, const struct page_flow *f, co
 	page_end(resp, status, &b, f->redirect_uri);
 }
 
-static void alert_line(struct sbuf *b, const char *role, const char *text)
+void page_alert(struct sbuf *b, const char *role, const char *text)
 {
 	if (!text)
 		return;
@@ -153,7 +148,7 @@ void page_code(struct response *resp, int status, const struct page_flow *f, con
 	struct sbuf b = {0};
 	page_begin(&b, "Two-factor sign-in");
 	client_line(&b, f, "asks to use your account. Your password was right; enter your code to continue.");
-	alert_line(&b, "alert", alert);
+	page_alert(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/authorize\">\n");
 	hidden(&b, f);
 	sbuf_adds(&b, "<input type=\"hidden\" name=\"mfa_token\" value=\"");
@@ -166,10 +161,9 @@ void page_code(struct response *resp, int status, const struct page_flow *f, con
 
 static void mfa_form(struct sbuf *b, const char *csrf, const char *action, const char *button, int code)
 {
-	sbuf_adds(b, "<form method=\"post\" action=\"/account/mfa\">\n"
-		     "<input type=\"hidden\" name=\"csrf_token\" value=\"");
-	page_escape(b, csrf);
-	sbuf_adds(b, "\">\n<input type=\"hidden\" name=\"action\" value=\"");
+	sbuf_adds(b, "<form method=\"post\" action=\"/account/mfa\">\n");
+	page_csrf_field(b, csrf);
+	sbuf_adds(b, "<input type=\"hidden\" name=\"action\" value=\"");
 	sbuf_adds(b, action);
 	sbuf_adds(b, "\">\n");
 	if (code)
@@ -183,8 +177,8 @@ void page_mfa(struct response *resp, int status, const struct page_mfa *m)
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Two-factor login");
-	alert_line(&b, "alert", m->alert);
-	alert_line(&b, "status", m->notice);
+	page_alert(&b, "alert", m->alert);
+	page_alert(&b, "status", m->notice);
 	if (!m->email) {
 		sbuf_adds(&b, "<p>Sign in first: <a href=\"/account\">your account</a>.</p>\n");
 		page_end(resp, status, &b, NULL);
@@ -268,7 +262,7 @@ void page_error(struct response *resp, int status, const char *title, const char
 	page_end(resp, status, &b, NULL);
 }
 
-static void csrf_field(struct sbuf *b, const char *csrf)
+void page_csrf_field(struct sbuf *b, const char *csrf)
 {
 	sbuf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
 	page_escape(b, csrf);
@@ -305,9 +299,9 @@ void page_signup(struct response *resp, int status, const char *csrf, const char
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Create an account");
-	alert_line(&b, "alert", alert);
+	page_alert(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/signup\">\n");
-	csrf_field(&b, csrf);
+	page_csrf_field(&b, csrf);
 	input(&b, "email", "Email", "email", "username", email ? email : "");
 	input(&b, "name", "Name", "text", "name", name ? name : "");
 	input(&b, "password", "Password", "password", "new-password", NULL);
@@ -320,9 +314,9 @@ void page_reset(struct response *resp, int status, const char *csrf, const char 
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Choose a new password");
-	alert_line(&b, "alert", alert);
+	page_alert(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
-	csrf_field(&b, csrf);
+	page_csrf_field(&b, csrf);
 	sbuf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
 	page_escape(&b, token);
 	sbuf_adds(&b, "\">\n");
@@ -337,9 +331,9 @@ void page_reset_request(struct response *resp, int status, const char *csrf, con
 {
 	struct sbuf b = {0};
 	page_begin(&b, "Reset your password");
-	alert_line(&b, "alert", alert);
+	page_alert(&b, "alert", alert);
 	sbuf_adds(&b, "<form method=\"post\" action=\"/account/reset\">\n");
-	csrf_field(&b, csrf);
+	page_csrf_field(&b, csrf);
 	input(&b, "email", "Email", "email", "username", email ? email : "");
 	sbuf_adds(&b, "<button type=\"submit\">Mail me a link</button>\n</form>\n");
 	page_end(resp, status, &b, NULL);

@@ -78,6 +78,12 @@ void page_end(struct response *resp, int status, struct sbuf *b, const char *red
  * that needs neither script nor image source. NULL when text is too long. */
 char *page_qr_svg(const char *text);
 
+/* Pieces of a page, for pages written outside this file: a paragraph with
+ * role (alert, status) holding text escaped (nothing when text is NULL),
+ * and the hidden csrf_token field of a form. */
+void page_alert(struct sbuf *b, const char *role, const char *text);
+void page_csrf_field(struct sbuf *b, const char *csrf);
+
 /* s HTML-escaped onto b. */
 void page_escape(struct sbuf *b, const char *s);
 
