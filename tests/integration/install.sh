@@ -92,6 +92,9 @@ export MCPAUTH_INSTALLED=1 MCPAUTH_BINDIR="$mcpauthexecdir" MCPAUTH_APACHE_CONF=
 export MCPAUTH_LIGHTTPD_CONF="$pkgsysconfdir/mcpauth-lighttpd.conf"
 export MCPAUTH_LIGHTTPD_CGI_CONF="$pkgsysconfdir/mcpauth-lighttpd-cgi.conf"
 unset MCPAUTH_STATE_DIR
+# The installed programs and tool read the installed common-password list
+# (their build default), not the source tree's.
+unset MCPAUTH_PASSWORD_LIST
 
 # The operator's steps (docs/operations.md, Deployment): init, the log directory, a user.
 [ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_GROUP" "$pkglogdir"

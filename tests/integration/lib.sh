@@ -58,6 +58,12 @@ if [ "$(id -u)" -eq 0 ] && [ "$MCPAUTH_TEST_SERVER" != lighttpd ]; then
 	id "$RUN_USER" >/dev/null 2>&1 || RUN_USER=nobody
 	RUN_GROUP=$(id -gn "$RUN_USER")
 	chmod 711 "$TMP_ROOT" # the server's user must reach its directories below
+	# The programs read the common-password list when a password is set:
+	# a copy that user can read, wherever the source tree is (a 0700 home).
+	if [ -n "${MCPAUTH_PASSWORD_LIST:-}" ] && [ -r "$MCPAUTH_PASSWORD_LIST" ]; then
+		install -m 644 "$MCPAUTH_PASSWORD_LIST" "$TMP_ROOT/common-passwords.txt"
+		export MCPAUTH_PASSWORD_LIST="$TMP_ROOT/common-passwords.txt"
+	fi
 fi
 
 # stage_programs: points MCPAUTH_BINDIR at a copy of the programs (and their
