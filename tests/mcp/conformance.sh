@@ -141,7 +141,11 @@ expect_eq "$(check_detail user 2026-07-28 caching sep-2549-cache-scope-valid '.e
 CHROMIUM=${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}
 export CHROMIUM
 out=$TMP_ROOT/conformance-as
-AS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+# The suite listens on it for the redirect: a port nothing listens on now.
+while :; do
+	AS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	ss -Htln "sport = :$AS_PORT" 2>/dev/null | grep -q . || break
+done
 AS_CLIENT=$(curl -s --max-time 20 -H 'Content-Type: application/json' -d "$(jq -nc --arg r "http://127.0.0.1:$AS_PORT/callback" \
 	'{client_name: "MCP conformance suite", redirect_uris: [$r], grant_types: ["authorization_code"],
 	  response_types: ["code"], token_endpoint_auth_method: "none"}')" "$BASE/oauth/register" | jq -r .client_id)
