@@ -34,7 +34,12 @@ expect_eq "$(loose "$S" | wc -l)" "$(find "$S" -maxdepth 1 -type f | wc -l)" "th
 MCPAUTH_TEST_DEMO_USERS=0 start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
 expect_eq "$(mode "$S")" 700 "after start the state directory is 0700"
 expect_eq "$(loose "$S")" "" "after start every file in it is 0600 (the audit log too)"
-n=$(server_log | grep -c "state directory $S was mode 0755: made it 0700, and 0600: ")
+# The programs log it as they start; under load that may trail the first answer.
+for _ in $(seq 1 50); do
+	n=$(server_log | grep -c "state directory $S was mode 0755: made it 0700, and 0600: ")
+	[ "$n" -ge 1 ] && break
+	sleep 0.1
+done
 if [ "$n" -ge 1 ] && [ "$n" -le 8 ]; then ok "the fix is logged, one line per program that made it ($n)"; else
 	not_ok "the fix is logged in one line: $n lines: $(server_log | head -5)"; fi
 # The programs start together and share the work: whichever fixed the
