@@ -246,16 +246,13 @@ static void login_tokens(struct request *req, struct response *resp, const struc
 	char *refresh = NULL;
 	struct refresh_grant g = {0};
 	if (scope && words_has(scope, OFFLINE_ACCESS, strlen(OFFLINE_ACCESS)) &&
-	    (refresh_issue(app->db, u->sub, scope, app->now(), app->config.refresh_ttl, &refresh, &g) !=
-		 REFRESH_OK ||
+	    (refresh_issue(app->db, u->sub, scope, req->remote_addr, app->now(), app->config.refresh_ttl,
+			   &refresh, &g) != REFRESH_OK ||
 	     (otp && mfastore_mark(app->db, MFA_MARK_FAMILY, g.family, app->now(), app->config.refresh_ttl) !=
 			 MFA_OK))) {
 		response_error(resp, 503, "Service unavailable",
 			       "The refresh token could not be stored; try again");
 	} else {
-		/* Where the login came from, for the sessions list. */
-		if (refresh && refresh_note_addr(app->db, refresh, req->remote_addr) == REFRESH_ERROR)
-			log_msg("cannot record a refresh token's address");
 		token_answer(app, resp, u, scope, refresh, otp);
 		if (resp->status == 200)
 			audit_event(req, "login_success", "sub", u->sub, "email", u->email, "scope", scope,
@@ -357,9 +354,8 @@ static void refresh_post(struct request *req, struct response *resp)
 		return;
 	struct refresh_grant g;
 	char *next = NULL;
-	enum refresh_status st = refresh_rotate_client(app->db, old, NULL, app->now(), &next, &g);
-	if (st == REFRESH_OK && refresh_note_addr(app->db, next, req->remote_addr) == REFRESH_ERROR)
-		log_msg("cannot record a refresh token's address");
+	enum refresh_status st =
+	    refresh_rotate_client(app->db, old, NULL, req->remote_addr, app->now(), &next, &g);
 	struct user u;
 	int rc = USERDB_ERROR;
 	if (st == REFRESH_OK && (rc = userdb_find_by_sub(app->db, g.sub, &u)) == USERDB_NOT_FOUND) {

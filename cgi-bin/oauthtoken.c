@@ -232,8 +232,8 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 	char *refresh;
 	struct refresh_grant g;
 	int otp = mfastore_marked(app->db, MFA_MARK_CODE, code, app->now()) == 1;
-	int st = flowstore_code_redeem(app->db, code, c->client_id, redirect, verifier, app->now(),
-				       app->config.refresh_ttl, &refresh, &g);
+	int st = flowstore_code_redeem(app->db, code, c->client_id, redirect, verifier, req->remote_addr,
+				       app->now(), app->config.refresh_ttl, &refresh, &g);
 	if (st == FLOW_OK && otp &&
 	    mfastore_mark(app->db, MFA_MARK_FAMILY, g.family, app->now(), app->config.refresh_ttl) != MFA_OK)
 		log_msg("cannot mark the grant of a second-factor sign-in: its tokens carry amr pwd only");
@@ -248,9 +248,6 @@ static void code_grant(struct request *req, struct response *resp, const struct 
 		oauth_error(resp, 400, "invalid_grant", why[st]);
 		return;
 	}
-	/* Where the grant's tokens went, for the sessions list. */
-	if (refresh_note_addr(app->db, refresh, req->remote_addr) == REFRESH_ERROR)
-		log_msg("cannot record a refresh token's address");
 	struct user u;
 	if (resource && (!g.resource || strcmp(resource, g.resource) != 0)) {
 		/* The code is spent: so is what it gave. */
@@ -285,9 +282,8 @@ static void refresh_grant(struct request *req, struct response *resp, const stru
 	}
 	char *next = NULL;
 	struct refresh_grant g;
-	enum refresh_status st = refresh_rotate_client(app->db, old, c->client_id, app->now(), &next, &g);
-	if (st == REFRESH_OK && refresh_note_addr(app->db, next, req->remote_addr) == REFRESH_ERROR)
-		log_msg("cannot record a refresh token's address");
+	enum refresh_status st =
+	    refresh_rotate_client(app->db, old, c->client_id, req->remote_addr, app->now(), &next, &g);
 	if (st == REFRESH_ERROR) {
 		oauth_error(resp, 503, "temporarily_unavailable",
 			    "The token store cannot be used; try again");

@@ -310,7 +310,7 @@ enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r,
 
 struct redeem_op {
 	unsigned char hash[HASH_LEN];
-	const char *client_id, *redirect_uri, *verifier;
+	const char *client_id, *redirect_uri, *verifier, *addr;
 	time_t now;
 	long ttl;
 	char *token;
@@ -374,8 +374,8 @@ static int redeem_fn(sqlite3 *db, void *arg)
 		rc = txn_exec(db, NULL, "UPDATE oauth_codes SET used = 1 WHERE hash = ?", TXN_BLOB, o->hash,
 			      (size_t)HASH_LEN, TXN_END);
 		if (rc == SQLITE_DONE)
-			rc = refresh_issue_in(db, sub, scope, client, resource, o->now, o->ttl, &o->token,
-					      o->g);
+			rc = refresh_issue_in(db, sub, scope, client, resource, o->addr, o->now, o->ttl,
+					      &o->token, o->g);
 		if (rc == SQLITE_DONE)
 			rc = txn_exec(db, NULL, "UPDATE oauth_codes SET family = ? WHERE hash = ?", TXN_TEXT,
 				      o->g->family, TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
@@ -387,14 +387,15 @@ static int redeem_fn(sqlite3 *db, void *arg)
 }
 
 enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id,
-				       const char *redirect_uri, const char *verifier, time_t now,
-				       long refresh_ttl, char **refresh, struct refresh_grant *g)
+				       const char *redirect_uri, const char *verifier, const char *addr,
+				       time_t now, long refresh_ttl, char **refresh, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	*refresh = NULL;
 	struct redeem_op o = {.client_id = client_id,
 			      .redirect_uri = redirect_uri,
 			      .verifier = verifier,
+			      .addr = addr,
 			      .now = now,
 			      .ttl = refresh_ttl,
 			      .g = g};

@@ -112,11 +112,11 @@ enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r,
 /* The token endpoint's exchange: checks the code against client_id,
  * redirect_uri and the verifier (S256, constant time), then in one commit
  * marks it used and issues a refresh family for its user, client, scope and
- * resource (*refresh, to free; g filled). A used code revokes that family
- * (FLOW_USED). */
+ * resource (*refresh, to free; g filled; addr, the client's address, in
+ * its row). A used code revokes that family (FLOW_USED). */
 enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id,
-				       const char *redirect_uri, const char *verifier, time_t now,
-				       long refresh_ttl, char **refresh, struct refresh_grant *g);
+				       const char *redirect_uri, const char *verifier, const char *addr,
+				       time_t now, long refresh_ttl, char **refresh, struct refresh_grant *g);
 
 /* The scopes sub granted client_id, "" for none; NULL on a store error. */
 char *flowstore_grant_scope(sqlite3 *db, const char *sub, const char *client_id);

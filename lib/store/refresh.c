@@ -76,16 +76,17 @@ const char *refresh_strerror(enum refresh_status st)
 	}
 }
 
+/* addr: the client address the token goes to (the sessions list's), or NULL. */
 static int insert_token(sqlite3 *db, const unsigned char hash[HASH_LEN], const struct refresh_grant *g,
-			time_t now)
+			const char *addr, time_t now)
 {
 	return txn_exec(
 	    db, NULL,
-	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at,client_id,resource) "
-	    "VALUES(?,?,?,?,?,?,?,?)",
+	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at,client_id,resource,addr) "
+	    "VALUES(?,?,?,?,?,?,?,?,?)",
 	    TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, g->family, TXN_TEXT, g->sub, TXN_TEXT, g->scope,
 	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_TEXT, g->client_id, TXN_TEXT,
-	    g->resource, TXN_END);
+	    g->resource, TXN_TEXT, addr, TXN_END);
 }
 
 struct op {
@@ -94,6 +95,7 @@ struct op {
 	long ttl;
 	char *token;	       /* the new token */
 	const char *client_id; /* rotation: the client presenting the token */
+	const char *addr;      /* the address the new token goes to, or NULL */
 	int check_client;
 	int revoked; /* a family was revoked: the access tokens' caches must see it */
 	struct refresh_grant *g;
@@ -111,7 +113,8 @@ static void op_reset(struct op *o)
 static int issue_fn(sqlite3 *db, void *arg);
 
 int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
-		     const char *resource, time_t now, long ttl, char **token, struct refresh_grant *g)
+		     const char *resource, const char *addr, time_t now, long ttl, char **token,
+		     struct refresh_grant *g)
 {
 	refresh_token_free(*token);
 	*token = NULL;
@@ -120,7 +123,7 @@ int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char
 	g->scope = ck_strdup(scope);
 	g->client_id = client_id ? ck_strdup(client_id) : NULL;
 	g->resource = resource ? ck_strdup(resource) : NULL;
-	struct op o = {.now = now, .ttl = ttl, .g = g};
+	struct op o = {.now = now, .ttl = ttl, .addr = addr, .g = g};
 	int rc = issue_fn(db, &o);
 	*token = o.token;
 	return rc == SQLITE_DONE ? SQLITE_DONE : rc;
@@ -140,19 +143,19 @@ static int issue_fn(sqlite3 *db, void *arg)
 	int rc = txn_exec(db, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= ?", TXN_INT,
 			  (long long)(o->now - PRUNE_AFTER), TXN_END);
 	if (rc == SQLITE_DONE)
-		rc = insert_token(db, o->hash, o->g, o->now);
+		rc = insert_token(db, o->hash, o->g, o->addr, o->now);
 	if (rc == SQLITE_DONE)
 		o->st = REFRESH_OK;
 	return rc;
 }
 
-enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, time_t now, long ttl,
-				  char **token, struct refresh_grant *g)
+enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, const char *addr,
+				  time_t now, long ttl, char **token, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	g->sub = ck_strdup(sub);
 	g->scope = ck_strdup(scope);
-	struct op o = {.now = now, .ttl = ttl, .g = g};
+	struct op o = {.now = now, .ttl = ttl, .addr = addr, .g = g};
 	if (txn_run(db, issue_fn, &o) != SQLITE_OK)
 		op_reset(&o);
 	*token = o.token;
@@ -209,16 +212,6 @@ static int wrong_client(const struct op *o)
 	return !o->g->client_id || strcmp(o->client_id, o->g->client_id) != 0;
 }
 
-enum refresh_status refresh_note_addr(sqlite3 *db, const char *token, const char *addr)
-{
-	unsigned char hash[HASH_LEN];
-	if (!addr || token_hash(token, hash) < 0)
-		return REFRESH_UNKNOWN;
-	int rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET addr = ? WHERE hash = ?", TXN_TEXT, addr,
-			  TXN_BLOB, hash, (size_t)HASH_LEN, TXN_END);
-	return rc == SQLITE_DONE ? REFRESH_OK : REFRESH_ERROR;
-}
-
 static int revoke_family(sqlite3 *db, const char *family)
 {
 	return txn_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", TXN_TEXT, family,
@@ -272,7 +265,7 @@ static int rotate_fn(sqlite3 *db, void *arg)
 	unsigned char hash[HASH_LEN];
 	if (token_new(&o->token, hash) < 0)
 		return SQLITE_ERROR;
-	rc = insert_token(db, hash, o->g, o->now);
+	rc = insert_token(db, hash, o->g, o->addr, o->now);
 	if (rc == SQLITE_DONE)
 		o->st = REFRESH_OK;
 	return rc;
@@ -287,12 +280,12 @@ static enum refresh_status run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct
 	return o->st;
 }
 
-enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, char **new_token,
-				   struct refresh_grant *g)
+enum refresh_status refresh_rotate(sqlite3 *db, const char *token, const char *addr, time_t now,
+				   char **new_token, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	*new_token = NULL;
-	struct op o = {.now = now, .g = g};
+	struct op o = {.now = now, .addr = addr, .g = g};
 	if (token_hash(token, o.hash) < 0)
 		return REFRESH_UNKNOWN;
 	enum refresh_status st = run(db, rotate_fn, &o);
@@ -300,12 +293,13 @@ enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, c
 	return st;
 }
 
-enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id, time_t now,
-					  char **new_token, struct refresh_grant *g)
+enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id,
+					  const char *addr, time_t now, char **new_token,
+					  struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	*new_token = NULL;
-	struct op o = {.now = now, .g = g, .client_id = client_id, .check_client = 1};
+	struct op o = {.now = now, .addr = addr, .g = g, .client_id = client_id, .check_client = 1};
 	if (token_hash(token, o.hash) < 0)
 		return REFRESH_UNKNOWN;
 	enum refresh_status st = run(db, rotate_fn, &o);

@@ -34,9 +34,11 @@ struct refresh_grant {
 };
 
 /* A new family for sub with scope, expiring at now + ttl. On REFRESH_OK
- * *token is the new token (free it with refresh_token_free), committed. */
-enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, time_t now, long ttl,
-				  char **token, struct refresh_grant *g);
+ * *token is the new token (free it with refresh_token_free), committed.
+ * addr, here and below, is the client address the new token goes to,
+ * stored in its row for the sessions list (NULL: none). */
+enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, const char *addr,
+				  time_t now, long ttl, char **token, struct refresh_grant *g);
 
 /* The authorization server's issue, bound to client_id and resource,
  * inside a transaction the caller runs (txn_run): the token endpoint
@@ -44,19 +46,21 @@ enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scop
  * result (SQLITE_DONE when issued); *token is freed and set anew on each
  * call, as a retried transaction calls it again. */
 int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
-		     const char *resource, time_t now, long ttl, char **token, struct refresh_grant *g);
+		     const char *resource, const char *addr, time_t now, long ttl, char **token,
+		     struct refresh_grant *g);
 
 /* Rotation: token is marked used and a new token of the same family, with
  * the same expiry, is committed into *new_token. A token used before
  * revokes its whole family (REFRESH_REUSED, committed). */
-enum refresh_status refresh_rotate(sqlite3 *db, const char *token, time_t now, char **new_token,
-				   struct refresh_grant *g);
+enum refresh_status refresh_rotate(sqlite3 *db, const char *token, const char *addr, time_t now,
+				   char **new_token, struct refresh_grant *g);
 
 /* The same for the token of client_id (NULL: a token of no client, as
  * /auth/login issues): a token of another client is REFRESH_WRONG_CLIENT
  * and neither used nor revoked. */
-enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id, time_t now,
-					  char **new_token, struct refresh_grant *g);
+enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id,
+					  const char *addr, time_t now, char **new_token,
+					  struct refresh_grant *g);
 
 /* Revokes the family of token (logout). REFRESH_OK when it was found,
  * whatever its state. */
@@ -69,10 +73,6 @@ enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const 
 
 /* Revokes a family by its id (its user is gone). */
 enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family);
-
-/* Records the client address token was issued to (at login, or when the
- * token it replaces was used): the sessions list's addresses. */
-enum refresh_status refresh_note_addr(sqlite3 *db, const char *token, const char *addr);
 
 const char *refresh_strerror(enum refresh_status st);
 void refresh_grant_free(struct refresh_grant *g);

@@ -10,8 +10,8 @@
 #include <time.h>
 
 /* The migration: the client address each refresh token was issued to
- * (refresh_note_addr): a family's first row is its login's, its newest
- * the last use's. */
+ * (written with its row by refresh_issue and refresh_rotate): a family's
+ * first row is its login's, its newest the last use's. */
 #define SESSIONS_SCHEMA "ALTER TABLE refresh_tokens ADD COLUMN addr TEXT;"
 
 /* "rt_" + a family's id, or "gr_" + 22 base64url characters of the

@@ -85,17 +85,17 @@ START_TEST(test_code_redeems_once_and_replay_revokes)
 	char *cookie, *rt, *rt2;
 	char *code = new_code("c1", &cookie);
 	struct refresh_grant g;
-	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NOW + 1, 3600, &rt, &g),
-	    FLOW_OK);
+	ck_assert_int_eq(flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NULL, NOW + 1,
+					       3600, &rt, &g),
+			 FLOW_OK);
 	ck_assert_str_eq(g.client_id, "c1");
 	ck_assert_str_eq(g.resource, "https://h/mcp");
 	ck_assert_str_eq(g.scope, "openid read:profile");
 	refresh_grant_free(&g);
-	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NOW + 2, 3600, &rt2, &g),
-	    FLOW_USED);
-	ck_assert_int_eq(refresh_rotate_client(db, rt, "c1", NOW + 3, &rt2, &g), REFRESH_REVOKED);
+	ck_assert_int_eq(flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NULL, NOW + 2,
+					       3600, &rt2, &g),
+			 FLOW_USED);
+	ck_assert_int_eq(refresh_rotate_client(db, rt, "c1", NULL, NOW + 3, &rt2, &g), REFRESH_REVOKED);
 	refresh_grant_free(&g);
 	refresh_token_free(rt);
 	free(code);
@@ -109,24 +109,24 @@ START_TEST(test_code_refuses_other_client_wrong_verifier_and_age)
 	char *code = new_code("c1", &cookie);
 	struct refresh_grant g;
 	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c2", "http://127.0.0.1/cb", VERIFIER, NOW, 3600, &rt, &g),
+	    flowstore_code_redeem(db, code, "c2", "http://127.0.0.1/cb", VERIFIER, NULL, NOW, 3600, &rt, &g),
 	    FLOW_MISMATCH);
-	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/other", VERIFIER, NOW, 3600, &rt, &g),
-	    FLOW_MISMATCH);
+	ck_assert_int_eq(flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/other", VERIFIER, NULL, NOW,
+					       3600, &rt, &g),
+			 FLOW_MISMATCH);
 	ck_assert_int_eq(flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb",
-					       "eBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", NOW, 3600, &rt,
-					       &g),
+					       "eBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", NULL, NOW, 3600,
+					       &rt, &g),
 			 FLOW_PKCE);
-	ck_assert_int_eq(flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER,
+	ck_assert_int_eq(flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NULL,
 					       NOW + FLOW_CODE_TTL, 3600, &rt, &g),
 			 FLOW_EXPIRED);
-	ck_assert_int_eq(
-	    flowstore_code_redeem(db, "nope", "c1", "http://127.0.0.1/cb", VERIFIER, NOW, 3600, &rt, &g),
-	    FLOW_NOT_FOUND);
+	ck_assert_int_eq(flowstore_code_redeem(db, "nope", "c1", "http://127.0.0.1/cb", VERIFIER, NULL, NOW,
+					       3600, &rt, &g),
+			 FLOW_NOT_FOUND);
 	/* None of the refusals spent it. */
 	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NOW, 3600, &rt, &g),
+	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NULL, NOW, 3600, &rt, &g),
 	    FLOW_OK);
 	refresh_grant_free(&g);
 	refresh_token_free(rt);
@@ -141,16 +141,16 @@ START_TEST(test_refresh_bound_to_client)
 	char *code = new_code("c1", &cookie);
 	struct refresh_grant g;
 	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NOW, 3600, &rt, &g),
+	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NULL, NOW, 3600, &rt, &g),
 	    FLOW_OK);
 	refresh_grant_free(&g);
-	ck_assert_int_eq(refresh_rotate_client(db, rt, "c2", NOW, &next, &g), REFRESH_WRONG_CLIENT);
+	ck_assert_int_eq(refresh_rotate_client(db, rt, "c2", NULL, NOW, &next, &g), REFRESH_WRONG_CLIENT);
 	refresh_grant_free(&g);
-	ck_assert_int_eq(refresh_rotate_client(db, rt, NULL, NOW, &next, &g), REFRESH_WRONG_CLIENT);
+	ck_assert_int_eq(refresh_rotate_client(db, rt, NULL, NULL, NOW, &next, &g), REFRESH_WRONG_CLIENT);
 	refresh_grant_free(&g);
 	ck_assert_int_eq(refresh_revoke_client(db, rt, "c2", &g), REFRESH_WRONG_CLIENT);
 	refresh_grant_free(&g);
-	ck_assert_int_eq(refresh_rotate_client(db, rt, "c1", NOW, &next, &g), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate_client(db, rt, "c1", NULL, NOW, &next, &g), REFRESH_OK);
 	ck_assert_str_eq(g.client_id, "c1");
 	refresh_grant_free(&g);
 	refresh_token_free(rt);
@@ -169,7 +169,7 @@ START_TEST(test_grant_widens_and_revoke_ends_refresh)
 	free(scope);
 	struct refresh_grant g;
 	ck_assert_int_eq(
-	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NOW, 3600, &rt, &g),
+	    flowstore_code_redeem(db, code, "c1", "http://127.0.0.1/cb", VERIFIER, NULL, NOW, 3600, &rt, &g),
 	    FLOW_OK);
 	char family[REFRESH_FAMILY_LEN + 1];
 	memcpy(family, g.family, sizeof family);
@@ -183,7 +183,7 @@ START_TEST(test_grant_widens_and_revoke_ends_refresh)
 	scope = flowstore_grant_scope(db, "auth0|user123", "c1");
 	ck_assert_str_eq(scope, "");
 	free(scope);
-	ck_assert_int_eq(refresh_rotate_client(db, rt, "c1", NOW, &next, &g), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_rotate_client(db, rt, "c1", NULL, NOW, &next, &g), REFRESH_REVOKED);
 	refresh_grant_free(&g);
 	ck_assert_int_eq(flowstore_grant_revoke(db, "auth0|user123", "c1"), FLOW_NOT_FOUND);
 	refresh_token_free(rt);

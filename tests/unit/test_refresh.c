@@ -29,7 +29,8 @@
 static char *issue(const char *sub, time_t now, long ttl, struct refresh_grant *g)
 {
 	char *tok = NULL;
-	ck_assert_int_eq(refresh_issue(unit_db, sub, "openid offline_access", now, ttl, &tok, g), REFRESH_OK);
+	ck_assert_int_eq(refresh_issue(unit_db, sub, "openid offline_access", NULL, now, ttl, &tok, g),
+			 REFRESH_OK);
 	ck_assert_ptr_nonnull(tok);
 	return tok;
 }
@@ -86,7 +87,7 @@ START_TEST(test_refresh_rotate_gives_new_token_and_keeps_expiry)
 {
 	struct refresh_grant g, r;
 	char *tok = issue("auth0|user123", 1000, 100, &g), *next = NULL;
-	ck_assert_int_eq(refresh_rotate(unit_db, tok, 1050, &next, &r), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate(unit_db, tok, NULL, 1050, &next, &r), REFRESH_OK);
 	ck_assert_ptr_nonnull(next);
 	ck_assert_str_ne(next, tok);
 	ck_assert_str_eq(r.sub, "auth0|user123");
@@ -96,10 +97,10 @@ START_TEST(test_refresh_rotate_gives_new_token_and_keeps_expiry)
 	ck_assert_int_eq(r.expires_at, 1100);
 	refresh_grant_free(&r);
 	char *third = NULL;
-	ck_assert_int_eq(refresh_rotate(unit_db, next, 1099, &third, &r), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate(unit_db, next, NULL, 1099, &third, &r), REFRESH_OK);
 	refresh_grant_free(&r);
 	refresh_token_free(next);
-	ck_assert_int_eq(refresh_rotate(unit_db, third, 1100, &next, &r), REFRESH_EXPIRED);
+	ck_assert_int_eq(refresh_rotate(unit_db, third, NULL, 1100, &next, &r), REFRESH_EXPIRED);
 	ck_assert_ptr_null(next);
 	refresh_grant_free(&r);
 	refresh_token_free(tok);
@@ -114,21 +115,21 @@ START_TEST(test_refresh_reuse_revokes_the_family_only)
 	char *tok = issue("auth0|user123", 1000, 100, &g);
 	char *mine = issue("auth0|admin456", 1000, 100, &other);
 	char *next = NULL, *none = NULL;
-	ck_assert_int_eq(refresh_rotate(unit_db, tok, 1001, &next, &r), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate(unit_db, tok, NULL, 1001, &next, &r), REFRESH_OK);
 	refresh_grant_free(&r);
 	/* The old token again: reuse. */
-	ck_assert_int_eq(refresh_rotate(unit_db, tok, 1002, &none, &r), REFRESH_REUSED);
+	ck_assert_int_eq(refresh_rotate(unit_db, tok, NULL, 1002, &none, &r), REFRESH_REUSED);
 	ck_assert_ptr_null(none);
 	ck_assert_str_eq(r.family, g.family);
 	ck_assert_str_eq(r.sub, "auth0|user123");
 	refresh_grant_free(&r);
 	/* Its successor, never used, is dead too. */
-	ck_assert_int_eq(refresh_rotate(unit_db, next, 1003, &none, &r), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_rotate(unit_db, next, NULL, 1003, &none, &r), REFRESH_REVOKED);
 	ck_assert_ptr_null(none);
 	refresh_grant_free(&r);
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM refresh_tokens WHERE revoked = 0"), 1);
 	/* Another login's family is untouched. */
-	ck_assert_int_eq(refresh_rotate(unit_db, mine, 1004, &none, &r), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate(unit_db, mine, NULL, 1004, &none, &r), REFRESH_OK);
 	refresh_grant_free(&r);
 	refresh_token_free(none);
 	refresh_token_free(tok);
@@ -143,13 +144,13 @@ START_TEST(test_refresh_revoke_ends_the_family)
 {
 	struct refresh_grant g, r;
 	char *tok = issue("auth0|user123", 1000, 100, &g), *next = NULL, *none = NULL;
-	ck_assert_int_eq(refresh_rotate(unit_db, tok, 1001, &next, &r), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate(unit_db, tok, NULL, 1001, &next, &r), REFRESH_OK);
 	refresh_grant_free(&r);
 	ck_assert_int_eq(refresh_revoke(unit_db, next, &r), REFRESH_OK);
 	ck_assert_str_eq(r.sub, "auth0|user123");
 	ck_assert_str_eq(r.family, g.family);
 	refresh_grant_free(&r);
-	ck_assert_int_eq(refresh_rotate(unit_db, next, 1002, &none, &r), REFRESH_REVOKED);
+	ck_assert_int_eq(refresh_rotate(unit_db, next, NULL, 1002, &none, &r), REFRESH_REVOKED);
 	refresh_grant_free(&r);
 	ck_assert_int_eq(refresh_revoke_family(unit_db, g.family), REFRESH_OK);
 	refresh_token_free(tok);
@@ -174,7 +175,7 @@ START_TEST(test_refresh_refuses_unknown_and_malformed_tokens)
 	refresh_grant_free(&g);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *next = NULL;
-		ck_assert_msg(refresh_rotate(unit_db, bad[i], 1001, &next, &g) == REFRESH_UNKNOWN,
+		ck_assert_msg(refresh_rotate(unit_db, bad[i], NULL, 1001, &next, &g) == REFRESH_UNKNOWN,
 			      "accepted %s", bad[i]);
 		ck_assert_ptr_null(next);
 		ck_assert_ptr_null(g.sub);
@@ -183,7 +184,7 @@ START_TEST(test_refresh_refuses_unknown_and_malformed_tokens)
 		refresh_grant_free(&g);
 	}
 	char *out = NULL;
-	ck_assert_int_eq(refresh_rotate(unit_db, NULL, 1001, &out, &g), REFRESH_UNKNOWN);
+	ck_assert_int_eq(refresh_rotate(unit_db, NULL, NULL, 1001, &out, &g), REFRESH_UNKNOWN);
 	ck_assert_ptr_null(out);
 	refresh_token_free(tok);
 	/* A token with one character changed is another token. */
@@ -193,9 +194,9 @@ START_TEST(test_refresh_refuses_unknown_and_malformed_tokens)
 	refresh_grant_free(&t);
 	char *mangled = ck_strdup(orig);
 	mangled[0] = mangled[0] == 'A' ? 'B' : 'A';
-	ck_assert_int_eq(refresh_rotate(unit_db, mangled, 1001, &twin, &t), REFRESH_UNKNOWN);
+	ck_assert_int_eq(refresh_rotate(unit_db, mangled, NULL, 1001, &twin, &t), REFRESH_UNKNOWN);
 	free(mangled);
-	ck_assert_int_eq(refresh_rotate(unit_db, orig, 1001, &twin, &t), REFRESH_OK);
+	ck_assert_int_eq(refresh_rotate(unit_db, orig, NULL, 1001, &twin, &t), REFRESH_OK);
 	refresh_grant_free(&t);
 	refresh_token_free(twin);
 	refresh_token_free(orig);

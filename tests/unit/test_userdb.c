@@ -43,7 +43,8 @@ static char *refresh_of(sqlite3 *db, const char *sub, time_t now)
 {
 	char *tok = NULL;
 	struct refresh_grant g;
-	ck_assert_int_eq(refresh_issue(db, sub, "openid offline_access", now, 3600, &tok, &g), REFRESH_OK);
+	ck_assert_int_eq(refresh_issue(db, sub, "openid offline_access", NULL, now, 3600, &tok, &g),
+			 REFRESH_OK);
 	refresh_grant_free(&g);
 	return tok;
 }
@@ -53,7 +54,7 @@ static enum refresh_status refresh_next(sqlite3 *db, char **tok, time_t now)
 {
 	char *next = NULL;
 	struct refresh_grant g;
-	enum refresh_status st = refresh_rotate(db, *tok, now, &next, &g);
+	enum refresh_status st = refresh_rotate(db, *tok, NULL, now, &next, &g);
 	refresh_grant_free(&g);
 	if (st == REFRESH_OK) {
 		refresh_token_free(*tok);
