@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
+. bench/lib.sh
 ensure_packages
 build build
 
@@ -23,13 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-}
 LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 PORT=$(free_port)
 SUITE=http://127.0.0.1:$PORT
@@ -39,7 +33,7 @@ mkdir -p "$MCPAUTH_STATE_DIR"
 build/tools/mcpauth init --demo-users >/dev/null 2>&1
 "$LIGHTTPD" -D -f lighttpd-conf/mcpauth.conf 2>"$BENCH_DIR/suite.stderr" &
 SUITE_PID=$!
-for _ in $(seq 1 200); do curl -s -o /dev/null "$SUITE/" && break; sleep 0.05; done
+wait_http "$SUITE/" || { echo "the suite did not start:" >&2; cat "$BENCH_DIR"/*.log "$BENCH_DIR"/suite.stderr >&2 2>/dev/null; exit 1; }
 
 TOKEN=$(curl -s -H 'Content-Type: application/json' -d '{"email":"admin@example.com","password":"admin"}' \
 	"$SUITE/auth/login" | jq -r .access_token)

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
+. bench/lib.sh
 ensure_packages
 build build
 
@@ -30,13 +31,6 @@ top_builddir=$PWD/build TMP_ROOT=$BENCH_DIR
 install_clients
 install -m 644 bench/oauth.mjs "$NODE_DIR/bench-oauth.mjs"
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-}
 LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 PORT=$(free_port)
 SUITE=http://127.0.0.1:$PORT
@@ -46,7 +40,7 @@ mkdir -p "$MCPAUTH_STATE_DIR"
 build/tools/mcpauth init --demo-users >/dev/null 2>&1
 "$LIGHTTPD" -D -f lighttpd-conf/mcpauth.conf 2>"$BENCH_DIR/suite.stderr" &
 SUITE_PID=$!
-for _ in $(seq 1 200); do curl -s -o /dev/null "$SUITE/" && break; sleep 0.05; done
+wait_http "$SUITE/" || { echo "the suite did not start:" >&2; cat "$BENCH_DIR"/*.log "$BENCH_DIR"/suite.stderr >&2 2>/dev/null; exit 1; }
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 BASE=$SUITE MCPAUTH_CLI=$PWD/build/tools/mcpauth BENCH_SECONDS=$SECONDS_EACH \

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
+. bench/lib.sh
 ensure_packages wrk python3 bc psmisc libfcgi-dev
 build build
 
@@ -28,14 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-}
-wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
 LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 
 # --- the suite -----------------------------------------------------------------
