@@ -89,9 +89,9 @@ enum db_backend db_backend(const struct db *db)
 
 /* --- the shared dialect ------------------------------------------------ */
 
-/* Scans sql for placeholders: each ?N outside literals, quoted names and
- * comments, written as $N into out when rewrite is set (out NULL: only
- * count). *max gets the highest N. */
+/* Scans sql for placeholders: each ?N (or bare ?) outside literals,
+ * quoted names and comments, written as $N into out when rewrite is set
+ * (out NULL: only count). *max gets the highest N. */
 static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int *max)
 {
 	*max = 0;
@@ -117,13 +117,18 @@ static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int 
 				n = n * 10 + (*p++ - '0');
 				digits++;
 			}
+			/* A bare ? is one more than the highest number so far,
+			 * SQLite's own rule, written out as its number for both. */
+			if (!digits)
+				n = *max + 1;
 			if (n < 1 || n > DB_MAX_PLACEHOLDER || (*p >= '0' && *p <= '9'))
 				return DB_MISUSE;
 			if (n > *max)
 				*max = n;
 			if (out) {
-				sbuf_adds(out, rewrite ? "$" : "?");
-				sbuf_add(out, start + 1, (size_t)(p - start - 1));
+				char num[8];
+				snprintf(num, sizeof num, "%s%d", rewrite ? "$" : "?", n);
+				sbuf_adds(out, num);
 			}
 			continue;
 		} else {

@@ -2,7 +2,8 @@
  * open from a URL: SQLite (a path, or sqlite:PATH; the default) and
  * PostgreSQL (postgresql://... or postgres://..., through libpq). SQL is
  * written once, in the dialect the two share (docs/hacking.md, "SQL for
- * both back ends"): placeholders are ?1..?N, which the layer turns into
+ * both back ends"): placeholders are ?1..?N (a bare ? is the next number, as
+ * in SQLite), which the layer turns into
  * $1..$N for PostgreSQL. One connection per process, one thread. */
 #ifndef MCPAUTH_DB_H
 #define MCPAUTH_DB_H
@@ -26,7 +27,7 @@ enum db_err {
 	DB_CONSTRAINT,	/* a UNIQUE, NOT NULL, CHECK or foreign key refused the write */
 	DB_SQL,		/* the statement itself: syntax, unknown table or column, type */
 	DB_UNAVAILABLE, /* the database cannot be reached or opened */
-	DB_MISUSE,	/* a bad URL, a bare ? placeholder, a bad argument list */
+	DB_MISUSE,	/* a bad URL, a placeholder out of 1..999, a bad argument list */
 	DB_UNSUPPORTED, /* a PostgreSQL URL in a build without libpq */
 	DB_ERROR,	/* anything else */
 };
@@ -80,9 +81,10 @@ long long db_column_int(struct db_rows *rows, int i);
  * for NULL (an empty blob is a non-NULL pointer with *n 0). */
 unsigned char *db_column_blob_dup(struct db_rows *rows, int i, size_t *n);
 
-/* The SQL text for the back end: ?N placeholders become $N for PostgreSQL
+/* The SQL text for the back end: ?N and bare ? placeholders become ?N for
+ * SQLite and $N for PostgreSQL
  * (none inside '...' literals, "..." names or comments); NULL, with
- * DB_MISUSE in *err, for a bare ? or a number out of 1..999. Caller frees.
+ * DB_MISUSE in *err, for a number out of 1..999. Caller frees.
  * Exposed for its tests. */
 char *db_sql_for(enum db_backend backend, const char *sql, enum db_err *err);
 
