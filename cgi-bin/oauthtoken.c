@@ -162,6 +162,8 @@ static void token_answer(const struct app *app, struct response *resp, const str
 	if (otp)
 		json_object_array_add(amr, json_object_new_string("otp"));
 	json_object_object_add(claims, "amr", amr);
+	/* The key that signs now: a rotation in the shared store switches it. */
+	app->source->keys_tick(app, app->now());
 	char *token = issuer_sign(&app->issuer, claims);
 	json_object_put(claims);
 	if (!token) {
