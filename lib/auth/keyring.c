@@ -154,6 +154,21 @@ void keyring_free(struct keyring *kr)
 	memset(kr, 0, sizeof *kr);
 }
 
+int keyring_read(struct db *db, time_t now, struct jwks *set, struct issuer *signer, char *err, size_t errlen)
+{
+	struct keyring kr = {.db = db, .signs = signer != NULL, .keys = set, .issuer = signer};
+	memset(set, 0, sizeof *set);
+	if (signer)
+		memset(signer, 0, sizeof *signer);
+	int rc = reload(&kr, now, err, errlen);
+	if (rc == 0 && signer && !signer->kid) {
+		snprintf(err, errlen, "the key store holds no key that signs now");
+		rc = -1;
+	}
+	keyring_free(&kr);
+	return rc;
+}
+
 enum keystore_status keyring_rotate(struct db *db, time_t now, long keep, char **new_kid)
 {
 	struct keystore_key fresh;

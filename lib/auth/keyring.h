@@ -42,6 +42,12 @@ void keyring_tick(struct keyring *kr, time_t now);
 int keyring_unknown_kid(struct keyring *kr, const char *kid, time_t now);
 void keyring_free(struct keyring *kr);
 
+/* For the tool (mcpauth keys, mint, verify): the store's keys at now, read
+ * once, no key made: the verification set into *set and, when signer is
+ * not NULL, the key that signs now into *signer. 0, or -1 with err. */
+int keyring_read(struct db *db, time_t now, struct jwks *set, struct issuer *signer, char *err,
+		 size_t errlen);
+
 /* mcpauth rotate-key with the keys in the store: a new key, published now
  * and signing KEYSTORE_PUBLISH_DELAY seconds later everywhere
  * (keystore_rotate); *new_kid (when given) is its kid, for the caller to

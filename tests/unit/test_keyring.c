@@ -167,6 +167,36 @@ START_TEST(test_keyring_keeps_its_keys_while_the_store_fails)
 }
 END_TEST
 
+START_TEST(test_keyring_read_makes_no_key_and_names_the_signer)
+{
+	struct jwks set;
+	struct issuer signer;
+	char err[256] = "";
+	/* An empty store: nothing signs, and reading made no key. */
+	ck_assert_int_eq(keyring_read(other, 1000, &set, &signer, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no key"));
+	ck_assert_int_eq(rows_in_table(), 0);
+	ck_assert_int_eq(keyring_read(other, 1000, &set, NULL, err, sizeof err), 0);
+	ck_assert_uint_eq(set.nkeys, 0);
+	jwks_free(&set);
+
+	start(0, 1000);
+	char *fresh = rotate_elsewhere(1000, 600);
+	ck_assert_msg(keyring_read(other, 1000, &set, &signer, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(set.nkeys, 2);
+	ck_assert_str_eq(signer.kid, keys.keys[0].kid);
+	ck_assert_ptr_nonnull(signer.pem);
+	issuer_free(&signer);
+	jwks_free(&set);
+	ck_assert_msg(keyring_read(other, 1000 + KEYSTORE_PUBLISH_DELAY, &set, &signer, err, sizeof err) == 0,
+		      "%s", err);
+	ck_assert_str_eq(signer.kid, fresh);
+	issuer_free(&signer);
+	jwks_free(&set);
+	free(fresh);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	pg_url = getenv("MCPAUTH_TEST_DATABASE_URL");
@@ -191,6 +221,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_keyring_notices_a_rotation_within_a_second_and_signs_after_the_delay);
 	tcase_add_test(tc, test_keyring_unknown_kid_reloads_at_most_once_a_second);
 	tcase_add_test(tc, test_keyring_keeps_its_keys_while_the_store_fails);
+	tcase_add_test(tc, test_keyring_read_makes_no_key_and_names_the_signer);
 	suite_add_tcase(s, tc);
 	return s;
 }
