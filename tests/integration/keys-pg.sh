@@ -1,0 +1,173 @@
+#!/bin/bash
+# Signing keys shared by two nodes through one PostgreSQL 15
+# (tests/integration/pg.sh): two lighttpd servers, each with its own state
+# directory and two processes per program, on one database. The first
+# start makes one key; `mcpauth rotate-key` on one node is published by
+# the other within a second and signs only after that, on both; the old
+# key's tokens verify on both until its retire time and are refused on
+# both from then on; a key dropped with --keep 0 is refused everywhere
+# within about a second. No restart anywhere. Skipped when the PostgreSQL
+# server binaries are missing or the build has no libpq.
+set -u
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/pg.sh
+. "$top_srcdir/tests/integration/pg.sh"
+
+skip() {
+	echo "# SKIP: $*"
+	echo "0 passed, 0 failed"
+	exit 77
+}
+pg_available || skip "no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
+grep -q 'HAVE_LIBPQ=1' "$top_builddir/Makefile" || skip "a build without libpq (./configure --without-postgresql)"
+
+MCPAUTH="$top_builddir/tools/mcpauth"
+B_PID=
+stop_b() {
+	[ -n "$B_PID" ] || return 0
+	kill "$B_PID" 2>/dev/null
+	wait "$B_PID" 2>/dev/null
+	B_PID=
+}
+trap 'stop_b; pg_stop; cleanup' EXIT
+
+PG_FAST=1 pg_start || { echo "not ok - PostgreSQL 15 starts"; echo "0 passed, 1 failed"; exit 1; }
+export MCPAUTH_DATABASE_URL=$PG_URL
+# Both nodes answer for one issuer, as behind a load balancer.
+export MCPAUTH_ISSUER=https://auth.example.test
+psql_one() { "$PG_BINDIR/psql" -qAt "$PG_URL" -c "$1"; }
+now_ms() { date +%s%3N; }
+kid_of() { printf '%s' "${1%%.*}" | tr '_-' '/+' | { p=$(cat); while [ $(( ${#p} % 4 )) -ne 0 ]; do p="$p="; done; printf '%s' "$p"; } | base64 -d | jq -r .kid; }
+jwks_kids() { curl -s --max-time 5 "$1/.well-known/jwks.json" | jq -r '.keys[].kid' | sort | tr '\n' ' '; }
+# status BASE TOKEN: the status of GET /api/profile with the token.
+status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $2" "$1/api/profile"; }
+login_at() {
+	curl -s --max-time 20 -H 'Content-Type: application/json' \
+		-d '{"email":"user@example.com","password":"password"}' "$1/auth/login" | jq -r .access_token
+}
+
+# --- node A (lib.sh's server) and node B (a second lighttpd) ----------------
+start_server 2 || { echo "not ok - node A starts"; echo "$PASS passed, $((FAIL + 1)) failed"; exit 1; }
+A=$BASE
+A_STATE=$MCPAUTH_STATE_DIR
+B_STATE=$TMP_ROOT/b-state
+B_LOG=$TMP_ROOT/b-error.log
+mkdir -m 700 "$B_STATE"
+for _ in 1 2 3 4 5 6 7 8; do
+	B_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	MCPAUTH_STATE_DIR=$B_STATE MCPAUTH_PORT=$B_PORT MCPAUTH_ERRORLOG=$B_LOG \
+		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/b-stderr" &
+	B_PID=$!
+	B="http://127.0.0.1:$B_PORT"
+	for _ in $(seq 1 100); do
+		kill -0 "$B_PID" 2>/dev/null || break
+		curl -s -o /dev/null --max-time 2 "$B/" && break 2
+		sleep 0.1
+	done
+	stop_b
+done
+if [ -n "$B_PID" ]; then ok "node B started"; else not_ok "node B started: $(cat "$TMP_ROOT/b-stderr" "$B_LOG" 2>/dev/null | tail -5)"; fi
+
+# --- the first start: one key for both --------------------------------------
+KA=$(jwks_kids "$A")
+KB=$(jwks_kids "$B")
+K1=${KA% }
+if [ -n "$K1" ] && [ "$K1" = "${KB% }" ] && [ "${K1#* }" = "$K1" ]; then
+	ok "both nodes publish the same one key"
+else
+	not_ok "both nodes publish the same one key: A '$KA', B '$KB'"
+fi
+expect_eq "$(psql_one 'SELECT count(*) FROM signing_keys')" 1 "every program's processes on two nodes started, one key row"
+if [ ! -e "$A_STATE/signing-key.pem" ] && [ ! -e "$A_STATE/jwks.json" ] && [ ! -e "$B_STATE/signing-key.pem" ] &&
+	[ ! -e "$B_STATE/jwks.json" ]; then
+	ok "no key file on either node"
+else
+	not_ok "no key file on either node: $(ls "$A_STATE" "$B_STATE" | tr '\n' ' ')"
+fi
+
+T1=$(login_at "$A")
+expect_eq "$(kid_of "$T1")" "$K1" "node A signs with the store's key"
+expect_eq "$(status "$B" "$T1")" 200 "node B accepts node A's token"
+
+# --- rotation on A: published everywhere before it signs ---------------------
+KEEP=6
+t0=$(now_ms)
+K2=$("$MCPAUTH" --state-dir "$A_STATE" rotate-key --keep $KEEP 2>"$TMP_ROOT/rotate.err")
+rc=$?
+expect_eq "$rc" 0 "mcpauth rotate-key on node A"
+if grep -q 'Restart the programs' "$TMP_ROOT/rotate.err"; then not_ok "no restart asked for: $(cat "$TMP_ROOT/rotate.err")"; else
+	ok "no restart asked for"
+fi
+# Right after the rotation A still signs with the old key.
+expect_eq "$(kid_of "$(login_at "$A")")" "$K1" "the new key does not sign at once"
+seen_b=
+while [ $(($(now_ms) - t0)) -lt 3000 ]; do
+	case " $(jwks_kids "$B")" in *" $K2 "*) seen_b=$(($(now_ms) - t0)); break ;; esac
+	sleep 0.05
+done
+if [ -n "$seen_b" ] && [ "$seen_b" -le 2000 ]; then ok "node B publishes the new key ${seen_b} ms after the rotation"; else
+	not_ok "node B publishes the new key within 2 s: ${seen_b:-not in 3 s}"
+fi
+signed=
+T2=
+while [ $(($(now_ms) - t0)) -lt 5000 ]; do
+	T2=$(login_at "$A")
+	[ "$(kid_of "$T2")" = "$K2" ] && { signed=$(($(now_ms) - t0)); break; }
+	sleep 0.05
+done
+if [ -n "$signed" ]; then ok "node A signs with the new key ${signed} ms after the rotation"; else
+	not_ok "node A signs with the new key within 5 s"
+fi
+if [ -n "$signed" ] && [ -n "$seen_b" ] && [ "$seen_b" -lt "$signed" ]; then
+	ok "published on node B before node A signed with it"
+else
+	not_ok "published on node B (${seen_b:-never} ms) before node A signed with it (${signed:-never} ms)"
+fi
+expect_eq "$(status "$B" "$T2")" 200 "node B accepts the new key's first token at once"
+expect_eq "$(kid_of "$(login_at "$B")")" "$K2" "node B signs with the new key too"
+expect_eq "$(status "$A" "$T1") $(status "$B" "$T1")" "200 200" "the old key's token still verifies on both"
+
+# --- the old key's retire time: refused on both, unpublished -----------------
+retire=$(psql_one "SELECT retire_at FROM signing_keys WHERE kid = '$K1'")
+while [ "$(date +%s)" -le "$retire" ]; do sleep 0.2; done
+expect_eq "$(status "$A" "$T1") $(status "$B" "$T1")" "401 401" "from its retire time the old key's token is refused on both"
+case " $(jwks_kids "$A") $(jwks_kids "$B") " in
+*" $K1 "*) not_ok "the retired key is unpublished on both" ;;
+*) ok "the retired key is unpublished on both" ;;
+esac
+
+# --- a leaked key: dropped at once, from node B ------------------------------
+t0=$(now_ms)
+K3=$("$MCPAUTH" --state-dir "$B_STATE" rotate-key --keep 0 2>/dev/null)
+T3=$(login_at "$B")
+expect_eq "$(kid_of "$T3")" "$K3" "with --keep 0 the new key signs at once"
+expect_eq "$(status "$A" "$T3")" 200 "node A accepts it at once (an unknown kid reads the keys)"
+gone=
+while [ $(($(now_ms) - t0)) -lt 4000 ]; do
+	# Four requests: both processes of the profile program on each node.
+	s="$(status "$A" "$T2")$(status "$A" "$T2")$(status "$B" "$T2")$(status "$B" "$T2")"
+	[ "$s" = 401401401401 ] && { gone=$(($(now_ms) - t0)); break; }
+	sleep 0.05
+done
+if [ -n "$gone" ] && [ "$gone" -le 2500 ]; then ok "the dropped key's token is refused on both ${gone} ms after the rotation"; else
+	not_ok "the dropped key's token is refused on both within 2.5 s: ${gone:-not in 4 s}"
+fi
+expect_eq "$(psql_one "SELECT count(*) FROM signing_keys WHERE kid = '$K2'")" 0 "the dropped key's row is deleted"
+
+# --- secrets --------------------------------------------------------------------
+pass=${PG_URL#postgresql://mcpauth:}
+pass=${pass%%@*}
+if cat "$MCPAUTH_ERRORLOG" "$B_LOG" "$TMP_ROOT/server.stderr" "$TMP_ROOT/b-stderr" "$TMP_ROOT/rotate.err" 2>/dev/null |
+	grep -qF -e "$pass" -e "PRIVATE KEY"; then
+	not_ok "no password or private key in the logs"
+else
+	ok "no password or private key in the logs"
+fi
+if grep -qE 'child exited|child signall?ed|AddressSanitizer|LeakSanitizer|runtime error' "$B_LOG" "$TMP_ROOT/b-stderr" 2>/dev/null; then
+	not_ok "no program of node B crashed"
+else
+	ok "no program of node B crashed"
+fi
+expect_clean_log
+stop_b
+finish
