@@ -85,6 +85,17 @@ else
 	not_ok "no key file on either node: $(ls "$A_STATE" "$B_STATE" | tr '\n' ' ')"
 fi
 
+# The tool reads the same keys: init names the key, keys lists it, a
+# minted token verifies on both nodes and offline.
+tool() { "$MCPAUTH" --state-dir "$A_STATE" "$@"; }
+expect_eq "$(tool init 2>/dev/null | sed -n 's/^signing key kid //p')" "$K1" "mcpauth init names the store's key"
+expect_eq "$(tool keys 2>/dev/null)" "$K1	signing" "mcpauth keys lists the store's key"
+M=$(tool mint user@example.com 2>/dev/null)
+expect_eq "$(kid_of "$M") $(status "$A" "$M") $(status "$B" "$M")" "$K1 200 200" "a minted token verifies on both nodes"
+if tool verify "$M" 2>/dev/null | tail -1 | grep -q '^valid:'; then ok "mcpauth verify checks it with the store's keys"; else
+	not_ok "mcpauth verify checks it with the store's keys: $(tool verify "$M" 2>&1 | tail -1)"
+fi
+
 T1=$(login_at "$A")
 expect_eq "$(kid_of "$T1")" "$K1" "node A signs with the store's key"
 expect_eq "$(status "$B" "$T1")" 200 "node B accepts node A's token"
@@ -98,6 +109,10 @@ expect_eq "$rc" 0 "mcpauth rotate-key on node A"
 if grep -q 'Restart the programs' "$TMP_ROOT/rotate.err"; then not_ok "no restart asked for: $(cat "$TMP_ROOT/rotate.err")"; else
 	ok "no restart asked for"
 fi
+case "$(tool keys 2>/dev/null)" in
+*"$K2	published, signing from "*) ok "mcpauth keys shows the new key before it signs" ;;
+*) not_ok "mcpauth keys shows the new key before it signs: $(tool keys 2>&1)" ;;
+esac
 # Right after the rotation A still signs with the old key.
 expect_eq "$(kid_of "$(login_at "$A")")" "$K1" "the new key does not sign at once"
 seen_b=
