@@ -42,6 +42,11 @@ int store_keys(struct jwks *set, struct issuer *signer)
 	return rc;
 }
 
+static time_t wall_clock(void)
+{
+	return time(NULL);
+}
+
 /* With PostgreSQL: the new key in the database, for every node; the
  * running programs follow by themselves. */
 static int rotate_in_store(long keep)
@@ -50,7 +55,7 @@ static int rotate_in_store(long keep)
 	char *kid = NULL;
 	if (open_db(&db, 0) < 0)
 		return EX_ERROR;
-	enum keystore_status st = keyring_rotate(db, time(NULL), keep, &kid);
+	enum keystore_status st = keyring_rotate(db, wall_clock, keep, &kid);
 	if (st != KEYSTORE_OK)
 		fail("cannot rotate the key in the database: %s (%s)", keystore_strerror(st), db_errmsg(db));
 	userdb_close(db);

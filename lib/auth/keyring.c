@@ -169,12 +169,12 @@ int keyring_read(struct db *db, time_t now, struct jwks *set, struct issuer *sig
 	return rc;
 }
 
-enum keystore_status keyring_rotate(struct db *db, time_t now, long keep, char **new_kid)
+enum keystore_status keyring_rotate(struct db *db, time_t (*clock)(void), long keep, char **new_kid)
 {
 	struct keystore_key fresh;
 	if (issuer_new_key(&fresh) < 0)
 		return KEYSTORE_NO_KEY;
-	enum keystore_status st = keystore_rotate(db, &fresh, now, keep);
+	enum keystore_status st = keystore_rotate(db, &fresh, clock(), keep);
 	if (st == KEYSTORE_OK && new_kid)
 		*new_kid = ck_strdup(fresh.kid);
 	keystore_key_free(&fresh);

@@ -48,10 +48,11 @@ void keyring_free(struct keyring *kr);
 int keyring_read(struct db *db, time_t now, struct jwks *set, struct issuer *signer, char *err,
 		 size_t errlen);
 
-/* mcpauth rotate-key with the keys in the store: a new key, published now
- * and signing KEYSTORE_PUBLISH_DELAY seconds later everywhere
- * (keystore_rotate); *new_kid (when given) is its kid, for the caller to
- * free. */
-enum keystore_status keyring_rotate(struct db *db, time_t now, long keep, char **new_kid);
+/* mcpauth rotate-key with the keys in the store: a new key, published at
+ * once and signing KEYSTORE_PUBLISH_DELAY seconds later everywhere
+ * (keystore_rotate). The clock is read once the key is made (which takes
+ * a while), so that the delay counts from the commit. *new_kid (when
+ * given) is its kid, for the caller to free. */
+enum keystore_status keyring_rotate(struct db *db, time_t (*clock)(void), long keep, char **new_kid);
 
 #endif
