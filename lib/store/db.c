@@ -362,12 +362,38 @@ static enum db_err pg_listen(struct db *db)
 	return e;
 }
 
+/* libpq quotes a URL it cannot parse, in part or whole: msg with the
+ * password, as written between "user:" and "@", made ***. Caller frees. */
+static char *hide_password(const char *msg, const char *url)
+{
+	const char *start = strstr(url, "://"), *at = NULL, *colon = NULL;
+	if (start)
+		for (const char *p = start + 3; *p && *p != '?'; p++)
+			if (*p == '@')
+				at = p;
+	if (at)
+		colon = memchr(start + 3, ':', (size_t)(at - start - 3));
+	if (!colon || at - colon < 2)
+		return ck_strdup(msg);
+	char *pw = ck_strndup(colon + 1, (size_t)(at - colon - 1));
+	struct sbuf b = {0};
+	const char *p = msg;
+	for (const char *hit; (hit = strstr(p, pw)); p = hit + strlen(pw)) {
+		sbuf_add(&b, p, (size_t)(hit - p));
+		sbuf_adds(&b, "***");
+	}
+	sbuf_adds(&b, p);
+	free(pw);
+	return sbuf_take(&b);
+}
+
 static enum db_err pg_open(struct db *db, const char *url, char *err, size_t errlen)
 {
 	db->pg = pg_connect(url);
 	if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
-		/* libpq names the host and port, never the password. */
-		set_msg(db, db->pg ? PQerrorMessage(db->pg) : "out of memory");
+		char *m = hide_password(db->pg ? PQerrorMessage(db->pg) : "out of memory", url);
+		set_msg(db, m);
+		free(m);
 		if (err)
 			snprintf(err, errlen, "cannot connect to PostgreSQL: %s", db->msg);
 		return DB_UNAVAILABLE;

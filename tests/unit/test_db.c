@@ -452,6 +452,16 @@ START_TEST(test_db_maps_errors)
 	    closed);
 	ck_assert_ptr_null(strstr(err, "s3cret"));
 	ck_assert_ptr_null(other);
+	/* libpq quotes a URL it cannot parse; the password is hidden in it. */
+	static const char *const bad[] = {"postgresql://mcpauth:s3cr%zzet@127.0.0.1:1/x",
+					  "postgresql://mcpauth:s3cret@[::1/x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(db_open(bad[i], &other, err, sizeof err), closed);
+		ck_assert_msg(!strstr(err, "s3cr"), "%s", err);
+#ifdef HAVE_LIBPQ
+		ck_assert_msg(strstr(err, "***"), "%s", err);
+#endif
+	}
 
 	const char *t[DB_ERROR + 1];
 	for (int i = 0; i <= DB_ERROR; i++)
