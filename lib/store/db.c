@@ -31,6 +31,7 @@
 #define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
+#define OID_TEXT 25
 
 struct db {
 	enum db_backend backend;
@@ -100,10 +101,14 @@ enum db_backend db_backend(const struct db *db)
 
 /* Scans sql for placeholders: each ?N (or bare ?) outside literals,
  * quoted names and comments, written as $N into out when rewrite is set
- * (out NULL: only count). *max gets the highest N. */
-static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int *max)
+ * (out NULL: only count). *max gets the highest N, and bit N-1 of *used
+ * (when given) is set for each N up to 64 the text holds. */
+static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int *max,
+			    unsigned long long *used)
 {
 	*max = 0;
+	if (used)
+		*used = 0;
 	for (const char *p = sql; *p;) {
 		const char *start = p;
 		if (*p == '\'' || *p == '"') {
@@ -134,6 +139,8 @@ static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int 
 				return DB_MISUSE;
 			if (n > *max)
 				*max = n;
+			if (used && n <= 64)
+				*used |= 1ULL << (n - 1);
 			if (out) {
 				char num[8];
 				snprintf(num, sizeof num, "%s%d", rewrite ? "$" : "?", n);
@@ -153,7 +160,7 @@ char *db_sql_for(enum db_backend backend, const char *sql, enum db_err *err)
 {
 	struct sbuf b = {0};
 	int max;
-	*err = scan_sql(sql, backend == DB_POSTGRESQL, &b, &max);
+	*err = scan_sql(sql, backend == DB_POSTGRESQL, &b, &max, NULL);
 	if (*err != DB_OK) {
 		sbuf_free(&b);
 		return NULL;
@@ -460,8 +467,9 @@ static enum db_err pg_ready(struct db *db)
 	return DB_UNAVAILABLE;
 }
 
+/* used: bit i set when $i+1 appears in sql. */
 static enum db_err pg_exec(struct db *db, struct db_rows **rows, const char *sql, const struct arg *args,
-			   int n)
+			   int n, unsigned long long used)
 {
 	enum db_err e = pg_ready(db);
 	if (e != DB_OK)
@@ -475,8 +483,10 @@ static enum db_err pg_exec(struct db *db, struct db_rows **rows, const char *sql
 	char ints[DB_MAX_ARGS][24];
 	for (int i = 0; i < n; i++) {
 		const struct arg *a = &args[i];
-		/* Text goes untyped, so that the server types it from its use. */
-		types[i] = 0;
+		/* Text goes untyped, so that the server types it from its use;
+		 * one the statement does not use (SQLite allows that) has no
+		 * use to type it from. */
+		types[i] = used & (1ULL << i) ? 0 : OID_TEXT;
 		lengths[i] = 0;
 		formats[i] = 0;
 		values[i] = NULL;
@@ -611,6 +621,7 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 		*rows = NULL;
 	struct arg args[DB_MAX_ARGS];
 	int n = 0, max;
+	unsigned long long used = 0;
 	va_list ap;
 	va_start(ap, sql);
 	enum db_err e = collect_args(ap, args, &n);
@@ -618,7 +629,7 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 	/* The same checks on both back ends: a statement refused on one is
 	 * refused on the other. */
 	if (e == DB_OK)
-		e = scan_sql(sql, 0, NULL, &max);
+		e = scan_sql(sql, 0, NULL, &max, &used);
 	if (e == DB_OK && max != n)
 		e = DB_MISUSE;
 	if (e != DB_OK) {
@@ -627,7 +638,7 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 	}
 #ifdef HAVE_LIBPQ
 	if (db->backend == DB_POSTGRESQL)
-		return pg_exec(db, rows, sql, args, n);
+		return pg_exec(db, rows, sql, args, n, used);
 #endif
 	return lite_exec(db, rows, sql, args, n);
 }

@@ -406,6 +406,21 @@ START_TEST(test_db_rewrites_placeholders_outside_literals)
 	free(c);
 	db_rows_free(r);
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?", DB_TEXT, "v", DB_END), DB_ROW);
+	/* A number the text skips takes its argument, unused, on both (one
+	 * list of arguments for several statements). */
+	ck_assert_int_eq(db_exec(db, NULL, "INSERT INTO t (id, name) VALUES (?3, ?2)", DB_TEXT, "skipped",
+				 DB_TEXT, "kept", DB_INT, 7LL, DB_END),
+			 DB_DONE);
+	ck_assert_int_eq(db_exec(db, NULL, "UPDATE t SET n = 1 WHERE id = ?2", DB_NULL, DB_INT, 7LL, DB_END),
+			 DB_DONE);
+	ck_assert_int_eq(db_changes(db), 1);
+	ck_assert_int_eq(
+	    db_exec(db, &r, "SELECT name FROM t WHERE id = ?2 AND n = 1", DB_TEXT, "x", DB_INT, 7LL, DB_END),
+	    DB_ROW);
+	a = db_column_text_dup(r, 0);
+	ck_assert_str_eq(a, "kept");
+	free(a);
+	db_rows_free(r);
 	/* As many arguments as placeholders: one missing or one too many. */
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?1, ?2", DB_TEXT, "v", DB_END), DB_MISUSE);
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?1", DB_TEXT, "v", DB_INT, 1LL, DB_END), DB_MISUSE);
