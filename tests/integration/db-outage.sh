@@ -4,8 +4,11 @@
 # immediate) answers DB_UNAVAILABLE in milliseconds, a dead server costs one
 # connect a second, the same handle works again once the server is back
 # and hears notifications again, and a commit on a lost connection is
-# neither retried nor committed. Skipped only when the PostgreSQL server
-# binaries are not installed.
+# neither retried nor committed. As root, the test runs in a network
+# namespace of its own, whose loopback it takes down and up again: a
+# partition (no answer, no refusal), which the TCP user timeout and the
+# keepalives bound. Skipped only when the PostgreSQL server binaries are
+# not installed.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 PASS=0
@@ -21,6 +24,16 @@ skip() {
 	exit 77
 }
 pg_available || skip "no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
+
+# A namespace of its own: taking its loopback down touches no other test.
+if [ -z "${DB_OUTAGE_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null &&
+	unshare -n true 2>/dev/null; then
+	DB_OUTAGE_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
+if [ -n "${DB_OUTAGE_NETNS:-}" ]; then
+	ip link set lo up || { not_ok "the namespace's loopback comes up"; echo "$PASS passed, $FAIL failed"; exit 1; }
+	export DB_OUTAGE_CUT="ip link set lo down" DB_OUTAGE_HEAL="ip link set lo up"
+fi
 
 PG_FAST=1 pg_start || { not_ok "PostgreSQL 15 starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
 ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT"

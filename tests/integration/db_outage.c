@@ -3,11 +3,11 @@
  *
  *   db_outage URL PORT
  *
- * The environment holds two bash commands: DB_OUTAGE_STOP stops the
- * server at once (pg_ctl -m immediate), DB_OUTAGE_START starts it again on
- * PORT. Prints "ok - ..." or "not ok - ..." per check and the figures
- * measured ("# ..."); exits 0 when all passed, 77 in a build without
- * libpq. */
+ * The environment holds bash commands: DB_OUTAGE_STOP stops the server
+ * at once (pg_ctl -m immediate), DB_OUTAGE_START starts it again on PORT;
+ * DB_OUTAGE_CUT and DB_OUTAGE_HEAL, when set, take the network between
+ * the two away (packets go unanswered) and give it back. Prints "ok - ..." or "not ok - ..." per check and
+ * the figures measured ("# ..."); exits 0 when all passed, 77 in a build without libpq. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -140,6 +140,48 @@ static enum db_err write_then_stop(struct db *d, void *arg)
 	return DB_OK;
 }
 
+/* 5. The network goes, the server stays (a partition: nothing answers,
+ * nothing refuses): a statement gives up after the TCP user timeout (5 s),
+ * a connect after connect_timeout (2 s), and an idle connection is found
+ * lost by its keepalives, without a statement, in seconds. */
+static void partition(struct db *db)
+{
+	unsigned what;
+	double ms;
+	check(run("DB_OUTAGE_CUT"), "the network is cut");
+	enum db_err e = select1(db, &ms);
+	check(e == DB_UNAVAILABLE && ms > 3000 && ms < 9000, "a statement across it: %s after %.0f ms",
+	      db_strerror(e), ms);
+	printf("# a statement across a cut network: %.0f ms\n", ms);
+	/* Connects again: no answer to that either, for connect_timeout. */
+	e = select1(db, &ms);
+	check(e == DB_UNAVAILABLE && ms < 3000, "the next, one connect: %s after %.0f ms", db_strerror(e),
+	      ms);
+	printf("# a connect across a cut network: %.0f ms\n", ms);
+	e = select1(db, &ms);
+	check(e == DB_UNAVAILABLE && ms < FAST_MS, "the one after, within the second: %s in %.2f ms",
+	      db_strerror(e), ms);
+	check(run("DB_OUTAGE_HEAL"), "the network is back");
+	ms = until_back(db, 5000);
+	check(ms >= 0 && ms < 1500, "the handle answers again after %.0f ms", ms);
+
+	/* Idle this time: only db_remote_generation is called. */
+	unsigned long long gen = db_remote_generation(db, &what), g = gen;
+	check(run("DB_OUTAGE_CUT"), "the network is cut again");
+	double t0 = now_ms();
+	while (g == gen && now_ms() - t0 < 30000) {
+		sleep_ms(100);
+		g = db_remote_generation(db, &what);
+	}
+	ms = now_ms() - t0;
+	check(g > gen && what == (DB_NOTE_USERS | DB_NOTE_KEYS) && ms < 20000,
+	      "an idle connection is found lost after %.0f ms", ms);
+	printf("# an idle connection across a cut network, found lost: %.0f ms\n", ms);
+	check(run("DB_OUTAGE_HEAL"), "the network is back");
+	ms = until_back(db, 5000);
+	check(ms >= 0, "the handle answers again after %.0f ms", ms);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -260,6 +302,10 @@ int main(int argc, char **argv)
 	e = db_exec(db, &r, "SELECT count(*) FROM outage", DB_END);
 	check(e == DB_ROW && db_column_int(r, 0) == 0, "nothing was committed");
 	db_rows_free(r);
+	if (getenv("DB_OUTAGE_CUT"))
+		partition(db);
+	else
+		printf("# SKIP: no network to cut (DB_OUTAGE_CUT unset)\n");
 	db_close(db);
 	return failures ? 1 : 0;
 }
