@@ -705,7 +705,8 @@ enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql,
 	if (rows)
 		*rows = NULL;
 	int max;
-	enum db_err e = scan_sql(sql, 0, NULL, &max);
+	unsigned long long used = 0;
+	enum db_err e = scan_sql(sql, 0, NULL, &max, &used);
 	if (e == DB_OK && (max > ntexts || max > DB_MAX_ARGS))
 		e = DB_MISUSE;
 	if (e != DB_OK) {
@@ -720,7 +721,7 @@ enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql,
 	}
 #ifdef HAVE_LIBPQ
 	if (db->backend == DB_POSTGRESQL)
-		return pg_exec(db, rows, sql, args, max);
+		return pg_exec(db, rows, sql, args, max, used);
 #endif
 	return lite_exec(db, rows, sql, args, max);
 }
