@@ -421,6 +421,12 @@ START_TEST(test_db_rewrites_placeholders_outside_literals)
 	ck_assert_str_eq(a, "kept");
 	free(a);
 	db_rows_free(r);
+	/* The same with an argument list shared by several statements. */
+	const char *const list[] = {"unused", "shared"};
+	ck_assert_int_eq(db_exec_texts(db, NULL, "UPDATE t SET name = ?2 WHERE name = 'kept'", list, 2),
+			 DB_DONE);
+	ck_assert_int_eq(db_changes(db), 1);
+	ck_assert_int_eq(db_exec_texts(db, NULL, "SELECT id FROM t WHERE name = ?2", list, 2), DB_ROW);
 	/* As many arguments as placeholders: one missing or one too many. */
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?1, ?2", DB_TEXT, "v", DB_END), DB_MISUSE);
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?1", DB_TEXT, "v", DB_INT, 1LL, DB_END), DB_MISUSE);
