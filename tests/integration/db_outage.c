@@ -28,6 +28,7 @@
 
 static int failures;
 
+static void check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void check(int cond, const char *fmt, ...)
 {
 	va_list ap;
