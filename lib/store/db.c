@@ -43,7 +43,8 @@ struct db {
 	struct timespec failed_at;
 #endif
 	unsigned long long generation;
-	unsigned notes; /* bits seen since the last db_remote_generation */
+	unsigned notes;		     /* bits seen since the last db_remote_generation */
+	unsigned long long heard[2]; /* notifications heard per bit (DB_NOTE_USERS, DB_NOTE_KEYS) */
 	int in_txn;
 	int read_only; /* opened as immutable */
 	long long changes;
@@ -492,6 +493,17 @@ static double since_s(const struct timespec *t)
  * it drop answered DB_UNAVAILABLE, since it may or may not have run.
  * After a failed attempt the next waits a second, so that a dead server
  * costs each process one connect a second, not one per request. */
+/* Counts what was heard (or may have been missed: every bit). */
+static void note_heard(struct db *db, unsigned bits)
+{
+	db->generation++;
+	db->notes |= bits;
+	if (bits & DB_NOTE_USERS)
+		db->heard[0]++;
+	if (bits & DB_NOTE_KEYS)
+		db->heard[1]++;
+}
+
 static enum db_err pg_ready(struct db *db)
 {
 	if (db->in_txn) {
@@ -512,8 +524,7 @@ static enum db_err pg_ready(struct db *db)
 		db->failed = 0;
 		/* Notifications sent while we were away are lost: anything may
 		 * have changed. */
-		db->generation++;
-		db->notes |= DB_NOTE_ALL;
+		note_heard(db, DB_NOTE_ALL);
 		return DB_OK;
 	}
 	if (PQstatus(db->pg) != CONNECTION_OK)
@@ -794,33 +805,45 @@ enum db_err db_notify(struct db *db, unsigned what)
 	return DB_OK;
 }
 
-unsigned long long db_remote_generation(struct db *db, unsigned *what)
+/* Reads what the socket holds: every notification, and a lost connection,
+ * counted (db_remote_generation, db_remote_generation_of). */
+static void pg_hear(struct db *db)
 {
 #ifdef HAVE_LIBPQ
 	if (db->backend == DB_POSTGRESQL) {
 		pg_consume(db);
 		/* Lost: what others change now goes unheard until the next
 		 * statement connects again. */
-		if (PQstatus(db->pg) != CONNECTION_OK || !db->listening) {
-			db->generation++;
-			db->notes |= DB_NOTE_ALL;
-		}
+		if (PQstatus(db->pg) != CONNECTION_OK || !db->listening)
+			note_heard(db, DB_NOTE_ALL);
 		PGnotify *n;
 		while ((n = PQnotifies(db->pg))) {
 			char *end;
 			unsigned long bits = strtoul(n->extra, &end, 10);
 			/* A payload we cannot read says anything may have changed. */
 			int known = !*end && bits && !(bits & ~(unsigned long)DB_NOTE_ALL);
-			db->notes |= known ? (unsigned)bits : DB_NOTE_ALL;
-			db->generation++;
+			note_heard(db, known ? (unsigned)bits : DB_NOTE_ALL);
 			PQfreemem(n);
 		}
 	}
+#else
+	(void)db;
 #endif
+}
+
+unsigned long long db_remote_generation(struct db *db, unsigned *what)
+{
+	pg_hear(db);
 	if (what)
 		*what = db->notes;
 	db->notes = 0;
 	return db->generation;
+}
+
+unsigned long long db_remote_generation_of(struct db *db, unsigned what)
+{
+	pg_hear(db);
+	return ((what & DB_NOTE_USERS) ? db->heard[0] : 0) + ((what & DB_NOTE_KEYS) ? db->heard[1] : 0);
 }
 
 enum db_err db_rows_next(struct db_rows *rows)

@@ -123,6 +123,10 @@ enum db_err db_notify(struct db *db, unsigned what);
  * reconnect. Never blocks, no round trip: it reads only what the socket
  * already holds. SQLite: 0, *what 0. */
 unsigned long long db_remote_generation(struct db *db, unsigned *what);
+/* The same without taking the bits: a counter of the notifications heard
+ * that carry any bit of what (and of losses and reconnects), for each
+ * cache to compare with the value it last saw (the user rows, the keys). */
+unsigned long long db_remote_generation_of(struct db *db, unsigned what);
 
 /* The SQL text for the back end: ?N and bare ? placeholders become ?N for
  * SQLite and $N for PostgreSQL

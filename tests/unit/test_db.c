@@ -640,6 +640,20 @@ START_TEST(test_db_notifies_other_connections_at_commit_only)
 		ck_assert_int_eq(w | more, DB_NOTE_USERS | DB_NOTE_KEYS);
 	}
 
+	/* Per kind, taking nothing from other callers: a change of the keys
+	 * moves the keys' counter only, however often the other is read. */
+	unsigned long long users = db_remote_generation_of(other, DB_NOTE_USERS);
+	unsigned long long keys = db_remote_generation_of(other, DB_NOTE_KEYS);
+	n = (struct note){other, DB_NOTE_KEYS, 0, db_remote_generation(other, NULL), 0};
+	ck_assert_int_eq(db_txn_run(db, note_write, &n), DB_OK);
+	for (double end = now_ms() + 2000;
+	     on_pg() && db_remote_generation_of(other, DB_NOTE_KEYS) == keys && now_ms() < end; sleep_ms(10))
+		db_remote_generation(other, NULL);
+	ck_assert(db_remote_generation_of(other, DB_NOTE_KEYS) == keys + (on_pg() ? 1 : 0));
+	ck_assert(db_remote_generation_of(other, DB_NOTE_USERS) == users);
+	ck_assert(db_remote_generation_of(other, DB_NOTE_USERS | DB_NOTE_KEYS) ==
+		  users + keys + (on_pg() ? 1 : 0));
+
 	/* No bit, or one this interface does not know, on both. */
 	ck_assert_int_eq(db_notify(db, 0), DB_MISUSE);
 	ck_assert_int_eq(db_notify(db, 4), DB_MISUSE);
