@@ -114,12 +114,20 @@ int keyring_start(struct keyring *kr, struct db *db, int signs, struct jwks *key
 		return -1;
 	}
 	kr->next_check = now + 1;
+	kr->remote = db_remote_generation_of(db, DB_NOTE_KEYS);
 	return 0;
 }
 
 void keyring_tick(struct keyring *kr, time_t now)
 {
 	int due = 0;
+	/* A rotation's notification (or a reconnect: anything may have
+	 * changed unheard) makes the version read due at once. */
+	unsigned long long heard = db_remote_generation_of(kr->db, DB_NOTE_KEYS);
+	if (heard != kr->remote) {
+		kr->remote = heard;
+		kr->next_check = now;
+	}
 	if (now >= kr->next_check) {
 		long long version;
 		kr->next_check = now + 1;

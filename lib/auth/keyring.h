@@ -3,8 +3,8 @@
  * holds them parsed in memory (the verification set, and the signing key
  * in a program that signs) and reads them again only when they changed:
  * it reads the store's version at most once a second, at once when the
- * database tells of a change, and when a token names a kid it does not
- * hold (at most once a second). The signer is the newest key whose
+ * database tells of a change (db_remote_generation_of, DB_NOTE_KEYS), and
+ * when a token names a kid it does not hold (at most once a second). The signer is the newest key whose
  * sign_from has come, switched from memory when that time comes. */
 #ifndef MCPAUTH_KEYRING_H
 #define MCPAUTH_KEYRING_H
@@ -26,7 +26,7 @@ struct keyring {
 	time_t next_check;	   /* the next version read */
 	long long next_signer;	   /* a pending key's sign_from: the signer changes then */
 	time_t next_forced;	   /* the next re-read an unknown kid may cause */
-	unsigned long long remote; /* the database's change counter, as last seen */
+	unsigned long long remote; /* the keys' notifications heard, as last seen */
 	int failing;		   /* the store failed and that was logged */
 };
 

@@ -158,7 +158,9 @@ static enum db_err rotate_txn(struct db *db, void *arg)
 			    DB_INT, sign_from + a->keep, DB_END);
 	if (e != DB_DONE)
 		return e;
-	return insert_key(db, a->fresh, a->now, sign_from);
+	e = insert_key(db, a->fresh, a->now, sign_from);
+	/* Every process of every node hears of it at the commit (PostgreSQL). */
+	return e == DB_DONE ? db_notify(db, DB_NOTE_KEYS) : e;
 }
 
 enum keystore_status keystore_rotate(struct db *db, const struct keystore_key *fresh, time_t now, long keep)

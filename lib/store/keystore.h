@@ -73,7 +73,8 @@ enum keystore_status keystore_load(struct db *db, time_t now, int with_private, 
  * time plus keep (it signs until then, and its tokens live keep seconds);
  * with keep 0 it is deleted at once, and the new key signs from now (a key
  * that may have leaked is not kept even for the delay). Keys whose retire
- * time has passed are deleted. */
+ * time has passed are deleted. Every connection is told at the commit
+ * (db_notify, DB_NOTE_KEYS). */
 enum keystore_status keystore_rotate(struct db *db, const struct keystore_key *fresh, time_t now, long keep);
 
 /* The key that signs at now: the newest whose sign_from has come; NULL when

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "issuer.h"
@@ -142,6 +143,28 @@ START_TEST(test_keyring_notices_a_rotation_within_a_second_and_signs_after_the_d
 }
 END_TEST
 
+START_TEST(test_keyring_hears_a_rotation_at_once_on_postgresql)
+{
+	start(0, 1000);
+	keyring_tick(&kr, 1000);
+	char *fresh = rotate_elsewhere(1000, 600);
+	/* Within the same second of the fixed clock: only a notification
+	 * makes the read due. It reaches the socket soon after the commit. */
+	for (int i = 0; i < 200 && keys.nkeys == 1; i++) {
+		keyring_tick(&kr, 1000);
+		if (keys.nkeys == 1)
+			usleep(10000);
+	}
+	if (pg_url) {
+		ck_assert_uint_eq(keys.nkeys, 2);
+		ck_assert_ptr_nonnull(jwks_key_find(&keys, fresh));
+	} else {
+		ck_assert_uint_eq(keys.nkeys, 1); /* SQLite: no notification, the once-a-second read */
+	}
+	free(fresh);
+}
+END_TEST
+
 START_TEST(test_keyring_unknown_kid_reloads_at_most_once_a_second)
 {
 	start(0, 1000);
@@ -226,6 +249,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_keyring_start_makes_the_first_key_and_signs_with_it);
 	tcase_add_test(tc, test_keyring_verifier_holds_no_private_key);
 	tcase_add_test(tc, test_keyring_notices_a_rotation_within_a_second_and_signs_after_the_delay);
+	tcase_add_test(tc, test_keyring_hears_a_rotation_at_once_on_postgresql);
 	tcase_add_test(tc, test_keyring_unknown_kid_reloads_at_most_once_a_second);
 	tcase_add_test(tc, test_keyring_keeps_its_keys_while_the_store_fails);
 	tcase_add_test(tc, test_keyring_read_makes_no_key_and_names_the_signer);
