@@ -43,13 +43,16 @@ kid_of() { printf '%s' "${1%%.*}" | tr '_-' '/+' | { p=$(cat); while [ $(( ${#p}
 jwks_kids() { curl -s --max-time 5 "$1/.well-known/jwks.json" | jq -r '.keys[].kid' | sort | tr '\n' ' '; }
 # status BASE TOKEN: the status of GET /api/profile with the token.
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $2" "$1/api/profile"; }
+PW='correct horse battery staple'
 login_at() {
 	curl -s --max-time 20 -H 'Content-Type: application/json' \
-		-d '{"email":"user@example.com","password":"password"}' "$1/auth/login" | jq -r .access_token
+		-d "{\"email\":\"kim@example.com\",\"password\":\"$PW\"}" "$1/auth/login" | jq -r .access_token
 }
 
 # --- node A (lib.sh's server) and node B (a second lighttpd) ----------------
-start_server 2 || { echo "not ok - node A starts"; echo "$PASS passed, $((FAIL + 1)) failed"; exit 1; }
+# No mcpauth init first: node A's programs, two processes each, start at
+# once on an empty database and race to make the first key.
+MCPAUTH_TEST_DEMO_USERS=0 start_server 2 || { echo "not ok - node A starts"; echo "$PASS passed, $((FAIL + 1)) failed"; exit 1; }
 A=$BASE
 A_STATE=$MCPAUTH_STATE_DIR
 B_STATE=$TMP_ROOT/b-state
@@ -79,7 +82,8 @@ if [ -n "$K1" ] && [ "$K1" = "${KB% }" ] && [ "${K1#* }" = "$K1" ]; then
 else
 	not_ok "both nodes publish the same one key: A '$KA', B '$KB'"
 fi
-expect_eq "$(psql_one 'SELECT count(*) FROM signing_keys')" 1 "every program's processes on two nodes started, one key row"
+expect_eq "$(psql_one 'SELECT count(*) FROM signing_keys')" 1 "every program's processes started at once on an empty database, one key row"
+expect_eq "$(server_log | grep -c 'generated a new RS256 signing key in the database')" 1 "one process says it made the key"
 if [ ! -e "$A_STATE/signing-key.pem" ] && [ ! -e "$A_STATE/jwks.json" ] && [ ! -e "$B_STATE/signing-key.pem" ] &&
 	[ ! -e "$B_STATE/jwks.json" ]; then
 	ok "no key file on either node"
@@ -90,9 +94,11 @@ fi
 # The tool reads the same keys: init names the key, keys lists it, a
 # minted token verifies on both nodes and offline.
 tool() { "$MCPAUTH" --state-dir "$A_STATE" "$@"; }
+printf '%s\n' "$PW" | tool user add kim@example.com --permissions 'read:profile' >/dev/null 2>&1
+expect_eq "$?" 0 "a user added on node A"
 expect_eq "$(tool init 2>/dev/null | sed -n 's/^signing key kid //p')" "$K1" "mcpauth init names the store's key"
 expect_eq "$(tool keys 2>/dev/null)" "$K1	signing" "mcpauth keys lists the store's key"
-M=$(tool mint user@example.com 2>/dev/null)
+M=$(tool mint kim@example.com 2>/dev/null)
 expect_eq "$(kid_of "$M") $(status "$A" "$M") $(status "$B" "$M")" "$K1 200 200" "a minted token verifies on both nodes"
 if tool verify "$M" 2>/dev/null | tail -1 | grep -q '^valid:'; then ok "mcpauth verify checks it with the store's keys"; else
 	not_ok "mcpauth verify checks it with the store's keys: $(tool verify "$M" 2>&1 | tail -1)"
