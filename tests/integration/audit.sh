@@ -119,7 +119,7 @@ for s in "${SECRETS[@]}" "$PW" "$BADPW" "scrypt\$" "BEGIN" "PRIVATE" "eyJ"; do
 	if server_log | grep -qF -- "$s"; then leaks=$((leaks + 1)); echo "# leaked into the error log: ${s:0:12}..."; fi
 done
 expect_eq "$leaks" 0 "no token, refresh token, password, hash or key in the audit or error log (${#SECRETS[@]} tokens checked)"
-hashes=$(sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "SELECT lower(hex(hash)) FROM refresh_tokens")
+hashes=$(db_sql "SELECT lower(hex(hash)) FROM refresh_tokens")
 n=0
 for h in $hashes; do grep -qi -- "$h" "$AUDIT" && n=$((n + 1)); done
 expect_eq "$n" 0 "no refresh-token hash in the audit log"

@@ -14,6 +14,7 @@ BASE=
 
 cleanup() {
 	stop_server
+	pg_drop_databases
 	rm -rf "$TMP_ROOT"
 }
 trap cleanup EXIT
@@ -49,7 +50,79 @@ AUTH0_LOGIN_REALM MCPAUTH_CA_FILE MCPAUTH_ALLOW_INSECURE_LOCALHOST MCPAUTH_JWKS_
 MCPAUTH_JWKS_MIN_INTERVAL MCPAUTH_HTTP_TIMEOUT MCPAUTH_CLAIM_NAMESPACE MCPAUTH_REQUEST_TIMEOUT ASAN_OPTIONS UBSAN_OPTIONS
 MCPAUTH_REGISTER_LIMIT MCPAUTH_CLIENT_LIMIT MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE
 MCPAUTH_PASSWORD_MIN MCPAUTH_PASSWORD_LIST
-MCPAUTH_SIGNUP MCPAUTH_SIGNUP_PERMISSIONS MCPAUTH_MAIL_COMMAND MCPAUTH_MAIL_TIMEOUT MCPAUTH_VERIFY_TTL MCPAUTH_RESET_TTL"
+MCPAUTH_SIGNUP MCPAUTH_SIGNUP_PERMISSIONS MCPAUTH_MAIL_COMMAND MCPAUTH_MAIL_TIMEOUT MCPAUTH_VERIFY_TTL MCPAUTH_RESET_TTL
+MCPAUTH_DATABASE_URL"
+# The store. Unset: SQLite, the file mcpauth.db in the state directory.
+# MCPAUTH_TEST_PG_URL=postgresql://USER:PASSWORD@HOST:PORT/DB, the admin URL
+# of a running cluster (tests/integration/pg-suites.sh starts one): each new
+# state directory start_server makes gets a new database of its own in that
+# cluster (CREATE DATABASE, dropped at cleanup), which the programs and the
+# mcpauth tool reach through MCPAUTH_DATABASE_URL. Its name is kept in the
+# state directory (.pg-database), so the database goes with the directory as
+# the SQLite file does: a restart, or a start on a directory kept, finds the
+# same rows; rm -rf of the directory means a new database at the next start.
+: "${PG_BINDIR:=/usr/lib/postgresql/15/bin}"
+on_pg() { [ -n "${MCPAUTH_TEST_PG_URL:-}" ]; }
+# skip_on_pg REASON: true on PostgreSQL, after saying what is skipped and why.
+skip_on_pg() {
+	on_pg || return 1
+	echo "# skipped on PostgreSQL: $*"
+}
+pg_psql() { "$PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+# db_url_of DIR: prints the URL of state directory DIR's database, made
+# now if DIR has none yet; prints nothing on SQLite (the file in DIR). The
+# tests' own hex() (SQLite's, which the suites' SQL uses) lives in a schema
+# of the test's, not in the programs' public one. The databases made are
+# listed in $TMP_ROOT/pg-databases, for cleanup.
+db_url_of() {
+	local dir=$1 name
+	on_pg || return 0
+	name=$(cat "$dir/.pg-database" 2>/dev/null)
+	if [ -z "$name" ]; then
+		name="mcpauth_t$$_$(wc -l <"$TMP_ROOT/pg-databases" 2>/dev/null || echo 0)_$RANDOM"
+		pg_psql -d "$MCPAUTH_TEST_PG_URL" -c "CREATE DATABASE $name" >/dev/null || return 1
+		printf '%s\n' "$name" >>"$TMP_ROOT/pg-databases"
+		pg_psql -d "${MCPAUTH_TEST_PG_URL%/*}/$name" -c 'CREATE SCHEMA mcpauth_test' \
+			-c "CREATE FUNCTION mcpauth_test.hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(encode(\$1, ''hex''))'" \
+			>/dev/null || return 1
+		# 0600, as the programs want every file of the state directory.
+		(umask 077 && printf '%s\n' "$name" >"$dir/.pg-database") || return 1
+	fi
+	printf '%s\n' "${MCPAUTH_TEST_PG_URL%/*}/$name"
+}
+# pg_state_database: MCPAUTH_DATABASE_URL names the state directory's database.
+pg_state_database() {
+	local url
+	on_pg || return 0
+	url=$(db_url_of "$MCPAUTH_STATE_DIR") && [ -n "$url" ] || return 1
+	export MCPAUTH_DATABASE_URL="$url"
+}
+pg_drop_databases() {
+	local name
+	on_pg && [ -f "$TMP_ROOT/pg-databases" ] || return 0
+	while read -r name; do
+		pg_psql -d "$MCPAUTH_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1
+	done <"$TMP_ROOT/pg-databases"
+	rm -f "$TMP_ROOT/pg-databases"
+}
+# db_sql SQL: runs SQL on the state directory's store, SQLite or PostgreSQL,
+# and prints the rows as the sqlite3 shell does (columns joined by |).
+db_sql() {
+	if on_pg; then
+		pg_psql -d "$MCPAUTH_DATABASE_URL" -c 'SET search_path TO public, mcpauth_test' -c "$1"
+	else
+		sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "$1"
+	fi
+}
+# db_dump: everything the store holds, as text (to look for a secret in it).
+db_dump() {
+	if on_pg; then
+		"$PG_BINDIR/pg_dump" -d "$MCPAUTH_DATABASE_URL"
+	else
+		sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" .dump
+	fi
+}
+
 # Apache and spawn-fcgi drop privileges to this user when started as root,
 # as they would in production; lighttpd's quick-start configuration does not.
 RUN_USER=
@@ -357,6 +430,7 @@ start_server() {
 		[ ! -d "$MCPAUTH_STATE_DIR" ] || fresh=
 		mkdir_server "$MCPAUTH_STATE_DIR"
 		[ -z "$fresh" ] || chmod 700 "$MCPAUTH_STATE_DIR"
+		pg_state_database || return 1
 		[ -z "$RUN_USER" ] || stage_programs || return 1
 		[ "${MCPAUTH_TEST_DEMO_USERS:-1}" = 0 ] || seed_demo_users
 	fi
