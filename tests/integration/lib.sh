@@ -570,6 +570,14 @@ expect_clean_log() {
 	local bad
 	bad=$(server_log | grep -E 'child exited|child signall?ed|get unexpected signal|exit signal|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
 	if [ -z "$bad" ]; then ok "no program crashed"; else not_ok "no program crashed: $bad"; fi
+	# On PostgreSQL: the database URL's password is in no log line.
+	if on_pg; then
+		local pass=${MCPAUTH_TEST_PG_URL#*://*:}
+		pass=${pass%%@*}
+		if [ -n "$pass" ] && server_log | grep -qF -- "$pass"; then not_ok "the database password is in the log"; else
+			ok "the database password is in no log"
+		fi
+	fi
 }
 
 # jq over the last body.
