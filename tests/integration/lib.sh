@@ -79,7 +79,7 @@ db_url_of() {
 	on_pg || return 0
 	name=$(cat "$dir/.pg-database" 2>/dev/null)
 	if [ -z "$name" ]; then
-		name="mcpauth_t$$_$(wc -l <"$TMP_ROOT/pg-databases" 2>/dev/null || echo 0)_$RANDOM"
+		name="mcpauth_t$$_$(cat "$TMP_ROOT/pg-databases" 2>/dev/null | wc -l)_$RANDOM"
 		pg_psql -d "$MCPAUTH_TEST_PG_URL" -c "CREATE DATABASE $name" >/dev/null || return 1
 		printf '%s\n' "$name" >>"$TMP_ROOT/pg-databases"
 		pg_psql -d "${MCPAUTH_TEST_PG_URL%/*}/$name" -c 'CREATE SCHEMA mcpauth_test' \

@@ -74,7 +74,7 @@ done
 if [ -z "$leaked" ]; then ok "the database password is in no suite's output"; else
 	not_ok "the database password is in the output of:$leaked"
 fi
-left=$(psql_admin "SELECT count(*) FROM pg_database WHERE datname LIKE 'mcpauth\_t%'")
+left=$(psql_admin "SELECT count(*) FROM pg_database WHERE datname ~ '^mcpauth_t[0-9]+_'")
 if [ "$left" = 0 ]; then ok "every suite dropped the databases it made"; else
 	not_ok "$left test databases left in the cluster"
 fi
