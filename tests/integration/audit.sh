@@ -52,10 +52,10 @@ KID=$(server_kid)
 NOW=$(date +%s)
 EXPIRED=$(sign_token "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}" \
 	"{\"iss\":\"$MCPAUTH_ISSUER\",\"aud\":\"https://your-api.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW - 600)),\"permissions\":[\"read:profile\"]}" \
-	"$MCPAUTH_STATE_DIR/signing-key.pem")
+	"$(server_signing_key)")
 WRONGAUD=$(sign_token "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}" \
 	"{\"iss\":\"$MCPAUTH_ISSUER\",\"aud\":\"https://other.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW + 600))}" \
-	"$MCPAUTH_STATE_DIR/signing-key.pem")
+	"$(server_signing_key)")
 SECRETS+=("$EXPIRED" "$WRONGAUD")
 req GET /api/profile -H "$(au "$EXPIRED")"
 expect_status 401 "expired token"

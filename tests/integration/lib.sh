@@ -123,6 +123,26 @@ db_dump() {
 	fi
 }
 
+# keys_in_store: the signing keys live in the PostgreSQL store (its
+# signing_keys table has rows), not in the state directory's files.
+keys_in_store() {
+	local n
+	on_pg || return 1
+	n=$(db_sql 'SELECT count(*) FROM signing_keys' 2>/dev/null) || return 1
+	[ "${n:-0}" -gt 0 ]
+}
+# server_signing_key: the file of the private key the server signs with
+# now: the state directory's signing-key.pem or, with the keys in the
+# store, the newest one past its sign_from, copied 0600 into $TMP_ROOT.
+server_signing_key() {
+	local f=$TMP_ROOT/store-signing-key.pem
+	if keys_in_store; then
+		(umask 077 && db_sql "SELECT private_pem FROM signing_keys WHERE sign_from <= $(date +%s) ORDER BY sign_from DESC, id DESC LIMIT 1" >"$f") &&
+			[ -s "$f" ] && { echo "$f"; return 0; }
+	fi
+	echo "$MCPAUTH_STATE_DIR/signing-key.pem"
+}
+
 # Apache and spawn-fcgi drop privileges to this user when started as root,
 # as they would in production; lighttpd's quick-start configuration does not.
 RUN_USER=
