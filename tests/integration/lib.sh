@@ -128,6 +128,9 @@ db_dump() {
 keys_in_store() {
 	local n
 	on_pg || return 1
+	# Asked of the catalogue first: a store without the table is no error.
+	n=$(db_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'signing_keys'") || return 1
+	[ "${n:-0}" -gt 0 ] || return 1
 	n=$(db_sql 'SELECT count(*) FROM signing_keys' 2>/dev/null) || return 1
 	[ "${n:-0}" -gt 0 ]
 }

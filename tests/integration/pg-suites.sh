@@ -78,6 +78,16 @@ left=$(psql_admin "SELECT count(*) FROM pg_database WHERE datname ~ '^mcpauth_t[
 if [ "$left" = 0 ]; then ok "every suite dropped the databases it made"; else
 	not_ok "$left test databases left in the cluster"
 fi
+# What PostgreSQL refused, with the statement (its log has both): the
+# cause of a failure above, or a refusal the store expects (a unique key).
+# Parameters are not logged, so no secret is printed.
+if grep -q 'ERROR:' "$PG_DIR/server.log"; then
+	echo "# PostgreSQL's errors (count, error, statement):"
+	awk '/ERROR:/ { sub(/.*ERROR: +/, ""); e = $0; next }
+		e != "" && /STATEMENT:/ { sub(/.*STATEMENT: +/, ""); n[e " | " $0]++; e = ""; next }
+		e != "" { n[e " | (no statement)"]++; e = "" }
+		END { for (k in n) printf "#   %d  %s\n", n[k], k }' "$PG_DIR/server.log" | sort -k2 -rn | cut -c1-400
+fi
 dir=$PG_DIR
 pg_stop
 if [ -d "$dir" ]; then not_ok "the cluster is removed"; else ok "the cluster is removed"; fi
