@@ -86,7 +86,8 @@ chains() {
 # wrk_one N ROUTE THREADS CONNS DURATION OUT: one wrk against node N.
 wrk_one() {
 	local n=$1 route=$2 t=$3 c=$4 d=$5 out=$6 base=${NODE_BASE[$1]}
-	local w=(wrk "-t$t" "-c$c" "-d$d" --latency)
+	# A login waits for scrypt behind the others: no answer is given up on.
+	local w=(wrk "-t$t" "-c$c" "-d$d" --timeout 30s --latency)
 	case $route in
 	profile) "${w[@]}" -H "Authorization: Bearer ${TOKEN[$n]}" "$base/api/profile" ;;
 	login) BENCH_TOKEN= BENCH_BODY=$USER_LOGIN "${w[@]}" -s bench/post.lua "$base/auth/login" ;;
@@ -201,9 +202,11 @@ for route in profile login refresh; do
 	sleep 0.3
 	statements "$off" >"$BENCH_DIR/sql-$route.txt"
 	RT[$route]=$(awk -v n="$(wc -l <"$BENCH_DIR/sql-$route.txt")" -v k="$NREQ" 'BEGIN { printf "%.1f", n / k }')
-	# Each distinct statement (its first words) with how many times per request.
-	SQL[$route]=$(cut -c1-90 "$BENCH_DIR/sql-$route.txt" | sort | uniq -c | sort -rn |
-		awk -v k="$NREQ" '{ c = $1; $1 = ""; sub(/^ /, ""); printf "%s`%s` ×%g", (NR > 1 ? "; " : ""), $0, c / k }')
+	# Each distinct statement (its first words), in the order first sent,
+	# with how many times per request.
+	SQL[$route]=$(cut -c1-90 "$BENCH_DIR/sql-$route.txt" |
+		awk -v k="$NREQ" '!($0 in c) { o[++n] = $0 } { c[$0]++ }
+			END { for (i = 1; i <= n; i++) printf "%s`%s` ×%g", (i > 1 ? "; " : ""), o[i], c[o[i]] / k }')
 	echo "$route: ${RT[$route]} statements per request: ${SQL[$route]}" >&2
 done
 psql_su "ALTER SYSTEM RESET log_statement"
