@@ -203,8 +203,8 @@ for route in profile login refresh; do
 	statements "$off" >"$BENCH_DIR/sql-$route.txt"
 	RT[$route]=$(awk -v n="$(wc -l <"$BENCH_DIR/sql-$route.txt")" -v k="$NREQ" 'BEGIN { printf "%.1f", n / k }')
 	# Each distinct statement (its first words), in the order first sent,
-	# with how many times per request.
-	SQL[$route]=$(cut -c1-90 "$BENCH_DIR/sql-$route.txt" |
+	# with how many times per request ("|" escaped for the table).
+	SQL[$route]=$(cut -c1-90 "$BENCH_DIR/sql-$route.txt" | sed 's/|/\\|/g' |
 		awk -v k="$NREQ" '!($0 in c) { o[++n] = $0 } { c[$0]++ }
 			END { for (i = 1; i <= n; i++) printf "%s`%s` ×%g", (i > 1 ? "; " : ""), o[i], c[o[i]] / k }')
 	echo "$route: ${RT[$route]} statements per request: ${SQL[$route]}" >&2
@@ -273,6 +273,23 @@ route_name() {
 	done
 	echo
 	echo "Connections held by the two PostgreSQL nodes (and nothing else): $CONNS_HELD (one per program process)."
+	echo
+	echo "How this extends to N machines. Here both nodes, PostgreSQL and wrk share $(nproc) cores, so \"2 nodes\""
+	echo "measures what sharing one store costs and what a second front adds on the same cores, not a second"
+	echo "machine's capacity. What a node does alone grows with the machines: HTTP, token checks (a verified"
+	echo "token is cached per process), the RS256 signature of each new access token and, for a login, the"
+	echo "scrypt hash, which is most of a login's time on either store (the one-at-a-time table). What every"
+	echo "node shares is PostgreSQL, and per request that is the statements above: GET /api/profile sends"
+	echo "${RT[profile]} on average (the user rows are cached in each process; a refill reads them again), a"
+	echo "login ${RT[login]} (reads: the user, its second factor, the rate limits), a refresh ${RT[refresh]} (one"
+	echo "SERIALIZABLE transaction from BEGIN to COMMIT, with one durable commit: the rotation that makes a"
+	echo "reused token detectable on every node). With N nodes the database sees the sum: its limits are the"
+	echo "commits of refreshes (one WAL flush each, shared by concurrent commits) and its connections, one per"
+	echo "program process per node (4 programs × $PROCS processes here, so 8 per node; PostgreSQL's default"
+	echo "max_connections of 100 holds about 12 such nodes, more with a pooler in front). Each statement is a"
+	echo "round trip: on loopback about 0.1 ms (Store back ends, above), across a network more, so on separate"
+	echo "machines a refresh pays ${RT[refresh]} network round trips and a login ${RT[login]}, while a profile"
+	echo "read pays almost none."
 } >"$BENCH_DIR/section.md"
 cat "$BENCH_DIR/section.md"
 
