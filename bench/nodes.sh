@@ -74,9 +74,9 @@ done
 
 # chains N COUNT FILE: COUNT new refresh tokens from node N's logins.
 chains() {
-	local i t
+	local t
 	: >"$3"
-	for i in $(seq 1 "$2"); do
+	for _ in $(seq 1 "$2"); do
 		t=$(post "${NODE_BASE[$1]}/auth/login" "$CHAIN_LOGIN" | jq -r .refresh_token)
 		[ -n "$t" ] && [ "$t" != null ] || { echo "node $1: no refresh token" >&2; return 1; }
 		printf '%s\n' "$t" >>"$3"
@@ -90,7 +90,7 @@ wrk_one() {
 	local w=(wrk "-t$t" "-c$c" "-d$d" --timeout 30s --latency)
 	case $route in
 	profile) "${w[@]}" -H "Authorization: Bearer ${TOKEN[$n]}" "$base/api/profile" ;;
-	login) BENCH_TOKEN= BENCH_BODY=$USER_LOGIN "${w[@]}" -s bench/post.lua "$base/auth/login" ;;
+	login) BENCH_TOKEN='' BENCH_BODY=$USER_LOGIN "${w[@]}" -s bench/post.lua "$base/auth/login" ;;
 	refresh) BENCH_CHAINS=$out.chains BENCH_NTHREADS=$t "${w[@]}" -s bench/chains.lua "$base/auth/refresh" ;;
 	esac >"$out" 2>&1
 }
