@@ -72,32 +72,14 @@ struct write_op {
 	int changes; /* rows the first statement changed */
 };
 
-/* The highest parameter number sql names (a bare ? is one more than the
- * highest before it); the statements here hold no '?' in a literal. */
-static int params_named(const char *sql)
-{
-	int high = 0;
-	for (const char *p = sql; (p = strchr(p, '?')); p++) {
-		if (p[1] >= '0' && p[1] <= '9') {
-			int n = (int)strtol(p + 1, NULL, 10);
-			high = n > high ? n : high;
-		} else {
-			high++;
-		}
-	}
-	return high;
-}
-
-/* Runs the statements inside txn_run, each bound to the first of args it
- * names: a later statement uses ?1..?K of them only, since PostgreSQL cannot
- * type an argument its statement leaves out. */
+/* Runs the statements, each bound to the same args (a statement may leave
+ * some unused by numbering its parameters), inside txn_run. */
 static enum db_err write_fn(struct db *db, void *arg)
 {
 	struct write_op *w = arg;
 	enum db_err rc = DB_DONE;
 	for (int s = 0; w->sqls[s] && rc == DB_DONE; s++) {
-		int n = params_named(w->sqls[s]);
-		rc = db_exec_texts(db, NULL, w->sqls[s], w->args, n < w->nargs ? n : w->nargs);
+		rc = db_exec_texts(db, NULL, w->sqls[s], w->args, w->nargs);
 		if (s == 0)
 			w->changes = (int)db_changes(db);
 	}
@@ -195,9 +177,9 @@ enum userdb_status userdb_swap_permissions(struct db *db, const char *sub, const
 
 enum userdb_status userdb_set_password(struct db *db, const char *sub, const char *password_hash)
 {
-	const char *args[] = {sub, password_hash};
-	const char *const sqls[] = {"UPDATE users SET password_hash = ?2 WHERE sub = ?1",
-				    REVOKE_REFRESH_OF(1), END_SIGNINS_OF(1), NULL};
+	const char *args[] = {password_hash, sub};
+	const char *const sqls[] = {"UPDATE users SET password_hash = ?1 WHERE sub = ?2",
+				    REVOKE_REFRESH_OF(2), END_SIGNINS_OF(2), NULL};
 	int changes = 0;
 	int rc = write_all(db, sqls, args, 2, &changes);
 	return write_result(rc, changes);
