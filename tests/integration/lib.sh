@@ -592,8 +592,15 @@ expect_clean_log() {
 	local bad
 	bad=$(server_log | grep -E 'child exited|child signall?ed|get unexpected signal|exit signal|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
 	if [ -z "$bad" ]; then ok "no program crashed"; else not_ok "no program crashed: $bad"; fi
-	# On PostgreSQL: the database URL's password is in no log line.
+	# On PostgreSQL: the programs did use it (no SQLite file beside them),
+	# and the database URL's password is in no log line.
 	if on_pg; then
+		if [ -n "${MCPAUTH_STATE_DIR:-}" ] && [ ! -e "$MCPAUTH_STATE_DIR/mcpauth.db" ] &&
+			[ "$(db_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'users'")" = 1 ]; then
+			ok "the store is the PostgreSQL database (no mcpauth.db in the state directory)"
+		else
+			not_ok "the store is not the PostgreSQL database: $(ls "$MCPAUTH_STATE_DIR" 2>&1 | tr '\n' ' ')"
+		fi
 		local pass=${MCPAUTH_TEST_PG_URL#*://*:}
 		pass=${pass%%@*}
 		if [ -n "$pass" ] && server_log | grep -qF -- "$pass"; then not_ok "the database password is in the log"; else
