@@ -215,7 +215,7 @@ expect_status 401 "the reset ended the OAuth grant: its access token is refused"
 req POST /oauth/token -H "$FORM" --data-urlencode grant_type=refresh_token --data-urlencode "refresh_token=$oauth_refresh" \
 	--data-urlencode "client_id=$CID"
 expect_status 400 "and its refresh token"
-expect_eq "$(sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "SELECT count(*) FROM oauth_grants WHERE sub = 'auth0|readonly789'")" 0 \
+expect_eq "$(db_sql "SELECT count(*) FROM oauth_grants WHERE sub = 'auth0|readonly789'")" 0 \
 	"no OAuth grant of the account is left"
 sleep 0.5
 expect_eq "$(mails ghost@example.com)" 0 "nothing mailed to an unknown address"
@@ -223,7 +223,7 @@ expect_eq "$(mails ghost@example.com)" 0 "nothing mailed to an unknown address"
 # no one; each replaces the last), so the answer's time does not tell:
 # measured without it, 12.3 ms known vs 7.7 ms unknown (median of 61).
 json_post /auth/password/reset '{"email":"ghost2@example.com"}'
-expect_eq "$(sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "SELECT count(*) FROM account_links WHERE sub = '' AND purpose = 'reset'")" 1 \
+expect_eq "$(db_sql "SELECT count(*) FROM account_links WHERE sub = '' AND purpose = 'reset'")" 1 \
 	"an unknown address costs a stored link too (one, for no one)"
 # A newer link supersedes a pending one.
 json_post /auth/password/reset '{"email":"admin@example.com"}'

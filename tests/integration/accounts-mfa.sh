@@ -11,7 +11,6 @@ set -u
 
 command -v oathtool >/dev/null || { echo "oathtool missing (apt-get install oathtool)"; echo "0 passed, 1 failed"; exit 1; }
 start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
-DB="$MCPAUTH_STATE_DIR/mcpauth.db"
 MCPAUTH="$top_builddir/tools/mcpauth"
 au() { printf 'Authorization: Bearer %s' "$1"; }
 json() { req POST "$1" -H 'Content-Type: application/json' -d "$2" "${@:3}"; }
@@ -68,9 +67,9 @@ req POST /auth/mfa/enroll -d "{}" -H "$(au "$AT_PWD")"
 expect_status 409 "enrolling again while on: 409"
 req GET /auth/mfa -H "$(au "$AT_PWD")"
 expect_json '.state + " " + (.recovery_codes_left | tostring)' "on 10" "on, ten recovery codes left"
-rows=$(sqlite3 "$DB" "SELECT count(*) FROM mfa_recovery WHERE sub='auth0|user123' AND length(hash)=32")
+rows=$(db_sql "SELECT count(*) FROM mfa_recovery WHERE sub='auth0|user123' AND length(hash)=32")
 expect_eq "$rows" 10 "recovery codes stored as SHA-256"
-if sqlite3 "$DB" .dump | grep -qF "$R1"; then not_ok "a recovery code is in the database"; else ok "no recovery code in the database"; fi
+if db_dump | grep -qF "$R1"; then not_ok "a recovery code is in the database"; else ok "no recovery code in the database"; fi
 
 # --- login: two steps -------------------------------------------------------
 mfa_login user@example.com password
@@ -142,14 +141,14 @@ expect_header Retry-After '^[0-9]+$' "429 with Retry-After"
 json /auth/login '{"email":"user@example.com","password":"password"}'
 expect_status 429 "the password login of that email is limited too"
 unset MCPAUTH_LOGIN_EMAIL_LIMIT MCPAUTH_LOGIN_ADDR_LIMIT
-sqlite3 "$DB" "DELETE FROM login_failures"
+db_sql "DELETE FROM login_failures"
 
 # --- disable with a second-factor token and a code --------------------------
 json /auth/mfa/disable "{\"recovery_code\":\"$R3\"}" -H "$(au "$AT_OTP")"
 expect_status 200 "disable with an otp token and a recovery code"
 json /auth/login '{"email":"user@example.com","password":"password"}'
 expect_status 200 "after disabling, the password alone logs in"
-expect_eq "$(sqlite3 "$DB" "SELECT count(*) FROM mfa_recovery WHERE sub='auth0|user123'")" 0 "its recovery codes are gone"
+expect_eq "$(db_sql "SELECT count(*) FROM mfa_recovery WHERE sub='auth0|user123'")" 0 "its recovery codes are gone"
 
 # --- mcpauth user mfa reset -------------------------------------------------
 AT_ADMIN=$(login admin@example.com admin)

@@ -75,7 +75,7 @@ expect_status 400 "bad percent-encoding in the id"
 # --- /api/email -----------------------------------------------------------
 req GET /api/email -H "$(au "$USER")"
 expect_json '.email + "|" + (.verified | tostring)' "user@example.com|true" "email body"
-KEY="$MCPAUTH_STATE_DIR/signing-key.pem"
+KEY=$(server_signing_key)
 KID=$(server_kid)
 NOW=$(date +%s)
 H="{\"alg\":\"RS256\",\"kid\":\"$KID\"}"

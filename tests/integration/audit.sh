@@ -52,10 +52,10 @@ KID=$(server_kid)
 NOW=$(date +%s)
 EXPIRED=$(sign_token "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}" \
 	"{\"iss\":\"$MCPAUTH_ISSUER\",\"aud\":\"https://your-api.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW - 600)),\"permissions\":[\"read:profile\"]}" \
-	"$MCPAUTH_STATE_DIR/signing-key.pem")
+	"$(server_signing_key)")
 WRONGAUD=$(sign_token "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}" \
 	"{\"iss\":\"$MCPAUTH_ISSUER\",\"aud\":\"https://other.example.com\",\"sub\":\"auth0|user123\",\"exp\":$((NOW + 600))}" \
-	"$MCPAUTH_STATE_DIR/signing-key.pem")
+	"$(server_signing_key)")
 SECRETS+=("$EXPIRED" "$WRONGAUD")
 req GET /api/profile -H "$(au "$EXPIRED")"
 expect_status 401 "expired token"
@@ -119,7 +119,7 @@ for s in "${SECRETS[@]}" "$PW" "$BADPW" "scrypt\$" "BEGIN" "PRIVATE" "eyJ"; do
 	if server_log | grep -qF -- "$s"; then leaks=$((leaks + 1)); echo "# leaked into the error log: ${s:0:12}..."; fi
 done
 expect_eq "$leaks" 0 "no token, refresh token, password, hash or key in the audit or error log (${#SECRETS[@]} tokens checked)"
-hashes=$(sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "SELECT lower(hex(hash)) FROM refresh_tokens")
+hashes=$(db_sql "SELECT lower(hex(hash)) FROM refresh_tokens")
 n=0
 for h in $hashes; do grep -qi -- "$h" "$AUDIT" && n=$((n + 1)); done
 expect_eq "$n" 0 "no refresh-token hash in the audit log"

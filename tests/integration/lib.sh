@@ -14,6 +14,7 @@ BASE=
 
 cleanup() {
 	stop_server
+	pg_drop_databases
 	rm -rf "$TMP_ROOT"
 }
 trap cleanup EXIT
@@ -50,6 +51,100 @@ MCPAUTH_JWKS_MIN_INTERVAL MCPAUTH_HTTP_TIMEOUT MCPAUTH_CLAIM_NAMESPACE MCPAUTH_R
 MCPAUTH_REGISTER_LIMIT MCPAUTH_CLIENT_LIMIT MCPAUTH_CLIENT_DOCUMENT_ALLOW_PRIVATE
 MCPAUTH_PASSWORD_MIN MCPAUTH_PASSWORD_LIST
 MCPAUTH_SIGNUP MCPAUTH_SIGNUP_PERMISSIONS MCPAUTH_MAIL_COMMAND MCPAUTH_MAIL_TIMEOUT MCPAUTH_VERIFY_TTL MCPAUTH_RESET_TTL MCPAUTH_DATABASE_URL"
+# The store. Unset: SQLite, the file mcpauth.db in the state directory.
+# MCPAUTH_TEST_PG_URL=postgresql://USER:PASSWORD@HOST:PORT/DB, the admin URL
+# of a running cluster (tests/integration/pg-suites.sh starts one): each new
+# state directory start_server makes gets a new database of its own in that
+# cluster (CREATE DATABASE, dropped at cleanup), which the programs and the
+# mcpauth tool reach through MCPAUTH_DATABASE_URL. Its name is kept in the
+# state directory (.pg-database), so the database goes with the directory as
+# the SQLite file does: a restart, or a start on a directory kept, finds the
+# same rows; rm -rf of the directory means a new database at the next start.
+: "${PG_BINDIR:=/usr/lib/postgresql/15/bin}"
+on_pg() { [ -n "${MCPAUTH_TEST_PG_URL:-}" ]; }
+# skip_on_pg REASON: true on PostgreSQL, after saying what is skipped and why.
+skip_on_pg() {
+	on_pg || return 1
+	echo "# skipped on PostgreSQL: $*"
+}
+pg_psql() { "$PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+# db_url_of DIR: prints the URL of state directory DIR's database, made
+# now if DIR has none yet; prints nothing on SQLite (the file in DIR). The
+# tests' own hex() (SQLite's, which the suites' SQL uses) lives in a schema
+# of the test's, not in the programs' public one. The databases made are
+# listed in $TMP_ROOT/pg-databases, for cleanup.
+db_url_of() {
+	local dir=$1 name
+	on_pg || return 0
+	name=$(cat "$dir/.pg-database" 2>/dev/null)
+	if [ -z "$name" ]; then
+		name="mcpauth_t$$_$(cat "$TMP_ROOT/pg-databases" 2>/dev/null | wc -l)_$RANDOM"
+		pg_psql -d "$MCPAUTH_TEST_PG_URL" -c "CREATE DATABASE $name" >/dev/null || return 1
+		printf '%s\n' "$name" >>"$TMP_ROOT/pg-databases"
+		pg_psql -d "${MCPAUTH_TEST_PG_URL%/*}/$name" -c 'CREATE SCHEMA mcpauth_test' \
+			-c "CREATE FUNCTION mcpauth_test.hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(encode(\$1, ''hex''))'" \
+			>/dev/null || return 1
+		# 0600, as the programs want every file of the state directory.
+		(umask 077 && printf '%s\n' "$name" >"$dir/.pg-database") || return 1
+	fi
+	printf '%s\n' "${MCPAUTH_TEST_PG_URL%/*}/$name"
+}
+# pg_state_database: MCPAUTH_DATABASE_URL names the state directory's database.
+pg_state_database() {
+	local url
+	on_pg || return 0
+	url=$(db_url_of "$MCPAUTH_STATE_DIR") && [ -n "$url" ] || return 1
+	export MCPAUTH_DATABASE_URL="$url"
+}
+pg_drop_databases() {
+	local name
+	on_pg && [ -f "$TMP_ROOT/pg-databases" ] || return 0
+	while read -r name; do
+		pg_psql -d "$MCPAUTH_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1
+	done <"$TMP_ROOT/pg-databases"
+	rm -f "$TMP_ROOT/pg-databases"
+}
+# db_sql SQL: runs SQL on the state directory's store, SQLite or PostgreSQL,
+# and prints the rows as the sqlite3 shell does (columns joined by |).
+db_sql() {
+	if on_pg; then
+		pg_psql -d "$MCPAUTH_DATABASE_URL" -c 'SET search_path TO public, mcpauth_test' -c "$1"
+	else
+		sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "$1"
+	fi
+}
+# db_dump: everything the store holds, as text (to look for a secret in it).
+db_dump() {
+	if on_pg; then
+		"$PG_BINDIR/pg_dump" -d "$MCPAUTH_DATABASE_URL"
+	else
+		sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" .dump
+	fi
+}
+
+# keys_in_store: the signing keys live in the PostgreSQL store (its
+# signing_keys table has rows), not in the state directory's files.
+keys_in_store() {
+	local n
+	on_pg || return 1
+	# Asked of the catalogue first: a store without the table is no error.
+	n=$(db_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'signing_keys'") || return 1
+	[ "${n:-0}" -gt 0 ] || return 1
+	n=$(db_sql 'SELECT count(*) FROM signing_keys' 2>/dev/null) || return 1
+	[ "${n:-0}" -gt 0 ]
+}
+# server_signing_key: the file of the private key the server signs with
+# now: the state directory's signing-key.pem or, with the keys in the
+# store, the newest one past its sign_from, copied 0600 into $TMP_ROOT.
+server_signing_key() {
+	local f=$TMP_ROOT/store-signing-key.pem
+	if keys_in_store; then
+		(umask 077 && db_sql "SELECT private_pem FROM signing_keys WHERE sign_from <= $(date +%s) ORDER BY sign_from DESC, id DESC LIMIT 1" >"$f") &&
+			[ -s "$f" ] && { echo "$f"; return 0; }
+	fi
+	echo "$MCPAUTH_STATE_DIR/signing-key.pem"
+}
+
 # Apache and spawn-fcgi drop privileges to this user when started as root,
 # as they would in production; lighttpd's quick-start configuration does not.
 RUN_USER=
@@ -357,6 +452,7 @@ start_server() {
 		[ ! -d "$MCPAUTH_STATE_DIR" ] || fresh=
 		mkdir_server "$MCPAUTH_STATE_DIR"
 		[ -z "$fresh" ] || chmod 700 "$MCPAUTH_STATE_DIR"
+		pg_state_database || return 1
 		[ -z "$RUN_USER" ] || stage_programs || return 1
 		[ "${MCPAUTH_TEST_DEMO_USERS:-1}" = 0 ] || seed_demo_users
 	fi
@@ -496,6 +592,21 @@ expect_clean_log() {
 	local bad
 	bad=$(server_log | grep -E 'child exited|child signall?ed|get unexpected signal|exit signal|AddressSanitizer|LeakSanitizer|runtime error' | head -3)
 	if [ -z "$bad" ]; then ok "no program crashed"; else not_ok "no program crashed: $bad"; fi
+	# On PostgreSQL: the programs did use it (no SQLite file beside them),
+	# and the database URL's password is in no log line.
+	if on_pg; then
+		if [ -n "${MCPAUTH_STATE_DIR:-}" ] && [ ! -e "$MCPAUTH_STATE_DIR/mcpauth.db" ] &&
+			[ "$(db_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'users'")" = 1 ]; then
+			ok "the store is the PostgreSQL database (no mcpauth.db in the state directory)"
+		else
+			not_ok "the store is not the PostgreSQL database: $(ls "$MCPAUTH_STATE_DIR" 2>&1 | tr '\n' ' ')"
+		fi
+		local pass=${MCPAUTH_TEST_PG_URL#*://*:}
+		pass=${pass%%@*}
+		if [ -n "$pass" ] && server_log | grep -qF -- "$pass"; then not_ok "the database password is in the log"; else
+			ok "the database password is in no log"
+		fi
+	fi
 }
 
 # jq over the last body.

@@ -9,7 +9,7 @@ set -u
 mkdir_server "$TMP_ROOT/log" # the programs' user writes there (under CGI it is not root)
 AUDIT="$TMP_ROOT/log/audit.log"
 export MCPAUTH_AUDIT_LOG="$AUDIT"
-DB() { sqlite3 "$MCPAUTH_STATE_DIR/mcpauth.db" "$@"; }
+DB() { db_sql "$1"; }
 register() { req POST /oauth/register -d "$1"; }
 sha256hex() { printf '%s' "$1" | openssl dgst -sha256 -r | cut -d' ' -f1 | tr a-f A-F; }
 # expect_refusal STATUS ERROR DESC: the RFC 7591 error shape, with the suite's message.
@@ -64,7 +64,7 @@ expect_json "(.client_id_issued_at - $now) | fabs < 30" true "client_id_issued_a
 expect_header Cache-Control '^no-store$' "the answer is never cached"
 expect_header Content-Type '^application/json' "the answer is JSON"
 PUBLIC_ID=$(jbody .client_id)
-expect_eq "$(DB "SELECT auth_method || '|' || (secret_hash IS NULL) FROM oauth_clients WHERE client_id='$PUBLIC_ID'")" "none|1" "stored: public, no secret hash"
+expect_eq "$(DB "SELECT auth_method || '|' || CASE WHEN secret_hash IS NULL THEN 1 ELSE 0 END FROM oauth_clients WHERE client_id='$PUBLIC_ID'")" "none|1" "stored: public, no secret hash"
 line=$(grep '"event":"client_registered"' "$AUDIT" | grep "$PUBLIC_ID" | tail -1)
 expect_eq "$(printf '%s' "$line" | jq -r '.client_name + "|" + .auth_method + "|" + .addr')" "Test Agent|none|127.0.0.1" "audit: client_registered with the client and the address"
 
@@ -80,7 +80,7 @@ CONF_ID=$(jbody .client_id)
 SECRET=$(jbody .client_secret)
 expect_eq "$(DB "SELECT hex(secret_hash) FROM oauth_clients WHERE client_id='$CONF_ID'")" "$(sha256hex "$SECRET")" \
 	"only the secret's SHA-256 is stored"
-if grep -rqa -- "$SECRET" "$MCPAUTH_STATE_DIR" "$AUDIT" || server_log | grep -qa -- "$SECRET"; then not_ok "the secret is written somewhere"; else ok "the secret is in no file: database, audit log, error log"; fi
+if grep -rqa -- "$SECRET" "$MCPAUTH_STATE_DIR" "$AUDIT" || db_dump | grep -qa -- "$SECRET" || server_log | grep -qa -- "$SECRET"; then not_ok "the secret is written somewhere"; else ok "the secret is in no file: database, audit log, error log"; fi
 register '{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_post"}'
 expect_json '.token_endpoint_auth_method + "|" + (.client_secret | length | tostring)' "client_secret_post|43" "client_secret_post gets a secret too"
 [ "$(jbody .client_secret)" != "$SECRET" ] && ok "each secret is new" || not_ok "the same secret twice"
@@ -162,9 +162,16 @@ for i in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 P=$(cat "$T/port")
 D="https://127.0.0.1:$P/docs"
 LOOKUP="$top_builddir/tests/integration/client_lookup"
+# The lookups' own store, apart from the server's: a state directory and,
+# on PostgreSQL, its database.
+LOOKUP_STORE=("MCPAUTH_STATE_DIR=$TMP_ROOT/lookup-state")
+if on_pg; then
+	mkdir -p -m 700 "$TMP_ROOT/lookup-state"
+	LOOKUP_STORE+=("MCPAUTH_DATABASE_URL=$(db_url_of "$TMP_ROOT/lookup-state")")
+fi
 # lookup ARGS...: one JSON line per client_id, in $TMP_ROOT/lookup.
 lookup() {
-	env MCPAUTH_STATE_DIR="$TMP_ROOT/lookup-state" MCPAUTH_CA_FILE="$T/ca.pem" "$LOOKUP" "$@" >"$TMP_ROOT/lookup" 2>"$TMP_ROOT/lookup.err"
+	env "${LOOKUP_STORE[@]}" MCPAUTH_CA_FILE="$T/ca.pem" "$LOOKUP" "$@" >"$TMP_ROOT/lookup" 2>"$TMP_ROOT/lookup.err"
 }
 # line N FILTER: jq of the Nth answer.
 line() { sed -n "${1}p" "$TMP_ROOT/lookup" | jq -r "$2"; }
@@ -236,7 +243,7 @@ MCPAUTH_HTTP_TIMEOUT=2 lookup "$D/slow.json"
 ms=$((($(date +%s%N) - start) / 1000000))
 expect_eq "$(line 1 .status)" unavailable "a server slower than MCPAUTH_HTTP_TIMEOUT: unavailable"
 if [ "$ms" -lt 5000 ]; then ok "given up after $ms ms (MCPAUTH_HTTP_TIMEOUT=2)"; else not_ok "the slow document took $ms ms"; fi
-env -u MCPAUTH_CA_FILE MCPAUTH_STATE_DIR="$TMP_ROOT/lookup-state" "$LOOKUP" "$D/good.json?ca" >"$TMP_ROOT/lookup"
+env -u MCPAUTH_CA_FILE "${LOOKUP_STORE[@]}" "$LOOKUP" "$D/good.json?ca" >"$TMP_ROOT/lookup"
 expect_eq "$(line 1 '.status + "|" + (.err | test("certificate") | tostring)')" "unavailable|true" "a certificate from no trusted CA: refused"
 if grep -q "shh" "$TMP_ROOT/lookup.err" "$TMP_ROOT/lookup"; then not_ok "a document's secret reached a log"; else ok "a document's secret is not logged"; fi
 

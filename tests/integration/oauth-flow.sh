@@ -372,9 +372,8 @@ authorize client_id="$PUBLIC" "scope=openid read:profile"
 expect_status 200 "after grant revoke the client is asked for consent again"
 
 # --- what is stored --------------------------------------------------------
-DB="$MCPAUTH_STATE_DIR/mcpauth.db"
-if sqlite3 "$DB" .dump | grep -qF "$CODE"; then not_ok "a code is stored in clear"; else ok "codes are stored hashed"; fi
-if sqlite3 "$DB" .dump | grep -qF "$CONF_SECRET"; then not_ok "a client secret is stored in clear"; else ok "no client secret in clear"; fi
+if db_dump | grep -qF "$CODE"; then not_ok "a code is stored in clear"; else ok "codes are stored hashed"; fi
+if db_dump | grep -qF "$CONF_SECRET"; then not_ok "a client secret is stored in clear"; else ok "no client secret in clear"; fi
 if grep -qF "$CODE" "$AUDIT" || server_log | grep -qF "$CODE"; then not_ok "a code in the logs"; else ok "no code in the logs"; fi
 
 expect_clean_log

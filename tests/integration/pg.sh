@@ -8,12 +8,15 @@
 # and removed at exit (pg_stop). Run: prints the URL and keeps the cluster
 # until interrupted (for bench/db and trying things by hand).
 # PG_FAST=1 turns fsync off (tests that do not measure durability).
+# pg_halt and pg_resume stop the server as a crash would and start it
+# again on the same port and data (the outage tests).
 # shellcheck shell=bash
 
 : "${PG_BINDIR:=/usr/lib/postgresql/15/bin}"
 PG_DIR=
 PG_URL=
 PG_PORT=
+PG_OPTS=
 
 pg_available() {
 	[ -x "$PG_BINDIR/initdb" ] && [ -x "$PG_BINDIR/pg_ctl" ] && [ -x "$PG_BINDIR/postgres" ] &&
@@ -40,7 +43,7 @@ pg_stop() {
 }
 
 pg_start() {
-	local pass opts
+	local pass
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mcpauth-pg.XXXXXX") || return 1
 	# The owner must reach it: a mktemp -d is 0700 and root's.
 	chmod 755 "$PG_DIR"
@@ -55,12 +58,12 @@ pg_start() {
 		return 1
 	fi
 	rm -f "$PG_DIR/pwfile"
-	opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR"
-	[ -z "${PG_FAST:-}" ] || opts="$opts -c fsync=off -c full_page_writes=off"
+	PG_OPTS="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR"
+	[ -z "${PG_FAST:-}" ] || PG_OPTS="$PG_OPTS -c fsync=off -c full_page_writes=off"
 	for _ in 1 2 3 4 5 6 7 8; do
 		PG_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		if pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-			-o "-p $PG_PORT $opts" start >/dev/null 2>&1; then
+			-o "-p $PG_PORT $PG_OPTS" start >/dev/null 2>&1; then
 			PG_URL="postgresql://mcpauth:$pass@127.0.0.1:$PG_PORT/mcpauth_test"
 			if PGPASSWORD=$pass "$PG_BINDIR/psql" -qAt -h 127.0.0.1 -p "$PG_PORT" -U mcpauth \
 				-d postgres -c 'CREATE DATABASE mcpauth_test' >>"$PG_DIR/server.log" 2>&1; then
@@ -72,6 +75,19 @@ pg_start() {
 	echo "could not start PostgreSQL; its log:" >&2
 	cat "$PG_DIR/server.log" >&2
 	return 1
+}
+
+# pg_halt: the server stops at once, as in a crash or a pulled cable
+# (immediate mode: no checkpoint, every connection cut); the port then
+# refuses connections until pg_resume.
+pg_halt() {
+	pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m immediate -w -t 30 stop >/dev/null 2>&1
+}
+
+# pg_resume: the same cluster again on the same port (crash recovery runs).
+pg_resume() {
+	pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+		-o "-p $PG_PORT $PG_OPTS" start >/dev/null 2>&1
 }
 
 # Runs before the exit handler the sourcing script had (lib.sh's cleanup).

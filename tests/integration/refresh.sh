@@ -7,7 +7,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
-DB="$MCPAUTH_STATE_DIR/mcpauth.db"
 au() { printf 'Authorization: Bearer %s' "$1"; }
 json() { req POST "$1" -H 'Content-Type: application/json' -d "$2"; }
 # login_scope EMAIL PASSWORD SCOPE: the login answer in the body file.
@@ -66,12 +65,12 @@ expect_status 401 "offline_access with a wrong password: 401"
 expect_json 'has("refresh_token")' false "no refresh token for a wrong password"
 
 # --- the store holds only the hash -----------------------------------------
-rows=$(sqlite3 "$DB" "SELECT count(*) FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")
+rows=$(db_sql "SELECT count(*) FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")
 expect_eq "$rows" 1 "the store has the token's SHA-256"
-if sqlite3 "$DB" .dump | grep -qF "$RT1"; then not_ok "the token itself is in the database"; else ok "the token itself is nowhere in the database"; fi
-expect_eq "$(sqlite3 "$DB" "SELECT sub || ' ' || scope || ' ' || used || revoked FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")" \
+if db_dump | grep -qF "$RT1"; then not_ok "the token itself is in the database"; else ok "the token itself is nowhere in the database"; fi
+expect_eq "$(db_sql "SELECT sub || ' ' || scope || ' ' || used || revoked FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")" \
 	"auth0|user123 openid email offline_access 00" "row: subject, scope, not used, not revoked"
-expect_eq "$(sqlite3 "$DB" "SELECT expires_at - created_at FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")" \
+expect_eq "$(db_sql "SELECT expires_at - created_at FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")" \
 	2592000 "default lifetime: 30 days"
 
 # --- rotation --------------------------------------------------------------
@@ -85,7 +84,7 @@ expect_json '.scope + "|" + .user.sub + "|" + .token_type' "openid email offline
 req GET /api/profile -H "$(au "$AT2")"
 expect_status 200 "the refreshed access token works"
 expect_json .profile.id "auth0|user123" "refreshed token: same subject"
-expect_eq "$(sqlite3 "$DB" "SELECT used FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")" 1 "the old token is marked used"
+expect_eq "$(db_sql "SELECT used FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")" 1 "the old token is marked used"
 refresh "$RT2"
 expect_status 200 "refresh again with the new token"
 RT3=$(jbody .refresh_token)
@@ -100,8 +99,8 @@ expect_json 'has("access_token") or has("refresh_token")' false "reuse: no token
 refresh "$RT3"
 expect_status 401 "after reuse, the family's newest token is revoked too"
 expect_json .message "The refresh token was revoked; log in again" "revoked family message"
-fam=$(sqlite3 "$DB" "SELECT family FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")
-expect_eq "$(sqlite3 "$DB" "SELECT count(*) || ' ' || sum(revoked) FROM refresh_tokens WHERE family = '$fam'")" "3 3" \
+fam=$(db_sql "SELECT family FROM refresh_tokens WHERE hex(hash) = '$(sha256hex "$RT1")'")
+expect_eq "$(db_sql "SELECT count(*) || ' ' || sum(revoked) FROM refresh_tokens WHERE family = '$fam'")" "3 3" \
 	"every token of the family is revoked"
 req GET /api/profile -H "$(au "$AT2")"
 expect_status 200 "access tokens already issued stay valid until they expire"
@@ -232,7 +231,7 @@ refresh "$RTC"
 expect_status 200 "a login with the new password refreshes"
 RTC=$(jbody .refresh_token)
 MOVER=$(claims "$(jbody .access_token)" | jq -r .sub)
-live() { sqlite3 "$DB" "SELECT count(*) FROM refresh_tokens WHERE sub = '$MOVER' AND revoked = 0 AND used = 0"; }
+live() { db_sql "SELECT count(*) FROM refresh_tokens WHERE sub = '$MOVER' AND revoked = 0 AND used = 0"; }
 expect_eq "$(live)" 1 "the user has one live refresh token"
 tool user del mover@example.com
 expect_eq "$(live)" 0 "mcpauth user del revokes it in the store at once"

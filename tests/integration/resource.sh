@@ -10,7 +10,7 @@ set -u
 
 start_server 2 || { echo "0 passed, 1 failed"; exit 1; }
 au() { printf 'Authorization: Bearer %s' "$1"; }
-KEY="$MCPAUTH_STATE_DIR/signing-key.pem"
+KEY=$(server_signing_key)
 H="{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$(server_kid)\"}"
 NOW=$(date +%s)
 # token JQ_EDIT: the user's token as the flow issues it, edited by JQ_EDIT.
