@@ -8,7 +8,9 @@
 # tokens verify on B; a write on one node is seen by the next request on the
 # other within one second (measured, over several rounds); SIGKILL of A's
 # programs under write load loses no acknowledged write (checked through B
-# and psql). Skipped only when the PostgreSQL binaries are missing.
+# and psql); nginx in front of both, as docs/operations.md shows it,
+# reaches both and keeps serving with A stopped. Skipped only when the
+# PostgreSQL binaries are missing.
 set -u
 export LC_ALL=C # sort and comm agree on the order
 . "$(dirname "$0")/lib.sh"
@@ -268,14 +270,115 @@ fi
 nonjson=$(awk '$2 !~ /^2/ && $4 == "-"' "$TMP_ROOT/writes" | wc -l)
 expect_eq "$nonjson" 0 "every refused write got a JSON error"
 stored=$(sql "SELECT email FROM users WHERE email LIKE 'w%@example.com' ORDER BY email" | sort)
-lost=$(comm -23 <(printf '%s\n' $acked) <(printf '%s\n' $stored) | grep -c .)
+lost=$(comm -23 <(printf '%s\n' "$acked") <(printf '%s\n' "$stored") | grep -c .)
 expect_eq "$lost" 0 "every acknowledged write is in PostgreSQL ($n_acked acknowledged)"
 on $B GET /api/admin/users -H "$(au "${ADMIN[$B]}")"
 via_b=$(jbody '.users[].email' | sort)
-lost_b=$(comm -23 <(printf '%s\n' $acked) <(printf '%s\n' $via_b) | grep -c .)
+lost_b=$(comm -23 <(printf '%s\n' "$acked") <(printf '%s\n' "$via_b") | grep -c .)
 expect_eq "$lost_b" 0 "every acknowledged write is listed by B"
 on $A GET /api/profile -H "$(au "${USER[$A]}")"
 expect_status 200 "A serves again after the kill (its programs restarted)"
+
+# --- behind nginx, as docs/operations.md puts a balancer in front ------------------------
+# The documented upstream and location over both nodes: requests reach both,
+# a login, its refresh and the reuse work through it, and with A stopped
+# every request is served by B.
+lb_start() {
+	local dir=$TMP_ROOT/lb try
+	mkdir -p "$dir/tmp"
+	if [ "$(id -u)" -eq 0 ]; then # nginx's workers run as nobody
+		chmod 711 "$TMP_ROOT" "$dir"
+		chown nobody "$dir/tmp"
+	fi
+	for try in 1 2 3 4 5; do
+		LB_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		cat >"$dir/nginx.conf" <<-CONF
+			daemon off;
+			worker_processes 1;
+			pid $dir/nginx.pid;
+			error_log $dir/error.log warn;
+			events { worker_connections 256; }
+			http {
+			    log_format node '\$status \$upstream_addr';
+			    access_log $dir/access.log node;
+			    client_body_temp_path $dir/tmp/body;
+			    proxy_temp_path $dir/tmp/proxy;
+			    fastcgi_temp_path $dir/tmp/fastcgi;
+			    uwsgi_temp_path $dir/tmp/uwsgi;
+			    scgi_temp_path $dir/tmp/scgi;
+			    upstream mcpauth_nodes {
+			        server 127.0.0.1:${NODE_PORT[$A]} max_fails=2 fail_timeout=5s;
+			        server 127.0.0.1:${NODE_PORT[$B]} max_fails=2 fail_timeout=5s;
+			        keepalive 16;
+			    }
+			    server {
+			        listen 127.0.0.1:$LB_PORT;
+			        server_name 127.0.0.1;
+			        client_max_body_size 64k;
+			        large_client_header_buffers 4 32k;
+			        location / {
+			            proxy_pass http://mcpauth_nodes;
+			            proxy_http_version 1.1;
+			            proxy_set_header Connection "";
+			            proxy_set_header Host \$host;
+			            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+			            proxy_next_upstream error timeout;
+			            proxy_next_upstream_tries 2;
+			        }
+			    }
+			}
+		CONF
+		"$NGINX" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" 2>>"$dir/stderr" &
+		LB_PID=$!
+		# shellcheck disable=SC2064
+		[ "$try" -gt 1 ] || trap "lb_stop; $(trap -p EXIT | sed -n "s/^trap -- '\(.*\)' EXIT$/\1/p")" EXIT
+		for _ in $(seq 1 50); do
+			kill -0 "$LB_PID" 2>/dev/null || break
+			curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$LB_PORT/" && return 0
+			sleep 0.1
+		done
+		lb_stop
+	done
+	return 1
+}
+lb_stop() {
+	[ -n "${LB_PID:-}" ] || return 0
+	kill "$LB_PID" 2>/dev/null
+	wait "$LB_PID" 2>/dev/null
+	LB_PID=
+}
+if [ ! -x "$NGINX" ]; then
+	echo "# no nginx: the balancer part is left out"
+elif lb_start; then
+	ok "nginx balances over both nodes on 127.0.0.1:$LB_PORT"
+	LB=3
+	NODE_BASE[$LB]="http://127.0.0.1:$LB_PORT"
+	fails=0
+	for i in 1 2 3 4 5 6; do
+		on $LB GET /api/profile -H "$(au "${USER[$A]}")"
+		[ "$STATUS" = 200 ] || fails=$((fails + 1))
+	done
+	expect_eq "$fails" 0 "six reads through the balancer, each 200"
+	served=$(awk '{ print $2 }' "$TMP_ROOT/lb/access.log" | sort -u | grep -c .)
+	expect_eq "$served" 2 "the balancer sent requests to both nodes"
+	login_scope_on $LB user@example.com password "openid offline_access"
+	expect_status 200 "login through the balancer"
+	LRT=$(jbody .refresh_token)
+	refresh_on $LB "$LRT"
+	expect_status 200 "refresh through the balancer"
+	refresh_on $LB "$LRT"
+	expect_status 401 "reuse through the balancer is detected"
+	node_stop $A
+	fails=0
+	for i in 1 2 3 4 5 6 7 8; do
+		on $LB GET /api/profile -H "$(au "${USER[$A]}")"
+		[ "$STATUS" = 200 ] || fails=$((fails + 1))
+	done
+	expect_eq "$fails" 0 "with A stopped, every request through the balancer is served (by B)"
+	lb_stop
+else
+	not_ok "nginx starts in front of both nodes: $(cat "$TMP_ROOT/lb/stderr" "$TMP_ROOT/lb/error.log" 2>/dev/null | head -3)"
+fi
 
 # --- logs ------------------------------------------------------------------------------
 pass=${PG_URL#postgresql://mcpauth:}
