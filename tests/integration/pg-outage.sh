@@ -31,7 +31,10 @@ json() {
 	shift 3
 	req "$method" "$path" -H 'Content-Type: application/json' -d "$data" "$@"
 }
-now_ms() { date +%s%3N; }
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
 pass=${PG_URL#postgresql://mcpauth:}
 pass=${pass%%@*}
 # timed CMD...: runs CMD, its time in ms in MS.
