@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,9 +186,9 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	if (app.source->keys_init(&app, flags, err, errlen) < 0)
 		return -1;
 	tokencache_init((size_t)c->token_cache);
-	if (userdb_open(&app.db, c->db_file, c->state_dir, err, errlen) < 0)
+	if (userdb_open(&app.db, c->store, c->state_dir, err, errlen) < 0)
 		return -1;
-	if (sqlite3_db_readonly(app.db, "main") == 1)
+	if (db_read_only(app.db))
 		log_msg("WARNING: %s is read-only: reads are served, every write answers 503", c->db_file);
 	char demo[128];
 	if (userdb_demo_logins(app.db, password_verify, demo, sizeof demo))
@@ -280,6 +281,17 @@ void app_handle(const struct route_group *const *groups, size_t ngroups, struct 
 	app_dispatch(groups, ngroups, req, resp);
 }
 
+/* Seconds a 503 asks the client to wait before trying again. */
+#define APP_RETRY_AFTER 2
+
+static int has_header(const struct response *resp, const char *name)
+{
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 void app_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		  struct response *resp)
 {
@@ -290,6 +302,12 @@ void app_dispatch(const struct route_group *const *groups, size_t ngroups, struc
 		app_route(groups, ngroups, req, resp);
 		cors_decorate(&app.config, req, resp);
 	}
+	/* Every 503 says when to come back: a store that cannot be reached
+	 * (PostgreSQL restarting, a disk gone read-only) is tried again by the
+	 * next request, so clients wait a little and retry. Handlers that know
+	 * better (the tenant's keys) set their own. */
+	if (resp->status == 503 && !has_header(resp, "Retry-After"))
+		response_header(resp, "Retry-After", "%d", APP_RETRY_AFTER);
 	if (resp->status >= 500)
 		log_msg("%s %s answered %d", req->method, req->path, resp->status);
 }

@@ -28,12 +28,12 @@ int cmd_client_list(int argc, char **argv)
 		fail("usage: mcpauth client list");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	int rc = oauthclient_each(db, print_client, NULL);
 	if (rc < 0)
-		fail("cannot read the clients: %s", sqlite3_errmsg(db));
+		fail("cannot read the clients: %s", db_errmsg(db));
 	userdb_close(db);
 	return rc < 0 ? EX_ERROR : EX_OK;
 }
@@ -44,14 +44,14 @@ int cmd_client_delete(int argc, char **argv)
 		fail("usage: mcpauth client delete CLIENT_ID");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	enum oauthclient_status st = oauthclient_delete(db, argv[0]);
 	if (st == OAUTHCLIENT_NOT_FOUND)
 		fail("no registered client %s", argv[0]);
 	else if (st != OAUTHCLIENT_OK)
-		fail("cannot delete the client: %s", sqlite3_errmsg(db));
+		fail("cannot delete the client: %s", db_errmsg(db));
 	userdb_close(db);
 	return st == OAUTHCLIENT_OK ? EX_OK : st == OAUTHCLIENT_NOT_FOUND ? EX_NOUSER : EX_ERROR;
 }

@@ -10,7 +10,7 @@
 
 static void print_grant(const struct flow_grant *g, void *arg)
 {
-	sqlite3 *db = arg;
+	struct db *db = arg;
 	struct user u;
 	int found = userdb_find_by_sub(db, g->sub, &u) == USERDB_OK;
 	char when[32];
@@ -28,13 +28,13 @@ int cmd_grant_list(int argc, char **argv)
 		fail("usage: mcpauth grant list [EMAIL]");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	struct user u = {0};
 	int rc = argc == 1 ? find_user(db, argv[0], &u) : EX_OK;
 	if (rc == EX_OK && flowstore_grant_each(db, u.sub, print_grant, db) != FLOW_OK) {
-		fail("cannot read the grants: %s", sqlite3_errmsg(db));
+		fail("cannot read the grants: %s", db_errmsg(db));
 		rc = EX_ERROR;
 	}
 	if (u.sub)
@@ -49,7 +49,7 @@ int cmd_grant_revoke(int argc, char **argv)
 		fail("usage: mcpauth grant revoke EMAIL CLIENT_ID");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	struct user u;
@@ -63,7 +63,7 @@ int cmd_grant_revoke(int argc, char **argv)
 			fail("%s has no grant or token of client %s", argv[0], argv[1]);
 			rc = EX_NOGRANT;
 		} else {
-			fail("cannot revoke the grant: %s", sqlite3_errmsg(db));
+			fail("cannot revoke the grant: %s", db_errmsg(db));
 			rc = EX_ERROR;
 		}
 		user_free(&u);

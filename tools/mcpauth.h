@@ -5,10 +5,10 @@
 #ifndef MCPAUTH_TOOL_H
 #define MCPAUTH_TOOL_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "config.h"
+#include "db.h"
 #include "userdb.h"
 
 /* Exit codes; mcpauth help lists them. */
@@ -31,9 +31,9 @@ extern struct config cfg;
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* As root on a state directory owned by another user: become that user. */
 int act_as_owner(void);
-int open_db(sqlite3 **db, unsigned flags);
+int open_db(struct db **db, unsigned flags);
 /* EX_OK with u filled, or EX_NOUSER / EX_ERROR (said on stderr). */
-int find_user(sqlite3 *db, const char *email, struct user *u);
+int find_user(struct db *db, const char *email, struct user *u);
 
 /* Option values found in argv (cli.c). */
 struct opt {
@@ -49,7 +49,7 @@ int parse_opts(int argc, char **argv, struct opt *opts, size_t nopts);
 int parse_seconds(const char *s, long min, long max, long *out);
 
 /* A userdb status as the tool's exit code, said on stderr (state.c). */
-int write_status(sqlite3 *db, int rc, const char *email);
+int write_status(struct db *db, int rc, const char *email);
 /* 0 when the suite issues its own tokens, else -1 after saying so (keys.c). */
 int need_local_issuer(void);
 

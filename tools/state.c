@@ -47,7 +47,7 @@ int act_as_owner(void)
 	return secure_state();
 }
 
-int open_db(sqlite3 **db, unsigned flags)
+int open_db(struct db **db, unsigned flags)
 {
 	char err[512];
 	struct stat st;
@@ -55,14 +55,14 @@ int open_db(sqlite3 **db, unsigned flags)
 		fail("no state directory %s: run 'mcpauth init' first", cfg.state_dir);
 		return -1;
 	}
-	if (userdb_open_ex(db, cfg.db_file, cfg.state_dir, flags, err, sizeof err) < 0) {
+	if (userdb_open_ex(db, cfg.store, cfg.state_dir, flags, err, sizeof err) < 0) {
 		fail("%s", err);
 		return -1;
 	}
 	return 0;
 }
 
-int find_user(sqlite3 *db, const char *email, struct user *u)
+int find_user(struct db *db, const char *email, struct user *u)
 {
 	int rc = userdb_find_by_email(db, email, u);
 	if (rc == USERDB_NOT_FOUND) {
@@ -70,13 +70,13 @@ int find_user(sqlite3 *db, const char *email, struct user *u)
 		return EX_NOUSER;
 	}
 	if (rc != USERDB_OK) {
-		fail("cannot read the users: %s", sqlite3_errmsg(db));
+		fail("cannot read the users: %s", db_errmsg(db));
 		return EX_ERROR;
 	}
 	return EX_OK;
 }
 
-int write_status(sqlite3 *db, int rc, const char *email)
+int write_status(struct db *db, int rc, const char *email)
 {
 	if (rc == USERDB_OK)
 		return EX_OK;
@@ -88,7 +88,7 @@ int write_status(sqlite3 *db, int rc, const char *email)
 		fail("the email %s is already in use", email);
 		return EX_EXISTS;
 	}
-	fail("cannot write the users: %s", sqlite3_errmsg(db));
+	fail("cannot write the users: %s", db_errmsg(db));
 	return EX_ERROR;
 }
 
@@ -131,7 +131,7 @@ int cmd_init(int argc, char **argv)
 		fail("%s", err);
 		return EX_ERROR;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (open_db(&db, o[1].value ? USERDB_DEMO : 0) < 0)
 		return EX_ERROR;
 	struct user u;

@@ -25,7 +25,7 @@ int cmd_mint(int argc, char **argv)
 	}
 	if (need_local_issuer() < 0)
 		return EX_USAGE;
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	struct user u;

@@ -70,7 +70,7 @@ int cmd_user_add(int argc, char **argv)
 		free(local);
 		return EX_USAGE;
 	}
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 	char *hash = NULL;
 	int rc = EX_ERROR;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
@@ -114,7 +114,7 @@ int cmd_user_del(int argc, char **argv)
 		fail("usage: mcpauth user del EMAIL");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	struct user u;
@@ -133,7 +133,7 @@ int cmd_user_mfa(int argc, char **argv)
 		fail("usage: mcpauth user mfa reset EMAIL");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	struct user u;
@@ -141,7 +141,7 @@ int cmd_user_mfa(int argc, char **argv)
 	if (rc == EX_OK) {
 		enum mfa_status st = mfastore_reset(db, u.sub);
 		if (st == MFA_ERROR) {
-			fail("cannot reset the second factor: %s", sqlite3_errmsg(db));
+			fail("cannot reset the second factor: %s", db_errmsg(db));
 			rc = EX_ERROR;
 		} else {
 			printf("%s: %s\n", u.email,
@@ -172,13 +172,13 @@ int cmd_users(int argc, char **argv)
 		fail("usage: mcpauth users [--json]");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	json_object *arr = o[0].value ? json_object_new_array() : NULL;
 	int rc = userdb_each(db, print_user, arr);
 	if (rc != USERDB_OK)
-		fail("cannot read the users: %s", sqlite3_errmsg(db));
+		fail("cannot read the users: %s", db_errmsg(db));
 	else if (arr)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 								       JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -195,7 +195,7 @@ int cmd_passwd(int argc, char **argv)
 		     "stdin)");
 		return EX_USAGE;
 	}
-	sqlite3 *db;
+	struct db *db;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		return EX_ERROR;
 	struct user u;
@@ -233,7 +233,7 @@ static int change_permissions(int argc, char **argv, int grant)
 		json_object_put(named);
 		return EX_USAGE;
 	}
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 	int rc = EX_ERROR;
 	if (act_as_owner() < 0 || open_db(&db, 0) < 0)
 		goto done;

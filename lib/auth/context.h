@@ -5,10 +5,10 @@
 #ifndef MCPAUTH_CONTEXT_H
 #define MCPAUTH_CONTEXT_H
 
-#include <sqlite3.h>
 #include <time.h>
 
 #include "config.h"
+#include "db.h"
 #include "fetch.h"
 #include "http.h"
 #include "issuer.h"
@@ -49,7 +49,7 @@ struct app {
 	const struct token_source *source; /* set once by app_init */
 	struct issuer issuer;		   /* only in programs that sign */
 	int has_issuer;
-	sqlite3 *db;
+	struct db *db;
 	const struct route_group *const *groups; /* every group, for the index and mcp */
 	size_t ngroups;
 	/* Runs a request built in process (a tool call) through every group,

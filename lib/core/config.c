@@ -57,6 +57,8 @@ static const struct setting settings[] = {
     TEXT("MCPAUTH_STATE_DIR", FIELD(state_dir), MCPAUTH_STATE_DIR_DEFAULT, SETTING_BUILD_DEFAULT,
 	 "keys, JWKS, database, sockets (an absolute path)"),
     TEXT("MCPAUTH_JWKS_FILE", SETTING_DERIVED, NULL, 0, "the keys tokens are verified with"),
+    TEXT("MCPAUTH_DATABASE_URL", FIELD(database_url), NULL, 0,
+	 "postgresql://...: the store shared by every node; unset: SQLite in the state directory"),
     INT("MCPAUTH_LEEWAY", leeway, 30, 0, 300, "seconds of clock skew allowed"),
     INT("MCPAUTH_TOKEN_TTL", token_ttl, 3600, 60, 86400, "lifetime of issued tokens, seconds"),
     INT("MCPAUTH_TOKEN_CACHE", token_cache, 4096, 0, 1 << 20, "verified tokens cached per process (0: off)"),
@@ -554,6 +556,14 @@ int config_load(struct config *c, char *err, size_t errlen)
 	    jwks ? ck_strdup(jwks)
 		 : ck_asprintf(c->auth0_domain ? "%s/auth0-jwks.json" : "%s/jwks.json", c->state_dir);
 	c->db_file = ck_asprintf("%s/mcpauth.db", c->state_dir);
+	if (c->database_url && strncmp(c->database_url, "postgresql://", 13) != 0 &&
+	    strncmp(c->database_url, "postgres://", 11) != 0) {
+		snprintf(err, errlen,
+			 "MCPAUTH_DATABASE_URL must be a postgresql:// URL (unset: SQLite in %s)",
+			 c->state_dir);
+		return -1;
+	}
+	c->store = c->database_url ? c->database_url : c->db_file;
 	if (c->resource_url && strncmp(c->resource_url, "http://", 7) != 0 &&
 	    strncmp(c->resource_url, "https://", 8) != 0) {
 		snprintf(err, errlen, "MCPAUTH_RESOURCE_URL must be an absolute http(s) URL");

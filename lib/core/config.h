@@ -23,6 +23,8 @@ struct config {
 	char *jwks_file;	      /* MCPAUTH_JWKS_FILE, default <state>/jwks.json, or
 				       * <state>/auth0-jwks.json (the fetched keys) in Auth0 mode */
 	char *db_file;		      /* <state>/mcpauth.db */
+	const char *database_url;     /* MCPAUTH_DATABASE_URL: postgresql://..., or NULL (SQLite) */
+	const char *store;	      /* what the store opens: database_url, or else db_file */
 	long leeway;		      /* MCPAUTH_LEEWAY, seconds, default 30 */
 	long token_ttl;		      /* MCPAUTH_TOKEN_TTL, seconds, default 3600 */
 	char *resource_url;	      /* MCPAUTH_RESOURCE_URL: canonical MCP URL without a trailing

@@ -35,6 +35,7 @@ struct db {
 	PGconn *pg;
 #endif
 	int in_txn;
+	int read_only; /* opened as immutable */
 	long long changes;
 	char msg[256];
 };
@@ -58,6 +59,7 @@ static const char *const texts[] = {
     [DB_UNAVAILABLE] = "database unavailable",
     [DB_MISUSE] = "misuse of the database interface",
     [DB_UNSUPPORTED] = "PostgreSQL support not built in",
+    [DB_ABORT] = "rolled back",
     [DB_ERROR] = "database error",
 };
 
@@ -178,6 +180,8 @@ static enum db_err collect_args(va_list ap, struct arg *args, int *count)
 		} else if (type == DB_BLOB) {
 			a->blob = va_arg(ap, const unsigned char *);
 			a->len = va_arg(ap, size_t);
+			if (!a->blob)
+				a->type = DB_NULL;
 		} else if (type != DB_NULL) {
 			return DB_MISUSE;
 		}
@@ -209,6 +213,58 @@ static enum db_err lite_err(struct db *db, int rc)
 	default:
 		return DB_ERROR;
 	}
+}
+
+/* SQLite's own open, for the schema's first-start steps (lib/store/schema.c):
+ * DB_OPEN_BARE leaves the journal mode and the settings to the caller
+ * (who sets them under a lock); DB_OPEN_IMMUTABLE opens a file on
+ * read-only media as immutable (reads only). */
+enum db_err db_open_sqlite(const char *path, unsigned flags, struct db **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	/* One thread per process: no memory statistics to lock for. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	struct db *db = ck_calloc(1, sizeof *db);
+	db->backend = DB_SQLITE;
+	int rc;
+	if (flags & DB_OPEN_IMMUTABLE) {
+		char *enc = url_encode(path);
+		char *uri = ck_asprintf("file:%s?immutable=1", enc);
+		rc = sqlite3_open_v2(uri, &db->lite,
+				     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+		free(uri);
+		free(enc);
+		db->read_only = 1;
+	} else {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		rc = sqlite3_open_v2(path, &db->lite,
+				     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		if (err)
+			snprintf(err, errlen, "cannot open %s: %s", path,
+				 db->lite ? sqlite3_errmsg(db->lite) : "out of memory");
+		db_close(db);
+		return DB_UNAVAILABLE;
+	}
+	sqlite3_busy_timeout(db->lite, DB_BUSY_TIMEOUT_MS);
+	*out = db;
+	return DB_OK;
+}
+
+const char *db_file(const struct db *db)
+{
+	if (db->backend != DB_SQLITE)
+		return NULL;
+	const char *f = sqlite3_db_filename(db->lite, "main");
+	return f && *f ? f : NULL;
+}
+
+int db_read_only(const struct db *db)
+{
+	return db->read_only || (db->backend == DB_SQLITE && sqlite3_db_readonly(db->lite, "main") == 1);
 }
 
 static enum db_err lite_open(struct db *db, const char *path, char *err, size_t errlen)
@@ -532,6 +588,32 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 	return lite_exec(db, rows, sql, args, n);
 }
 
+enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql, const char *const *argv,
+			  int ntexts)
+{
+	if (rows)
+		*rows = NULL;
+	int max;
+	enum db_err e = scan_sql(sql, 0, NULL, &max);
+	if (e == DB_OK && (max > ntexts || max > DB_MAX_ARGS))
+		e = DB_MISUSE;
+	if (e != DB_OK) {
+		set_msg(db, "bad placeholders or arguments");
+		return e;
+	}
+	struct arg args[DB_MAX_ARGS];
+	for (int i = 0; i < max; i++) {
+		memset(&args[i], 0, sizeof args[i]);
+		args[i].type = argv[i] ? DB_TEXT : DB_NULL;
+		args[i].text = argv[i];
+	}
+#ifdef HAVE_LIBPQ
+	if (db->backend == DB_POSTGRESQL)
+		return pg_exec(db, rows, sql, args, max);
+#endif
+	return lite_exec(db, rows, sql, args, max);
+}
+
 enum db_err db_exec_script(struct db *db, const char *sql)
 {
 #ifdef HAVE_LIBPQ
@@ -614,6 +696,15 @@ int db_column_null(struct db_rows *rows, int i)
 		return PQgetisnull(rows->res, rows->row, i);
 #endif
 	return sqlite3_column_type(rows->q, i) == SQLITE_NULL;
+}
+
+const char *db_column_text(struct db_rows *rows, int i)
+{
+#ifdef HAVE_LIBPQ
+	if (rows->res)
+		return PQgetisnull(rows->res, rows->row, i) ? NULL : PQgetvalue(rows->res, rows->row, i);
+#endif
+	return (const char *)sqlite3_column_text(rows->q, i);
 }
 
 char *db_column_text_dup(struct db_rows *rows, int i)

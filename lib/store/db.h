@@ -29,6 +29,7 @@ enum db_err {
 	DB_UNAVAILABLE, /* the database cannot be reached or opened */
 	DB_MISUSE,	/* a bad URL, a placeholder out of 1..999, a bad argument list */
 	DB_UNSUPPORTED, /* a PostgreSQL URL in a build without libpq */
+	DB_ABORT,	/* a transaction's function rolled back on purpose (its arg says why) */
 	DB_ERROR,	/* anything else */
 };
 const char *db_strerror(enum db_err err);
@@ -40,6 +41,16 @@ const char *db_strerror(enum db_err err);
  * err (when given) holds the reason, never the URL's password. */
 enum db_err db_open(const char *url, struct db **out, char *err, size_t errlen);
 void db_close(struct db *db);
+/* SQLite only, for the schema's first start (lib/store/schema.c): opens
+ * path with the busy timeout only, DB_OPEN_BARE (the caller sets the
+ * journal mode and settings, under its lock), or DB_OPEN_IMMUTABLE (a
+ * file on read-only media: reads only). */
+enum { DB_OPEN_BARE = 0, DB_OPEN_IMMUTABLE = 1 << 0 };
+enum db_err db_open_sqlite(const char *path, unsigned flags, struct db **out, char *err, size_t errlen);
+/* The SQLite file's path, or NULL (PostgreSQL, or a memory database). */
+const char *db_file(const struct db *db);
+/* 1 when every write will fail: SQLite opened read-only or immutable. */
+int db_read_only(const struct db *db);
 enum db_backend db_backend(const struct db *db);
 /* The last failure's message from the back end, for logs ("" if none). */
 const char *db_errmsg(const struct db *db);
@@ -57,12 +68,18 @@ enum db_err db_txn_run(struct db *db, enum db_err (*fn)(struct db *db, void *arg
 
 /* Runs one statement with its arguments, pairs (type, value) ended by
  * DB_END: DB_TEXT and a const char * (NULL binds NULL), DB_INT and a long
- * long, DB_BLOB and a const unsigned char * and a size_t, DB_NULL alone.
+ * long, DB_BLOB and a const unsigned char * and a size_t (NULL binds NULL),
+ * DB_NULL alone.
  * Returns DB_ROW when it answered a row (then *rows, when rows is given,
  * holds it, positioned on the first row; db_rows_free it before the
  * transaction's function returns), DB_DONE when not, or the failure. */
 enum { DB_END, DB_TEXT, DB_INT, DB_BLOB, DB_NULL };
 enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...);
+/* The same with text arguments from an array: the statement takes the
+ * first N of argv[0..ntexts), N its highest placeholder (so statements
+ * that use fewer share one list); NULL binds NULL. */
+enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql, const char *const *argv,
+			  int ntexts);
 /* Rows changed by the last db_exec that wrote. */
 long long db_changes(const struct db *db);
 /* Runs statements separated by ';' with no arguments (a schema). */
@@ -73,6 +90,8 @@ enum db_err db_rows_next(struct db_rows *rows);
 void db_rows_free(struct db_rows *rows);
 /* Column i (from 0) of the current row. */
 int db_column_null(struct db_rows *rows, int i);
+/* The text, borrowed: valid until db_rows_next or db_rows_free; NULL for NULL. */
+const char *db_column_text(struct db_rows *rows, int i);
 /* A new string (caller frees), or NULL for NULL. */
 char *db_column_text_dup(struct db_rows *rows, int i);
 /* The integer; 0 for NULL. */

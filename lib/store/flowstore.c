@@ -1,5 +1,5 @@
 #include "flowstore.h"
-#include "txn.h"
+#include "db.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -76,48 +76,48 @@ struct session_op {
 	struct flow_session *s;
 };
 
-static int session_insert(sqlite3 *db, struct session_op *o, unsigned char hash[HASH_LEN])
+static int session_insert(struct db *db, struct session_op *o, unsigned char hash[HASH_LEN])
 {
 	if (random_id(o->cookie) < 0 || random_id(o->s->csrf) < 0 || secret_hash(o->cookie, hash) < 0)
-		return SQLITE_ERROR;
-	int rc = txn_exec(db, NULL, "DELETE FROM oauth_sessions WHERE expires_at <= ?", TXN_INT,
-			  (long long)o->now, TXN_END);
-	if (rc == SQLITE_DONE)
-		rc = txn_exec(db, NULL, "DELETE FROM oauth_requests WHERE expires_at <= ?", TXN_INT,
-			      (long long)o->now, TXN_END);
-	if (rc == SQLITE_DONE)
-		rc =
-		    txn_exec(db, NULL, "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at) VALUES(?,?,?,?)",
-			     TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, o->sub, TXN_TEXT, o->s->csrf,
-			     TXN_INT, (long long)(o->now + FLOW_SESSION_TTL), TXN_END);
+		return DB_ERROR;
+	int rc = db_exec(db, NULL, "DELETE FROM oauth_sessions WHERE expires_at <= ?", DB_INT,
+			 (long long)o->now, DB_END);
+	if (rc == DB_DONE)
+		rc = db_exec(db, NULL, "DELETE FROM oauth_requests WHERE expires_at <= ?", DB_INT,
+			     (long long)o->now, DB_END);
+	if (rc == DB_DONE)
+		rc = db_exec(db, NULL, "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at) VALUES(?,?,?,?)",
+			     DB_BLOB, hash, (size_t)HASH_LEN, DB_TEXT, o->sub, DB_TEXT, o->s->csrf, DB_INT,
+			     (long long)(o->now + FLOW_SESSION_TTL), DB_END);
 	return rc;
 }
 
-static int session_new_fn(sqlite3 *db, void *arg)
+static enum db_err session_new_fn(struct db *db, void *arg)
 {
 	unsigned char hash[HASH_LEN];
 	return session_insert(db, arg, hash);
 }
 
-static int session_login_fn(sqlite3 *db, void *arg)
+static enum db_err session_login_fn(struct db *db, void *arg)
 {
 	struct session_op *o = arg;
 	unsigned char hash[HASH_LEN], old[HASH_LEN];
 	int rc = session_insert(db, o, hash);
-	if (rc == SQLITE_DONE && o->old && secret_hash(o->old, old) == 0) {
-		rc = txn_exec(db, NULL, "UPDATE oauth_requests SET session = ? WHERE session = ?", TXN_BLOB,
-			      hash, (size_t)HASH_LEN, TXN_BLOB, old, (size_t)HASH_LEN, TXN_END);
-		if (rc == SQLITE_DONE)
-			rc = txn_exec(db, NULL, "DELETE FROM oauth_sessions WHERE hash = ?", TXN_BLOB, old,
-				      (size_t)HASH_LEN, TXN_END);
+	if (rc == DB_DONE && o->old && secret_hash(o->old, old) == 0) {
+		rc = db_exec(db, NULL, "UPDATE oauth_requests SET session = ? WHERE session = ?", DB_BLOB,
+			     hash, (size_t)HASH_LEN, DB_BLOB, old, (size_t)HASH_LEN, DB_END);
+		if (rc == DB_DONE)
+			rc = db_exec(db, NULL, "DELETE FROM oauth_sessions WHERE hash = ?", DB_BLOB, old,
+				     (size_t)HASH_LEN, DB_END);
 	}
 	return rc;
 }
 
-static int session_run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct session_op *o, char **cookie)
+static int session_run(struct db *db, enum db_err (*fn)(struct db *, void *), struct session_op *o,
+		       char **cookie)
 {
 	*cookie = NULL;
-	if (txn_run(db, fn, o) != SQLITE_OK) {
+	if (db_txn_run(db, fn, o) != DB_OK) {
 		flow_session_free(o->s);
 		return FLOW_ERROR;
 	}
@@ -127,7 +127,7 @@ static int session_run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct session
 	return FLOW_OK;
 }
 
-enum flow_status flowstore_session_new(sqlite3 *db, const char *sub, time_t now, char **cookie,
+enum flow_status flowstore_session_new(struct db *db, const char *sub, time_t now, char **cookie,
 				       struct flow_session *s)
 {
 	memset(s, 0, sizeof *s);
@@ -135,7 +135,7 @@ enum flow_status flowstore_session_new(sqlite3 *db, const char *sub, time_t now,
 	return session_run(db, session_new_fn, &o, cookie);
 }
 
-enum flow_status flowstore_session_login(sqlite3 *db, const char *old, const char *sub, time_t now,
+enum flow_status flowstore_session_login(struct db *db, const char *old, const char *sub, time_t now,
 					 char **cookie, struct flow_session *s)
 {
 	memset(s, 0, sizeof *s);
@@ -143,27 +143,27 @@ enum flow_status flowstore_session_login(sqlite3 *db, const char *old, const cha
 	return session_run(db, session_login_fn, &o, cookie);
 }
 
-enum flow_status flowstore_session_get(sqlite3 *db, const char *cookie, time_t now, struct flow_session *s)
+enum flow_status flowstore_session_get(struct db *db, const char *cookie, time_t now, struct flow_session *s)
 {
 	unsigned char hash[HASH_LEN];
 	memset(s, 0, sizeof *s);
 	if (secret_hash(cookie, hash) < 0)
 		return FLOW_NOT_FOUND;
-	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q, "SELECT sub, csrf FROM oauth_sessions WHERE hash = ? AND expires_at > ?",
-			  TXN_BLOB, hash, (size_t)HASH_LEN, TXN_INT, (long long)now, TXN_END);
-	if (rc == SQLITE_DONE)
+	struct db_rows *q;
+	int rc = db_exec(db, &q, "SELECT sub, csrf FROM oauth_sessions WHERE hash = ? AND expires_at > ?",
+			 DB_BLOB, hash, (size_t)HASH_LEN, DB_INT, (long long)now, DB_END);
+	if (rc == DB_DONE)
 		return FLOW_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return FLOW_ERROR;
-	const char *csrf = (const char *)sqlite3_column_text(q, 1);
+	const char *csrf = db_column_text(q, 1);
 	int st = FLOW_NOT_FOUND;
 	if (csrf && strlen(csrf) == FLOW_ID_LEN) {
-		s->sub = txn_column_dup(q, 0);
+		s->sub = db_column_text_dup(q, 0);
 		memcpy(s->csrf, csrf, FLOW_ID_LEN + 1);
 		st = FLOW_OK;
 	}
-	sqlite3_finalize(q);
+	db_rows_free(q);
 	return st;
 }
 
@@ -179,46 +179,46 @@ void flow_request_free(struct flow_request *r)
 	memset(r, 0, sizeof *r);
 }
 
-enum flow_status flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *r, time_t now)
+enum flow_status flowstore_request_new(struct db *db, const char *cookie, struct flow_request *r, time_t now)
 {
 	unsigned char hash[HASH_LEN];
 	if (secret_hash(cookie, hash) < 0 || random_id(r->id) < 0)
 		return FLOW_ERROR;
-	int rc = txn_exec(
+	int rc = db_exec(
 	    db, NULL,
 	    "INSERT INTO oauth_requests(id,session,client_id,client_name,redirect_uri,state,challenge,"
 	    "scope,resource,expires_at) VALUES(?,?,?,?,?,?,?,?,?,?)",
-	    TXN_TEXT, r->id, TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, r->client_id, TXN_TEXT,
-	    r->client_name, TXN_TEXT, r->redirect_uri, TXN_TEXT, r->state, TXN_TEXT, r->challenge, TXN_TEXT,
-	    r->scope, TXN_TEXT, r->resource, TXN_INT, (long long)(now + FLOW_REQUEST_TTL), TXN_END);
-	return rc == SQLITE_DONE ? FLOW_OK : FLOW_ERROR;
+	    DB_TEXT, r->id, DB_BLOB, hash, (size_t)HASH_LEN, DB_TEXT, r->client_id, DB_TEXT, r->client_name,
+	    DB_TEXT, r->redirect_uri, DB_TEXT, r->state, DB_TEXT, r->challenge, DB_TEXT, r->scope, DB_TEXT,
+	    r->resource, DB_INT, (long long)(now + FLOW_REQUEST_TTL), DB_END);
+	return rc == DB_DONE ? FLOW_OK : FLOW_ERROR;
 }
 
-enum flow_status flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_t now,
+enum flow_status flowstore_request_get(struct db *db, const char *cookie, const char *id, time_t now,
 				       struct flow_request *r)
 {
 	unsigned char hash[HASH_LEN];
 	memset(r, 0, sizeof *r);
 	if (secret_hash(cookie, hash) < 0 || !id || strlen(id) != FLOW_ID_LEN)
 		return FLOW_NOT_FOUND;
-	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q,
-			  "SELECT client_id,client_name,redirect_uri,state,challenge,scope,resource FROM "
-			  "oauth_requests WHERE id = ? AND session = ? AND expires_at > ?",
-			  TXN_TEXT, id, TXN_BLOB, hash, (size_t)HASH_LEN, TXN_INT, (long long)now, TXN_END);
-	if (rc == SQLITE_DONE)
+	struct db_rows *q;
+	int rc = db_exec(db, &q,
+			 "SELECT client_id,client_name,redirect_uri,state,challenge,scope,resource FROM "
+			 "oauth_requests WHERE id = ? AND session = ? AND expires_at > ?",
+			 DB_TEXT, id, DB_BLOB, hash, (size_t)HASH_LEN, DB_INT, (long long)now, DB_END);
+	if (rc == DB_DONE)
 		return FLOW_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return FLOW_ERROR;
 	memcpy(r->id, id, FLOW_ID_LEN + 1);
-	r->client_id = txn_column_dup(q, 0);
-	r->client_name = txn_column_dup(q, 1);
-	r->redirect_uri = txn_column_dup(q, 2);
-	r->state = txn_column_dup(q, 3);
-	r->challenge = txn_column_dup(q, 4);
-	r->scope = txn_column_dup(q, 5);
-	r->resource = txn_column_dup(q, 6);
-	sqlite3_finalize(q);
+	r->client_id = db_column_text_dup(q, 0);
+	r->client_name = db_column_text_dup(q, 1);
+	r->redirect_uri = db_column_text_dup(q, 2);
+	r->state = db_column_text_dup(q, 3);
+	r->challenge = db_column_text_dup(q, 4);
+	r->scope = db_column_text_dup(q, 5);
+	r->resource = db_column_text_dup(q, 6);
+	db_rows_free(q);
 	if (!r->client_id || !r->client_name || !r->redirect_uri || !r->challenge || !r->scope) {
 		flow_request_free(r);
 		return FLOW_NOT_FOUND;
@@ -226,27 +226,26 @@ enum flow_status flowstore_request_get(sqlite3 *db, const char *cookie, const ch
 	return FLOW_OK;
 }
 
-enum flow_status flowstore_request_del(sqlite3 *db, const char *id)
+enum flow_status flowstore_request_del(struct db *db, const char *id)
 {
-	return txn_exec(db, NULL, "DELETE FROM oauth_requests WHERE id = ?", TXN_TEXT, id, TXN_END) ==
-		       SQLITE_DONE
+	return db_exec(db, NULL, "DELETE FROM oauth_requests WHERE id = ?", DB_TEXT, id, DB_END) == DB_DONE
 		   ? FLOW_OK
 		   : FLOW_ERROR;
 }
 
 /* The grant of sub to client widened by scope: every word once. */
-static int grant_widen(sqlite3 *db, const char *sub, const char *client, const char *scope, time_t now)
+static int grant_widen(struct db *db, const char *sub, const char *client, const char *scope, time_t now)
 {
-	sqlite3_stmt *q;
+	struct db_rows *q;
 	struct sbuf b = {0};
 	sbuf_adds(&b, "");
-	int rc = txn_exec(db, &q, "SELECT scope FROM oauth_grants WHERE sub = ? AND client_id = ?", TXN_TEXT,
-			  sub, TXN_TEXT, client, TXN_END);
-	if (rc == SQLITE_ROW) {
-		const char *old = (const char *)sqlite3_column_text(q, 0);
+	int rc = db_exec(db, &q, "SELECT scope FROM oauth_grants WHERE sub = ? AND client_id = ?", DB_TEXT,
+			 sub, DB_TEXT, client, DB_END);
+	if (rc == DB_ROW) {
+		const char *old = db_column_text(q, 0);
 		sbuf_adds(&b, old ? old : "");
-		sqlite3_finalize(q);
-	} else if (rc != SQLITE_DONE) {
+		db_rows_free(q);
+	} else if (rc != DB_DONE) {
 		sbuf_free(&b);
 		return rc;
 	}
@@ -254,12 +253,12 @@ static int grant_widen(sqlite3 *db, const char *sub, const char *client, const c
 	size_t n;
 	for (const char *c = scope; list_next(&c, " ", &s, &n);)
 		words_add(&b, s, n);
-	rc = txn_exec(db, NULL,
-		      "INSERT INTO oauth_grants(sub,client_id,scope,created_at,updated_at) VALUES(?,?,?,?,?) "
-		      "ON CONFLICT(sub,client_id) DO UPDATE SET scope = excluded.scope, updated_at = "
-		      "excluded.updated_at",
-		      TXN_TEXT, sub, TXN_TEXT, client, TXN_TEXT, b.p, TXN_INT, (long long)now, TXN_INT,
-		      (long long)now, TXN_END);
+	rc = db_exec(db, NULL,
+		     "INSERT INTO oauth_grants(sub,client_id,scope,created_at,updated_at) VALUES(?,?,?,?,?) "
+		     "ON CONFLICT(sub,client_id) DO UPDATE SET scope = excluded.scope, updated_at = "
+		     "excluded.updated_at",
+		     DB_TEXT, sub, DB_TEXT, client, DB_TEXT, b.p, DB_INT, (long long)now, DB_INT,
+		     (long long)now, DB_END);
 	sbuf_free(&b);
 	return rc;
 }
@@ -272,36 +271,35 @@ struct code_op {
 	char code[FLOW_ID_LEN + 1];
 };
 
-static int code_issue_fn(sqlite3 *db, void *arg)
+static enum db_err code_issue_fn(struct db *db, void *arg)
 {
 	struct code_op *o = arg;
 	unsigned char hash[HASH_LEN];
 	if (random_id(o->code) < 0 || secret_hash(o->code, hash) < 0)
-		return SQLITE_ERROR;
-	int rc = txn_exec(db, NULL, "DELETE FROM oauth_codes WHERE expires_at <= ?", TXN_INT,
-			  (long long)(o->now - FLOW_PRUNE_AFTER), TXN_END);
-	if (rc == SQLITE_DONE)
-		rc = txn_exec(db, NULL, "DELETE FROM oauth_requests WHERE id = ?", TXN_TEXT, o->r->id,
-			      TXN_END);
-	if (rc == SQLITE_DONE && o->remember)
+		return DB_ERROR;
+	int rc = db_exec(db, NULL, "DELETE FROM oauth_codes WHERE expires_at <= ?", DB_INT,
+			 (long long)(o->now - FLOW_PRUNE_AFTER), DB_END);
+	if (rc == DB_DONE)
+		rc = db_exec(db, NULL, "DELETE FROM oauth_requests WHERE id = ?", DB_TEXT, o->r->id, DB_END);
+	if (rc == DB_DONE && o->remember)
 		rc = grant_widen(db, o->sub, o->r->client_id, o->scope, o->now);
-	if (rc == SQLITE_DONE)
-		rc = txn_exec(
+	if (rc == DB_DONE)
+		rc = db_exec(
 		    db, NULL,
 		    "INSERT INTO oauth_codes(hash,client_id,redirect_uri,challenge,scope,resource,sub,"
 		    "expires_at) VALUES(?,?,?,?,?,?,?,?)",
-		    TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, o->r->client_id, TXN_TEXT, o->r->redirect_uri,
-		    TXN_TEXT, o->r->challenge, TXN_TEXT, o->scope, TXN_TEXT, o->r->resource, TXN_TEXT, o->sub,
-		    TXN_INT, (long long)(o->now + FLOW_CODE_TTL), TXN_END);
+		    DB_BLOB, hash, (size_t)HASH_LEN, DB_TEXT, o->r->client_id, DB_TEXT, o->r->redirect_uri,
+		    DB_TEXT, o->r->challenge, DB_TEXT, o->scope, DB_TEXT, o->r->resource, DB_TEXT, o->sub,
+		    DB_INT, (long long)(o->now + FLOW_CODE_TTL), DB_END);
 	return rc;
 }
 
-enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r, const char *sub,
+enum flow_status flowstore_code_issue(struct db *db, const struct flow_request *r, const char *sub,
 				      const char *scope, int remember, time_t now, char **code)
 {
 	struct code_op o = {.r = r, .sub = sub, .scope = scope, .remember = remember, .now = now};
 	*code = NULL;
-	if (txn_run(db, code_issue_fn, &o) != SQLITE_OK)
+	if (db_txn_run(db, code_issue_fn, &o) != DB_OK)
 		return FLOW_ERROR;
 	*code = ck_strdup(o.code);
 	OPENSSL_cleanse(o.code, sizeof o.code);
@@ -331,38 +329,38 @@ static int pkce_ok(const char *verifier, const char *challenge)
 	return ok;
 }
 
-static int redeem_fn(sqlite3 *db, void *arg)
+static enum db_err redeem_fn(struct db *db, void *arg)
 {
 	struct redeem_op *o = arg;
-	sqlite3_stmt *q;
+	struct db_rows *q;
 	o->st = FLOW_ERROR;
-	int rc = txn_exec(db, &q,
-			  "SELECT client_id,redirect_uri,challenge,scope,resource,sub,expires_at,used,family "
-			  "FROM oauth_codes WHERE hash = ?",
-			  TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
-	if (rc == SQLITE_DONE) {
+	int rc = db_exec(db, &q,
+			 "SELECT client_id,redirect_uri,challenge,scope,resource,sub,expires_at,used,family "
+			 "FROM oauth_codes WHERE hash = ?",
+			 DB_BLOB, o->hash, (size_t)HASH_LEN, DB_END);
+	if (rc == DB_DONE) {
 		o->st = FLOW_NOT_FOUND;
-		return SQLITE_OK;
+		return DB_OK;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return rc;
-	char *client = txn_column_dup(q, 0), *redirect = txn_column_dup(q, 1),
-	     *challenge = txn_column_dup(q, 2);
-	char *scope = txn_column_dup(q, 3), *resource = txn_column_dup(q, 4), *sub = txn_column_dup(q, 5),
-	     *family = txn_column_dup(q, 8);
-	long long expires = sqlite3_column_int64(q, 6);
-	int used = sqlite3_column_int(q, 7);
-	sqlite3_finalize(q);
-	rc = SQLITE_OK;
+	char *client = db_column_text_dup(q, 0), *redirect = db_column_text_dup(q, 1),
+	     *challenge = db_column_text_dup(q, 2);
+	char *scope = db_column_text_dup(q, 3), *resource = db_column_text_dup(q, 4),
+	     *sub = db_column_text_dup(q, 5), *family = db_column_text_dup(q, 8);
+	long long expires = db_column_int(q, 6);
+	int used = db_column_int(q, 7);
+	db_rows_free(q);
+	rc = DB_OK;
 	if (!client || !redirect || !challenge || !scope || !sub) {
 		o->st = FLOW_NOT_FOUND;
 	} else if (used) {
 		/* A replayed code: whoever holds it, the tokens it gave are no
 		 * one's now (RFC 6749 section 4.1.2). */
 		if (family)
-			rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?",
-				      TXN_TEXT, family, TXN_END);
-		if (rc == SQLITE_OK || rc == SQLITE_DONE)
+			rc = db_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?",
+				     DB_TEXT, family, DB_END);
+		if (rc == DB_OK || rc == DB_DONE)
 			o->st = FLOW_USED;
 	} else if (expires <= o->now) {
 		o->st = FLOW_EXPIRED;
@@ -371,22 +369,22 @@ static int redeem_fn(sqlite3 *db, void *arg)
 	} else if (!pkce_ok(o->verifier, challenge)) {
 		o->st = FLOW_PKCE;
 	} else {
-		rc = txn_exec(db, NULL, "UPDATE oauth_codes SET used = 1 WHERE hash = ?", TXN_BLOB, o->hash,
-			      (size_t)HASH_LEN, TXN_END);
-		if (rc == SQLITE_DONE)
+		rc = db_exec(db, NULL, "UPDATE oauth_codes SET used = 1 WHERE hash = ?", DB_BLOB, o->hash,
+			     (size_t)HASH_LEN, DB_END);
+		if (rc == DB_DONE)
 			rc = refresh_issue_in(db, sub, scope, client, resource, o->addr, o->now, o->ttl,
 					      &o->token, o->g);
-		if (rc == SQLITE_DONE)
-			rc = txn_exec(db, NULL, "UPDATE oauth_codes SET family = ? WHERE hash = ?", TXN_TEXT,
-				      o->g->family, TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
+			rc = db_exec(db, NULL, "UPDATE oauth_codes SET family = ? WHERE hash = ?", DB_TEXT,
+				     o->g->family, DB_BLOB, o->hash, (size_t)HASH_LEN, DB_END);
+		if (rc == DB_DONE)
 			o->st = FLOW_OK;
 	}
 	free(client), free(redirect), free(challenge), free(scope), free(resource), free(sub), free(family);
 	return rc;
 }
 
-enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id,
+enum flow_status flowstore_code_redeem(struct db *db, const char *code, const char *client_id,
 				       const char *redirect_uri, const char *verifier, const char *addr,
 				       time_t now, long refresh_ttl, char **refresh, struct refresh_grant *g)
 {
@@ -401,7 +399,7 @@ enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char
 			      .g = g};
 	if (secret_hash(code, o.hash) < 0)
 		return FLOW_NOT_FOUND;
-	if (txn_run(db, redeem_fn, &o) != SQLITE_OK)
+	if (db_txn_run(db, redeem_fn, &o) != DB_OK)
 		o.st = FLOW_ERROR;
 	else if (o.st == FLOW_USED)
 		userdb_touch(db); /* a family may be revoked: caches of live grants must see it */
@@ -414,17 +412,17 @@ enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char
 	return FLOW_OK;
 }
 
-char *flowstore_grant_scope(sqlite3 *db, const char *sub, const char *client_id)
+char *flowstore_grant_scope(struct db *db, const char *sub, const char *client_id)
 {
-	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q, "SELECT scope FROM oauth_grants WHERE sub = ? AND client_id = ?", TXN_TEXT,
-			  sub, TXN_TEXT, client_id, TXN_END);
-	if (rc == SQLITE_DONE)
+	struct db_rows *q;
+	int rc = db_exec(db, &q, "SELECT scope FROM oauth_grants WHERE sub = ? AND client_id = ?", DB_TEXT,
+			 sub, DB_TEXT, client_id, DB_END);
+	if (rc == DB_DONE)
 		return ck_strdup("");
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return NULL;
-	char *s = txn_column_dup(q, 0);
-	sqlite3_finalize(q);
+	char *s = db_column_text_dup(q, 0);
+	db_rows_free(q);
 	return s ? s : ck_strdup("");
 }
 
@@ -433,52 +431,47 @@ struct revoke_op {
 	int changed;
 };
 
-static int grant_revoke_fn(sqlite3 *db, void *arg)
+static enum db_err grant_revoke_fn(struct db *db, void *arg)
 {
 	struct revoke_op *o = arg;
 	o->changed = 0;
-	int rc = txn_exec(db, NULL, "DELETE FROM oauth_grants WHERE sub = ? AND client_id = ?", TXN_TEXT,
-			  o->sub, TXN_TEXT, o->client_id, TXN_END);
-	o->changed += sqlite3_changes(db);
-	if (rc == SQLITE_DONE)
-		rc = txn_exec(
+	int rc = db_exec(db, NULL, "DELETE FROM oauth_grants WHERE sub = ? AND client_id = ?", DB_TEXT,
+			 o->sub, DB_TEXT, o->client_id, DB_END);
+	o->changed += db_changes(db);
+	if (rc == DB_DONE)
+		rc = db_exec(
 		    db, NULL,
 		    "UPDATE refresh_tokens SET revoked = 1 WHERE sub = ? AND client_id = ? AND revoked = 0",
-		    TXN_TEXT, o->sub, TXN_TEXT, o->client_id, TXN_END);
-	o->changed += sqlite3_changes(db);
+		    DB_TEXT, o->sub, DB_TEXT, o->client_id, DB_END);
+	o->changed += db_changes(db);
 	return rc;
 }
 
-enum flow_status flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id)
+enum flow_status flowstore_grant_revoke(struct db *db, const char *sub, const char *client_id)
 {
 	struct revoke_op o = {.sub = sub, .client_id = client_id};
-	if (txn_run(db, grant_revoke_fn, &o) != SQLITE_OK)
+	if (db_txn_run(db, grant_revoke_fn, &o) != DB_OK)
 		return FLOW_ERROR;
 	userdb_touch(db);
 	return o.changed ? FLOW_OK : FLOW_NOT_FOUND;
 }
 
-int flowstore_grant_each(sqlite3 *db, const char *sub, void (*fn)(const struct flow_grant *g, void *arg),
+int flowstore_grant_each(struct db *db, const char *sub, void (*fn)(const struct flow_grant *g, void *arg),
 			 void *arg)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT sub,client_id,scope,created_at,updated_at FROM oauth_grants "
-			       "WHERE ?1 IS NULL OR sub = ?1 ORDER BY sub, client_id",
-			       -1, &q, NULL) != SQLITE_OK)
-		return FLOW_ERROR;
-	sqlite3_bind_text(q, 1, sub, -1, SQLITE_STATIC);
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct flow_grant g = {(const char *)sqlite3_column_text(q, 0),
-				       (const char *)sqlite3_column_text(q, 1),
-				       (const char *)sqlite3_column_text(q, 2), sqlite3_column_int64(q, 3),
-				       sqlite3_column_int64(q, 4)};
+	struct db_rows *q;
+	int rc = db_exec(db, &q,
+			 "SELECT sub,client_id,scope,created_at,updated_at FROM oauth_grants "
+			 "WHERE CAST(?1 AS TEXT) IS NULL OR sub = ?1 ORDER BY sub, client_id",
+			 DB_TEXT, sub, DB_END);
+	for (; rc == DB_ROW; rc = db_rows_next(q)) {
+		struct flow_grant g = {db_column_text(q, 0), db_column_text(q, 1), db_column_text(q, 2),
+				       db_column_int(q, 3), db_column_int(q, 4)};
 		if (g.sub && g.client_id && g.scope)
 			fn(&g, arg);
 	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? FLOW_OK : FLOW_ERROR;
+	db_rows_free(q);
+	return rc == DB_DONE ? FLOW_OK : FLOW_ERROR;
 }
 
 /* The live-grant cache: a slot per family hash, tagged with the change
@@ -500,7 +493,7 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int flowstore_grant_live(sqlite3 *db, const char *family)
+int flowstore_grant_live(struct db *db, const char *family)
 {
 	if (!family || strlen(family) != REFRESH_FAMILY_LEN)
 		return 0;
@@ -513,14 +506,14 @@ int flowstore_grant_live(sqlite3 *db, const char *family)
 	long long now = mono_ms();
 	if (cached && e->gen == gen && now - e->at_ms < LIVE_TTL_MS && strcmp(e->family, family) == 0)
 		return e->live;
-	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q, "SELECT max(revoked) FROM refresh_tokens WHERE family = ?", TXN_TEXT,
-			  family, TXN_END);
-	if (rc != SQLITE_ROW)
+	struct db_rows *q;
+	int rc = db_exec(db, &q, "SELECT max(revoked) FROM refresh_tokens WHERE family = ?", DB_TEXT, family,
+			 DB_END);
+	if (rc != DB_ROW)
 		return -1;
 	/* No row (max of nothing is NULL): the family is gone, and so is the grant. */
-	int live = sqlite3_column_type(q, 0) != SQLITE_NULL && sqlite3_column_int(q, 0) == 0;
-	sqlite3_finalize(q);
+	int live = !db_column_null(q, 0) && db_column_int(q, 0) == 0;
+	db_rows_free(q);
 	if (cached) {
 		memcpy(e->family, family, REFRESH_FAMILY_LEN + 1);
 		e->live = live;

@@ -6,9 +6,9 @@
 #ifndef MCPAUTH_FLOWSTORE_H
 #define MCPAUTH_FLOWSTORE_H
 
-#include <sqlite3.h>
 #include <time.h>
 
+#include "db.h"
 #include "refresh.h"
 
 #define FLOW_ID_LEN 43	       /* base64url of 32 random bytes: cookies, CSRF tokens, codes, request ids */
@@ -85,28 +85,28 @@ struct flow_request {
 };
 
 /* A new session (sub NULL before login); *cookie is its value, to free. */
-enum flow_status flowstore_session_new(sqlite3 *db, const char *sub, time_t now, char **cookie,
+enum flow_status flowstore_session_new(struct db *db, const char *sub, time_t now, char **cookie,
 				       struct flow_session *s);
 /* The session of cookie: FLOW_OK, FLOW_NOT_FOUND (unknown, expired) or FLOW_ERROR. */
-enum flow_status flowstore_session_get(sqlite3 *db, const char *cookie, time_t now, struct flow_session *s);
+enum flow_status flowstore_session_get(struct db *db, const char *cookie, time_t now, struct flow_session *s);
 /* Login: a new session of sub replaces the one of old (a session fixed
  * before login is worth nothing after), its pending requests moving along. */
-enum flow_status flowstore_session_login(sqlite3 *db, const char *old, const char *sub, time_t now,
+enum flow_status flowstore_session_login(struct db *db, const char *old, const char *sub, time_t now,
 					 char **cookie, struct flow_session *s);
 void flow_session_free(struct flow_session *s);
 
 /* Stores r for the browser of cookie, filling r->id. */
-enum flow_status flowstore_request_new(sqlite3 *db, const char *cookie, struct flow_request *r, time_t now);
+enum flow_status flowstore_request_new(struct db *db, const char *cookie, struct flow_request *r, time_t now);
 /* The request id of the browser of cookie (FLOW_NOT_FOUND for another's). */
-enum flow_status flowstore_request_get(sqlite3 *db, const char *cookie, const char *id, time_t now,
+enum flow_status flowstore_request_get(struct db *db, const char *cookie, const char *id, time_t now,
 				       struct flow_request *r);
-enum flow_status flowstore_request_del(sqlite3 *db, const char *id);
+enum flow_status flowstore_request_del(struct db *db, const char *id);
 void flow_request_free(struct flow_request *r);
 
 /* Allowed: in one commit the request is gone, the user's grant to its
  * client widens by scope (when remember), and *code (to free) is a new code
  * bound to the client, redirect URI, challenge, scope, resource and sub. */
-enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r, const char *sub,
+enum flow_status flowstore_code_issue(struct db *db, const struct flow_request *r, const char *sub,
 				      const char *scope, int remember, time_t now, char **code);
 
 /* The token endpoint's exchange: checks the code against client_id,
@@ -114,21 +114,21 @@ enum flow_status flowstore_code_issue(sqlite3 *db, const struct flow_request *r,
  * marks it used and issues a refresh family for its user, client, scope and
  * resource (*refresh, to free; g filled; addr, the client's address, in
  * its row). A used code revokes that family (FLOW_USED). */
-enum flow_status flowstore_code_redeem(sqlite3 *db, const char *code, const char *client_id,
+enum flow_status flowstore_code_redeem(struct db *db, const char *code, const char *client_id,
 				       const char *redirect_uri, const char *verifier, const char *addr,
 				       time_t now, long refresh_ttl, char **refresh, struct refresh_grant *g);
 
 /* The scopes sub granted client_id, "" for none; NULL on a store error. */
-char *flowstore_grant_scope(sqlite3 *db, const char *sub, const char *client_id);
+char *flowstore_grant_scope(struct db *db, const char *sub, const char *client_id);
 /* Forgets the grant and revokes the refresh tokens of that user and client
  * in one commit: FLOW_OK, FLOW_NOT_FOUND (no grant, no token) or FLOW_ERROR. */
-enum flow_status flowstore_grant_revoke(sqlite3 *db, const char *sub, const char *client_id);
+enum flow_status flowstore_grant_revoke(struct db *db, const char *sub, const char *client_id);
 struct flow_grant {
 	const char *sub, *client_id, *scope;
 	long long created_at, updated_at;
 };
 /* Calls fn for each grant (of sub, or all when NULL), by user then client. */
-int flowstore_grant_each(sqlite3 *db, const char *sub, void (*fn)(const struct flow_grant *g, void *arg),
+int flowstore_grant_each(struct db *db, const char *sub, void (*fn)(const struct flow_grant *g, void *arg),
 			 void *arg);
 
 /* The words of a that are also words of b, once each, in a's order. */
@@ -141,7 +141,7 @@ char *flow_user_scopes(const char *permissions, const char *scope);
  * store error. Answers from a per-process cache while the database's
  * change counter (userdb_generation) is unchanged, for at most a second:
  * no query per request. */
-int flowstore_grant_live(sqlite3 *db, const char *family);
+int flowstore_grant_live(struct db *db, const char *family);
 
 /* 1 when every word of want is one of have. */
 int flow_scope_covers(const char *have, const char *want);

@@ -1,5 +1,5 @@
 #include "linkstore.h"
-#include "txn.h"
+#include "db.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -50,21 +50,21 @@ struct issue_args {
 	long long now, expires;
 };
 
-static int issue_fn(sqlite3 *db, void *arg)
+static enum db_err issue_fn(struct db *db, void *arg)
 {
 	struct issue_args *a = arg;
 	int rc =
-	    txn_exec(db, NULL, "DELETE FROM account_links WHERE (sub = ? AND purpose = ?) OR expires_at < ?",
-		     TXN_TEXT, a->sub, TXN_TEXT, a->purpose, TXN_INT, a->now - LINK_PRUNE_AFTER, TXN_END);
-	if (rc != SQLITE_DONE)
+	    db_exec(db, NULL, "DELETE FROM account_links WHERE (sub = ? AND purpose = ?) OR expires_at < ?",
+		    DB_TEXT, a->sub, DB_TEXT, a->purpose, DB_INT, a->now - LINK_PRUNE_AFTER, DB_END);
+	if (rc != DB_DONE)
 		return rc;
-	return txn_exec(db, NULL,
-			"INSERT INTO account_links(hash,purpose,sub,email,expires_at) VALUES(?,?,?,?,?)",
-			TXN_BLOB, a->hash, (size_t)HASH_LEN, TXN_TEXT, a->purpose, TXN_TEXT, a->sub, TXN_TEXT,
-			a->email, TXN_INT, a->expires, TXN_END);
+	return db_exec(db, NULL,
+		       "INSERT INTO account_links(hash,purpose,sub,email,expires_at) VALUES(?,?,?,?,?)",
+		       DB_BLOB, a->hash, (size_t)HASH_LEN, DB_TEXT, a->purpose, DB_TEXT, a->sub, DB_TEXT,
+		       a->email, DB_INT, a->expires, DB_END);
 }
 
-enum link_status linkstore_issue(sqlite3 *db, enum link_purpose purpose, const char *sub, const char *email,
+enum link_status linkstore_issue(struct db *db, enum link_purpose purpose, const char *sub, const char *email,
 				 time_t now, long ttl, char **token)
 {
 	unsigned char rnd[16], hash[HASH_LEN];
@@ -78,7 +78,7 @@ enum link_status linkstore_issue(sqlite3 *db, enum link_purpose purpose, const c
 		return LINK_ERROR;
 	}
 	struct issue_args a = {purposes[purpose], sub, email, hash, (long long)now, (long long)now + ttl};
-	if (txn_run(db, issue_fn, &a) != SQLITE_OK) {
+	if (db_txn_run(db, issue_fn, &a) != DB_OK) {
 		secure_free(t, strlen(t));
 		return LINK_ERROR;
 	}
@@ -95,46 +95,46 @@ struct use_args {
 	char *sub, *email;
 };
 
-/* Reads the link (and, when consuming, uses it); a result of SQLITE_OK
- * commits, so a refusal is in a->st with SQLITE_OK. */
-static int use_fn(sqlite3 *db, void *arg)
+/* Reads the link (and, when consuming, uses it); a result of DB_OK
+ * commits, so a refusal is in a->st with DB_OK. */
+static enum db_err use_fn(struct db *db, void *arg)
 {
 	struct use_args *a = arg;
 	free(a->sub);
 	free(a->email);
 	a->sub = a->email = NULL;
-	sqlite3_stmt *q;
-	int rc = txn_exec(
+	struct db_rows *q;
+	int rc = db_exec(
 	    db, &q, "SELECT sub, email, expires_at, used FROM account_links WHERE hash = ? AND purpose = ?",
-	    TXN_BLOB, a->hash, (size_t)HASH_LEN, TXN_TEXT, a->purpose, TXN_END);
-	if (rc == SQLITE_DONE) {
+	    DB_BLOB, a->hash, (size_t)HASH_LEN, DB_TEXT, a->purpose, DB_END);
+	if (rc == DB_DONE) {
 		a->st = LINK_NOT_FOUND;
-		return SQLITE_OK;
+		return DB_OK;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return rc;
-	a->sub = txn_column_dup(q, 0);
-	a->email = txn_column_dup(q, 1);
-	long long expires = sqlite3_column_int64(q, 2);
-	int used = sqlite3_column_int(q, 3);
-	sqlite3_finalize(q);
+	a->sub = db_column_text_dup(q, 0);
+	a->email = db_column_text_dup(q, 1);
+	long long expires = db_column_int(q, 2);
+	int used = db_column_int(q, 3);
+	db_rows_free(q);
 	a->st = used ? LINK_USED : expires < a->now ? LINK_EXPIRED : LINK_OK;
 	if (a->st != LINK_OK || !a->consume)
-		return SQLITE_OK;
-	rc = txn_exec(db, NULL, "UPDATE account_links SET used = 1 WHERE hash = ?", TXN_BLOB, a->hash,
-		      (size_t)HASH_LEN, TXN_END);
-	if (rc == SQLITE_DONE)
-		rc = txn_exec(
-		    db, NULL, "DELETE FROM account_links WHERE sub = ? AND purpose = ? AND hash <> ?",
-		    TXN_TEXT, a->sub, TXN_TEXT, a->purpose, TXN_BLOB, a->hash, (size_t)HASH_LEN, TXN_END);
+		return DB_OK;
+	rc = db_exec(db, NULL, "UPDATE account_links SET used = 1 WHERE hash = ?", DB_BLOB, a->hash,
+		     (size_t)HASH_LEN, DB_END);
+	if (rc == DB_DONE)
+		rc =
+		    db_exec(db, NULL, "DELETE FROM account_links WHERE sub = ? AND purpose = ? AND hash <> ?",
+			    DB_TEXT, a->sub, DB_TEXT, a->purpose, DB_BLOB, a->hash, (size_t)HASH_LEN, DB_END);
 	/* Verified only while the address mailed is still the user's. */
-	if (rc == SQLITE_DONE && strcmp(a->purpose, purposes[LINK_VERIFY]) == 0)
-		rc = txn_exec(db, NULL, "UPDATE users SET email_verified = 1 WHERE sub = ? AND email = ?",
-			      TXN_TEXT, a->sub, TXN_TEXT, a->email, TXN_END);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if (rc == DB_DONE && strcmp(a->purpose, purposes[LINK_VERIFY]) == 0)
+		rc = db_exec(db, NULL, "UPDATE users SET email_verified = 1 WHERE sub = ? AND email = ?",
+			     DB_TEXT, a->sub, DB_TEXT, a->email, DB_END);
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
-static enum link_status link_read(sqlite3 *db, enum link_purpose purpose, const char *token, time_t now,
+static enum link_status link_read(struct db *db, enum link_purpose purpose, const char *token, time_t now,
 				  int consume, char **sub, char **email)
 {
 	unsigned char hash[HASH_LEN];
@@ -145,8 +145,8 @@ static enum link_status link_read(sqlite3 *db, enum link_purpose purpose, const 
 	if (token_hash(token, hash) < 0)
 		return LINK_NOT_FOUND;
 	struct use_args a = {purposes[purpose], hash, (long long)now, consume, LINK_ERROR, NULL, NULL};
-	int rc = consume ? txn_run(db, use_fn, &a) : use_fn(db, &a);
-	if (rc != SQLITE_OK)
+	int rc = consume ? db_txn_run(db, use_fn, &a) : use_fn(db, &a);
+	if (rc != DB_OK)
 		a.st = LINK_ERROR;
 	if (consume && a.st == LINK_OK)
 		userdb_touch(db);
@@ -161,13 +161,13 @@ static enum link_status link_read(sqlite3 *db, enum link_purpose purpose, const 
 	return a.st;
 }
 
-enum link_status linkstore_check(sqlite3 *db, enum link_purpose purpose, const char *token, time_t now,
+enum link_status linkstore_check(struct db *db, enum link_purpose purpose, const char *token, time_t now,
 				 char **sub, char **email)
 {
 	return link_read(db, purpose, token, now, 0, sub, email);
 }
 
-enum link_status linkstore_use(sqlite3 *db, enum link_purpose purpose, const char *token, time_t now,
+enum link_status linkstore_use(struct db *db, enum link_purpose purpose, const char *token, time_t now,
 			       char **sub, char **email)
 {
 	return link_read(db, purpose, token, now, 1, sub, email);

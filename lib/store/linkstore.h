@@ -5,8 +5,8 @@
 #ifndef MCPAUTH_LINKSTORE_H
 #define MCPAUTH_LINKSTORE_H
 
-#include <sqlite3.h>
 #include <time.h>
+#include "db.h"
 
 #define LINK_TOKEN_LEN 22
 
@@ -39,18 +39,18 @@ const char *linkstore_strerror(enum link_status st);
 /* A new link for sub, mailed to email, valid ttl seconds from now; the
  * user's earlier links of the same purpose stop working (only the newest
  * mail counts). *token (to free with secure_free) is what the mail carries. */
-enum link_status linkstore_issue(sqlite3 *db, enum link_purpose purpose, const char *sub, const char *email,
+enum link_status linkstore_issue(struct db *db, enum link_purpose purpose, const char *sub, const char *email,
 				 time_t now, long ttl, char **token);
 
 /* The link of token, unused and in time: LINK_OK with *sub and *email
  * (to free) when given, nothing changed. */
-enum link_status linkstore_check(sqlite3 *db, enum link_purpose purpose, const char *token, time_t now,
+enum link_status linkstore_check(struct db *db, enum link_purpose purpose, const char *token, time_t now,
 				 char **sub, char **email);
 
 /* The same, and in one commit the link is used and the user's other links
  * of that purpose are gone; a verification link also marks the address
  * verified, if it is still the user's. */
-enum link_status linkstore_use(sqlite3 *db, enum link_purpose purpose, const char *token, time_t now,
+enum link_status linkstore_use(struct db *db, enum link_purpose purpose, const char *token, time_t now,
 			       char **sub, char **email);
 
 #endif

@@ -12,9 +12,9 @@
 #ifndef MCPAUTH_MFASTORE_H
 #define MCPAUTH_MFASTORE_H
 
-#include <sqlite3.h>
 #include <time.h>
 
+#include "db.h"
 #include "totp.h"
 
 #define MFA_RECOVERY_CODES 10 /* recovery codes per confirmation */
@@ -57,53 +57,54 @@ const char *mfastore_strerror(enum mfa_status st);
 enum mfa_state { MFA_STATE_OFF, MFA_STATE_PENDING, MFA_STATE_ON };
 
 /* Where sub stands, with the recovery codes it has left (may be NULL). */
-enum mfa_status mfastore_state(sqlite3 *db, const char *sub, enum mfa_state *state, int *recovery_left);
+enum mfa_status mfastore_state(struct db *db, const char *sub, enum mfa_state *state, int *recovery_left);
 
 /* A new secret for sub, pending (it replaces a pending one): MFA_OK with
  * the secret in key, MFA_ON when it is on already. */
-enum mfa_status mfastore_enroll(sqlite3 *db, const char *sub, time_t now, unsigned char key[TOTP_SECRET_LEN]);
+enum mfa_status mfastore_enroll(struct db *db, const char *sub, time_t now,
+				unsigned char key[TOTP_SECRET_LEN]);
 
 /* The secret of sub, pending or on, into key: MFA_OK or MFA_OFF. */
-enum mfa_status mfastore_secret(sqlite3 *db, const char *sub, unsigned char key[TOTP_SECRET_LEN],
+enum mfa_status mfastore_secret(struct db *db, const char *sub, unsigned char key[TOTP_SECRET_LEN],
 				enum mfa_state *state);
 
 /* The first code of a pending secret: in one commit it is on, its step
  * used, and MFA_RECOVERY_CODES new recovery codes stored (hashed) and put
  * in codes (each to free with mfastore_codes_free). */
-enum mfa_status mfastore_confirm(sqlite3 *db, const char *sub, const char *code, time_t now,
+enum mfa_status mfastore_confirm(struct db *db, const char *sub, const char *code, time_t now,
 				 char *codes[MFA_RECOVERY_CODES]);
 void mfastore_codes_free(char *codes[MFA_RECOVERY_CODES]);
 
 /* A code of sub's second factor (it must be on): a TOTP code of the window
  * newer than the last step used (then that step is the last used), or an
  * unused recovery code (then used; *recovery set to 1, else 0). */
-enum mfa_status mfastore_verify(sqlite3 *db, const char *sub, const char *code, time_t now, int *recovery);
+enum mfa_status mfastore_verify(struct db *db, const char *sub, const char *code, time_t now, int *recovery);
 
 /* Turns sub's second factor off: secret and recovery codes gone. MFA_OFF
  * when there was none. */
-enum mfa_status mfastore_reset(sqlite3 *db, const char *sub);
+enum mfa_status mfastore_reset(struct db *db, const char *sub);
 
 /* A login ticket for sub (scope, may be NULL: what the login asked for):
  * *ticket (to free) is its value, 43 base64url characters. */
-enum mfa_status mfastore_ticket_new(sqlite3 *db, const char *sub, const char *scope, time_t now,
+enum mfa_status mfastore_ticket_new(struct db *db, const char *sub, const char *scope, time_t now,
 				    char **ticket);
 /* The ticket's user and scope (each to free; *scope may be NULL):
  * MFA_OK or MFA_NO_TICKET. */
-enum mfa_status mfastore_ticket_get(sqlite3 *db, const char *ticket, time_t now, char **sub, char **scope);
+enum mfa_status mfastore_ticket_get(struct db *db, const char *ticket, time_t now, char **sub, char **scope);
 /* A wrong code on the ticket: one try fewer. */
-enum mfa_status mfastore_ticket_fail(sqlite3 *db, const char *ticket);
+enum mfa_status mfastore_ticket_fail(struct db *db, const char *ticket);
 /* The ticket is spent (a right code): MFA_OK, or MFA_NO_TICKET when another
  * request spent it first. */
-enum mfa_status mfastore_ticket_del(sqlite3 *db, const char *ticket);
+enum mfa_status mfastore_ticket_del(struct db *db, const char *ticket);
 
 /* What a login with a second factor led to: its browser session (the
  * cookie), the authorization code issued in it, the refresh family that
  * code or the login began. Their tokens carry amr ["pwd","otp"]. */
 enum mfa_mark { MFA_MARK_SESSION, MFA_MARK_CODE, MFA_MARK_FAMILY };
 /* Marks value (of kind) for ttl seconds from now. */
-enum mfa_status mfastore_mark(sqlite3 *db, enum mfa_mark kind, const char *value, time_t now, long ttl);
+enum mfa_status mfastore_mark(struct db *db, enum mfa_mark kind, const char *value, time_t now, long ttl);
 /* 1 when value (of kind) is marked and not past its time, 0 when not (or
  * value is NULL), -1 on a store error. */
-int mfastore_marked(sqlite3 *db, enum mfa_mark kind, const char *value, time_t now);
+int mfastore_marked(struct db *db, enum mfa_mark kind, const char *value, time_t now);
 
 #endif

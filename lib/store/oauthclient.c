@@ -3,7 +3,7 @@
  * fetched behind the SSRF guard and cached in the process. */
 #include "oauthclient.h"
 #include "http.h"
-#include "txn.h"
+#include "db.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -388,45 +388,45 @@ struct reg_args {
 	long retry_after;
 };
 
-static int register_fn(sqlite3 *db, void *arg)
+static enum db_err register_fn(struct db *db, void *arg)
 {
 	struct reg_args *a = arg;
-	sqlite3_stmt *q;
+	struct db_rows *q;
 	a->status = OAUTHCLIENT_OK;
 	/* As the login limit: blocked while the limit-th newest registration
 	 * of the address is still in the window. */
-	int rc = txn_exec(db, &q,
-			  "SELECT created_at FROM oauth_clients WHERE created_addr = ? AND created_at > ?"
-			  " ORDER BY created_at DESC LIMIT 1 OFFSET ?",
-			  TXN_TEXT, a->addr, TXN_INT, (long long)(a->now - a->lim->window), TXN_INT,
-			  (long long)(a->lim->addr_limit - 1), TXN_END);
-	if (rc == SQLITE_ROW) {
-		long wait = (long)(sqlite3_column_int64(q, 0) + a->lim->window - a->now);
-		sqlite3_finalize(q);
+	int rc = db_exec(db, &q,
+			 "SELECT created_at FROM oauth_clients WHERE created_addr = ? AND created_at > ?"
+			 " ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+			 DB_TEXT, a->addr, DB_INT, (long long)(a->now - a->lim->window), DB_INT,
+			 (long long)(a->lim->addr_limit - 1), DB_END);
+	if (rc == DB_ROW) {
+		long wait = (long)(db_column_int(q, 0) + a->lim->window - a->now);
+		db_rows_free(q);
 		a->retry_after = wait > 0 ? wait : 1;
 		a->status = OAUTHCLIENT_LIMITED;
-		return SQLITE_OK;
+		return DB_OK;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return rc;
-	if ((rc = txn_exec(db, &q, "SELECT count(*) FROM oauth_clients", TXN_END)) != SQLITE_ROW)
+	if ((rc = db_exec(db, &q, "SELECT count(*) FROM oauth_clients", DB_END)) != DB_ROW)
 		return rc;
-	long long n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	long long n = db_column_int(q, 0);
+	db_rows_free(q);
 	if (n >= a->lim->max) {
 		a->status = OAUTHCLIENT_FULL;
-		return SQLITE_OK;
+		return DB_OK;
 	}
 	const struct oauth_client *c = a->c;
-	return txn_exec(
+	return db_exec(
 	    db, NULL,
 	    "INSERT INTO oauth_clients(client_id, secret_hash, auth_method, client_name, client_uri,"
 	    " redirect_uris, grant_types, response_types, scope, created_at, created_addr)"
 	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    TXN_TEXT, c->client_id, TXN_BLOB, a->hash, (size_t)(a->hash ? HASH_LEN : 0), TXN_TEXT,
-	    oauthclient_auth_name(c->auth), TXN_TEXT, c->client_name, TXN_TEXT, c->client_uri, TXN_TEXT,
-	    a->uris, TXN_TEXT, c->grant_types, TXN_TEXT, c->response_types, TXN_TEXT, c->scope, TXN_INT,
-	    (long long)a->now, TXN_TEXT, a->addr, TXN_END);
+	    DB_TEXT, c->client_id, DB_BLOB, a->hash, (size_t)(a->hash ? HASH_LEN : 0), DB_TEXT,
+	    oauthclient_auth_name(c->auth), DB_TEXT, c->client_name, DB_TEXT, c->client_uri, DB_TEXT, a->uris,
+	    DB_TEXT, c->grant_types, DB_TEXT, c->response_types, DB_TEXT, c->scope, DB_INT, (long long)a->now,
+	    DB_TEXT, a->addr, DB_END);
 }
 
 static char *random_b64url(size_t n)
@@ -450,7 +450,7 @@ static char *uris_json(const struct oauth_client *c)
 	return s;
 }
 
-enum oauthclient_status oauthclient_register(sqlite3 *db, const struct oauthclient_limits *lim,
+enum oauthclient_status oauthclient_register(struct db *db, const struct oauthclient_limits *lim,
 					     struct oauth_client *c, const char *addr, time_t now,
 					     char **secret, long *retry_after)
 {
@@ -470,10 +470,10 @@ enum oauthclient_status oauthclient_register(sqlite3 *db, const struct oauthclie
 	char *uris = uris_json(c);
 	struct reg_args a = {lim, c, key[0] ? key : NULL, now, *secret ? hash : NULL, uris, OAUTHCLIENT_ERROR,
 			     0};
-	int rc = txn_run(db, register_fn, &a);
+	int rc = db_txn_run(db, register_fn, &a);
 	free(uris);
 	OPENSSL_cleanse(hash, sizeof hash);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		goto fail;
 	if (a.status != OAUTHCLIENT_OK) {
 		*retry_after = a.retry_after;
@@ -497,23 +497,23 @@ fail:
 	" created_at"
 
 /* A row of CLIENT_COLUMNS into *c: 0, or -1 when it does not parse. */
-static int client_from_row(sqlite3_stmt *q, struct oauth_client *c)
+static int client_from_row(struct db_rows *q, struct oauth_client *c)
 {
 	memset(c, 0, sizeof *c);
-	c->client_id = txn_column_dup(q, 0);
-	const unsigned char *auth = sqlite3_column_text(q, 1);
-	int a = auth ? oauthclient_auth_parse((const char *)auth) : -1;
+	c->client_id = db_column_text_dup(q, 0);
+	const char *auth = db_column_text(q, 1);
+	int a = auth ? oauthclient_auth_parse(auth) : -1;
 	c->auth = a < 0 ? OAUTHCLIENT_AUTH_NONE : (enum oauthclient_auth)a;
-	c->client_name = txn_column_dup(q, 2);
+	c->client_name = db_column_text_dup(q, 2);
 	if (!c->client_name)
 		c->client_name = ck_strdup(c->client_id);
-	c->client_uri = txn_column_dup(q, 3);
-	c->grant_types = txn_column_dup(q, 5);
-	c->response_types = txn_column_dup(q, 6);
-	c->scope = txn_column_dup(q, 7);
-	c->issued_at = (time_t)sqlite3_column_int64(q, 8);
-	const unsigned char *uris = sqlite3_column_text(q, 4);
-	json_object *arr = uris ? json_tokener_parse((const char *)uris) : NULL;
+	c->client_uri = db_column_text_dup(q, 3);
+	c->grant_types = db_column_text_dup(q, 5);
+	c->response_types = db_column_text_dup(q, 6);
+	c->scope = db_column_text_dup(q, 7);
+	c->issued_at = (time_t)db_column_int(q, 8);
+	const char *uris = db_column_text(q, 4);
+	json_object *arr = uris ? json_tokener_parse(uris) : NULL;
 	int rc = a < 0 || !json_object_is_type(arr, json_type_array) ? -1 : 0;
 	size_t n = rc == 0 ? json_object_array_length(arr) : 0;
 	c->redirect_uris = ck_calloc(n ? n : 1, sizeof *c->redirect_uris);
@@ -528,22 +528,22 @@ static int client_from_row(sqlite3_stmt *q, struct oauth_client *c)
 	return rc;
 }
 
-static enum oauthclient_status find_registered(sqlite3 *db, const char *client_id, struct oauth_client *out,
+static enum oauthclient_status find_registered(struct db *db, const char *client_id, struct oauth_client *out,
 					       char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q, "SELECT " CLIENT_COLUMNS " FROM oauth_clients WHERE client_id = ?",
-			  TXN_TEXT, client_id, TXN_END);
-	if (rc == SQLITE_DONE) {
+	struct db_rows *q;
+	int rc = db_exec(db, &q, "SELECT " CLIENT_COLUMNS " FROM oauth_clients WHERE client_id = ?", DB_TEXT,
+			 client_id, DB_END);
+	if (rc == DB_DONE) {
 		snprintf(err, errlen, "Unknown client");
 		return OAUTHCLIENT_NOT_FOUND;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		snprintf(err, errlen, "The client store cannot be read");
 		return OAUTHCLIENT_ERROR;
 	}
 	rc = client_from_row(q, out);
-	sqlite3_finalize(q);
+	db_rows_free(q);
 	if (rc < 0) {
 		snprintf(err, errlen, "The client's stored metadata is damaged");
 		return OAUTHCLIENT_ERROR;
@@ -551,53 +551,55 @@ static enum oauthclient_status find_registered(sqlite3 *db, const char *client_i
 	return OAUTHCLIENT_OK;
 }
 
-int oauthclient_each(sqlite3 *db, void (*fn)(const struct oauth_client *c, void *arg), void *arg)
+int oauthclient_each(struct db *db, void (*fn)(const struct oauth_client *c, void *arg), void *arg)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT " CLIENT_COLUMNS " FROM oauth_clients ORDER BY created_at, rowid",
-			       -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	/* In the order they were registered: SQLite's rowid, PostgreSQL's
+	 * identity column. */
+	const char *sql = db_backend(db) == DB_POSTGRESQL
+			      ? "SELECT " CLIENT_COLUMNS " FROM oauth_clients ORDER BY created_at, seq"
+			      : "SELECT " CLIENT_COLUMNS " FROM oauth_clients ORDER BY created_at, rowid";
+	struct db_rows *q;
+	int rc = db_exec(db, &q, sql, DB_END);
+	for (; rc == DB_ROW; rc = db_rows_next(q)) {
 		struct oauth_client c;
 		if (client_from_row(q, &c) < 0)
 			continue;
 		fn(&c, arg);
 		oauthclient_free(&c);
 	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_rows_free(q);
+	return rc == DB_DONE ? 0 : -1;
 }
 
-static int delete_fn(sqlite3 *db, void *arg)
+static enum db_err delete_fn(struct db *db, void *arg)
 {
-	int rc = txn_exec(db, NULL, "DELETE FROM oauth_clients WHERE client_id = ?", TXN_TEXT,
-			  (const char *)arg, TXN_END);
-	return rc == SQLITE_DONE && sqlite3_changes(db) == 0 ? SQLITE_NOTFOUND : rc;
+	int rc = db_exec(db, NULL, "DELETE FROM oauth_clients WHERE client_id = ?", DB_TEXT,
+			 (const char *)arg, DB_END);
+	return rc == DB_DONE && db_changes(db) == 0 ? DB_ABORT : rc;
 }
 
-enum oauthclient_status oauthclient_delete(sqlite3 *db, const char *client_id)
+enum oauthclient_status oauthclient_delete(struct db *db, const char *client_id)
 {
-	int rc = txn_run(db, delete_fn, (void *)client_id);
-	return rc == SQLITE_OK	       ? OAUTHCLIENT_OK
-	       : rc == SQLITE_NOTFOUND ? OAUTHCLIENT_NOT_FOUND
-				       : OAUTHCLIENT_ERROR;
+	int rc = db_txn_run(db, delete_fn, (void *)client_id);
+	return rc == DB_OK ? OAUTHCLIENT_OK : rc == DB_ABORT ? OAUTHCLIENT_NOT_FOUND : OAUTHCLIENT_ERROR;
 }
 
-int oauthclient_secret_ok(sqlite3 *db, const struct oauth_client *c, const char *secret)
+int oauthclient_secret_ok(struct db *db, const struct oauth_client *c, const char *secret)
 {
 	unsigned char want[HASH_LEN];
 	if (!c || !c->client_id || c->from_document || c->auth == OAUTHCLIENT_AUTH_NONE || !secret)
 		return 0;
-	sqlite3_stmt *q;
-	if (txn_exec(db, &q, "SELECT secret_hash FROM oauth_clients WHERE client_id = ?", TXN_TEXT,
-		     c->client_id, TXN_END) != SQLITE_ROW)
+	struct db_rows *q;
+	if (db_exec(db, &q, "SELECT secret_hash FROM oauth_clients WHERE client_id = ?", DB_TEXT,
+		    c->client_id, DB_END) != DB_ROW)
 		return 0;
 	int ok = 0;
-	const void *stored = sqlite3_column_blob(q, 0);
-	if (stored && sqlite3_column_bytes(q, 0) == HASH_LEN && sha256(secret, want) == 0)
+	size_t n;
+	unsigned char *stored = db_column_blob_dup(q, 0, &n);
+	if (stored && n == HASH_LEN && sha256(secret, want) == 0)
 		ok = CRYPTO_memcmp(stored, want, HASH_LEN) == 0;
-	sqlite3_finalize(q);
+	free(stored);
+	db_rows_free(q);
 	OPENSSL_cleanse(want, sizeof want);
 	return ok;
 }
@@ -844,7 +846,7 @@ static enum oauthclient_status find_document(const struct fetch_opts *opts, cons
 
 /* --- lookup ------------------------------------------------------------ */
 
-enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *opts, const char *client_id,
+enum oauthclient_status oauthclient_find(struct db *db, const struct fetch_opts *opts, const char *client_id,
 					 time_t now, struct oauth_client *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);

@@ -7,10 +7,10 @@
 #define MCPAUTH_OAUTHCLIENT_H
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <stddef.h>
 #include <time.h>
 
+#include "db.h"
 #include "fetch.h"
 
 /* The registered clients' table, created by store/schema.c's migrations (the
@@ -75,7 +75,7 @@ struct oauth_client {
  * for the answer's max-age within [60 s, 1 day] (600 s without one),
  * refusals for 60 s (10 s when the server did not answer). On OAUTHCLIENT_OK fills *out (free with
  * oauthclient_free); otherwise err holds one line for the user. */
-enum oauthclient_status oauthclient_find(sqlite3 *db, const struct fetch_opts *opts, const char *client_id,
+enum oauthclient_status oauthclient_find(struct db *db, const struct fetch_opts *opts, const char *client_id,
 					 time_t now, struct oauth_client *out, char *err, size_t errlen);
 
 /* Forgets every cached metadata document (tests, and a program's end). */
@@ -89,7 +89,7 @@ int oauthclient_redirect_ok(const struct oauth_client *c, const char *redirect_u
 /* 1 when secret is the confidential client's secret (compared in
  * constant time over its stored hash); 0 otherwise, and always 0 for a
  * public client. */
-int oauthclient_secret_ok(sqlite3 *db, const struct oauth_client *c, const char *secret);
+int oauthclient_secret_ok(struct db *db, const struct oauth_client *c, const char *secret);
 
 void oauthclient_free(struct oauth_client *c);
 
@@ -127,7 +127,7 @@ struct oauthclient_limits {
  * c->client_id and c->issued_at, and *secret (caller frees with
  * secure_free) for a confidential client, NULL for a public one. Refuses
  * with OAUTHCLIENT_LIMITED (*retry_after: seconds) or OAUTHCLIENT_FULL. */
-enum oauthclient_status oauthclient_register(sqlite3 *db, const struct oauthclient_limits *lim,
+enum oauthclient_status oauthclient_register(struct db *db, const struct oauthclient_limits *lim,
 					     struct oauth_client *c, const char *addr, time_t now,
 					     char **secret, long *retry_after);
 
@@ -136,8 +136,8 @@ const char *oauthclient_auth_name(enum oauthclient_auth a);
 int oauthclient_auth_parse(const char *name);
 
 /* The registered clients, oldest first (the CLI's list); 0 or -1. */
-int oauthclient_each(sqlite3 *db, void (*fn)(const struct oauth_client *c, void *arg), void *arg);
+int oauthclient_each(struct db *db, void (*fn)(const struct oauth_client *c, void *arg), void *arg);
 /* Deletes a registered client: OAUTHCLIENT_OK, _NOT_FOUND or _ERROR. */
-enum oauthclient_status oauthclient_delete(sqlite3 *db, const char *client_id);
+enum oauthclient_status oauthclient_delete(struct db *db, const char *client_id);
 
 #endif

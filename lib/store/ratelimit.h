@@ -3,8 +3,8 @@
 #ifndef MCPAUTH_RATELIMIT_H
 #define MCPAUTH_RATELIMIT_H
 
-#include <sqlite3.h>
 #include <time.h>
+#include "db.h"
 
 struct ratelimit {
 	long email_limit; /* failures per email within the window */
@@ -26,15 +26,15 @@ const char *ratelimit_strerror(enum ratelimit_status st);
  * seconds until it has fewer (the later of the two) and *which "email" or
  * "address". A read only: attempts refused here are not counted, so the
  * window ends window seconds after the failures that filled it. */
-enum ratelimit_status ratelimit_check(sqlite3 *db, const struct ratelimit *rl, const char *email,
+enum ratelimit_status ratelimit_check(struct db *db, const struct ratelimit *rl, const char *email,
 				      const char *addr, time_t now, long *retry_after, const char **which);
 
 /* Records one failed login for the email and the address, committed. */
-enum ratelimit_status ratelimit_fail(sqlite3 *db, const struct ratelimit *rl, const char *email,
+enum ratelimit_status ratelimit_fail(struct db *db, const struct ratelimit *rl, const char *email,
 				     const char *addr, time_t now);
 
 /* A successful login forgets the email's failures (not the address's).
  * Writes only when there is something to forget. */
-enum ratelimit_status ratelimit_success(sqlite3 *db, const char *email);
+enum ratelimit_status ratelimit_success(struct db *db, const char *email);
 
 #endif

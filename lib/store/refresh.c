@@ -1,5 +1,5 @@
 #include "refresh.h"
-#include "txn.h"
+#include "db.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -77,16 +77,16 @@ const char *refresh_strerror(enum refresh_status st)
 }
 
 /* addr: the client address the token goes to (the sessions list's), or NULL. */
-static int insert_token(sqlite3 *db, const unsigned char hash[HASH_LEN], const struct refresh_grant *g,
+static int insert_token(struct db *db, const unsigned char hash[HASH_LEN], const struct refresh_grant *g,
 			const char *addr, time_t now)
 {
-	return txn_exec(
+	return db_exec(
 	    db, NULL,
 	    "INSERT INTO refresh_tokens(hash,family,sub,scope,created_at,expires_at,client_id,resource,addr) "
 	    "VALUES(?,?,?,?,?,?,?,?,?)",
-	    TXN_BLOB, hash, (size_t)HASH_LEN, TXN_TEXT, g->family, TXN_TEXT, g->sub, TXN_TEXT, g->scope,
-	    TXN_INT, (long long)now, TXN_INT, (long long)g->expires_at, TXN_TEXT, g->client_id, TXN_TEXT,
-	    g->resource, TXN_TEXT, addr, TXN_END);
+	    DB_BLOB, hash, (size_t)HASH_LEN, DB_TEXT, g->family, DB_TEXT, g->sub, DB_TEXT, g->scope, DB_INT,
+	    (long long)now, DB_INT, (long long)g->expires_at, DB_TEXT, g->client_id, DB_TEXT, g->resource,
+	    DB_TEXT, addr, DB_END);
 }
 
 struct op {
@@ -110,9 +110,9 @@ static void op_reset(struct op *o)
 	o->revoked = 0;
 }
 
-static int issue_fn(sqlite3 *db, void *arg);
+static enum db_err issue_fn(struct db *db, void *arg);
 
-int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
+int refresh_issue_in(struct db *db, const char *sub, const char *scope, const char *client_id,
 		     const char *resource, const char *addr, time_t now, long ttl, char **token,
 		     struct refresh_grant *g)
 {
@@ -126,37 +126,37 @@ int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char
 	struct op o = {.now = now, .ttl = ttl, .addr = addr, .g = g};
 	int rc = issue_fn(db, &o);
 	*token = o.token;
-	return rc == SQLITE_DONE ? SQLITE_DONE : rc;
+	return rc == DB_DONE ? DB_DONE : rc;
 }
 
-static int issue_fn(sqlite3 *db, void *arg)
+static enum db_err issue_fn(struct db *db, void *arg)
 {
 	struct op *o = arg;
 	op_reset(o);
 	unsigned char fam[16];
 	if (RAND_bytes(fam, sizeof fam) != 1 || token_new(&o->token, o->hash) < 0)
-		return SQLITE_ERROR;
+		return DB_ERROR;
 	char *family = b64url_encode(fam, sizeof fam);
 	memcpy(o->g->family, family, REFRESH_FAMILY_LEN + 1);
 	free(family);
 	o->g->expires_at = o->now + o->ttl;
-	int rc = txn_exec(db, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= ?", TXN_INT,
-			  (long long)(o->now - PRUNE_AFTER), TXN_END);
-	if (rc == SQLITE_DONE)
+	int rc = db_exec(db, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= ?", DB_INT,
+			 (long long)(o->now - PRUNE_AFTER), DB_END);
+	if (rc == DB_DONE)
 		rc = insert_token(db, o->hash, o->g, o->addr, o->now);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		o->st = REFRESH_OK;
 	return rc;
 }
 
-enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, const char *addr,
+enum refresh_status refresh_issue(struct db *db, const char *sub, const char *scope, const char *addr,
 				  time_t now, long ttl, char **token, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	g->sub = ck_strdup(sub);
 	g->scope = ck_strdup(scope);
 	struct op o = {.now = now, .ttl = ttl, .addr = addr, .g = g};
-	if (txn_run(db, issue_fn, &o) != SQLITE_OK)
+	if (db_txn_run(db, issue_fn, &o) != DB_OK)
 		op_reset(&o);
 	*token = o.token;
 	return o.st;
@@ -164,41 +164,42 @@ enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scop
 
 /* Reads the row of o->hash into o->g: 1 with used and revoked set, 0 when
  * there is none, -1 on a store error. */
-static int find(sqlite3 *db, struct op *o, int *used, int *revoked)
+static int find(struct db *db, struct op *o, int *used, int *revoked)
 {
-	sqlite3_stmt *q;
-	int rc = txn_exec(
+	struct db_rows *q;
+	int rc = db_exec(
 	    db, &q,
 	    "SELECT hash,family,sub,scope,expires_at,used,revoked,client_id,resource FROM refresh_tokens "
 	    "WHERE hash = ?",
-	    TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
-	if (rc == SQLITE_DONE)
+	    DB_BLOB, o->hash, (size_t)HASH_LEN, DB_END);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return -1;
-	const void *stored = sqlite3_column_blob(q, 0);
-	const char *family = (const char *)sqlite3_column_text(q, 1);
-	const char *sub = (const char *)sqlite3_column_text(q, 2);
-	const char *scope = (const char *)sqlite3_column_text(q, 3);
+	size_t stored_len;
+	unsigned char *stored = db_column_blob_dup(q, 0, &stored_len);
+	const char *family = db_column_text(q, 1);
+	const char *sub = db_column_text(q, 2);
+	const char *scope = db_column_text(q, 3);
 	/* The index found it; compare the secret's hash in constant time anyway. */
-	int same =
-	    stored && sqlite3_column_bytes(q, 0) == HASH_LEN && CRYPTO_memcmp(stored, o->hash, HASH_LEN) == 0;
+	int same = stored && stored_len == HASH_LEN && CRYPTO_memcmp(stored, o->hash, HASH_LEN) == 0;
+	free(stored);
 	if (!same || !family || !sub || !scope || strlen(family) != REFRESH_FAMILY_LEN) {
-		sqlite3_finalize(q);
+		db_rows_free(q);
 		return 0;
 	}
 	refresh_grant_free(o->g);
 	memcpy(o->g->family, family, REFRESH_FAMILY_LEN + 1);
 	o->g->sub = ck_strdup(sub);
 	o->g->scope = ck_strdup(scope);
-	o->g->expires_at = (time_t)sqlite3_column_int64(q, 4);
-	*used = sqlite3_column_int(q, 5);
-	*revoked = sqlite3_column_int(q, 6);
-	const char *client = (const char *)sqlite3_column_text(q, 7);
-	const char *resource = (const char *)sqlite3_column_text(q, 8);
+	o->g->expires_at = (time_t)db_column_int(q, 4);
+	*used = (int)db_column_int(q, 5);
+	*revoked = (int)db_column_int(q, 6);
+	const char *client = db_column_text(q, 7);
+	const char *resource = db_column_text(q, 8);
 	o->g->client_id = client ? ck_strdup(client) : NULL;
 	o->g->resource = resource ? ck_strdup(resource) : NULL;
-	sqlite3_finalize(q);
+	db_rows_free(q);
 	return 1;
 }
 
@@ -212,17 +213,17 @@ static int wrong_client(const struct op *o)
 	return !o->g->client_id || strcmp(o->client_id, o->g->client_id) != 0;
 }
 
-static int revoke_family(sqlite3 *db, const char *family)
+static int revoke_family(struct db *db, const char *family)
 {
-	return txn_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", TXN_TEXT, family,
-			TXN_END);
+	return db_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", DB_TEXT, family,
+		       DB_END);
 }
 
 /* The token's row, for rotating or revoking it: 1 when found and the
  * asking client's (used and revoked filled); 0 with o->st saying why not
  * (unknown, or another client's: not this client's to use, nor to burn);
  * -1 when the store fails. */
-static int find_own(sqlite3 *db, struct op *o, int *used, int *revoked)
+static int find_own(struct db *db, struct op *o, int *used, int *revoked)
 {
 	op_reset(o);
 	int found = find(db, o, used, revoked);
@@ -235,52 +236,52 @@ static int find_own(sqlite3 *db, struct op *o, int *used, int *revoked)
 	return found;
 }
 
-static int rotate_fn(sqlite3 *db, void *arg)
+static enum db_err rotate_fn(struct db *db, void *arg)
 {
 	struct op *o = arg;
 	int used = 0, revoked = 0;
 	int found = find_own(db, o, &used, &revoked);
 	if (found <= 0)
-		return found < 0 ? SQLITE_ERROR : SQLITE_OK;
+		return found < 0 ? DB_ERROR : DB_OK;
 	if (revoked) {
 		o->st = REFRESH_REVOKED;
-		return SQLITE_OK;
+		return DB_OK;
 	}
 	if (o->g->expires_at <= o->now) {
 		o->st = REFRESH_EXPIRED;
-		return SQLITE_OK;
+		return DB_OK;
 	}
 	if (used) {
 		/* Someone holds a token that was already exchanged: the thief or
 		 * the owner, no telling which, so the whole family goes. */
 		int rc = revoke_family(db, o->g->family);
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
 			o->st = REFRESH_REUSED, o->revoked = 1;
 		return rc;
 	}
-	int rc = txn_exec(db, NULL, "UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0",
-			  TXN_BLOB, o->hash, (size_t)HASH_LEN, TXN_END);
-	if (rc != SQLITE_DONE)
+	int rc = db_exec(db, NULL, "UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0", DB_BLOB,
+			 o->hash, (size_t)HASH_LEN, DB_END);
+	if (rc != DB_DONE)
 		return rc;
 	unsigned char hash[HASH_LEN];
 	if (token_new(&o->token, hash) < 0)
-		return SQLITE_ERROR;
+		return DB_ERROR;
 	rc = insert_token(db, hash, o->g, o->addr, o->now);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		o->st = REFRESH_OK;
 	return rc;
 }
 
-static enum refresh_status run(sqlite3 *db, int (*fn)(sqlite3 *, void *), struct op *o)
+static enum refresh_status run(struct db *db, enum db_err (*fn)(struct db *, void *), struct op *o)
 {
-	if (txn_run(db, fn, o) != SQLITE_OK)
+	if (db_txn_run(db, fn, o) != DB_OK)
 		op_reset(o);
 	else if (o->revoked)
 		userdb_touch(db);
 	return o->st;
 }
 
-enum refresh_status refresh_rotate(sqlite3 *db, const char *token, const char *addr, time_t now,
+enum refresh_status refresh_rotate(struct db *db, const char *token, const char *addr, time_t now,
 				   char **new_token, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
@@ -293,7 +294,7 @@ enum refresh_status refresh_rotate(sqlite3 *db, const char *token, const char *a
 	return st;
 }
 
-enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id,
+enum refresh_status refresh_rotate_client(struct db *db, const char *token, const char *client_id,
 					  const char *addr, time_t now, char **new_token,
 					  struct refresh_grant *g)
 {
@@ -307,20 +308,20 @@ enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const 
 	return st;
 }
 
-static int revoke_fn(sqlite3 *db, void *arg)
+static enum db_err revoke_fn(struct db *db, void *arg)
 {
 	struct op *o = arg;
 	int used = 0, revoked = 0;
 	int found = find_own(db, o, &used, &revoked);
 	if (found <= 0)
-		return found < 0 ? SQLITE_ERROR : SQLITE_OK;
+		return found < 0 ? DB_ERROR : DB_OK;
 	int rc = revoke_family(db, o->g->family);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		o->st = REFRESH_OK, o->revoked = 1;
 	return rc;
 }
 
-enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refresh_grant *g)
+enum refresh_status refresh_revoke(struct db *db, const char *token, struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
 	struct op o = {.g = g};
@@ -329,7 +330,7 @@ enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refres
 	return run(db, revoke_fn, &o);
 }
 
-enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const char *client_id,
+enum refresh_status refresh_revoke_client(struct db *db, const char *token, const char *client_id,
 					  struct refresh_grant *g)
 {
 	memset(g, 0, sizeof *g);
@@ -339,14 +340,14 @@ enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const 
 	return run(db, revoke_fn, &o);
 }
 
-static int revoke_family_fn(sqlite3 *db, void *arg)
+static enum db_err revoke_family_fn(struct db *db, void *arg)
 {
 	return revoke_family(db, arg);
 }
 
-enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family)
+enum refresh_status refresh_revoke_family(struct db *db, const char *family)
 {
-	if (txn_run(db, revoke_family_fn, (void *)family) != SQLITE_OK)
+	if (db_txn_run(db, revoke_family_fn, (void *)family) != DB_OK)
 		return REFRESH_ERROR;
 	userdb_touch(db);
 	return REFRESH_OK;

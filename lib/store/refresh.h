@@ -5,8 +5,8 @@
 #ifndef MCPAUTH_REFRESH_H
 #define MCPAUTH_REFRESH_H
 
-#include <sqlite3.h>
 #include <time.h>
+#include "db.h"
 
 #define REFRESH_TOKEN_BYTES 32
 #define REFRESH_TOKEN_LEN 43  /* base64url of 32 bytes, no padding */
@@ -37,42 +37,42 @@ struct refresh_grant {
  * *token is the new token (free it with refresh_token_free), committed.
  * addr, here and below, is the client address the new token goes to,
  * stored in its row for the sessions list (NULL: none). */
-enum refresh_status refresh_issue(sqlite3 *db, const char *sub, const char *scope, const char *addr,
+enum refresh_status refresh_issue(struct db *db, const char *sub, const char *scope, const char *addr,
 				  time_t now, long ttl, char **token, struct refresh_grant *g);
 
 /* The authorization server's issue, bound to client_id and resource,
- * inside a transaction the caller runs (txn_run): the token endpoint
+ * inside a transaction the caller runs (db_txn_run): the token endpoint
  * consumes a code and issues its family in one commit. Returns the SQLite
- * result (SQLITE_DONE when issued); *token is freed and set anew on each
+ * result (DB_DONE when issued); *token is freed and set anew on each
  * call, as a retried transaction calls it again. */
-int refresh_issue_in(sqlite3 *db, const char *sub, const char *scope, const char *client_id,
+int refresh_issue_in(struct db *db, const char *sub, const char *scope, const char *client_id,
 		     const char *resource, const char *addr, time_t now, long ttl, char **token,
 		     struct refresh_grant *g);
 
 /* Rotation: token is marked used and a new token of the same family, with
  * the same expiry, is committed into *new_token. A token used before
  * revokes its whole family (REFRESH_REUSED, committed). */
-enum refresh_status refresh_rotate(sqlite3 *db, const char *token, const char *addr, time_t now,
+enum refresh_status refresh_rotate(struct db *db, const char *token, const char *addr, time_t now,
 				   char **new_token, struct refresh_grant *g);
 
 /* The same for the token of client_id (NULL: a token of no client, as
  * /auth/login issues): a token of another client is REFRESH_WRONG_CLIENT
  * and neither used nor revoked. */
-enum refresh_status refresh_rotate_client(sqlite3 *db, const char *token, const char *client_id,
+enum refresh_status refresh_rotate_client(struct db *db, const char *token, const char *client_id,
 					  const char *addr, time_t now, char **new_token,
 					  struct refresh_grant *g);
 
 /* Revokes the family of token (logout). REFRESH_OK when it was found,
  * whatever its state. */
-enum refresh_status refresh_revoke(sqlite3 *db, const char *token, struct refresh_grant *g);
+enum refresh_status refresh_revoke(struct db *db, const char *token, struct refresh_grant *g);
 
 /* The same for a token of client_id only (RFC 7009): another client's
  * token is REFRESH_WRONG_CLIENT and stays as it was. */
-enum refresh_status refresh_revoke_client(sqlite3 *db, const char *token, const char *client_id,
+enum refresh_status refresh_revoke_client(struct db *db, const char *token, const char *client_id,
 					  struct refresh_grant *g);
 
 /* Revokes a family by its id (its user is gone). */
-enum refresh_status refresh_revoke_family(sqlite3 *db, const char *family);
+enum refresh_status refresh_revoke_family(struct db *db, const char *family);
 
 const char *refresh_strerror(enum refresh_status st);
 void refresh_grant_free(struct refresh_grant *g);

@@ -1,7 +1,7 @@
 #include "sessions.h"
 #include "flowstore.h"
 #include "refresh.h"
-#include "txn.h"
+#include "db.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -27,75 +27,72 @@ static void grant_id(const char *client_id, char out[SESSION_ID_LEN + 1])
 	free(b);
 }
 
-static const char *text(sqlite3_stmt *q, int i)
+static const char *text(struct db_rows *q, int i)
 {
-	return (const char *)sqlite3_column_text(q, i);
+	return db_column_text(q, i);
 }
 
-static int each_family(sqlite3 *db, const char *sub, time_t now,
+static int each_family(struct db *db, const char *sub, time_t now,
 		       void (*fn)(const struct account_session *s, void *arg), void *arg)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(
-		db,
-		"SELECT family, client_id, scope, min(created_at), max(created_at), max(expires_at),"
-		" (SELECT addr FROM refresh_tokens f WHERE f.family = t.family ORDER BY created_at, rowid "
-		"LIMIT 1),"
-		" (SELECT addr FROM refresh_tokens l WHERE l.family = t.family"
-		"  ORDER BY created_at DESC, rowid DESC LIMIT 1)"
-		" FROM refresh_tokens t WHERE sub = ?1 GROUP BY family"
-		" HAVING max(revoked) = 0 AND max(expires_at) > ?2 ORDER BY max(created_at) DESC, family",
-		-1, &q, NULL) != SQLITE_OK)
-		return SESSIONS_ERROR;
-	sqlite3_bind_text(q, 1, sub, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, (long long)now);
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	/* The first and the newest token of a family: by time, and within one
+	 * second the rotated (used) one first. */
+	struct db_rows *q;
+	int rc = db_exec(
+	    db, &q,
+	    "SELECT family, max(client_id), max(scope), min(created_at), max(created_at), max(expires_at),"
+	    " (SELECT addr FROM refresh_tokens f WHERE f.family = t.family ORDER BY created_at, used DESC "
+	    "LIMIT 1),"
+	    " (SELECT addr FROM refresh_tokens l WHERE l.family = t.family"
+	    "  ORDER BY created_at DESC, used LIMIT 1)"
+	    " FROM refresh_tokens t WHERE sub = ?1 GROUP BY family"
+	    " HAVING max(revoked) = 0 AND max(expires_at) > ?2 ORDER BY max(created_at) DESC, family",
+	    DB_TEXT, sub, DB_INT, (long long)now, DB_END);
+	for (; rc == DB_ROW; rc = db_rows_next(q)) {
 		const char *family = text(q, 0);
 		if (!family || strlen(family) != REFRESH_FAMILY_LEN)
 			continue;
 		struct account_session s = {.kind = SESSION_REFRESH,
 					    .client_id = text(q, 1),
 					    .scope = text(q, 2),
-					    .created_at = sqlite3_column_int64(q, 3),
-					    .last_used_at = sqlite3_column_int64(q, 4),
-					    .expires_at = sqlite3_column_int64(q, 5),
+					    .created_at = db_column_int(q, 3),
+					    .last_used_at = db_column_int(q, 4),
+					    .expires_at = db_column_int(q, 5),
 					    .created_addr = text(q, 6),
 					    .last_addr = text(q, 7)};
 		memcpy(s.id, FAMILY_PREFIX, PREFIX_LEN);
 		memcpy(s.id + PREFIX_LEN, family, REFRESH_FAMILY_LEN + 1);
 		fn(&s, arg);
 	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? SESSIONS_OK : SESSIONS_ERROR;
+	db_rows_free(q);
+	return rc == DB_DONE ? SESSIONS_OK : SESSIONS_ERROR;
 }
 
 /* A grant was last used when it was last widened or its client's newest
  * refresh token was issued, from that token's address. */
-static int each_grant(sqlite3 *db, const char *sub, void (*fn)(const struct account_session *s, void *arg),
+static int each_grant(struct db *db, const char *sub, void (*fn)(const struct account_session *s, void *arg),
 		      void *arg)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(
-		db,
-		"SELECT client_id, scope, created_at,"
-		" max(updated_at, coalesce((SELECT max(created_at) FROM refresh_tokens t"
-		"  WHERE t.sub = g.sub AND t.client_id = g.client_id), 0)),"
-		" (SELECT addr FROM refresh_tokens t WHERE t.sub = g.sub AND t.client_id = g.client_id"
-		"  ORDER BY created_at, rowid LIMIT 1),"
-		" (SELECT addr FROM refresh_tokens t WHERE t.sub = g.sub AND t.client_id = g.client_id"
-		"  ORDER BY created_at DESC, rowid DESC LIMIT 1)"
-		" FROM oauth_grants g WHERE sub = ?1 ORDER BY 4 DESC, client_id",
-		-1, &q, NULL) != SQLITE_OK)
-		return SESSIONS_ERROR;
-	sqlite3_bind_text(q, 1, sub, -1, SQLITE_STATIC);
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	struct db_rows *q;
+	int rc =
+	    db_exec(db, &q,
+		    "SELECT client_id, scope, created_at,"
+		    " CASE WHEN updated_at > newest THEN updated_at ELSE newest END,"
+		    " (SELECT addr FROM refresh_tokens t WHERE t.sub = g.sub AND t.client_id = g.client_id"
+		    "  ORDER BY created_at, used DESC LIMIT 1),"
+		    " (SELECT addr FROM refresh_tokens t WHERE t.sub = g.sub AND t.client_id = g.client_id"
+		    "  ORDER BY created_at DESC, used LIMIT 1)"
+		    " FROM (SELECT client_id, scope, created_at, updated_at, sub,"
+		    "  coalesce((SELECT max(created_at) FROM refresh_tokens t"
+		    "   WHERE t.sub = o.sub AND t.client_id = o.client_id), 0) AS newest"
+		    "  FROM oauth_grants o WHERE sub = ?1) g ORDER BY 4 DESC, client_id",
+		    DB_TEXT, sub, DB_END);
+	for (; rc == DB_ROW; rc = db_rows_next(q)) {
 		struct account_session s = {.kind = SESSION_GRANT,
 					    .client_id = text(q, 0),
 					    .scope = text(q, 1),
-					    .created_at = sqlite3_column_int64(q, 2),
-					    .last_used_at = sqlite3_column_int64(q, 3),
+					    .created_at = db_column_int(q, 2),
+					    .last_used_at = db_column_int(q, 3),
 					    .created_addr = text(q, 4),
 					    .last_addr = text(q, 5)};
 		if (!s.client_id)
@@ -103,11 +100,11 @@ static int each_grant(sqlite3 *db, const char *sub, void (*fn)(const struct acco
 		grant_id(s.client_id, s.id);
 		fn(&s, arg);
 	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? SESSIONS_OK : SESSIONS_ERROR;
+	db_rows_free(q);
+	return rc == DB_DONE ? SESSIONS_OK : SESSIONS_ERROR;
 }
 
-enum sessions_status sessions_each(sqlite3 *db, const char *sub, time_t now,
+enum sessions_status sessions_each(struct db *db, const char *sub, time_t now,
 				   void (*fn)(const struct account_session *s, void *arg), void *arg)
 {
 	int st = each_family(db, sub, now, fn, arg);
@@ -120,22 +117,22 @@ struct end_op {
 	int changed;
 };
 
-static int end_family_fn(sqlite3 *db, void *arg)
+static enum db_err end_family_fn(struct db *db, void *arg)
 {
 	struct end_op *o = arg;
 	free(o->client_id);
 	o->client_id = NULL;
-	sqlite3_stmt *q;
-	int rc = txn_exec(db, &q,
-			  "SELECT client_id FROM refresh_tokens WHERE family = ? AND sub = ? AND revoked = 0",
-			  TXN_TEXT, o->family, TXN_TEXT, o->sub, TXN_END);
-	o->changed = rc == SQLITE_ROW;
-	if (rc != SQLITE_ROW)
+	struct db_rows *q;
+	int rc = db_exec(db, &q,
+			 "SELECT client_id FROM refresh_tokens WHERE family = ? AND sub = ? AND revoked = 0",
+			 DB_TEXT, o->family, DB_TEXT, o->sub, DB_END);
+	o->changed = rc == DB_ROW;
+	if (rc != DB_ROW)
 		return rc;
-	o->client_id = txn_column_dup(q, 0);
-	sqlite3_finalize(q);
-	return txn_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", TXN_TEXT,
-			o->family, TXN_END);
+	o->client_id = db_column_text_dup(q, 0);
+	db_rows_free(q);
+	return db_exec(db, NULL, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", DB_TEXT, o->family,
+		       DB_END);
 }
 
 /* The client of sub's grant whose id is id, or NULL. */
@@ -153,7 +150,7 @@ static void grant_match(const struct flow_grant *g, void *arg)
 		f->client_id = ck_strdup(g->client_id);
 }
 
-enum sessions_status sessions_end(sqlite3 *db, const char *sub, const char *id, enum session_kind *kind,
+enum sessions_status sessions_end(struct db *db, const char *sub, const char *id, enum session_kind *kind,
 				  char **client_id)
 {
 	if (client_id)
@@ -164,8 +161,8 @@ enum sessions_status sessions_end(sqlite3 *db, const char *sub, const char *id, 
 	int st;
 	if (strncmp(id, FAMILY_PREFIX, PREFIX_LEN) == 0) {
 		struct end_op o = {.sub = sub, .family = id + PREFIX_LEN};
-		int rc = txn_run(db, end_family_fn, &o);
-		st = rc != SQLITE_OK ? SESSIONS_ERROR : o.changed ? SESSIONS_OK : SESSIONS_NOT_FOUND;
+		int rc = db_txn_run(db, end_family_fn, &o);
+		st = rc != DB_OK ? SESSIONS_ERROR : o.changed ? SESSIONS_OK : SESSIONS_NOT_FOUND;
 		client = o.client_id;
 		if (kind)
 			*kind = SESSION_REFRESH;

@@ -6,8 +6,8 @@
 #ifndef MCPAUTH_SESSIONS_H
 #define MCPAUTH_SESSIONS_H
 
-#include <sqlite3.h>
 #include <time.h>
+#include "db.h"
 
 /* The migration: the client address each refresh token was issued to
  * (written with its row by refresh_issue and refresh_rotate): a family's
@@ -41,7 +41,7 @@ enum sessions_status {
 
 /* Calls fn for each live session of sub at now: families newest use
  * first, then grants newest first. */
-enum sessions_status sessions_each(sqlite3 *db, const char *sub, time_t now,
+enum sessions_status sessions_each(struct db *db, const char *sub, time_t now,
 				   void (*fn)(const struct account_session *s, void *arg), void *arg);
 
 /* Ends the session id of sub: a family is revoked (its refresh token and
@@ -49,7 +49,7 @@ enum sessions_status sessions_each(sqlite3 *db, const char *sub, time_t now,
  * with every refresh token of its client. Another user's id is
  * SESSIONS_NOT_FOUND, as an unknown one. *client_id (when given) is the
  * session's client, to free, NULL for a login. */
-enum sessions_status sessions_end(sqlite3 *db, const char *sub, const char *id, enum session_kind *kind,
+enum sessions_status sessions_end(struct db *db, const char *sub, const char *id, enum session_kind *kind,
 				  char **client_id);
 
 const char *sessions_strerror(enum sessions_status st);

@@ -22,6 +22,8 @@
  * Rows are kept without the password hash. */
 #define ROW_SLOTS 4096
 #define ROW_TTL_MS 1000
+/* How long a row read before the store became unreachable is still answered. */
+#define STALE_TTL_MS (300 * 1000)
 
 struct row {
 	char *key;     /* the sub looked up; NULL: empty slot */
@@ -47,12 +49,22 @@ static void row_drop(struct row *r)
 	user_free(&r->u);
 }
 
-static uint64_t *counter_map(sqlite3 *db)
+/* The counter's file for a store with no file of its own (PostgreSQL):
+ * in the node's state directory, shared by the node's processes. */
+static char *counter_file;
+
+void usercache_set_counter_file(const char *path)
 {
-	const char *path = sqlite3_db_filename(db, "main");
-	if (!path || !*path || sqlite3_db_readonly(db, "main") != 0)
+	free(counter_file);
+	counter_file = path ? ck_strdup(path) : NULL;
+}
+
+static uint64_t *counter_map(struct db *db)
+{
+	const char *path = db_file(db);
+	if (db_read_only(db) || (!path && !counter_file))
 		return NULL;
-	char *name = ck_asprintf("%s-gen", path);
+	char *name = path ? ck_asprintf("%s-gen", path) : ck_strdup(counter_file);
 	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	free(name);
 	if (fd < 0)
@@ -69,9 +81,9 @@ static uint64_t *counter_map(sqlite3 *db)
 
 /* The database whose rows are cached: a process has one; a caller that
  * switches (the unit tests) drops them. */
-static sqlite3 *cache_db;
+static struct db *cache_db;
 
-static void use_db(sqlite3 *db)
+static void use_db(struct db *db)
 {
 	if (db == cache_db)
 		return;
@@ -86,13 +98,13 @@ static void use_db(sqlite3 *db)
 	cache_db = db;
 }
 
-void usercache_forget(sqlite3 *db)
+void usercache_forget(struct db *db)
 {
 	if (db && db == cache_db)
 		use_db(NULL);
 }
 
-int userdb_generation(sqlite3 *db, unsigned long long *gen)
+int userdb_generation(struct db *db, unsigned long long *gen)
 {
 	use_db(db);
 	if (!change_counter)
@@ -101,14 +113,14 @@ int userdb_generation(sqlite3 *db, unsigned long long *gen)
 	return 0;
 }
 
-void userdb_touch(sqlite3 *db)
+void userdb_touch(struct db *db)
 {
 	use_db(db);
 	if (change_counter)
 		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
 }
 
-enum userdb_status userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct user **u)
+enum userdb_status userdb_peek_by_sub(struct db *db, const char *sub, const struct user **u)
 {
 	*u = NULL;
 	use_db(db);
@@ -126,15 +138,27 @@ enum userdb_status userdb_peek_by_sub(sqlite3 *db, const char *sub, const struct
 			return r->found ? USERDB_OK : USERDB_NOT_FOUND;
 		}
 	}
+	struct user fresh;
+	int rc = userdb_find_by_sub(db, sub, &fresh);
+	if (fresh.password_hash) {
+		secure_free(fresh.password_hash, strlen(fresh.password_hash));
+		fresh.password_hash = NULL;
+	}
+	if (rc == USERDB_ERROR) {
+		/* The store cannot be read (PostgreSQL down or restarting): the
+		 * row this process read last is answered for a while, as the
+		 * token that names it is; writes fail meanwhile, so no change
+		 * made here is missed. */
+		if (change_counter && r->key && r->found && strcmp(r->key, sub) == 0 &&
+		    now - r->at_ms < STALE_TTL_MS) {
+			*u = &r->u;
+			return USERDB_OK;
+		}
+		return rc;
+	}
 	/* Without the counter, slot 0 only holds the answer until the next call. */
 	row_drop(r);
-	int rc = userdb_find_by_sub(db, sub, &r->u);
-	if (r->u.password_hash) {
-		secure_free(r->u.password_hash, strlen(r->u.password_hash));
-		r->u.password_hash = NULL;
-	}
-	if (rc == USERDB_ERROR)
-		return rc;
+	r->u = fresh;
 	/* Tagged with the counter read before the query: a write committed in
 	 * between makes the next lookup read again. */
 	r->key = change_counter ? ck_strdup(sub) : NULL;

@@ -41,7 +41,7 @@ static inline void fuzz_state_make(const char *target)
 	/* The demo users the corpora log in as, asked for as every test does:
 	 * the programs never create them. */
 	char path[96], err[256];
-	sqlite3 *db;
+	struct db *db;
 	snprintf(path, sizeof path, "%s/mcpauth.db", fuzz_state_dir);
 	if (userdb_open_ex(&db, path, fuzz_state_dir, USERDB_DEMO, err, sizeof err) < 0) {
 		fprintf(stderr, "%s: %s\n", target, err);

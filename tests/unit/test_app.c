@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "db.h"
 #include "token.h"
 #include "audit.h"
 #include "config.h"

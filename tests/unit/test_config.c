@@ -7,13 +7,13 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <regex.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "guard.h"
 #include "app.h"
 #include "audit.h"

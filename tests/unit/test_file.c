@@ -133,7 +133,7 @@ START_TEST(test_state_files_created_0600_under_umask_022)
 	char err[256] = "";
 	ck_assert_msg(issuer_ensure_keys(unit_state_dir, unit_jwks_path, err, sizeof err) == 0, "%s", err);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, 0, err, sizeof err) == 0, "%s", err);
 	userdb_close(db);
 	umask(old);

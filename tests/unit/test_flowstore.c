@@ -3,12 +3,12 @@
 
 #include <check.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "flowstore.h"
 #include "form.h"
 #include "gateway.h"
@@ -21,7 +21,7 @@
 /* ---- the store ------------------------------------------------------------- */
 
 static char tmpdir[64];
-static sqlite3 *db;
+static struct db *db;
 
 static void db_setup(void)
 {

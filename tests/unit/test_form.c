@@ -2,12 +2,12 @@
 
 #include <check.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "flowstore.h"
 #include "form.h"
 #include "gateway.h"

@@ -4,12 +4,13 @@
  * line's rule, the message on stdin, the address last). */
 
 #include <check.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "linkstore.h"
 #include "mail.h"
 #include "unit.h"
@@ -78,7 +79,7 @@ START_TEST(test_verification_marks_only_the_address_mailed)
 {
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM users WHERE sub = 'auth0|user123'"),
 			 1);
-	sqlite3_exec(unit_db, "UPDATE users SET email_verified = 0", NULL, NULL, NULL);
+	ck_assert_int_eq(db_exec_script(unit_db, "UPDATE users SET email_verified = 0"), DB_OK);
 	char *old = issue(LINK_VERIFY, "auth0|user123", "user@example.com", 1800);
 	ck_assert_int_eq(userdb_update_profile(unit_db, "auth0|user123", NULL, "moved@example.com"),
 			 USERDB_OK);

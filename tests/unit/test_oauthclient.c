@@ -4,7 +4,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "fetch.h"
 #include "oauthclient.h"
 #include "userdb.h"
@@ -23,7 +23,7 @@
 #define T0 1800000000
 
 static char tmpdir[64];
-static sqlite3 *db;
+static struct db *db;
 
 static void db_setup(void)
 {
@@ -326,14 +326,12 @@ START_TEST(test_register_limits)
 	ck_assert_int_eq(oauthclient_register(db, &lim, &c, "198.51.100.1", T0, &secret, &wait),
 			 OAUTHCLIENT_FULL);
 	oauthclient_free(&c);
-	sqlite3_stmt *q;
+	struct db_rows *q;
 	ck_assert_int_eq(
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM oauth_clients WHERE created_addr = '192.0.2.7'", -1,
-			       &q, NULL),
-	    SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int(q, 0), 2);
-	sqlite3_finalize(q);
+	    db_exec(db, &q, "SELECT count(*) FROM oauth_clients WHERE created_addr = '192.0.2.7'", DB_END),
+	    DB_ROW);
+	ck_assert_int_eq(db_column_int(q, 0), 2);
+	db_rows_free(q);
 }
 END_TEST
 

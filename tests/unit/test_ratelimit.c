@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "audit.h"
 #include "config.h"
 #include "cors.h"
+#include "db.h"
 #include "grant.h"
 #include "ratelimit.h"
 #include "refresh.h"

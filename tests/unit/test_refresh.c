@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "audit.h"
 #include "config.h"
 #include "cors.h"
+#include "db.h"
 #include "grant.h"
 #include "ratelimit.h"
 #include "refresh.h"
@@ -67,17 +67,18 @@ START_TEST(test_refresh_store_holds_only_the_sha256)
 	unsigned char want[32];
 	unsigned int n;
 	ck_assert_int_eq(EVP_Digest(tok, strlen(tok), want, &n, EVP_sha256(), NULL), 1);
-	sqlite3_stmt *q;
-	ck_assert_int_eq(
-	    sqlite3_prepare_v2(unit_db, "SELECT hash, family, sub, scope FROM refresh_tokens", -1, &q, NULL),
-	    SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_bytes(q, 0), 32);
-	ck_assert_int_eq(memcmp(sqlite3_column_blob(q, 0), want, 32), 0);
+	struct db_rows *q;
+	ck_assert_int_eq(db_exec(unit_db, &q, "SELECT hash, family, sub, scope FROM refresh_tokens", DB_END),
+			 DB_ROW);
+	size_t len;
+	unsigned char *stored = db_column_blob_dup(q, 0, &len);
+	ck_assert_int_eq(len, 32);
+	ck_assert_int_eq(memcmp(stored, want, 32), 0);
+	free(stored);
 	for (int i = 1; i < 4; i++)
-		ck_assert_ptr_null(strstr((const char *)sqlite3_column_text(q, i), tok));
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
-	sqlite3_finalize(q);
+		ck_assert_ptr_null(strstr(db_column_text(q, i), tok));
+	ck_assert_int_eq(db_rows_next(q), DB_DONE);
+	db_rows_free(q);
 	refresh_token_free(tok);
 	refresh_grant_free(&g);
 }

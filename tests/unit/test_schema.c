@@ -22,6 +22,7 @@
 #include "route.h"
 #include "unit.h"
 #include "userdb.h"
+#include "db.h"
 #include "util.h"
 
 /* --- schema migration -------------------------------------------------- */

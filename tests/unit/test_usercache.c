@@ -33,16 +33,17 @@
 #include "tokencache.h"
 #include "unit.h"
 #include "userdb.h"
+#include "db.h"
 #include "util.h"
 
 /* Runs fn in a child process with its own connection to path, as another
  * program's process would be. */
-static void in_other_process(const char *path, void (*fn)(sqlite3 *db))
+static void in_other_process(const char *path, void (*fn)(struct db *db))
 {
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		sqlite3 *db;
+		struct db *db;
 		char err[256];
 		if (userdb_open(&db, path, unit_state_dir, err, sizeof err) < 0)
 			_exit(2);
@@ -55,13 +56,13 @@ static void in_other_process(const char *path, void (*fn)(sqlite3 *db))
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other process failed");
 }
 
-static void rename_user(sqlite3 *db)
+static void rename_user(struct db *db)
 {
 	if (userdb_update_profile(db, "auth0|user123", "Renamed Elsewhere", NULL) != USERDB_OK)
 		_exit(3);
 }
 
-static void create_newbie(sqlite3 *db)
+static void create_newbie(struct db *db)
 {
 	struct user u = {.sub = "auth0|newbie",
 			 .email = "newbie@example.com",
@@ -85,7 +86,7 @@ START_TEST(test_userdb_peek_sees_writes_of_other_processes)
 	char err[256] = "";
 	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
 		      err);
 	const struct user *u;

@@ -31,7 +31,7 @@ static void count_user(const struct user *u, void *arg)
 	(*(int *)arg)++;
 }
 
-static int nusers(sqlite3 *db)
+static int nusers(struct db *db)
 {
 	int n = 0;
 	ck_assert_int_eq(userdb_each(db, count_user, &n), USERDB_OK);
@@ -39,7 +39,7 @@ static int nusers(sqlite3 *db)
 }
 
 /* A refresh token of sub, taken at now; the caller frees it. */
-static char *refresh_of(sqlite3 *db, const char *sub, time_t now)
+static char *refresh_of(struct db *db, const char *sub, time_t now)
 {
 	char *tok = NULL;
 	struct refresh_grant g;
@@ -50,7 +50,7 @@ static char *refresh_of(sqlite3 *db, const char *sub, time_t now)
 }
 
 /* REFRESH_OK (the next token replaces *tok) or the refusal. */
-static enum refresh_status refresh_next(sqlite3 *db, char **tok, time_t now)
+static enum refresh_status refresh_next(struct db *db, char **tok, time_t now)
 {
 	char *next = NULL;
 	struct refresh_grant g;
@@ -68,7 +68,7 @@ START_TEST(test_userdb_creates_no_demo_users_unless_asked)
 	char err[256] = "";
 	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	/* A program's open of a new database: no user at all. */
 	ck_assert_msg(userdb_open(&db, path, unit_state_dir, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(nusers(db), 0);
@@ -85,7 +85,7 @@ START_TEST(test_userdb_demo_logins_found_until_changed)
 	char err[256] = "";
 	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
 		      err);
 	ck_assert_int_eq(nusers(db), 3);
@@ -121,7 +121,7 @@ START_TEST(test_userdb_password_and_deletion_revoke_refresh_tokens)
 	time_t now = 1800000000;
 	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
 		      err);
 	/* Two logins of user123 (one rotated already), one of the viewer. */
@@ -133,15 +133,13 @@ START_TEST(test_userdb_password_and_deletion_revoke_refresh_tokens)
 	ck_assert_int_eq(refresh_next(db, &b, now), REFRESH_OK);
 	/* A remembered grant and a signed-in browser of each user. */
 	ck_assert_int_eq(
-	    sqlite3_exec(db,
-			 "INSERT INTO oauth_grants VALUES('auth0|user123','c1','read:profile',1,1);"
-			 "INSERT INTO oauth_grants VALUES('auth0|readonly789','c1','read:profile',1,1);"
-			 "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at)"
-			 " VALUES(x'01','auth0|user123','c',9999999999);"
-			 "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at)"
-			 " VALUES(x'02','auth0|readonly789','c',9999999999);",
-			 NULL, NULL, NULL),
-	    SQLITE_OK);
+	    db_exec_script(db, "INSERT INTO oauth_grants VALUES('auth0|user123','c1','read:profile',1,1);"
+			       "INSERT INTO oauth_grants VALUES('auth0|readonly789','c1','read:profile',1,1);"
+			       "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at)"
+			       " VALUES(x'01','auth0|user123','c',9999999999);"
+			       "INSERT INTO oauth_sessions(hash,sub,csrf,expires_at)"
+			       " VALUES(x'02','auth0|readonly789','c',9999999999);"),
+	    DB_OK);
 	char *hash = password_hash("new-password");
 	ck_assert_int_eq(userdb_set_password(db, "auth0|user123", hash), USERDB_OK);
 	/* The grants and browser sessions go with the old password; the
@@ -177,7 +175,7 @@ START_TEST(test_userdb_swap_permissions_only_from_what_was_read)
 	char err[256] = "";
 	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
 		      err);
 	const char *had = "read:profile write:profile";
@@ -199,7 +197,7 @@ START_TEST(test_userdb_set_password_and_delete)
 	char err[256] = "";
 	ck_assert_int_eq(mkdir(unit_state_dir, 0700), 0);
 	char *path = ck_asprintf("%s/mcpauth.db", unit_state_dir);
-	sqlite3 *db;
+	struct db *db;
 	ck_assert_msg(userdb_open_ex(&db, path, unit_state_dir, USERDB_DEMO, err, sizeof err) == 0, "%s",
 		      err);
 	ck_assert_int_eq(nusers(db), 3);

@@ -51,7 +51,7 @@ char *unit_slurp(const char *path)
 
 char unit_dir[64];
 char *unit_state_dir, *unit_jwks_path, *unit_key_path, *unit_db_path;
-sqlite3 *unit_db;
+struct db *unit_db;
 
 void unit_dir_setup(void)
 {
@@ -88,13 +88,12 @@ void unit_db_teardown(void)
 	unit_dir_teardown();
 }
 
-long long unit_query_int(sqlite3 *db, const char *sql)
+long long unit_query_int(struct db *db, const char *sql)
 {
-	sqlite3_stmt *q;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	long long v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	struct db_rows *q;
+	ck_assert_int_eq(db_exec(db, &q, sql, DB_END), DB_ROW);
+	long long v = db_column_int(q, 0);
+	db_rows_free(q);
 	return v;
 }
 

@@ -6,8 +6,8 @@
 #define MCPAUTH_UNIT_H
 
 #include <check.h>
-#include <sqlite3.h>
 
+#include "db.h"
 #include "http.h"
 #include "route.h"
 
@@ -30,12 +30,12 @@ void unit_dir_setup(void);
 void unit_dir_teardown(void);
 
 /* The same, with unit_db open on unit_db_path with the demo users. */
-extern sqlite3 *unit_db;
+extern struct db *unit_db;
 void unit_db_setup(void);
 void unit_db_teardown(void);
 
 /* The one integer sql answers on db; the test fails otherwise. */
-long long unit_query_int(sqlite3 *db, const char *sql);
+long long unit_query_int(struct db *db, const char *sql);
 
 /* A result enum's _strerror texts t[0..n): each set, not empty, none the
  * same as another (logs tell the values apart). */
