@@ -132,8 +132,6 @@ json_object *response_error(struct response *resp, int status, const char *error
 	if (message)
 		json_object_object_add(o, "message", json_object_new_string(message));
 	response_json(resp, status, o);
-	if (status == 503 && !response_get_header(resp, "Retry-After"))
-		response_header(resp, "Retry-After", "%d", HTTP_RETRY_AFTER);
 	return o;
 }
 

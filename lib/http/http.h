@@ -102,13 +102,8 @@ const char *response_get_header(const struct response *resp, const char *name);
 void response_json(struct response *resp, int status, json_object *body);
 /* A body that is not JSON (text, owned from now on) of the given type. */
 void response_text(struct response *resp, int status, const char *type, char *text);
-/* {"error":error,"message":message}; returns the body for extra fields. A
- * 503 also says when to try again (Retry-After: HTTP_RETRY_AFTER seconds)
- * unless the response already names a time. */
+/* {"error":error,"message":message}; returns the body for extra fields. */
 json_object *response_error(struct response *resp, int status, const char *error, const char *message);
-/* A store that is gone is tried again at most once a second, so a client
- * told to wait this long finds it back, or a fresh 503, at once. */
-#define HTTP_RETRY_AFTER 1
 
 const char *http_reason(int status);
 /* 1 when a Content-Type value names application/json (parameters such as

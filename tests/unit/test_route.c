@@ -189,29 +189,6 @@ START_TEST(test_route_match_bad_escape_gives_minus_one)
 }
 END_TEST
 
-START_TEST(test_response_error_503_says_when_to_retry)
-{
-	struct response resp;
-	response_init(&resp);
-	response_error(&resp, 503, "Service unavailable", "The store is out of reach; try again");
-	ck_assert_int_eq(resp.status, 503);
-	ck_assert_str_eq(response_get_header(&resp, "Retry-After"), "1");
-	ck_assert_str_eq(body_string(&resp, "error"), "Service unavailable");
-	response_free(&resp);
-	/* A time the caller set first is kept. */
-	response_init(&resp);
-	response_header(&resp, "Retry-After", "%d", 30);
-	response_error(&resp, 503, "Service unavailable", "Later");
-	ck_assert_str_eq(response_get_header(&resp, "Retry-After"), "30");
-	response_free(&resp);
-	/* Other errors say nothing of retrying. */
-	response_init(&resp);
-	response_error(&resp, 400, "Invalid request", "No");
-	ck_assert_ptr_null(response_get_header(&resp, "Retry-After"));
-	response_free(&resp);
-}
-END_TEST
-
 START_TEST(test_dispatch_runs_matching_handler)
 {
 	struct response resp;
@@ -397,10 +374,6 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_dispatch_answers_405_with_allow);
 	tcase_add_test(tc, test_dispatch_answers_400_for_bad_param_escape);
 	tcase_add_test(tc, test_dispatch_refuses_what_the_route_flags_refuse);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("response_error");
-	tcase_add_test(tc, test_response_error_503_says_when_to_retry);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("requirement text");
