@@ -279,7 +279,7 @@ fi
 # Every answer that is no 2xx is a JSON error (the programs' or lighttpd's).
 nonjson=$(awk '$2 !~ /^2/ && $4 == "-"' "$TMP_ROOT/writes" | wc -l)
 expect_eq "$nonjson" 0 "every refused write got a JSON error"
-stored=$(sql "SELECT email FROM users WHERE email LIKE 'w%@example.com' ORDER BY email" | sort)
+stored=$(sql 'SELECT email FROM users' | grep '^w[0-9]' | sort)
 lost=$(comm -23 <(printf '%s\n' "$acked") <(printf '%s\n' "$stored") | grep -c .)
 expect_eq "$lost" 0 "every acknowledged write is in PostgreSQL ($n_acked acknowledged)"
 on $B GET /api/admin/users -H "$(au "${ADMIN[$B]}")"
