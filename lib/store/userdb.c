@@ -134,12 +134,12 @@ enum userdb_status userdb_update_profile(struct db *db, const char *sub, const c
 	/* A new email is not verified yet. */
 	const char *args[] = {name, email, sub};
 	int changes = 0;
-	int rc =
-	    write_once(db,
-		       "UPDATE users SET name = coalesce(?1, name),"
-		       " email_verified = CASE WHEN ?2 IS NULL OR ?2 = email THEN email_verified ELSE 0 END,"
-		       " email = coalesce(?2, email) WHERE sub = ?3",
-		       args, 3, &changes);
+	int rc = write_once(db,
+			    "UPDATE users SET name = coalesce(?1, name),"
+			    " email_verified = CASE WHEN CAST(?2 AS TEXT) IS NULL OR ?2 = email THEN "
+			    "email_verified ELSE 0 END,"
+			    " email = coalesce(?2, email) WHERE sub = ?3",
+			    args, 3, &changes);
 	return write_result(rc, changes);
 }
 

@@ -103,7 +103,7 @@ static const char *const changed_env[] = {
     "MCPAUTH_REQUEST_TIMEOUT",
     /* accounts by mail */
     "MCPAUTH_SIGNUP", "MCPAUTH_SIGNUP_PERMISSIONS", "MCPAUTH_MAIL_COMMAND", "MCPAUTH_MAIL_TIMEOUT",
-    "MCPAUTH_RESET_TTL"};
+    "MCPAUTH_RESET_TTL", "MCPAUTH_DATABASE_URL"};
 
 void unit_env_reset(void)
 {
