@@ -287,7 +287,11 @@ via_b=$(jbody '.users[].email' | sort)
 lost_b=$(comm -23 <(printf '%s\n' "$acked") <(printf '%s\n' "$via_b") | grep -c .)
 expect_eq "$lost_b" 0 "every acknowledged write is listed by B"
 on $A GET /api/profile -H "$(au "${USER[$A]}")"
-expect_status 200 "A serves again after the kill (its programs restarted)"
+expect_status 200 "A serves again after the kill"
+survivors=0
+for p in $victims; do ! kill -0 "$p" 2>/dev/null || survivors=$((survivors + 1)); done
+expect_eq "$survivors" 0 "every killed program is gone"
+if [ -n "$(node_programs $A)" ]; then ok "A's programs are new processes"; else not_ok "A has programs again"; fi
 
 # --- behind nginx, as docs/operations.md puts a balancer in front ------------------------
 # The documented upstream and location over both nodes: requests reach both,
