@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,18 +23,28 @@
 #define DB_MAX_ARGS 32
 #define DB_MAX_PLACEHOLDER 999
 #define DB_BUSY_TIMEOUT_MS 10000
+#define DB_NOTE_ALL (DB_NOTE_USERS | DB_NOTE_KEYS)
+/* The one channel every PostgreSQL connection LISTENs on. */
+#define DB_CHANNEL "mcpauth"
 
 /* PostgreSQL type OIDs (pg_type.h is a server header). */
 #define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
+#define OID_TEXT 25
 
 struct db {
 	enum db_backend backend;
 	sqlite3 *lite;
 #ifdef HAVE_LIBPQ
 	PGconn *pg;
+	int listening; /* LISTEN is in place on this connection */
+	int failed;    /* the last reconnect failed, at failed_at */
+	struct timespec failed_at;
 #endif
+	unsigned long long generation;
+	unsigned notes;		     /* bits seen since the last db_remote_generation */
+	unsigned long long heard[2]; /* notifications heard per bit (DB_NOTE_USERS, DB_NOTE_KEYS) */
 	int in_txn;
 	int read_only; /* opened as immutable */
 	long long changes;
@@ -93,10 +104,14 @@ enum db_backend db_backend(const struct db *db)
 
 /* Scans sql for placeholders: each ?N (or bare ?) outside literals,
  * quoted names and comments, written as $N into out when rewrite is set
- * (out NULL: only count). *max gets the highest N. */
-static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int *max)
+ * (out NULL: only count). *max gets the highest N, and bit N-1 of *used
+ * (when given) is set for each N up to 64 the text holds. */
+static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int *max,
+			    unsigned long long *used)
 {
 	*max = 0;
+	if (used)
+		*used = 0;
 	for (const char *p = sql; *p;) {
 		const char *start = p;
 		if (*p == '\'' || *p == '"') {
@@ -127,6 +142,8 @@ static enum db_err scan_sql(const char *sql, int rewrite, struct sbuf *out, int 
 				return DB_MISUSE;
 			if (n > *max)
 				*max = n;
+			if (used && n <= 64)
+				*used |= 1ULL << (n - 1);
 			if (out) {
 				char num[8];
 				snprintf(num, sizeof num, "%s%d", rewrite ? "$" : "?", n);
@@ -146,7 +163,7 @@ char *db_sql_for(enum db_backend backend, const char *sql, enum db_err *err)
 {
 	struct sbuf b = {0};
 	int max;
-	*err = scan_sql(sql, backend == DB_POSTGRESQL, &b, &max);
+	*err = scan_sql(sql, backend == DB_POSTGRESQL, &b, &max, NULL);
 	if (*err != DB_OK) {
 		sbuf_free(&b);
 		return NULL;
@@ -380,44 +397,146 @@ static void pg_notice(void *arg, const char *message)
 	(void)message;
 }
 
+/* libpq's connection, with our defaults for a shared server: a short
+ * connect timeout, and TCP keepalives and a user timeout so that a server
+ * gone from the network is noticed in seconds, not minutes. Ours come
+ * first so that the URL's own settings win; UTF8 comes last so that it
+ * always holds. */
+static PGconn *pg_connect(const char *url)
+{
+	static const char *const keys[] = {"connect_timeout",
+					   "keepalives",
+					   "keepalives_idle",
+					   "keepalives_interval",
+					   "keepalives_count",
+					   "tcp_user_timeout",
+					   "dbname",
+					   "client_encoding",
+					   NULL};
+	const char *const values[] = {"2", "1", "5", "2", "3", "5000", url, "UTF8", NULL};
+	return PQconnectdbParams(keys, values, 1);
+}
+
+static enum db_err pg_listen(struct db *db)
+{
+	PGresult *res = PQexec(db->pg, "LISTEN " DB_CHANNEL);
+	enum db_err e = res && PQresultStatus(res) == PGRES_COMMAND_OK ? DB_OK : pg_err(db, res);
+	PQclear(res);
+	db->listening = e == DB_OK;
+	return e;
+}
+
+/* libpq quotes a URL it cannot parse, in part or whole: msg with the
+ * password, as written between "user:" and "@", made ***. Caller frees. */
+static char *hide_password(const char *msg, const char *url)
+{
+	const char *start = strstr(url, "://"), *at = NULL, *colon = NULL;
+	if (start)
+		for (const char *p = start + 3; *p && *p != '?'; p++)
+			if (*p == '@')
+				at = p;
+	if (at)
+		colon = memchr(start + 3, ':', (size_t)(at - start - 3));
+	if (!colon || at - colon < 2)
+		return ck_strdup(msg);
+	char *pw = ck_strndup(colon + 1, (size_t)(at - colon - 1));
+	struct sbuf b = {0};
+	const char *p = msg;
+	for (const char *hit; (hit = strstr(p, pw)); p = hit + strlen(pw)) {
+		sbuf_add(&b, p, (size_t)(hit - p));
+		sbuf_adds(&b, "***");
+	}
+	sbuf_adds(&b, p);
+	free(pw);
+	return sbuf_take(&b);
+}
+
 static enum db_err pg_open(struct db *db, const char *url, char *err, size_t errlen)
 {
-	db->pg = PQconnectdb(url);
+	db->pg = pg_connect(url);
 	if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
-		/* libpq names the host and port, never the password. */
-		set_msg(db, db->pg ? PQerrorMessage(db->pg) : "out of memory");
+		char *m = hide_password(db->pg ? PQerrorMessage(db->pg) : "out of memory", url);
+		set_msg(db, m);
+		free(m);
 		if (err)
 			snprintf(err, errlen, "cannot connect to PostgreSQL: %s", db->msg);
 		return DB_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(db->pg, pg_notice, NULL);
-	if (PQsetClientEncoding(db->pg, "UTF8") != 0) {
-		set_msg(db, PQerrorMessage(db->pg));
-		if (err)
-			snprintf(err, errlen, "cannot set UTF8 on PostgreSQL: %s", db->msg);
-		return DB_ERROR;
+	enum db_err e = pg_listen(db);
+	if (e != DB_OK && err)
+		snprintf(err, errlen, "cannot listen on PostgreSQL: %s", db->msg);
+	return e;
+}
+
+/* Reads what the server already sent, without waiting: notifications, or
+ * the end of a connection it closed while we were idle (a message, then
+ * the close: hence a few rounds). One poll when nothing is there. */
+static void pg_consume(struct db *db)
+{
+	for (int i = 0; i < 4 && PQstatus(db->pg) == CONNECTION_OK; i++) {
+		struct pollfd p = {.fd = PQsocket(db->pg), .events = POLLIN};
+		if (p.fd < 0 || poll(&p, 1, 0) <= 0 || !PQconsumeInput(db->pg))
+			break;
 	}
-	return DB_OK;
+}
+
+static double since_s(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
 /* A connection the server dropped (a restart, a failover) is opened again
  * before the next statement outside a transaction; the statement that saw
- * it drop answered DB_UNAVAILABLE, since it may or may not have run. */
+ * it drop answered DB_UNAVAILABLE, since it may or may not have run.
+ * After a failed attempt the next waits a second, so that a dead server
+ * costs each process one connect a second, not one per request. */
+/* Counts what was heard (or may have been missed: every bit). */
+static void note_heard(struct db *db, unsigned bits)
+{
+	db->generation++;
+	db->notes |= bits;
+	if (bits & DB_NOTE_USERS)
+		db->heard[0]++;
+	if (bits & DB_NOTE_KEYS)
+		db->heard[1]++;
+}
+
 static enum db_err pg_ready(struct db *db)
 {
-	if (PQstatus(db->pg) == CONNECTION_OK)
-		return DB_OK;
-	if (db->in_txn)
+	if (db->in_txn) {
+		if (PQstatus(db->pg) == CONNECTION_OK)
+			return DB_OK;
+		set_msg(db, "the connection to PostgreSQL was lost in a transaction");
 		return DB_UNAVAILABLE;
-	PQreset(db->pg);
-	if (PQstatus(db->pg) == CONNECTION_OK)
+	}
+	pg_consume(db);
+	if (PQstatus(db->pg) == CONNECTION_OK && db->listening)
 		return DB_OK;
-	set_msg(db, PQerrorMessage(db->pg));
+	if (db->failed && since_s(&db->failed_at) < 1.0) {
+		set_msg(db, "PostgreSQL is unreachable (the next attempt within a second)");
+		return DB_UNAVAILABLE;
+	}
+	PQreset(db->pg);
+	if (PQstatus(db->pg) == CONNECTION_OK && pg_listen(db) == DB_OK) {
+		db->failed = 0;
+		/* Notifications sent while we were away are lost: anything may
+		 * have changed. */
+		note_heard(db, DB_NOTE_ALL);
+		return DB_OK;
+	}
+	if (PQstatus(db->pg) != CONNECTION_OK)
+		set_msg(db, PQerrorMessage(db->pg));
+	db->failed = 1;
+	clock_gettime(CLOCK_MONOTONIC, &db->failed_at);
 	return DB_UNAVAILABLE;
 }
 
+/* used: bit i set when $i+1 appears in sql. */
 static enum db_err pg_exec(struct db *db, struct db_rows **rows, const char *sql, const struct arg *args,
-			   int n)
+			   int n, unsigned long long used)
 {
 	enum db_err e = pg_ready(db);
 	if (e != DB_OK)
@@ -431,8 +550,10 @@ static enum db_err pg_exec(struct db *db, struct db_rows **rows, const char *sql
 	char ints[DB_MAX_ARGS][24];
 	for (int i = 0; i < n; i++) {
 		const struct arg *a = &args[i];
-		/* Text goes untyped, so that the server types it from its use. */
-		types[i] = 0;
+		/* Text goes untyped, so that the server types it from its use;
+		 * one the statement does not use (SQLite allows that) has no
+		 * use to type it from. */
+		types[i] = used & (1ULL << i) ? 0 : OID_TEXT;
 		lengths[i] = 0;
 		formats[i] = 0;
 		values[i] = NULL;
@@ -567,6 +688,7 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 		*rows = NULL;
 	struct arg args[DB_MAX_ARGS];
 	int n = 0, max;
+	unsigned long long used = 0;
 	va_list ap;
 	va_start(ap, sql);
 	enum db_err e = collect_args(ap, args, &n);
@@ -574,7 +696,7 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 	/* The same checks on both back ends: a statement refused on one is
 	 * refused on the other. */
 	if (e == DB_OK)
-		e = scan_sql(sql, 0, NULL, &max);
+		e = scan_sql(sql, 0, NULL, &max, &used);
 	if (e == DB_OK && max != n)
 		e = DB_MISUSE;
 	if (e != DB_OK) {
@@ -583,7 +705,7 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 	}
 #ifdef HAVE_LIBPQ
 	if (db->backend == DB_POSTGRESQL)
-		return pg_exec(db, rows, sql, args, n);
+		return pg_exec(db, rows, sql, args, n, used);
 #endif
 	return lite_exec(db, rows, sql, args, n);
 }
@@ -594,7 +716,8 @@ enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql,
 	if (rows)
 		*rows = NULL;
 	int max;
-	enum db_err e = scan_sql(sql, 0, NULL, &max);
+	unsigned long long used = 0;
+	enum db_err e = scan_sql(sql, 0, NULL, &max, &used);
 	if (e == DB_OK && (max > ntexts || max > DB_MAX_ARGS))
 		e = DB_MISUSE;
 	if (e != DB_OK) {
@@ -609,7 +732,7 @@ enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql,
 	}
 #ifdef HAVE_LIBPQ
 	if (db->backend == DB_POSTGRESQL)
-		return pg_exec(db, rows, sql, args, max);
+		return pg_exec(db, rows, sql, args, max, used);
 #endif
 	return lite_exec(db, rows, sql, args, max);
 }
@@ -664,6 +787,63 @@ enum db_err db_txn_run(struct db *db, enum db_err (*fn)(struct db *db, void *arg
 		db->in_txn = 0;
 	}
 	return e;
+}
+
+enum db_err db_notify(struct db *db, unsigned what)
+{
+	if (!what || (what & ~(unsigned)DB_NOTE_ALL)) {
+		set_msg(db, "no such change to notify");
+		return DB_MISUSE;
+	}
+#ifdef HAVE_LIBPQ
+	if (db->backend == DB_POSTGRESQL) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "NOTIFY " DB_CHANNEL ", '%u'", what);
+		return pg_script(db, sql);
+	}
+#endif
+	return DB_OK;
+}
+
+/* Reads what the socket holds: every notification, and a lost connection,
+ * counted (db_remote_generation, db_remote_generation_of). */
+static void pg_hear(struct db *db)
+{
+#ifdef HAVE_LIBPQ
+	if (db->backend == DB_POSTGRESQL) {
+		pg_consume(db);
+		/* Lost: what others change now goes unheard until the next
+		 * statement connects again. */
+		if (PQstatus(db->pg) != CONNECTION_OK || !db->listening)
+			note_heard(db, DB_NOTE_ALL);
+		PGnotify *n;
+		while ((n = PQnotifies(db->pg))) {
+			char *end;
+			unsigned long bits = strtoul(n->extra, &end, 10);
+			/* A payload we cannot read says anything may have changed. */
+			int known = !*end && bits && !(bits & ~(unsigned long)DB_NOTE_ALL);
+			note_heard(db, known ? (unsigned)bits : DB_NOTE_ALL);
+			PQfreemem(n);
+		}
+	}
+#else
+	(void)db;
+#endif
+}
+
+unsigned long long db_remote_generation(struct db *db, unsigned *what)
+{
+	pg_hear(db);
+	if (what)
+		*what = db->notes;
+	db->notes = 0;
+	return db->generation;
+}
+
+unsigned long long db_remote_generation_of(struct db *db, unsigned what)
+{
+	pg_hear(db);
+	return ((what & DB_NOTE_USERS) ? db->heard[0] : 0) + ((what & DB_NOTE_KEYS) ? db->heard[1] : 0);
 }
 
 enum db_err db_rows_next(struct db_rows *rows)

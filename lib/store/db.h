@@ -37,8 +37,13 @@ const char *db_strerror(enum db_err err);
 /* Opens url: a path or sqlite:PATH is SQLite (the file made
  * 0600; WAL, synchronous FULL, foreign keys, a 10 s busy timeout);
  * postgresql:// or postgres:// is PostgreSQL (libpq's URI: host, port,
- * user, password, dbname, sslmode...); another scheme:// is DB_MISUSE. On failure *out is NULL and
- * err (when given) holds the reason, never the URL's password. */
+ * user, password, dbname, sslmode...; connect_timeout 2 s, TCP keepalives
+ * and a TCP user timeout unless the URL sets them); another scheme:// is
+ * DB_MISUSE. On failure *out is NULL and err (when given) holds the
+ * reason, never the URL's password. A PostgreSQL connection lost later
+ * makes that statement (and the rest of its transaction) DB_UNAVAILABLE;
+ * a later call outside a transaction connects again, at most once a
+ * second after a failed attempt. */
 enum db_err db_open(const char *url, struct db **out, char *err, size_t errlen);
 void db_close(struct db *db);
 /* SQLite only, for the schema's first start (lib/store/schema.c): opens
@@ -99,6 +104,29 @@ long long db_column_int(struct db_rows *rows, int i);
 /* A new copy of the bytes (caller frees) and their count in *n, or NULL
  * for NULL (an empty blob is a non-NULL pointer with *n 0). */
 unsigned char *db_column_blob_dup(struct db_rows *rows, int i, size_t *n);
+
+/* Changes other processes must hear of, as bits: DB_NOTE_USERS (user rows,
+ * grants, anything a per-process cache keeps), DB_NOTE_KEYS (the signing
+ * keys). */
+enum { DB_NOTE_USERS = 1, DB_NOTE_KEYS = 2 };
+
+/* Inside a write transaction: tells every connection (every process of
+ * every node, this one too) at commit that what changed; a rollback drops
+ * it. PostgreSQL: NOTIFY on the channel every connection LISTENs on from
+ * its open. SQLite: DB_OK and nothing (one machine: usercache.c's mapped
+ * counter does that job). what 0 or an unknown bit is DB_MISUSE. */
+enum db_err db_notify(struct db *db, unsigned what);
+/* A counter that grows with every notification this connection received
+ * and every reconnect, and with every call while the connection is lost
+ * (anything may change unheard meanwhile); *what (when given) gets the OR
+ * of the bits seen since the last call, every bit for a loss or a
+ * reconnect. Never blocks, no round trip: it reads only what the socket
+ * already holds. SQLite: 0, *what 0. */
+unsigned long long db_remote_generation(struct db *db, unsigned *what);
+/* The same without taking the bits: a counter of the notifications heard
+ * that carry any bit of what (and of losses and reconnects), for each
+ * cache to compare with the value it last saw (the user rows, the keys). */
+unsigned long long db_remote_generation_of(struct db *db, unsigned what);
 
 /* The SQL text for the back end: ?N and bare ? placeholders become ?N for
  * SQLite and $N for PostgreSQL

@@ -16,7 +16,10 @@
  * and for at most ROW_TTL_MS. Every write of this library bumps the
  * counter after its commit: it is an 8-byte file next to the database
  * (<db>-gen), mapped shared by every process of every program, so a write
- * in one process is seen by the next read in any other. The age bound
+ * in one process is seen by the next read in any other. With PostgreSQL,
+ * a write also sends a notification that every process of every node
+ * hears (db_remote_generation_of), which moves the counter they compare
+ * with. The age bound
  * covers writers that do not bump it (the sqlite3 shell). A process that
  * cannot map the counter (read-only media, another owner) does not cache.
  * Rows are kept without the password hash. */
@@ -104,12 +107,19 @@ void usercache_forget(struct db *db)
 		use_db(NULL);
 }
 
+/* The node's counter plus what this process heard from the other nodes
+ * (PostgreSQL's notifications; 0 on SQLite). Both only grow. */
+static uint64_t generation_now(struct db *db)
+{
+	return __atomic_load_n(change_counter, __ATOMIC_SEQ_CST) + db_remote_generation_of(db, DB_NOTE_USERS);
+}
+
 int userdb_generation(struct db *db, unsigned long long *gen)
 {
 	use_db(db);
 	if (!change_counter)
 		return -1;
-	*gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+	*gen = generation_now(db);
 	return 0;
 }
 
@@ -118,6 +128,10 @@ void userdb_touch(struct db *db)
 	use_db(db);
 	if (change_counter)
 		__atomic_add_fetch(change_counter, 1, __ATOMIC_SEQ_CST);
+	/* Every other node hears of it (PostgreSQL; after the commit, so a
+	 * crash in between leaves them the age bound, ROW_TTL_MS). */
+	if (db_notify(db, DB_NOTE_USERS) != DB_OK)
+		log_msg("the other nodes were not told of a change: %s", db_errmsg(db));
 }
 
 enum userdb_status userdb_peek_by_sub(struct db *db, const char *sub, const struct user **u)
@@ -132,7 +146,7 @@ enum userdb_status userdb_peek_by_sub(struct db *db, const char *sub, const stru
 		for (const unsigned char *p = (const unsigned char *)sub; *p; p++)
 			h = (h ^ *p) * 16777619u;
 		r = &rows[h & (ROW_SLOTS - 1)];
-		gen = __atomic_load_n(change_counter, __ATOMIC_SEQ_CST);
+		gen = generation_now(db);
 		if (r->key && r->gen == gen && now - r->at_ms < ROW_TTL_MS && strcmp(r->key, sub) == 0) {
 			*u = r->found ? &r->u : NULL;
 			return r->found ? USERDB_OK : USERDB_NOT_FOUND;

@@ -2,11 +2,15 @@
  * when MCPAUTH_TEST_DATABASE_URL names one (tests/integration/db-pg.sh), on
  * a real PostgreSQL. */
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -402,6 +406,27 @@ START_TEST(test_db_rewrites_placeholders_outside_literals)
 	free(c);
 	db_rows_free(r);
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?", DB_TEXT, "v", DB_END), DB_ROW);
+	/* A number the text skips takes its argument, unused, on both (one
+	 * list of arguments for several statements). */
+	ck_assert_int_eq(db_exec(db, NULL, "INSERT INTO t (id, name) VALUES (?3, ?2)", DB_TEXT, "skipped",
+				 DB_TEXT, "kept", DB_INT, 7LL, DB_END),
+			 DB_DONE);
+	ck_assert_int_eq(db_exec(db, NULL, "UPDATE t SET n = 1 WHERE id = ?2", DB_NULL, DB_INT, 7LL, DB_END),
+			 DB_DONE);
+	ck_assert_int_eq(db_changes(db), 1);
+	ck_assert_int_eq(
+	    db_exec(db, &r, "SELECT name FROM t WHERE id = ?2 AND n = 1", DB_TEXT, "x", DB_INT, 7LL, DB_END),
+	    DB_ROW);
+	a = db_column_text_dup(r, 0);
+	ck_assert_str_eq(a, "kept");
+	free(a);
+	db_rows_free(r);
+	/* The same with an argument list shared by several statements. */
+	const char *const list[] = {"unused", "shared"};
+	ck_assert_int_eq(db_exec_texts(db, NULL, "UPDATE t SET name = ?2 WHERE name = 'kept'", list, 2),
+			 DB_DONE);
+	ck_assert_int_eq(db_changes(db), 1);
+	ck_assert_int_eq(db_exec_texts(db, NULL, "SELECT id FROM t WHERE name = ?2", list, 2), DB_ROW);
 	/* As many arguments as placeholders: one missing or one too many. */
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?1, ?2", DB_TEXT, "v", DB_END), DB_MISUSE);
 	ck_assert_int_eq(db_exec(db, NULL, "SELECT ?1", DB_TEXT, "v", DB_INT, 1LL, DB_END), DB_MISUSE);
@@ -448,6 +473,16 @@ START_TEST(test_db_maps_errors)
 	    closed);
 	ck_assert_ptr_null(strstr(err, "s3cret"));
 	ck_assert_ptr_null(other);
+	/* libpq quotes a URL it cannot parse; the password is hidden in it. */
+	static const char *const bad[] = {"postgresql://mcpauth:s3cr%zzet@127.0.0.1:1/x",
+					  "postgresql://mcpauth:s3cret@[::1/x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(db_open(bad[i], &other, err, sizeof err), closed);
+		ck_assert_msg(!strstr(err, "s3cr"), "%s", err);
+#ifdef HAVE_LIBPQ
+		ck_assert_msg(strstr(err, "***"), "%s", err);
+#endif
+	}
 
 	const char *t[DB_ERROR + 1];
 	for (int i = 0; i <= DB_ERROR; i++)
@@ -456,28 +491,329 @@ START_TEST(test_db_maps_errors)
 }
 END_TEST
 
-/* A server that dropped the connection (restarted, failed over): that call
- * answers DB_UNAVAILABLE, the next one reconnects. SQLite has no
- * connection to lose; there the case checks the file is as usable. */
+/* A server that dropped the connection (restarted, failed over) while the
+ * process was idle: db_remote_generation sees it from what the socket
+ * holds, and the next statement connects again first, so it does not
+ * fail. SQLite has no connection to lose; there the case checks the file
+ * is as usable. */
 START_TEST(test_db_reconnects_after_a_lost_connection)
 {
 	if (on_pg()) {
+		unsigned w;
+		unsigned long long gen = db_remote_generation(db, &w);
 		long long pid = one_int("SELECT pg_backend_pid()");
 		struct db *other;
 		char err[256];
 		ck_assert_int_eq(db_open(url(), &other, err, sizeof err), DB_OK);
 		struct db_rows *r;
-		ck_assert_int_eq(db_exec(other, &r, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER))",
+		/* Returns once that server process is gone (up to 5 s). */
+		ck_assert_int_eq(db_exec(other, &r, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER), 5000)",
 					 DB_INT, pid, DB_END),
 				 DB_ROW);
 		ck_assert_int_eq(db_column_int(r, 0), 1);
 		db_rows_free(r);
 		db_close(other);
-		ck_assert_int_eq(db_exec(db, NULL, "SELECT 1", DB_END), DB_UNAVAILABLE);
+		/* Its last message and the close may trail its end a little. */
+		unsigned long long g = gen;
+		for (int i = 0; i < 200 && g == gen; i++) {
+			struct timespec ts = {0, 10000000L};
+			nanosleep(&ts, NULL);
+			g = db_remote_generation(db, &w);
+		}
+		ck_assert(g > gen);
+		ck_assert_int_eq(w, DB_NOTE_USERS | DB_NOTE_KEYS);
+		ck_assert_int_eq(db_exec(db, NULL, "SELECT 1", DB_END), DB_ROW);
 		ck_assert_int_ne(one_int("SELECT pg_backend_pid()"), pid);
 	}
 	ck_assert_int_eq(db_exec(db, NULL, "INSERT INTO t (id) VALUES (1)", DB_END), DB_DONE);
 	ck_assert_int_eq(one_int("SELECT count(*) FROM t"), 1);
+}
+END_TEST
+
+/* --- notifications -------------------------------------------------------- */
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* d's generation once it passes gen, or gen after ms without (what: the
+ * bits seen meanwhile). A notification crosses the server in
+ * milliseconds; ms bounds a slow machine. */
+static unsigned long long wait_generation(struct db *d, unsigned long long gen, int ms, unsigned *what)
+{
+	unsigned long long g = gen;
+	unsigned w;
+	*what = 0;
+	for (double end = now_ms() + ms; now_ms() < end; sleep_ms(10)) {
+		g = db_remote_generation(d, &w);
+		*what |= w;
+		if (g != gen)
+			break;
+	}
+	return g;
+}
+
+struct note {
+	struct db *other; /* a second connection, listening */
+	unsigned what;	  /* the bits to send */
+	int fail;	  /* roll back after sending */
+	unsigned long long before;
+	int early; /* the other heard of it before the commit */
+};
+
+static enum db_err note_write(struct db *d, void *arg)
+{
+	struct note *n = arg;
+	enum db_err e =
+	    db_exec(d, NULL, "INSERT INTO t (id) VALUES (?1) ON CONFLICT DO NOTHING", DB_INT, 1LL, DB_END);
+	if (e != DB_DONE)
+		return e;
+	for (unsigned bit = 1; bit <= n->what; bit <<= 1)
+		if ((n->what & bit) && (e = db_notify(d, bit)) != DB_OK)
+			return e;
+	/* Long enough for a sent notification to arrive: none may. */
+	unsigned w;
+	sleep_ms(200);
+	n->early = db_remote_generation(n->other, &w) != n->before || w != 0;
+	return n->fail ? DB_ERROR : DB_OK;
+}
+
+START_TEST(test_db_notifies_other_connections_at_commit_only)
+{
+	struct db *other;
+	char err[256];
+	ck_assert_int_eq(db_open(url(), &other, err, sizeof err), DB_OK);
+	unsigned w;
+	struct note n = {other, DB_NOTE_USERS, 0, db_remote_generation(other, &w), 0};
+	ck_assert_int_eq(w, 0);
+	unsigned long long mine = db_remote_generation(db, &w);
+
+	ck_assert_int_eq(db_txn_run(db, note_write, &n), DB_OK);
+	ck_assert_msg(!n.early, "heard before the commit");
+	unsigned long long g = wait_generation(other, n.before, 2000, &w);
+	if (on_pg()) {
+		ck_assert(g == n.before + 1);
+		ck_assert_int_eq(w, DB_NOTE_USERS);
+		/* The writer's own connection hears it too, as every process
+		 * of the mapped counter does. */
+		ck_assert(wait_generation(db, mine, 2000, &w) == mine + 1);
+		ck_assert_int_eq(w, DB_NOTE_USERS);
+	} else {
+		/* SQLite: nothing is sent, nothing heard. */
+		ck_assert(g == 0 && w == 0);
+		ck_assert(db_remote_generation(db, &w) == 0 && w == 0);
+	}
+
+	/* Rolled back: never delivered. */
+	n = (struct note){other, DB_NOTE_KEYS, 1, g, 0};
+	ck_assert_int_eq(db_txn_run(db, note_write, &n), DB_ERROR);
+	ck_assert(!n.early);
+	ck_assert(wait_generation(other, g, 300, &w) == g);
+	ck_assert_int_eq(w, 0);
+
+	/* Both kinds in one transaction: one call reports their OR. */
+	n = (struct note){other, DB_NOTE_USERS | DB_NOTE_KEYS, 0, g, 0};
+	ck_assert_int_eq(db_txn_run(db, note_write, &n), DB_OK);
+	ck_assert(!n.early);
+	if (on_pg()) {
+		for (double end = now_ms() + 2000; g < n.before + 2 && now_ms() < end; sleep_ms(10))
+			g = db_remote_generation(other, NULL);
+		ck_assert(g == n.before + 2);
+		ck_assert(db_remote_generation(other, &w) == g);
+		/* The bits went with the call that saw them (what NULL). */
+		ck_assert_int_eq(w, 0);
+		n.before = g;
+		ck_assert_int_eq(db_txn_run(db, note_write, &n), DB_OK);
+		ck_assert(wait_generation(other, g, 2000, &w) > g);
+		sleep_ms(50);
+		unsigned more;
+		db_remote_generation(other, &more);
+		ck_assert_int_eq(w | more, DB_NOTE_USERS | DB_NOTE_KEYS);
+	}
+
+	/* Per kind, taking nothing from other callers: a change of the keys
+	 * moves the keys' counter only, however often the other is read. */
+	unsigned long long users = db_remote_generation_of(other, DB_NOTE_USERS);
+	unsigned long long keys = db_remote_generation_of(other, DB_NOTE_KEYS);
+	n = (struct note){other, DB_NOTE_KEYS, 0, db_remote_generation(other, NULL), 0};
+	ck_assert_int_eq(db_txn_run(db, note_write, &n), DB_OK);
+	for (double end = now_ms() + 2000;
+	     on_pg() && db_remote_generation_of(other, DB_NOTE_KEYS) == keys && now_ms() < end; sleep_ms(10))
+		db_remote_generation(other, NULL);
+	ck_assert(db_remote_generation_of(other, DB_NOTE_KEYS) == keys + (on_pg() ? 1 : 0));
+	ck_assert(db_remote_generation_of(other, DB_NOTE_USERS) == users);
+	ck_assert(db_remote_generation_of(other, DB_NOTE_USERS | DB_NOTE_KEYS) ==
+		  users + keys + (on_pg() ? 1 : 0));
+
+	/* No bit, or one this interface does not know, on both. */
+	ck_assert_int_eq(db_notify(db, 0), DB_MISUSE);
+	ck_assert_int_eq(db_notify(db, 4), DB_MISUSE);
+	db_close(other);
+}
+END_TEST
+
+struct cut {
+	long long pid; /* the backend to end */
+	int calls;
+	enum db_err second; /* the statement after the cut */
+};
+
+/* Writes, has another connection end this one's server process, writes
+ * again, and asks for a commit anyway. */
+static enum db_err cut_write(struct db *d, void *arg)
+{
+	struct cut *c = arg;
+	c->calls++;
+	enum db_err e = db_exec(d, NULL, "INSERT INTO t (id) VALUES (1)", DB_END);
+	if (e != DB_DONE)
+		return e;
+	struct db *other;
+	char err[256];
+	if (db_open(url(), &other, err, sizeof err) != DB_OK)
+		return DB_ERROR;
+	/* Waits (up to 5 s) until that process is gone. */
+	e = db_exec(other, NULL, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER), 5000)", DB_INT, c->pid,
+		    DB_END);
+	db_close(other);
+	if (e != DB_ROW)
+		return DB_ERROR;
+	c->second = db_exec(d, NULL, "INSERT INTO t (id) VALUES (2)", DB_END);
+	return DB_OK;
+}
+
+/* A connection lost in the middle of db_txn_run: the statements after the
+ * loss and the commit answer DB_UNAVAILABLE at once, the function is not
+ * run again on a new connection, nothing is committed; the next call
+ * connects again, and the generation says everything may have changed. */
+START_TEST(test_db_loses_the_connection_inside_a_transaction)
+{
+	if (!on_pg())
+		return;
+	unsigned w;
+	unsigned long long gen = db_remote_generation(db, &w);
+	struct cut c = {one_int("SELECT pg_backend_pid()"), 0, DB_OK};
+	double t0 = now_ms();
+	enum db_err e = db_txn_run(db, cut_write, &c);
+	double took = now_ms() - t0;
+	ck_assert_msg(e == DB_UNAVAILABLE, "%s: %s", db_strerror(e), db_errmsg(db));
+	ck_assert_int_eq(c.second, DB_UNAVAILABLE);
+	ck_assert_int_eq(c.calls, 1);
+	/* The wait for the server process's end, and one open, not retries. */
+	ck_assert_msg(took < 2000, "%.0f ms", took);
+	ck_assert(db_remote_generation(db, &w) > gen);
+	ck_assert_int_eq(w, DB_NOTE_USERS | DB_NOTE_KEYS);
+	/* The same handle works again, on a new server process. */
+	ck_assert_int_eq(one_int("SELECT count(*) FROM t"), 0);
+	ck_assert_int_ne(one_int("SELECT pg_backend_pid()"), c.pid);
+	ck_assert(db_remote_generation(db, &w) > gen);
+	/* It listens again: a notification reaches it. */
+	gen = db_remote_generation(db, &w);
+	struct db *other;
+	char err[256];
+	ck_assert_int_eq(db_open(url(), &other, err, sizeof err), DB_OK);
+	ck_assert_int_eq(db_notify(other, DB_NOTE_KEYS), DB_OK);
+	db_close(other);
+	ck_assert(wait_generation(db, gen, 2000, &w) == gen + 1);
+	ck_assert_int_eq(w, DB_NOTE_KEYS);
+}
+END_TEST
+
+/* The fds of this process that are TCP connections over IPv4. */
+static void tcp_fds(char *is, int n)
+{
+	for (int fd = 0; fd < n; fd++) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof a;
+		int type;
+		socklen_t tl = sizeof type;
+		is[fd] = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM &&
+			 getpeername(fd, (struct sockaddr *)&a, &len) == 0 && a.sin_family == AF_INET;
+	}
+}
+
+static int tcp_opt(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+	ck_assert_int_eq(getsockopt(fd, level, name, &v, &len), 0);
+	return v;
+}
+
+/* Opens u and answers the fd of its new TCP connection to the server. */
+static int open_and_find(const char *u, struct db **out)
+{
+	char before[256], after[256], err[256];
+	tcp_fds(before, 256);
+	enum db_err e = db_open(u, out, err, sizeof err);
+	ck_assert_msg(e == DB_OK, "%s", err);
+	tcp_fds(after, 256);
+	for (int fd = 0; fd < 256; fd++)
+		if (after[fd] && !before[fd])
+			return fd;
+	ck_abort_msg("no new TCP connection");
+	return -1;
+}
+
+/* A server gone from the network is noticed in seconds: keepalives after
+ * 5 s idle, 2 s apart, 3 of them, and 5 s for unacknowledged data; a URL
+ * that sets one keeps its own. */
+START_TEST(test_db_sets_tcp_keepalives_unless_the_url_does)
+{
+	if (!on_pg())
+		return;
+	struct db *d;
+	int fd = open_and_find(url(), &d);
+	ck_assert_int_eq(tcp_opt(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 5);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 2);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPCNT), 3);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 5000);
+	db_close(d);
+	char *own =
+	    ck_asprintf("%s%skeepalives_idle=7&tcp_user_timeout=9000", url(), strchr(url(), '?') ? "&" : "?");
+	fd = open_and_find(own, &d);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 7);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 9000);
+	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPCNT), 3);
+	db_close(d);
+	free(own);
+}
+END_TEST
+
+/* A server that takes the connection and never answers (a hung host): the
+ * open gives up after connect_timeout, 2 s, not the kernel's minutes. */
+START_TEST(test_db_gives_up_on_a_silent_server)
+{
+#ifdef HAVE_LIBPQ
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(s, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(s, 8), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	/* The kernel completes the handshake; nobody reads. */
+	char *u =
+	    ck_asprintf("postgresql://mcpauth:s3cret@127.0.0.1:%d/x?sslmode=disable", ntohs(a.sin_port));
+	struct db *d;
+	char err[256];
+	double t0 = now_ms();
+	ck_assert_int_eq(db_open(u, &d, err, sizeof err), DB_UNAVAILABLE);
+	double took = now_ms() - t0;
+	ck_assert_msg(took > 1500 && took < 5000, "%.0f ms", took);
+	ck_assert_ptr_null(strstr(err, "s3cret"));
+	free(u);
+	close(s);
+#endif
 }
 END_TEST
 
@@ -509,6 +845,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_db_rewrites_placeholders_outside_literals);
 	tcase_add_test(tc, test_db_maps_errors);
 	tcase_add_test(tc, test_db_reconnects_after_a_lost_connection);
+	tcase_add_test(tc, test_db_notifies_other_connections_at_commit_only);
+	tcase_add_test(tc, test_db_loses_the_connection_inside_a_transaction);
+	tcase_add_test(tc, test_db_sets_tcp_keepalives_unless_the_url_does);
+	tcase_add_test(tc, test_db_gives_up_on_a_silent_server);
 	/* SQLite has one writer at a time: two connections cannot deadlock. */
 	if (pg_url)
 		tcase_add_test(tc, test_db_retries_a_deadlock_victim);
