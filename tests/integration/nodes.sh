@@ -203,6 +203,7 @@ expect_eq "$(kid_of "$tokb")" "${new_kid:-new}" "B signs with the new key too"
 # then four requests at once (every process of the program) show it too.
 ROUNDS=${NODES_ROUNDS:-10}
 times=
+ends=
 first=0
 slow=0
 stale=0
@@ -214,14 +215,22 @@ for r in $(seq 1 "$ROUNDS"); do
 	[ "$STATUS" = 200 ] || { not_ok "round $r: the write answers 200 (got $STATUS)"; continue; }
 	t0=$(now_ms)
 	seen=
+	answered=
 	polls=0
-	while [ $(($(now_ms) - t0)) -lt 3000 ]; do
+	while ts=$(now_ms) && [ $((ts - t0)) -lt 3000 ]; do
 		polls=$((polls + 1))
 		got=$(curl -s --max-time 2 -H "$(au "${USER[$rd]}")" "${NODE_BASE[$rd]}/api/profile" | jq -r .profile.name)
-		if [ "$got" = "$name" ]; then seen=$(($(now_ms) - t0)); break; fi
+		if [ "$got" = "$name" ]; then
+			seen=$((ts - t0))
+			answered=$(($(now_ms) - t0))
+			break
+		fi
 	done
 	times="$times ${seen:-3000+}"
+	ends="$ends ${answered:-3000+}"
 	[ "$polls" -gt 1 ] || first=$((first + 1))
+	# The bound is on when the request that saw it was sent: how long it
+	# then took is the machine's load, not the cache's staleness.
 	{ [ -n "$seen" ] && [ "$seen" -lt 1000 ]; } || slow=$((slow + 1))
 	u="${NODE_BASE[$rd]}/api/profile"
 	n_ok=$(curl -s --no-progress-meter --max-time 5 -Z -H "$(au "${USER[$rd]}")" "$u" "$u" "$u" "$u" |
@@ -229,7 +238,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	[ "$n_ok" = 4 ] || stale=$((stale + 1))
 done
 max=$(printf '%s\n' $times | sed 's/+$//' | sort -n | tail -1)
-echo "# cross-node visibility, ms per round (write on one node, first read that sees it on the other):$times; max $max;" \
+max_end=$(printf '%s\n' $ends | sed 's/+$//' | sort -n | tail -1)
+echo "# cross-node visibility: ms from a write's answer on one node to the sending of the first read on the other" \
+	"that saw it:$times (max $max); to that read's answer:$ends (max $max_end);" \
 	"the very next request saw it in $first of $ROUNDS rounds"
 expect_eq "$slow" 0 "every one of $ROUNDS writes was seen on the other node within 1 s"
 expect_eq "$stale" 0 "after it was seen, four requests at once all saw it (no stale process)"
