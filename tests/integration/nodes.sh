@@ -246,11 +246,11 @@ expect_eq "$slow" 0 "every one of $ROUNDS writes was seen on the other node with
 expect_eq "$stale" 0 "after it was seen, four requests at once all saw it (no stale process)"
 
 # --- SIGKILL of A's programs under write load -----------------------------------------
-# Writers create users on A as fast as A answers; A's programs are killed
-# with SIGKILL in the middle. Every write A acknowledged must be stored.
+# Writers create users on A as fast as A answers; all of A's programs are
+# killed with SIGKILL twice, at a third and at two thirds of the run. Every
+# write A acknowledged must be stored.
 WRITERS=4
-LOAD_MS=${NODES_LOAD_MS:-8000}
-KILL_AT_MS=$((LOAD_MS / 3))
+LOAD_MS=${NODES_LOAD_MS:-9000}
 writer() {
 	local k=$1 end=$2 i=0 code body t
 	while t=${EPOCHREALTIME/./} && [ $((t / 1000)) -lt "$end" ]; do
@@ -273,24 +273,33 @@ for k in $(seq 1 $WRITERS); do
 	writer "$k" $((start + LOAD_MS)) &
 	wpids="$wpids $!"
 done
-sleep "$(awk -v m=$KILL_AT_MS 'BEGIN { print m / 1000 }')"
-victims=$(node_programs $A | tr '\n' ' ')
-kill_at=$(now_ms)
-# shellcheck disable=SC2086
-kill -9 $victims 2>/dev/null
+victims=
+kills=
+for kill in 1 2; do
+	while [ $(($(now_ms) - start)) -lt $((LOAD_MS * kill / 3)) ]; do sleep 0.05; done
+	batch=$(node_programs $A | tr '\n' ' ')
+	kills="$kills $(now_ms)"
+	# shellcheck disable=SC2086
+	kill -9 $batch 2>/dev/null
+	n=$(echo $batch | wc -w)
+	if [ "$n" -ge 4 ]; then ok "kill $kill: SIGKILL to A's $n programs under load"; else not_ok "kill $kill: A's programs to kill: $n"; fi
+	victims="$victims $batch"
+done
 # shellcheck disable=SC2086
 wait $wpids
 cat "$TMP_ROOT"/writes.* >"$TMP_ROOT/writes"
-n_victims=$(echo $victims | wc -w)
-if [ "$n_victims" -ge 4 ]; then ok "SIGKILL to A's $n_victims programs under load"; else not_ok "A's programs to kill: $n_victims"; fi
 acked=$(awk '$2 ~ /^2/ { print $3 }' "$TMP_ROOT/writes" | sort)
 n_acked=$(printf '%s\n' $acked | grep -c .)
-before=$(awk -v t="$kill_at" '$2 ~ /^2/ && $1 < t' "$TMP_ROOT/writes" | wc -l)
-after=$(awk -v t="$kill_at" '$2 ~ /^2/ && $1 > t + 500' "$TMP_ROOT/writes" | wc -l)
-echo "# writes: $(wc -l <"$TMP_ROOT/writes") sent, $n_acked acknowledged ($before before the kill, $after from 0.5 s after it);" \
+# acked_between FROM TO: writes acknowledged in that span (ms).
+acked_between() { awk -v f="$1" -v t="$2" '$2 ~ /^2/ && $1 >= f && $1 < t' "$TMP_ROOT/writes" | wc -l; }
+set -- $kills
+spans="$(acked_between 0 "$1") $(acked_between $(($1 + 500)) "$2") $(acked_between $(($2 + 500)) 99999999999999)"
+echo "# writes: $(wc -l <"$TMP_ROOT/writes") sent, $n_acked acknowledged ($spans before the first kill," \
+	"between the kills, after the second, leaving 0.5 s after each);" \
 	"answers: $(awk '{ print $2 }' "$TMP_ROOT/writes" | sort | uniq -c | awk '{ printf "%s x%s ", $2, $1 }')"
-if [ "$before" -gt 0 ] && [ "$after" -gt 0 ]; then ok "writes acknowledged before the kill and after it"; else
-	not_ok "writes acknowledged before the kill ($before) and after it ($after)"
+set -- $spans
+if [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ]; then ok "writes acknowledged before, between and after the kills"; else
+	not_ok "writes acknowledged before, between and after the kills: $spans"
 fi
 # Every answer that is no 2xx is a JSON error (the programs' or lighttpd's).
 nonjson=$(awk '$2 !~ /^2/ && $4 == "-"' "$TMP_ROOT/writes" | wc -l)
