@@ -57,6 +57,7 @@ refused_503() {
 	expect_status 503 "$1"
 	expect_json '(.error | type) + " " + (.message | type)' "string string" "$1: a JSON error and message"
 	expect_header Retry-After '^[1-9][0-9]*$' "$1: Retry-After in seconds"
+	echo "# $1: $STATUS in $MS ms"
 	if [ "$MS" -lt "$2" ]; then ok "$1: answered in $MS ms (< $2)"; else not_ok "$1: took $MS ms (>= $2)"; fi
 	if grep -qF "$pass" "$TMP_ROOT/body" "$TMP_ROOT/headers"; then not_ok "$1: the answer holds the database password"; else
 		ok "$1: no password in the answer"
@@ -79,6 +80,7 @@ for round in 1 2; do
 	# Reads of what the node holds keep answering.
 	timed profile_reads "$TOKEN" >"$TMP_ROOT/reads"
 	expect_eq "$(cat "$TMP_ROOT/reads")" 8 "round $round: with PostgreSQL down, the profile reads still answer 200"
+	echo "# round $round: eight profile reads, four at a time, in $MS ms with PostgreSQL down"
 	if [ "$MS" -lt 2000 ]; then ok "round $round: eight reads in $MS ms"; else not_ok "round $round: eight reads took $MS ms"; fi
 	timed req GET /.well-known/jwks.json
 	expect_status 200 "round $round: the JWKS still answers"
