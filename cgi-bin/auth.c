@@ -88,8 +88,11 @@ static void no_store(struct response *resp)
 static void token_answer(const struct app *app, struct response *resp, const struct user *u,
 			 const char *scope, const char *refresh_token, int otp)
 {
-	json_object *claims = issuer_access_claims(app->config.issuer, app->config.audience, u, app->now(),
-						   app->config.token_ttl);
+	/* The key that signs at iat: a rotation in the shared store switches it. */
+	time_t now = app->now();
+	app->source->keys_tick(app, now);
+	json_object *claims =
+	    issuer_access_claims(app->config.issuer, app->config.audience, u, now, app->config.token_ttl);
 	json_object *amr = json_object_new_array();
 	json_object_array_add(amr, json_object_new_string("pwd"));
 	if (otp)

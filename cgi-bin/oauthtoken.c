@@ -149,9 +149,11 @@ static void token_answer(const struct app *app, struct response *resp, const str
 	char *held = flow_user_scopes(u->permissions, u->scope);
 	char *granted = flow_scope_intersect(scope, held);
 	char *perms = flow_scope_intersect(granted, u->permissions);
-	json_object *claims =
-	    issuer_access_claims(app->config.issuer, resource ? resource : app->config.audience, u,
-				 app->now(), app->config.token_ttl);
+	/* The key that signs at iat: a rotation in the shared store switches it. */
+	time_t now = app->now();
+	app->source->keys_tick(app, now);
+	json_object *claims = issuer_access_claims(
+	    app->config.issuer, resource ? resource : app->config.audience, u, now, app->config.token_ttl);
 	json_object_object_add(claims, "permissions", json_word_array(perms));
 	json_object_object_add(claims, "scope", json_object_new_string(granted));
 	json_object_object_add(claims, "client_id", json_object_new_string(client_id));

@@ -9,6 +9,7 @@
 #include "field.h"
 #include "file.h"
 #include "guard.h"
+#include "keyring.h"
 #include "password.h"
 #include "pwrules.h"
 #include "tokencache.h"
@@ -26,6 +27,7 @@
 
 struct app app;
 static struct jwks_cache jwks_cache; /* Auth0 mode's; app.jwks_cache points here */
+static struct keyring keyring;	     /* the local issuer's with PostgreSQL; app.keyring points here */
 
 static time_t wall_clock(void)
 {
@@ -80,7 +82,28 @@ static void auth0_keys_free(struct app *a)
 	fetch_cleanup();
 }
 
-/* The local issuer: its own key pair in the state directory. */
+static int store_unknown_kid(void *arg, const char *kid, time_t now)
+{
+	return keyring_unknown_kid(arg, kid, now);
+}
+
+/* The local issuer with a PostgreSQL store: the keys are the store's, the
+ * same on every node (made there at the first start), followed while the
+ * program runs; no key file is read or written. Only a program that signs
+ * holds the private keys. */
+static int store_keys_init(struct app *a, int signs, char *err, size_t errlen)
+{
+	if (keyring_start(&keyring, a->db, signs, &a->keys, &a->issuer, a->now(), err, errlen) < 0)
+		return -1;
+	a->keyring = &keyring;
+	a->has_issuer = signs;
+	a->verifier.unknown_kid = store_unknown_kid;
+	a->verifier.unknown_kid_arg = &keyring;
+	return 0;
+}
+
+/* The local issuer: its own key pair in the state directory, or in the
+ * PostgreSQL store that nodes share. */
 static int local_keys_init(struct app *a, unsigned flags, char *err, size_t errlen)
 {
 	const struct config *c = &a->config;
@@ -88,6 +111,8 @@ static int local_keys_init(struct app *a, unsigned flags, char *err, size_t errl
 	 * the keys only when there are none yet (the first start: whichever
 	 * program starts first makes them). */
 	int signs = (flags & GROUP_SIGNS) != 0;
+	if (db_backend(a->db) == DB_POSTGRESQL)
+		return store_keys_init(a, signs, err, errlen);
 	if ((signs || access(c->jwks_file, F_OK) != 0) &&
 	    issuer_ensure_keys(c->state_dir, c->jwks_file, err, errlen) < 0)
 		return -1;
@@ -104,16 +129,19 @@ static int local_keys_init(struct app *a, unsigned flags, char *err, size_t errl
 	return 0;
 }
 
-/* Keys from a file that only an operator changes: nothing to refresh. */
+/* Keys from a file that only an operator changes: nothing to refresh.
+ * From the store: a version read at most once a second. */
 static void local_keys_tick(const struct app *a, time_t now)
 {
-	(void)a;
-	(void)now;
+	if (a->keyring)
+		keyring_tick(a->keyring, now);
 }
 
 static void local_keys_free(struct app *a)
 {
-	(void)a;
+	if (a->keyring)
+		keyring_free(a->keyring);
+	a->keyring = NULL;
 }
 
 static const struct token_source local_source = {"local",	 1, 0, local_keys_init, local_keys_tick,
@@ -183,13 +211,14 @@ int app_init(const char *program, const struct route_group *const *groups, size_
 	app.verifier.audience = c->audience;
 	app.verifier.leeway = c->leeway;
 	app.verifier.claim_namespace = c->claim_namespace;
-	if (app.source->keys_init(&app, flags, err, errlen) < 0)
-		return -1;
 	tokencache_init((size_t)c->token_cache);
+	/* The store before the keys: with PostgreSQL the keys are in it. */
 	if (userdb_open(&app.db, c->store, c->state_dir, err, errlen) < 0)
 		return -1;
 	if (db_read_only(app.db))
 		log_msg("WARNING: %s is read-only: reads are served, every write answers 503", c->db_file);
+	if (app.source->keys_init(&app, flags, err, errlen) < 0)
+		return -1;
 	char demo[128];
 	if (userdb_demo_logins(app.db, password_verify, demo, sizeof demo))
 		log_msg("WARNING: demo users log in with their published passwords: %s; remove them with "

@@ -141,10 +141,14 @@ static const struct command commands[] = {
      "programs neither trust nor publish it, without a restart. --keep 0 drops it at\n"
      "once (a leaked key); keys retired longer ago are dropped. The programs load\n"
      "keys at start: restart them gracefully right after (apachectl graceful;\n"
-     "systemctl reload lighttpd; systemctl restart 'mcpauth@*.service').\n"},
+     "systemctl reload lighttpd; systemctl restart 'mcpauth@*.service').\n"
+     "With MCPAUTH_DATABASE_URL the keys are in the database, for every node: the\n"
+     "new key is published at once, signs 2 s later, and the running programs\n"
+     "follow within a second; nothing to restart.\n"},
     {"keys", cmd_keys, "keys",
      "Lists the keys of jwks.json: the signing one, retired ones with the unix time\n"
-     "until which they stay published and trusted, and those past it.\n"},
+     "until which they stay published and trusted, and those past it. With\n"
+     "MCPAUTH_DATABASE_URL, the database's keys (a new one with its signing time).\n"},
     {"mint", cmd_mint, "mint EMAIL [--ttl SECONDS]",
      "Prints an access token for the user, signed with the current key, with the\n"
      "claims /auth/login would give (for scripts and tests). --ttl: 1 to 86400,\n"

@@ -52,6 +52,13 @@ int parse_seconds(const char *s, long min, long max, long *out);
 int write_status(struct db *db, int rc, const char *email);
 /* 0 when the suite issues its own tokens, else -1 after saying so (keys.c). */
 int need_local_issuer(void);
+/* 1 when the keys are in the database (PostgreSQL), not in files (keys.c). */
+int keys_in_store(void);
+/* The database's keys now: the verification set into *set and, when signer
+ * is not NULL, the key that signs; 0, or -1 after saying why (keys.c). */
+struct jwks;
+struct issuer;
+int store_keys(struct jwks *set, struct issuer *signer);
 
 /* Terminal input (term.c). One line from fd into buf (NUL-terminated,
  * newline stripped): its length, or -1 when it does not fit or nothing was

@@ -3,6 +3,8 @@
 #include "config.h"
 #include "file.h"
 #include "issuer.h"
+#include "jwks.h"
+#include "keystore.h"
 #include "mcpauth.h"
 #include "userdb.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int become(uid_t uid, gid_t gid)
@@ -126,7 +129,8 @@ int cmd_init(int argc, char **argv)
 		return EX_ERROR;
 	}
 	char err[512];
-	if (config_local_issuer(&cfg) &&
+	/* With PostgreSQL the first key is made in the database, below. */
+	if (config_local_issuer(&cfg) && !keys_in_store() &&
 	    issuer_ensure_keys(cfg.state_dir, cfg.jwks_file, err, sizeof err) < 0) {
 		fail("%s", err);
 		return EX_ERROR;
@@ -134,6 +138,15 @@ int cmd_init(int argc, char **argv)
 	struct db *db;
 	if (open_db(&db, o[1].value ? USERDB_DEMO : 0) < 0)
 		return EX_ERROR;
+	if (config_local_issuer(&cfg) && keys_in_store()) {
+		enum keystore_status st = keystore_ensure(db, time(NULL), issuer_new_key, NULL);
+		if (st != KEYSTORE_OK) {
+			fail("cannot make the signing key in the database: %s (%s)", keystore_strerror(st),
+			     db_errmsg(db));
+			userdb_close(db);
+			return EX_ERROR;
+		}
+	}
 	struct user u;
 	int demo = userdb_find_by_email(db, "admin@example.com", &u) == USERDB_OK;
 	if (demo)
@@ -142,10 +155,14 @@ int cmd_init(int argc, char **argv)
 	printf("state directory %s is ready\n", cfg.state_dir);
 	if (config_local_issuer(&cfg)) {
 		struct issuer is;
-		if (issuer_load(&is, cfg.state_dir, err, sizeof err) == 0) {
+		struct jwks set = {0};
+		if (keys_in_store() ? store_keys(&set, &is) == 0
+				    : issuer_load(&is, cfg.state_dir, err, sizeof err) == 0) {
 			printf("signing key kid %s\n", is.kid);
 			issuer_free(&is);
 		}
+		if (keys_in_store())
+			jwks_free(&set);
 	}
 	if (demo && !o[1].value)
 		fprintf(stderr,

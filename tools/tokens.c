@@ -35,7 +35,15 @@ int cmd_mint(int argc, char **argv)
 		return rc;
 	char err[512];
 	struct issuer is;
-	if (issuer_load(&is, cfg.state_dir, err, sizeof err) < 0) {
+	struct jwks set = {0};
+	if (keys_in_store()) {
+		rc = store_keys(&set, &is);
+		jwks_free(&set);
+		if (rc < 0) {
+			user_free(&u);
+			return EX_ERROR;
+		}
+	} else if (issuer_load(&is, cfg.state_dir, err, sizeof err) < 0) {
 		fail("%s", err);
 		user_free(&u);
 		return EX_ERROR;
@@ -121,8 +129,10 @@ int cmd_verify(int argc, char **argv)
 
 	char err[512];
 	struct jwks keys;
-	if (jwks_load_file(&keys, cfg.jwks_file, err, sizeof err) < 0) {
-		fail("%s", err);
+	if (keys_in_store() ? store_keys(&keys, NULL) < 0
+			    : jwks_load_file(&keys, cfg.jwks_file, err, sizeof err) < 0) {
+		if (!keys_in_store())
+			fail("%s", err);
 		if (buf)
 			secure_free(buf, TOKEN_MAX_LEN * 4);
 		return EX_ERROR;

@@ -18,6 +18,7 @@
 #include "token.h"
 
 struct app;
+struct keyring;
 
 /* Where the tokens the suite trusts come from, chosen once by app_init:
  * the local issuer, the local issuer with the demo tokens, or an Auth0
@@ -46,6 +47,7 @@ struct app {
 	struct token_verifier verifier;
 	struct fetch_opts fetch;	   /* Auth0 mode: how the tenant is reached */
 	struct jwks_cache *jwks_cache;	   /* Auth0 mode: where keys comes from; NULL otherwise */
+	struct keyring *keyring;	   /* local issuer with PostgreSQL: where keys and issuer come from */
 	const struct token_source *source; /* set once by app_init */
 	struct issuer issuer;		   /* only in programs that sign */
 	int has_issuer;

@@ -65,6 +65,19 @@ static EVP_PKEY *generate_key(char **pem, size_t *pem_len)
 	return key;
 }
 
+int issuer_new_key(struct keystore_key *out)
+{
+	memset(out, 0, sizeof *out);
+	EVP_PKEY *key = generate_key(&out->pem, &out->pem_len);
+	out->kid = key ? jwks_thumbprint(key) : NULL;
+	out->jwk = out->kid ? jwks_public_jwk(key, out->kid) : NULL;
+	EVP_PKEY_free(key);
+	if (out->jwk)
+		return 0;
+	keystore_key_free(out);
+	return -1;
+}
+
 struct ensure_args {
 	const char *state_dir, *jwks_path;
 	char *err;

@@ -4,6 +4,7 @@
 #define MCPAUTH_ISSUER_H
 
 #include "jwks.h"
+#include "keystore.h"
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -37,6 +38,10 @@ void issuer_free(struct issuer *is);
 #define ISSUER_RETIRE_MEMBER JWKS_RETIRE_MEMBER
 int issuer_rotate(const char *state_dir, const char *jwks_path, time_t now, long keep, char **new_kid,
 		  char *err, size_t errlen);
+
+/* A new RS256 key for the shared store: its kid, private PEM and public
+ * JWK (a keystore_keygen). 0, or -1 when OpenSSL could not make one. */
+int issuer_new_key(struct keystore_key *out);
 
 /* The claims of an access token for user u, as POST /auth/login issues
  * them: iss, sub, aud, iat, nbf, exp, jti, email, name, permissions, scope. */

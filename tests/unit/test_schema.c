@@ -48,7 +48,7 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 
 	char err[256] = "";
 	ck_assert_msg(userdb_open(&unit_db, unit_db_path, unit_dir, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(unit_query_int(unit_db, "SELECT user_version FROM pragma_user_version"), 7);
+	ck_assert_int_eq(unit_query_int(unit_db, "SELECT user_version FROM pragma_user_version"), 8);
 	ck_assert_int_eq(unit_query_int(unit_db,
 					"SELECT count(*) FROM sqlite_master WHERE name IN "
 					"('refresh_tokens','login_failures','oauth_clients','oauth_sessions',"
@@ -69,7 +69,7 @@ START_TEST(test_migration_upgrades_a_version_1_database)
 
 	/* Opening again changes nothing. */
 	ck_assert_msg(userdb_open(&unit_db, unit_db_path, unit_dir, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(unit_query_int(unit_db, "SELECT user_version FROM pragma_user_version"), 7);
+	ck_assert_int_eq(unit_query_int(unit_db, "SELECT user_version FROM pragma_user_version"), 8);
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM users"), 1);
 	userdb_close(unit_db);
 	unit_db = NULL;
@@ -80,11 +80,13 @@ START_TEST(test_new_database_has_no_users_and_newest_schema)
 {
 	char err[256] = "";
 	ck_assert_msg(userdb_open(&unit_db, unit_db_path, unit_dir, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(unit_query_int(unit_db, "SELECT user_version FROM pragma_user_version"), 7);
+	ck_assert_int_eq(unit_query_int(unit_db, "SELECT user_version FROM pragma_user_version"), 8);
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM users"), 0);
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM refresh_tokens"), 0);
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM oauth_clients"), 0);
 	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM oauth_grants"), 0);
+	/* Migration 8: the signing keys' table, empty (the programs keep key files on SQLite). */
+	ck_assert_int_eq(unit_query_int(unit_db, "SELECT count(*) FROM signing_keys"), 0);
 	userdb_close(unit_db);
 	/* Asking for the demo users later adds none to a database that exists. */
 	ck_assert_msg(userdb_open_ex(&unit_db, unit_db_path, unit_dir, USERDB_DEMO, err, sizeof err) == 0,
