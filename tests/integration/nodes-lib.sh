@@ -55,7 +55,7 @@ node_log() {
 }
 
 node_start() {
-	local n=$1 procs=${2:-1} d="$NODES_ROOT/node$1" try i f
+	local n=$1 procs=${2:-1} d="$NODES_ROOT/node$1" f
 	NODE_DIR[$n]=$d
 	mkdir -p "$d/bin" "$d/state"
 	chmod 700 "$d/state"
@@ -69,7 +69,7 @@ node_start() {
 	# without a shared store) and the demo users (once per store: the
 	# second run finds them).
 	node_tool "$n" init --demo-users >>"$d/init.log" 2>&1 || true
-	for try in 1 2 3 4 5 6 7 8; do
+	for _ in 1 2 3 4 5 6 7 8; do
 		NODE_PORT[$n]=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		NODE_BASE[$n]="http://127.0.0.1:${NODE_PORT[$n]}"
 		local -a e
@@ -77,7 +77,7 @@ node_start() {
 		env "${e[@]}" MCPAUTH_PORT="${NODE_PORT[$n]}" MCPAUTH_PROCS="$procs" \
 			"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$d/server.stderr" &
 		NODE_PID[$n]=$!
-		for i in $(seq 1 100); do
+		for _ in $(seq 1 100); do
 			kill -0 "${NODE_PID[$n]}" 2>/dev/null || break
 			if curl -s -o /dev/null --max-time 2 "${NODE_BASE[$n]}/"; then
 				return 0
@@ -92,13 +92,13 @@ node_start() {
 }
 
 node_stop() {
-	local n=$1 i
+	local n=$1
 	[ -n "${NODE_PID[$n]:-}" ] || return 0
 	kill "${NODE_PID[$n]}" 2>/dev/null
 	wait "${NODE_PID[$n]}" 2>/dev/null
 	NODE_PID[$n]=
 	# lighttpd stops its programs; wait until they are gone.
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		[ -n "$(node_programs "$n")" ] || break
 		sleep 0.1
 	done
