@@ -18,12 +18,7 @@ not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 
 # shellcheck source=tests/integration/pg.sh
 . "$top_srcdir/tests/integration/pg.sh"
-skip() {
-	echo "# SKIP: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-pg_available || skip "no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
+pg_skip_unless_available
 
 # A namespace of its own: taking its loopback down touches no other test.
 if [ -z "${DB_OUTAGE_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null &&
@@ -48,7 +43,7 @@ export DB_OUTAGE_START="pg_as \"\$PG_BINDIR/pg_ctl\" -D \"\$PG_DIR/data\" -l \"\
 
 out=$("$top_builddir/tests/integration/db_outage" "$PG_URL" "$PG_PORT" 2>&1)
 rc=$?
-[ "$rc" -ne 77 ] || skip "a build without libpq (./configure --without-postgresql)"
+[ "$rc" -ne 77 ] || pg_skip "a build without libpq (./configure --without-postgresql)"
 while IFS= read -r line; do
 	case $line in
 	"ok - "*) ok "${line#ok - }" ;;

@@ -12,12 +12,7 @@ not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 
 # shellcheck source=tests/integration/pg.sh
 . "$top_srcdir/tests/integration/pg.sh"
-skip() {
-	echo "# SKIP: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-pg_available || skip "no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
+pg_skip_unless_available
 
 PG_FAST=1 pg_start || { not_ok "PostgreSQL 15 starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
 ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT"
@@ -29,7 +24,7 @@ for prog in test_db test_keystore test_keyring; do
 	rc=$?
 	echo "$out"
 	all="$all$out"
-	[ "$rc" -ne 77 ] || skip "a build without libpq (./configure --without-postgresql)"
+	[ "$rc" -ne 77 ] || pg_skip "a build without libpq (./configure --without-postgresql)"
 	summary=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -1)
 	checks=$(printf '%s' "$summary" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
 	failures=$(printf '%s' "$summary" | sed -n 's/.*Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1+\2/p')

@@ -13,13 +13,8 @@ set -u
 # shellcheck source=tests/integration/pg.sh
 . "$top_srcdir/tests/integration/pg.sh"
 
-skip() {
-	echo "# SKIP: $*"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-pg_available || skip "no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
-grep -q 'HAVE_LIBPQ=1' "$top_builddir/Makefile" || skip "a build without libpq (./configure --without-postgresql)"
+pg_skip_unless_available
+grep -q 'HAVE_LIBPQ=1' "$top_builddir/Makefile" || pg_skip "a build without libpq (./configure --without-postgresql)"
 
 MCPAUTH="$top_builddir/tools/mcpauth"
 B_PID=

@@ -16,11 +16,7 @@ export LC_ALL=C # sort and comm agree on the order
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/pg.sh
 . "$top_srcdir/tests/integration/pg.sh"
-pg_available || {
-	echo "# SKIP: no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
-	echo "0 passed, 0 failed"
-	exit 77
-}
+pg_skip_unless_available
 PG_FAST=1 pg_start || { not_ok "PostgreSQL 15 starts"; finish; exit 1; }
 ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT"
 NODES_DATABASE_URL=$PG_URL

@@ -29,11 +29,7 @@ not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 
 # shellcheck source=tests/integration/pg.sh
 . "$here/pg.sh"
-pg_available || {
-	echo "# SKIP: no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
-	echo "0 passed, 0 failed"
-	exit 77
-}
+pg_skip_unless_available
 # A build without libpq cannot open a postgresql:// URL: nothing to run.
 if [ -n "${top_builddir:-}" ] && [ -f "$top_builddir/config.h" ] &&
 	! grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/config.h"; then

@@ -34,6 +34,19 @@ pg_as() {
 	fi
 }
 
+# pg_skip REASON: the suite ends here, skipped (exit 77, "0 passed, 0 failed").
+pg_skip() {
+	echo "# SKIP: $*"
+	echo "0 passed, 0 failed"
+	exit 77
+}
+
+# pg_skip_unless_available: a suite that needs the server is skipped when
+# the binaries are missing.
+pg_skip_unless_available() {
+	pg_available || pg_skip "no PostgreSQL server binaries in $PG_BINDIR (apt-get install postgresql-15)"
+}
+
 pg_stop() {
 	[ -n "$PG_DIR" ] || return 0
 	[ ! -f "$PG_DIR/data/postmaster.pid" ] ||

@@ -819,19 +819,7 @@ END_TEST
 
 Suite *unit_suite(void)
 {
-	pg_url = getenv("MCPAUTH_TEST_DATABASE_URL");
-	if (pg_url && !*pg_url)
-		pg_url = NULL;
-	if (pg_url) {
-		struct db *probe;
-		char err[256];
-		enum db_err e = db_open(pg_url, &probe, err, sizeof err);
-		if (e == DB_UNSUPPORTED) {
-			printf("SKIP: %s\n", err);
-			exit(77);
-		}
-		db_close(probe);
-	}
+	pg_url = unit_pg_url();
 	Suite *s = suite_create(pg_url ? "db (PostgreSQL)" : "db (SQLite)");
 	TCase *tc = tcase_create("db");
 	tcase_add_checked_fixture(tc, db_setup, db_teardown);

@@ -124,9 +124,12 @@ START_TEST(test_keyring_notices_a_rotation_within_a_second_and_signs_after_the_d
 	char *old = ck_strdup(is.kid);
 	keyring_tick(&kr, 1000);
 	char *fresh = rotate_elsewhere(1000, 600);
-	/* Read at most once a second: not yet within this one. */
+	/* Read at most once a second: not yet within this one (on SQLite; on
+	 * PostgreSQL the rotation's notification may already have made the
+	 * read due, the next test's case). */
 	keyring_tick(&kr, 1000);
-	ck_assert_uint_eq(keys.nkeys, 1);
+	if (!pg_url)
+		ck_assert_uint_eq(keys.nkeys, 1);
 	keyring_tick(&kr, 1001);
 	/* Published now, beside the old key; the old one still signs. */
 	ck_assert_uint_eq(keys.nkeys, 2);
@@ -229,19 +232,7 @@ END_TEST
 
 Suite *unit_suite(void)
 {
-	pg_url = getenv("MCPAUTH_TEST_DATABASE_URL");
-	if (pg_url && !*pg_url)
-		pg_url = NULL;
-	if (pg_url) {
-		struct db *probe;
-		char err[256];
-		enum db_err e = db_open(pg_url, &probe, err, sizeof err);
-		if (e == DB_UNSUPPORTED) {
-			printf("SKIP: %s\n", err);
-			exit(77);
-		}
-		db_close(probe);
-	}
+	pg_url = unit_pg_url();
 	Suite *s = suite_create(pg_url ? "keyring (PostgreSQL)" : "keyring (SQLite)");
 	TCase *tc = tcase_create("keyring");
 	tcase_add_checked_fixture(tc, kr_setup, kr_teardown);

@@ -166,3 +166,18 @@ void unit_distinct_texts(const char *const *t, size_t n)
 			ck_assert_str_ne(t[i], t[j]);
 	}
 }
+
+const char *unit_pg_url(void)
+{
+	const char *url = getenv("MCPAUTH_TEST_DATABASE_URL");
+	if (!url || !*url)
+		return NULL;
+	struct db *probe;
+	char err[256];
+	if (db_open(url, &probe, err, sizeof err) == DB_UNSUPPORTED) {
+		printf("SKIP: %s\n", err);
+		exit(77);
+	}
+	db_close(probe);
+	return url;
+}

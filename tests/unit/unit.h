@@ -57,4 +57,9 @@ void unit_app_teardown(void);
 void unit_serve(const char *method, const char *path, const char *host, const char *origin,
 		struct response *resp);
 
+/* MCPAUTH_TEST_DATABASE_URL (tests/integration/db-pg.sh), or NULL: the
+ * tests that run on both back ends run on PostgreSQL when it is set; a
+ * build without libpq skips them (exit 77). */
+const char *unit_pg_url(void);
+
 #endif
