@@ -2,11 +2,12 @@
 # server to answer. Sourced after scripts/common.sh.
 # shellcheck shell=bash
 
-# free_port: a port nothing listens on now, between 20000 and 59999.
+# free_port: a port nothing listens on now, between 20000 and 31999 (below
+# the ephemeral ports, 32768 on, which outgoing connections take).
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }

@@ -176,7 +176,7 @@ RUN="$TMP_ROOT/run"
 mkdir -p "$RUN"
 ro_server() {
 	local port sock="$RUN/fcgi-$RANDOM.sock"
-	port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	port=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 	cat >"$RUN/lighttpd.conf" <<CONF
 server.modules += ( "mod_fastcgi" )
 server.document-root = "$RUN"

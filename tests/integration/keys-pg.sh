@@ -54,7 +54,7 @@ B_STATE=$TMP_ROOT/b-state
 B_LOG=$TMP_ROOT/b-error.log
 mkdir -m 700 "$B_STATE"
 for _ in 1 2 3 4 5 6 7 8; do
-	B_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	B_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 	MCPAUTH_STATE_DIR=$B_STATE MCPAUTH_PORT=$B_PORT MCPAUTH_ERRORLOG=$B_LOG \
 		"$LIGHTTPD" -D -f "$top_srcdir/lighttpd-conf/mcpauth.conf" 2>>"$TMP_ROOT/b-stderr" &
 	B_PID=$!

@@ -464,8 +464,11 @@ start_server() {
 		# Auth0 mode: the tenant is the issuer, and the setting is refused.
 		[ -z "${AUTH0_DOMAIN:-}" ] || { unset MCPAUTH_ISSUER; ours=; }
 	fi
+	# Ports 20000 to 31999, below the kernel's ephemeral ports (32768 on):
+	# a port there can be taken by any outgoing connection (curl, a
+	# PostgreSQL client) between a stop and the restart on the same port.
 	for try in 1 2 3 4 5 6 7 8; do
-		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		export MCPAUTH_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		if [ -n "$ours" ]; then
 			export MCPAUTH_ISSUER="http://127.0.0.1:$MCPAUTH_PORT"
 			ISSUER_SET_HERE=$MCPAUTH_ISSUER

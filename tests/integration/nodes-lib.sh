@@ -70,7 +70,7 @@ node_start() {
 	# second run finds them).
 	node_tool "$n" init --demo-users >>"$d/init.log" 2>&1 || true
 	for _ in 1 2 3 4 5 6 7 8; do
-		NODE_PORT[$n]=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		NODE_PORT[$n]=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		NODE_BASE[$n]="http://127.0.0.1:${NODE_PORT[$n]}"
 		local -a e
 		mapfile -t e < <(node_env "$n")

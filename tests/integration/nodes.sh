@@ -326,7 +326,7 @@ lb_start() {
 		chown nobody "$dir/tmp"
 	fi
 	for try in 1 2 3 4 5; do
-		LB_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		LB_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		cat >"$dir/nginx.conf" <<-CONF
 			daemon off;
 			worker_processes 1;

@@ -74,7 +74,7 @@ pg_start() {
 	PG_OPTS="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR"
 	[ -z "${PG_FAST:-}" ] || PG_OPTS="$PG_OPTS -c fsync=off -c full_page_writes=off"
 	for _ in 1 2 3 4 5 6 7 8; do
-		PG_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		PG_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		if pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
 			-o "-p $PG_PORT $PG_OPTS" start >/dev/null 2>&1; then
 			PG_URL="postgresql://mcpauth:$pass@127.0.0.1:$PG_PORT/mcpauth_test"

@@ -26,7 +26,7 @@ if [ ! -w "$top_srcdir" ] || [ ! -x "$top_srcdir/build/cgi-bin/auth" ]; then
 	finish
 	exit $?
 fi
-port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+port=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 PORT=$port MCPAUTH_STATE_DIR="$TMP_ROOT/serve-state" MCPAUTH_ERRORLOG="$TMP_ROOT/serve-error.log" \
 	setsid "$top_srcdir/serve.sh" >"$TMP_ROOT/serve.out" 2>&1 &
 serve_pid=$!

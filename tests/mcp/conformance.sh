@@ -143,7 +143,7 @@ export CHROMIUM
 out=$TMP_ROOT/conformance-as
 # The suite listens on it for the redirect: a port nothing listens on now.
 while :; do
-	AS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	AS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 	ss -Htln "sport = :$AS_PORT" 2>/dev/null | grep -q . || break
 done
 AS_CLIENT=$(curl -s --max-time 20 -H 'Content-Type: application/json' -d "$(jq -nc --arg r "http://127.0.0.1:$AS_PORT/callback" \

@@ -215,7 +215,7 @@ stop_programs_here() {
 # address in /etc/mcpauth/mcpauth.env, the lighttpd module enabled.
 MCPAUTH_PORT=
 for try in 1 2 3 4 5 6 7 8; do
-	port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	port=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 	if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		MCPAUTH_PORT=$port
 		break
