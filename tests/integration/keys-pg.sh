@@ -14,6 +14,7 @@ set -u
 . "$top_srcdir/tests/integration/pg.sh"
 
 pg_skip_unless_available
+pg_plain_build_only
 grep -q 'HAVE_LIBPQ=1' "$top_builddir/Makefile" || pg_skip "a build without libpq (./configure --without-postgresql)"
 
 MCPAUTH="$top_builddir/tools/mcpauth"

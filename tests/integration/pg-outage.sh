@@ -12,6 +12,7 @@ set -u
 # shellcheck source=tests/integration/pg.sh
 . "$top_srcdir/tests/integration/pg.sh"
 pg_skip_unless_available
+pg_plain_build_only
 PG_FAST=1 pg_start || { not_ok "PostgreSQL 15 starts"; finish; exit 1; }
 ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT"
 NODES_DATABASE_URL=$PG_URL

@@ -38,14 +38,7 @@ if [ -n "${top_builddir:-}" ] && [ -f "$top_builddir/config.h" ] &&
 	exit 77
 fi
 
-# The sanitizer build runs the store's PostgreSQL paths through db-pg.sh,
-# db-outage.sh, keys-pg.sh, nodes.sh and pg-outage.sh; these suites, ten
-# minutes on this code's two cores, run once, in the plain build.
-if [ -n "${MCPAUTH_SANITIZERS:-}" ] && [ -z "${PG_SUITES_SANITIZED:-}" ]; then
-	echo "# SKIP: the sanitizer build (PG_SUITES_SANITIZED=1 runs them here too)"
-	echo "0 passed, 0 failed"
-	exit 77
-fi
+pg_plain_build_only
 
 PG_FAST=1 pg_start || { not_ok "PostgreSQL 15 starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
 ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT"

@@ -41,6 +41,15 @@ pg_skip() {
 	exit 77
 }
 
+# pg_plain_build_only: the two-node, outage and suites-on-PostgreSQL
+# scripts run in the plain build; in the sanitizer build (check.sh runs
+# both side by side) the PostgreSQL code runs under ASan through db-pg.sh
+# and db-outage.sh. PG_SANITIZED=1 runs them there too.
+pg_plain_build_only() {
+	[ -z "${MCPAUTH_SANITIZERS:-}" ] || [ -n "${PG_SANITIZED:-}" ] ||
+		pg_skip "the sanitizer build (PG_SANITIZED=1 runs it here too)"
+}
+
 # pg_skip_unless_available: a suite that needs the server is skipped when
 # the binaries are missing.
 pg_skip_unless_available() {
