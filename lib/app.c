@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -313,14 +312,6 @@ void app_handle(const struct route_group *const *groups, size_t ngroups, struct 
 /* Seconds a 503 asks the client to wait before trying again. */
 #define APP_RETRY_AFTER 2
 
-static int has_header(const struct response *resp, const char *name)
-{
-	for (size_t i = 0; i < resp->nheaders; i++)
-		if (strcasecmp(resp->headers[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
 void app_dispatch(const struct route_group *const *groups, size_t ngroups, struct request *req,
 		  struct response *resp)
 {
@@ -335,7 +326,7 @@ void app_dispatch(const struct route_group *const *groups, size_t ngroups, struc
 	 * (PostgreSQL restarting, a disk gone read-only) is tried again by the
 	 * next request, so clients wait a little and retry. Handlers that know
 	 * better (the tenant's keys) set their own. */
-	if (resp->status == 503 && !has_header(resp, "Retry-After"))
+	if (resp->status == 503 && !response_get_header(resp, "Retry-After"))
 		response_header(resp, "Retry-After", "%d", APP_RETRY_AFTER);
 	if (resp->status >= 500)
 		log_msg("%s %s answered %d", req->method, req->path, resp->status);

@@ -488,11 +488,6 @@ static double since_s(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-/* A connection the server dropped (a restart, a failover) is opened again
- * before the next statement outside a transaction; the statement that saw
- * it drop answered DB_UNAVAILABLE, since it may or may not have run.
- * After a failed attempt the next waits a second, so that a dead server
- * costs each process one connect a second, not one per request. */
 /* Counts what was heard (or may have been missed: every bit). */
 static void note_heard(struct db *db, unsigned bits)
 {
@@ -504,6 +499,11 @@ static void note_heard(struct db *db, unsigned bits)
 		db->heard[1]++;
 }
 
+/* A connection the server dropped (a restart, a failover) is opened again
+ * before the next statement outside a transaction; the statement that saw
+ * it drop answered DB_UNAVAILABLE, since it may or may not have run.
+ * After a failed attempt the next waits a second, so that a dead server
+ * costs each process one connect a second, not one per request. */
 static enum db_err pg_ready(struct db *db)
 {
 	if (db->in_txn) {
@@ -682,22 +682,17 @@ long long db_changes(const struct db *db)
 	return db->changes;
 }
 
-enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
+/* Checks sql against the argument count on both back ends alike (a
+ * statement refused on one is refused on the other), then runs it. exact:
+ * n must be the highest placeholder (db_exec); otherwise n may exceed it,
+ * and the first ones are taken (db_exec_texts). */
+static enum db_err run(struct db *db, struct db_rows **rows, const char *sql, const struct arg *args, int n,
+		       int exact)
 {
-	if (rows)
-		*rows = NULL;
-	struct arg args[DB_MAX_ARGS];
-	int n = 0, max;
+	int max;
 	unsigned long long used = 0;
-	va_list ap;
-	va_start(ap, sql);
-	enum db_err e = collect_args(ap, args, &n);
-	va_end(ap);
-	/* The same checks on both back ends: a statement refused on one is
-	 * refused on the other. */
-	if (e == DB_OK)
-		e = scan_sql(sql, 0, NULL, &max, &used);
-	if (e == DB_OK && max != n)
+	enum db_err e = scan_sql(sql, 0, NULL, &max, &used);
+	if (e == DB_OK && (exact ? max != n : max > n))
 		e = DB_MISUSE;
 	if (e != DB_OK) {
 		set_msg(db, "bad placeholders or arguments");
@@ -705,9 +700,28 @@ enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
 	}
 #ifdef HAVE_LIBPQ
 	if (db->backend == DB_POSTGRESQL)
-		return pg_exec(db, rows, sql, args, n, used);
+		return pg_exec(db, rows, sql, args, max, used);
+#else
+	(void)used;
 #endif
-	return lite_exec(db, rows, sql, args, n);
+	return lite_exec(db, rows, sql, args, max);
+}
+
+enum db_err db_exec(struct db *db, struct db_rows **rows, const char *sql, ...)
+{
+	if (rows)
+		*rows = NULL;
+	struct arg args[DB_MAX_ARGS];
+	int n = 0;
+	va_list ap;
+	va_start(ap, sql);
+	enum db_err e = collect_args(ap, args, &n);
+	va_end(ap);
+	if (e != DB_OK) {
+		set_msg(db, "bad placeholders or arguments");
+		return e;
+	}
+	return run(db, rows, sql, args, n, 1);
 }
 
 enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql, const char *const *argv,
@@ -715,26 +729,14 @@ enum db_err db_exec_texts(struct db *db, struct db_rows **rows, const char *sql,
 {
 	if (rows)
 		*rows = NULL;
-	int max;
-	unsigned long long used = 0;
-	enum db_err e = scan_sql(sql, 0, NULL, &max, &used);
-	if (e == DB_OK && (max > ntexts || max > DB_MAX_ARGS))
-		e = DB_MISUSE;
-	if (e != DB_OK) {
-		set_msg(db, "bad placeholders or arguments");
-		return e;
-	}
 	struct arg args[DB_MAX_ARGS];
-	for (int i = 0; i < max; i++) {
+	int n = ntexts < DB_MAX_ARGS ? ntexts : DB_MAX_ARGS;
+	for (int i = 0; i < n; i++) {
 		memset(&args[i], 0, sizeof args[i]);
 		args[i].type = argv[i] ? DB_TEXT : DB_NULL;
 		args[i].text = argv[i];
 	}
-#ifdef HAVE_LIBPQ
-	if (db->backend == DB_POSTGRESQL)
-		return pg_exec(db, rows, sql, args, max, used);
-#endif
-	return lite_exec(db, rows, sql, args, max);
+	return run(db, rows, sql, args, n, 0);
 }
 
 enum db_err db_exec_script(struct db *db, const char *sql)

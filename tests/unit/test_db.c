@@ -22,12 +22,6 @@
 static const char *pg_url;
 static struct db *db;
 
-/* The URL this test opens: the PostgreSQL one, or a new SQLite file. */
-static const char *url(void)
-{
-	return pg_url ? pg_url : unit_db_path;
-}
-
 static int on_pg(void)
 {
 	return pg_url != NULL;
@@ -45,7 +39,7 @@ static void db_setup(void)
 {
 	char err[256];
 	unit_dir_setup();
-	enum db_err e = db_open(url(), &db, err, sizeof err);
+	enum db_err e = db_open(unit_both_url(pg_url), &db, err, sizeof err);
 	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), err);
 	ck_assert_int_eq(db_backend(db), on_pg() ? DB_POSTGRESQL : DB_SQLITE);
 	e = db_exec_script(db, on_pg() ? pg_schema : lite_schema);
@@ -249,7 +243,7 @@ START_TEST(test_db_retries_a_transaction_that_lost_a_conflict)
 		struct db *other;
 		char err[256];
 		close(p[0]);
-		if (db_open(url(), &other, err, sizeof err) != DB_OK)
+		if (db_open(unit_both_url(pg_url), &other, err, sizeof err) != DB_OK)
 			_exit(2);
 		/* Long enough, under load, for the parent to read and reach
 		 * its write first; SQLite's 20 retries of 50 ms outlast 400 ms. */
@@ -312,7 +306,7 @@ START_TEST(test_db_retries_a_deadlock_victim)
 	if (pid == 0) {
 		struct db *other;
 		char err[256];
-		if (db_open(url(), &other, err, sizeof err) != DB_OK)
+		if (db_open(unit_both_url(pg_url), &other, err, sizeof err) != DB_OK)
 			_exit(2);
 		struct cross c = {2, 1, to_parent[1], to_child[0], 0};
 		enum db_err e = db_txn_run(other, cross, &c);
@@ -504,7 +498,7 @@ START_TEST(test_db_reconnects_after_a_lost_connection)
 		long long pid = one_int("SELECT pg_backend_pid()");
 		struct db *other;
 		char err[256];
-		ck_assert_int_eq(db_open(url(), &other, err, sizeof err), DB_OK);
+		ck_assert_int_eq(db_open(unit_both_url(pg_url), &other, err, sizeof err), DB_OK);
 		struct db_rows *r;
 		/* Returns once that server process is gone (up to 5 s). */
 		ck_assert_int_eq(db_exec(other, &r, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER), 5000)",
@@ -591,7 +585,7 @@ START_TEST(test_db_notifies_other_connections_at_commit_only)
 {
 	struct db *other;
 	char err[256];
-	ck_assert_int_eq(db_open(url(), &other, err, sizeof err), DB_OK);
+	ck_assert_int_eq(db_open(unit_both_url(pg_url), &other, err, sizeof err), DB_OK);
 	unsigned w;
 	struct note n = {other, DB_NOTE_USERS, 0, db_remote_generation(other, &w), 0};
 	ck_assert_int_eq(w, 0);
@@ -678,7 +672,7 @@ static enum db_err cut_write(struct db *d, void *arg)
 		return e;
 	struct db *other;
 	char err[256];
-	if (db_open(url(), &other, err, sizeof err) != DB_OK)
+	if (db_open(unit_both_url(pg_url), &other, err, sizeof err) != DB_OK)
 		return DB_ERROR;
 	/* Waits (up to 5 s) until that process is gone. */
 	e = db_exec(other, NULL, "SELECT pg_terminate_backend(CAST(?1 AS INTEGER), 5000)", DB_INT, c->pid,
@@ -719,7 +713,7 @@ START_TEST(test_db_loses_the_connection_inside_a_transaction)
 	gen = db_remote_generation(db, &w);
 	struct db *other;
 	char err[256];
-	ck_assert_int_eq(db_open(url(), &other, err, sizeof err), DB_OK);
+	ck_assert_int_eq(db_open(unit_both_url(pg_url), &other, err, sizeof err), DB_OK);
 	ck_assert_int_eq(db_notify(other, DB_NOTE_KEYS), DB_OK);
 	db_close(other);
 	ck_assert(wait_generation(db, gen, 2000, &w) == gen + 1);
@@ -771,15 +765,15 @@ START_TEST(test_db_sets_tcp_keepalives_unless_the_url_does)
 	if (!on_pg())
 		return;
 	struct db *d;
-	int fd = open_and_find(url(), &d);
+	int fd = open_and_find(unit_both_url(pg_url), &d);
 	ck_assert_int_eq(tcp_opt(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
 	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 5);
 	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 2);
 	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPCNT), 3);
 	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 5000);
 	db_close(d);
-	char *own =
-	    ck_asprintf("%s%skeepalives_idle=7&tcp_user_timeout=9000", url(), strchr(url(), '?') ? "&" : "?");
+	char *own = ck_asprintf("%s%skeepalives_idle=7&tcp_user_timeout=9000", unit_both_url(pg_url),
+				strchr(unit_both_url(pg_url), '?') ? "&" : "?");
 	fd = open_and_find(own, &d);
 	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 7);
 	ck_assert_int_eq(tcp_opt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 9000);

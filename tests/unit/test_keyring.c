@@ -23,26 +23,12 @@ static struct keyring kr;
 static struct jwks keys;
 static struct issuer is;
 
-static const char *url(void)
-{
-	return pg_url ? pg_url : unit_db_path;
-}
-
-static void open_db(struct db **out)
-{
-	char err[256];
-	enum db_err e = db_open(url(), out, err, sizeof err);
-	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), err);
-}
-
 static void kr_setup(void)
 {
 	unit_dir_setup();
-	open_db(&db);
-	enum db_err e = db_exec_script(db, pg_url ? "DROP TABLE IF EXISTS signing_keys;" KEYSTORE_SCHEMA_PG
-						  : KEYSTORE_SCHEMA);
-	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), db_errmsg(db));
-	open_db(&other);
+	db = unit_both_open(pg_url);
+	unit_keystore_table(db, pg_url);
+	other = unit_both_open(pg_url);
 	memset(&keys, 0, sizeof keys);
 	memset(&is, 0, sizeof is);
 }

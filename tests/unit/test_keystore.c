@@ -21,25 +21,11 @@
 static const char *pg_url;
 static struct db *db;
 
-static const char *url(void)
-{
-	return pg_url ? pg_url : unit_db_path;
-}
-
-static void open_db(struct db **out)
-{
-	char err[256];
-	enum db_err e = db_open(url(), out, err, sizeof err);
-	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), err);
-}
-
 static void ks_setup(void)
 {
 	unit_dir_setup();
-	open_db(&db);
-	enum db_err e = db_exec_script(db, pg_url ? "DROP TABLE IF EXISTS signing_keys;" KEYSTORE_SCHEMA_PG
-						  : KEYSTORE_SCHEMA);
-	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), db_errmsg(db));
+	db = unit_both_open(pg_url);
+	unit_keystore_table(db, pg_url);
 }
 
 static void ks_teardown(void)
@@ -220,7 +206,7 @@ START_TEST(test_keystore_racing_first_starts_add_one_key)
 	if (pid == 0) {
 		struct db *other;
 		char err[256];
-		if (db_open(url(), &other, err, sizeof err) != DB_OK)
+		if (db_open(unit_both_url(pg_url), &other, err, sizeof err) != DB_OK)
 			_exit(2);
 		race_tell = to_parent[1];
 		race_wait = to_child[0];

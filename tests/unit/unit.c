@@ -2,6 +2,7 @@
 #include "unit.h"
 #include "app.h"
 #include "config.h"
+#include "keystore.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -180,4 +181,25 @@ const char *unit_pg_url(void)
 	}
 	db_close(probe);
 	return url;
+}
+
+const char *unit_both_url(const char *pg_url)
+{
+	return pg_url ? pg_url : unit_db_path;
+}
+
+struct db *unit_both_open(const char *pg_url)
+{
+	struct db *db;
+	char err[256];
+	enum db_err e = db_open(unit_both_url(pg_url), &db, err, sizeof err);
+	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), err);
+	return db;
+}
+
+void unit_keystore_table(struct db *db, const char *pg_url)
+{
+	enum db_err e = db_exec_script(db, pg_url ? "DROP TABLE IF EXISTS signing_keys;" KEYSTORE_SCHEMA_PG
+						  : KEYSTORE_SCHEMA);
+	ck_assert_msg(e == DB_OK, "%s: %s", db_strerror(e), db_errmsg(db));
 }

@@ -62,4 +62,11 @@ void unit_serve(const char *method, const char *path, const char *host, const ch
  * build without libpq skips them (exit 77). */
 const char *unit_pg_url(void);
 
+/* For the tests on both back ends: the database they open, pg_url (from
+ * unit_pg_url) or else a new SQLite file, unit_db_path; opening it (or
+ * failing the test); a fresh signing_keys table in it (lib/store/keystore.h). */
+const char *unit_both_url(const char *pg_url);
+struct db *unit_both_open(const char *pg_url);
+void unit_keystore_table(struct db *db, const char *pg_url);
+
 #endif
