@@ -33,13 +33,11 @@ fi
 PG_FAST=1 pg_start || { not_ok "PostgreSQL 15 starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
 ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT"
 
-# The program stops and starts the cluster through these, as its owner;
-# the start takes the port and settings pg_start gave it.
-export -f pg_as
-export PG_DIR PG_BINDIR PG_USER
-export DB_OUTAGE_STOP="pg_as \"\$PG_BINDIR/pg_ctl\" -D \"\$PG_DIR/data\" -m immediate -w -t 30 stop >/dev/null"
-export DB_OUTAGE_START="pg_as \"\$PG_BINDIR/pg_ctl\" -D \"\$PG_DIR/data\" -l \"\$PG_DIR/server.log\" -w -t 60 \
--o '-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR -c fsync=off' start >/dev/null"
+# The program stops and starts the cluster through pg.sh's own pg_halt and
+# pg_resume (as its owner, on the port and settings pg_start gave it).
+export -f pg_as pg_halt pg_resume
+export PG_DIR PG_BINDIR PG_USER PG_PORT PG_OPTS
+export DB_OUTAGE_STOP=pg_halt DB_OUTAGE_START=pg_resume
 
 out=$("$top_builddir/tests/integration/db_outage" "$PG_URL" "$PG_PORT" 2>&1)
 rc=$?
